@@ -1,0 +1,1 @@
+//! (diff: not built yet — see the open issue.)

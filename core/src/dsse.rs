@@ -1,0 +1,1 @@
+//! (dsse: not built yet — see the open issue.)

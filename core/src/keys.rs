@@ -1,0 +1,1 @@
+//! (keys: not built yet — see the open issue.)

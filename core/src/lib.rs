@@ -1,0 +1,37 @@
+//! glassbox-core: the library behind `glassbox`, a toolkit for independent
+//! audits of a software vendor's updates.
+//!
+//! Each module is one concept of the audit. They return typed results and
+//! never print or exit; the `glassbox` binary decides how to render them.
+//!
+//! | module | concept |
+//! |---|---|
+//! | [`digest`] | SHA-256/SHA-512 digests computed while streaming |
+//! | [`release`] | a vendor release (directory or archive, nested) as entries |
+//! | [`x509`] | RFC 5280 certificate path building and validation |
+//! | [`keys`] | the auditor's own signing keys (PKCS#8), public keys (SPKI) |
+//! | [`dsse`] | DSSE envelopes and in-toto Statements |
+//! | [`policy`] | the trust policy an audit verifies against |
+//! | [`sig`] | update-package signatures: raw, CMS, Sigstore, DSSE, checksum manifests |
+//! | [`tuf`] | TUF update-repository metadata, client workflow |
+//! | [`diff`] | what an update changes between two releases |
+//! | [`repro`] | whether a rebuild reproduces the vendor's artifact |
+//! | [`report`] | the signed audit report |
+//! | [`tlog`] | append-only transparency log (RFC 6962, C2SP checkpoints, tiles) |
+#![forbid(unsafe_code)]
+
+pub mod diff;
+pub mod digest;
+pub mod dsse;
+pub mod keys;
+pub mod policy;
+pub mod release;
+pub mod report;
+pub mod repro;
+pub mod sig;
+pub mod tlog;
+pub mod tuf;
+pub mod x509;
+
+/// The version of glassbox, recorded in reports and attestations.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,1 @@
+//! (policy: not built yet — see the open issue.)

@@ -1,0 +1,314 @@
+//! The release model shared by every reader and by every consumer (diff,
+//! repro, verify, report).
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::digest::Digests;
+
+/// One path component sequence inside a container, kept as raw bytes so
+/// non-UTF-8 names survive losslessly. Components are separated by `/`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RawPath(pub Vec<u8>);
+
+impl RawPath {
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The path as UTF-8 when it is valid UTF-8.
+    pub fn to_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.0).ok()
+    }
+
+    /// The last component (file name).
+    pub fn file_name(&self) -> &[u8] {
+        match self.0.iter().rposition(|&b| b == b'/') {
+            Some(i) => &self.0[i + 1..],
+            None => &self.0,
+        }
+    }
+}
+
+impl From<&str> for RawPath {
+    fn from(s: &str) -> Self {
+        RawPath(s.as_bytes().to_vec())
+    }
+}
+
+/// Writes bytes as text: valid UTF-8 as is, every other byte as `\xNN`, and
+/// a literal backslash as `\\`, so the escaped form is unambiguous.
+pub fn write_escaped(f: &mut impl fmt::Write, bytes: &[u8]) -> fmt::Result {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                c if c.is_control() => write!(f, "\\x{:02x}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        for b in chunk.invalid() {
+            write!(f, "\\x{b:02x}")?;
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for RawPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(f, &self.0)
+    }
+}
+
+impl fmt::Debug for RawPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+impl Serialize for RawPath {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Where an entry lives: the chain of containers from the release root to the
+/// entry, addressed as `outer.zip!inner.tar.gz!path/file`.
+///
+/// Ordering is the byte order of the components, container by container,
+/// which is the deterministic order every listing uses.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryPath {
+    /// Outermost first; the last element is the path inside the innermost
+    /// container. Never empty.
+    segments: Vec<RawPath>,
+}
+
+impl EntryPath {
+    /// A top-level entry of the release.
+    pub fn top(path: RawPath) -> Self {
+        Self {
+            segments: vec![path],
+        }
+    }
+
+    /// An entry inside the nested container `self`.
+    pub fn child(&self, path: RawPath) -> Self {
+        let mut segments = self.segments.clone();
+        segments.push(path);
+        Self { segments }
+    }
+
+    /// The segments, outermost first.
+    pub fn segments(&self) -> &[RawPath] {
+        &self.segments
+    }
+
+    /// The path inside the innermost container.
+    pub fn inner(&self) -> &RawPath {
+        self.segments.last().expect("EntryPath is never empty")
+    }
+
+    /// The container this entry is nested in, if any.
+    pub fn container(&self) -> Option<EntryPath> {
+        (self.segments.len() > 1).then(|| EntryPath {
+            segments: self.segments[..self.segments.len() - 1].to_vec(),
+        })
+    }
+
+    /// How many containers deep the entry is (0 for a top-level entry).
+    pub fn depth(&self) -> usize {
+        self.segments.len() - 1
+    }
+}
+
+impl fmt::Display for EntryPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, s) in self.segments.iter().enumerate() {
+            if i > 0 {
+                f.write_str("!")?;
+            }
+            write!(f, "{s}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for EntryPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+impl Serialize for EntryPath {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What kind of filesystem object an entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// A regular file with content.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link (see [`Entry::link_target`]).
+    Symlink,
+    /// A hard link to another entry of the same archive.
+    Hardlink,
+    /// Device, FIFO, socket or anything else; never read.
+    Other,
+}
+
+/// Ownership as recorded by the container (tar, ar) or the filesystem.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Owner {
+    /// Numeric user id.
+    pub uid: Option<u64>,
+    /// Numeric group id.
+    pub gid: Option<u64>,
+    /// User name (tar uname).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Group name (tar gname).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// A container or content format the registry recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// A directory tree on disk.
+    Directory,
+    /// POSIX tar (ustar, GNU, pax).
+    Tar,
+    /// gzip-compressed tar.
+    TarGz,
+    /// xz-compressed tar.
+    TarXz,
+    /// zstd-compressed tar.
+    TarZst,
+    /// bzip2-compressed tar.
+    TarBz2,
+    /// A single gzip-compressed file.
+    Gz,
+    /// A single xz-compressed file.
+    Xz,
+    /// A single zstd-compressed file.
+    Zst,
+    /// A single bzip2-compressed file.
+    Bz2,
+    /// zip, and zip-based formats (jar, apk, whl).
+    Zip,
+    /// Unix `ar` archive.
+    Ar,
+    /// Debian package (an `ar` with control.tar.* and data.tar.*).
+    Deb,
+    /// A plain file that is not a container.
+    File,
+}
+
+/// One entry of a release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// Full address, including enclosing containers.
+    pub path: EntryPath,
+    /// File, directory, link, ...
+    pub kind: EntryKind,
+    /// Content size in bytes (0 for non-files).
+    pub size: u64,
+    /// Permission bits (and file type bits where the container records them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// Modification time, seconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<i64>,
+    /// Owner, where recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    /// Target of a symlink or hardlink, as recorded (never followed blindly).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_target: Option<RawPath>,
+    /// Digests of the content, for files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digests: Option<Digests>,
+    /// Format of the container this entry was read from.
+    pub format: Format,
+    /// When this entry is itself a container that was expanded, its format.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expanded_as: Option<Format>,
+}
+
+/// Explicit limits on what reading an untrusted release may cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// How many containers deep nested archives are expanded.
+    pub max_depth: usize,
+    /// Total bytes of content that may be read after decompression.
+    pub max_expanded_bytes: u64,
+    /// Total entries across all containers.
+    pub max_entries: u64,
+    /// Largest allowed ratio of decompressed to compressed bytes for any
+    /// compressed stream or member (bomb defence).
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 8,
+            max_expanded_bytes: 64 * 1024 * 1024 * 1024,
+            max_entries: 1_000_000,
+            max_ratio: 1000,
+        }
+    }
+}
+
+/// Options for reading a release.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Resource limits.
+    pub limits: Limits,
+    /// Which digests to compute.
+    pub digests: crate::digest::DigestSet,
+    /// Expand nested archives (up to `limits.max_depth`).
+    pub expand_nested: bool,
+}
+
+/// Something suspicious found while reading that did not stop the read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReadFinding {
+    /// Where.
+    pub path: EntryPath,
+    /// What.
+    pub kind: ReadFindingKind,
+}
+
+/// The kinds of [`ReadFinding`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ReadFindingKind {
+    /// The entry name contains a `..` component; it was not followed.
+    ParentTraversal,
+    /// The entry name is absolute; it was not followed.
+    AbsolutePath,
+    /// A symlink whose target resolves outside the release.
+    SymlinkEscapes {
+        /// The recorded target.
+        target: RawPath,
+    },
+    /// A symlink chain that loops.
+    SymlinkLoop,
+    /// The same name occurs more than once in one container.
+    DuplicateName {
+        /// How many times.
+        count: usize,
+    },
+    /// A nested archive was not expanded because `max_depth` was reached.
+    DepthLimitReached,
+}

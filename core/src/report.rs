@@ -1,0 +1,1 @@
+//! (report: not built yet — see the open issue.)

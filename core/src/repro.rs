@@ -1,0 +1,1 @@
+//! (repro: not built yet — see the open issue.)

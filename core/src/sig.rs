@@ -1,0 +1,1 @@
+//! (sig: not built yet — see the open issue.)

@@ -1,0 +1,1 @@
+//! (tlog: not built yet — see the open issue.)

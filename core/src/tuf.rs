@@ -1,0 +1,1 @@
+//! (tuf: not built yet — see the open issue.)

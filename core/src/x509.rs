@@ -1,0 +1,1 @@
+//! (x509: not built yet — see the open issue.)
