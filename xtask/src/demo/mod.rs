@@ -7,10 +7,12 @@
 //! else is derived from them deterministically and rewritten on each run.
 
 mod archive;
+mod cmssig;
 mod content;
 mod elf;
 mod pem;
 mod pki;
+mod sign;
 mod tree;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use tree::{Tree, read_optional, write_file, write_tree};
 use crate::{Result, err};
 
 pub use elf::Tamper;
+pub use sign::pae;
 
 /// mtime of the PKI and key files (unix seconds): 2026-01-01T00:00:00Z.
 pub const KEYS_EPOCH: i64 = datetime!(2026-01-01 00:00:00 UTC).unix_timestamp();
@@ -63,6 +66,7 @@ pub const BINARY_FILES: [&str; 3] = [
 /// these present, a run creates nothing new and needs neither `cc` nor `openssl`.
 pub fn input_files() -> Vec<&'static str> {
     let mut files: Vec<&str> = pki::KEY_FILES.iter().map(|(_, rel)| *rel).collect();
+    files.push(sign::ED25519_KEY_FILE);
     files.extend(BINARY_FILES);
     files
 }
@@ -108,14 +112,19 @@ pub fn generate(opts: &Options) -> Result<Summary> {
     }
     let bins = load_or_build_binaries(out, opts.rebuild_binaries, &mut notes)?;
     let pki = pki::build(&rsa_keys)?;
+    let keys = sign::Keys::load(out, &pki, &mut notes)?;
 
-    for dir in GENERATED_DIRS {
-        let path = out.join(dir);
-        if path.exists() {
-            std::fs::remove_dir_all(&path)
-                .map_err(|e| err(format!("removing {}: {e}", path.display())))?;
-        }
-    }
+    // Everything is made in memory first, so a failure leaves the old tree
+    // (and the committed binaries inside it) in place.
+    let v10 = content::payload(Version::V1_0, &bins);
+    let v11 = content::payload(Version::V1_1, &bins);
+    let signed10 = sign::sign_release(&v10, Version::V1_0.as_str(), EPOCH_1_0, &keys)?;
+    let signed11 = sign::sign_release(&v11, Version::V1_1.as_str(), EPOCH_1_1, &keys)?;
+
+    // The tampered release keeps the vendor's signatures over the original.
+    let (tampered_engine, tamper) = elf::tamper(v11.data("engine/avengine")?)?;
+    let mut tampered = signed11.clone();
+    tampered.put("engine/avengine", tampered_engine, 0o755);
 
     for (name, ck) in [
         ("root", &pki.root),
@@ -132,35 +141,20 @@ pub fn generate(opts: &Options) -> Result<Summary> {
         )?;
     }
 
-    let v10 = content::payload(Version::V1_0, &bins);
-    let v11 = content::payload(Version::V1_1, &bins);
-
-    let (tampered_engine, tamper) = elf::tamper(v11.data("engine/avengine")?)?;
-    let mut tampered = v11.clone();
-    tampered.put("engine/avengine", tampered_engine, 0o755);
-
-    write_release(
-        out,
-        "releases",
-        Version::V1_0,
-        &v10,
-        &vendor_meta(EPOCH_1_0),
-    )?;
-    write_release(
-        out,
-        "releases",
-        Version::V1_1,
-        &v11,
-        &vendor_meta(EPOCH_1_1),
-    )?;
+    for dir in GENERATED_DIRS {
+        let path = out.join(dir);
+        if path.exists() {
+            std::fs::remove_dir_all(&path)
+                .map_err(|e| err(format!("removing {}: {e}", path.display())))?;
+        }
+    }
+    let meta10 = vendor_meta(EPOCH_1_0);
+    let meta11 = vendor_meta(EPOCH_1_1);
+    write_release(out, "releases", Version::V1_0, &signed10, &meta10)?;
+    write_release(out, "releases", Version::V1_1, &signed11, &meta11)?;
+    // The rebuild carries only the unsigned payload.
     write_release(out, "rebuild", Version::V1_1, &v11, &rebuild_meta())?;
-    write_release(
-        out,
-        "tampered",
-        Version::V1_1,
-        &tampered,
-        &vendor_meta(EPOCH_1_1),
-    )?;
+    write_release(out, "tampered", Version::V1_1, &tampered, &meta11)?;
 
     Ok(Summary { notes, tamper })
 }

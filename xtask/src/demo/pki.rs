@@ -23,6 +23,8 @@ use crate::{Result, err};
 pub struct CertKey {
     /// DER of the certificate.
     pub cert_der: Vec<u8>,
+    /// PKCS#8 DER of the private key.
+    pub key_pkcs8: Vec<u8>,
 }
 
 /// The vendor PKI.
@@ -111,10 +113,10 @@ fn key_pair(role: &str, pem_text: &str) -> Result<(KeyPair, Vec<u8>)> {
 
 /// Builds the PKI from the four PEM keys (root, intermediate, codesign, tsa).
 pub fn build(keys: &[String; 4]) -> Result<Pki> {
-    let (root_key, _) = key_pair("root", &keys[0])?;
-    let (int_key, _) = key_pair("intermediate", &keys[1])?;
-    let (leaf_key, _) = key_pair("codesign", &keys[2])?;
-    let (tsa_key, _) = key_pair("tsa", &keys[3])?;
+    let (root_key, root_der) = key_pair("root", &keys[0])?;
+    let (int_key, int_der) = key_pair("intermediate", &keys[1])?;
+    let (leaf_key, leaf_der) = key_pair("codesign", &keys[2])?;
+    let (tsa_key, tsa_der) = key_pair("tsa", &keys[3])?;
 
     // RFC 5280 §4.2.1.9/§4.2.1.3: CAs get cA=TRUE and keyCertSign/cRLSign.
     let mut root = params("root", "ExampleAV Root CA 2026", (2026, 2036));
@@ -162,15 +164,19 @@ pub fn build(keys: &[String; 4]) -> Result<Pki> {
     Ok(Pki {
         root: CertKey {
             cert_der: root_cert.der().to_vec(),
+            key_pkcs8: root_der,
         },
         intermediate: CertKey {
             cert_der: int_cert.der().to_vec(),
+            key_pkcs8: int_der,
         },
         codesign: CertKey {
             cert_der: leaf_cert.der().to_vec(),
+            key_pkcs8: leaf_der,
         },
         tsa: CertKey {
             cert_der: tsa_cert.der().to_vec(),
+            key_pkcs8: tsa_der,
         },
     })
 }
