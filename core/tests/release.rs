@@ -574,3 +574,195 @@ fn limits_default_as_documented() {
     assert_eq!(l.max_depth, 8);
     assert_eq!(l.max_ratio, 1000);
 }
+
+fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+fn ar_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = ar::Builder::new(Vec::new());
+    for (name, data) in members {
+        let h = ar::Header::new(name.as_bytes().to_vec(), data.len() as u64);
+        b.append(&h, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+fn xz(data: &[u8]) -> Vec<u8> {
+    let mut e = xz2::write::XzEncoder::new(Vec::new(), 1);
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn zst(data: &[u8]) -> Vec<u8> {
+    zstd::stream::encode_all(data, 3).unwrap()
+}
+
+fn bz2(data: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn every_compressed_tar_and_plain_compressed_file_is_read() {
+    let t = tempfile::tempdir().unwrap();
+    let tar = tar_bytes(&[file(b"pkg/engine", b"ENGINE")]);
+    let cases: [(&str, Vec<u8>, Format); 4] = [
+        ("r.tgz", gz(&tar), Format::TarGz),
+        ("r.tar.xz", xz(&tar), Format::TarXz),
+        ("r.tar.zst", zst(&tar), Format::TarZst),
+        ("r.tar.bz2", bz2(&tar), Format::TarBz2),
+    ];
+    for (name, bytes, format) in cases {
+        let r = Release::open(&write(t.path(), name, &bytes), &opts()).unwrap();
+        assert_eq!(r.format, format, "{name}");
+        assert_eq!(sha(&r, "pkg/engine"), Sha256Digest::of(b"ENGINE"), "{name}");
+    }
+    let plain: [(&str, Vec<u8>, Format, &str); 4] = [
+        ("notes.txt.gz", gz(b"notes"), Format::Gz, "notes.txt"),
+        ("notes.txt.xz", xz(b"notes"), Format::Xz, "notes.txt"),
+        ("notes.txt.zst", zst(b"notes"), Format::Zst, "notes.txt"),
+        ("notes.txt.bz2", bz2(b"notes"), Format::Bz2, "notes.txt"),
+    ];
+    for (name, bytes, format, inner) in plain {
+        let r = Release::open(&write(t.path(), name, &bytes), &opts()).unwrap();
+        assert_eq!(r.format, format, "{name}");
+        assert_eq!(sha(&r, inner), Sha256Digest::of(b"notes"), "{name}");
+    }
+    // A plain file is a one-entry release.
+    let r = Release::open(&write(t.path(), "engine.bin", b"\x7fELF"), &opts()).unwrap();
+    assert_eq!(r.format, Format::File);
+    assert_eq!(sha(&r, "engine.bin"), Sha256Digest::of(b"\x7fELF"));
+}
+
+#[test]
+fn deb_expands_control_and_data_even_without_nesting() {
+    let t = tempfile::tempdir().unwrap();
+    let control = gz(&tar_bytes(&[file(b"./control", b"Package: exampleav\n")]));
+    let data = xz(&tar_bytes(&[file(b"./usr/bin/engine", b"ENGINE")]));
+    let deb = ar_bytes(&[
+        ("debian-binary", b"2.0\n"),
+        ("control.tar.gz", &control),
+        ("data.tar.xz", &data),
+    ]);
+    let p = write(t.path(), "exampleav_1.1.0_amd64.deb", &deb);
+    let r = Release::open(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(r.format, Format::Deb);
+    assert_eq!(
+        sha(&r, "data.tar.xz!usr/bin/engine"),
+        Sha256Digest::of(b"ENGINE")
+    );
+    assert_eq!(
+        sha(&r, "control.tar.gz!control"),
+        Sha256Digest::of(b"Package: exampleav\n")
+    );
+    assert_eq!(
+        r.entry(&path("data.tar.xz")).unwrap().expanded_as,
+        Some(Format::TarXz)
+    );
+    // A plain ar archive lists its members.
+    let a = write(
+        t.path(),
+        "libx.a",
+        &ar_bytes(&[("x.o", b"obj"), ("y.o", b"obj2")]),
+    );
+    let r = Release::open(&a, &opts()).unwrap();
+    assert_eq!(r.format, Format::Ar);
+    assert_eq!(sha(&r, "y.o"), Sha256Digest::of(b"obj2"));
+}
+
+#[test]
+fn a_zip_inside_a_stream_is_buffered_only_up_to_the_cap() {
+    let t = tempfile::tempdir().unwrap();
+    let big = noise(
+        glassbox_core::release::NESTED_ZIP_BUFFER_CAP as usize + 1000,
+        7,
+    );
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("big.bin", o).unwrap();
+    w.write_all(&big).unwrap();
+    let z = w.finish().unwrap().into_inner();
+    let small = zip_bytes(&[("in.txt", b"in")]);
+    let p = write(
+        t.path(),
+        "r.tar",
+        &tar_bytes(&[file(b"big.zip", &z), file(b"small.zip", &small)]),
+    );
+    let r = Release::open(&p, &opts()).unwrap();
+    assert!(has(&r, "big.zip", |k| matches!(
+        k,
+        ReadFindingKind::NotExpanded {
+            format: Format::Zip,
+            ..
+        }
+    )));
+    assert_eq!(sha(&r, "big.zip"), Sha256Digest::of(&z));
+    assert!(r.entry(&path("big.zip!big.bin")).is_none());
+    assert_eq!(sha(&r, "small.zip!in.txt"), Sha256Digest::of(b"in"));
+}
+
+/// The in-memory entry point the fuzz targets use, on deterministic
+/// mutations of valid archives: errors are fine, panics are not.
+#[test]
+fn mutated_archives_never_panic() {
+    let tar = tar_bytes(&[
+        file(b"a/b", b"hello"),
+        symlink(b"l", b"a/b"),
+        file(b"z", &[1; 700]),
+    ]);
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("m.tar", tar.clone()),
+        ("m.tar.gz", gz(&tar)),
+        ("m.tar.xz", xz(&tar)),
+        ("m.tar.zst", zst(&tar)),
+        ("m.tar.bz2", bz2(&tar)),
+        ("m.zip", zip_bytes(&[("a", b"hello"), ("b/c", &[2; 900])])),
+        (
+            "m.deb",
+            ar_bytes(&[("debian-binary", b"2.0\n"), ("data.tar.gz", &gz(&tar))]),
+        ),
+    ];
+    let mut o = opts();
+    o.limits.max_expanded_bytes = 16 << 20;
+    let mut rng = 0x9e3779b97f4a7c15u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for (name, bytes) in &inputs {
+        assert!(
+            Release::from_bytes(name, bytes, &o).is_ok(),
+            "{name} unmutated"
+        );
+        for _ in 0..150 {
+            let mut m = bytes.clone();
+            match next() % 3 {
+                0 => {
+                    for _ in 0..1 + next() % 4 {
+                        let i = (next() as usize) % m.len();
+                        m[i] = next() as u8;
+                    }
+                }
+                1 => m.truncate((next() as usize) % m.len()),
+                _ => {
+                    let i = (next() as usize) % m.len();
+                    m.splice(i..i, noise(1 + (next() % 64) as usize, next()));
+                }
+            }
+            let _ = Release::from_bytes(name, &m, &o);
+        }
+    }
+}
