@@ -184,8 +184,10 @@ pub(crate) fn collect(
                 out: Out::Collect(Collected::default()),
             };
             let file = open_same(&f.full, &f.entry.path, f.dev, f.ino)?;
+            // Unbuffered: the drain reads 64 KiB at a time straight from
+            // the file.
             let mut reader = ProgressRead {
-                inner: BufReader::with_capacity(crate::digest::STREAM_BUFFER, file),
+                inner: file,
                 progress,
             };
             let place = Place {

@@ -39,6 +39,7 @@ mod dir;
 mod error;
 mod limits;
 mod model;
+mod pipeline;
 mod registry;
 mod tar;
 mod walk;
@@ -74,9 +75,6 @@ pub struct Release {
     pub entries: Vec<Entry>,
     /// Suspicious things that did not stop the read, sorted by path.
     pub findings: Vec<ReadFinding>,
-    /// The options it was read with; visits reuse them.
-    #[serde(skip)]
-    options: ReadOptions,
 }
 
 /// Counts raw bytes of the top-level archive for the progress bar.
@@ -142,7 +140,7 @@ impl Release {
             };
             (format, c)
         };
-        Ok(Self::finish(path.to_path_buf(), format, collected, opts))
+        Ok(Self::finish(path.to_path_buf(), format, collected))
     }
 
     /// Reads a release held in memory (for fuzzing and tests); `name` is
@@ -178,10 +176,10 @@ impl Release {
         let Out::Collect(c) = walk.out else {
             unreachable!("collect walk")
         };
-        Ok(Self::finish(source, format, c, opts))
+        Ok(Self::finish(source, format, c))
     }
 
-    fn finish(source: PathBuf, format: Format, mut c: Collected, opts: &ReadOptions) -> Release {
+    fn finish(source: PathBuf, format: Format, mut c: Collected) -> Release {
         c.entries.sort_by(|a, b| a.path.cmp(&b.path));
         c.findings.sort_by(|a, b| a.path.cmp(&b.path));
         Release {
@@ -189,7 +187,6 @@ impl Release {
             format,
             entries: c.entries,
             findings: c.findings,
-            options: opts.clone(),
         }
     }
 
@@ -205,8 +202,13 @@ impl Release {
     ///   selected container whose members are also selected is handed over
     ///   whole before its members when it is small (≤
     ///   [`NESTED_ZIP_BUFFER_CAP`]) or on disk, otherwise in a later pass.
-    /// - The reader enforces the same limits as `open` (expanded bytes,
-    ///   ratio, declared sizes). The visitor need not read to the end. An
+    /// - Bounds: the reader never yields more than the entry's listed size
+    ///   and the walk never admits more entries than were listed, so a visit
+    ///   costs at most what `open` (under its limits) already read; content
+    ///   that changed since `open` fails with [`ReleaseError::Changed`],
+    ///   [`ReleaseError::Corrupt`] or [`ReleaseError::SizeMismatch`]. Archive
+    ///   members are checked against their declared sizes as in `open`.
+    ///   The visitor need not read to the end. An
     ///   `io::Error` from the reader may carry a [`ReleaseError`]: convert
     ///   it with [`ReleaseError::from_io`] to keep it. Wrap your own errors
     ///   with [`ReleaseError::visitor`].
@@ -254,13 +256,27 @@ impl Release {
     }
 
     fn visit_pass(&self, state: VisitState<'_>) -> Result<Vec<EntryPath>, ReleaseError> {
-        let budget = Budget::new(self.options.limits);
+        // Nothing is read beyond what `open` listed: every file's content is
+        // capped at its listed size (see `Walk::visit_file`) and the entry
+        // count at the listed count, so the release's own listing is the
+        // budget, whatever limits `open` was given.
+        let opts = ReadOptions {
+            limits: Limits {
+                max_depth: usize::MAX,
+                max_expanded_bytes: u64::MAX,
+                max_entries: self.entries.len() as u64,
+                max_ratio: u64::MAX,
+            },
+            digests: Default::default(),
+            expand_nested: true,
+        };
+        let budget = Budget::new(opts.limits);
         if self.format == Format::Directory {
-            return dir::visit(&self.source, &self.options, &budget, state);
+            return dir::visit(&self.source, &opts, &budget, state);
         }
         let mut walk = Walk {
             source: &self.source,
-            opts: &self.options,
+            opts: &opts,
             budget: &budget,
             out: Out::Visit(state),
         };
@@ -318,11 +334,6 @@ impl Release {
         let i = self.entries.partition_point(|e| &e.path < path);
         self.entries.get(i).filter(|e| &e.path == path)
     }
-
-    /// The options the release was read with.
-    pub fn options(&self) -> &ReadOptions {
-        &self.options
-    }
 }
 
 fn registry_sniff_len() -> usize {
@@ -348,8 +359,13 @@ fn read_top(
         source: e,
     })?;
     let name = file_name(path);
+    let row = registry::sniff(&head, &name);
+    if let Some(row) = row.filter(|r| matches!(r.reader, registry::Reader::Codec { .. })) {
+        let source = Cursor::new(head).chain(reader);
+        return Ok(pipeline::decode_in_thread(walk, &name, row, source)?.unwrap_or(Format::File));
+    }
     let mut chained = Cursor::new(head.clone()).chain(reader);
-    match registry::sniff(&head, &name) {
+    match row {
         Some(row) => Ok(walk
             .expand(None, &name, row, &mut chained, Some(path))?
             .unwrap_or(Format::File)),

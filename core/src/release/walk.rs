@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use super::error::unwrap_io;
 use super::limits::{Budget, Counting, Place, RatioReader, peek};
@@ -240,6 +242,20 @@ impl Read for Tee<'_, '_> {
     }
 }
 
+/// Reads to the end (the tee hashes on the way). 64 KiB stays below
+/// malloc's mmap threshold, so thousands of small files reuse heap memory.
+fn drain(r: &mut dyn Read) -> io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// How a file entry's content reaches [`Walk::file`].
 pub(crate) struct Content<'a, 'b> {
     pub reader: &'a mut (dyn Read + 'b),
@@ -422,7 +438,7 @@ impl<'w, 'v> Walk<'w, 'v> {
                 }
             }
         }
-        io::copy(&mut tee, &mut io::sink()).map_err(|e| lift(e, &entry))?;
+        drain(&mut tee).map_err(|e| lift(e, &entry))?;
         let hasher = tee.hasher.take().expect("hasher present");
         entry.size = hasher.len();
         entry.digests = Some(hasher.finish());
@@ -446,6 +462,22 @@ impl<'w, 'v> Walk<'w, 'v> {
         };
         let want_self = v.selected.contains(&entry.path);
         let want_inner = recorded.expanded_as.is_some() && v.inner.contains(&entry.path);
+        // Never more than was listed: content that grew since `open` fails.
+        let mut capped = super::limits::ContentReader::new(
+            reader,
+            self.budget,
+            Place {
+                archive: self.label(entry.path.container().as_ref()),
+                entry: entry.path.inner().to_string(),
+                offset: 0,
+            },
+            Some(recorded.size),
+        );
+        capped.short_is_truncation = false;
+        let reader: &mut dyn Read = &mut capped;
+        let Out::Visit(v) = &mut self.out else {
+            unreachable!("visit_file only in visit mode")
+        };
         let lift = |e: io::Error| ReleaseError::from_io(&entry.path, e);
         match (want_self, want_inner) {
             (false, false) => Ok(()),
@@ -553,68 +585,86 @@ impl<'w, 'v> Walk<'w, 'v> {
                 super::zip::read(self, container, &mut Cursor::new(buf))?;
                 Ok(Some(row.format))
             }
-            Reader::Codec { decode, tar } => {
-                let label = self.label(container);
+            Reader::Codec { decode, .. } => {
                 let (counting, compressed) = Counting::new(reader);
-                let decoded = decode(Box::new(counting)).map_err(|e| ReleaseError::Corrupt {
-                    archive: label.clone(),
-                    entry: String::new(),
-                    offset: 0,
-                    reason: e.to_string(),
-                })?;
-                let mut ratio = RatioReader {
-                    inner: decoded,
-                    compressed,
-                    out: 0,
-                    max_ratio: self.opts.limits.max_ratio,
-                    place: Place {
-                        archive: label.clone(),
-                        entry: format!("({} stream)", row.format),
+                let mut decoded =
+                    decode(Box::new(counting)).map_err(|e| ReleaseError::Corrupt {
+                        archive: self.label(container),
+                        entry: String::new(),
                         offset: 0,
-                    },
-                };
-                let head = peek(&mut ratio, SNIFF_LEN).map_err(|e| self.io_error(container, e))?;
-                let tar_row = registry::tar_row();
-                let hint = registry::tar_hint(name) || name.is_empty();
-                let mut chained = Cursor::new(head.clone()).chain(&mut ratio);
-                if (tar_row.sniff)(&head, hint) {
-                    super::tar::read(self, container, *tar, &mut chained)?;
-                    return Ok(Some(*tar));
-                }
-                let inner_name = registry::decompressed_name(row, name);
-                let mut names = Names::new(container);
-                let path = self.admit(&mut names, &inner_name, EntryKind::File, None)?;
-                let entry = Entry {
-                    path,
-                    kind: EntryKind::File,
-                    size: 0,
-                    mode: None,
-                    mtime: None,
-                    owner: None,
-                    link_target: None,
-                    digests: None,
-                    format: row.format,
-                    expanded_as: None,
-                };
-                let place = Place {
-                    archive: label,
-                    entry: String::from_utf8_lossy(&inner_name).into_owned(),
-                    offset: 0,
-                };
-                self.file(
-                    entry,
-                    Content {
-                        reader: &mut chained,
-                        declared: None,
-                        place,
-                        short_is_truncation: true,
-                        random: None,
-                        forced: false,
-                    },
-                )?;
-                Ok(Some(row.format))
+                        reason: e.to_string(),
+                    })?;
+                self.expand_decoded(container, name, row, &mut decoded, compressed)
             }
         }
+    }
+
+    /// The decompressed stream of codec `row`: a tar (the release format is
+    /// then `tar.gz` and so on) or one file. `compressed` counts the
+    /// compressed bytes consumed so far, for the ratio limit and offsets.
+    pub fn expand_decoded(
+        &mut self,
+        container: Option<&EntryPath>,
+        name: &[u8],
+        row: &'static Row,
+        decoded: &mut dyn Read,
+        compressed: Arc<AtomicU64>,
+    ) -> Result<Option<Format>, ReleaseError> {
+        let Reader::Codec { tar, .. } = &row.reader else {
+            unreachable!("expand_decoded is for codecs")
+        };
+        let label = self.label(container);
+        let mut ratio = RatioReader {
+            inner: decoded,
+            compressed,
+            out: 0,
+            max_ratio: self.opts.limits.max_ratio,
+            place: Place {
+                archive: label.clone(),
+                entry: format!("({} stream)", row.format),
+                offset: 0,
+            },
+        };
+        let head = peek(&mut ratio, SNIFF_LEN).map_err(|e| self.io_error(container, e))?;
+        let tar_row = registry::tar_row();
+        let hint = registry::tar_hint(name) || name.is_empty();
+        let mut chained = Cursor::new(head.clone()).chain(&mut ratio);
+        if (tar_row.sniff)(&head, hint) {
+            super::tar::read(self, container, *tar, &mut chained)?;
+            return Ok(Some(*tar));
+        }
+        let inner_name = registry::decompressed_name(row, name);
+        let mut names = Names::new(container);
+        let path = self.admit(&mut names, &inner_name, EntryKind::File, None)?;
+        let entry = Entry {
+            path,
+            kind: EntryKind::File,
+            size: 0,
+            mode: None,
+            mtime: None,
+            owner: None,
+            link_target: None,
+            digests: None,
+            format: row.format,
+            expanded_as: None,
+        };
+        let place = Place {
+            archive: label,
+            entry: String::from_utf8_lossy(&inner_name).into_owned(),
+            offset: 0,
+        };
+        self.file(
+            entry,
+            Content {
+                reader: &mut chained,
+                declared: None,
+                place,
+                short_is_truncation: true,
+                random: None,
+                forced: false,
+            },
+        )?;
+        Ok(Some(row.format))
     }
 
     /// An I/O error while reading `container`'s own stream.
