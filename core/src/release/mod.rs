@@ -162,7 +162,7 @@ impl Release {
         let head = &bytes[..bytes.len().min(registry_sniff_len())];
         let format = match registry::sniff(head, name.as_bytes()) {
             Some(row) if matches!(row.reader, registry::Reader::Zip) => {
-                zip::read(&mut walk, None, &mut Cursor::new(bytes))?;
+                zip::read(&mut walk, None, &mut Cursor::new(bytes), None)?;
                 row.format
             }
             Some(row) => walk

@@ -279,6 +279,27 @@ impl<'w, 'v> Walk<'w, 'v> {
         }
     }
 
+    /// Whether this walk collects a listing (rather than visiting).
+    pub fn collecting(&self) -> bool {
+        matches!(self.out, Out::Collect(_))
+    }
+
+    /// What a forked walk collected.
+    pub fn into_collected(self) -> Collected {
+        match self.out {
+            Out::Collect(c) => c,
+            Out::Visit(_) => unreachable!("forks collect"),
+        }
+    }
+
+    /// Adds what a forked walk collected.
+    pub fn absorb(&mut self, part: Collected) {
+        if let Out::Collect(c) = &mut self.out {
+            c.entries.extend(part.entries);
+            c.findings.extend(part.findings);
+        }
+    }
+
     fn finding(&mut self, path: EntryPath, kind: ReadFindingKind) {
         if let Out::Collect(c) = &mut self.out {
             c.findings.push(ReadFinding { path, kind });
@@ -558,7 +579,7 @@ impl<'w, 'v> Walk<'w, 'v> {
                         path: p.to_path_buf(),
                         source: e,
                     })?;
-                    super::zip::read(self, container, &mut BufReader::new(f))?;
+                    super::zip::read(self, container, &mut BufReader::new(f), Some(p))?;
                     return Ok(Some(row.format));
                 }
                 let mut buf = Vec::new();
@@ -582,7 +603,7 @@ impl<'w, 'v> Walk<'w, 'v> {
                     );
                     return Ok(None);
                 }
-                super::zip::read(self, container, &mut Cursor::new(buf))?;
+                super::zip::read(self, container, &mut Cursor::new(buf), None)?;
                 Ok(Some(row.format))
             }
             Reader::Codec { decode, .. } => {

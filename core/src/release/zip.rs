@@ -3,10 +3,14 @@
 //! or a nested zip buffered up to
 //! [`NESTED_ZIP_BUFFER_CAP`](super::walk::NESTED_ZIP_BUFFER_CAP).
 
-use std::io::{Read, Seek};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+
+use rayon::prelude::*;
 
 use super::limits::{Place, RATIO_GRACE_BYTES};
-use super::walk::{Content, Names, Walk};
+use super::walk::{Collected, Content, Names, Out, Walk};
 use super::{Entry, EntryKind, EntryPath, Format, RawPath, ReleaseError};
 
 /// Longest symlink target read from a zip member (PATH_MAX).
@@ -29,11 +33,22 @@ fn unix_time(t: zip::DateTime) -> Option<i64> {
     )
 }
 
-/// Reads the zip in `reader`, members addressed under `container`.
+/// One member as listed by the central directory.
+struct Member {
+    index: usize,
+    entry: Entry,
+    display: String,
+    offset: u64,
+}
+
+/// Reads the zip in `reader`, members addressed under `container`. With
+/// `random` (the zip is a file on disk) and a collecting walk, members are
+/// hashed in parallel, each thread with its own handle on the file.
 pub(crate) fn read(
     walk: &mut Walk<'_, '_>,
     container: Option<&EntryPath>,
     reader: &mut dyn ReadSeek,
+    random: Option<&Path>,
 ) -> Result<(), ReleaseError> {
     let label = walk.label(container);
     let corrupt = |entry: &str, offset: u64, e: &dyn std::fmt::Display| ReleaseError::Corrupt {
@@ -46,6 +61,8 @@ pub(crate) fn read(
         zip::ZipArchive::new(reader).map_err(|e| corrupt("(central directory)", 0, &e))?;
     let mut names = Names::new(container);
     let limits = walk.opts.limits;
+    // Pass 1, in central-directory order: names, metadata, limits, links.
+    let mut members = Vec::new();
     for i in 0..archive.len() {
         let (raw, kind, size, compressed, mode, mtime, offset) = {
             let m = archive
@@ -78,48 +95,126 @@ pub(crate) fn read(
             });
         }
         let mut link = None;
-        let mut member = match archive.by_index(i) {
-            Ok(m) => Some(m),
-            Err(zip::result::ZipError::UnsupportedArchive(why)) => {
-                let path = walk.admit(&mut names, &raw, kind, None)?;
-                let entry = entry(path, kind, size, mode, mtime, None);
-                walk.unreadable(entry, why.to_string());
-                continue;
-            }
-            Err(e) => return Err(corrupt(&display, offset, &e)),
-        };
         if kind == EntryKind::Symlink {
-            let mut target = Vec::new();
-            let m = member.as_mut().expect("opened above");
-            m.take(MAX_LINK_TARGET)
-                .read_to_end(&mut target)
-                .map_err(|e| corrupt(&display, offset, &e))?;
-            link = Some(target);
+            match archive.by_index(i) {
+                Ok(m) => {
+                    let mut target = Vec::new();
+                    m.take(MAX_LINK_TARGET)
+                        .read_to_end(&mut target)
+                        .map_err(|e| corrupt(&display, offset, &e))?;
+                    link = Some(target);
+                }
+                Err(zip::result::ZipError::UnsupportedArchive(_)) => {}
+                Err(e) => return Err(corrupt(&display, offset, &e)),
+            }
         }
         let path = walk.admit(&mut names, &raw, kind, link.as_deref())?;
         let entry = entry(path, kind, size, mode, mtime, link.map(RawPath));
         if kind == EntryKind::File {
-            let m = member.as_mut().expect("opened above");
-            walk.file(
+            members.push(Member {
+                index: i,
                 entry,
-                Content {
-                    reader: m,
-                    declared: Some(size),
-                    place: Place {
-                        archive: label.clone(),
-                        entry: display,
-                        offset,
-                    },
-                    short_is_truncation: false,
-                    random: None,
-                    forced: false,
-                },
-            )?;
+                display,
+                offset,
+            });
         } else {
             walk.other(entry);
         }
     }
     walk.finish_container(names);
+    // Pass 2: content.
+    if let (Some(path), true) = (random, walk.collecting() && members.len() > 1) {
+        return read_parallel(walk, &label, path, members);
+    }
+    for m in members {
+        member_content(walk, &mut archive, &label, m)?;
+    }
+    Ok(())
+}
+
+/// Hashes (or visits) one member's content.
+fn member_content<R: Read + Seek>(
+    walk: &mut Walk<'_, '_>,
+    archive: &mut zip::ZipArchive<R>,
+    label: &str,
+    m: Member,
+) -> Result<(), ReleaseError> {
+    let mut file = match archive.by_index(m.index) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::UnsupportedArchive(why)) => {
+            walk.unreadable(m.entry, why.to_string());
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(ReleaseError::Corrupt {
+                archive: label.to_string(),
+                entry: m.display,
+                offset: m.offset,
+                reason: e.to_string(),
+            });
+        }
+    };
+    let declared = m.entry.size;
+    walk.file(
+        m.entry,
+        Content {
+            reader: &mut file,
+            declared: Some(declared),
+            place: Place {
+                archive: label.to_string(),
+                entry: m.display,
+                offset: m.offset,
+            },
+            short_is_truncation: false,
+            random: None,
+            forced: false,
+        },
+    )
+}
+
+/// Pass 2 across threads: each rayon worker opens the file and parses the
+/// central directory once, then hashes the members it is given.
+fn read_parallel(
+    walk: &mut Walk<'_, '_>,
+    label: &str,
+    path: &Path,
+    members: Vec<Member>,
+) -> Result<(), ReleaseError> {
+    let open = || -> Result<zip::ZipArchive<BufReader<File>>, ReleaseError> {
+        let f = File::open(path).map_err(|e| ReleaseError::Open {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        zip::ZipArchive::new(BufReader::new(f)).map_err(|e| ReleaseError::Corrupt {
+            archive: label.to_string(),
+            entry: "(central directory)".into(),
+            offset: 0,
+            reason: e.to_string(),
+        })
+    };
+    let (source, opts, budget) = (walk.source, walk.opts, walk.budget);
+    let parts: Vec<Collected> = members
+        .into_par_iter()
+        .map_init(open, |archive, m| {
+            let archive = archive.as_mut().map_err(|e| ReleaseError::Corrupt {
+                archive: label.to_string(),
+                entry: "(central directory)".into(),
+                offset: 0,
+                reason: e.to_string(),
+            })?;
+            let mut part = Walk {
+                source,
+                opts,
+                budget,
+                out: Out::Collect(Collected::default()),
+            };
+            member_content(&mut part, archive, label, m)?;
+            Ok(part.into_collected())
+        })
+        .collect::<Result<_, ReleaseError>>()?;
+    for p in parts {
+        walk.absorb(p);
+    }
     Ok(())
 }
 
