@@ -387,6 +387,23 @@ fn tar_whose_declared_size_is_too_small_fails_at_the_next_header() {
 }
 
 #[test]
+fn tar_declaring_an_enormous_size_fails_without_allocating_it() {
+    let t = tempfile::tempdir().unwrap();
+    let mut tar = tar_bytes(&[file(b"huge", b"tiny")]);
+    // GNU base-256 size (the high bit of the field's first byte): 2^64 - 1.
+    tar[124] = 0x80;
+    tar[125..128].fill(0);
+    tar[128..136].fill(0xff);
+    let mut h = tar::Header::new_old();
+    h.as_mut_bytes().copy_from_slice(&tar[..512]);
+    h.set_cksum();
+    tar[..512].copy_from_slice(h.as_bytes());
+    let p = write(t.path(), "huge.tar", &tar);
+    let e = Release::open(&p, &opts()).unwrap_err();
+    assert!(e.to_string().contains("huge.tar"), "{e}");
+}
+
+#[test]
 fn zip_whose_declared_size_lies_is_caught() {
     let t = tempfile::tempdir().unwrap();
     let data = vec![b'z'; 4000];

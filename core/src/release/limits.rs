@@ -117,9 +117,10 @@ impl Read for ContentReader<'_, '_> {
         // Never ask for more than one byte past the declared size: that is
         // enough to prove a lie without reading a bomb behind it.
         let want = match self.declared {
-            Some(d) => buf
-                .len()
-                .min((d + 1 - self.read.min(d + 1)).max(1) as usize),
+            Some(d) => {
+                let left = d.saturating_add(1).saturating_sub(self.read).max(1);
+                buf.len().min(usize::try_from(left).unwrap_or(usize::MAX))
+            }
             None => buf.len(),
         };
         let n = self.inner.read(&mut buf[..want]).map_err(|e| {

@@ -38,7 +38,9 @@ pub(crate) fn read(
             item.map_err(|e| corrupt(&format!("(header after `{last_name}`)"), next_header, e))?;
         let header_at = member.raw_header_position();
         let size = member.size();
-        next_header = member.raw_file_position() + size.div_ceil(BLOCK) * BLOCK;
+        next_header = member
+            .raw_file_position()
+            .saturating_add(size.div_ceil(BLOCK).saturating_mul(BLOCK));
         let header = member.header();
         let ty = header.entry_type();
         let kind = if ty.is_file() || ty.is_contiguous() || ty.is_gnu_sparse() {
