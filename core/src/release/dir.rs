@@ -26,7 +26,7 @@ struct Pending {
 fn io_err(path: &Path, e: io::Error) -> ReleaseError {
     ReleaseError::Open {
         path: path.to_path_buf(),
-        source: e,
+        error: e,
     }
 }
 

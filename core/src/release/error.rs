@@ -16,12 +16,14 @@ use super::EntryPath;
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
     /// The release path itself cannot be opened or read.
-    #[error("{path}: cannot read the release: {source}")]
+    // The reason is part of the message, not a `source`, so that a cause
+    // chain printer does not repeat it.
+    #[error("{path}: cannot read the release: {error}")]
     Open {
         /// The path given.
         path: PathBuf,
         /// The operating system's reason.
-        source: io::Error,
+        error: io::Error,
     },
     /// The container is truncated or corrupt.
     #[error(

@@ -219,7 +219,7 @@ impl<R: Read> Read for RatioReader<R> {
                     archive: self.place.archive.clone(),
                     entry: self.place.entry.clone(),
                     offset: self.compressed.load(Ordering::Relaxed),
-                    reason: format!("decompression failed at compressed byte offset: {e}"),
+                    reason: format!("{e}; the offset counts compressed bytes"),
                 }
                 .into_io(),
             })?;

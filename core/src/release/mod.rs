@@ -117,7 +117,7 @@ impl Release {
         let budget = Budget::new(opts.limits);
         let meta = std::fs::metadata(path).map_err(|e| ReleaseError::Open {
             path: path.to_path_buf(),
-            source: e,
+            error: e,
         })?;
         let (format, collected) = if meta.is_dir() {
             (
@@ -348,7 +348,7 @@ fn read_top(
 ) -> Result<Format, ReleaseError> {
     let f = File::open(path).map_err(|e| ReleaseError::Open {
         path: path.to_path_buf(),
-        source: e,
+        error: e,
     })?;
     let mut reader = ProgressRead {
         inner: BufReader::with_capacity(crate::digest::STREAM_BUFFER, f),
@@ -356,7 +356,7 @@ fn read_top(
     };
     let head = peek(&mut reader, registry::SNIFF_LEN).map_err(|e| ReleaseError::Open {
         path: path.to_path_buf(),
-        source: e,
+        error: e,
     })?;
     let name = file_name(path);
     let row = registry::sniff(&head, &name);

@@ -577,7 +577,7 @@ impl<'w, 'v> Walk<'w, 'v> {
                 if let Some(p) = random {
                     let f = File::open(p).map_err(|e| ReleaseError::Open {
                         path: p.to_path_buf(),
-                        source: e,
+                        error: e,
                     })?;
                     super::zip::read(self, container, &mut BufReader::new(f), Some(p))?;
                     return Ok(Some(row.format));

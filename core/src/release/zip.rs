@@ -183,7 +183,7 @@ fn read_parallel(
     let open = || -> Result<zip::ZipArchive<BufReader<File>>, ReleaseError> {
         let f = File::open(path).map_err(|e| ReleaseError::Open {
             path: path.to_path_buf(),
-            source: e,
+            error: e,
         })?;
         zip::ZipArchive::new(BufReader::new(f)).map_err(|e| ReleaseError::Corrupt {
             archive: label.to_string(),
