@@ -783,3 +783,37 @@ fn mutated_archives_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_large_selected_container_is_handed_over_in_a_second_pass() {
+    let t = tempfile::tempdir().unwrap();
+    let big = noise(
+        glassbox_core::release::NESTED_ZIP_BUFFER_CAP as usize + 4096,
+        3,
+    );
+    let inner = tar_bytes(&[file(b"big.bin", &big), file(b"small", b"s")]);
+    let p = write(
+        t.path(),
+        "outer.tar",
+        &tar_bytes(&[file(b"inner.tar", &inner)]),
+    );
+    let r = Release::open(&p, &opts()).unwrap();
+    let mut seen = Vec::new();
+    r.visit_contents(&|_| true, &mut |e, rd| {
+        let mut buf = Vec::new();
+        rd.read_to_end(&mut buf)
+            .map_err(|x| ReleaseError::from_io(&e.path, x))?;
+        assert_eq!(
+            Sha256Digest::of(&buf),
+            e.digests.unwrap().sha256,
+            "{}",
+            e.path
+        );
+        seen.push(e.path.to_string());
+        Ok(())
+    })
+    .unwrap();
+    // Members stream while the container is expanded; the container itself,
+    // too big to buffer, comes in the next pass.
+    assert_eq!(seen, ["inner.tar!big.bin", "inner.tar!small", "inner.tar"]);
+}
