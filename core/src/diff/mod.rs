@@ -20,6 +20,7 @@
 pub mod classify;
 pub mod compare;
 mod content;
+mod release_source;
 mod source;
 pub mod summary;
 
@@ -33,6 +34,7 @@ pub use compare::{
     KeyChange, KeyChangeOp, LineTag, SectionRow, Segment, StructuredDiff, SymbolChanges, TextDiff,
     TextEncoding,
 };
+pub use release_source::{ReleaseSource, diff_paths, read_options};
 pub use source::{ContentSource, VisitFn};
 pub use summary::{ChangedExecutable, DiffSummary};
 
@@ -94,6 +96,26 @@ pub enum DiffError {
         pattern: String,
         /// Why globset rejected it.
         reason: String,
+    },
+    /// A release could not be opened.
+    #[error("{side} release {path}")]
+    Open {
+        /// `old` or `new`.
+        side: Side,
+        /// The path given.
+        path: String,
+        /// The reader's error.
+        #[source]
+        source: crate::release::ReleaseError,
+    },
+    /// The reader failed while streaming content for the comparison.
+    #[error("{side} release")]
+    Release {
+        /// `old` or `new`.
+        side: Side,
+        /// The reader's error.
+        #[source]
+        source: crate::release::ReleaseError,
     },
     /// Content of an entry could not be read.
     #[error("{side} release: reading {path}: {reason}")]
@@ -272,6 +294,20 @@ pub struct EntryChange {
 /// Progress events, for a progress bar.
 #[derive(Clone, Copy, Debug)]
 pub enum DiffProgress {
+    /// A release is being read; its size in bytes.
+    Opening {
+        /// Which.
+        side: Side,
+        /// Bytes to read (archive size, or sum of file sizes).
+        total_bytes: u64,
+    },
+    /// More bytes of a release were read.
+    Read {
+        /// Which.
+        side: Side,
+        /// How many more.
+        bytes: u64,
+    },
     /// Entry lists compared; `to_read` entries need their content.
     Classified {
         /// Entries whose content will be read.

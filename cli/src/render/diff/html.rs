@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use glassbox_core::diff::{ChangeClass, EntryChange, LineTag, ReleaseDiff, TextDiff};
 
-use super::{change_brief, change_path, detail_lines, hunk_header, Tone};
+use super::{Tone, change_brief, change_path, detail_lines, hunk_header};
 
 /// Room kept for the closing notice and tags.
 const FOOTER_RESERVE: usize = 1024;
@@ -46,7 +46,11 @@ pub fn esc(s: &str) -> String {
 fn text_table(t: &TextDiff) -> String {
     let mut o = String::from("<table class=\"diff\">");
     for h in &t.hunks {
-        let _ = write!(o, "<tr class=\"hunk\"><td class=\"n\"></td><td class=\"n\"></td><td>{}</td></tr>", esc(&hunk_header(h)));
+        let _ = write!(
+            o,
+            "<tr class=\"hunk\"><td class=\"n\"></td><td class=\"n\"></td><td>{}</td></tr>",
+            esc(&hunk_header(h))
+        );
         for l in &h.lines {
             let (class, sign) = match l.tag {
                 LineTag::Context => ("ctx", ' '),
@@ -54,7 +58,12 @@ fn text_table(t: &TextDiff) -> String {
                 LineTag::Added => ("ins", '+'),
             };
             let n = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
-            let _ = write!(o, "<tr class=\"{class}\"><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"t\">{sign}", n(l.old_line), n(l.new_line));
+            let _ = write!(
+                o,
+                "<tr class=\"{class}\"><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"t\">{sign}",
+                n(l.old_line),
+                n(l.new_line)
+            );
             for s in &l.segments {
                 if s.emph {
                     let _ = write!(o, "<span class=\"e\">{}</span>", esc(&s.text));
@@ -117,31 +126,52 @@ fn detail(c: &EntryChange) -> String {
 pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
     let mut o = String::new();
     let title = format!("glassbox diff: {} → {}", d.old.source, d.new.source);
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{}</title><style>{STYLE}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{}</title><style>{STYLE}</style></head><body>",
         esc(&title)
     );
-    let _ = write!(o, "<h1>{}</h1>\n", esc(&title));
-    let _ = write!(
+    let _ = writeln!(o, "<h1>{}</h1>", esc(&title));
+    let _ = writeln!(
         o,
-        "<p id=\"verdict\" class=\"{}\">{}</p>\n",
+        "<p id=\"verdict\" class=\"{}\">{}</p>",
         if d.identical { "added" } else { "removed" },
-        if d.identical { "Identical" } else { "Different" }
+        if d.identical {
+            "Identical"
+        } else {
+            "Different"
+        }
     );
     let s = &d.summary;
-    let _ = write!(
+    let _ = writeln!(
         o,
         "<table id=\"summary\"><tr><th>added</th><th>removed</th><th>modified</th><th>renamed</th><th>metadata</th><th>type changed</th></tr>\
-<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\n",
+<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
         s.added, s.removed, s.modified, s.renamed, s.metadata, s.type_changed
     );
-    let _ = write!(o, "<p>old: <code>{}</code> ({} entries) — new: <code>{}</code> ({} entries)</p>\n", esc(&d.old.source), d.old.entries, esc(&d.new.source), d.new.entries);
+    let _ = writeln!(
+        o,
+        "<p>old: <code>{}</code> ({} entries) — new: <code>{}</code> ({} entries)</p>",
+        esc(&d.old.source),
+        d.old.entries,
+        esc(&d.new.source),
+        d.new.entries
+    );
     if !s.changed_executables.is_empty() {
         o.push_str("<h2>Changed executables</h2><table id=\"executables\"><tr><th>change</th><th>format</th><th>path</th><th>note</th></tr>");
         for e in &s.changed_executables {
-            let note = if e.build_id_unchanged { "<span class=\"warn\">modified after build-id was computed</span>" } else { "" };
-            let _ = write!(o, "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{note}</td></tr>", e.class.as_str(), esc(&e.format), esc(&e.path.to_string()));
+            let note = if e.build_id_unchanged {
+                "<span class=\"warn\">modified after build-id was computed</span>"
+            } else {
+                ""
+            };
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{note}</td></tr>",
+                e.class.as_str(),
+                esc(&e.format),
+                esc(&e.path.to_string())
+            );
         }
         o.push_str("</table>\n");
     }
@@ -151,11 +181,19 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
         o.push_str("<h2>Changes</h2><table id=\"changes\"><tr><th>change</th><th>path</th><th>detail</th></tr>");
         for (i, c) in d.changes.iter().enumerate() {
             let path = if c.class == ChangeClass::Modified {
-                format!("<a href=\"#c{i}\"><code>{}</code></a>", esc(&change_path(c)))
+                format!(
+                    "<a href=\"#c{i}\"><code>{}</code></a>",
+                    esc(&change_path(c))
+                )
             } else {
                 format!("<code>{}</code>", esc(&change_path(c)))
             };
-            let row = format!("<tr class=\"{}\"><td>{}</td><td>{path}</td><td>{}</td></tr>", c.class.as_str(), c.class.as_str(), esc(&change_brief(c)));
+            let row = format!(
+                "<tr class=\"{}\"><td>{}</td><td>{path}</td><td>{}</td></tr>",
+                c.class.as_str(),
+                c.class.as_str(),
+                esc(&change_brief(c))
+            );
             if o.len() + row.len() > budget {
                 truncated = true;
                 break;
@@ -165,12 +203,22 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
         o.push_str("</table>\n");
     }
     if !truncated {
-        let modified: Vec<(usize, &EntryChange)> = d.changes.iter().enumerate().filter(|(_, c)| c.class == ChangeClass::Modified).collect();
+        let modified: Vec<(usize, &EntryChange)> = d
+            .changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.class == ChangeClass::Modified)
+            .collect();
         if !modified.is_empty() {
             o.push_str("<h2>Modified files</h2>\n");
         }
         for (i, c) in modified {
-            let sec = format!("<details id=\"c{i}\"><summary><code>{}</code> — {}</summary>{}</details>\n", esc(&change_path(c)), esc(&change_brief(c)), detail(c));
+            let sec = format!(
+                "<details id=\"c{i}\"><summary><code>{}</code> — {}</summary>{}</details>\n",
+                esc(&change_path(c)),
+                esc(&change_brief(c)),
+                detail(c)
+            );
             if o.len() + sec.len() > budget {
                 truncated = true;
                 break;
@@ -179,7 +227,10 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
         }
     }
     if truncated {
-        let _ = write!(o, "<p class=\"truncated\" id=\"truncated\">Truncated: this report reached --max-report-bytes ({max_bytes} bytes). The remaining changes are not shown here; the JSON output (--format json) has every change.</p>\n");
+        let _ = writeln!(
+            o,
+            "<p class=\"truncated\" id=\"truncated\">Truncated: this report reached --max-report-bytes ({max_bytes} bytes). The remaining changes are not shown here; the JSON output (--format json) has every change.</p>"
+        );
     }
     o.push_str("</body></html>\n");
     o
@@ -199,7 +250,10 @@ mod tests {
             assert!(!h.contains(external), "{external}");
         }
         assert!(h.contains("<details id=\"c0\"><summary><code>pkg/app.py</code>"));
-        assert!(h.contains("hello &lt;<span class=\"e\">there&gt;</span>"), "{h}");
+        assert!(
+            h.contains("hello &lt;<span class=\"e\">there&gt;</span>"),
+            "{h}"
+        );
         assert!(!h.contains("<world>"));
         assert!(!h.contains("id=\"truncated\""));
     }

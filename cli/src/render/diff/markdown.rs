@@ -9,7 +9,11 @@ use super::{change_brief, change_path, detail_lines};
 
 /// Escapes text for a Markdown table cell.
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace('`', "\\`").replace('<', "&lt;").replace('\n', " ")
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('`', "\\`")
+        .replace('<', "&lt;")
+        .replace('\n', " ")
 }
 
 /// Renders the diff as Markdown, stopping (with a notice) before
@@ -17,28 +21,74 @@ fn cell(s: &str) -> String {
 pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Release diff\n");
-    let _ = writeln!(out, "- old: `{}` ({} entries)", cell(&d.old.source), d.old.entries);
-    let _ = writeln!(out, "- new: `{}` ({} entries)", cell(&d.new.source), d.new.entries);
-    let _ = writeln!(out, "- verdict: **{}**\n", if d.identical { "identical" } else { "different" });
+    let _ = writeln!(
+        out,
+        "- old: `{}` ({} entries)",
+        cell(&d.old.source),
+        d.old.entries
+    );
+    let _ = writeln!(
+        out,
+        "- new: `{}` ({} entries)",
+        cell(&d.new.source),
+        d.new.entries
+    );
+    let _ = writeln!(
+        out,
+        "- verdict: **{}**\n",
+        if d.identical {
+            "identical"
+        } else {
+            "different"
+        }
+    );
     let s = &d.summary;
-    let _ = writeln!(out, "| added | removed | modified | renamed | metadata | type changed |");
+    let _ = writeln!(
+        out,
+        "| added | removed | modified | renamed | metadata | type changed |"
+    );
     let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|");
-    let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} |\n", s.added, s.removed, s.modified, s.renamed, s.metadata, s.type_changed);
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} |\n",
+        s.added, s.removed, s.modified, s.renamed, s.metadata, s.type_changed
+    );
     if !s.changed_executables.is_empty() {
-        let _ = writeln!(out, "## Changed executables\n\n| change | format | path | note |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "## Changed executables\n\n| change | format | path | note |\n|---|---|---|---|"
+        );
         for e in &s.changed_executables {
-            let note = if e.build_id_unchanged { "**modified after build-id was computed**" } else { "" };
-            let _ = writeln!(out, "| {} | {} | `{}` | {note} |", e.class.as_str(), e.format, cell(&e.path.to_string()));
+            let note = if e.build_id_unchanged {
+                "**modified after build-id was computed**"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` | {note} |",
+                e.class.as_str(),
+                e.format,
+                cell(&e.path.to_string())
+            );
         }
         out.push('\n');
     }
     if d.changes.is_empty() {
         return out;
     }
-    let _ = writeln!(out, "## Changes\n\n| change | path | detail |\n|---|---|---|");
+    let _ = writeln!(
+        out,
+        "## Changes\n\n| change | path | detail |\n|---|---|---|"
+    );
     let mut truncated = false;
     for c in &d.changes {
-        let row = format!("| {} | `{}` | {} |\n", c.class.as_str(), cell(&change_path(c)), cell(&change_brief(c)));
+        let row = format!(
+            "| {} | `{}` | {} |\n",
+            c.class.as_str(),
+            cell(&change_path(c)),
+            cell(&change_brief(c))
+        );
         if out.len() + row.len() > max_bytes {
             truncated = true;
             break;
@@ -46,7 +96,11 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
         out.push_str(&row);
     }
     if !truncated {
-        for c in d.changes.iter().filter(|c| c.class == ChangeClass::Modified) {
+        for c in d
+            .changes
+            .iter()
+            .filter(|c| c.class == ChangeClass::Modified)
+        {
             let lines = detail_lines(c);
             if lines.is_empty() {
                 continue;
@@ -65,7 +119,10 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
         }
     }
     if truncated {
-        let _ = writeln!(out, "\n> **Truncated**: this report reached --max-report-bytes ({max_bytes} bytes); the JSON output has every change.");
+        let _ = writeln!(
+            out,
+            "\n> **Truncated**: this report reached --max-report-bytes ({max_bytes} bytes); the JSON output has every change."
+        );
     }
     out
 }

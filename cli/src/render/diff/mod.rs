@@ -70,7 +70,11 @@ pub fn change_brief(c: &EntryChange) -> String {
                     None => parts.push(format!("{:?}", s.kind).to_lowercase()),
                 }
             }
-            if let Some(f) = c.content.as_ref().and_then(|x| x.executable_format.as_deref()) {
+            if let Some(f) = c
+                .content
+                .as_ref()
+                .and_then(|x| x.executable_format.as_deref())
+            {
                 parts.push(f.to_string());
             }
         }
@@ -114,13 +118,21 @@ fn short(d: &Option<glassbox_core::digest::Sha256Digest>) -> String {
 /// section table, byte ranges and hexdump, notes.
 pub fn detail_lines(c: &EntryChange) -> Vec<(Tone, String)> {
     let mut out = Vec::new();
-    if let (Some(o), Some(n)) = (&c.old, &c.new) {
-        if o.sha256 != n.sha256 {
-            out.push((Tone::Old, format!("old sha256 {}", o.sha256.map_or("-".into(), |d| d.to_hex()))));
-            out.push((Tone::New, format!("new sha256 {}", n.sha256.map_or("-".into(), |d| d.to_hex()))));
-        }
+    if let (Some(o), Some(n)) = (&c.old, &c.new)
+        && o.sha256 != n.sha256
+    {
+        out.push((
+            Tone::Old,
+            format!("old sha256 {}", o.sha256.map_or("-".into(), |d| d.to_hex())),
+        ));
+        out.push((
+            Tone::New,
+            format!("new sha256 {}", n.sha256.map_or("-".into(), |d| d.to_hex())),
+        ));
     }
-    let Some(content) = &c.content else { return out };
+    let Some(content) = &c.content else {
+        return out;
+    };
     for note in &content.notes {
         out.push((Tone::Warn, format!("note: {note}")));
     }
@@ -143,18 +155,28 @@ fn executable_lines(e: &ExecutableDiff, out: &mut Vec<(Tone, String)>) {
     out.push((Tone::Head, format!("{} ({})", e.format, e.architecture)));
     let id = |b: &Option<String>| b.clone().unwrap_or_else(|| "none".into());
     if e.old_build_id == e.new_build_id {
-        out.push((Tone::Plain, format!("build-id {} (unchanged)", id(&e.new_build_id))));
+        out.push((
+            Tone::Plain,
+            format!("build-id {} (unchanged)", id(&e.new_build_id)),
+        ));
     } else {
         out.push((Tone::Old, format!("build-id {}", id(&e.old_build_id))));
         out.push((Tone::New, format!("build-id {}", id(&e.new_build_id))));
     }
     if e.build_id_unchanged {
-        out.push((Tone::Warn, "WARNING: modified after build-id was computed".into()));
+        out.push((
+            Tone::Warn,
+            "WARNING: modified after build-id was computed".into(),
+        ));
     }
     let changed: Vec<_> = e.sections.iter().filter(|s| s.changed).collect();
     out.push((
         Tone::Head,
-        format!("sections: {} changed of {}", changed.len(), e.sections.len()),
+        format!(
+            "sections: {} changed of {}",
+            changed.len(),
+            e.sections.len()
+        ),
     ));
     for s in changed {
         let size = |v: Option<u64>| v.map_or("-".into(), |v| v.to_string());
@@ -172,9 +194,17 @@ fn executable_lines(e: &ExecutableDiff, out: &mut Vec<(Tone, String)>) {
     }
     let sym = &e.symbols;
     let list = |names: &[String], total: u64| {
-        let mut s = names.iter().take(SYMBOLS_SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        let mut s = names
+            .iter()
+            .take(SYMBOLS_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if total as usize > SYMBOLS_SHOWN.min(names.len()) {
-            s.push_str(&format!(" … and {} more", total as usize - SYMBOLS_SHOWN.min(names.len())));
+            s.push_str(&format!(
+                " … and {} more",
+                total as usize - SYMBOLS_SHOWN.min(names.len())
+            ));
         }
         s
     };
@@ -182,38 +212,77 @@ fn executable_lines(e: &ExecutableDiff, out: &mut Vec<(Tone, String)>) {
         out.push((Tone::Plain, "symbols: unchanged".into()));
     }
     if sym.added_count > 0 {
-        out.push((Tone::New, format!("symbols added ({}): {}", sym.added_count, list(&sym.added, sym.added_count))));
+        out.push((
+            Tone::New,
+            format!(
+                "symbols added ({}): {}",
+                sym.added_count,
+                list(&sym.added, sym.added_count)
+            ),
+        ));
     }
     if sym.removed_count > 0 {
-        out.push((Tone::Old, format!("symbols removed ({}): {}", sym.removed_count, list(&sym.removed, sym.removed_count))));
+        out.push((
+            Tone::Old,
+            format!(
+                "symbols removed ({}): {}",
+                sym.removed_count,
+                list(&sym.removed, sym.removed_count)
+            ),
+        ));
     }
     if sym.changed_count > 0 {
-        out.push((Tone::Plain, format!("symbols changed ({}): {}", sym.changed_count, list(&sym.changed, sym.changed_count))));
+        out.push((
+            Tone::Plain,
+            format!(
+                "symbols changed ({}): {}",
+                sym.changed_count,
+                list(&sym.changed, sym.changed_count)
+            ),
+        ));
     }
 }
 
 fn structured_lines(s: &StructuredDiff, out: &mut Vec<(Tone, String)>) {
-    out.push((Tone::Head, format!("{} keys: {} changes", s.format, s.change_count)));
+    out.push((
+        Tone::Head,
+        format!("{} keys: {} changes", s.format, s.change_count),
+    ));
     for k in &s.changes {
         let v = |x: &Option<String>| x.clone().unwrap_or_default();
         out.push(match k.op {
             KeyChangeOp::Added => (Tone::New, format!("+ {} = {}", k.path, v(&k.new))),
             KeyChangeOp::Removed => (Tone::Old, format!("- {} = {}", k.path, v(&k.old))),
-            KeyChangeOp::Changed => (Tone::Plain, format!("~ {}: {} -> {}", k.path, v(&k.old), v(&k.new))),
+            KeyChangeOp::Changed => (
+                Tone::Plain,
+                format!("~ {}: {} -> {}", k.path, v(&k.old), v(&k.new)),
+            ),
         });
     }
     if s.change_count as usize > s.changes.len() {
-        out.push((Tone::Warn, format!("… {} more key changes not shown", s.change_count as usize - s.changes.len())));
+        out.push((
+            Tone::Warn,
+            format!(
+                "… {} more key changes not shown",
+                s.change_count as usize - s.changes.len()
+            ),
+        ));
     }
 }
 
 /// The unified hunk header `@@ -a,b +c,d @@`.
 pub fn hunk_header(h: &glassbox_core::diff::Hunk) -> String {
-    format!("@@ -{},{} +{},{} @@", h.old_start, h.old_lines, h.new_start, h.new_lines)
+    format!(
+        "@@ -{},{} +{},{} @@",
+        h.old_start, h.old_lines, h.new_start, h.new_lines
+    )
 }
 
 fn text_lines(t: &TextDiff, out: &mut Vec<(Tone, String)>) {
-    out.push((Tone::Head, format!("text: +{} -{} lines", t.lines_added, t.lines_removed)));
+    out.push((
+        Tone::Head,
+        format!("text: +{} -{} lines", t.lines_added, t.lines_removed),
+    ));
     for h in &t.hunks {
         out.push((Tone::Head, hunk_header(h)));
         for l in &h.lines {
@@ -236,16 +305,29 @@ pub fn hexdump_rows(w: &HexWindow) -> Vec<(Tone, String)> {
     let rows = w.old.len().max(w.new.len()).div_ceil(16);
     for r in 0..rows {
         for (tone, sign, bytes) in [(Tone::Old, '-', &w.old), (Tone::New, '+', &w.new)] {
-            let chunk = bytes.get(r * 16..((r + 1) * 16).min(bytes.len())).unwrap_or(&[]);
+            let chunk = bytes
+                .get(r * 16..((r + 1) * 16).min(bytes.len()))
+                .unwrap_or(&[]);
             let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
             let ascii: String = chunk
                 .iter()
-                .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+                .map(|&b| {
+                    if (0x20..0x7f).contains(&b) {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
                 .collect();
-            let same = w.old.get(r * 16..((r + 1) * 16).min(w.old.len())) == w.new.get(r * 16..((r + 1) * 16).min(w.new.len()));
+            let same = w.old.get(r * 16..((r + 1) * 16).min(w.old.len()))
+                == w.new.get(r * 16..((r + 1) * 16).min(w.new.len()));
             out.push((
                 if same { Tone::Plain } else { tone },
-                format!("{sign} {:08x}  {:<47}  |{ascii}|", w.offset + (r * 16) as u64, hex.join(" ")),
+                format!(
+                    "{sign} {:08x}  {:<47}  |{ascii}|",
+                    w.offset + (r * 16) as u64,
+                    hex.join(" ")
+                ),
             ));
         }
     }
@@ -269,7 +351,13 @@ fn binary_lines(b: &BinaryDiff, out: &mut Vec<(Tone, String)>) {
         out.push((Tone::Plain, format!("  @0x{:08x} +{}", r.offset, r.len)));
     }
     if b.range_count as usize > RANGES_SHOWN.min(b.ranges.len()) {
-        out.push((Tone::Plain, format!("  … {} more ranges", b.range_count as usize - RANGES_SHOWN.min(b.ranges.len()))));
+        out.push((
+            Tone::Plain,
+            format!(
+                "  … {} more ranges",
+                b.range_count as usize - RANGES_SHOWN.min(b.ranges.len())
+            ),
+        ));
     }
     for w in &b.hexdump {
         out.extend(hexdump_rows(w));
@@ -281,7 +369,10 @@ pub(crate) mod sample {
     //! A real diff to render in tests: entries built by hand, classified and
     //! compared by glassbox-core.
 
-    use glassbox_core::diff::{classify::classify, compare::compare_bytes, DiffOptions, DiffSummary, ReleaseDiff, ReleaseInfo};
+    use glassbox_core::diff::{
+        DiffOptions, DiffSummary, ReleaseDiff, ReleaseInfo, classify::classify,
+        compare::compare_bytes,
+    };
     use glassbox_core::digest::{DigestSet, MultiHasher};
     use glassbox_core::release::{Entry, EntryKind, EntryPath, Format, RawPath};
 
@@ -303,22 +394,33 @@ pub(crate) mod sample {
     }
 
     /// Old and new contents of the sample.
-    pub fn files() -> (Vec<(&'static str, Vec<u8>)>, Vec<(&'static str, Vec<u8>)>) {
+    type Files = Vec<(&'static str, Vec<u8>)>;
+
+    pub fn files() -> (Files, Files) {
         let elf = std::fs::read("/bin/true").unwrap_or_else(|_| b"\x7fELF fake".to_vec());
         let mut elf2 = elf.clone();
         let at = elf2.len() / 2;
         elf2[at] ^= 0x01;
         let old = vec![
-            ("pkg/app.py", b"def main():\n    print('hello <world>')\n    return 0\n".to_vec()),
+            (
+                "pkg/app.py",
+                b"def main():\n    print('hello <world>')\n    return 0\n".to_vec(),
+            ),
             ("pkg/bin/tool", elf),
             ("pkg/conf.json", br#"{"port":80,"debug":false}"#.to_vec()),
             ("pkg/gone.txt", b"bye\n".to_vec()),
             ("pkg/old_name.txt", b"same content\n".to_vec()),
         ];
         let new = vec![
-            ("pkg/app.py", b"def main():\n    print('hello <there> & world')\n    return 0\n".to_vec()),
+            (
+                "pkg/app.py",
+                b"def main():\n    print('hello <there> & world')\n    return 0\n".to_vec(),
+            ),
             ("pkg/bin/tool", elf2),
-            ("pkg/conf.json", br#"{"port":8080,"debug":false,"tls":true}"#.to_vec()),
+            (
+                "pkg/conf.json",
+                br#"{"port":8080,"debug":false,"tls":true}"#.to_vec(),
+            ),
             ("pkg/new.txt", b"new file\n".to_vec()),
             ("pkg/new_name.txt", b"same content\n".to_vec()),
         ];

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use glassbox_core::diff::ReleaseDiff;
 
-use super::{change_brief, change_path, class_code, detail_lines, summary_line, Tone};
+use super::{Tone, change_brief, change_path, class_code, detail_lines, summary_line};
 
 fn paint(color: bool, tone: Tone, s: &str) -> String {
     let sgr = match tone {
@@ -26,11 +26,22 @@ fn paint(color: bool, tone: Tone, s: &str) -> String {
 pub fn render(d: &ReleaseDiff, color: bool) -> String {
     let mut out = String::new();
     let side = |i: &glassbox_core::diff::ReleaseInfo| {
-        let f = serde_json::to_value(i.format).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let f = serde_json::to_value(i.format)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         format!("{} ({f}, {} entries)", i.source, i.entries)
     };
-    let _ = writeln!(out, "{}", paint(color, Tone::Old, &format!("--- {}", side(&d.old))));
-    let _ = writeln!(out, "{}", paint(color, Tone::New, &format!("+++ {}", side(&d.new))));
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(color, Tone::Old, &format!("--- {}", side(&d.old)))
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(color, Tone::New, &format!("+++ {}", side(&d.new)))
+    );
     if d.identical {
         let _ = writeln!(out, "identical");
         return out;
@@ -40,11 +51,21 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
         let _ = writeln!(out, "changed executables:");
         for e in &d.summary.changed_executables {
             let warn = if e.build_id_unchanged {
-                paint(color, Tone::Warn, "  WARNING: modified after build-id was computed")
+                paint(
+                    color,
+                    Tone::Warn,
+                    "  WARNING: modified after build-id was computed",
+                )
             } else {
                 String::new()
             };
-            let _ = writeln!(out, "  {} {:<5} {}{warn}", class_code(e.class), e.format, e.path);
+            let _ = writeln!(
+                out,
+                "  {} {:<5} {}{warn}",
+                class_code(e.class),
+                e.format,
+                e.path
+            );
         }
     }
     out.push('\n');
@@ -67,7 +88,15 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
         if lines.is_empty() || c.class != glassbox_core::diff::ChangeClass::Modified {
             continue;
         }
-        let _ = writeln!(out, "\n{}", paint(color, Tone::Head, &format!("=== {} {}", class_code(c.class), change_path(c))));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(
+                color,
+                Tone::Head,
+                &format!("=== {} {}", class_code(c.class), change_path(c))
+            )
+        );
         for (tone, l) in lines {
             let _ = writeln!(out, "{}", paint(color, tone, &l));
         }
@@ -85,7 +114,10 @@ mod tests {
         let d = sample::diff();
         let t = render(&d, false);
         assert!(t.starts_with("--- old-release (directory, 5 entries)\n+++ new-release"));
-        assert!(t.contains("1 added, 1 removed, 3 modified, 1 renamed"), "{t}");
+        assert!(
+            t.contains("1 added, 1 removed, 3 modified, 1 renamed"),
+            "{t}"
+        );
         assert!(t.contains("R  pkg/old_name.txt -> pkg/new_name.txt"));
         assert!(t.contains("D  pkg/gone.txt  (4 bytes)"));
         assert!(t.contains("-    print('hello <world>')\n+    print('hello <there> & world')"));
