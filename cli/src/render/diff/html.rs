@@ -251,7 +251,7 @@ mod tests {
         }
         assert!(h.contains("<details id=\"c0\"><summary><code>pkg/app.py</code>"));
         assert!(
-            h.contains("hello &lt;<span class=\"e\">there&gt;</span>"),
+            h.contains("hello <span class=\"e\">&lt;there&gt; &amp; world&#39;)</span>"),
             "{h}"
         );
         assert!(!h.contains("<world>"));
