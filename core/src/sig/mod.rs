@@ -1,0 +1,9 @@
+//! Update-package signatures, one module per format.
+//!
+//! | module | format |
+//! |---|---|
+//! | [`sigstore`] | Sigstore bundles v0.1–v0.3, verified offline with `sigstore-verify` |
+//!
+//! DSSE envelopes live in [`crate::dsse`]; keys in [`crate::keys`].
+
+pub mod sigstore;
