@@ -415,6 +415,18 @@ impl PublicKey {
         Self::from_pem_or_der(&read_key_file(path)?)
     }
 
+    /// The subject public key of a DER X.509 certificate. This only
+    /// extracts the key: validating the certificate is the caller's job
+    /// (see [`crate::x509`]).
+    pub fn from_certificate_der(cert: &[u8]) -> Result<Self, KeyError> {
+        let (_, cert) =
+            x509_parser::parse_x509_certificate(cert).map_err(|e| KeyError::Malformed {
+                what: "X.509 certificate",
+                why: e.to_string(),
+            })?;
+        Self::from_spki_der(cert.tbs_certificate.subject_pki.raw)
+    }
+
     /// An Ed25519 public key from its 32 raw bytes (as TUF and
     /// securesystemslib store them).
     pub fn from_ed25519_raw(raw: &[u8]) -> Result<Self, KeyError> {
