@@ -7,7 +7,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(k) = PublicKey::from_pem_or_der(data) {
         let _ = k.verify(b"message", data);
-        assert_eq!(PublicKey::from_pem_or_der(k.to_pem().as_bytes()).unwrap(), k);
+        assert_eq!(
+            PublicKey::from_pem_or_der(k.to_pem().as_bytes()).unwrap(),
+            k
+        );
     }
     let _ = SigningKey::from_pkcs8_pem_or_der(data);
 });

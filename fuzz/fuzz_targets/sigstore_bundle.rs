@@ -18,5 +18,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let rule = SignerRule::identity("https://example.invalid/id", "https://example.invalid");
     let _ = sigstore::verify_bundle(data, Artifact::Bytes(b"a"), &rule, trust());
-    let _ = sigstore::verify_bundle(data, Artifact::Digest(Sha256Digest::of(b"a")), &rule, trust());
+    let _ = sigstore::verify_bundle(
+        data,
+        Artifact::Digest(Sha256Digest::of(b"a")),
+        &rule,
+        trust(),
+    );
 });
