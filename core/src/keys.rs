@@ -701,21 +701,25 @@ impl SigningKey {
 }
 
 fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
-    use std::io::Read as _;
-    let io = |e: std::io::Error| KeyError::Io {
+    read_bounded(path, MAX_KEY_FILE_BYTES).map_err(|e| KeyError::Io {
         path: path.display().to_string(),
         why: e.to_string(),
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
+    })
+}
+
+/// Reads a whole file of at most `limit` bytes; a larger file is an
+/// `InvalidData` error rather than an unbounded allocation.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
     let mut bytes = Vec::new();
-    file.take(MAX_KEY_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
-        return Err(KeyError::Io {
-            path: path.display().to_string(),
-            why: format!("larger than {MAX_KEY_FILE_BYTES} bytes, not a key file"),
-        });
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than the {limit}-byte limit"),
+        ));
     }
     Ok(bytes)
 }

@@ -18,7 +18,6 @@
 //! ring needs the whole message to verify, so the artifact is held in memory;
 //! [`verify_file`] bounds it.
 
-use std::io::Read;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -138,19 +137,10 @@ pub fn verify_file(
 }
 
 fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, RawError> {
-    let io = |why: String| RawError::Io {
+    crate::keys::read_bounded(path, limit).map_err(|e| RawError::Io {
         path: path.display().to_string(),
-        why,
-    };
-    let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io(e.to_string()))?;
-    if bytes.len() as u64 > limit {
-        return Err(io(format!("larger than the {limit}-byte limit")));
-    }
-    Ok(bytes)
+        why: e.to_string(),
+    })
 }
 
 /// Base64 text (standard alphabet, line breaks allowed), decoded.
