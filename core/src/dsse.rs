@@ -264,6 +264,13 @@ pub fn sign(
     })
 }
 
+/// Signs an in-toto Statement: validates it, then [`sign`]s its JSON with
+/// payload type [`IN_TOTO_PAYLOAD_TYPE`].
+pub fn sign_statement(statement: &Statement, keys: &[&SigningKey]) -> Result<Envelope, DsseError> {
+    statement.validate()?;
+    sign(IN_TOTO_PAYLOAD_TYPE, &statement.to_json(), keys)
+}
+
 /// A trusted key that verified one of the envelope's signatures.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedSigner {
@@ -585,7 +592,11 @@ mod tests {
             "https://e/p",
             serde_json::json!({}),
         );
-        let back = Statement::from_json(&st.to_json()).unwrap();
+        let k = key(SigningAlgorithm::EcdsaP256);
+        let env = sign_statement(&st, &[&k]).unwrap();
+        let verified = verify(&env, &[("k", k.public_key().clone())], 1).unwrap();
+        let back = verified.statement().unwrap();
+        assert_eq!(back, st);
         assert!(back.covers("x.bin", &d));
         assert_eq!(back.subjects_matching(&Sha256Digest::of(b"y")).count(), 0);
         let bad = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"zz"}}],"predicateType":"p"}"#;
