@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use glassbox_core::keys::{SigningAlgorithm, SigningKey};
 
+use crate::cmd::sigstore::emit;
 use crate::ui::{Outcome, Ui, write_atomic};
 
 const EXAMPLES: &str = "\
@@ -72,22 +73,25 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     write_atomic(&pub_path, public_pem.as_bytes(), args.force)?;
     let key_id = generated.key.key_id();
     let alg_name = generated.key.public_key().algorithm().to_string();
-    match args.format {
-        Format::Json => println!(
-            "{}",
+    let text = match args.format {
+        Format::Json => {
             serde_json::json!({
                 "algorithm": alg_name,
                 "key_id": key_id,
                 "private_key": args.out.display().to_string(),
                 "public_key": pub_path.display().to_string(),
             })
-        ),
-        Format::Text => {
-            println!("{} key {key_id}", ui.good(&alg_name));
-            println!("  private key  {} (mode 0600)", args.out.display());
-            println!("  public key   {}", pub_path.display());
+            .to_string()
+                + "\n"
         }
-    }
+        Format::Text => format!(
+            "{} key {key_id}\n  private key  {} (mode 0600)\n  public key   {}\n",
+            ui.good(&alg_name),
+            args.out.display(),
+            pub_path.display()
+        ),
+    };
+    emit(&text);
     Ok(Outcome::Ok)
 }
 

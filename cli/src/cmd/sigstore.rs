@@ -44,8 +44,9 @@ Exit codes: 0 verified, 1 not verified (with the reason), 2 usage or input error
 #[derive(clap::Args)]
 #[command(after_help = EXAMPLES)]
 struct VerifyBundle {
-    /// Use the Sigstore staging trust root (compiled-in snapshot).
-    #[arg(long, conflicts_with = "trusted_root")]
+    /// Use the Sigstore staging trust root (compiled-in snapshot); an
+    /// explicit --trusted-root takes precedence.
+    #[arg(long)]
     staging: bool,
 
     /// The Sigstore bundle (JSON).
@@ -210,12 +211,14 @@ fn read_small(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 fn render_ok(format: &Format, ui: &Ui, bundle: &str, artifact: &str, v: &SigstoreVerified) {
+    let mut text = String::new();
     let content = match v.content {
         BundleContent::MessageSignature => "message signature",
         BundleContent::DsseEnvelope => "DSSE envelope",
     };
     match format {
-        Format::Json => println!(
+        Format::Json => out!(
+            text,
             "{}",
             serde_json::json!({
                 "verified": true,
@@ -234,36 +237,61 @@ fn render_ok(format: &Format, ui: &Ui, bundle: &str, artifact: &str, v: &Sigstor
             })
         ),
         Format::Text => {
-            println!("{} {artifact}: {bundle} ({content})", ui.good("verified"));
+            out!(
+                text,
+                "{} {artifact}: {bundle} ({content})",
+                ui.good("verified")
+            );
             if let Some(id) = &v.identity {
-                println!("  identity     {id}");
+                out!(text, "  identity     {id}");
             }
             if let Some(iss) = &v.issuer {
-                println!("  issuer       {iss}");
+                out!(text, "  issuer       {iss}");
             }
             if let Some(k) = &v.key_id {
-                println!("  key          {k}");
+                out!(text, "  key          {k}");
             }
-            println!(
+            out!(
+                text,
                 "  checks       certificate chain {}, SCT {}, transparency log {}",
                 yes(v.certificate_verified),
                 yes(v.sct_verified),
                 yes(v.tlog_verified)
             );
             for t in &v.verified_timestamps {
-                println!("  signed at    {t}");
+                out!(text, "  signed at    {t}");
             }
         }
     }
+    emit(&text);
 }
+
+/// Writes command output to stdout. A closed pipe (`| head`) is not an
+/// error worth a panic or a message: the reader has what it wanted.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// `writeln!` into a String buffer (which cannot fail).
+macro_rules! out {
+    ($buf:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($buf, $($arg)*);
+    }};
+}
+use out;
 
 fn yes(b: bool) -> &'static str {
     if b { "ok" } else { "n/a" }
 }
 
 fn render_failed(format: &Format, ui: &Ui, bundle: &str, artifact: &str, e: &SigstoreError) {
+    let mut text = String::new();
     match format {
-        Format::Json => println!(
+        Format::Json => out!(
+            text,
             "{}",
             serde_json::json!({
                 "verified": false,
@@ -272,6 +300,7 @@ fn render_failed(format: &Format, ui: &Ui, bundle: &str, artifact: &str, e: &Sig
                 "reason": e.to_string(),
             })
         ),
-        Format::Text => println!("{} {artifact}: {bundle}: {e}", ui.bad("FAILED")),
+        Format::Text => out!(text, "{} {artifact}: {bundle}: {e}", ui.bad("FAILED")),
     }
+    emit(&text);
 }
