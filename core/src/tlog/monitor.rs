@@ -169,6 +169,9 @@ pub fn monitor(places: &[PathBuf], vkey: &VerifierKey) -> Result<MonitorReport, 
             files.push(p.clone());
         }
     }
+    // The same file reached by two paths is one observation.
+    let mut unique = std::collections::BTreeSet::new();
+    files.retain(|f| unique.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     let mut report = MonitorReport::default();
     for f in &files {
         match observe(f, vkey) {
@@ -182,12 +185,14 @@ pub fn monitor(places: &[PathBuf], vkey: &VerifierKey) -> Result<MonitorReport, 
     // Proof sources: log directories whose tiles reproduce their own
     // verified checkpoint.
     let mut sources = Vec::new();
+    logs.sort();
+    logs.dedup();
     for dir in logs {
-        let place = dir.join(CHECKPOINT_FILE);
+        let place = std::fs::canonicalize(dir.join(CHECKPOINT_FILE)).ok();
         let Some(obs) = report
             .observations
             .iter()
-            .find(|o| o.place == place)
+            .find(|o| std::fs::canonicalize(&o.place).ok() == place)
             .cloned()
         else {
             continue;
