@@ -273,3 +273,41 @@ fn monitor_exits_1_on_a_split_view_with_both_checkpoints_as_evidence() {
         2
     );
 }
+
+#[test]
+fn concurrent_append_processes_are_serialised() {
+    let t = setup();
+    let d = t.path();
+    let mut children = Vec::new();
+    for p in 0..4 {
+        let mut files = Vec::new();
+        for i in 0..10 {
+            let name = format!("p{p}-{i}.bin");
+            std::fs::write(d.join(&name), format!("process {p} file {i}")).unwrap();
+            files.push(name);
+        }
+        children.push(
+            Command::new(env!("CARGO_BIN_EXE_glassbox"))
+                .args(["log", "append", "L"])
+                .args(&files)
+                .current_dir(d)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let log = glassbox_core::tlog::storage::Log::open(&d.join("L")).unwrap();
+    assert_eq!(log.check().unwrap().checkpoint.size, 40);
+    for p in 0..4 {
+        for i in 0..10 {
+            let o = glassbox(
+                &["log", "prove", "L", "--file", &format!("p{p}-{i}.bin")],
+                d,
+            );
+            assert_eq!(code(&o), 0, "p{p}-{i}");
+        }
+    }
+}
