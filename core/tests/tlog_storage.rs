@@ -434,3 +434,26 @@ fn python_rfc9162_checker_accepts_our_proofs_from_a_10007_entry_log() {
         "{stdout}"
     );
 }
+
+#[test]
+fn append_files_logs_leaf_records() {
+    use glassbox_core::tlog::leaf::LeafRecord;
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("app-1.0.0.tar.gz");
+    std::fs::write(&f, b"release bytes").unwrap();
+    let s = signer();
+    let log = Log::create(&tmp.path().join("log"), &s).unwrap();
+    let a = log.append_files(&s, &[f.as_path(), f.as_path()]).unwrap();
+    assert_eq!(a.checkpoint.checkpoint.size, 2);
+    let p = log.prove(1).unwrap();
+    let rec = LeafRecord::parse(p.extra.as_deref().unwrap()).unwrap();
+    assert_eq!(rec, LeafRecord::of_file(&f).unwrap());
+    assert_eq!(rec.name, "app-1.0.0.tar.gz");
+    assert_eq!(rec.size, 13);
+    p.verify(&rec.to_bytes(), log.verifier_key(), &[], 0)
+        .unwrap();
+    assert!(
+        log.append_files(&s, &[tmp.path().join("missing").as_path()])
+            .is_err()
+    );
+}

@@ -52,7 +52,7 @@ pub trait NodeSource {
     fn node(&self, level: u32, index: u64) -> Result<Hash, Error>;
 }
 
-/// MTH(D[start:end]) for a range that is a subtree of the RFC 9162 tree
+/// `MTH(D[start:end])` for a range that is a subtree of the RFC 9162 tree
 /// structure (`start` is a multiple of the largest power of two that is
 /// at most `end - start`).
 pub fn subtree_hash<S: NodeSource + ?Sized>(src: &S, start: u64, end: u64) -> Result<Hash, Error> {
@@ -76,7 +76,7 @@ pub fn root_at<S: NodeSource + ?Sized>(src: &S, size: u64) -> Result<Hash, Error
     subtree_hash(src, 0, size)
 }
 
-/// RFC 9162 §2.1.3.1: the inclusion proof PATH(index, D[0:size]).
+/// RFC 9162 §2.1.3.1: the inclusion proof `PATH(index, D[0:size])`.
 pub fn inclusion_proof<S: NodeSource + ?Sized>(
     src: &S,
     index: u64,
@@ -106,7 +106,7 @@ pub fn inclusion_proof<S: NodeSource + ?Sized>(
     Ok(path)
 }
 
-/// RFC 9162 §2.1.4.1: the consistency proof PROOF(old, D[0:new]).
+/// RFC 9162 §2.1.4.1: the consistency proof `PROOF(old, D[0:new])`.
 pub fn consistency_proof<S: NodeSource + ?Sized>(
     src: &S,
     old: u64,

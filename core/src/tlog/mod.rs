@@ -13,18 +13,27 @@
 //! DIR/lock                        lock file serialising appenders
 //! ```
 //!
-//! The one call a demo or another module makes:
+//! Building a log (the demo generator does this):
 //!
 //! ```no_run
-//! use glassbox_core::tlog::{key::LogSigner, storage::Log};
+//! use glassbox_core::tlog::{Log, LogSigner};
 //! # fn main() -> Result<(), glassbox_core::tlog::Error> {
-//! let pkcs8 = std::fs::read("log.key").unwrap();
+//! let pkcs8 = std::fs::read("log.key").unwrap(); // PEM or DER PKCS#8 Ed25519
 //! let signer = LogSigner::from_pkcs8("example.org/log", &pkcs8)?;
 //! let log = Log::create("demo-log".as_ref(), &signer)?;
-//! let appended = log.append(&signer, &[b"first entry".to_vec()])?;
+//! // Files are logged as glassbox-leaf/v1 records (digest, size, name).
+//! let appended = log.append_files(&signer, &["app-1.0.0.tar.gz".as_ref()])?;
 //! let proof = log.prove(appended.first_index)?; // a C2SP tlog-proof
-//! # let _ = proof; Ok(()) }
+//! std::fs::write("app-1.0.0.tlog-proof", proof.to_bytes()).unwrap();
+//! std::fs::write("demo-log.vkey", format!("{}\n", log.verifier_key())).unwrap();
+//! # Ok(()) }
 //! ```
+//!
+//! A split view for a demo: copy the log directory at some size, append a
+//! different entry to the copy with the same key ([`Log::open`] on the
+//! copy, then [`Log::append`]), keep appending to the original; then
+//! [`monitor::monitor`] over the original and the copy's checkpoint (or a
+//! proof from it) reports the split view.
 
 pub mod checkpoint;
 pub mod cosignature;
@@ -39,7 +48,9 @@ pub mod tiles;
 
 use std::path::PathBuf;
 
+pub use key::LogSigner;
 pub use merkle::Hash;
+pub use storage::Log;
 
 /// Everything that can go wrong in the transparency log, as verdicts.
 #[derive(Debug, thiserror::Error)]

@@ -51,7 +51,7 @@ impl KeyType {
     }
 }
 
-/// c2sp.org/signed-note: key ID = SHA-256(name || 0x0A || type || public key)[:4].
+/// c2sp.org/signed-note: key ID = `SHA-256(name || 0x0A || type || public key)[:4]`.
 pub fn key_id(name: &str, kind: KeyType, public: &[u8; 32]) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());

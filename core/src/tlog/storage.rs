@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::Error;
 use super::checkpoint::{self, Checkpoint, SignedCheckpoint};
 use super::key::LogSigner;
+use super::leaf::LeafRecord;
 use super::merkle::{self, CompactRange, Hash, NodeSource, leaf_hash, perfect_root};
 use super::note::{KeyType, VerifierKey};
 use super::proof::TlogProof;
@@ -235,6 +236,16 @@ impl Log {
         E: AsRef<[u8]>,
     {
         self.append_until(signer, entries, None)
+    }
+
+    /// Appends files as `glassbox-leaf/v1` records ([`LeafRecord`]: SHA-256,
+    /// size, base name), in order.
+    pub fn append_files(&self, signer: &LogSigner, files: &[&Path]) -> Result<Appended, Error> {
+        let records = files
+            .iter()
+            .map(|f| LeafRecord::of_file(f).map(|r| r.to_bytes()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.append(signer, records)
     }
 
     /// [`Log::append`] with fault injection: stops with
