@@ -457,3 +457,54 @@ fn append_files_logs_leaf_records() {
             .is_err()
     );
 }
+
+fn files_under(dir: &Path, base: &Path, out: &mut Vec<String>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, base, out);
+        } else {
+            out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+        }
+    }
+}
+
+/// The example of c2sp.org/tlog-tiles "Partial Tiles": a tree of size
+/// 70,000 is 273 full level-0 tiles, a level-0 partial of width 112, one
+/// full level-1 tile, a level-1 partial of width 17 and a level-2 partial
+/// of width 1 (and the entry bundles mirror level 0).
+#[test]
+fn tree_of_70000_has_the_tiles_of_the_tlog_tiles_example() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("log");
+    let s = signer();
+    let log = Log::create(&dir, &s).unwrap();
+    log.append(&s, entries(0..70_000)).unwrap();
+    let mut files = Vec::new();
+    files_under(&dir.join("tile"), &dir, &mut files);
+    files.sort();
+    let count = |prefix: &str| files.iter().filter(|f| f.starts_with(prefix)).count();
+    assert_eq!(count("tile/0/"), 274);
+    assert!(files.contains(&"tile/0/272".to_string()));
+    assert!(files.contains(&"tile/0/273.p/112".to_string()));
+    assert_eq!(count("tile/entries/"), 274);
+    assert!(files.contains(&"tile/entries/273.p/112".to_string()));
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f.starts_with("tile/1/") || f.starts_with("tile/2/"))
+            .collect::<Vec<_>>(),
+        ["tile/1/000", "tile/1/001.p/17", "tile/2/000.p/1"]
+    );
+    for f in files.iter().filter(|f| !f.starts_with("tile/entries/")) {
+        let len = std::fs::metadata(dir.join(f)).unwrap().len();
+        let width = f
+            .rsplit_once(".p/")
+            .map_or(256, |(_, w)| w.parse::<u64>().unwrap());
+        assert_eq!(len, width * 32, "{f}");
+    }
+    assert_eq!(
+        log.check().unwrap().checkpoint.root,
+        reference(70_000).root()
+    );
+}
