@@ -395,3 +395,36 @@ fn c2sp_negative_notes_rejected_for_the_expected_reason() {
     }
     assert_eq!(n, 6);
 }
+
+/// Untrusted input: every single-byte change and every truncation of the
+/// vectors' cosigned checkpoint and tlog-proof is rejected, without a panic.
+#[test]
+fn every_mutation_of_a_checkpoint_or_proof_is_rejected() {
+    let Some(dir) = corpus() else { return };
+    let ks = keys(&dir);
+    let note = std::fs::read(dir.join("c2sp/checkpoint-13.note")).unwrap();
+    let proof = std::fs::read(dir.join("c2sp/entry-6.tlog-proof")).unwrap();
+    let check_note = |b: &[u8]| checkpoint::open(b, &ks.log, &ks.witnesses, 2).is_ok();
+    let check_proof = |b: &[u8]| {
+        TlogProof::parse(b).is_ok_and(|p| {
+            let entry = p.extra.clone().unwrap_or_default();
+            p.verify(&entry, &ks.log, &ks.witnesses, 2).is_ok()
+        })
+    };
+    assert!(check_note(&note) && check_proof(&proof));
+    for (bytes, check) in [
+        (&note, &check_note as &dyn Fn(&[u8]) -> bool),
+        (&proof, &check_proof),
+    ] {
+        for i in 0..bytes.len() {
+            for flip in [0x01u8, 0x20, 0x80] {
+                let mut m = bytes.clone();
+                m[i] ^= flip;
+                assert!(!check(&m), "accepted with byte {i} ^ {flip:#x}");
+            }
+            // Dropping the final newline breaks the note; any other cut
+            // loses a signature line the policy needs.
+            assert!(!check(&bytes[..i]), "accepted when cut at {i}");
+        }
+    }
+}

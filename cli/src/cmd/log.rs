@@ -540,36 +540,9 @@ fn verify_proof(
         }
         None => None,
     };
-    // The entry: the proof's extra data (a leaf record), else the record of --file.
-    let entry = match (&proof.extra, &want) {
-        (Some(e), _) => e.clone(),
-        (None, Some(w)) => w.to_bytes(),
-        (None, None) => bail!(
-            "{}: the proof carries no entry; give --file",
-            path.display()
-        ),
-    };
-    let result = (|| -> Result<(SignedCheckpoint, Option<LeafRecord>), Error> {
-        let cp = proof.verify(&entry, &vkey, &witnesses, quorum)?;
-        let record = LeafRecord::parse(&entry).ok();
-        if let Some(w) = &want {
-            match &record {
-                Some(r) if r.same_content(w) => {}
-                Some(r) => {
-                    return Err(Error::EntryMismatch(format!(
-                        "the log has sha256 {} size {}, the file has sha256 {} size {}",
-                        r.sha256, r.size, w.sha256, w.size
-                    )));
-                }
-                None => {
-                    return Err(Error::EntryMismatch(
-                        "the entry is not a glassbox leaf record".into(),
-                    ));
-                }
-            }
-        }
-        Ok((cp, record))
-    })();
+    let result = proof
+        .verify_file(want.as_ref(), &vkey, &witnesses, quorum)
+        .map(|v| (v.checkpoint, v.record));
     match result {
         Ok((cp, record)) => {
             match format {

@@ -15,6 +15,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 
 use super::Error;
 use super::checkpoint::{self, SignedCheckpoint, parse_decimal};
+use super::leaf::LeafRecord;
 use super::merkle::{self, Hash, MAX_PROOF_HASHES};
 use super::note::VerifierKey;
 
@@ -22,6 +23,17 @@ use super::note::VerifierKey;
 pub const HEADER: &str = "c2sp.org/tlog-proof@v1";
 /// The largest proof file we read.
 pub const MAX_PROOF_BYTES: usize = 1 << 20;
+
+/// A proof that verified for a glassbox leaf record.
+#[derive(Clone, Debug)]
+pub struct VerifiedEntry {
+    /// The checkpoint the entry is included in.
+    pub checkpoint: SignedCheckpoint,
+    /// The entry's index.
+    pub index: u64,
+    /// The entry as a leaf record, when it is one.
+    pub record: Option<LeafRecord>,
+}
 
 /// A parsed tlog-proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,5 +131,51 @@ impl TlogProof {
             &cp.checkpoint.root,
         )?;
         Ok(cp)
+    }
+
+    /// Verifies the proof of a file logged as a [`LeafRecord`] (what
+    /// `glassbox log prove` writes and `glassbox verify --log-proof` checks):
+    /// the entry is the proof's `extra` data, or else `file`'s record; after
+    /// [`TlogProof::verify`], the logged record must have `file`'s digest
+    /// and size.
+    pub fn verify_file(
+        &self,
+        file: Option<&LeafRecord>,
+        log: &VerifierKey,
+        witnesses: &[VerifierKey],
+        quorum: usize,
+    ) -> Result<VerifiedEntry, Error> {
+        let entry = match (&self.extra, file) {
+            (Some(e), _) => e.clone(),
+            (None, Some(f)) => f.to_bytes(),
+            (None, None) => {
+                return Err(Error::MalformedProof(
+                    "the proof carries no entry and no file was given".into(),
+                ));
+            }
+        };
+        let cp = self.verify(&entry, log, witnesses, quorum)?;
+        let record = LeafRecord::parse(&entry).ok();
+        if let Some(want) = file {
+            match &record {
+                Some(r) if r.same_content(want) => {}
+                Some(r) => {
+                    return Err(Error::EntryMismatch(format!(
+                        "the log has sha256 {} size {}, the file has sha256 {} size {}",
+                        r.sha256, r.size, want.sha256, want.size
+                    )));
+                }
+                None => {
+                    return Err(Error::EntryMismatch(
+                        "the entry is not a glassbox-leaf/v1 record".into(),
+                    ));
+                }
+            }
+        }
+        Ok(VerifiedEntry {
+            checkpoint: cp,
+            index: self.index,
+            record,
+        })
     }
 }
