@@ -120,12 +120,12 @@ pub enum Error {
     #[error("limit exceeded: {0}")]
     Limit(String),
     /// A file system operation failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
         /// The operating system's error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The writer stopped at a fault-injection point (tests of crash safety).
     #[error("simulated crash at {0:?}")]
@@ -135,6 +135,6 @@ pub enum Error {
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
-        move |source| Error::Io { path, source }
+        move |error| Error::Io { path, error }
     }
 }

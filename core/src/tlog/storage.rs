@@ -132,7 +132,7 @@ impl Log {
             if it.next().is_some() {
                 return Err(Error::Io {
                     path: dir.to_path_buf(),
-                    source: std::io::Error::new(
+                    error: std::io::Error::new(
                         std::io::ErrorKind::AlreadyExists,
                         "directory is not empty",
                     ),
@@ -576,7 +576,7 @@ impl<'a> Writer<'a> {
             .build()
             .map_err(|e| Error::Io {
                 path: self.dir.to_path_buf(),
-                source: std::io::Error::other(e),
+                error: std::io::Error::other(e),
             })?;
         pool.install(|| {
             pending

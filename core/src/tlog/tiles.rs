@@ -184,8 +184,8 @@ impl TileReader {
         // first `width` hashes are the same (tlog-tiles "Partial tiles").
         let hashes = match read_bounded(&path, width * 32) {
             Ok(bytes) => decode_tile(&bytes, width, &path)?,
-            Err(Error::Io { source, .. })
-                if width < TILE_WIDTH && source.kind() == std::io::ErrorKind::NotFound =>
+            Err(Error::Io { error, .. })
+                if width < TILE_WIDTH && error.kind() == std::io::ErrorKind::NotFound =>
             {
                 let bytes = read_bounded(&full_path, TILE_WIDTH * 32)?;
                 let mut h = decode_tile(&bytes, TILE_WIDTH, &full_path)?;
@@ -216,8 +216,8 @@ impl TileReader {
         let path = self.dir.join(bundle_path(index, width));
         match read_bounded(&path, max) {
             Ok(bytes) => decode_bundle(&bytes, width, &path),
-            Err(Error::Io { source, .. })
-                if width < TILE_WIDTH && source.kind() == std::io::ErrorKind::NotFound =>
+            Err(Error::Io { error, .. })
+                if width < TILE_WIDTH && error.kind() == std::io::ErrorKind::NotFound =>
             {
                 let full = self.dir.join(bundle_path(index, TILE_WIDTH));
                 let bytes = read_bounded(&full, TILE_WIDTH * (2 + MAX_ENTRY_BYTES as u64))?;
