@@ -12,9 +12,13 @@
 //! 5. delete partial tiles that the new full tiles supersede.
 //!
 //! Until step 4's rename the published checkpoint is the old one and every
-//! tile it needs is untouched: new data only goes to paths beyond it (full
-//! tiles and partial tiles of new widths). A crash anywhere leaves files
-//! that no checkpoint references; the next append overwrites them.
+//! tile it needs keeps its content: new data goes to paths beyond it (full
+//! tiles, partial tiles of new widths), and a partial tile of an upper level
+//! whose width did not change is replaced, by rename, with the same bytes
+//! (its hashes are fixed by the committed entries). A crash anywhere leaves
+//! files that no checkpoint references; the next append overwrites them.
+//! Step 3's files are independent, so they are written in parallel (16 I/O
+//! threads) except under fault injection, which needs a known order.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
