@@ -174,6 +174,7 @@ pub(crate) fn parse_time(t: &str) -> anyhow::Result<OffsetDateTime> {
 }
 
 fn fmt_time(t: OffsetDateTime) -> String {
+    let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }
