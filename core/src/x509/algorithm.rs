@@ -128,6 +128,41 @@ impl SignatureAlgorithm {
         }
     }
 
+    /// For CMS SignerInfo (RFC 5652 §5.3), whose signatureAlgorithm may name
+    /// only the key type (rsaEncryption, RFC 3370 §3.2) with the hash in
+    /// digestAlgorithm: maps that pair to an allowed algorithm. Any other
+    /// `sig_oid` goes through [`Self::from_oid_and_params`] and must agree
+    /// with `digest_oid` (Ed25519 signs with SHA-512 as digest, RFC 8419).
+    pub fn from_cms(
+        sig_oid: &str,
+        sig_params: Option<&[u8]>,
+        digest_oid: &str,
+    ) -> Result<Self, X509Error> {
+        if sig_oid == OID_RSA_ENCRYPTION {
+            if !(sig_params.is_none() || sig_params == Some(DER_NULL)) {
+                return Err(disallowed("rsaEncryption: unexpected parameters"));
+            }
+            return match digest_oid {
+                OID_SHA256 => Ok(Self::RsaPkcs1Sha256),
+                OID_SHA384 => Ok(Self::RsaPkcs1Sha384),
+                OID_SHA512 => Ok(Self::RsaPkcs1Sha512),
+                other => Err(disallowed(format!("RSA with digest {other}"))),
+            };
+        }
+        let alg = Self::from_oid_and_params(sig_oid, sig_params)?;
+        let expected = match alg {
+            Self::RsaPkcs1Sha256 | Self::RsaPssSha256 | Self::EcdsaSha256 => OID_SHA256,
+            Self::RsaPkcs1Sha384 | Self::RsaPssSha384 | Self::EcdsaSha384 => OID_SHA384,
+            Self::RsaPkcs1Sha512 | Self::RsaPssSha512 | Self::Ed25519 => OID_SHA512,
+        };
+        if digest_oid != expected {
+            return Err(disallowed(format!(
+                "{alg} with digestAlgorithm {digest_oid} (expected {expected})"
+            )));
+        }
+        Ok(alg)
+    }
+
     pub(crate) fn from_parsed(alg: &AlgorithmIdentifier<'_>) -> Result<Self, X509Error> {
         let params = alg.parameters.as_ref().map(any_to_der);
         Self::from_oid_and_params(&alg.algorithm.to_id_string(), params.as_deref())
@@ -355,6 +390,16 @@ pub fn verify_signed_data(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cms_pairs() {
+        assert_eq!(
+            SignatureAlgorithm::from_cms(OID_RSA_ENCRYPTION, Some(DER_NULL), OID_SHA256),
+            Ok(SignatureAlgorithm::RsaPkcs1Sha256)
+        );
+        assert!(SignatureAlgorithm::from_cms(OID_RSA_ENCRYPTION, None, "1.3.14.3.2.26").is_err());
+        assert!(SignatureAlgorithm::from_cms("1.2.840.10045.4.3.2", None, OID_SHA384).is_err());
+    }
 
     #[test]
     fn allow_list() {
