@@ -40,6 +40,7 @@ fn leaf_params(cn: &str, serial: u64) -> CertificateParams {
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
     p.serial_number = Some(SerialNumber::from(serial));
+    p.use_authority_key_identifier_extension = true;
     p.not_before = now() - Duration::days(1);
     p.not_after = now() + Duration::days(365);
     p
@@ -280,10 +281,17 @@ fn crl_revoked_leaf_is_rejected() {
 #[test]
 fn unknown_issuer_and_budget() {
     let root = new_root("Vendor Root");
-    let other = new_root("Vendor Root"); // same name, another key
     let leaf_cert = leaf(leaf_params("Vendor Release Signing", 7), &root);
-    // Same subject, wrong key: the signature check fails.
-    let (at, err) = verdict(x509::validate(&leaf_cert, &[], &[other.cert], &opts()));
+    // Same subject, another key: the key identifiers differ, no candidate.
+    let other = new_root("Vendor Root");
+    let (_, err) = verdict(x509::validate(&leaf_cert, &[], &[other.cert], &opts()));
+    assert_eq!(err, CertError::UnknownIssuer);
+    // An impostor copying the subject and the SKI: the signature fails.
+    let ski = root.cert.extensions().ski.clone().unwrap();
+    let mut p = ca_params("Vendor Root");
+    p.key_identifier_method = KeyIdMethod::PreSpecified(ski);
+    let impostor = parse(p.self_signed(&KeyPair::generate().unwrap()).unwrap().der());
+    let (at, err) = verdict(x509::validate(&leaf_cert, &[], &[impostor], &opts()));
     assert_eq!(at, 0);
     assert!(matches!(err, CertError::BadSignature { .. }), "{err:?}");
     // No candidate at all.

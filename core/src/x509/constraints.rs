@@ -247,6 +247,19 @@ pub(crate) fn check_required_key_usage(cert: &Certificate, required: u16) -> Res
     Ok(())
 }
 
+/// §4.2.1.1: a leaf that is not self-signed carries an AKI with a
+/// keyIdentifier. (Not required of CA certificates: cross-certificates in
+/// the wild omit it, limbo `cve::cve-2024-0567`.)
+pub(crate) fn check_leaf_aki(cert: &Certificate) -> Result<(), CertError> {
+    let ext = cert.extensions();
+    if !cert.is_self_issued() && ext.aki.as_ref().and_then(|a| a.key_id.as_ref()).is_none() {
+        return Err(CertError::Malformed {
+            reason: "no authorityKeyIdentifier keyIdentifier (§4.2.1.1)".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Names in the leaf's subjectAltName must be well-formed (RFC 5280
 /// §4.2.1.6: dNSName in preferred name syntax, iPAddress of 4 or 16 octets).
 pub(crate) fn check_san_syntax(cert: &Certificate) -> Result<(), CertError> {

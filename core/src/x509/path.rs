@@ -95,6 +95,7 @@ impl<'a> Search<'a, '_> {
         c::check_well_formed(leaf)?;
         check_validity(leaf, self.at)?;
         c::check_extension_consistency(leaf)?;
+        c::check_leaf_aki(leaf)?;
         c::check_san_syntax(leaf)?;
         if purpose == Purpose::ServerAuth {
             c::check_tls_leaf(leaf)?;
