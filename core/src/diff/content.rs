@@ -88,7 +88,8 @@ fn read_capped(
     cap: u64,
     hint: u64,
 ) -> std::io::Result<(Option<Vec<u8>>, Vec<u8>)> {
-    let mut buf = Vec::with_capacity(hint.min(cap) as usize);
+    // Room for the one byte past the cap, so a full read never regrows.
+    let mut buf = Vec::with_capacity(hint.min(cap).saturating_add(1) as usize);
     r.take(cap + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > cap {
         return Ok((None, buf));
