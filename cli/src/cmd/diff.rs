@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::Context;
 use glassbox_core::diff::{DiffOptions, DiffProgress, diff_paths};
 
+use crate::cmd::manifest::{ReadArgs, parse_bytes};
 use crate::render::diff::{html, markdown, text};
 use crate::ui::{Outcome, Ui};
 
@@ -63,28 +64,36 @@ pub struct Args {
     /// Most diff lines (or config key changes) shown per file.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     max_diff_lines: usize,
-    /// How many nested archives deep to compare.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    max_depth: usize,
     /// Largest file compared in depth (text, config, executable); larger
-    /// files are compared as binary, streaming.
-    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    /// files are compared as binary, streaming (suffixes K, M, G).
+    #[arg(long, value_name = "BYTES", default_value = "32M", value_parser = parse_bytes)]
     max_compare_bytes: u64,
-    /// Size cap of a markdown or html report; past it a "truncated" notice.
-    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
-    max_report_bytes: usize,
+    /// Size cap of a markdown or html report; past it a "truncated" notice
+    /// (suffixes K, M, G).
+    #[arg(long, value_name = "BYTES", default_value = "8M", value_parser = parse_bytes)]
+    max_report_bytes: u64,
+    #[command(flatten)]
+    read: ReadArgs,
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
+    let read = args.read.options(Default::default());
     let opts = DiffOptions {
         include_metadata: args.include_metadata,
         include_mtime: args.include_mtime,
         excludes: args.exclude.clone(),
         max_diff_lines: args.max_diff_lines,
-        max_depth: args.max_depth,
+        max_depth: if read.expand_nested {
+            read.limits.max_depth
+        } else {
+            0
+        },
+        expand_nested: read.expand_nested,
+        limits: read.limits,
         max_compare_bytes: args.max_compare_bytes,
         ..DiffOptions::default()
     };
+    let max_report_bytes = usize::try_from(args.max_report_bytes).unwrap_or(usize::MAX);
     let bar = ui.spinner("reading releases");
     let read = AtomicU64::new(0);
     let total = AtomicU64::new(0);
@@ -128,8 +137,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             s.push('\n');
             s
         }
-        Format::Markdown => markdown::render(&diff, args.max_report_bytes),
-        Format::Html => html::render(&diff, args.max_report_bytes),
+        Format::Markdown => markdown::render(&diff, max_report_bytes),
+        Format::Html => html::render(&diff, max_report_bytes),
     };
     match &args.output {
         Some(path) => crate::ui::write_atomic(path, rendered.as_bytes(), args.force)?,

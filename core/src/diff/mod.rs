@@ -58,6 +58,8 @@ pub struct DiffOptions {
     pub max_diff_lines: usize,
     /// Entries nested deeper than this many containers are ignored.
     pub max_depth: usize,
+    /// Expand archives inside the releases (members compared one by one).
+    pub expand_nested: bool,
     /// Limits for reading the releases.
     pub limits: Limits,
     /// Largest file (per side) whose content is buffered and compared in
@@ -78,6 +80,7 @@ impl Default for DiffOptions {
             excludes: Vec::new(),
             max_diff_lines: 2000,
             max_depth: Limits::default().max_depth,
+            expand_nested: true,
             limits: Limits::default(),
             max_compare_bytes: 32 * 1024 * 1024,
             max_buffered_bytes: 512 * 1024 * 1024,

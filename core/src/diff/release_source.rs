@@ -109,14 +109,14 @@ impl Progress for OpenProgress<'_> {
 }
 
 /// The read options a diff uses: the diff's limits, nested archives
-/// expanded up to `max_depth`.
+/// expanded (when asked) up to `max_depth`.
 pub fn read_options(opts: &DiffOptions) -> ReadOptions {
     let mut limits = opts.limits;
     limits.max_depth = limits.max_depth.min(opts.max_depth);
     ReadOptions {
         limits,
         digests: Default::default(),
-        expand_nested: true,
+        expand_nested: opts.expand_nested,
     }
 }
 
