@@ -333,3 +333,35 @@ fn excludes_remove_entries_from_every_class() {
     );
     assert_eq!(d.summary.modified, 1, "only conf.json is left modified");
 }
+
+#[test]
+fn two_single_file_artifacts_with_different_names_are_one_modified_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = elf();
+    let mut patched = bin.clone();
+    patched[100] ^= 1;
+    fs::write(tmp.path().join("app-1.0.bin"), &bin).unwrap();
+    fs::write(tmp.path().join("app-1.1.bin"), &patched).unwrap();
+    let d = diff_paths(
+        &tmp.path().join("app-1.0.bin"),
+        &tmp.path().join("app-1.1.bin"),
+        &opts(),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        findings(&d),
+        vec![(ChangeClass::Modified, "app-1.0.bin".to_string(), None)]
+    );
+    let bin_diff = d.changes[0]
+        .content
+        .as_ref()
+        .unwrap()
+        .binary
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        (bin_diff.ranges[0].offset, bin_diff.ranges[0].len),
+        (100, 1)
+    );
+}

@@ -328,6 +328,11 @@ pub fn diff_sources(
     opts: &DiffOptions,
     progress: &(dyn Fn(DiffProgress) + Sync),
 ) -> Result<ReleaseDiff, DiffError> {
+    let aliased = source::Aliased::single_files(old, new);
+    let new: &dyn ContentSource = match &aliased {
+        Some(a) => a,
+        None => new,
+    };
     let mut changes = classify::classify(old.entries(), new.entries(), opts)?;
     let to_read = changes.iter().filter(|c| content::wants_content(c)).count();
     progress(DiffProgress::Classified { to_read });

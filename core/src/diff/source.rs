@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use crate::release::Entry;
+use crate::release::{Entry, EntryPath, Format, RawPath};
 
 use super::{DiffError, ReleaseInfo};
 
@@ -34,6 +34,94 @@ pub trait ContentSource: Sync {
     ) -> Result<(), DiffError>;
 }
 
+/// A release seen with its top-level name replaced: two single-file
+/// artifacts (`app-1.0.bin` vs `app-1.1.bin`, or `x.gz` vs `y.gz`) are then
+/// compared as one file that changed rather than one removed and one added.
+pub(crate) struct Aliased<'a> {
+    inner: &'a dyn ContentSource,
+    from: RawPath,
+    to: RawPath,
+    entries: Vec<Entry>,
+}
+
+fn rename_top(e: &Entry, from: &RawPath, to: &RawPath) -> Entry {
+    let segs = e.path.segments();
+    if &segs[0] != from {
+        return e.clone();
+    }
+    let mut p = EntryPath::top(to.clone());
+    for s in &segs[1..] {
+        p = p.child(s.clone());
+    }
+    Entry {
+        path: p,
+        ..e.clone()
+    }
+}
+
+impl<'a> Aliased<'a> {
+    /// When both releases are one top-level file (a plain file, or a
+    /// single compressed file) with different names: the new side renamed
+    /// to the old side's name.
+    pub(crate) fn single_files(
+        old: &dyn ContentSource,
+        new: &'a dyn ContentSource,
+    ) -> Option<Self> {
+        let single = |src: &dyn ContentSource| {
+            let single_format = matches!(
+                src.info().format,
+                Format::File | Format::Gz | Format::Xz | Format::Zst | Format::Bz2
+            );
+            let mut tops = src.entries().iter().filter(|e| e.path.depth() == 0);
+            match (tops.next(), tops.next()) {
+                (Some(e), None) if single_format => Some(e.path.inner().clone()),
+                _ => None,
+            }
+        };
+        let (from, to) = (single(new)?, single(old)?);
+        if from == to {
+            return None;
+        }
+        let entries = new
+            .entries()
+            .iter()
+            .map(|e| rename_top(e, &from, &to))
+            .collect();
+        Some(Self {
+            inner: new,
+            from,
+            to,
+            entries,
+        })
+    }
+}
+
+impl ContentSource for Aliased<'_> {
+    fn info(&self) -> ReleaseInfo {
+        self.inner.info()
+    }
+
+    fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    fn open(&self, entry: &Entry) -> Option<std::io::Result<Box<dyn Read + Send + '_>>> {
+        self.inner.open(&rename_top(entry, &self.to, &self.from))
+    }
+
+    fn visit(
+        &self,
+        select: &(dyn Fn(&Entry) -> bool + Sync),
+        visit: &mut VisitFn<'_>,
+    ) -> Result<(), DiffError> {
+        let (from, to) = (&self.from, &self.to);
+        self.inner.visit(
+            &|e: &Entry| select(&rename_top(e, from, to)),
+            &mut |e: &Entry, r: &mut dyn Read| visit(&rename_top(e, from, to), r),
+        )
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod memory {
     //! An in-memory release for unit tests.
@@ -42,7 +130,7 @@ pub(crate) mod memory {
 
     use super::*;
     use crate::digest::{DigestSet, MultiHasher};
-    use crate::release::{EntryKind, EntryPath, Format, RawPath};
+    use crate::release::EntryKind;
 
     /// Entries with their content in memory.
     pub struct MemoryRelease {
