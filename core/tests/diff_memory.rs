@@ -53,20 +53,24 @@ fn check(size: u64, budget: u64) {
     fs::write(t.path().join("a/pkg/small.txt"), b"one\n").unwrap();
     fs::write(t.path().join("b/pkg/small.txt"), b"two\n").unwrap();
 
-    let d = diff_paths(
-        &t.path().join("a"),
-        &t.path().join("b"),
-        &DiffOptions::default(),
-        &|_| {},
-    )
-    .unwrap();
-    let big = d
-        .changes
-        .iter()
-        .find(|c| c.path.to_string() == "pkg/big.img")
+    // Diffs two releases under the temp dir; the comparison of big.img.
+    let big_diff = |old: &str, new: &str| {
+        let d = diff_paths(
+            &t.path().join(old),
+            &t.path().join(new),
+            &DiffOptions::default(),
+            &|_| {},
+        )
         .unwrap();
-    assert_eq!(big.class, ChangeClass::Modified);
-    let bin = big.content.as_ref().unwrap().binary.as_ref().unwrap();
+        let big = d
+            .changes
+            .into_iter()
+            .find(|c| c.path.to_string() == "pkg/big.img")
+            .unwrap();
+        assert_eq!(big.class, ChangeClass::Modified);
+        big.content.unwrap().binary.unwrap()
+    };
+    let bin = big_diff("a", "b");
     assert_eq!(
         (
             bin.granularity,
@@ -85,19 +89,7 @@ fn check(size: u64, budget: u64) {
 
     tar_of(&t.path().join("a"), &t.path().join("a.tar"));
     tar_of(&t.path().join("b"), &t.path().join("b.tar"));
-    let d = diff_paths(
-        &t.path().join("a.tar"),
-        &t.path().join("b.tar"),
-        &DiffOptions::default(),
-        &|_| {},
-    )
-    .unwrap();
-    let big = d
-        .changes
-        .iter()
-        .find(|c| c.path.to_string() == "pkg/big.img")
-        .unwrap();
-    let bin = big.content.as_ref().unwrap().binary.as_ref().unwrap();
+    let bin = big_diff("a.tar", "b.tar");
     let block = glassbox_core::diff::compare::binary::BLOCK;
     assert_eq!(bin.granularity, block);
     assert_eq!(
