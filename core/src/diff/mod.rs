@@ -34,7 +34,7 @@ pub use compare::{
     KeyChange, KeyChangeOp, LineTag, SectionRow, Segment, StructuredDiff, SymbolChanges, TextDiff,
     TextEncoding,
 };
-pub use release_source::{ReleaseSource, diff_paths, read_options};
+pub use release_source::{ReleaseSource, diff_paths, diff_releases, read_options};
 pub use source::{ContentSource, VisitFn};
 pub use summary::{ChangedExecutable, DiffSummary};
 

@@ -120,6 +120,22 @@ pub fn read_options(opts: &DiffOptions) -> ReadOptions {
     }
 }
 
+/// Diffs two releases already opened (for callers that also need the
+/// releases themselves, like `repro` and `audit`).
+pub fn diff_releases(
+    old: &Release,
+    new: &Release,
+    opts: &DiffOptions,
+    progress: &(dyn Fn(DiffProgress) + Sync),
+) -> Result<ReleaseDiff, DiffError> {
+    diff_sources(
+        &ReleaseSource::new(old, Side::Old),
+        &ReleaseSource::new(new, Side::New),
+        opts,
+        progress,
+    )
+}
+
 /// Opens two releases (directories or archives, in parallel) and diffs them.
 pub fn diff_paths(
     old: &Path,
