@@ -4,14 +4,20 @@
 //! (artifact, signature value, signed attribute, certificate, token) must
 //! fail with the precise check named.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use der::{Decode, Encode};
+use glassbox_core::digest::Sha256Digest;
 use glassbox_core::policy::{Algorithm, TrustPolicy, ValidationTime};
 use glassbox_core::sig::cms::{CmsError, CmsFailure, CmsVerified, verify_detached};
+use glassbox_core::sig::continuity;
+use glassbox_core::sig::release::{
+    CoverageStatus, ReleaseAccess, ReleaseFile, ReleaseVerification, verify_release,
+};
 use time::OffsetDateTime;
 
 const EXT: &str = "\
@@ -740,4 +746,161 @@ fn garbage_is_malformed_not_a_panic() {
         assert_eq!(e.error.check(), "parse", "{e}");
         assert!(matches!(e.error, CmsError::Malformed(_)));
     }
+}
+
+/// A release directory read for the test (the release reader lists
+/// releases in production; here a flat walk is enough).
+struct DirRelease(PathBuf);
+
+impl ReleaseAccess for DirRelease {
+    fn files(&self) -> Vec<ReleaseFile> {
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<ReleaseFile>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(root, &p, out);
+                } else {
+                    let bytes = std::fs::read(&p).unwrap();
+                    out.push(ReleaseFile {
+                        path: p.strip_prefix(root).unwrap().to_str().unwrap().to_string(),
+                        size: bytes.len() as u64,
+                        sha256: Sha256Digest::of(&bytes),
+                        sha512: None,
+                    });
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.0, &self.0, &mut out);
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    fn read_files(
+        &self,
+        paths: &BTreeSet<String>,
+        _max: u64,
+    ) -> Result<BTreeMap<String, Vec<u8>>, String> {
+        Ok(paths
+            .iter()
+            .map(|p| (p.clone(), std::fs::read(self.0.join(p)).unwrap()))
+            .collect())
+    }
+}
+
+/// A release: `bin/tool` signed by CMS (.p7s), `data/a` and `data/b`
+/// listed in a CMS-signed SHA256SUMS, `README` unsigned.
+fn make_release(pki: &Pki) -> PathBuf {
+    pki.signer("rel", "ec:P-256");
+    let root = pki.path("release");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    let put = |p: &str, c: &[u8]| std::fs::write(root.join(p), c).unwrap();
+    put("bin/tool", b"\x7fELF tool");
+    put("data/a", b"alpha\n");
+    put("data/b", b"beta\n");
+    put("README", b"read me\n");
+    put("bin/tool.p7s", &pki.cms_sign("rel", b"\x7fELF tool", &[]));
+    let sums = format!(
+        "{}  data/a\n{}  data/b\n",
+        Sha256Digest::of(b"alpha\n"),
+        Sha256Digest::of(b"beta\n")
+    );
+    put("SHA256SUMS", sums.as_bytes());
+    put(
+        "SHA256SUMS.p7s",
+        &pki.cms_sign("rel", sums.as_bytes(), &["-md", "sha384"]),
+    );
+    root
+}
+
+#[test]
+fn release_coverage_manifest_and_tampering() {
+    let pki = Pki::new();
+    let root = make_release(&pki);
+    let strict = pki.policy("");
+    let lenient = pki.policy("[coverage]\nallow_unsigned = [\"README\"]\n");
+
+    let v = verify_release(&DirRelease(root.clone()), &lenient, now()).unwrap();
+    assert!(v.verified, "{:#?}", v.failures);
+    let status =
+        |v: &ReleaseVerification, p: &str| v.files.iter().find(|f| f.path == p).unwrap().status;
+    assert_eq!(status(&v, "bin/tool"), CoverageStatus::Verified);
+    assert_eq!(status(&v, "data/a"), CoverageStatus::Verified);
+    assert_eq!(status(&v, "SHA256SUMS"), CoverageStatus::Verified);
+    assert_eq!(status(&v, "bin/tool.p7s"), CoverageStatus::Signature);
+    assert_eq!(status(&v, "README"), CoverageStatus::Unsigned);
+    let a = v.files.iter().find(|f| f.path == "data/a").unwrap();
+    assert_eq!(a.covered_by[0].manifest.as_deref(), Some("SHA256SUMS"));
+    assert_eq!(v.signers.len(), 1);
+    assert_eq!(v.manifests[0].unlisted, ["README", "bin/tool"]);
+
+    // The default policy requires every file signed: README fails coverage.
+    let v = verify_release(&DirRelease(root.clone()), &strict, now()).unwrap();
+    assert!(!v.verified);
+    assert_eq!(v.failures.len(), 1, "{:#?}", v.failures);
+    assert_eq!(
+        (v.failures[0].file.as_str(), v.failures[0].check.as_str()),
+        ("README", "coverage")
+    );
+
+    // One byte of a manifest-covered file, and of a CMS-signed file.
+    std::fs::write(root.join("data/b"), b"bet4\n").unwrap();
+    std::fs::write(root.join("bin/tool"), b"\x7fELF t00l").unwrap();
+    let v = verify_release(&DirRelease(root.clone()), &lenient, now()).unwrap();
+    assert!(!v.verified);
+    let checks: Vec<(&str, &str, &str)> = v
+        .failures
+        .iter()
+        .map(|f| (f.file.as_str(), f.signature.as_str(), f.check.as_str()))
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            ("bin/tool", "bin/tool.p7s", "message-digest"),
+            ("data/b", "SHA256SUMS", "manifest-digest"),
+        ]
+    );
+    assert_eq!(status(&v, "data/a"), CoverageStatus::Verified);
+
+    // A missing listed file and an orphan signature.
+    std::fs::remove_file(root.join("data/a")).unwrap();
+    std::fs::write(
+        root.join("gone.p7s"),
+        std::fs::read(root.join("bin/tool.p7s")).unwrap(),
+    )
+    .unwrap();
+    let v = verify_release(&DirRelease(root.clone()), &lenient, now()).unwrap();
+    assert!(
+        v.failures
+            .iter()
+            .any(|f| f.file == "data/a" && f.check == "manifest-missing")
+    );
+    assert!(
+        v.failures
+            .iter()
+            .any(|f| f.signature == "gone.p7s" && f.check == "target")
+    );
+}
+
+#[test]
+fn signer_continuity_sees_a_new_key() {
+    let pki = Pki::new();
+    let root = make_release(&pki);
+    let policy = pki.policy("[coverage]\nallow_unsigned = [\"README\"]\n");
+    let before = verify_release(&DirRelease(root.clone()), &policy, now()).unwrap();
+    // The next release is signed by another key under the same CA.
+    pki.signer("rel2", "ec:P-256");
+    std::fs::write(
+        root.join("bin/tool.p7s"),
+        pki.cms_sign("rel2", b"\x7fELF tool", &[]),
+    )
+    .unwrap();
+    let after = verify_release(&DirRelease(root), &policy, now()).unwrap();
+    assert!(after.verified);
+    let c = continuity::compare(&before.signers, &after.signers);
+    assert_eq!(c.unchanged.len(), 1);
+    assert_eq!(c.new.len(), 1);
+    assert_eq!(c.new[0].name, "CN=rel2 signer");
+    assert!(c.removed.is_empty() && c.changed.is_empty());
 }

@@ -172,6 +172,11 @@ impl ContentDigests {
         Ok(Self(out))
     }
 
+    /// Digests already known (from a release listing).
+    pub fn from_known(digests: Vec<(DigestAlgorithm, Vec<u8>)>) -> Self {
+        Self(digests)
+    }
+
     /// Digests of in-memory bytes.
     pub fn of(bytes: &[u8], algs: &BTreeSet<DigestAlgorithm>) -> Self {
         Self(algs.iter().map(|a| (*a, a.digest(bytes))).collect())

@@ -132,9 +132,9 @@ pub(crate) fn validate_chain(
         {
             check_common(root, &when)?;
             check_ca(root)?;
-            let mut subjects: Vec<String> = path.iter().map(|c| c.subject().to_string()).collect();
+            let mut subjects: Vec<String> = path.iter().map(subject_of).collect();
             if root.as_ref() != cur.as_ref() {
-                subjects.push(root.subject().to_string());
+                subjects.push(subject_of(root));
             }
             return Ok(ChainSummary { subjects });
         }
@@ -155,6 +155,14 @@ pub(crate) fn validate_chain(
         check_ca(next)?;
         path.push(next.clone());
     }
+}
+
+/// The subject in RFC 4514 form, as the CMS reports print names.
+fn subject_of(c: &X509Certificate<'_>) -> String {
+    use der::Decode;
+    x509_cert::Certificate::from_der(c.as_ref())
+        .map(|x| x.tbs_certificate.subject.to_string())
+        .unwrap_or_else(|_| c.subject().to_string())
 }
 
 fn parse(d: &[u8]) -> Result<X509Certificate<'_>, String> {

@@ -5,7 +5,10 @@
 //! the reason.
 
 pub mod cms;
+pub mod continuity;
 pub(crate) mod interim;
+pub mod manifest;
+pub mod release;
 pub mod tsp;
 
 use time::OffsetDateTime;
