@@ -904,3 +904,31 @@ fn signer_continuity_sees_a_new_key() {
     assert_eq!(c.new[0].name, "CN=rel2 signer");
     assert!(c.removed.is_empty() && c.changed.is_empty());
 }
+
+/// Untrusted bytes never panic, and under the `signing-time` policy no
+/// single-byte corruption of a timestamped signature goes unnoticed. (Under
+/// `now`, corrupting the unsigned timeStampToken attribute's OID merely
+/// hides the token, which anyone can strip anyway.)
+#[test]
+fn corrupted_signatures_fail_without_panicking() {
+    let pki = Pki::new();
+    let policy = pki.policy("[validation]\ntime = \"signing-time\"\n");
+    pki.signer("leaf", "ec:P-256");
+    let p7s = pki.cms_sign("leaf", CONTENT, &[]);
+    let stamped = attach_token(&p7s, &pki.ts_token(&signature_value(&p7s), "tsa"));
+    verify(&stamped, CONTENT, &policy).unwrap();
+    let undetected: Vec<usize> = (0..stamped.len())
+        .filter(|&i| {
+            let mut t = stamped.clone();
+            t[i] ^= 0x80;
+            verify(&t, CONTENT, &policy).is_ok()
+        })
+        .collect();
+    assert!(
+        undetected.is_empty(),
+        "corruptions at {undetected:?} verified"
+    );
+    for n in (0..stamped.len()).step_by(97) {
+        assert!(verify(&stamped[..n], CONTENT, &policy).is_err());
+    }
+}

@@ -33,7 +33,7 @@ use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{ObjectIdentifier, OctetString};
-use der::{Any, Decode, Encode};
+use der::{Any, Decode, Encode, Tagged};
 use serde::Serialize;
 use sha2::Digest as _;
 use time::OffsetDateTime;
@@ -91,6 +91,23 @@ pub enum DigestAlgorithm {
 impl DigestAlgorithm {
     /// Recognises a digest AlgorithmIdentifier OID; anything else (SHA-1,
     /// MD5, SHA-3, ...) is refused with its OID named.
+    /// Recognises a digest AlgorithmIdentifier: a SHA-2 OID with absent or
+    /// NULL parameters (RFC 5754 §2); other parameters are refused.
+    pub(crate) fn from_alg(
+        alg: &x509_cert::spki::AlgorithmIdentifierOwned,
+    ) -> Result<Self, CmsError> {
+        let d = Self::from_oid(&alg.oid)?;
+        match &alg.parameters {
+            None => Ok(d),
+            Some(p) if p.tag() == der::Tag::Null && p.value().is_empty() => Ok(d),
+            Some(p) => Err(CmsError::Malformed(format!(
+                "digest algorithm {} with parameters of tag {}",
+                alg.oid,
+                p.tag()
+            ))),
+        }
+    }
+
     pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Result<Self, CmsError> {
         match *oid {
             OID_SHA256 => Ok(Self::Sha256),
@@ -376,6 +393,7 @@ impl CmsSignature {
                 "more than {MAX_CERTIFICATES} certificates"
             )));
         }
+        check_digest_algorithms(&signed_data)?;
         Ok(Self { signed_data })
     }
 
@@ -385,7 +403,7 @@ impl CmsSignature {
             .signer_infos
             .0
             .iter()
-            .map(|si| DigestAlgorithm::from_oid(&si.digest_alg.oid))
+            .map(|si| DigestAlgorithm::from_alg(&si.digest_alg))
             .collect()
     }
 
@@ -396,6 +414,17 @@ impl CmsSignature {
             .filter_map(|c| c.to_der().ok())
             .collect()
     }
+}
+
+/// RFC 5652 §5.1: digestAlgorithms lists the signers' digest algorithms
+/// for one-pass processors. glassbox does not use it, but an algorithm it
+/// cannot vouch for there (SHA-1, anything unknown) fails the signature
+/// rather than being ignored.
+pub(crate) fn check_digest_algorithms(sd: &SignedData) -> Result<(), CmsError> {
+    for a in sd.digest_algorithms.iter() {
+        DigestAlgorithm::from_alg(a)?;
+    }
+    Ok(())
 }
 
 fn bag_certificates(sd: &SignedData) -> Vec<&Certificate> {
@@ -550,7 +579,7 @@ pub(crate) fn check_signer(
     digests: &ContentDigests,
     policy: &TrustPolicy,
 ) -> Result<CheckedSigner, CmsError> {
-    let digest_algorithm = DigestAlgorithm::from_oid(&si.digest_alg.oid)?;
+    let digest_algorithm = DigestAlgorithm::from_alg(&si.digest_alg)?;
     let attrs = si.signed_attrs.as_ref().ok_or_else(|| {
         CmsError::Unsupported(
             "no signed attributes: glassbox requires contentType and messageDigest (RFC 5652 §5.3)"
@@ -788,7 +817,7 @@ fn resolve_pss(si: &SignerInfo) -> Result<Algorithm, CmsError> {
         .hash
         .as_ref()
         .ok_or_else(|| CmsError::Unsupported("RSASSA-PSS with the default SHA-1 hash".into()))?;
-    let hash = DigestAlgorithm::from_oid(&hash.oid)?;
+    let hash = DigestAlgorithm::from_alg(hash)?;
     let mgf = p
         .mgf
         .as_ref()
@@ -803,7 +832,7 @@ fn resolve_pss(si: &SignerInfo) -> Result<Algorithm, CmsError> {
             )));
         }
     };
-    if DigestAlgorithm::from_oid(&mgf_hash.oid)? != hash {
+    if DigestAlgorithm::from_alg(&mgf_hash)? != hash {
         return Err(CmsError::Unsupported(
             "RSASSA-PSS with MGF1 hash differing from the hash".into(),
         ));

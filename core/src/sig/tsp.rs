@@ -27,7 +27,8 @@ use time::OffsetDateTime;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::cms::{
-    CmsError, ContentDigests, DigestAlgorithm, OID_SIGNED_DATA, check_signer, validate_signer_chain,
+    CmsError, ContentDigests, DigestAlgorithm, OID_SIGNED_DATA, check_digest_algorithms,
+    check_signer, validate_signer_chain,
 };
 use super::interim::Purpose;
 use crate::digest::Sha256Digest;
@@ -179,6 +180,7 @@ pub fn verify_token(
         .content
         .decode_as()
         .map_err(|e| malformed("SignedData", &e))?;
+    check_digest_algorithms(&sd).map_err(TspError::Signer)?;
     if sd.encap_content_info.econtent_type != OID_TST_INFO {
         return Err(TspError::Malformed(format!(
             "eContentType {} is not id-ct-TSTInfo",
@@ -222,8 +224,8 @@ pub fn verify_token(
     let gen_time = parse_generalized_time(&tst.gen_time)?;
 
     // RFC 3161 Appendix A: the imprint is the hash of the signature value.
-    let imprint_alg = DigestAlgorithm::from_oid(&tst.message_imprint.hash_algorithm.oid)
-        .map_err(TspError::Signer)?;
+    let imprint_alg =
+        DigestAlgorithm::from_alg(&tst.message_imprint.hash_algorithm).map_err(TspError::Signer)?;
     if imprint_alg.digest(signature_value) != tst.message_imprint.hashed_message.as_bytes() {
         return Err(TspError::ImprintMismatch);
     }
@@ -234,7 +236,7 @@ pub fn verify_token(
             sd.signer_infos.0.len()
         )));
     };
-    let digest_alg = DigestAlgorithm::from_oid(&si.digest_alg.oid).map_err(TspError::Signer)?;
+    let digest_alg = DigestAlgorithm::from_alg(&si.digest_alg).map_err(TspError::Signer)?;
     let digests = ContentDigests::of(tst_der, &BTreeSet::from([digest_alg]));
     let checked = check_signer(&sd, si, &digests, policy).map_err(TspError::Signer)?;
     check_ess_binding(si, &checked.cert_der)?;
@@ -295,7 +297,7 @@ fn check_ess_binding(si: &cms::signed_data::SignerInfo, cert_der: &[u8]) -> Resu
             // RFC 5035 §3: hashAlgorithm defaults to SHA-256.
             let alg = match &first.hash_algorithm {
                 None => DigestAlgorithm::Sha256,
-                Some(a) => DigestAlgorithm::from_oid(&a.oid).map_err(|e| bad(&e))?,
+                Some(a) => DigestAlgorithm::from_alg(a).map_err(|e| bad(&e))?,
             };
             (first.cert_hash.as_bytes().to_vec(), alg.digest(cert_der))
         } else {
