@@ -413,3 +413,42 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod eku_tests {
+    use super::*;
+    use der::Encode;
+
+    /// A self-signed certificate with one extendedKeyUsage of `purposes`.
+    fn cert(purposes: &[&[u64]], critical: bool) -> x509_cert::Certificate {
+        let oids: Vec<ObjectIdentifier> = purposes
+            .iter()
+            .map(|p| {
+                let s = p.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
+                ObjectIdentifier::new(&s).unwrap()
+            })
+            .collect();
+        let mut ext =
+            rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 37], oids.to_der().unwrap());
+        ext.set_criticality(critical);
+        let mut params = rcgen::CertificateParams::new(vec!["tsa.test".into()]).unwrap();
+        params.custom_extensions.push(ext);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let c = params.self_signed(&key).unwrap();
+        x509_cert::Certificate::from_der(c.der()).unwrap()
+    }
+
+    const TS: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 8];
+    const CS: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 3];
+
+    #[test]
+    fn rfc3161_section_2_3_eku() {
+        check_tsa_eku(&cert(&[TS], true)).unwrap();
+        let e = check_tsa_eku(&cert(&[TS], false)).unwrap_err();
+        assert!(e.to_string().contains("not marked critical"), "{e}");
+        let e = check_tsa_eku(&cert(&[TS, CS], true)).unwrap_err();
+        assert!(e.to_string().contains("exactly id-kp-timeStamping"), "{e}");
+        let e = check_tsa_eku(&cert(&[CS], true)).unwrap_err();
+        assert!(matches!(e, TspError::Eku(_)), "{e}");
+    }
+}
