@@ -1,14 +1,27 @@
-//! Update-package signatures: detached CMS with RFC 3161 timestamps,
-//! checksum manifests, discovery inside a release, coverage and signer
-//! continuity. Every verification takes the [`crate::policy::TrustPolicy`]
-//! as an argument and returns a typed result; failures name the check and
-//! the reason.
+//! Update-package signatures, one module per format, and the release-level
+//! verification that ties them together.
+//!
+//! | module | format / concept |
+//! |---|---|
+//! | [`cms`] | detached CMS / PKCS#7 SignedData (`openssl cms`, `openssl smime`) |
+//! | [`tsp`] | RFC 3161 timestamp tokens inside CMS signatures |
+//! | [`raw`] | raw detached signatures (`openssl dgst -sign`, `openssl pkeyutl -sign -rawin`) |
+//! | [`sigstore`] | Sigstore bundles v0.1–v0.3, verified offline with `sigstore-verify` |
+//! | [`manifest`] | `SHA256SUMS`-style checksum manifests |
+//! | [`release`] | signature discovery in a release, coverage of every file |
+//! | [`continuity`] | signers of two releases compared |
+//!
+//! DSSE envelopes live in [`crate::dsse`]; keys in [`crate::keys`]. Every
+//! verification takes the [`crate::policy::TrustPolicy`] as an argument
+//! and returns a typed result; failures name the check and the reason.
 
 pub mod cms;
 pub mod continuity;
 pub(crate) mod interim;
 pub mod manifest;
+pub mod raw;
 pub mod release;
+pub mod sigstore;
 pub mod tsp;
 
 use time::OffsetDateTime;
