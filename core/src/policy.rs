@@ -185,7 +185,7 @@ impl SanMatch {
 
 /// A Sigstore trusted root and the identities accepted under it.
 #[derive(Clone, Debug, Serialize)]
-pub struct SigstoreTrust {
+pub struct SigstoreRoot {
     /// The `trusted_root.json` file.
     pub trusted_root: PathBuf,
     /// Its content (validated as a Sigstore TrustedRoot on load).
@@ -285,7 +285,7 @@ pub struct TrustPolicy {
     /// Pinned public keys.
     pub keys: Vec<PinnedKey>,
     /// Sigstore trusted roots and identities.
-    pub sigstore: Vec<SigstoreTrust>,
+    pub sigstore: Vec<SigstoreRoot>,
     /// EKU required of X.509 signers.
     pub required_eku: RequiredEku,
     /// Algorithms and key sizes.
@@ -503,12 +503,8 @@ impl TrustPolicy {
             let p = base.join(&s.trusted_root);
             let json = std::fs::read_to_string(&p)
                 .map_err(|e| err(&key, format!("cannot read {}: {e}", p.display())))?;
-            sigstore_trust_root::TrustedRoot::from_json(&json).map_err(|e| {
-                err(
-                    &key,
-                    format!("{}: not a Sigstore trusted root: {e}", p.display()),
-                )
-            })?;
+            crate::sig::sigstore::SigstoreTrust::from_json(json.as_bytes())
+                .map_err(|e| err(&key, format!("{}: {e}", p.display())))?;
             if s.identities.is_empty() {
                 return Err(err(
                     &format!("sigstore[{i}].identities"),
@@ -539,7 +535,7 @@ impl TrustPolicy {
                     issuer: id.issuer.clone(),
                 });
             }
-            sigstore.push(SigstoreTrust {
+            sigstore.push(SigstoreRoot {
                 trusted_root: p,
                 trusted_root_json: json,
                 identities,
@@ -624,17 +620,11 @@ fn read_pem_certificates(bytes: &[u8]) -> Result<Vec<(Vec<u8>, String)>, String>
     Ok(out)
 }
 
-/// A PEM `PUBLIC KEY` (SubjectPublicKeyInfo) of a supported key type.
+/// A PEM or DER public key (SubjectPublicKeyInfo) of a supported type.
 fn read_public_key(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let pem = x509_parser::pem::Pem::iter_from_buffer(bytes)
-        .next()
-        .ok_or("no PEM block")?
-        .map_err(|e| format!("malformed PEM: {e}"))?;
-    if pem.label != "PUBLIC KEY" {
-        return Err(format!("expected a PEM PUBLIC KEY, found {:?}", pem.label));
-    }
-    crate::sig::interim::key_kind(&pem.contents)?;
-    Ok(pem.contents)
+    crate::keys::PublicKey::from_pem_or_der(bytes)
+        .map(|k| k.spki_der().to_vec())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -39,9 +39,10 @@ use sha2::Digest as _;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
-use super::interim::{self, KeyKind, Purpose};
+use super::interim::{self, Purpose};
 use super::tsp::{self, TimestampReport};
 use crate::digest::Sha256Digest;
+use crate::keys::{KeyAlgorithm as KeyKind, PublicKey, SignatureScheme};
 use crate::policy::{Algorithm, TrustPolicy, ValidationTime};
 
 /// Largest signature file accepted (certificates and timestamp included).
@@ -126,6 +127,15 @@ impl DigestAlgorithm {
             Self::Sha256 => sha2::Sha256::digest(bytes).to_vec(),
             Self::Sha384 => sha2::Sha384::digest(bytes).to_vec(),
             Self::Sha512 => sha2::Sha512::digest(bytes).to_vec(),
+        }
+    }
+
+    /// Lower-case name (`sha256`, ...), as reports print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
         }
     }
 
@@ -227,7 +237,7 @@ pub enum CmsError {
     },
     /// The content does not hash to the signed messageDigest.
     #[error(
-        "messageDigest mismatch: the signature covers {algorithm:?} {signed}, the content hashes to {actual}"
+        "messageDigest mismatch: the signature covers {} {signed}, the content hashes to {actual}", algorithm.name()
     )]
     MessageDigest {
         /// The digest algorithm.
@@ -675,7 +685,9 @@ pub(crate) fn check_signer(
         .subject_public_key_info
         .to_der()
         .map_err(|e| CmsError::SignerCertificate(format!("SubjectPublicKeyInfo: {e}")))?;
-    let key = interim::key_kind(&spki_der).map_err(CmsError::SignerCertificate)?;
+    let public_key = PublicKey::from_spki_der(&spki_der)
+        .map_err(|e| CmsError::SignerCertificate(e.to_string()))?;
+    let key = public_key.algorithm();
     let algorithm = resolve_algorithm(si, digest_algorithm, key)?;
     check_algorithm_policy(algorithm, key, policy)?;
 
@@ -685,8 +697,11 @@ pub(crate) fn check_signer(
     let signed_input = attrs
         .to_der()
         .map_err(|e| CmsError::Malformed(format!("re-encoding signed attributes: {e}")))?;
-    interim::verify_signed_data(&spki_der, algorithm, &signed_input, si.signature.as_bytes())
-        .map_err(CmsError::Signature)?;
+    let scheme =
+        SignatureScheme::from_name(algorithm.name()).expect("policy algorithms are key schemes");
+    public_key
+        .verify_with(scheme, &signed_input, si.signature.as_bytes())
+        .map_err(|e| CmsError::Signature(e.to_string()))?;
 
     Ok(CheckedSigner {
         cert: cert.clone(),
@@ -769,16 +784,16 @@ fn resolve_algorithm(
         DigestAlgorithm::Sha512 => Algorithm::RsaPkcs1Sha512,
     };
     let ecdsa = |h: DigestAlgorithm| match (key, h) {
-        (KeyKind::EcP256, DigestAlgorithm::Sha256) => Ok(Algorithm::EcdsaP256Sha256),
-        (KeyKind::EcP256, DigestAlgorithm::Sha384) => Ok(Algorithm::EcdsaP256Sha384),
-        (KeyKind::EcP384, DigestAlgorithm::Sha256) => Ok(Algorithm::EcdsaP384Sha256),
-        (KeyKind::EcP384, DigestAlgorithm::Sha384) => Ok(Algorithm::EcdsaP384Sha384),
+        (KeyKind::EcdsaP256, DigestAlgorithm::Sha256) => Ok(Algorithm::EcdsaP256Sha256),
+        (KeyKind::EcdsaP256, DigestAlgorithm::Sha384) => Ok(Algorithm::EcdsaP256Sha384),
+        (KeyKind::EcdsaP384, DigestAlgorithm::Sha256) => Ok(Algorithm::EcdsaP384Sha256),
+        (KeyKind::EcdsaP384, DigestAlgorithm::Sha384) => Ok(Algorithm::EcdsaP384Sha384),
         (k, h) => Err(CmsError::Unsupported(format!(
             "ECDSA with {h:?} on key {k:?}"
         ))),
     };
     let is_rsa = matches!(key, KeyKind::Rsa { .. });
-    let is_ec = matches!(key, KeyKind::EcP256 | KeyKind::EcP384);
+    let is_ec = matches!(key, KeyKind::EcdsaP256 | KeyKind::EcdsaP384);
     let alg = match oid.as_str() {
         OID_RSA if is_rsa => rsa(digest),
         OID_SHA256_RSA if is_rsa => rsa(DigestAlgorithm::Sha256),
@@ -868,11 +883,13 @@ fn check_algorithm_policy(
         )));
     }
     match key {
-        KeyKind::Rsa { bits } if bits < a.min_rsa_bits => Err(CmsError::AlgorithmPolicy(format!(
-            "RSA key of {bits} bits is below algorithms.min_rsa_bits = {}",
-            a.min_rsa_bits
-        ))),
-        KeyKind::EcP256 if a.min_ec_bits > 256 => Err(CmsError::AlgorithmPolicy(format!(
+        KeyKind::Rsa { bits } if (bits as u64) < u64::from(a.min_rsa_bits) => {
+            Err(CmsError::AlgorithmPolicy(format!(
+                "RSA key of {bits} bits is below algorithms.min_rsa_bits = {}",
+                a.min_rsa_bits
+            )))
+        }
+        KeyKind::EcdsaP256 if a.min_ec_bits > 256 => Err(CmsError::AlgorithmPolicy(format!(
             "P-256 key is below algorithms.min_ec_bits = {}",
             a.min_ec_bits
         ))),

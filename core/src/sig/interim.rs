@@ -1,92 +1,20 @@
-//! Interim seam to the certificate-chain and public-key modules.
+//! Interim seam to the certificate-chain module.
 //!
-//! `x509::validate` / `x509::verify_signed_data` and `keys` are being built
-//! in parallel. Until they land, CMS and RFC 3161 verification call these
-//! two small functions; once they do, the bodies are replaced by calls to
-//! those modules and this file goes away. Both fail closed: anything not
-//! understood is an error with a reason.
+//! `x509::validate` is being built in parallel. Until it lands, CMS and
+//! RFC 3161 verification call this reduced path validation; once it does,
+//! the call is replaced by `x509::validate` and this file goes away. It
+//! fails closed: anything not understood is an error with a reason.
 
 use ::time::OffsetDateTime;
-use ring::signature::{self as rs, UnparsedPublicKey};
 use x509_parser::prelude::*;
 
-use crate::policy::Algorithm;
+use crate::keys::{KeyAlgorithm, PublicKey, SignatureScheme};
 
 /// What the chain is being validated for (RFC 5280 §4.2.1.12).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Purpose {
     CodeSigning,
     TimeStamping,
-}
-
-/// The type and size of a public key, for the policy's minimum sizes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KeyKind {
-    Rsa { bits: u32 },
-    EcP256,
-    EcP384,
-    Ed25519,
-}
-
-const OID_EC_P256: &str = "1.2.840.10045.3.1.7";
-const OID_EC_P384: &str = "1.3.132.0.34";
-
-/// Reads the key type and size of a DER SubjectPublicKeyInfo.
-pub(crate) fn key_kind(spki_der: &[u8]) -> Result<KeyKind, String> {
-    let (_, spki) = SubjectPublicKeyInfo::from_der(spki_der)
-        .map_err(|e| format!("malformed SubjectPublicKeyInfo: {e}"))?;
-    match spki.parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => Ok(KeyKind::Rsa {
-            bits: rsa.key_size() as u32,
-        }),
-        Ok(x509_parser::public_key::PublicKey::EC(_)) => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string())
-                .unwrap_or_default();
-            match curve.as_str() {
-                OID_EC_P256 => Ok(KeyKind::EcP256),
-                OID_EC_P384 => Ok(KeyKind::EcP384),
-                other => Err(format!("unsupported elliptic curve {other:?}")),
-            }
-        }
-        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => Ok(KeyKind::Ed25519),
-        _ => Err(format!(
-            "unsupported public key algorithm {}",
-            spki.algorithm.algorithm.to_id_string()
-        )),
-    }
-}
-
-/// Verifies `sig` over `msg` with the key in `spki_der` under `alg`.
-pub(crate) fn verify_signed_data(
-    spki_der: &[u8],
-    alg: Algorithm,
-    msg: &[u8],
-    sig: &[u8],
-) -> Result<(), String> {
-    let (_, spki) = SubjectPublicKeyInfo::from_der(spki_der)
-        .map_err(|e| format!("malformed SubjectPublicKeyInfo: {e}"))?;
-    let key = spki.subject_public_key.data.as_ref();
-    let v: &dyn rs::VerificationAlgorithm = match alg {
-        Algorithm::Ed25519 => &rs::ED25519,
-        Algorithm::EcdsaP256Sha256 => &rs::ECDSA_P256_SHA256_ASN1,
-        Algorithm::EcdsaP256Sha384 => &rs::ECDSA_P256_SHA384_ASN1,
-        Algorithm::EcdsaP384Sha256 => &rs::ECDSA_P384_SHA256_ASN1,
-        Algorithm::EcdsaP384Sha384 => &rs::ECDSA_P384_SHA384_ASN1,
-        Algorithm::RsaPkcs1Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
-        Algorithm::RsaPkcs1Sha384 => &rs::RSA_PKCS1_2048_8192_SHA384,
-        Algorithm::RsaPkcs1Sha512 => &rs::RSA_PKCS1_2048_8192_SHA512,
-        Algorithm::RsaPssSha256 => &rs::RSA_PSS_2048_8192_SHA256,
-        Algorithm::RsaPssSha384 => &rs::RSA_PSS_2048_8192_SHA384,
-        Algorithm::RsaPssSha512 => &rs::RSA_PSS_2048_8192_SHA512,
-    };
-    UnparsedPublicKey::new(v, key)
-        .verify(msg, sig)
-        .map_err(|_| format!("{} signature does not verify", alg.name()))
 }
 
 /// The outcome of an interim chain validation: the path, leaf first.
@@ -174,27 +102,25 @@ fn parse(d: &[u8]) -> Result<X509Certificate<'_>, String> {
 /// Whether `issuer`'s key verifies `child`'s signature (RFC 5280 §6.1.3
 /// (a)(1)), under an algorithm glassbox supports.
 fn issued_by(child: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
-    let spki = issuer.public_key().raw;
-    let Ok(kind) = key_kind(spki) else {
+    let Ok(key) = PublicKey::from_spki_der(issuer.public_key().raw) else {
         return false;
     };
-    let alg = match (
+    let scheme = match (
         child.signature_algorithm.algorithm.to_id_string().as_str(),
-        kind,
+        key.algorithm(),
     ) {
-        ("1.2.840.113549.1.1.11", KeyKind::Rsa { .. }) => Algorithm::RsaPkcs1Sha256,
-        ("1.2.840.113549.1.1.12", KeyKind::Rsa { .. }) => Algorithm::RsaPkcs1Sha384,
-        ("1.2.840.113549.1.1.13", KeyKind::Rsa { .. }) => Algorithm::RsaPkcs1Sha512,
-        ("1.2.840.10045.4.3.2", KeyKind::EcP256) => Algorithm::EcdsaP256Sha256,
-        ("1.2.840.10045.4.3.3", KeyKind::EcP256) => Algorithm::EcdsaP256Sha384,
-        ("1.2.840.10045.4.3.2", KeyKind::EcP384) => Algorithm::EcdsaP384Sha256,
-        ("1.2.840.10045.4.3.3", KeyKind::EcP384) => Algorithm::EcdsaP384Sha384,
-        ("1.3.101.112", KeyKind::Ed25519) => Algorithm::Ed25519,
+        ("1.2.840.113549.1.1.11", KeyAlgorithm::Rsa { .. }) => SignatureScheme::RsaPkcs1Sha256,
+        ("1.2.840.113549.1.1.12", KeyAlgorithm::Rsa { .. }) => SignatureScheme::RsaPkcs1Sha384,
+        ("1.2.840.113549.1.1.13", KeyAlgorithm::Rsa { .. }) => SignatureScheme::RsaPkcs1Sha512,
+        ("1.2.840.10045.4.3.2", KeyAlgorithm::EcdsaP256) => SignatureScheme::EcdsaP256Sha256,
+        ("1.2.840.10045.4.3.3", KeyAlgorithm::EcdsaP256) => SignatureScheme::EcdsaP256Sha384,
+        ("1.2.840.10045.4.3.2", KeyAlgorithm::EcdsaP384) => SignatureScheme::EcdsaP384Sha256,
+        ("1.2.840.10045.4.3.3", KeyAlgorithm::EcdsaP384) => SignatureScheme::EcdsaP384Sha384,
+        ("1.3.101.112", KeyAlgorithm::Ed25519) => SignatureScheme::Ed25519,
         _ => return false,
     };
-    verify_signed_data(
-        spki,
-        alg,
+    key.verify_with(
+        scheme,
         child.tbs_certificate.as_ref(),
         child.signature_value.data.as_ref(),
     )

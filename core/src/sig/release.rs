@@ -27,7 +27,8 @@ use time::OffsetDateTime;
 use super::cms::{self, CmsSignature, CmsVerified, ContentDigests, DigestAlgorithm};
 use super::manifest;
 use crate::digest::{Sha256Digest, Sha512Digest};
-use crate::policy::TrustPolicy;
+use crate::keys::{KeyAlgorithm, PublicKey, SignatureScheme};
+use crate::policy::{SanMatch, TrustPolicy};
 
 /// Largest signature or manifest file read.
 pub const MAX_SIGNATURE_FILE: u64 = cms::MAX_SIGNATURE_BYTES as u64;
@@ -122,9 +123,12 @@ pub struct SignatureResult {
     pub signature: String,
     /// Its format.
     pub kind: SignatureKind,
-    /// The files it signs.
+    /// The files it claims to sign.
     pub targets: Vec<String>,
-    /// Whether it verified.
+    /// The files it vouches for: targets whose signature (and, for DSSE,
+    /// subject digest) verified.
+    pub covers: Vec<String>,
+    /// Whether everything about it verified (no failure).
     pub verified: bool,
     /// The signers that verified.
     pub signers: Vec<SignerId>,
@@ -134,9 +138,8 @@ pub struct SignatureResult {
     /// The CMS details, for CMS signatures that verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cms: Option<CmsVerified>,
-    /// Why it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
+    /// Every failed check about it.
+    pub failures: Vec<Failure>,
 }
 
 /// What a verified manifest said about the release.
@@ -387,9 +390,7 @@ pub fn verify_release(
                 "the signature file's name does not name a target".into(),
             ),
         };
-        if let Some(f) = &result.failure {
-            failures.push(f.clone());
-        }
+        failures.extend(result.failures.iter().cloned());
         signatures.push(result);
     }
 
@@ -402,7 +403,7 @@ pub fn verify_release(
     {
         let signed: Vec<&SignatureResult> = signatures
             .iter()
-            .filter(|s| s.verified && s.targets.iter().any(|t| t == path))
+            .filter(|s| s.covers.iter().any(|t| t == path))
             .collect();
         if signed.is_empty() {
             continue;
@@ -494,8 +495,8 @@ pub fn verify_release(
 
     // Coverage of every file.
     let mut covered: BTreeMap<String, Vec<CoveredBy>> = manifest_cover;
-    for s in signatures.iter().filter(|s| s.verified) {
-        for t in &s.targets {
+    for s in &signatures {
+        for t in &s.covers {
             covered.entry(t.clone()).or_default().push(CoveredBy {
                 signature: s.signature.clone(),
                 kind: s.kind,
@@ -545,7 +546,7 @@ pub fn verify_release(
 
     let signers: BTreeSet<SignerId> = signatures
         .iter()
-        .filter(|s| s.verified)
+        .filter(|s| !s.covers.is_empty())
         .flat_map(|s| s.signers.iter().cloned())
         .collect();
     failures.sort();
@@ -586,16 +587,36 @@ fn failed(
         signature: d.signature.clone(),
         kind: d.kind,
         targets,
+        covers: Vec::new(),
         verified: false,
         signers: Vec::new(),
         time: None,
         cms: None,
-        failure: Some(Failure {
+        failures: vec![Failure {
             file: file.to_string(),
             signature: d.signature.clone(),
             check: check.to_string(),
             reason,
-        }),
+        }],
+    }
+}
+
+fn verified(
+    d: &Discovered,
+    target: &str,
+    signers: Vec<SignerId>,
+    time: Option<OffsetDateTime>,
+) -> SignatureResult {
+    SignatureResult {
+        signature: d.signature.clone(),
+        kind: d.kind,
+        targets: vec![target.to_string()],
+        covers: vec![target.to_string()],
+        verified: true,
+        signers,
+        time,
+        cms: None,
+        failures: Vec::new(),
     }
 }
 
@@ -648,14 +669,8 @@ pub fn verify_detached_signature(
                         .filter_map(|s| s.timestamp.as_ref().map(|t| t.gen_time))
                         .max();
                     SignatureResult {
-                        signature: sig_path.to_string(),
-                        kind,
-                        targets,
-                        verified: true,
-                        signers,
-                        time,
                         cms: Some(v),
-                        failure: None,
+                        ..verified(&d, &target.path, signers, time)
                     }
                 }
                 Err(e) => failed(&d, targets, &target.path, e.error.check(), e.to_string()),
@@ -668,29 +683,305 @@ pub fn verify_detached_signature(
             "supported",
             "OpenPGP signatures are not verified by glassbox".into(),
         ),
-        SignatureKind::Raw | SignatureKind::Sigstore | SignatureKind::Dsse => failed(
+        SignatureKind::Raw | SignatureKind::Sigstore => {
+            let Some(content) = content else {
+                return failed(&d, targets, &target.path, "content", "content was not read".into());
+            };
+            let outcome = if kind == SignatureKind::Raw {
+                verify_raw(sig, content, policy)
+            } else {
+                verify_sigstore(sig, content, policy)
+            };
+            match outcome {
+                Ok(signer) => verified(&d, &target.path, vec![signer], None),
+                Err((check, reason)) => failed(&d, targets, &target.path, check, reason),
+            }
+        }
+        SignatureKind::Dsse => failed(
             &d,
             targets,
             &target.path,
             "supported",
-            format!("{kind:?} signatures are not verified by this build"),
+            "a DSSE envelope is verified against its subjects, not one file; name it *.intoto.jsonl".into(),
         ),
     }
 }
 
+/// The policy's pinned keys, parsed.
+fn pinned_keys(policy: &TrustPolicy) -> Vec<(String, PublicKey)> {
+    policy
+        .keys
+        .iter()
+        .filter_map(|k| {
+            PublicKey::from_spki_der(&k.spki_der)
+                .ok()
+                .map(|p| (k.name.clone(), p))
+        })
+        .collect()
+}
+
+/// The policy's allow-list and key sizes applied to a key-level scheme.
+fn check_scheme(
+    scheme: SignatureScheme,
+    key: &PublicKey,
+    policy: &TrustPolicy,
+) -> Result<(), String> {
+    let a = &policy.algorithms;
+    if !a.allowed.iter().any(|x| x.name() == scheme.name()) {
+        return Err(format!("{} is not in algorithms.allowed", scheme.name()));
+    }
+    match key.algorithm() {
+        KeyAlgorithm::Rsa { bits } if (bits as u64) < u64::from(a.min_rsa_bits) => Err(format!(
+            "RSA key of {bits} bits is below algorithms.min_rsa_bits = {}",
+            a.min_rsa_bits
+        )),
+        KeyAlgorithm::EcdsaP256 if a.min_ec_bits > 256 => Err(format!(
+            "P-256 key is below algorithms.min_ec_bits = {}",
+            a.min_ec_bits
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A raw detached signature over `content` by one of the pinned keys.
+fn verify_raw(
+    sig: &[u8],
+    content: &[u8],
+    policy: &TrustPolicy,
+) -> Result<SignerId, (&'static str, String)> {
+    let keys = pinned_keys(policy);
+    if keys.is_empty() {
+        return Err((
+            "signature",
+            "a raw signature needs a pinned key; the policy has none".into(),
+        ));
+    }
+    let mut problems = Vec::new();
+    for (name, key) in &keys {
+        match super::raw::verify(content, sig, key, None) {
+            Ok(v) => {
+                check_scheme(v.scheme, key, policy).map_err(|e| ("algorithm-policy", e))?;
+                return Ok(SignerId {
+                    kind: SignerKind::PinnedKey,
+                    name: name.clone(),
+                    key_sha256: Sha256Digest::from_hex(&key.key_id()).ok(),
+                    certificate_sha256: None,
+                });
+            }
+            Err(e) => problems.push(format!("{name}: {e}")),
+        }
+    }
+    Err((
+        "signature",
+        format!("verifies with no pinned key ({})", problems.join("; ")),
+    ))
+}
+
+/// A Sigstore bundle for `content`, under each trusted root and identity
+/// (or pinned key) of the policy; the first that verifies wins.
+fn verify_sigstore(
+    bundle: &[u8],
+    content: &[u8],
+    policy: &TrustPolicy,
+) -> Result<SignerId, (&'static str, String)> {
+    use super::sigstore::{Artifact, IdentityRule, SignerRule, SigstoreTrust, verify_bundle};
+    if policy.sigstore.is_empty() {
+        return Err((
+            "signature",
+            "a Sigstore bundle needs a [[sigstore]] trusted root in the policy".into(),
+        ));
+    }
+    let mut problems = Vec::new();
+    for root in &policy.sigstore {
+        let trust = SigstoreTrust::from_json(root.trusted_root_json.as_bytes())
+            .map_err(|e| ("sigstore", format!("{}: {e}", root.trusted_root.display())))?;
+        let mut rules: Vec<(Option<String>, SignerRule)> = root
+            .identities
+            .iter()
+            .map(|id| {
+                let identity = match &id.san {
+                    SanMatch::Exact(s) => IdentityRule::Exact(s.clone()),
+                    SanMatch::Regex(r) => IdentityRule::Regex(r.clone()),
+                };
+                (
+                    None,
+                    SignerRule::Certificate {
+                        identity,
+                        issuer: id.issuer.clone(),
+                    },
+                )
+            })
+            .collect();
+        rules.extend(
+            pinned_keys(policy)
+                .into_iter()
+                .map(|(n, k)| (Some(n), SignerRule::Key(k))),
+        );
+        for (key_name, rule) in &rules {
+            match verify_bundle(bundle, Artifact::Bytes(content), rule, &trust) {
+                Ok(v) => {
+                    return Ok(match key_name {
+                        None => SignerId {
+                            kind: SignerKind::Sigstore,
+                            name: format!(
+                                "{} ({})",
+                                v.identity.as_deref().unwrap_or("no identity"),
+                                v.issuer.as_deref().unwrap_or("no issuer")
+                            ),
+                            key_sha256: None,
+                            certificate_sha256: None,
+                        },
+                        Some(name) => SignerId {
+                            kind: SignerKind::PinnedKey,
+                            name: name.clone(),
+                            key_sha256: v
+                                .key_id
+                                .as_deref()
+                                .and_then(|k| Sha256Digest::from_hex(k).ok()),
+                            certificate_sha256: None,
+                        },
+                    });
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+    }
+    problems.dedup();
+    Err((
+        "signature",
+        format!(
+            "no policy identity or key verifies the bundle: {}",
+            problems.join("; ")
+        ),
+    ))
+}
+
+/// Most envelopes read from one `.intoto.jsonl`.
+pub const MAX_ENVELOPES: usize = 1024;
+
+/// A `.intoto.jsonl`: one DSSE envelope per line, each verified with the
+/// pinned keys (threshold 1), its in-toto Statement's subjects resolved
+/// relative to the envelope file's directory and matched by SHA-256. A
+/// subject that names a missing file, or a file with another digest, fails.
 fn verify_envelopes(
     d: &Discovered,
-    _bytes: &[u8],
-    _files: &[ReleaseFile],
-    _policy: &TrustPolicy,
+    bytes: &[u8],
+    files: &[ReleaseFile],
+    policy: &TrustPolicy,
 ) -> SignatureResult {
-    failed(
-        d,
-        Vec::new(),
-        &d.signature,
-        "supported",
-        "DSSE envelopes are not verified by this build".into(),
-    )
+    let fail = |check: &str, reason: String| failed(d, Vec::new(), &d.signature, check, reason);
+    let keys = pinned_keys(policy);
+    if keys.is_empty() {
+        return fail(
+            "signature",
+            "a DSSE envelope needs a pinned key; the policy has none".into(),
+        );
+    }
+    let dir = match d.signature.rfind('/') {
+        Some(i) => &d.signature[..=i],
+        None => "",
+    };
+    let lines: Vec<&[u8]> = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .collect();
+    if lines.is_empty() {
+        return fail("parse", "no envelope".into());
+    }
+    if lines.len() > MAX_ENVELOPES {
+        return fail("parse", format!("more than {MAX_ENVELOPES} envelopes"));
+    }
+    let mut result = SignatureResult {
+        signature: d.signature.clone(),
+        kind: d.kind,
+        targets: Vec::new(),
+        covers: Vec::new(),
+        verified: true,
+        signers: Vec::new(),
+        time: None,
+        cms: None,
+        failures: Vec::new(),
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let at = if lines.len() > 1 {
+            format!("envelope {}: ", i + 1)
+        } else {
+            String::new()
+        };
+        let checked = crate::dsse::Envelope::from_json(line)
+            .map_err(|e| ("parse", e.to_string()))
+            .and_then(|env| {
+                crate::dsse::verify(&env, &keys, 1).map_err(|e| ("signature", e.to_string()))
+            })
+            .and_then(|v| {
+                for s in &v.signers {
+                    if let Some((_, key)) = keys.iter().find(|(n, _)| *n == s.name) {
+                        check_scheme(s.scheme, key, policy).map_err(|e| ("algorithm-policy", e))?;
+                    }
+                }
+                let st = v.statement().map_err(|e| ("statement", e.to_string()))?;
+                Ok((v, st))
+            });
+        let (v, st) = match checked {
+            Ok(x) => x,
+            Err((check, reason)) => {
+                result.failures.push(Failure {
+                    file: d.signature.clone(),
+                    signature: d.signature.clone(),
+                    check: check.into(),
+                    reason: format!("{at}{reason}"),
+                });
+                continue;
+            }
+        };
+        for s in &v.signers {
+            let id = SignerId {
+                kind: SignerKind::PinnedKey,
+                name: s.name.clone(),
+                key_sha256: Sha256Digest::from_hex(&s.key_id).ok(),
+                certificate_sha256: None,
+            };
+            if !result.signers.contains(&id) {
+                result.signers.push(id);
+            }
+        }
+        for subject in &st.subject {
+            let path = format!("{dir}{}", subject.name);
+            result.targets.push(path.clone());
+            let problem = match (
+                subject.sha256_digest(),
+                files.iter().find(|f| f.path == path),
+            ) {
+                (None, _) => Some((
+                    "dsse-subject-digest",
+                    "the subject has no sha256 digest".to_string(),
+                )),
+                (Some(want), Some(f)) if f.sha256 == want => None,
+                (Some(want), Some(f)) => Some((
+                    "dsse-subject-digest",
+                    format!(
+                        "the statement gives sha256 {want}, the file has {}",
+                        f.sha256
+                    ),
+                )),
+                (Some(_), None) => Some((
+                    "dsse-subject-missing",
+                    "a subject of the statement is not in the release".to_string(),
+                )),
+            };
+            match problem {
+                None => result.covers.push(path),
+                Some((check, reason)) => result.failures.push(Failure {
+                    file: path,
+                    signature: d.signature.clone(),
+                    check: check.into(),
+                    reason: format!("{at}{reason}"),
+                }),
+            }
+        }
+    }
+    result.verified = result.failures.is_empty();
+    result
 }
 
 /// The continuity identity of a verified CMS signer.
@@ -725,6 +1016,55 @@ pub fn sniff_kind(sig: &[u8]) -> SignatureKind {
         return SignatureKind::Openpgp;
     }
     SignatureKind::Raw
+}
+
+impl ReleaseAccess for crate::release::Release {
+    fn files(&self) -> Vec<ReleaseFile> {
+        self.entries
+            .iter()
+            .filter(|e| e.kind == crate::release::EntryKind::File && e.path.depth() == 0)
+            .filter_map(|e| {
+                let d = e.digests?;
+                Some(ReleaseFile {
+                    path: e.path.to_string(),
+                    size: e.size,
+                    sha256: d.sha256,
+                    sha512: d.sha512,
+                })
+            })
+            .collect()
+    }
+
+    fn read_files(
+        &self,
+        paths: &BTreeSet<String>,
+        max_bytes: u64,
+    ) -> Result<BTreeMap<String, Vec<u8>>, String> {
+        use std::io::Read;
+        let mut out = BTreeMap::new();
+        self.visit_contents(
+            &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),
+            &mut |e, r| {
+                let mut buf = Vec::new();
+                r.take(max_bytes + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|x| crate::release::ReleaseError::from_io(&e.path, x))?;
+                if buf.len() as u64 > max_bytes {
+                    return Err(crate::release::ReleaseError::TooLarge {
+                        path: e.path.clone(),
+                        size: buf.len() as u64,
+                        max: max_bytes,
+                    });
+                }
+                // A duplicated name: the first in container order counts,
+                // as in the listing.
+                out.entry(e.path.to_string()).or_insert(buf);
+                Ok(())
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
