@@ -4,7 +4,6 @@
 //! (artifact, signature value, signed attribute, certificate, token) must
 //! fail with the precise check named.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,11 +12,10 @@ use cms::signed_data::SignedData;
 use der::{Decode, Encode};
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::policy::{Algorithm, TrustPolicy, ValidationTime};
+use glassbox_core::release::{ReadOptions, Release};
 use glassbox_core::sig::cms::{CmsError, CmsFailure, CmsVerified, verify_detached};
 use glassbox_core::sig::continuity;
-use glassbox_core::sig::release::{
-    CoverageStatus, ReleaseAccess, ReleaseFile, ReleaseVerification, verify_release,
-};
+use glassbox_core::sig::release::{CoverageStatus, ReleaseVerification};
 use time::OffsetDateTime;
 
 const EXT: &str = "\
@@ -748,44 +746,25 @@ fn garbage_is_malformed_not_a_panic() {
     }
 }
 
-/// A release directory read for the test (the release reader lists
-/// releases in production; here a flat walk is enough).
+/// A release directory read by the release reader, with SHA-512 listed.
 struct DirRelease(PathBuf);
 
-impl ReleaseAccess for DirRelease {
-    fn files(&self) -> Vec<ReleaseFile> {
-        fn walk(root: &Path, dir: &Path, out: &mut Vec<ReleaseFile>) {
-            for e in std::fs::read_dir(dir).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    walk(root, &p, out);
-                } else {
-                    let bytes = std::fs::read(&p).unwrap();
-                    out.push(ReleaseFile {
-                        path: p.strip_prefix(root).unwrap().to_str().unwrap().to_string(),
-                        size: bytes.len() as u64,
-                        sha256: Sha256Digest::of(&bytes),
-                        sha512: None,
-                    });
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.0, &self.0, &mut out);
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        out
+impl DirRelease {
+    fn open(&self) -> Release {
+        let opts = ReadOptions {
+            digests: glassbox_core::digest::DigestSet { sha512: true },
+            ..ReadOptions::default()
+        };
+        Release::open(&self.0, &opts).unwrap()
     }
+}
 
-    fn read_files(
-        &self,
-        paths: &BTreeSet<String>,
-        _max: u64,
-    ) -> Result<BTreeMap<String, Vec<u8>>, String> {
-        Ok(paths
-            .iter()
-            .map(|p| (p.clone(), std::fs::read(self.0.join(p)).unwrap()))
-            .collect())
-    }
+fn verify_release(
+    r: &DirRelease,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<ReleaseVerification, String> {
+    glassbox_core::sig::release::verify_release(&r.open(), policy, now)
 }
 
 /// A release: `bin/tool` signed by CMS (.p7s), `data/a` and `data/b`
