@@ -602,22 +602,14 @@ impl TrustPolicy {
 /// Every `CERTIFICATE` block of a PEM file, as (DER, subject). A file with
 /// no certificate, or one that does not parse, is an error.
 fn read_pem_certificates(bytes: &[u8]) -> Result<Vec<(Vec<u8>, String)>, String> {
-    let mut out = Vec::new();
-    for pem in x509_parser::pem::Pem::iter_from_buffer(bytes) {
-        let pem = pem.map_err(|e| format!("malformed PEM: {e}"))?;
-        if pem.label != "CERTIFICATE" {
-            continue;
-        }
-        let cert = pem
-            .parse_x509()
-            .map_err(|e| format!("malformed certificate #{}: {e}", out.len() + 1))?;
-        let subject = cert.subject().to_string();
-        out.push((pem.contents.clone(), subject));
+    let certs = crate::x509::parse_pem_or_der_bundle(bytes).map_err(|e| e.to_string())?;
+    if certs.is_empty() {
+        return Err("no certificate".into());
     }
-    if out.is_empty() {
-        return Err("no PEM CERTIFICATE block".into());
-    }
-    Ok(out)
+    Ok(certs
+        .iter()
+        .map(|c| (c.der().to_vec(), c.subject().to_string()))
+        .collect())
 }
 
 /// A PEM or DER public key (SubjectPublicKeyInfo) of a supported type.

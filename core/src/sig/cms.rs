@@ -39,11 +39,11 @@ use sha2::Digest as _;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
-use super::interim::{self, Purpose};
 use super::tsp::{self, TimestampReport};
 use crate::digest::Sha256Digest;
 use crate::keys::{KeyAlgorithm as KeyKind, PublicKey, SignatureScheme};
 use crate::policy::{Algorithm, TrustPolicy, ValidationTime};
+use crate::x509::{self, Purpose};
 
 /// Largest signature file accepted (certificates and timestamp included).
 pub const MAX_SIGNATURE_BYTES: usize = 4 * 1024 * 1024;
@@ -542,7 +542,9 @@ fn verify_code_signer(
     })
 }
 
-/// Validates the chain of `leaf_der` with the bag and policy intermediates.
+/// Validates the chain of `leaf_der` to the policy's roots (TSA roots for
+/// timestamping) through the certificate bag and the policy's
+/// intermediates, at `at`, for `purpose` (RFC 5280 §6.1, [`x509::validate`]).
 pub(crate) fn validate_signer_chain(
     sd: &SignedData,
     leaf_der: &[u8],
@@ -550,24 +552,48 @@ pub(crate) fn validate_signer_chain(
     at: OffsetDateTime,
     purpose: Purpose,
 ) -> Result<Vec<String>, String> {
-    let bag: Vec<Vec<u8>> = bag_certificates(sd)
-        .iter()
-        .filter_map(|c| c.to_der().ok())
-        .collect();
-    let mut inter: Vec<&[u8]> = bag
-        .iter()
-        .map(Vec::as_slice)
-        .filter(|d| *d != leaf_der)
-        .collect();
-    inter.extend(policy.intermediates.iter().map(|c| c.der.as_slice()));
-    let roots: Vec<&[u8]> = match purpose {
-        Purpose::CodeSigning => policy.roots.iter().map(|c| c.der.as_slice()).collect(),
-        Purpose::TimeStamping => policy.tsa_roots.iter().map(|c| c.der.as_slice()).collect(),
+    let parse = |d: &[u8]| x509::Certificate::from_der(d).map_err(|e| format!("certificate: {e}"));
+    let leaf = parse(leaf_der)?;
+    let mut inter = Vec::new();
+    for c in bag_certificates(sd) {
+        let der = c.to_der().map_err(|e| format!("certificate: {e}"))?;
+        if der != leaf_der {
+            // A bag certificate glassbox cannot parse is only a candidate
+            // issuer; it cannot vouch for anything, so it is left out.
+            if let Ok(c) = parse(&der) {
+                inter.push(c);
+            }
+        }
+    }
+    for c in &policy.intermediates {
+        inter.push(parse(&c.der)?);
+    }
+    let anchors = match purpose {
+        Purpose::CodeSigning => &policy.roots,
+        Purpose::TimeStamping => &policy.tsa_roots,
+        _ => return Err(format!("purpose {purpose} is not used for signatures")),
     };
-    if roots.is_empty() {
+    if anchors.is_empty() {
         return Err("the policy has no trusted roots for this purpose".into());
     }
-    interim::validate_chain(leaf_der, &inter, &roots, at, purpose).map(|c| c.subjects)
+    let roots = anchors
+        .iter()
+        .map(|c| parse(&c.der))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = x509::ValidationOptions {
+        time: x509::ValidationTime::At(at),
+        purpose,
+        ..x509::ValidationOptions::default()
+    };
+    x509::validate(&leaf, &inter, &roots, &opts)
+        .map(|chain| {
+            chain
+                .certificates
+                .iter()
+                .map(|c| c.subject().to_string())
+                .collect()
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// The result of the checks every SignerInfo goes through (code signer or

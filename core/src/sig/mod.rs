@@ -17,7 +17,6 @@
 
 pub mod cms;
 pub mod continuity;
-pub(crate) mod interim;
 pub mod manifest;
 pub mod raw;
 pub mod release;

@@ -30,9 +30,9 @@ use super::cms::{
     CmsError, ContentDigests, DigestAlgorithm, OID_SIGNED_DATA, check_digest_algorithms,
     check_signer, validate_signer_chain,
 };
-use super::interim::Purpose;
 use crate::digest::Sha256Digest;
 use crate::policy::{Algorithm, TrustPolicy, ValidationTime};
+use crate::x509::Purpose;
 
 const OID_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 const OID_SIGNING_CERT: ObjectIdentifier =
