@@ -11,7 +11,6 @@
 //! relative to the policy file's directory.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobSet, GlobSetBuilder};
@@ -20,77 +19,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// A signature algorithm the policy may allow: key type, padding and hash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Algorithm {
-    /// Ed25519 (RFC 8032, RFC 8419 in CMS).
-    Ed25519,
-    /// ECDSA on P-256 with SHA-256.
-    EcdsaP256Sha256,
-    /// ECDSA on P-256 with SHA-384.
-    EcdsaP256Sha384,
-    /// ECDSA on P-384 with SHA-256.
-    EcdsaP384Sha256,
-    /// ECDSA on P-384 with SHA-384.
-    EcdsaP384Sha384,
-    /// RSA PKCS#1 v1.5 with SHA-256.
-    RsaPkcs1Sha256,
-    /// RSA PKCS#1 v1.5 with SHA-384.
-    RsaPkcs1Sha384,
-    /// RSA PKCS#1 v1.5 with SHA-512.
-    RsaPkcs1Sha512,
-    /// RSASSA-PSS with SHA-256, MGF1-SHA-256, salt length 32.
-    RsaPssSha256,
-    /// RSASSA-PSS with SHA-384, MGF1-SHA-384, salt length 48.
-    RsaPssSha384,
-    /// RSASSA-PSS with SHA-512, MGF1-SHA-512, salt length 64.
-    RsaPssSha512,
-}
-
-impl Algorithm {
-    /// Every algorithm glassbox can verify; the default allow-list.
-    pub const ALL: [Algorithm; 11] = [
-        Algorithm::Ed25519,
-        Algorithm::EcdsaP256Sha256,
-        Algorithm::EcdsaP256Sha384,
-        Algorithm::EcdsaP384Sha256,
-        Algorithm::EcdsaP384Sha384,
-        Algorithm::RsaPkcs1Sha256,
-        Algorithm::RsaPkcs1Sha384,
-        Algorithm::RsaPkcs1Sha512,
-        Algorithm::RsaPssSha256,
-        Algorithm::RsaPssSha384,
-        Algorithm::RsaPssSha512,
-    ];
-
-    /// The name used in the policy file and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Ed25519 => "ed25519",
-            Algorithm::EcdsaP256Sha256 => "ecdsa-p256-sha256",
-            Algorithm::EcdsaP256Sha384 => "ecdsa-p256-sha384",
-            Algorithm::EcdsaP384Sha256 => "ecdsa-p384-sha256",
-            Algorithm::EcdsaP384Sha384 => "ecdsa-p384-sha384",
-            Algorithm::RsaPkcs1Sha256 => "rsa-pkcs1-sha256",
-            Algorithm::RsaPkcs1Sha384 => "rsa-pkcs1-sha384",
-            Algorithm::RsaPkcs1Sha512 => "rsa-pkcs1-sha512",
-            Algorithm::RsaPssSha256 => "rsa-pss-sha256",
-            Algorithm::RsaPssSha384 => "rsa-pss-sha384",
-            Algorithm::RsaPssSha512 => "rsa-pss-sha512",
-        }
-    }
-
-    /// Whether this is an RSA algorithm (subject to `min_rsa_bits`).
-    pub fn is_rsa(self) -> bool {
-        self.name().starts_with("rsa-")
-    }
-}
-
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// The policy file and reports use [`crate::keys::SignatureScheme::name`]
+/// (`ed25519`, `ecdsa-p256-sha256`, `rsa-pss-sha256`, ...).
+pub type Algorithm = crate::keys::SignatureScheme;
 
 /// The extended key usage a signer's certificate must carry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -622,6 +553,14 @@ fn read_public_key(bytes: &[u8]) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn algorithm_names_in_the_policy_are_the_scheme_names() {
+        for a in Algorithm::ALL {
+            let v: Algorithm = toml::Value::String(a.name().into()).try_into().unwrap();
+            assert_eq!(v, a);
+        }
+    }
 
     #[test]
     fn coverage_globs_respect_separators_and_exceptions() {

@@ -41,7 +41,7 @@ use x509_cert::Certificate;
 
 use super::tsp::{self, TimestampReport};
 use crate::digest::Sha256Digest;
-use crate::keys::{KeyAlgorithm as KeyKind, PublicKey, SignatureScheme};
+use crate::keys::{KeyAlgorithm as KeyKind, PublicKey};
 use crate::policy::{Algorithm, TrustPolicy, ValidationTime};
 use crate::x509::{self, Purpose};
 
@@ -723,10 +723,8 @@ pub(crate) fn check_signer(
     let signed_input = attrs
         .to_der()
         .map_err(|e| CmsError::Malformed(format!("re-encoding signed attributes: {e}")))?;
-    let scheme =
-        SignatureScheme::from_name(algorithm.name()).expect("policy algorithms are key schemes");
     public_key
-        .verify_with(scheme, &signed_input, si.signature.as_bytes())
+        .verify_with(algorithm, &signed_input, si.signature.as_bytes())
         .map_err(|e| CmsError::Signature(e.to_string()))?;
 
     Ok(CheckedSigner {

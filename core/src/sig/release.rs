@@ -727,7 +727,7 @@ fn check_scheme(
     policy: &TrustPolicy,
 ) -> Result<(), String> {
     let a = &policy.algorithms;
-    if !a.allowed.iter().any(|x| x.name() == scheme.name()) {
+    if !a.allowed.contains(&scheme) {
         return Err(format!("{} is not in algorithms.allowed", scheme.name()));
     }
     match key.algorithm() {
