@@ -242,6 +242,15 @@ impl Read for Tee<'_, '_> {
     }
 }
 
+/// How an error while parsing a member header names where it was: after
+/// the last member read, or at the first header.
+pub(crate) fn next_header_label(last: Option<&str>) -> String {
+    match last {
+        Some(name) => format!("(header after `{name}`)"),
+        None => "(first header)".to_string(),
+    }
+}
+
 /// Reads to the end (the tee hashes on the way). 64 KiB stays below
 /// malloc's mmap threshold, so thousands of small files reuse heap memory.
 fn drain(r: &mut dyn Read) -> io::Result<()> {
@@ -451,7 +460,7 @@ impl<'w, 'v> Walk<'w, 'v> {
                                 entry.path.clone(),
                                 ReadFindingKind::NotExpanded {
                                     format: row.format,
-                                    reason: e.to_string(),
+                                    reason: e.brief(),
                                 },
                             );
                         }
