@@ -51,7 +51,7 @@ measure() {
   local walls=() rsss=()
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>&1 || true
-    read -r w r <"$WORK/time.out"
+    read -r w r < <(tail -n 1 "$WORK/time.out")
     walls+=("$w"); rsss+=("$r")
   done
   local mw mr
