@@ -230,11 +230,30 @@ fn dotdot_and_absolute_names_are_findings_and_listed_as_recorded() {
     let z = write(
         t.path(),
         "evil.zip",
-        &zip_bytes(&[("a/../../up.txt", b"x")]),
+        &zip_bytes(&[
+            ("a/../../up.txt", b"x"),
+            ("..\\win.txt", b"w"),
+            ("C:\\boot.ini", b"b"),
+        ]),
     );
     let r = Release::open(&z, &opts()).unwrap();
-    assert!(has(&r, "a/../../up.txt", |k| *k
-        == ReadFindingKind::ParentTraversal));
+    let traversal = |k: &ReadFindingKind| *k == ReadFindingKind::ParentTraversal;
+    assert!(has(&r, "a/../../up.txt", traversal));
+    assert!(has(&r, "..\\win.txt", traversal));
+    assert!(has(&r, "C:\\boot.ini", |k| *k == ReadFindingKind::AbsolutePath));
+    // A hard link whose target climbs out is reported too.
+    let tar = tar_bytes(&[Member {
+        name: b"hl",
+        kind: tar::EntryType::Link,
+        data: b"",
+        link: b"../../etc/shadow",
+    }]);
+    let r = Release::open(&write(t.path(), "hl.tar", &tar), &opts()).unwrap();
+    assert!(has(&r, "hl", |k| matches!(
+        k,
+        ReadFindingKind::HardlinkEscapes { .. }
+    )));
+    assert_eq!(r.entries[0].kind, EntryKind::Hardlink);
 }
 
 #[test]

@@ -328,10 +328,18 @@ impl<'w, 'v> Walk<'w, 'v> {
         self.budget.entry(&self.label(names.container.as_ref()))?;
         let inner = RawPath(normalise(raw));
         let path = names.address(inner.clone());
-        if inner.as_bytes().first() == Some(&b'/') {
+        // Backslashes separate components for Windows extractors (zip
+        // names), so they count here too: the auditor's colleagues may
+        // unpack the release on Windows.
+        let bytes = inner.as_bytes();
+        let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+        if matches!(bytes.first(), Some(b'/' | b'\\')) || drive {
             self.finding(path.clone(), ReadFindingKind::AbsolutePath);
         }
-        if inner.as_bytes().split(|b| *b == b'/').any(|c| c == b"..") {
+        if bytes
+            .split(|b| *b == b'/' || *b == b'\\')
+            .any(|c| c == b"..")
+        {
             self.finding(path.clone(), ReadFindingKind::ParentTraversal);
         }
         *names.counts.entry(inner.clone()).or_insert(0) += 1;
