@@ -134,7 +134,16 @@ fn garbage_input_exits_2_with_one_error_line_and_no_panic() {
     let mut block = vec![b'A'; 512];
     block[257..262].copy_from_slice(b"ustar");
     fs::write(&tarjunk, &block).unwrap();
+    let fifo = t.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let cases: Vec<Vec<&std::ffi::OsStr>> = vec![
+        vec![s("manifest"), fifo.as_os_str()],
         vec![s("manifest"), junk.as_os_str()],
         vec![s("manifest"), zipjunk.as_os_str()],
         vec![s("manifest"), tarjunk.as_os_str()],

@@ -236,7 +236,9 @@ fn dotdot_and_absolute_names_are_findings_and_listed_as_recorded() {
             ("C:\\boot.ini", b"b"),
         ]),
     );
-    let r = Release::open(&z, &opts()).unwrap();
+    // Through a symlink, as an auditor might name it.
+    std::os::unix::fs::symlink(&z, t.path().join("link.zip")).unwrap();
+    let r = Release::open(&t.path().join("link.zip"), &opts()).unwrap();
     let traversal = |k: &ReadFindingKind| *k == ReadFindingKind::ParentTraversal;
     assert!(has(&r, "a/../../up.txt", traversal));
     assert!(has(&r, "..\\win.txt", traversal));
@@ -835,4 +837,22 @@ fn a_large_selected_container_is_handed_over_in_a_second_pass() {
     // Members stream while the container is expanded; the container itself,
     // too big to buffer, comes in the next pass.
     assert_eq!(seen, ["inner.tar!big.bin", "inner.tar!small", "inner.tar"]);
+}
+
+#[test]
+fn fifos_and_other_special_files_are_listed_never_opened() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("rel");
+    write(&d, "a.txt", b"a");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(d.join("pipe"))
+        .status()
+        .expect("coreutils mkfifo");
+    assert!(ok.success());
+    // Opening the FIFO for reading would block forever: it must not be.
+    let r = Release::open(&d, &opts()).unwrap();
+    let pipe = r.entry(&path("pipe")).unwrap();
+    assert_eq!(pipe.kind, EntryKind::Other);
+    assert!(pipe.digests.is_none());
+    assert_eq!(sha(&r, "a.txt"), Sha256Digest::of(b"a"));
 }

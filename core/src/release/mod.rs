@@ -46,7 +46,6 @@ mod walk;
 mod zip;
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -346,7 +345,7 @@ fn read_top(
     path: &Path,
     progress: Option<&dyn Progress>,
 ) -> Result<Format, ReleaseError> {
-    let f = File::open(path).map_err(|e| ReleaseError::Open {
+    let f = dir::open_regular(path, true).map_err(|e| ReleaseError::Open {
         path: path.to_path_buf(),
         error: e,
     })?;
@@ -359,6 +358,10 @@ fn read_top(
         error: e,
     })?;
     let name = file_name(path);
+    let resolved = std::fs::canonicalize(path).map_err(|e| ReleaseError::Open {
+        path: path.to_path_buf(),
+        error: e,
+    })?;
     let row = registry::sniff(&head, &name);
     if let Some(row) = row.filter(|r| matches!(r.reader, registry::Reader::Codec { .. })) {
         let source = Cursor::new(head).chain(reader);
@@ -366,8 +369,10 @@ fn read_top(
     }
     let mut chained = Cursor::new(head.clone()).chain(reader);
     match row {
+        // The path the user gave may be a symlink; the reopen for random
+        // access (zip) refuses symlinks, so give it the resolved path.
         Some(row) => Ok(walk
-            .expand(None, &name, row, &mut chained, Some(path))?
+            .expand(None, &name, row, &mut chained, Some(&resolved))?
             .unwrap_or(Format::File)),
         None => {
             single_file(walk, &name, &mut chained)?;

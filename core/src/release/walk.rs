@@ -6,7 +6,6 @@
 //! [`Release::visit_contents`](super::Release::visit_contents)).
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
 use std::sync::Arc;
@@ -526,7 +525,7 @@ impl<'w, 'v> Walk<'w, 'v> {
             (false, true) => self.visit_inner(&recorded, reader, random),
             (true, true) => {
                 if let Some(p) = random {
-                    let mut f = File::open(p).map_err(lift)?;
+                    let mut f = super::dir::open_regular(p, false).map_err(lift)?;
                     (v.visit)(&recorded, &mut f)?;
                     return self.visit_inner(&recorded, reader, random);
                 }
@@ -592,7 +591,7 @@ impl<'w, 'v> Walk<'w, 'v> {
             }
             Reader::Zip => {
                 if let Some(p) = random {
-                    let f = File::open(p).map_err(|e| ReleaseError::Open {
+                    let f = super::dir::open_regular(p, false).map_err(|e| ReleaseError::Open {
                         path: p.to_path_buf(),
                         error: e,
                     })?;
