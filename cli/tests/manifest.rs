@@ -121,6 +121,16 @@ fn findings_give_exit_1_and_are_printed() {
         err.contains("finding: pw: symlink to `/etc/passwd` resolves outside"),
         "{err}"
     );
+    let out = glassbox(
+        &[s("manifest"), s("--format"), s("json"), d.as_os_str()],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["findings"],
+        serde_json::json!([{"path": "pw", "kind": "symlink-escapes", "target": "/etc/passwd"}])
+    );
 }
 
 #[test]

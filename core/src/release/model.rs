@@ -313,7 +313,9 @@ pub struct ReadOptions {
 pub struct ReadFinding {
     /// Where.
     pub path: EntryPath,
-    /// What.
+    /// What. Serialized flat: `{"path": ..., "kind": "symlink-escapes",
+    /// "target": ...}`.
+    #[serde(flatten)]
     pub kind: ReadFindingKind,
 }
 
