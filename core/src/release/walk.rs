@@ -250,12 +250,25 @@ pub(crate) fn next_header_label(last: Option<&str>) -> String {
     }
 }
 
-/// Reads to the end (the tee hashes on the way). 64 KiB stays below
-/// malloc's mmap threshold, so thousands of small files reuse heap memory.
+thread_local! {
+    /// One drain buffer per thread, reused for every file: allocating (and
+    /// zeroing) a fresh one per file costs more than hashing small files.
+    static DRAIN_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
+}
+
+/// Reads to the end (the tee hashes on the way).
 fn drain(r: &mut dyn Read) -> io::Result<()> {
-    let mut buf = vec![0u8; 64 * 1024];
+    DRAIN_BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => drain_with(r, &mut buf),
+        // Re-entered (a reader that drains while being drained): use a
+        // buffer of its own.
+        Err(_) => drain_with(r, &mut vec![0u8; 64 * 1024]),
+    })
+}
+
+fn drain_with(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<()> {
     loop {
-        match r.read(&mut buf) {
+        match r.read(buf) {
             Ok(0) => return Ok(()),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
