@@ -115,6 +115,30 @@ fn has(r: &Release, p: &str, want: impl Fn(&ReadFindingKind) -> bool) -> bool {
         .any(|f| f.path == path(p) && want(&f.kind))
 }
 
+/// Visits the selected entries, checks each content against its listed
+/// digest, and returns the paths in visit order.
+fn visit_checked(
+    r: &Release,
+    select: &(dyn Fn(&glassbox_core::release::Entry) -> bool + Sync),
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    r.visit_contents(select, &mut |e, rd| {
+        let mut buf = Vec::new();
+        rd.read_to_end(&mut buf)
+            .map_err(|x| ReleaseError::from_io(&e.path, x))?;
+        assert_eq!(
+            Sha256Digest::of(&buf),
+            e.digests.unwrap().sha256,
+            "{}",
+            e.path
+        );
+        seen.push(e.path.to_string());
+        Ok(())
+    })
+    .unwrap();
+    seen
+}
+
 fn write(dir: &Path, name: &str, data: &[u8]) -> std::path::PathBuf {
     let p = dir.join(name);
     fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -550,24 +574,7 @@ fn visit_contents_and_read_entry_reach_nested_files() {
         Err(ReleaseError::NoSuchEntry { .. })
     ));
     // Select a container and its members at once: both arrive, digests match.
-    let mut seen = Vec::new();
-    r.visit_contents(
-        &|e| e.path.to_string() != "pkg.tar.gz!inner.zip!other",
-        &mut |e, rd| {
-            let mut buf = Vec::new();
-            rd.read_to_end(&mut buf)
-                .map_err(|x| ReleaseError::from_io(&e.path, x))?;
-            assert_eq!(
-                Sha256Digest::of(&buf),
-                e.digests.unwrap().sha256,
-                "{}",
-                e.path
-            );
-            seen.push(e.path.to_string());
-            Ok(())
-        },
-    )
-    .unwrap();
+    let mut seen = visit_checked(&r, &|e| e.path.to_string() != "pkg.tar.gz!inner.zip!other");
     seen.sort();
     assert_eq!(
         seen,
@@ -581,16 +588,7 @@ fn visit_contents_and_read_entry_reach_nested_files() {
     );
     // The same from the archive itself (no random access at the top).
     let top = Release::open(&d.join("pkg.tar.gz"), &opts()).unwrap();
-    let mut n = 0;
-    top.visit_contents(&|_| true, &mut |e, rd| {
-        let mut buf = Vec::new();
-        rd.read_to_end(&mut buf).unwrap();
-        assert_eq!(Sha256Digest::of(&buf), e.digests.unwrap().sha256);
-        n += 1;
-        Ok(())
-    })
-    .unwrap();
-    assert_eq!(n, 4);
+    assert_eq!(visit_checked(&top, &|_| true).len(), 4);
 }
 
 #[test]
@@ -819,21 +817,7 @@ fn a_large_selected_container_is_handed_over_in_a_second_pass() {
         &tar_bytes(&[file(b"inner.tar", &inner)]),
     );
     let r = Release::open(&p, &opts()).unwrap();
-    let mut seen = Vec::new();
-    r.visit_contents(&|_| true, &mut |e, rd| {
-        let mut buf = Vec::new();
-        rd.read_to_end(&mut buf)
-            .map_err(|x| ReleaseError::from_io(&e.path, x))?;
-        assert_eq!(
-            Sha256Digest::of(&buf),
-            e.digests.unwrap().sha256,
-            "{}",
-            e.path
-        );
-        seen.push(e.path.to_string());
-        Ok(())
-    })
-    .unwrap();
+    let seen = visit_checked(&r, &|_| true);
     // Members stream while the container is expanded; the container itself,
     // too big to buffer, comes in the next pass.
     assert_eq!(seen, ["inner.tar!big.bin", "inner.tar!small", "inner.tar"]);

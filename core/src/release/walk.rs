@@ -684,8 +684,21 @@ impl<'w, 'v> Walk<'w, 'v> {
             return Ok(Some(*tar));
         }
         let inner_name = registry::decompressed_name(row, name);
+        self.single(container, &inner_name, row.format, &mut chained)?;
+        Ok(Some(row.format))
+    }
+
+    /// A container holding exactly one file with no metadata of its own
+    /// (a `.gz` and its kin, or a release that is one plain file).
+    pub fn single(
+        &mut self,
+        container: Option<&EntryPath>,
+        name: &[u8],
+        format: Format,
+        reader: &mut dyn Read,
+    ) -> Result<(), ReleaseError> {
         let mut names = Names::new(container);
-        let path = self.admit(&mut names, &inner_name, EntryKind::File, None)?;
+        let path = self.admit(&mut names, name, EntryKind::File, None)?;
         let entry = Entry {
             path,
             kind: EntryKind::File,
@@ -695,26 +708,25 @@ impl<'w, 'v> Walk<'w, 'v> {
             owner: None,
             link_target: None,
             digests: None,
-            format: row.format,
+            format,
             expanded_as: None,
         };
         let place = Place {
-            archive: label,
-            entry: String::from_utf8_lossy(&inner_name).into_owned(),
+            archive: self.label(container),
+            entry: String::from_utf8_lossy(name).into_owned(),
             offset: 0,
         };
         self.file(
             entry,
             Content {
-                reader: &mut chained,
+                reader,
                 declared: None,
                 place,
                 short_is_truncation: true,
                 random: None,
                 forced: false,
             },
-        )?;
-        Ok(Some(row.format))
+        )
     }
 
     /// An I/O error while reading `container`'s own stream.
