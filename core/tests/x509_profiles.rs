@@ -28,6 +28,7 @@ fn ca_params(cn: &str) -> CertificateParams {
     p.distinguished_name = name(cn);
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p.use_authority_key_identifier_extension = true;
     p.not_before = now() - Duration::days(30);
     p.not_after = now() + Duration::days(3650);
     p
