@@ -1,0 +1,254 @@
+//! Every generated TUF case in `$GLASSBOX_CORPORA/tuf/generated` gives the
+//! outcome its MANIFEST.json states, and both real-world repositories
+//! verify at their `faketime` and yield their `targetpath`.
+
+use std::path::{Path, PathBuf};
+
+use glassbox_core::tuf::{self, DirSource, Options, RepositoryReport, TargetSelection};
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn corpus() -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("GLASSBOX_CORPORA") else {
+        eprintln!("GLASSBOX_CORPORA unset: skipping TUF corpus tests");
+        return None;
+    };
+    let dir = PathBuf::from(dir).join("tuf");
+    assert!(dir.is_dir(), "{}: TUF corpus missing", dir.display());
+    Some(dir)
+}
+
+fn stored_version(state: &Path, role: &str) -> u64 {
+    let bytes = std::fs::read(state.join(format!("{role}.json"))).unwrap();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    v["signed"]["version"].as_u64().unwrap()
+}
+
+/// Runs one step and returns the mismatches with its expectation.
+fn run_step(dir: &Path, state: &Path, expect: &Value) -> Vec<String> {
+    let mut errs = Vec::new();
+    let downloads: Vec<String> = expect
+        .get("downloads")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let root = std::fs::read(dir.join("initial_root.json")).unwrap();
+    let mut opts = Options::now();
+    opts.state_dir = Some(state.to_path_buf());
+    opts.targets = TargetSelection::Names(downloads.clone());
+    let report: RepositoryReport =
+        tuf::verify_repository(&root, &DirSource::new(dir), &opts).unwrap();
+    let refresh = if report.error.is_none() { "ok" } else { "fail" };
+    if refresh != expect["refresh"].as_str().unwrap() {
+        errs.push(format!("refresh {refresh} ({:?})", report.error));
+    }
+    for name in &downloads {
+        let want = expect["downloads"][name].as_str().unwrap();
+        let got = match report.targets.iter().find(|t| &t.name == name) {
+            Some(t) if t.error.is_none() => "ok",
+            _ => "fail",
+        };
+        if got != want {
+            let why = report
+                .targets
+                .iter()
+                .find(|t| &t.name == name)
+                .map(|t| &t.error);
+            errs.push(format!("download {name}: {got}, want {want} ({why:?})"));
+        }
+    }
+    if let Some(v) = expect.get("final_root_version").and_then(Value::as_u64)
+        && report.error.is_none()
+    {
+        let got = report.root_chain.last().unwrap().version;
+        if got != v || stored_version(state, "root") != v {
+            errs.push(format!("final root version {got}, want {v}"));
+        }
+    }
+    for role in ["timestamp", "snapshot", "targets"] {
+        if let Some(v) = expect
+            .get(format!("trusted_{role}_version"))
+            .and_then(Value::as_u64)
+        {
+            let got = stored_version(state, role);
+            if got != v {
+                errs.push(format!("trusted {role} version {got}, want {v}"));
+            }
+        }
+    }
+    errs
+}
+
+#[test]
+fn generated_cases_match_manifest() {
+    let Some(dir) = corpus() else { return };
+    let gen_dir = dir.join("generated");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(gen_dir.join("MANIFEST.json")).unwrap()).unwrap();
+    let cases = manifest["cases"].as_object().unwrap();
+    let mut failures = Vec::new();
+    for (name, case) in cases {
+        let cdir = gen_dir.join("cases").join(name);
+        let state = tempfile::tempdir().unwrap();
+        let errs = if case["kind"] == "single" {
+            run_step(&cdir, state.path(), &case["expect"])
+        } else {
+            let mut errs = Vec::new();
+            for (i, step) in case["expect"]["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+            {
+                let sdir = cdir.join(format!("step{}", i + 1));
+                errs.extend(
+                    run_step(&sdir, state.path(), step)
+                        .into_iter()
+                        .map(|e| format!("step{}: {e}", i + 1)),
+                );
+            }
+            errs
+        };
+        if !errs.is_empty() {
+            failures.push(format!("{name}: {}", errs.join("; ")));
+        }
+    }
+    eprintln!(
+        "{} of {} generated TUF cases pass",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(cases.len(), 23);
+}
+
+fn faketime(dir: &Path) -> OffsetDateTime {
+    let s = std::fs::read_to_string(dir.join("faketime")).unwrap();
+    // "2025-02-09 12:02:08+00:00" is RFC 3339 with a space for the T.
+    OffsetDateTime::parse(&s.trim().replacen(' ', "T", 1), &Rfc3339).unwrap()
+}
+
+fn verify_real_world(name: &str) -> RepositoryReport {
+    let dir = corpus().unwrap().join("real-world").join(name);
+    let target = std::fs::read_to_string(dir.join("targetpath")).unwrap();
+    let mut opts = Options::at(faketime(&dir));
+    opts.targets = TargetSelection::Names(vec![target.trim().to_owned()]);
+    let root = std::fs::read(dir.join("initial_root.json")).unwrap();
+    let report = tuf::verify_repository(&root, &DirSource::new(&dir), &opts).unwrap();
+    assert!(report.verified(), "{name}: {report:#?}");
+    assert_eq!(report.targets.len(), 1);
+    report
+}
+
+#[test]
+fn sigstore_root_signing_verifies_at_faketime() {
+    if corpus().is_none() {
+        return;
+    }
+    let report = verify_real_world("sigstore-root-signing");
+    assert_eq!(report.root_chain.last().unwrap().version, 12);
+    let roles: Vec<_> = report.roles.iter().map(|r| r.role.as_str()).collect();
+    assert_eq!(roles, ["root", "timestamp", "snapshot", "targets"]);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
+
+fn sigstore_from(version: u64, strict_keyids: bool) -> RepositoryReport {
+    let dir = corpus().unwrap().join("real-world/sigstore-root-signing");
+    let root = std::fs::read(dir.join(format!("metadata/{version}.root.json"))).unwrap();
+    let mut opts = Options::at(faketime(&dir));
+    opts.strict_keyids = strict_keyids;
+    tuf::verify_repository(&root, &DirSource::new(&dir), &opts).unwrap()
+}
+
+#[test]
+fn sigstore_whole_root_chain_verifies_with_tap12_keyids() {
+    // v1..v12: hex and PEM ECDSA keys, RFC 3339 fractional expiry, empty
+    // signatures; 11.root.json lists the online key under a keyid that is
+    // not sha256 of the key, which TAP 12 allows and strict mode refuses.
+    if corpus().is_none() {
+        return;
+    }
+    let report = sigstore_from(1, false);
+    assert!(report.verified(), "{:?}", report.error);
+    let versions: Vec<u64> = report.root_chain.iter().map(|s| s.version).collect();
+    assert_eq!(versions, (1..=12).collect::<Vec<_>>());
+    assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
+    assert_eq!(report.findings[0].subject, "11.root.json");
+
+    let strict = sigstore_from(5, true);
+    assert!(
+        matches!(&strict.error, Some(tuf::TufError::KeyIdMismatch { file, .. }) if file == "11.root.json"),
+        "{:?}",
+        strict.error
+    );
+    assert_eq!(strict.root_chain.last().unwrap().version, 10);
+}
+
+#[test]
+fn sigstore_expires_after_faketime_window() {
+    let Some(dir) = corpus() else { return };
+    let dir = dir.join("real-world/sigstore-root-signing");
+    let root = std::fs::read(dir.join("initial_root.json")).unwrap();
+    let opts = Options::at(faketime(&dir) + time::Duration::days(30));
+    let report = tuf::verify_repository(&root, &DirSource::new(&dir), &opts).unwrap();
+    assert!(matches!(report.error, Some(tuf::TufError::Expired { .. })));
+}
+
+#[test]
+fn tuf_on_ci_verifies_with_delegation() {
+    if corpus().is_none() {
+        return;
+    }
+    let report = verify_real_world("tuf-on-ci-0.11");
+    assert_eq!(report.targets[0].role.as_deref(), Some("delegatedrole"));
+}
+
+#[test]
+fn rollback_is_detected_across_audits_with_a_state_dir() {
+    // Audit 1 on rollback-timestamp/step1 (timestamp v2), audit 2 on step2
+    // (timestamp v1): the second audit reports the rollback.
+    let Some(dir) = corpus() else { return };
+    let case = dir.join("generated/cases/rollback-timestamp");
+    let state = tempfile::tempdir().unwrap();
+    let mut opts = Options::now();
+    opts.state_dir = Some(state.path().to_path_buf());
+    let root = std::fs::read(case.join("step1/initial_root.json")).unwrap();
+    let r1 = tuf::verify_repository(&root, &DirSource::new(&case.join("step1")), &opts).unwrap();
+    assert!(r1.verified());
+    let r2 = tuf::verify_repository(&root, &DirSource::new(&case.join("step2")), &opts).unwrap();
+    assert!(matches!(
+        r2.error,
+        Some(tuf::TufError::Rollback {
+            trusted: 2,
+            new: 1,
+            ..
+        })
+    ));
+    // Without the state, step2 alone looks fine: the state is what catches it.
+    let fresh = Options::now();
+    let r3 = tuf::verify_repository(&root, &DirSource::new(&case.join("step2")), &fresh).unwrap();
+    assert!(r3.verified());
+}
+
+#[test]
+fn all_targets_of_valid_case_verify() {
+    let Some(dir) = corpus() else { return };
+    let case = dir.join("generated/cases/valid");
+    let mut opts = Options::now();
+    opts.targets = TargetSelection::All;
+    let root = std::fs::read(case.join("initial_root.json")).unwrap();
+    let report = tuf::verify_repository(&root, &DirSource::new(&case), &opts).unwrap();
+    assert!(report.verified(), "{report:#?}");
+    let names: Vec<_> = report.targets.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "bases/daily-2026-10-01.bin",
+            "client/av-engine-1.2.3.bin",
+            "client/release-notes.txt"
+        ]
+    );
+    let bases = report.roles.iter().find(|r| r.role == "bases").unwrap();
+    assert_eq!(bases.delegated_by, "targets");
+}
