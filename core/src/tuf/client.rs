@@ -618,6 +618,12 @@ impl<'a> Client<'a> {
     }
 }
 
+/// §5.7.3: whether `bytes` are the target `tf` describes (exact length,
+/// every supported hash, at least one supported hash).
+pub fn check_target(name: &str, bytes: &[u8], tf: &TargetFile) -> Result<(), TufError> {
+    check_length_hashes(name, bytes, Some(tf.length), Some(&tf.hashes))
+}
+
 fn threshold_error(file: &str, role: &str, c: &SignerCount, from: &str) -> TufError {
     TufError::Threshold {
         file: file.to_owned(),

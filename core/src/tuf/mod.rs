@@ -398,6 +398,18 @@ impl RepositoryReport {
     }
 }
 
+/// Parses a reference time: RFC 3339, or RFC 3339 with a space instead
+/// of the `T` (the form of the tuf-conformance `faketime` files).
+pub fn parse_time(s: &str) -> Result<OffsetDateTime, time::error::Parse> {
+    let s = s.trim();
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).or_else(|_| {
+        OffsetDateTime::parse(
+            &s.replacen(' ', "T", 1),
+            &time::format_description::well_known::Rfc3339,
+        )
+    })
+}
+
 /// Verifies the repository at `source` from the trust anchor `root_bytes`
 /// (§5.3–§5.7), then checks the targets `opts.targets` names. With
 /// `opts.state_dir`, the trusted state from an earlier run is the starting
