@@ -248,10 +248,14 @@ impl<'a> Client<'a> {
         let root = &self.root.meta;
         let file = format!("{}.root.json", root.common.version);
         self.check_expiry(&file, "root", &root.common)?;
-        let last = self.report.root_chain.last().map(|s| s.by_self.clone());
+        let last = self
+            .report
+            .root_chain
+            .last()
+            .map(|s| (s.file.clone(), s.by_self.clone()));
         let common = root.common.clone();
-        if let Some(signers) = last {
-            self.push_role("root", "root", &file, &common, signers);
+        if let Some((from, signers)) = last {
+            self.push_role("root", "root", &from, &common, signers);
         }
         let rotated_ts = self.root.meta.role("timestamp") != &start_ts;
         let rotated_snap = self.root.meta.role("snapshot") != &start_snap;
