@@ -290,7 +290,7 @@ fn client(a: ClientArgs) -> anyhow::Result<()> {
             c.refresh()?;
             for name in &a.target_name {
                 let (tf, _role) = c.target_info(name)?;
-                let path = dir.join(StateDir::file_name(name).trim_end_matches(".json"));
+                let path = dir.join(StateDir::encode_name(name));
                 if cached(&path, name, &tf) {
                     continue;
                 }

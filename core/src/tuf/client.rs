@@ -366,7 +366,10 @@ impl<'a> Client<'a> {
         } else {
             "snapshot.json".to_owned()
         };
-        let cap = meta.length.unwrap_or(self.opts.limits.snapshot_max);
+        // The listed length is signed but still the repository's word: the
+        // limit bounds memory either way.
+        let max = self.opts.limits.snapshot_max;
+        let cap = meta.length.map_or(max, |l| l.min(max));
         let bytes = self.fetch_metadata(&file, cap)?;
         check_metafile(&file, &bytes, &meta)?;
         let env = Envelope::parse(&bytes).map_err(|e| malformed(&file, e))?;
@@ -436,7 +439,8 @@ impl<'a> Client<'a> {
         } else {
             enc
         };
-        let cap = meta.length.unwrap_or(self.opts.limits.targets_max);
+        let max = self.opts.limits.targets_max;
+        let cap = meta.length.map_or(max, |l| l.min(max));
         let bytes = self.fetch_metadata(&file, cap)?;
         check_metafile(&file, &bytes, &meta)?;
         let env = Envelope::parse(&bytes).map_err(|e| malformed(&file, e))?;

@@ -49,17 +49,25 @@ impl StateDir {
         &self.dir
     }
 
-    /// File name for role `role`.
+    /// File name for role `role`: [`Self::encode_name`] plus `.json`.
     pub fn file_name(role: &str) -> String {
-        let mut out = String::with_capacity(role.len() + 5);
-        for &b in role.as_bytes() {
+        let mut out = Self::encode_name(role);
+        out.push_str(".json");
+        out
+    }
+
+    /// `name` as one safe file name: ASCII letters, digits, `-`, `_` and
+    /// non-leading `.` kept, every other byte percent-encoded (so `/` and
+    /// a leading `.` can never escape or hide in the directory).
+    pub fn encode_name(name: &str) -> String {
+        let mut out = String::with_capacity(name.len());
+        for &b in name.as_bytes() {
             if b.is_ascii_alphanumeric() || b"-_".contains(&b) || (b == b'.' && !out.is_empty()) {
                 out.push(b as char);
             } else {
                 out.push_str(&format!("%{b:02X}"));
             }
         }
-        out.push_str(".json");
         out
     }
 
@@ -142,5 +150,13 @@ mod tests {
         assert_eq!(StateDir::file_name("bases"), "bases.json");
         assert_eq!(StateDir::file_name("../x"), "%2E.%2Fx.json");
         assert_eq!(StateDir::file_name("a/b"), "a%2Fb.json");
+        assert_eq!(
+            StateDir::encode_name("trusted_root.json"),
+            "trusted_root.json"
+        );
+        assert_eq!(
+            StateDir::encode_name("client/na\u{ef}ve"),
+            "client%2Fna%C3%AFve"
+        );
     }
 }
