@@ -206,13 +206,21 @@ fn print_text(r: &RepositoryReport, ui: &Ui) {
             s.by_self.threshold
         );
     }
+    let w = r
+        .roles
+        .iter()
+        .map(|x| x.role.len())
+        .chain(r.role_failures.iter().map(|f| f.role.len()))
+        .max()
+        .unwrap_or(0)
+        .max(9);
     println!(
-        "{:<12} {:>7}  {:<25} {:<12}  {:<10} FILE",
+        "{:<w$} {:>7}  {:<25} {:<12}  {:<10} FILE",
         "ROLE", "VERSION", "EXPIRES", "SIGNED", "BY"
     );
     for role in &r.roles {
         println!(
-            "{:<12} {:>7}  {:<25} {:<12}  {:<10} {}",
+            "{:<w$} {:>7}  {:<25} {:<12}  {:<10} {}",
             role.role,
             role.version,
             role.expires,
@@ -227,7 +235,7 @@ fn print_text(r: &RepositoryReport, ui: &Ui) {
         );
     }
     for f in &r.role_failures {
-        println!("{:<12} {} {}", f.role, ui.bad("FAILED"), f.error);
+        println!("{:<w$} {} {}", f.role, ui.bad("FAILED"), f.error);
     }
     for t in &r.targets {
         match &t.error {
