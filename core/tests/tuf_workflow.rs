@@ -379,3 +379,39 @@ fn one_key_under_two_keyids_counts_once() {
         "{err}"
     );
 }
+
+#[test]
+fn timestamp_changed_without_new_version_keeps_the_trusted_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let k = keys();
+    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let t = sign(&targets(1, json!({}), None), &[&k.tg]);
+    publish(dir.path(), &k, true, 1, &[("targets", t.clone())]);
+    let mut opts = Options::now();
+    opts.state_dir = Some(state.path().to_path_buf());
+    let r = tuf::verify_repository(&anchor, &DirSource::new(dir.path()), &opts).unwrap();
+    assert!(r.verified(), "{:?}", r.error);
+    // Snapshot v2 published, but timestamp re-signed still as version 1.
+    publish(dir.path(), &k, true, 2, &[("targets", t)]);
+    let md = dir.path().join("metadata");
+    let snap2 = std::fs::read(md.join("2.snapshot.json")).unwrap();
+    let ts = sign(
+        &json!({"_type": "timestamp", "spec_version": "1.0.31", "version": 1,
+            "expires": FAR, "meta": {"snapshot.json": meta(&snap2, 2)}}),
+        &[&k.ts],
+    );
+    std::fs::write(md.join("timestamp.json"), ts).unwrap();
+    let r = tuf::verify_repository(&anchor, &DirSource::new(dir.path()), &opts).unwrap();
+    assert!(r.verified(), "{:?}", r.error);
+    let snap = r.roles.iter().find(|x| x.role == "snapshot").unwrap();
+    assert_eq!(
+        snap.version, 1,
+        "the trusted timestamp (snapshot v1) is kept"
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.message.contains("without a new version"))
+    );
+}

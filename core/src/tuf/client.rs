@@ -286,17 +286,20 @@ impl<'a> Client<'a> {
         role_keys: &RoleKeys,
         keys: &BTreeMap<String, ListedKey>,
         parse: impl Fn(&serde_json::Value) -> Result<T, super::metadata::MetadataError>,
-    ) -> Result<Option<T>, TufError> {
+    ) -> Result<Option<(T, SignerCount)>, TufError> {
         let Some(state) = &self.state else {
             return Ok(None);
         };
         let Some(bytes) = state.load(role)? else {
             return Ok(None);
         };
-        let parsed = Envelope::parse(&bytes)
-            .ok()
-            .and_then(|env| count_signers(&env, role_keys, keys).met().then_some(env))
-            .and_then(|env| parse(&env.signed).ok());
+        let parsed = Envelope::parse(&bytes).ok().and_then(|env| {
+            let signers = count_signers(&env, role_keys, keys);
+            if !signers.met() {
+                return None;
+            }
+            parse(&env.signed).ok().map(|t| (t, signers))
+        });
         if parsed.is_none() {
             self.report.findings.push(Finding {
                 subject: role.to_owned(),
@@ -323,7 +326,7 @@ impl<'a> Client<'a> {
         if !signers.met() {
             return Err(threshold_error(file, "timestamp", &signers, "root"));
         }
-        if let Some(old) = &old {
+        if let Some((old, old_signers)) = old {
             if new.common.version < old.common.version {
                 return Err(TufError::Rollback {
                     what: "timestamp".into(),
@@ -337,6 +340,25 @@ impl<'a> Client<'a> {
                     trusted: old.snapshot.version,
                     new: new.snapshot.version,
                 });
+            }
+            if new.common.version == old.common.version {
+                // Same version: keep the trusted one, so a repository that
+                // changes timestamp content without a new version cannot
+                // steer the client (python-tuf and tuf-conformance agree).
+                if new.snapshot != old.snapshot {
+                    self.report.findings.push(Finding {
+                        subject: file.into(),
+                        message: format!(
+                            "timestamp v{} changed content without a new version; the trusted \
+                             copy is kept",
+                            old.common.version
+                        ),
+                    });
+                }
+                self.check_expiry(file, "timestamp", &old.common)?;
+                self.push_role("timestamp", "root", file, &old.common, old_signers);
+                self.timestamp = Some(Trusted { meta: old });
+                return Ok(());
             }
         }
         self.check_expiry(file, "timestamp", &new.common)?;
@@ -385,7 +407,7 @@ impl<'a> Client<'a> {
                 found: new.common.version,
             });
         }
-        if let Some(old) = &old {
+        if let Some((old, _)) = &old {
             for (name, m) in &old.meta {
                 let Some(n) = new.meta.get(name) else {
                     return Err(TufError::DroppedFromSnapshot { file: name.clone() });
