@@ -415,3 +415,114 @@ fn timestamp_changed_without_new_version_keeps_the_trusted_copy() {
             .any(|f| f.message.contains("without a new version"))
     );
 }
+
+/// Serves `files` (raw request path -> body) on loopback; logs paths.
+fn serve(
+    files: std::collections::HashMap<String, Vec<u8>>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let l = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                    break;
+                }
+            }
+            let path = line.split(' ').nth(1).unwrap_or("").to_owned();
+            l.lock().unwrap().push(path.clone());
+            let _ = match files.get(&path) {
+                Some(body) => stream
+                    .write_all(
+                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len())
+                            .as_bytes(),
+                    )
+                    .and_then(|_| stream.write_all(body)),
+                None => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
+            };
+        }
+    });
+    (url, log)
+}
+
+#[test]
+fn unusual_role_names_are_one_quoted_url_segment_and_a_safe_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let k = keys();
+    let odd = key(30);
+    let role = "../x?";
+    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let deleg = json!({"keys": {odd.id.clone(): odd.json.clone()},
+        "roles": [delegation(role, &odd, json!(["*"]), false)]});
+    let t = sign(&targets(1, json!({}), Some(deleg)), &[&k.tg]);
+    let odd_md = sign(&targets(1, json!({}), None), &[&odd]);
+    // publish() cannot write a file named "1.../x?.json": serve from memory.
+    let md = dir.path().join("metadata");
+    std::fs::create_dir_all(&md).unwrap();
+    publish(dir.path(), &k, true, 1, &[("targets", t)]);
+    let mut files = std::collections::HashMap::new();
+    for e in std::fs::read_dir(&md).unwrap() {
+        let e = e.unwrap();
+        files.insert(
+            format!("/metadata/{}", e.file_name().to_str().unwrap()),
+            std::fs::read(e.path()).unwrap(),
+        );
+    }
+    // Snapshot must list the odd role: rebuild snapshot/timestamp with it.
+    let t_bytes = files["/metadata/1.targets.json"].clone();
+    let snap = sign(
+        &json!({"_type": "snapshot", "spec_version": "1.0.31", "version": 1, "expires": FAR,
+            "meta": {"targets.json": meta(&t_bytes, 1), format!("{role}.json"): meta(&odd_md, 1)}}),
+        &[&k.snap],
+    );
+    let ts = sign(
+        &json!({"_type": "timestamp", "spec_version": "1.0.31", "version": 1, "expires": FAR,
+            "meta": {"snapshot.json": meta(&snap, 1)}}),
+        &[&k.ts],
+    );
+    files.insert("/metadata/1.snapshot.json".into(), snap);
+    files.insert("/metadata/timestamp.json".into(), ts);
+    files.insert("/metadata/1...%2Fx%3F.json".into(), odd_md);
+    let (url, log) = serve(files);
+    let src = tuf::HttpSource::new(&format!("{url}/metadata"), &format!("{url}/targets")).unwrap();
+    let mut opts = Options::now();
+    opts.state_dir = Some(state.path().to_path_buf());
+    opts.targets = TargetSelection::Names(vec!["nonexistent target".into()]);
+    let r = tuf::verify_repository(&anchor, &src, &opts).unwrap();
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(
+        r.targets[0].error.as_ref().map(TufError::kind),
+        Some("unknown_target")
+    );
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|p| p == "/metadata/1...%2Fx%3F.json")
+    );
+    assert!(r.roles.iter().any(|x| x.role == role));
+    let mut stored: Vec<String> = std::fs::read_dir(state.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    stored.sort();
+    assert_eq!(
+        stored,
+        [
+            "%2E.%2Fx%3F.json",
+            "root.json",
+            "snapshot.json",
+            "targets.json",
+            "timestamp.json"
+        ]
+    );
+}

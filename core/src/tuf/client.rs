@@ -455,11 +455,10 @@ impl<'a> Client<'a> {
             .ok_or_else(|| TufError::Missing {
                 file: format!("{meta_name} (not listed in snapshot)"),
             })?;
-        let enc = StateDir::file_name(role);
         let file = if self.root.meta.consistent_snapshot {
-            format!("{}.{enc}", meta.version)
+            format!("{}.{meta_name}", meta.version)
         } else {
-            enc
+            meta_name.clone()
         };
         let max = self.opts.limits.targets_max;
         let cap = meta.length.map_or(max, |l| l.min(max));

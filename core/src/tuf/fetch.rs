@@ -41,7 +41,10 @@ pub enum FetchError {
 /// A repository's files. `Ok(None)` means "does not exist" (HTTP 404 or
 /// no such file), which the root-rotation loop relies on to stop.
 pub trait Source {
-    /// Metadata file `name` (e.g. `3.root.json`), at most `max` bytes.
+    /// Metadata file `name` (e.g. `3.root.json`, or `1.<role>.json` with the
+    /// delegated role name as is), at most `max` bytes. Over HTTP the name
+    /// is one percent-encoded path segment (as python-tuf quotes role
+    /// names); on disk it must be a plain file name.
     fn metadata(&self, name: &str, max: u64) -> Result<Option<Vec<u8>>, FetchError>;
     /// Target file at `path` (already consistent-snapshot prefixed), at
     /// most `max` bytes.
@@ -124,7 +127,7 @@ fn read_file(base: &Path, path: &str, max: u64) -> Result<Option<Vec<u8>>, Fetch
 
 impl Source for DirSource {
     fn metadata(&self, name: &str, max: u64) -> Result<Option<Vec<u8>>, FetchError> {
-        if name.contains('/') {
+        if name.contains('/') || name.starts_with('.') {
             return Err(FetchError::UnsafePath(name.to_owned()));
         }
         read_file(&self.metadata_dir, name, max)
@@ -205,10 +208,9 @@ impl HttpSource {
         })
     }
 
-    fn get(&self, base: &Url, rel: &str, max: u64) -> Result<Option<Vec<u8>>, FetchError> {
-        let parts = safe_parts(rel)?;
-        let encoded: Vec<String> = parts.iter().map(|p| percent_encode(p)).collect();
-        let path = format!("{}{}", base.path, encoded.join("/"));
+    /// GET `base` + `encoded_rel` (already percent-encoded).
+    fn get(&self, base: &Url, encoded_rel: &str, max: u64) -> Result<Option<Vec<u8>>, FetchError> {
+        let path = format!("{}{}", base.path, encoded_rel);
         let what = format!("http://{}:{}{}", base.host, base.port, path);
         let fail = |reason: String| FetchError::Failed {
             what: what.clone(),
@@ -368,13 +370,14 @@ fn percent_encode(s: &str) -> String {
 
 impl Source for HttpSource {
     fn metadata(&self, name: &str, max: u64) -> Result<Option<Vec<u8>>, FetchError> {
-        if name.contains('/') {
-            return Err(FetchError::UnsafePath(name.to_owned()));
-        }
-        self.get(&self.metadata, name, max)
+        // One segment: a `/` or `..` in a role name is encoded, never a
+        // path separator.
+        self.get(&self.metadata, &percent_encode(name), max)
     }
     fn target(&self, path: &str, max: u64) -> Result<Option<Vec<u8>>, FetchError> {
-        self.get(&self.targets, path, max)
+        let parts = safe_parts(path)?;
+        let encoded: Vec<String> = parts.iter().map(|p| percent_encode(p)).collect();
+        self.get(&self.targets, &encoded.join("/"), max)
     }
     fn describe(&self) -> String {
         format!(
@@ -407,6 +410,8 @@ mod tests {
             assert!(safe_parts(p).is_err(), "{p}");
         }
         assert_eq!(percent_encode("naïve file"), "na%C3%AFve%20file");
+        // Role names are quoted like Python's urllib.parse.quote(name, "").
+        assert_eq!(percent_encode("1.../x?.json"), "1...%2Fx%3F.json");
     }
 
     #[test]
