@@ -225,6 +225,12 @@ fn conformance_protocol_valid_repository() {
     );
     // Unknown targets fail.
     assert_eq!(c.download("client/none.bin").0, 1);
+    // Nothing changed: a refresh re-reads only the next root and the
+    // timestamp; snapshot and targets come from the metadata dir.
+    let before = server.requests().len();
+    assert_eq!(c.refresh().0, 0);
+    let after: Vec<_> = server.requests().split_off(before);
+    assert_eq!(after, ["/metadata/3.root.json", "/metadata/timestamp.json"]);
 }
 
 #[test]

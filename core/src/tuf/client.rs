@@ -383,49 +383,60 @@ impl<'a> Client<'a> {
             .snapshot
             .clone();
         let old = self.load_stored("snapshot", role_keys, &root.keys, Snapshot::parse)?;
+        let old = old.map(|(o, _)| o);
         let file = if root.consistent_snapshot {
             format!("{}.snapshot.json", meta.version)
         } else {
             "snapshot.json".to_owned()
         };
+        let check = |bytes: &[u8]| -> Result<(Snapshot, SignerCount), TufError> {
+            check_metafile(&file, bytes, &meta)?;
+            let env = Envelope::parse(bytes).map_err(|e| malformed(&file, e))?;
+            let new = Snapshot::parse(&env.signed).map_err(|e| malformed(&file, e))?;
+            let signers = count_signers(&env, role_keys, &root.keys);
+            if !signers.met() {
+                return Err(threshold_error(&file, "snapshot", &signers, "root"));
+            }
+            if new.common.version != meta.version {
+                return Err(TufError::VersionMismatch {
+                    file: file.clone(),
+                    expected: meta.version,
+                    found: new.common.version,
+                });
+            }
+            if let Some(old) = &old {
+                check_snapshot_rollback(old, &new)?;
+            }
+            self.check_expiry(&file, "snapshot", &new.common)?;
+            Ok((new, signers))
+        };
+        // python-tuf's cache rule (client protocol only): a stored snapshot
+        // that passes every check against the new timestamp is current.
+        if let Some(bytes) = self.reusable("snapshot")?
+            && let Ok((new, signers)) = check(&bytes)
+        {
+            self.push_role("snapshot", "root", &file, &new.common, signers);
+            self.snapshot = Some(Trusted { meta: new });
+            return Ok(());
+        }
         // The listed length is signed but still the repository's word: the
         // limit bounds memory either way.
         let max = self.opts.limits.snapshot_max;
         let cap = meta.length.map_or(max, |l| l.min(max));
         let bytes = self.fetch_metadata(&file, cap)?;
-        check_metafile(&file, &bytes, &meta)?;
-        let env = Envelope::parse(&bytes).map_err(|e| malformed(&file, e))?;
-        let new = Snapshot::parse(&env.signed).map_err(|e| malformed(&file, e))?;
-        let signers = count_signers(&env, role_keys, &root.keys);
-        if !signers.met() {
-            return Err(threshold_error(&file, "snapshot", &signers, "root"));
-        }
-        if new.common.version != meta.version {
-            return Err(TufError::VersionMismatch {
-                file,
-                expected: meta.version,
-                found: new.common.version,
-            });
-        }
-        if let Some((old, _)) = &old {
-            for (name, m) in &old.meta {
-                let Some(n) = new.meta.get(name) else {
-                    return Err(TufError::DroppedFromSnapshot { file: name.clone() });
-                };
-                if n.version < m.version {
-                    return Err(TufError::Rollback {
-                        what: format!("{name} (in snapshot meta)"),
-                        trusted: m.version,
-                        new: n.version,
-                    });
-                }
-            }
-        }
-        self.check_expiry(&file, "snapshot", &new.common)?;
+        let (new, signers) = check(&bytes)?;
         self.store("snapshot", &bytes)?;
         self.push_role("snapshot", "root", &file, &new.common, signers);
         self.snapshot = Some(Trusted { meta: new });
         Ok(())
+    }
+
+    /// Stored bytes of `role` when [`Options::reuse_local_metadata`] is on.
+    fn reusable(&self, role: &str) -> Result<Option<Vec<u8>>, TufError> {
+        match &self.state {
+            Some(s) if self.opts.reuse_local_metadata => Ok(s.load(role)?),
+            _ => Ok(None),
+        }
     }
 
     /// §5.6: top-level targets.
@@ -460,28 +471,42 @@ impl<'a> Client<'a> {
         } else {
             meta_name.clone()
         };
-        let max = self.opts.limits.targets_max;
-        let cap = meta.length.map_or(max, |l| l.min(max));
-        let bytes = self.fetch_metadata(&file, cap)?;
-        check_metafile(&file, &bytes, &meta)?;
-        let env = Envelope::parse(&bytes).map_err(|e| malformed(&file, e))?;
-        let new = Targets::parse(&env.signed).map_err(|e| malformed(&file, e))?;
-        let signers = count_signers(&env, role_keys, keys);
-        if !signers.met() {
-            return Err(threshold_error(&file, role, &signers, delegator));
-        }
-        if new.common.version != meta.version {
-            return Err(TufError::VersionMismatch {
-                file,
-                expected: meta.version,
-                found: new.common.version,
-            });
-        }
-        self.check_expiry(&file, role, &new.common)?;
+        let check = |bytes: &[u8]| -> Result<(Targets, SignerCount), TufError> {
+            check_metafile(&file, bytes, &meta)?;
+            let env = Envelope::parse(bytes).map_err(|e| malformed(&file, e))?;
+            let new = Targets::parse(&env.signed).map_err(|e| malformed(&file, e))?;
+            let signers = count_signers(&env, role_keys, keys);
+            if !signers.met() {
+                return Err(threshold_error(&file, role, &signers, delegator));
+            }
+            if new.common.version != meta.version {
+                return Err(TufError::VersionMismatch {
+                    file: file.clone(),
+                    expected: meta.version,
+                    found: new.common.version,
+                });
+            }
+            self.check_expiry(&file, role, &new.common)?;
+            Ok((new, signers))
+        };
+        let local = match self.reusable(role)? {
+            Some(bytes) => check(&bytes).ok(),
+            None => None,
+        };
+        let (new, signers) = match local {
+            Some(x) => x,
+            None => {
+                let max = self.opts.limits.targets_max;
+                let cap = meta.length.map_or(max, |l| l.min(max));
+                let bytes = self.fetch_metadata(&file, cap)?;
+                let x = check(&bytes)?;
+                self.store(role, &bytes)?;
+                x
+            }
+        };
         if let Some(d) = &new.delegations {
             check_keyids(&file, &d.keys, self.opts, &mut self.report.findings)?;
         }
-        self.store(role, &bytes)?;
         self.push_role(role, delegator, &file, &new.common, signers);
         Ok(Trusted { meta: new })
     }
@@ -651,6 +676,24 @@ impl<'a> Client<'a> {
 /// every supported hash, at least one supported hash).
 pub fn check_target(name: &str, bytes: &[u8], tf: &TargetFile) -> Result<(), TufError> {
     check_length_hashes(name, bytes, Some(tf.length), Some(&tf.hashes))
+}
+
+/// §5.5.5: every file the trusted snapshot lists is still listed, at a
+/// version no lower.
+fn check_snapshot_rollback(old: &Snapshot, new: &Snapshot) -> Result<(), TufError> {
+    for (name, m) in &old.meta {
+        let Some(n) = new.meta.get(name) else {
+            return Err(TufError::DroppedFromSnapshot { file: name.clone() });
+        };
+        if n.version < m.version {
+            return Err(TufError::Rollback {
+                what: format!("{name} (in snapshot meta)"),
+                trusted: m.version,
+                new: n.version,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn threshold_error(file: &str, role: &str, c: &SignerCount, from: &str) -> TufError {

@@ -280,6 +280,12 @@ pub struct Options {
     /// this off to accept them, with each mismatch reported as a finding.
     /// Thresholds count distinct key material either way.
     pub strict_keyids: bool,
+    /// Use snapshot and targets metadata already in the state directory
+    /// when it passes every check against the newer metadata that lists
+    /// it, instead of fetching it again (python-tuf's cache behaviour, used
+    /// by the conformance client). Off by default: an audit fetches what
+    /// the repository serves.
+    pub reuse_local_metadata: bool,
 }
 
 impl Options {
@@ -296,6 +302,7 @@ impl Options {
             state_dir: None,
             targets: TargetSelection::None,
             strict_keyids: true,
+            reuse_local_metadata: false,
         }
     }
 }
