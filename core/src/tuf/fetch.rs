@@ -415,6 +415,89 @@ mod tests {
     }
 
     #[test]
+    fn chunked_bodies_decode_and_are_capped() {
+        let body = b"4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nX-Trailer: a\r\n\r\n";
+        let got = read_chunked(&mut std::io::Cursor::new(&body[..]), "t", 100).unwrap();
+        assert_eq!(got, b"Wikipedia");
+        assert!(matches!(
+            read_chunked(&mut std::io::Cursor::new(&body[..]), "t", 8),
+            Err(FetchError::TooLong { .. })
+        ));
+        let bad = b"4\r\nWikiXX0\r\n\r\n";
+        assert!(read_chunked(&mut std::io::Cursor::new(&bad[..]), "t", 100).is_err());
+    }
+
+    /// One canned response per path, on loopback.
+    fn canned_server(responses: Vec<(&'static str, &'static [u8])>) -> String {
+        use std::io::BufRead;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/m/", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(responses.len()) {
+                let mut stream = stream.unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap() == 0 || h.trim().is_empty() {
+                        break;
+                    }
+                }
+                let path = line.split(' ').nth(1).unwrap().to_owned();
+                let resp = responses
+                    .iter()
+                    .find(|(p, _)| *p == path)
+                    .map(|(_, r)| *r)
+                    .unwrap_or(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n");
+                stream.write_all(resp).unwrap();
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn http_statuses_lengths_and_redirects() {
+        let url = canned_server(vec![
+            (
+                "/m/ok.json",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
+            ),
+            (
+                "/m/gone.json",
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+            ),
+            (
+                "/m/big.json",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\nabc",
+            ),
+            (
+                "/m/moved.json",
+                b"HTTP/1.1 301 Moved\r\nLocation: http://elsewhere/\r\n\r\n",
+            ),
+            (
+                "/m/short.json",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc",
+            ),
+        ]);
+        let src = HttpSource::new(&url, &url).unwrap();
+        assert_eq!(src.metadata("ok.json", 10).unwrap().unwrap(), b"abc");
+        assert_eq!(src.metadata("gone.json", 10).unwrap(), None);
+        assert!(matches!(
+            src.metadata("big.json", 10),
+            Err(FetchError::TooLong { .. })
+        ));
+        assert!(matches!(
+            src.metadata("moved.json", 10),
+            Err(FetchError::Failed { .. })
+        ));
+        assert!(matches!(
+            src.metadata("short.json", 10),
+            Err(FetchError::Failed { .. })
+        ));
+    }
+
+    #[test]
     fn dir_source_caps_reads() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("metadata")).unwrap();
