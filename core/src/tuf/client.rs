@@ -62,6 +62,7 @@ impl<'a> Client<'a> {
             Some(s) => s.load("root")?,
             None => None,
         };
+        let from_state = stored.is_some();
         let (bytes, file) = match stored {
             Some(b) => (b, "trusted state root.json".to_owned()),
             None => (anchor.to_vec(), "trust anchor".to_owned()),
@@ -95,7 +96,7 @@ impl<'a> Client<'a> {
         };
         check_keyids(&file, &root.keys, opts, &mut report.findings)?;
         if let Some(s) = &state
-            && s.load("root")?.is_none()
+            && !from_state
         {
             s.store("root", &bytes)?;
         }
