@@ -360,3 +360,58 @@ fn verify_command_reports_roles_targets_and_exit_codes() {
     assert_eq!(code, 2, "{out}");
     assert!(out.starts_with("error: "), "{out}");
 }
+
+#[test]
+fn verify_with_state_detects_rollback_on_a_later_audit() {
+    let Some(cases) = corpus() else { return };
+    let case = cases.join("rollback-snapshot");
+    let state = tempfile::tempdir().unwrap();
+    let audit = |step: &str| {
+        let dir = case.join(step);
+        glassbox(&[
+            "tuf",
+            "verify",
+            "--root",
+            dir.join("initial_root.json").to_str().unwrap(),
+            "--repo",
+            dir.to_str().unwrap(),
+            "--state",
+            state.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+    };
+    let (code, out) = audit("step1");
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = audit("step2");
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["error"]["kind"], "rollback", "{out}");
+    assert_eq!(v["verified"], false);
+
+    // Input errors: bad --at, missing repository directory.
+    let root = case.join("step1/initial_root.json");
+    let root = root.to_str().unwrap();
+    let repo = case.join("step1");
+    let (code, out) = glassbox(&[
+        "tuf",
+        "verify",
+        "--root",
+        root,
+        "--repo",
+        repo.to_str().unwrap(),
+        "--at",
+        "yesterday",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--at"), "{out}");
+    let (code, out) = glassbox(&[
+        "tuf",
+        "verify",
+        "--root",
+        root,
+        "--repo",
+        "/nonexistent/repo",
+    ]);
+    assert_eq!(code, 2, "{out}");
+}
