@@ -7,19 +7,20 @@
 //! | keytype | scheme | `keyval.public` | signature |
 //! |---|---|---|---|
 //! | `ed25519` | `ed25519` | 32 bytes, hex | 64 bytes, hex |
-//! | `ecdsa` or `ecdsa-sha2-nistp256` | `ecdsa-sha2-nistp256` | PEM SPKI or hex SEC1 point | DER, hex |
-//! | `ecdsa` or `ecdsa-sha2-nistp384` | `ecdsa-sha2-nistp384` | PEM SPKI or hex SEC1 point | DER, hex |
+//! | `ecdsa` or `ecdsa-sha2-nistp256` | `ecdsa-sha2-nistp256` | PEM SPKI or hex SEC1 point | DER or raw r‖s, hex |
+//! | `ecdsa` or `ecdsa-sha2-nistp384` | `ecdsa-sha2-nistp384` | PEM SPKI or hex SEC1 point | DER or raw r‖s, hex |
 //! | `rsa` | `rsassa-pss-sha256` | PEM SPKI | hex |
 //!
 //! Anything else is [`KeyError::Unsupported`]: such a key can never count
-//! towards a threshold.
+//! towards a threshold. SPKI parsing and ring verification are
+//! [`crate::keys`]'s; this module maps TUF key objects onto it and pins each
+//! key to the one scheme it lists.
 
-use base64::Engine;
-use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::canonical_json;
+use crate::keys::{KeyAlgorithm, SignatureScheme};
 
 /// Why a key object cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,9 +45,10 @@ pub struct PublicKey {
     pub keytype: String,
     /// `scheme` as listed in the metadata.
     pub scheme: String,
-    /// The raw key ring verifies with (Ed25519 point, SEC1 point, PKCS#1).
-    raw: Vec<u8>,
-    alg: &'static dyn VerificationAlgorithm,
+    /// The key, parsed and checked by [`crate::keys`].
+    key: crate::keys::PublicKey,
+    /// The one signature scheme `scheme` names.
+    sig_scheme: SignatureScheme,
     /// sha256 of the canonical JSON of the key object as listed: what the
     /// keyid should be (TUF specification §4.2, "KEYID").
     pub computed_keyid: String,
@@ -73,121 +75,82 @@ impl PublicKey {
         let canonical =
             canonical_json::to_canonical(key).map_err(|e| KeyError::Malformed(e.to_string()))?;
         let computed_keyid = hex::encode(Sha256::digest(&canonical));
-        let unsupported = || KeyError::Unsupported {
-            keytype: keytype.clone(),
-            scheme: scheme.clone(),
+        let malformed = |e: crate::keys::KeyError| KeyError::Malformed(e.to_string());
+        let (key, sig_scheme) = match (keytype.as_str(), scheme.as_str()) {
+            ("ed25519", "ed25519") => {
+                let raw = hex::decode(public)
+                    .map_err(|_| KeyError::Malformed("ed25519 key is not hex".into()))?;
+                let key = crate::keys::PublicKey::from_ed25519_raw(&raw).map_err(malformed)?;
+                (key, SignatureScheme::Ed25519)
+            }
+            ("ecdsa" | "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256") => (
+                ec_key(public, P256_SPKI_PREFIX)?,
+                SignatureScheme::EcdsaP256Sha256,
+            ),
+            ("ecdsa" | "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384") => (
+                ec_key(public, P384_SPKI_PREFIX)?,
+                SignatureScheme::EcdsaP384Sha384,
+            ),
+            ("rsa", "rsassa-pss-sha256") => (
+                crate::keys::PublicKey::from_pem_or_der(public.as_bytes()).map_err(malformed)?,
+                SignatureScheme::RsaPssSha256,
+            ),
+            _ => return Err(KeyError::Unsupported { keytype, scheme }),
         };
-        let (raw, alg): (Vec<u8>, &'static dyn VerificationAlgorithm) =
-            match (keytype.as_str(), scheme.as_str()) {
-                ("ed25519", "ed25519") => {
-                    let raw = hex::decode(public)
-                        .map_err(|_| KeyError::Malformed("ed25519 key is not hex".into()))?;
-                    if raw.len() != 32 {
-                        return Err(KeyError::Malformed(format!(
-                            "ed25519 key is {} bytes, not 32",
-                            raw.len()
-                        )));
-                    }
-                    (raw, &signature::ED25519)
-                }
-                ("ecdsa" | "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256") => (
-                    ec_point(public, OID_P256, 65)?,
-                    &signature::ECDSA_P256_SHA256_ASN1,
-                ),
-                ("ecdsa" | "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384") => (
-                    ec_point(public, OID_P384, 97)?,
-                    &signature::ECDSA_P384_SHA384_ASN1,
-                ),
-                ("rsa", "rsassa-pss-sha256") => {
-                    let (oid, _params, key) = spki(public)?;
-                    if oid != OID_RSA {
-                        return Err(KeyError::Malformed(
-                            "RSA key SPKI is not rsaEncryption".into(),
-                        ));
-                    }
-                    (key, &signature::RSA_PSS_2048_8192_SHA256)
-                }
-                _ => return Err(unsupported()),
-            };
+        let fits = match sig_scheme {
+            SignatureScheme::EcdsaP256Sha256 => key.algorithm() == KeyAlgorithm::EcdsaP256,
+            SignatureScheme::EcdsaP384Sha384 => key.algorithm() == KeyAlgorithm::EcdsaP384,
+            _ => sig_scheme.applies_to(key.algorithm()),
+        };
+        if !fits {
+            return Err(KeyError::Malformed(format!(
+                "{} key listed with scheme {scheme:?}",
+                key.algorithm()
+            )));
+        }
         Ok(Self {
             keytype,
             scheme,
-            raw,
-            alg,
+            key,
+            sig_scheme,
             computed_keyid,
         })
     }
 
-    /// Whether `sig` is a valid signature of `message` by this key.
+    /// Whether `sig` is a valid signature of `message` by this key under
+    /// exactly the listed scheme.
     pub fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
-        UnparsedPublicKey::new(self.alg, &self.raw)
-            .verify(message, sig)
-            .is_ok()
+        self.key.verify_with(self.sig_scheme, message, sig).is_ok()
     }
 
     /// The key material, so that one key listed under two keyids counts
     /// once towards a threshold.
     pub fn material(&self) -> &[u8] {
-        &self.raw
+        self.key.raw_key()
     }
 }
 
-const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-const OID_P256: &str = "1.2.840.10045.3.1.7";
-const OID_P384: &str = "1.3.132.0.34";
-const OID_RSA: &str = "1.2.840.113549.1.1.1";
+// SPKI DER headers for an uncompressed point (RFC 5480 §2): securesystemslib
+// used to list ECDSA keys as bare hex SEC1 points (Sigstore roots v1-v4).
+const P256_SPKI_PREFIX: &[u8] = &[
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+const P384_SPKI_PREFIX: &[u8] = &[
+    0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b,
+    0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
+];
 
-/// An uncompressed SEC1 point from PEM SPKI (RFC 5480 §2) or hex.
-fn ec_point(public: &str, curve_oid: &str, point_len: usize) -> Result<Vec<u8>, KeyError> {
-    let point = if public.trim_start().starts_with("-----BEGIN") {
-        let (oid, params, key) = spki(public)?;
-        if oid != OID_EC_PUBLIC_KEY || params.as_deref() != Some(curve_oid) {
-            return Err(KeyError::Malformed(format!(
-                "SPKI algorithm {oid} / {params:?} does not match the scheme's curve {curve_oid}"
-            )));
-        }
-        key
+/// An EC key from PEM SPKI or a hex SEC1 point on the scheme's curve.
+fn ec_key(public: &str, hex_prefix: &[u8]) -> Result<crate::keys::PublicKey, KeyError> {
+    let parsed = if public.trim_start().starts_with("-----BEGIN") {
+        crate::keys::PublicKey::from_pem_or_der(public.as_bytes())
     } else {
-        hex::decode(public)
-            .map_err(|_| KeyError::Malformed("EC key is neither PEM nor hex".into()))?
+        let point = hex::decode(public)
+            .map_err(|_| KeyError::Malformed("EC key is neither PEM nor hex".into()))?;
+        crate::keys::PublicKey::from_spki_der(&[hex_prefix, &point].concat())
     };
-    if point.len() != point_len || point[0] != 0x04 {
-        return Err(KeyError::Malformed(
-            "EC key is not an uncompressed point on the scheme's curve".into(),
-        ));
-    }
-    Ok(point)
-}
-
-/// (algorithm OID, named-curve parameter OID, subjectPublicKey bits) of a
-/// PEM "PUBLIC KEY" (RFC 7468 §13, RFC 5280 §4.1.2.7).
-fn spki(pem: &str) -> Result<(String, Option<String>, Vec<u8>), KeyError> {
-    let body = pem
-        .trim()
-        .strip_prefix("-----BEGIN PUBLIC KEY-----")
-        .and_then(|s| s.strip_suffix("-----END PUBLIC KEY-----"))
-        .ok_or_else(|| KeyError::Malformed("PEM is not a PUBLIC KEY block".into()))?;
-    let b64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .map_err(|e| KeyError::Malformed(format!("PEM base64: {e}")))?;
-    use x509_parser::prelude::FromDer;
-    let (rest, info) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&der)
-        .map_err(|e| KeyError::Malformed(format!("SPKI DER: {e}")))?;
-    if !rest.is_empty() {
-        return Err(KeyError::Malformed("trailing bytes after SPKI".into()));
-    }
-    let params = info
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok())
-        .map(|o| o.to_id_string());
-    Ok((
-        info.algorithm.algorithm.to_id_string(),
-        params,
-        info.subject_public_key.data.to_vec(),
-    ))
+    parsed.map_err(|e| KeyError::Malformed(e.to_string()))
 }
 
 #[cfg(test)]
