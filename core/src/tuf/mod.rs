@@ -1,7 +1,7 @@
 //! TUF update repositories: verify a vendor's update-channel metadata
 //! exactly as a TUF 1.0 client would (TUF specification v1.0.x §5.3–§5.7),
 //! and keep a trusted state between audits so a later audit detects
-//! rollback or a forked history.
+//! rollback (versions that went down, listed roles that disappeared).
 //!
 //! The one call an audit makes:
 //!
