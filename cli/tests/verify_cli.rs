@@ -161,6 +161,38 @@ fn single_artifact_with_given_signature() {
     assert_eq!(bad.status.code(), Some(1));
     let v = json(&bad);
     assert_eq!(v["failures"][0]["check"], "message-digest");
+
+    // Raw Ed25519 and DSSE given explicitly: recognised from content.
+    let rel = "releases/exampleav-1.1.0";
+    for (artifact, sig) in [
+        ("signatures/daily.cvd", "signatures/daily.cvd.sig"),
+        ("engine/avengine", "exampleav-1.1.0.intoto.jsonl"),
+    ] {
+        let out = glassbox(&[
+            "verify",
+            &demo(&format!("{rel}/{artifact}")),
+            "--signature",
+            &demo(&format!("{rel}/{sig}")),
+            "--policy",
+            &policy,
+            "--format",
+            "json",
+        ]);
+        let v = json(&out);
+        assert_eq!(out.status.code(), Some(0), "{artifact}: {v:#}");
+    }
+    let out = glassbox(&[
+        "verify",
+        &demo("tampered/exampleav-1.1.0/engine/avengine"),
+        "--signature",
+        &demo("tampered/exampleav-1.1.0/exampleav-1.1.0.intoto.jsonl"),
+        "--policy",
+        &policy,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["failures"][0]["check"], "dsse-subject-missing");
 }
 
 #[test]

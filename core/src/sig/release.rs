@@ -381,7 +381,9 @@ pub fn verify_release(
                     format!("signs {t}, which is not in the release"),
                 ),
             },
-            None if d.kind == SignatureKind::Dsse => verify_envelopes(d, bytes, &files, policy),
+            None if d.kind == SignatureKind::Dsse => {
+                verify_envelopes(d, bytes, &files, None, policy)
+            }
             None => failed(
                 d,
                 Vec::new(),
@@ -685,7 +687,13 @@ pub fn verify_detached_signature(
         ),
         SignatureKind::Raw | SignatureKind::Sigstore => {
             let Some(content) = content else {
-                return failed(&d, targets, &target.path, "content", "content was not read".into());
+                return failed(
+                    &d,
+                    targets,
+                    &target.path,
+                    "content",
+                    "content was not read".into(),
+                );
             };
             let outcome = if kind == SignatureKind::Raw {
                 verify_raw(sig, content, policy)
@@ -697,13 +705,7 @@ pub fn verify_detached_signature(
                 Err((check, reason)) => failed(&d, targets, &target.path, check, reason),
             }
         }
-        SignatureKind::Dsse => failed(
-            &d,
-            targets,
-            &target.path,
-            "supported",
-            "a DSSE envelope is verified against its subjects, not one file; name it *.intoto.jsonl".into(),
-        ),
+        SignatureKind::Dsse => verify_envelopes(&d, sig, &[], Some(target), policy),
     }
 }
 
@@ -863,10 +865,15 @@ pub const MAX_ENVELOPES: usize = 1024;
 /// pinned keys (threshold 1), its in-toto Statement's subjects resolved
 /// relative to the envelope file's directory and matched by SHA-256. A
 /// subject that names a missing file, or a file with another digest, fails.
+///
+/// With `artifact` (a single artifact given on the command line), subjects
+/// are matched by digest only: a subject with the artifact's SHA-256 covers
+/// it, other subjects are about other files and ignored; none matching fails.
 fn verify_envelopes(
     d: &Discovered,
     bytes: &[u8],
     files: &[ReleaseFile],
+    artifact: Option<&ReleaseFile>,
     policy: &TrustPolicy,
 ) -> SignatureResult {
     let fail = |check: &str, reason: String| failed(d, Vec::new(), &d.signature, check, reason);
@@ -945,6 +952,17 @@ fn verify_envelopes(
                 result.signers.push(id);
             }
         }
+        if let Some(a) = artifact {
+            if st
+                .subject
+                .iter()
+                .any(|s| s.sha256_digest() == Some(a.sha256))
+                && result.covers.is_empty()
+            {
+                result.covers.push(a.path.clone());
+            }
+            continue;
+        }
         for subject in &st.subject {
             let path = format!("{dir}{}", subject.name);
             result.targets.push(path.clone());
@@ -978,6 +996,20 @@ fn verify_envelopes(
                     reason: format!("{at}{reason}"),
                 }),
             }
+        }
+    }
+    if let Some(a) = artifact {
+        result.targets = vec![a.path.clone()];
+        if result.covers.is_empty() && result.failures.is_empty() {
+            result.failures.push(Failure {
+                file: a.path.clone(),
+                signature: d.signature.clone(),
+                check: "dsse-subject-missing".into(),
+                reason: format!(
+                    "no subject of the statement has the artifact's sha256 {}",
+                    a.sha256
+                ),
+            });
         }
     }
     result.verified = result.failures.is_empty();
