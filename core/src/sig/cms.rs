@@ -523,7 +523,7 @@ fn verify_code_signer(
         &checked.cert_der,
         policy,
         validated_at,
-        Purpose::CodeSigning,
+        required_purpose(policy),
     )
     .map_err(CmsError::Chain)?;
     Ok(SignerReport {
@@ -540,6 +540,13 @@ fn verify_code_signer(
         validated_at,
         other_signed_attributes: checked.other_attributes,
     })
+}
+
+/// The EKU the policy requires of code signers (RFC 5280 §4.2.1.12).
+fn required_purpose(policy: &TrustPolicy) -> Purpose {
+    match policy.required_eku {
+        crate::policy::RequiredEku::CodeSigning => Purpose::CodeSigning,
+    }
 }
 
 /// Validates the chain of `leaf_der` to the policy's roots (TSA roots for
@@ -569,8 +576,8 @@ pub(crate) fn validate_signer_chain(
         inter.push(parse(&c.der)?);
     }
     let anchors = match purpose {
-        Purpose::CodeSigning => &policy.roots,
         Purpose::TimeStamping => &policy.tsa_roots,
+        p if p == required_purpose(policy) => &policy.roots,
         _ => return Err(format!("purpose {purpose} is not used for signatures")),
     };
     if anchors.is_empty() {
