@@ -127,8 +127,7 @@ fn verify_release_at(
         digests: DigestSet { sha512: true },
         ..ReadOptions::default()
     };
-    let release = Release::open(path, &opts)
-        .with_context(|| format!("{}: cannot read the release", path.display()))?;
+    let release = Release::open(path, &opts)?;
     rel::verify_release(&release, policy, now)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
