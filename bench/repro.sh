@@ -20,7 +20,8 @@ measure() {
   local times=() rss=0 code=0
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e %M" -o /tmp/bench-time.$$ "$@" >/dev/null 2>&1 && code=0 || code=$?
-    read -r t m < /tmp/bench-time.$$
+    # GNU time adds a "Command exited with non-zero status" line first.
+    read -r t m < <(tail -n 1 /tmp/bench-time.$$)
     times+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
   done
   local med
