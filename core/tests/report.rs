@@ -206,3 +206,86 @@ fn canonical_json_is_deterministic_and_round_trips() {
     let again = AuditReport::from_json(pretty.as_bytes()).unwrap();
     assert_eq!(again.to_canonical_json().unwrap(), a);
 }
+
+fn position(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} missing from:\n{text}"))
+}
+
+#[test]
+fn markdown_puts_verdict_then_findings_by_severity_then_evidence() {
+    let md = render::markdown(&full_report());
+    let order = [
+        "**Verdict: FAIL**",
+        "## Findings",
+        "### Critical",
+        "**VERIFY-1** Signature check failed for engine/avengine",
+        "### High",
+        "### Info",
+        "## Evidence",
+        "### Signatures",
+        "| engine/avengine.p7s | cms | engine/avengine | NO |",
+        "### Signers and chains",
+        "chain: CN=leaf → CN=root",
+        "### Signer continuity",
+        "### Changes since 1\\.0.0",
+        "Changed executables:\n\n- engine/avengine",
+        "### Reproducibility",
+        "Verdict: **equivalent**",
+        "| tar-mtime | 12 | tar member modification times |",
+        "## Inputs",
+    ];
+    let mut last = 0;
+    for needle in order {
+        let at = position(&md, needle);
+        assert!(at >= last, "{needle:?} out of order in:\n{md}");
+        last = at;
+    }
+    assert!(md.contains("Example Audit \\<GmbH\\>"));
+}
+
+#[test]
+fn html_is_self_contained_escaped_and_ordered() {
+    let page = render::html_page(&full_report());
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.trim_end().ends_with("</html>"));
+    let lower = page.to_ascii_lowercase();
+    for banned in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(!lower.contains(banned), "page contains {banned}");
+    }
+    assert!(page.contains("Example Audit &lt;GmbH&gt;"));
+    let order = [
+        "id=\"verdict\">Verdict: FAIL",
+        "id=\"findings\"",
+        "class=\"finding critical\" id=\"VERIFY-1\"",
+        "class=\"finding high\"",
+        "class=\"finding info\"",
+        "id=\"signatures\"",
+        "Signers and chains",
+        "CN=leaf &rarr; CN=root",
+        "id=\"diff\"",
+        "<li><code>engine/avengine</code></li>",
+        "id=\"repro-verdict\">equivalent",
+        "id=\"normalizations\"",
+        "id=\"inputs\"",
+    ];
+    let mut last = 0;
+    for needle in order {
+        let at = position(&page, needle);
+        assert!(at >= last, "{needle:?} out of order");
+        last = at;
+    }
+}
+
+#[test]
+fn renderings_of_an_empty_passing_report() {
+    let mut r = full_report();
+    r.findings.clear();
+    r.results = Results::default();
+    r.finish();
+    let md = render::markdown(&r);
+    assert!(md.contains("**Verdict: PASS**") && md.contains("No findings."));
+    assert!(md.contains("No check produced evidence."));
+    let page = render::html_page(&r);
+    assert!(page.contains("class=\"verdict pass\""));
+}

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod canonical;
+pub mod render;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
