@@ -24,7 +24,9 @@
 //! assert!(json.starts_with("{\"case\":"));
 //! ```
 
+pub mod audit;
 pub mod canonical;
+pub mod case;
 pub mod render;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,155 @@
+//! `glassbox audit` and `glassbox report` on the demo vendor.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn glassbox(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run glassbox")
+}
+
+fn demo(file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/demo")
+        .join(file)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+const TIME: &str = "2026-07-01T12:00:00Z";
+
+/// Runs the audit of `case` into a fresh directory; returns it and the run.
+fn audit(case: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "audit",
+        case,
+        "--time",
+        TIME,
+        "--output",
+        out.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = glassbox(&args);
+    (out, run)
+}
+
+fn report_dir(out: &Path) -> PathBuf {
+    out.join("exampleav-1.1.0-2026-07-01")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_audit_writes_the_report_files() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let dir = report_dir(out.path());
+    for f in ["report.json", "report.md", "report.html"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    assert_eq!(report["case"]["version"], "1.1.0");
+    assert_eq!(report["time"], TIME);
+    let files = report["inputs"][0]["files"].as_array().unwrap();
+    let engine = files
+        .iter()
+        .find(|f| f["path"] == "engine/avengine")
+        .expect("engine listed");
+    assert_eq!(engine["size"], 16600);
+    assert!(engine["sha256"].as_str().unwrap().starts_with("7db28977"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.starts_with("# Audit report: ExampleAV ExampleAV Engine 1\\.1.0"));
+}
+
+fn glassbox_core_report(json: &str) -> serde_json::Value {
+    serde_json::from_str(json).expect("report.json is JSON")
+}
+
+#[test]
+fn same_inputs_and_time_give_identical_bytes() {
+    let (a, ra) = audit(&demo("audit.toml"), &[]);
+    let (b, rb) = audit(&demo("audit.toml"), &[]);
+    assert!(ra.status.success() && rb.status.success());
+    for f in ["report.json", "report.md", "report.html"] {
+        let x = std::fs::read(report_dir(a.path()).join(f)).unwrap();
+        let y = std::fs::read(report_dir(b.path()).join(f)).unwrap();
+        assert!(x == y, "{f} differs between two runs");
+    }
+}
+
+#[test]
+fn existing_report_is_not_overwritten_without_force() {
+    let (out, first) = audit(&demo("audit.toml"), &[]);
+    assert!(first.status.success());
+    let json = report_dir(out.path()).join("report.json");
+    std::fs::write(&json, b"sentinel").unwrap();
+    let o = out.path().to_str().unwrap();
+    let again = glassbox(&["audit", &demo("audit.toml"), "--time", TIME, "--output", o]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read(&json).unwrap(), b"sentinel");
+    let forced = glassbox(&[
+        "audit",
+        &demo("audit.toml"),
+        "--time",
+        TIME,
+        "--output",
+        o,
+        "--force",
+    ]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_ne!(std::fs::read(&json).unwrap(), b"sentinel");
+}
+
+#[test]
+fn bad_case_files_are_input_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let case = d.path().join("audit.toml");
+    std::fs::write(
+        &case,
+        "vendor = \"V\"\nproduct = \"P\"\nsurprise = 1\n[auditor]\nname = \"A\"\n[release]\npath = \".\"\nversion = \"1\"\n",
+    )
+    .unwrap();
+    let run = glassbox(&["audit", case.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = stderr(&run);
+    assert!(
+        err.starts_with("error: ") && err.contains("surprise"),
+        "{err}"
+    );
+
+    let bad_time = glassbox(&["audit", &demo("audit.toml"), "--time", "noon"]);
+    assert_eq!(bad_time.status.code(), Some(2));
+    assert!(stderr(&bad_time).contains("RFC 3339"));
+}
+
+#[test]
+fn report_render_matches_what_audit_wrote() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success());
+    let dir = report_dir(out.path());
+    let json = dir.join("report.json");
+    for (format, file) in [("markdown", "report.md"), ("html", "report.html")] {
+        let r = glassbox(&[
+            "report",
+            "render",
+            json.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert!(r.status.success(), "{}", stderr(&r));
+        assert_eq!(r.stdout, std::fs::read(dir.join(file)).unwrap());
+    }
+}

@@ -1,0 +1,308 @@
+//! Running an audit case: every available check in turn, each result and
+//! each failure to run turned into findings of one [`AuditReport`].
+//!
+//! A check that cannot run (an unreadable release, a malformed policy)
+//! becomes a finding naming the reason, and the audit goes on: the report
+//! then says what was *not* established, which is itself evidence.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::case::{AuditCase, CasePath};
+use super::{
+    Artifact, AuditReport, Check, Finding, Input, InputKind, InputRole, ReportError, Severity,
+    Step, StepStatus,
+};
+
+/// Most files hashed in one input directory.
+pub const MAX_INPUT_FILES: usize = 1_000_000;
+/// Deepest directory nesting followed in an input.
+pub const MAX_INPUT_DEPTH: usize = 64;
+
+/// What the audit tells its caller while it runs (for progress display).
+#[derive(Clone, Debug)]
+pub enum AuditEvent<'a> {
+    /// A check starts.
+    Started(Check),
+    /// A check ended.
+    Finished(&'a Step),
+}
+
+/// One audited artifact: a file the report's signature vouches for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subject {
+    /// Path relative to the case file's directory, `/`-separated.
+    pub name: String,
+    /// Lowercase hex SHA-256.
+    pub sha256: String,
+}
+
+/// The result of an audit: the finished report and its subjects.
+#[derive(Clone, Debug)]
+pub struct AuditRun {
+    /// The report, finished ([`AuditReport::finish`] called).
+    pub report: AuditReport,
+    /// Every audited file by digest, sorted by name, without duplicates.
+    pub subjects: Vec<Subject>,
+}
+
+/// Runs every check the case asks for, dated `time` (RFC 3339).
+pub fn run_audit(
+    case: &AuditCase,
+    time: &str,
+    progress: &mut dyn FnMut(AuditEvent<'_>),
+) -> Result<AuditRun, ReportError> {
+    let mut report = AuditReport::new(case.case.clone(), time)?;
+    let mut findings = Vec::new();
+
+    progress(AuditEvent::Started(Check::Inputs));
+    let mut hashed = 0usize;
+    let inputs = case_inputs(case);
+    for &(role, path) in &inputs {
+        match hash_input(role, path) {
+            Ok((input, skipped)) => {
+                hashed += 1;
+                if !skipped.is_empty() {
+                    findings.push(
+                        Finding::new(
+                            Severity::Medium,
+                            Check::Inputs,
+                            format!(
+                                "{} non-regular entries in {} were not hashed",
+                                skipped.len(),
+                                path.written
+                            ),
+                        )
+                        .evidence("symbolic links and special files are not followed")
+                        .paths(skipped),
+                    );
+                }
+                report.inputs.push(input);
+            }
+            Err(e) => findings.push(
+                Finding::new(
+                    Severity::High,
+                    Check::Inputs,
+                    format!("Cannot read {} {}", role_word(role), path.written),
+                )
+                .evidence(e),
+            ),
+        }
+    }
+    finish_step(
+        &mut report,
+        &findings,
+        Check::Inputs,
+        hashed == inputs.len(),
+        format!("{hashed} of {} inputs hashed", inputs.len()),
+        progress,
+    );
+
+    report.findings = findings;
+    report.finish();
+    let subjects = subjects_of(&report);
+    Ok(AuditRun { report, subjects })
+}
+
+/// Records the step of `check`: an error when it could not run, failed
+/// when it produced a high or critical finding, else passed.
+fn finish_step(
+    report: &mut AuditReport,
+    findings: &[Finding],
+    check: Check,
+    ran: bool,
+    summary: String,
+    progress: &mut dyn FnMut(AuditEvent<'_>),
+) {
+    let status = if !ran {
+        StepStatus::Error
+    } else if findings
+        .iter()
+        .any(|f| f.check == check && f.severity.fails_audit())
+    {
+        StepStatus::Failed
+    } else {
+        StepStatus::Passed
+    };
+    report.steps.push(Step {
+        check,
+        status,
+        summary,
+    });
+    progress(AuditEvent::Finished(
+        report.steps.last().expect("just pushed"),
+    ));
+}
+
+fn role_word(role: InputRole) -> &'static str {
+    match role {
+        InputRole::Release => "release",
+        InputRole::Previous => "previous release",
+        InputRole::Rebuild => "rebuild",
+        InputRole::Policy => "trust policy",
+    }
+}
+
+/// The inputs of a case, in report order.
+fn case_inputs(case: &AuditCase) -> Vec<(InputRole, &CasePath)> {
+    vec![(InputRole::Release, &case.release.path)]
+}
+
+/// Every file of every input, named relative to the case file.
+fn subjects_of(report: &AuditReport) -> Vec<Subject> {
+    let mut subjects: Vec<Subject> = Vec::new();
+    for input in &report.inputs {
+        match input.kind {
+            InputKind::File => subjects.push(Subject {
+                name: input.path.clone(),
+                sha256: input.sha256.clone(),
+            }),
+            InputKind::Directory => {
+                let base = input.path.trim_end_matches('/');
+                subjects.extend(input.files.iter().map(|f| Subject {
+                    name: format!("{base}/{}", f.path),
+                    sha256: f.sha256.clone(),
+                }))
+            }
+        }
+    }
+    subjects.sort_by(|a, b| a.name.cmp(&b.name).then(a.sha256.cmp(&b.sha256)));
+    subjects.dedup();
+    subjects
+}
+
+/// Hashes one input: a file, or every regular file of a directory. Returns
+/// the input and the entries skipped (links, devices), relative paths.
+fn hash_input(role: InputRole, path: &CasePath) -> Result<(Input, Vec<String>), String> {
+    let meta = std::fs::metadata(&path.resolved)
+        .map_err(|e| format!("{}: {e}", path.resolved.display()))?;
+    if meta.is_file() {
+        let (sha256, _) = hash_file(&path.resolved)?;
+        return Ok((
+            Input {
+                role,
+                path: path.written.clone(),
+                kind: InputKind::File,
+                sha256,
+                files: Vec::new(),
+            },
+            Vec::new(),
+        ));
+    }
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    walk(&path.resolved, "", 0, &mut files, &mut skipped)?;
+    // Sorted by path bytes, as `LC_ALL=C sort` would, so the listing digest
+    // is what `sha256sum` over the same files gives.
+    files.sort_by(|a: &Artifact, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    let mut listing = Sha256::new();
+    for f in &files {
+        listing.update(format!("{}  {}\n", f.sha256, f.path).as_bytes());
+    }
+    Ok((
+        Input {
+            role,
+            path: path.written.clone(),
+            kind: InputKind::Directory,
+            sha256: hex::encode(listing.finalize()),
+            files,
+        },
+        skipped,
+    ))
+}
+
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    files: &mut Vec<Artifact>,
+    skipped: &mut Vec<String>,
+) -> Result<(), String> {
+    if depth > MAX_INPUT_DEPTH {
+        return Err(format!(
+            "{}: nested deeper than {MAX_INPUT_DEPTH} directories",
+            dir.display()
+        ));
+    }
+    let mut entries: Vec<(String, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let name = entry.file_name();
+        let name = name.to_str().ok_or_else(|| {
+            format!(
+                "{}: a file name is not UTF-8 ({:?})",
+                dir.display(),
+                entry.file_name()
+            )
+        })?;
+        entries.push((name.to_string(), entry.path()));
+    }
+    entries.sort();
+    for (name, full) in entries {
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        // symlink_metadata: a link inside vendor material is never followed.
+        let meta =
+            std::fs::symlink_metadata(&full).map_err(|e| format!("{}: {e}", full.display()))?;
+        if meta.is_dir() {
+            walk(&full, &rel, depth + 1, files, skipped)?;
+        } else if meta.is_file() {
+            if files.len() >= MAX_INPUT_FILES {
+                return Err(format!("more than {MAX_INPUT_FILES} files"));
+            }
+            let (sha256, size) = hash_file(&full)?;
+            files.push(Artifact {
+                path: rel,
+                sha256,
+                size,
+            });
+        } else {
+            skipped.push(rel);
+        }
+    }
+    Ok(())
+}
+
+fn hash_file(path: &Path) -> Result<(String, u64), String> {
+    let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (digests, size) = crate::digest::hash_reader(&mut f, crate::digest::DigestSet::default())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((digests.sha256.to_hex(), size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_digest_is_the_sha256sum_listing() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("b")).unwrap();
+        std::fs::write(d.path().join("b/x"), b"x").unwrap();
+        std::fs::write(d.path().join("a"), b"a").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc/passwd", d.path().join("link")).unwrap();
+        let p = CasePath {
+            written: "rel".into(),
+            resolved: d.path().to_path_buf(),
+        };
+        let (input, skipped) = hash_input(InputRole::Release, &p).unwrap();
+        let paths: Vec<&str> = input.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["a", "b/x"]);
+        let listing = format!(
+            "{}  a\n{}  b/x\n",
+            hex::encode(Sha256::digest(b"a")),
+            hex::encode(Sha256::digest(b"x"))
+        );
+        assert_eq!(
+            input.sha256,
+            hex::encode(Sha256::digest(listing.as_bytes()))
+        );
+        #[cfg(unix)]
+        assert_eq!(skipped, ["link"]);
+    }
+}
