@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use glassbox_core::report::audit::{AuditEvent, AuditRun, run_audit};
+use glassbox_core::report::audit::{AuditEvent, run_audit};
 use glassbox_core::report::case::AuditCase;
-use glassbox_core::report::{Severity, StepStatus, render};
+use glassbox_core::report::{AuditReport, Severity, StepStatus, render};
 
 use crate::ui::{Outcome, Ui};
 
@@ -74,16 +74,16 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             ui.note(&format!("{:8} {mark}: {}", step.check.name(), step.summary));
         }
     };
-    let run = run_audit(&case, &time, &mut on_event)?;
+    let report = run_audit(&case, &time, &mut on_event)?;
     let base = args.output.clone().unwrap_or_else(|| case.output.clone());
-    let dir = base.join(report_dir_name(&run));
-    let written = write_report(&run, &dir, args.force)?;
+    let dir = base.join(report_dir_name(&report));
+    let written = write_report(&report, &dir, args.force)?;
 
     match args.format {
-        Format::Json => println!("{}", run.report.to_canonical_json()?),
-        Format::Text => print_summary(&run, &written, ui),
+        Format::Json => println!("{}", report.to_canonical_json()?),
+        Format::Text => print_summary(&report, &written, ui),
     }
-    Ok(Outcome::from_ok(run.report.passed()))
+    Ok(Outcome::from_ok(report.passed()))
 }
 
 fn now_rfc3339() -> anyhow::Result<String> {
@@ -95,8 +95,7 @@ fn now_rfc3339() -> anyhow::Result<String> {
 
 /// `<vendor>-<version>-<UTC date>`, reduced to characters safe in a file
 /// name on every platform.
-fn report_dir_name(run: &AuditRun) -> String {
-    let r = &run.report;
+fn report_dir_name(r: &AuditReport) -> String {
     let raw = format!("{}-{}-{}", r.case.vendor, r.case.version, r.date());
     raw.chars()
         .map(|c| match c {
@@ -109,14 +108,14 @@ fn report_dir_name(run: &AuditRun) -> String {
 
 /// Writes the report files atomically. Refuses, before writing anything,
 /// when one exists and `force` is off.
-fn write_report(run: &AuditRun, dir: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
+fn write_report(report: &AuditReport, dir: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
     // Exactly the canonical bytes, no trailing newline: report.json is the
     // signed predicate byte for byte.
-    let json = run.report.to_canonical_json()?;
+    let json = report.to_canonical_json()?;
     let files: Vec<(PathBuf, String)> = vec![
         (dir.join("report.json"), json),
-        (dir.join("report.md"), render::markdown(&run.report)),
-        (dir.join("report.html"), render::html_page(&run.report)),
+        (dir.join("report.md"), render::markdown(report)),
+        (dir.join("report.html"), render::html_page(report)),
     ];
     if let Some((p, _)) = files.iter().find(|(p, _)| !force && p.exists()) {
         anyhow::bail!(
@@ -131,8 +130,7 @@ fn write_report(run: &AuditRun, dir: &Path, force: bool) -> anyhow::Result<Vec<P
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }
 
-fn print_summary(run: &AuditRun, written: &[PathBuf], ui: &Ui) {
-    let r = &run.report;
+fn print_summary(r: &AuditReport, written: &[PathBuf], ui: &Ui) {
     let verdict = if r.passed() {
         ui.good("PASS")
     } else {

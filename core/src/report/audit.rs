@@ -38,21 +38,13 @@ pub struct Subject {
     pub sha256: String,
 }
 
-/// The result of an audit: the finished report and its subjects.
-#[derive(Clone, Debug)]
-pub struct AuditRun {
-    /// The report, finished ([`AuditReport::finish`] called).
-    pub report: AuditReport,
-    /// Every audited file by digest, sorted by name, without duplicates.
-    pub subjects: Vec<Subject>,
-}
-
-/// Runs every check the case asks for, dated `time` (RFC 3339).
+/// Runs every check the case asks for, dated `time` (RFC 3339), and
+/// returns the finished report ([`AuditReport::finish`] called).
 pub fn run_audit(
     case: &AuditCase,
     time: &str,
     progress: &mut dyn FnMut(AuditEvent<'_>),
-) -> Result<AuditRun, ReportError> {
+) -> Result<AuditReport, ReportError> {
     let mut report = AuditReport::new(case.case.clone(), time)?;
     let mut findings = Vec::new();
 
@@ -101,8 +93,7 @@ pub fn run_audit(
 
     report.findings = findings;
     report.finish();
-    let subjects = subjects_of(&report);
-    Ok(AuditRun { report, subjects })
+    Ok(report)
 }
 
 /// Records the step of `check`: an error when it could not run, failed
@@ -149,8 +140,9 @@ fn case_inputs(case: &AuditCase) -> Vec<(InputRole, &CasePath)> {
     vec![(InputRole::Release, &case.release.path)]
 }
 
-/// Every file of every input, named relative to the case file.
-fn subjects_of(report: &AuditReport) -> Vec<Subject> {
+/// The subjects a report vouches for: every file of every input, named
+/// relative to the case file, sorted by name, without duplicates.
+pub fn subjects_of(report: &AuditReport) -> Vec<Subject> {
     let mut subjects: Vec<Subject> = Vec::new();
     for input in &report.inputs {
         match input.kind {

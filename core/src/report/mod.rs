@@ -28,6 +28,7 @@ pub mod audit;
 pub mod canonical;
 pub mod case;
 pub mod render;
+pub mod statement;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

@@ -1,0 +1,165 @@
+//! The report as an in-toto Statement v1 (in-toto/attestation
+//! `spec/v1/statement.md`): subjects are every audited file by SHA-256, the
+//! predicate is the report itself, the predicate type names glassbox's
+//! audit-report v1. The Statement is what the auditor signs (in a DSSE
+//! envelope).
+
+use serde_json::{Map, Value, json};
+
+use super::audit::{Subject, subjects_of};
+use super::{AuditReport, ReportError, canonical, is_sha256_hex};
+
+/// `predicateType` of glassbox audit reports, version 1.
+pub const PREDICATE_TYPE: &str = "https://glassbox.dev/audit-report/v1";
+
+/// `_type` of an in-toto Statement v1.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+
+/// The canonical JSON of the Statement for `report` (subjects derived from
+/// its inputs, see [`subjects_of`]). These are the bytes to sign.
+pub fn statement_json(report: &AuditReport) -> Result<String, ReportError> {
+    let subjects: Vec<Value> = subjects_of(report)
+        .into_iter()
+        .map(|s| json!({"name": s.name, "digest": {"sha256": s.sha256}}))
+        .collect();
+    let statement = json!({
+        "_type": STATEMENT_TYPE,
+        "subject": subjects,
+        "predicateType": PREDICATE_TYPE,
+        "predicate": serde_json::to_value(report)
+            .map_err(|e| ReportError::Malformed(e.to_string()))?,
+    });
+    Ok(canonical::to_canonical_string(&statement)?)
+}
+
+/// A Statement read back: the report and the subjects it vouches for.
+#[derive(Clone, Debug)]
+pub struct ReportStatement {
+    /// The predicate.
+    pub report: AuditReport,
+    /// The subjects, as listed.
+    pub subjects: Vec<Subject>,
+}
+
+/// Reads a Statement carrying a glassbox report: checks `_type`,
+/// `predicateType`, the report's schema, and that the subjects are exactly
+/// the files the report's inputs list (so the signed subject list and the
+/// signed report cannot disagree).
+pub fn parse_statement(payload: &[u8]) -> Result<ReportStatement, ReportError> {
+    let bad = |m: String| ReportError::Malformed(m);
+    let value: Value =
+        serde_json::from_slice(payload).map_err(|e| bad(format!("statement: {e}")))?;
+    let obj: &Map<String, Value> = value
+        .as_object()
+        .ok_or_else(|| bad("statement is not a JSON object".into()))?;
+    for key in obj.keys() {
+        if !matches!(
+            key.as_str(),
+            "_type" | "subject" | "predicateType" | "predicate"
+        ) {
+            return Err(bad(format!("statement has unknown field {key:?}")));
+        }
+    }
+    if obj.get("_type").and_then(Value::as_str) != Some(STATEMENT_TYPE) {
+        return Err(bad(format!(
+            "statement _type is {}, expected {STATEMENT_TYPE}",
+            obj.get("_type").unwrap_or(&Value::Null)
+        )));
+    }
+    if obj.get("predicateType").and_then(Value::as_str) != Some(PREDICATE_TYPE) {
+        return Err(bad(format!(
+            "predicateType is {}, expected {PREDICATE_TYPE}",
+            obj.get("predicateType").unwrap_or(&Value::Null)
+        )));
+    }
+    let mut subjects = Vec::new();
+    for s in obj
+        .get("subject")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("statement has no subject list".into()))?
+    {
+        let name = s.get("name").and_then(Value::as_str);
+        let sha256 = s
+            .get("digest")
+            .and_then(|d| d.get("sha256"))
+            .and_then(Value::as_str);
+        match (name, sha256) {
+            (Some(name), Some(sha256)) if is_sha256_hex(sha256) => subjects.push(Subject {
+                name: name.to_string(),
+                sha256: sha256.to_string(),
+            }),
+            _ => return Err(bad(format!("subject {s} has no name or sha256 digest"))),
+        }
+    }
+    let report = AuditReport::from_value(
+        obj.get("predicate")
+            .cloned()
+            .ok_or_else(|| bad("statement has no predicate".into()))?,
+    )?;
+    if subjects != subjects_of(&report) {
+        return Err(bad(
+            "the statement's subjects are not the files the report's inputs list".into(),
+        ));
+    }
+    Ok(ReportStatement { report, subjects })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Auditor, Case, Input, InputKind, InputRole};
+
+    fn report() -> AuditReport {
+        let mut r = AuditReport::new(
+            Case {
+                auditor: Auditor {
+                    name: "A".into(),
+                    organization: None,
+                    email: None,
+                },
+                vendor: "V".into(),
+                product: "P".into(),
+                version: "1".into(),
+            },
+            "2026-07-01T12:00:00Z",
+        )
+        .unwrap();
+        r.inputs.push(Input {
+            role: InputRole::Release,
+            path: "rel.tar.gz".into(),
+            kind: InputKind::File,
+            sha256: "aa".repeat(32),
+            files: vec![],
+        });
+        r.finish();
+        r
+    }
+
+    #[test]
+    fn statement_round_trips_and_names_its_subjects() {
+        let text = statement_json(&report()).unwrap();
+        assert!(text.starts_with("{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicate\":"));
+        let back = parse_statement(text.as_bytes()).unwrap();
+        assert_eq!(back.report, report());
+        assert_eq!(back.subjects[0].name, "rel.tar.gz");
+    }
+
+    #[test]
+    fn tampered_statements_are_rejected() {
+        let text = statement_json(&report()).unwrap();
+        for (from, to) in [
+            ("audit-report/v1", "audit-report/v2"),
+            ("Statement/v1", "Statement/v0.1"),
+            // A subject digest that no longer matches the report's input.
+            (
+                &format!("\"digest\":{{\"sha256\":\"{}\"", "aa".repeat(32)),
+                &format!("\"digest\":{{\"sha256\":\"{}\"", "bb".repeat(32)),
+            ),
+            ("\"subject\":", "\"extra\":1,\"subject\":"),
+        ] {
+            let bad = text.replacen(from, to, 1);
+            assert_ne!(bad, text, "{from} not found");
+            assert!(parse_statement(bad.as_bytes()).is_err(), "accepted {to}");
+        }
+    }
+}
