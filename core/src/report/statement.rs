@@ -104,6 +104,61 @@ pub fn parse_statement(payload: &[u8]) -> Result<ReportStatement, ReportError> {
     Ok(ReportStatement { report, subjects })
 }
 
+/// A subject whose file on disk does not match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectMismatch {
+    /// The subject name.
+    pub name: String,
+    /// What is wrong (`missing: ...`, `sha256 ... != ...`).
+    pub reason: String,
+}
+
+/// Hashes each subject's file under `dir` (names are `/`-separated paths
+/// relative to the audited case's directory) and returns those that are
+/// missing or differ. Names that would leave `dir` (absolute, `..`) are
+/// mismatches, never opened.
+pub fn check_subjects(subjects: &[Subject], dir: &std::path::Path) -> Vec<SubjectMismatch> {
+    let mut out = Vec::new();
+    for s in subjects {
+        let mismatch = |reason: String| SubjectMismatch {
+            name: s.name.clone(),
+            reason,
+        };
+        let escapes = s.name.starts_with('/')
+            || s.name.contains('\\')
+            || s.name.split('/').any(|c| c == ".." || c.is_empty());
+        if escapes {
+            out.push(mismatch("name leaves the artifacts directory".into()));
+            continue;
+        }
+        let path = dir.join(&s.name);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                out.push(mismatch("not a regular file".into()));
+                continue;
+            }
+            Err(e) => {
+                out.push(mismatch(format!("missing: {e}")));
+                continue;
+            }
+        }
+        let digest = std::fs::File::open(&path).and_then(|mut f| {
+            crate::digest::hash_reader(&mut f, crate::digest::DigestSet::default())
+        });
+        match digest {
+            Ok((d, _)) if d.sha256.to_hex() == s.sha256 => {}
+            Ok((d, _)) => out.push(mismatch(format!(
+                "sha256 on disk {} but the report vouches for {}",
+                d.sha256.to_hex(),
+                s.sha256
+            ))),
+            Err(e) => out.push(mismatch(format!("cannot read: {e}"))),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +197,35 @@ mod tests {
         let back = parse_statement(text.as_bytes()).unwrap();
         assert_eq!(back.report, report());
         assert_eq!(back.subjects[0].name, "rel.tar.gz");
+    }
+
+    #[test]
+    fn subjects_are_checked_against_files_on_disk() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a"), b"a").unwrap();
+        let good = Subject {
+            name: "a".into(),
+            sha256: crate::digest::Sha256Digest::of(b"a").to_hex(),
+        };
+        assert!(check_subjects(std::slice::from_ref(&good), d.path()).is_empty());
+        let changed = Subject {
+            sha256: crate::digest::Sha256Digest::of(b"b").to_hex(),
+            ..good.clone()
+        };
+        let missing = Subject {
+            name: "gone".into(),
+            ..good.clone()
+        };
+        let escaping = Subject {
+            name: "../a".into(),
+            ..good
+        };
+        let bad = check_subjects(&[changed, missing, escaping], d.path());
+        let reasons: Vec<&str> = bad.iter().map(|m| m.reason.as_str()).collect();
+        assert_eq!(bad.len(), 3, "{reasons:?}");
+        assert!(reasons[0].starts_with("sha256 on disk"));
+        assert!(reasons[1].starts_with("missing"));
+        assert!(reasons[2].contains("leaves"));
     }
 
     #[test]
