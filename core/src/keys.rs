@@ -1,1 +1,892 @@
-//! (keys: not built yet — see the open issue.)
+//! Keys: the auditor's own signing keys and the public keys signatures are
+//! checked against.
+//!
+//! - [`SigningKey`]: an Ed25519 or ECDSA P-256 private key, generated here
+//!   ([`SigningKey::generate`]) or loaded from PKCS#8 (RFC 5208/5958) in PEM
+//!   (`PRIVATE KEY`, RFC 7468 §10) or DER. It signs bytes with ring.
+//! - [`PublicKey`]: a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) in PEM
+//!   (`PUBLIC KEY`, RFC 7468 §13) or DER. It verifies Ed25519 (RFC 8032),
+//!   ECDSA P-256/P-384 (DER or raw `r‖s` signatures), and RSA PKCS#1 v1.5 or
+//!   PSS (RFC 8017) with SHA-256/384/512 and a modulus of 2048–8192 bits.
+//!   Any other algorithm is refused, naming its OID.
+//!
+//! **Key id**: the lowercase hex SHA-256 of the key's SubjectPublicKeyInfo
+//! DER ([`PublicKey::key_id`]); the same for a signing key and its public
+//! key, and independent of PEM formatting.
+//!
+//! ```
+//! use glassbox_core::keys::{PublicKey, SigningAlgorithm, SigningKey};
+//! let generated = SigningKey::generate(SigningAlgorithm::Ed25519).unwrap();
+//! let sig = generated.key.sign(b"hello").unwrap();
+//! let public = PublicKey::from_pem_or_der(generated.key.public_key().to_pem().as_bytes()).unwrap();
+//! public.verify(b"hello", &sig).unwrap();
+//! assert!(public.verify(b"hellO", &sig).is_err());
+//! ```
+
+use std::fmt;
+use std::path::Path;
+
+use base64::Engine as _;
+use ring::rand::SystemRandom;
+use ring::signature::{self, KeyPair as _};
+use sha2::{Digest as _, Sha256};
+use x509_parser::prelude::FromDer as _;
+use x509_parser::x509::SubjectPublicKeyInfo;
+
+/// Largest key file read by [`SigningKey::from_file`] / [`PublicKey::from_file`]:
+/// a PEM RSA-8192 public key is under 2 KiB, so 1 MiB is generous.
+pub const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
+
+/// Why a key could not be generated, loaded, or a signature verified.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The input is not a PEM block or DER structure of the expected kind.
+    #[error("malformed {what}: {why}")]
+    Malformed {
+        /// What was being read ("PEM", "SubjectPublicKeyInfo", ...).
+        what: &'static str,
+        /// Why it was rejected.
+        why: String,
+    },
+    /// A public or private key algorithm glassbox does not verify with.
+    #[error("unsupported key algorithm {oid}{}", name.map(|n| format!(" ({n})")).unwrap_or_default())]
+    UnsupportedAlgorithm {
+        /// Dotted OID of the algorithm.
+        oid: String,
+        /// Its common name when known.
+        name: Option<&'static str>,
+    },
+    /// An EC key on a curve other than P-256 or P-384.
+    #[error("unsupported elliptic curve {oid}{}", name.map(|n| format!(" ({n})")).unwrap_or_default())]
+    UnsupportedCurve {
+        /// Dotted OID of the named curve (or a description when absent).
+        oid: String,
+        /// Its common name when known.
+        name: Option<&'static str>,
+    },
+    /// An RSA modulus outside 2048–8192 bits.
+    #[error("RSA key of {bits} bits is outside the accepted 2048-8192 bits")]
+    RsaKeySize {
+        /// The modulus size.
+        bits: usize,
+    },
+    /// The signature does not verify with this key under any accepted scheme.
+    #[error("signature does not verify with {key} key {key_id} ({tried})")]
+    BadSignature {
+        /// The key's algorithm.
+        key: KeyAlgorithm,
+        /// The key id (SHA-256 of its SPKI).
+        key_id: String,
+        /// The schemes tried.
+        tried: String,
+    },
+    /// A scheme was requested that this key cannot produce or verify.
+    #[error("signature scheme {scheme} does not apply to a {key} key")]
+    SchemeMismatch {
+        /// The scheme requested.
+        scheme: SignatureScheme,
+        /// The key's algorithm.
+        key: KeyAlgorithm,
+    },
+    /// ring rejected a private key.
+    #[error("private key rejected: {0}")]
+    PrivateKeyRejected(String),
+    /// The system random number generator or ring failed.
+    #[error("cryptographic operation failed: {0}")]
+    Crypto(&'static str),
+    /// A key file could not be read.
+    #[error("{path}: {why}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// The algorithm of a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyAlgorithm {
+    /// Ed25519 (RFC 8032).
+    Ed25519,
+    /// ECDSA on NIST P-256 (secp256r1).
+    EcdsaP256,
+    /// ECDSA on NIST P-384 (secp384r1).
+    EcdsaP384,
+    /// RSA with a modulus of `bits` bits.
+    Rsa {
+        /// Modulus size.
+        bits: usize,
+    },
+}
+
+impl fmt::Display for KeyAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
+            KeyAlgorithm::EcdsaP256 => f.write_str("ECDSA P-256"),
+            KeyAlgorithm::EcdsaP384 => f.write_str("ECDSA P-384"),
+            KeyAlgorithm::Rsa { bits } => write!(f, "RSA-{bits}"),
+        }
+    }
+}
+
+/// A signature scheme: key type, padding and hash. ECDSA schemes accept
+/// both the DER `ECDSA-Sig-Value` (RFC 3279 §2.2.3) and the raw fixed-width
+/// `r‖s` encoding (as used by JOSE and the DSSE test vector).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SignatureScheme {
+    /// Ed25519 (pure, RFC 8032 §5.1).
+    Ed25519,
+    /// ECDSA P-256 with SHA-256.
+    EcdsaP256Sha256,
+    /// ECDSA P-256 with SHA-384.
+    EcdsaP256Sha384,
+    /// ECDSA P-384 with SHA-384.
+    EcdsaP384Sha384,
+    /// ECDSA P-384 with SHA-256.
+    EcdsaP384Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2).
+    RsaPkcs1Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RsaPkcs1Sha384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RsaPkcs1Sha512,
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256, salt length 32 (RFC 8017 §8.1).
+    RsaPssSha256,
+    /// RSASSA-PSS with SHA-384, MGF1-SHA-384, salt length 48.
+    RsaPssSha384,
+    /// RSASSA-PSS with SHA-512, MGF1-SHA-512, salt length 64.
+    RsaPssSha512,
+}
+
+impl SignatureScheme {
+    /// Every scheme, in the order [`PublicKey::verify`] tries them.
+    pub const ALL: [SignatureScheme; 11] = [
+        SignatureScheme::Ed25519,
+        SignatureScheme::EcdsaP256Sha256,
+        SignatureScheme::EcdsaP256Sha384,
+        SignatureScheme::EcdsaP384Sha384,
+        SignatureScheme::EcdsaP384Sha256,
+        SignatureScheme::RsaPkcs1Sha256,
+        SignatureScheme::RsaPkcs1Sha384,
+        SignatureScheme::RsaPkcs1Sha512,
+        SignatureScheme::RsaPssSha256,
+        SignatureScheme::RsaPssSha384,
+        SignatureScheme::RsaPssSha512,
+    ];
+
+    /// A stable lowercase name (`ed25519`, `ecdsa-p256-sha256`, `rsa-pss-sha512`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            SignatureScheme::Ed25519 => "ed25519",
+            SignatureScheme::EcdsaP256Sha256 => "ecdsa-p256-sha256",
+            SignatureScheme::EcdsaP256Sha384 => "ecdsa-p256-sha384",
+            SignatureScheme::EcdsaP384Sha384 => "ecdsa-p384-sha384",
+            SignatureScheme::EcdsaP384Sha256 => "ecdsa-p384-sha256",
+            SignatureScheme::RsaPkcs1Sha256 => "rsa-pkcs1-sha256",
+            SignatureScheme::RsaPkcs1Sha384 => "rsa-pkcs1-sha384",
+            SignatureScheme::RsaPkcs1Sha512 => "rsa-pkcs1-sha512",
+            SignatureScheme::RsaPssSha256 => "rsa-pss-sha256",
+            SignatureScheme::RsaPssSha384 => "rsa-pss-sha384",
+            SignatureScheme::RsaPssSha512 => "rsa-pss-sha512",
+        }
+    }
+
+    /// Parses [`SignatureScheme::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Whether a key of `key` can make this scheme's signatures.
+    pub fn applies_to(self, key: KeyAlgorithm) -> bool {
+        use SignatureScheme as S;
+        matches!(
+            (self, key),
+            (S::Ed25519, KeyAlgorithm::Ed25519)
+                | (
+                    S::EcdsaP256Sha256 | S::EcdsaP256Sha384,
+                    KeyAlgorithm::EcdsaP256
+                )
+                | (
+                    S::EcdsaP384Sha384 | S::EcdsaP384Sha256,
+                    KeyAlgorithm::EcdsaP384
+                )
+                | (
+                    S::RsaPkcs1Sha256
+                        | S::RsaPkcs1Sha384
+                        | S::RsaPkcs1Sha512
+                        | S::RsaPssSha256
+                        | S::RsaPssSha384
+                        | S::RsaPssSha512,
+                    KeyAlgorithm::Rsa { .. }
+                )
+        )
+    }
+
+    /// ring verification algorithms for this scheme (ECDSA: DER then fixed).
+    fn ring_algorithms(self) -> Vec<&'static dyn signature::VerificationAlgorithm> {
+        use SignatureScheme as S;
+        match self {
+            S::Ed25519 => vec![&signature::ED25519],
+            S::EcdsaP256Sha256 => vec![
+                &signature::ECDSA_P256_SHA256_ASN1,
+                &signature::ECDSA_P256_SHA256_FIXED,
+            ],
+            // ring has no fixed-width variant for the mixed-hash pairs.
+            S::EcdsaP256Sha384 => vec![&signature::ECDSA_P256_SHA384_ASN1],
+            S::EcdsaP384Sha384 => vec![
+                &signature::ECDSA_P384_SHA384_ASN1,
+                &signature::ECDSA_P384_SHA384_FIXED,
+            ],
+            S::EcdsaP384Sha256 => vec![&signature::ECDSA_P384_SHA256_ASN1],
+            S::RsaPkcs1Sha256 => vec![&signature::RSA_PKCS1_2048_8192_SHA256],
+            S::RsaPkcs1Sha384 => vec![&signature::RSA_PKCS1_2048_8192_SHA384],
+            S::RsaPkcs1Sha512 => vec![&signature::RSA_PKCS1_2048_8192_SHA512],
+            S::RsaPssSha256 => vec![&signature::RSA_PSS_2048_8192_SHA256],
+            S::RsaPssSha384 => vec![&signature::RSA_PSS_2048_8192_SHA384],
+            S::RsaPssSha512 => vec![&signature::RSA_PSS_2048_8192_SHA512],
+        }
+    }
+}
+
+impl fmt::Display for SignatureScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+// OIDs, as DER content octets, RFC 5480 §2.1.1 / RFC 8410 §3 / RFC 8017 App. C.
+const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70]; // 1.3.101.112
+const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]; // 1.2.840.10045.2.1
+const OID_RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]; // 1.2.840.113549.1.1.1
+const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]; // 1.2.840.10045.3.1.7
+const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22]; // 1.3.132.0.34
+
+/// Common names of algorithm OIDs we refuse, so errors say what they are.
+fn known_oid_name(dotted: &str) -> Option<&'static str> {
+    Some(match dotted {
+        "1.2.840.10040.4.1" => "DSA",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS key",
+        "1.3.101.113" => "Ed448",
+        "1.3.101.110" => "X25519",
+        "1.3.101.111" => "X448",
+        "1.2.840.10045.3.1.1" => "P-192",
+        "1.3.132.0.33" => "P-224",
+        "1.3.132.0.35" => "P-521",
+        "1.3.132.0.10" => "secp256k1",
+        "1.2.156.10197.1.301" => "SM2",
+        "1.2.643.7.1.1.1.1" => "GOST R 34.10-2012 256",
+        _ => return None,
+    })
+}
+
+/// A public key, parsed from a SubjectPublicKeyInfo.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    algorithm: KeyAlgorithm,
+    spki_der: Vec<u8>,
+    /// The `subjectPublicKey` BIT STRING contents: raw Ed25519 key, SEC1
+    /// point, or PKCS#1 `RSAPublicKey` DER — what ring verifies with.
+    key_bytes: Vec<u8>,
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({} {})", self.algorithm, self.key_id())
+    }
+}
+
+impl PublicKey {
+    /// Parses a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7). Refuses
+    /// trailing bytes, unknown algorithms and curves, and RSA moduli outside
+    /// 2048–8192 bits.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
+        let (rest, spki) =
+            SubjectPublicKeyInfo::from_der(der).map_err(|e| KeyError::Malformed {
+                what: "SubjectPublicKeyInfo",
+                why: e.to_string(),
+            })?;
+        if !rest.is_empty() {
+            return Err(KeyError::Malformed {
+                what: "SubjectPublicKeyInfo",
+                why: format!("{} trailing bytes", rest.len()),
+            });
+        }
+        if spki.subject_public_key.unused_bits != 0 {
+            return Err(KeyError::Malformed {
+                what: "SubjectPublicKeyInfo",
+                why: "public key BIT STRING has unused bits".into(),
+            });
+        }
+        let key_bytes = spki.subject_public_key.data.to_vec();
+        let oid = spki.algorithm.algorithm.as_bytes();
+        let algorithm = if oid == OID_ED25519 {
+            // RFC 8410 §3: parameters MUST be absent.
+            if spki.algorithm.parameters.is_some() {
+                return Err(KeyError::Malformed {
+                    what: "SubjectPublicKeyInfo",
+                    why: "Ed25519 algorithm parameters must be absent (RFC 8410 §3)".into(),
+                });
+            }
+            if key_bytes.len() != 32 {
+                return Err(KeyError::Malformed {
+                    what: "Ed25519 public key",
+                    why: format!("{} bytes, expected 32", key_bytes.len()),
+                });
+            }
+            KeyAlgorithm::Ed25519
+        } else if oid == OID_EC_PUBLIC_KEY {
+            // RFC 5480 §2.1.1: parameters are the namedCurve OID.
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| x509_parser::der_parser::oid::Oid::try_from(p.clone()).ok());
+            let Some(curve) = curve else {
+                return Err(KeyError::UnsupportedCurve {
+                    oid: "(no namedCurve parameter)".into(),
+                    name: None,
+                });
+            };
+            let (alg, len) = match curve.as_bytes() {
+                OID_P256 => (KeyAlgorithm::EcdsaP256, 65),
+                OID_P384 => (KeyAlgorithm::EcdsaP384, 97),
+                _ => {
+                    let dotted = curve.to_id_string();
+                    return Err(KeyError::UnsupportedCurve {
+                        name: known_oid_name(&dotted),
+                        oid: dotted,
+                    });
+                }
+            };
+            // Uncompressed SEC1 points only: ring verifies nothing else.
+            if key_bytes.len() != len || key_bytes[0] != 0x04 {
+                return Err(KeyError::Malformed {
+                    what: "EC public key",
+                    why: format!(
+                        "expected an uncompressed point of {len} bytes, got {} bytes",
+                        key_bytes.len()
+                    ),
+                });
+            }
+            alg
+        } else if oid == OID_RSA_ENCRYPTION {
+            let bits = match spki.parsed() {
+                Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
+                _ => {
+                    return Err(KeyError::Malformed {
+                        what: "RSA public key",
+                        why: "not a PKCS#1 RSAPublicKey".into(),
+                    });
+                }
+            };
+            if !(2048..=8192).contains(&bits) {
+                return Err(KeyError::RsaKeySize { bits });
+            }
+            KeyAlgorithm::Rsa { bits }
+        } else {
+            let dotted = spki.algorithm.algorithm.to_id_string();
+            return Err(KeyError::UnsupportedAlgorithm {
+                name: known_oid_name(&dotted),
+                oid: dotted,
+            });
+        };
+        Ok(Self {
+            algorithm,
+            spki_der: der.to_vec(),
+            key_bytes,
+        })
+    }
+
+    /// Parses a PEM `PUBLIC KEY` block (RFC 7468 §13) or, when the input
+    /// does not start with a PEM boundary, DER.
+    pub fn from_pem_or_der(bytes: &[u8]) -> Result<Self, KeyError> {
+        if looks_like_pem(bytes) {
+            let der = pem_decode(bytes, "PUBLIC KEY")?;
+            Self::from_spki_der(&der)
+        } else {
+            Self::from_spki_der(bytes)
+        }
+    }
+
+    /// Reads a public key file (PEM or DER, at most [`MAX_KEY_FILE_BYTES`]).
+    pub fn from_file(path: &Path) -> Result<Self, KeyError> {
+        Self::from_pem_or_der(&read_key_file(path)?)
+    }
+
+    /// The subject public key of a DER X.509 certificate. This only
+    /// extracts the key: validating the certificate is the caller's job
+    /// (see [`crate::x509`]).
+    pub fn from_certificate_der(cert: &[u8]) -> Result<Self, KeyError> {
+        let (_, cert) =
+            x509_parser::parse_x509_certificate(cert).map_err(|e| KeyError::Malformed {
+                what: "X.509 certificate",
+                why: e.to_string(),
+            })?;
+        Self::from_spki_der(cert.tbs_certificate.subject_pki.raw)
+    }
+
+    /// An Ed25519 public key from its 32 raw bytes (as TUF and
+    /// securesystemslib store them).
+    pub fn from_ed25519_raw(raw: &[u8]) -> Result<Self, KeyError> {
+        if raw.len() != 32 {
+            return Err(KeyError::Malformed {
+                what: "Ed25519 public key",
+                why: format!("{} bytes, expected 32", raw.len()),
+            });
+        }
+        Self::from_spki_der(&[ED25519_SPKI_PREFIX, raw].concat())
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
+    }
+
+    /// The SubjectPublicKeyInfo DER.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// The `subjectPublicKey` bits: raw Ed25519 key, SEC1 point, or PKCS#1
+    /// `RSAPublicKey` DER.
+    pub fn raw_key(&self) -> &[u8] {
+        &self.key_bytes
+    }
+
+    /// Key id: lowercase hex SHA-256 of the SPKI DER.
+    pub fn key_id(&self) -> String {
+        hex::encode(Sha256::digest(&self.spki_der))
+    }
+
+    /// PEM `PUBLIC KEY` encoding, 64-column lines, trailing newline.
+    pub fn to_pem(&self) -> String {
+        pem_encode("PUBLIC KEY", &self.spki_der)
+    }
+
+    /// Schemes that apply to this key, in the order [`PublicKey::verify`] tries them.
+    pub fn schemes(&self) -> impl Iterator<Item = SignatureScheme> + '_ {
+        SignatureScheme::ALL
+            .into_iter()
+            .filter(|s| s.applies_to(self.algorithm))
+    }
+
+    /// Verifies `signature` over `message` under any scheme that applies to
+    /// this key (RSA: PKCS#1 v1.5 or PSS with SHA-256/384/512; ECDSA: the
+    /// curve's hash or the other of SHA-256/384, DER or raw `r‖s`).
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        self.verify_detect(message, signature).map(|_| ())
+    }
+
+    /// Like [`PublicKey::verify`], returning the scheme that verified.
+    pub fn verify_detect(
+        &self,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<SignatureScheme, KeyError> {
+        for scheme in self.schemes() {
+            if self.verify_ring(scheme, message, signature) {
+                return Ok(scheme);
+            }
+        }
+        Err(self.bad_signature(
+            self.schemes()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ))
+    }
+
+    /// Verifies under exactly `scheme` (ECDSA: DER or raw `r‖s`).
+    pub fn verify_with(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), KeyError> {
+        if !scheme.applies_to(self.algorithm) {
+            return Err(KeyError::SchemeMismatch {
+                scheme,
+                key: self.algorithm,
+            });
+        }
+        if self.verify_ring(scheme, message, signature) {
+            Ok(())
+        } else {
+            Err(self.bad_signature(scheme.name().to_string()))
+        }
+    }
+
+    fn verify_ring(&self, scheme: SignatureScheme, message: &[u8], signature: &[u8]) -> bool {
+        scheme.ring_algorithms().iter().any(|alg| {
+            signature::UnparsedPublicKey::new(*alg, &self.key_bytes)
+                .verify(message, signature)
+                .is_ok()
+        })
+    }
+
+    fn bad_signature(&self, tried: String) -> KeyError {
+        KeyError::BadSignature {
+            key: self.algorithm,
+            key_id: self.key_id(),
+            tried,
+        }
+    }
+}
+
+/// Bits in a big-endian unsigned modulus, ignoring leading zero octets.
+fn modulus_bits(modulus: &[u8]) -> usize {
+    let m = match modulus.iter().position(|&b| b != 0) {
+        Some(i) => &modulus[i..],
+        None => return 0,
+    };
+    (m.len() - 1) * 8 + (8 - m[0].leading_zeros() as usize)
+}
+
+// SPKI headers for the two key types we generate (RFC 8410 §4, RFC 5480 §2).
+const ED25519_SPKI_PREFIX: &[u8] = &[
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+const P256_SPKI_PREFIX: &[u8] = &[
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+/// The algorithms the auditor's own keys may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigningAlgorithm {
+    /// Ed25519: 64-byte signatures.
+    Ed25519,
+    /// ECDSA P-256 with SHA-256: DER `ECDSA-Sig-Value` signatures.
+    EcdsaP256,
+}
+
+enum Inner {
+    Ed25519(signature::Ed25519KeyPair),
+    EcdsaP256(signature::EcdsaKeyPair),
+}
+
+/// The auditor's private signing key (Ed25519 or ECDSA P-256).
+pub struct SigningKey {
+    inner: Inner,
+    public: PublicKey,
+    rng: SystemRandom,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SigningKey({:?})", self.public)
+    }
+}
+
+/// A freshly generated key and its PKCS#8 encoding, to be written out once.
+pub struct GeneratedKey {
+    /// The usable key.
+    pub key: SigningKey,
+    /// PKCS#8 v2 (RFC 5958) PEM `PRIVATE KEY` block; secret, write with mode 0600.
+    pub private_pem: String,
+}
+
+impl SigningKey {
+    /// Generates a new key with the system RNG.
+    pub fn generate(algorithm: SigningAlgorithm) -> Result<GeneratedKey, KeyError> {
+        let rng = SystemRandom::new();
+        let pkcs8 = match algorithm {
+            SigningAlgorithm::Ed25519 => signature::Ed25519KeyPair::generate_pkcs8(&rng),
+            SigningAlgorithm::EcdsaP256 => signature::EcdsaKeyPair::generate_pkcs8(
+                &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                &rng,
+            ),
+        }
+        .map_err(|_| KeyError::Crypto("key generation failed"))?;
+        let key = Self::from_pkcs8_der(pkcs8.as_ref())?;
+        Ok(GeneratedKey {
+            key,
+            private_pem: pem_encode("PRIVATE KEY", pkcs8.as_ref()),
+        })
+    }
+
+    /// Loads a PKCS#8 private key (PEM `PRIVATE KEY` or DER): Ed25519 (v1
+    /// as written by OpenSSL, or v2 with the public key) or ECDSA P-256.
+    /// Other algorithms are refused, naming the OID.
+    pub fn from_pkcs8_pem_or_der(bytes: &[u8]) -> Result<Self, KeyError> {
+        if looks_like_pem(bytes) {
+            Self::from_pkcs8_der(&pem_decode(bytes, "PRIVATE KEY")?)
+        } else {
+            Self::from_pkcs8_der(bytes)
+        }
+    }
+
+    /// Reads a private key file (PEM or DER, at most [`MAX_KEY_FILE_BYTES`]).
+    pub fn from_file(path: &Path) -> Result<Self, KeyError> {
+        Self::from_pkcs8_pem_or_der(&read_key_file(path)?)
+    }
+
+    /// Loads a DER PKCS#8 private key; see [`SigningKey::from_pkcs8_pem_or_der`].
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        let rng = SystemRandom::new();
+        let oid = pkcs8_algorithm_oid(der)?;
+        let inner = if oid == OID_ED25519 {
+            // `maybe_unchecked` accepts OpenSSL's v1 documents (no public key).
+            let kp = signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                .map_err(|e| KeyError::PrivateKeyRejected(format!("Ed25519: {e}")))?;
+            Inner::Ed25519(kp)
+        } else if oid == OID_EC_PUBLIC_KEY {
+            let kp = signature::EcdsaKeyPair::from_pkcs8(
+                &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                der,
+                &rng,
+            )
+            .map_err(|e| KeyError::PrivateKeyRejected(format!("ECDSA (only P-256 signs): {e}")))?;
+            Inner::EcdsaP256(kp)
+        } else {
+            let dotted = dotted_oid(oid);
+            return Err(KeyError::UnsupportedAlgorithm {
+                name: known_oid_name(&dotted).or(if oid == OID_RSA_ENCRYPTION {
+                    Some("RSA: glassbox signs with Ed25519 or ECDSA P-256 only")
+                } else {
+                    None
+                }),
+                oid: dotted,
+            });
+        };
+        let spki = match &inner {
+            Inner::Ed25519(kp) => [ED25519_SPKI_PREFIX, kp.public_key().as_ref()].concat(),
+            Inner::EcdsaP256(kp) => [P256_SPKI_PREFIX, kp.public_key().as_ref()].concat(),
+        };
+        Ok(Self {
+            inner,
+            public: PublicKey::from_spki_der(&spki)?,
+            rng,
+        })
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// Key id: the same as the public key's ([`PublicKey::key_id`]).
+    pub fn key_id(&self) -> String {
+        self.public.key_id()
+    }
+
+    /// The algorithm of this key.
+    pub fn algorithm(&self) -> SigningAlgorithm {
+        match self.inner {
+            Inner::Ed25519(_) => SigningAlgorithm::Ed25519,
+            Inner::EcdsaP256(_) => SigningAlgorithm::EcdsaP256,
+        }
+    }
+
+    /// The scheme of the signatures this key makes.
+    pub fn scheme(&self) -> SignatureScheme {
+        match self.inner {
+            Inner::Ed25519(_) => SignatureScheme::Ed25519,
+            Inner::EcdsaP256(_) => SignatureScheme::EcdsaP256Sha256,
+        }
+    }
+
+    /// Signs `message`: Ed25519 (64 bytes) or ECDSA P-256 SHA-256 (DER).
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        match &self.inner {
+            Inner::Ed25519(kp) => Ok(kp.sign(message).as_ref().to_vec()),
+            Inner::EcdsaP256(kp) => kp
+                .sign(&self.rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| KeyError::Crypto("ECDSA signing failed")),
+        }
+    }
+}
+
+fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
+    read_bounded(path, MAX_KEY_FILE_BYTES).map_err(|e| KeyError::Io {
+        path: path.display().to_string(),
+        why: e.to_string(),
+    })
+}
+
+/// Reads a whole file of at most `limit` bytes; a larger file is an
+/// `InvalidData` error rather than an unbounded allocation.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than the {limit}-byte limit"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The `privateKeyAlgorithm` OID (content octets) of a PKCS#8
+/// `PrivateKeyInfo` / `OneAsymmetricKey` (RFC 5958 §2):
+/// `SEQUENCE { INTEGER version, SEQUENCE { OID, params? }, OCTET STRING, ... }`.
+fn pkcs8_algorithm_oid(der: &[u8]) -> Result<&[u8], KeyError> {
+    let malformed = |why: &str| KeyError::Malformed {
+        what: "PKCS#8 private key",
+        why: why.to_string(),
+    };
+    let (outer, _) = der_tlv(der, 0x30).ok_or_else(|| malformed("not a DER SEQUENCE"))?;
+    let (_version, rest) = der_tlv(outer, 0x02).ok_or_else(|| malformed("no version"))?;
+    let (alg, _) = der_tlv(rest, 0x30).ok_or_else(|| malformed("no AlgorithmIdentifier"))?;
+    let (oid, _) = der_tlv(alg, 0x06).ok_or_else(|| malformed("no algorithm OID"))?;
+    Ok(oid)
+}
+
+/// One DER TLV with tag `tag` at the start of `input`: (contents, rest).
+/// Definite lengths up to 4 octets only (X.690 §8.1.3).
+fn der_tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&t, rest) = input.split_first()?;
+    if t != tag {
+        return None;
+    }
+    let (&first, mut rest) = rest.split_first()?;
+    let len = if first < 0x80 {
+        first as usize
+    } else {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | b as usize);
+        rest = &rest[n..];
+        len
+    };
+    (rest.len() >= len).then(|| rest.split_at(len))
+}
+
+/// Dotted form of OID content octets (X.690 §8.19).
+fn dotted_oid(content: &[u8]) -> String {
+    match x509_parser::der_parser::oid::Oid::new(content.into()).to_id_string() {
+        s if s.is_empty() => format!("(undecodable OID {})", hex::encode(content)),
+        s => s,
+    }
+}
+
+fn looks_like_pem(bytes: &[u8]) -> bool {
+    let trimmed = bytes.trim_ascii_start();
+    trimmed.starts_with(b"-----BEGIN ")
+}
+
+/// Decodes the first PEM block labelled `label` (RFC 7468 §2, lax
+/// whitespace). Other blocks before it are skipped.
+pub(crate) fn pem_decode(bytes: &[u8], label: &str) -> Result<Vec<u8>, KeyError> {
+    let malformed = |why: String| KeyError::Malformed { what: "PEM", why };
+    let text = std::str::from_utf8(bytes).map_err(|_| malformed("not UTF-8 text".into()))?;
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin).ok_or_else(|| {
+        let found = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("-----BEGIN "))
+            .map(|l| l.trim_end_matches('-').to_string());
+        malformed(match found {
+            Some(other) => format!("expected a {label} block, found {other}"),
+            None => format!("no {label} block"),
+        })
+    })? + begin.len();
+    let stop = text[start..]
+        .find(&end)
+        .ok_or_else(|| malformed(format!("{label} block has no END line")))?;
+    let body: String = text[start..start + stop]
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    if body.contains(':') {
+        return Err(malformed(
+            "encrypted (Proc-Type) PEM is not supported; export an unencrypted key".into(),
+        ));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|e| malformed(format!("{label} block: bad base64: {e}")))
+}
+
+/// PEM encoding with 64-column lines (RFC 7468 §2).
+pub(crate) fn pem_encode(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_sign_and_verify_round_trip_through_pem() {
+        for alg in [SigningAlgorithm::Ed25519, SigningAlgorithm::EcdsaP256] {
+            let g = SigningKey::generate(alg).unwrap();
+            let loaded = SigningKey::from_pkcs8_pem_or_der(g.private_pem.as_bytes()).unwrap();
+            assert_eq!(loaded.key_id(), g.key.key_id());
+            let sig = loaded.sign(b"report").unwrap();
+            let public =
+                PublicKey::from_pem_or_der(g.key.public_key().to_pem().as_bytes()).unwrap();
+            assert_eq!(
+                public.verify_detect(b"report", &sig).unwrap(),
+                loaded.scheme()
+            );
+            let err = public.verify(b"rep0rt", &sig).unwrap_err();
+            assert!(matches!(err, KeyError::BadSignature { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn key_id_is_sha256_of_spki_der() {
+        let g = SigningKey::generate(SigningAlgorithm::Ed25519).unwrap();
+        let spki = g.key.public_key().spki_der();
+        assert_eq!(g.key.key_id(), hex::encode(Sha256::digest(spki)));
+        assert_eq!(spki.len(), 44);
+    }
+
+    #[test]
+    fn unknown_algorithm_is_named_by_oid() {
+        // An Ed448 SPKI (RFC 8410 §10.1 shape): OID 1.3.101.113.
+        let mut der = vec![
+            0x30, 0x43, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x71, 0x03, 0x3a, 0x00,
+        ];
+        der.extend([7u8; 57]);
+        let err = PublicKey::from_spki_der(&der).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unsupported key algorithm 1.3.101.113 (Ed448)"
+        );
+    }
+
+    #[test]
+    fn wrong_pem_label_is_reported() {
+        let g = SigningKey::generate(SigningAlgorithm::Ed25519).unwrap();
+        let err = PublicKey::from_pem_or_der(g.private_pem.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("found PRIVATE KEY"), "{err}");
+    }
+
+    #[test]
+    fn scheme_mismatch_is_refused() {
+        let g = SigningKey::generate(SigningAlgorithm::Ed25519).unwrap();
+        let err = g
+            .key
+            .public_key()
+            .verify_with(SignatureScheme::RsaPssSha256, b"x", &[0; 64])
+            .unwrap_err();
+        assert!(matches!(err, KeyError::SchemeMismatch { .. }));
+    }
+
+    #[test]
+    fn modulus_bits_ignores_leading_zero() {
+        assert_eq!(modulus_bits(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(modulus_bits(&[0x01, 0x00]), 9);
+    }
+}

@@ -1,11 +1,124 @@
-//! `glassbox keygen` (not built yet — see the open issue).
+//! `glassbox keygen`: make the auditor's signing key pair.
 
-use crate::ui::{Outcome, Ui};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
-/// Not built yet.
+use anyhow::Context as _;
+use glassbox_core::keys::{SigningAlgorithm, SigningKey};
+
+use crate::cmd::sigstore::emit;
+use crate::ui::{Outcome, Ui, write_atomic};
+
+const EXAMPLES: &str = "\
+Examples:
+  glassbox keygen --out auditor.key
+  glassbox keygen --out auditor-p256.key --algorithm p256 --format json
+
+Writes KEYFILE (PKCS#8 PEM \"PRIVATE KEY\", mode 0600) and KEYFILE.pub
+(PEM SubjectPublicKeyInfo \"PUBLIC KEY\"). The key id printed is the
+SHA-256 of the public key's DER SubjectPublicKeyInfo, in hex.";
+
+/// Generate the auditor's signing key pair (Ed25519 or ECDSA P-256) for
+/// signing reports and attestations.
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Private key file to write; the public key goes to KEYFILE.pub.
+    #[arg(long, value_name = "KEYFILE")]
+    out: PathBuf,
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`glassbox keygen` is not built yet")
+    /// Key algorithm.
+    #[arg(long, value_enum, default_value_t = Algorithm::Ed25519)]
+    algorithm: Algorithm,
+
+    /// Replace existing files.
+    #[arg(long)]
+    force: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Algorithm {
+    /// Ed25519 (RFC 8032).
+    Ed25519,
+    /// ECDSA on NIST P-256 with SHA-256.
+    P256,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
+    let mut pub_path = args.out.clone().into_os_string();
+    pub_path.push(".pub");
+    let pub_path = PathBuf::from(pub_path);
+    for p in [&args.out, &pub_path] {
+        if !args.force && p.exists() {
+            anyhow::bail!("{}: already exists (use --force to overwrite)", p.display());
+        }
+    }
+    let algorithm = match args.algorithm {
+        Algorithm::Ed25519 => SigningAlgorithm::Ed25519,
+        Algorithm::P256 => SigningAlgorithm::EcdsaP256,
+    };
+    let generated = SigningKey::generate(algorithm).context("key generation")?;
+    write_private(&args.out, generated.private_pem.as_bytes(), args.force)?;
+    let public_pem = generated.key.public_key().to_pem();
+    write_atomic(&pub_path, public_pem.as_bytes(), args.force)?;
+    let key_id = generated.key.key_id();
+    let alg_name = generated.key.public_key().algorithm().to_string();
+    let text = match args.format {
+        Format::Json => {
+            serde_json::json!({
+                "algorithm": alg_name,
+                "key_id": key_id,
+                "private_key": args.out.display().to_string(),
+                "public_key": pub_path.display().to_string(),
+            })
+            .to_string()
+                + "\n"
+        }
+        Format::Text => format!(
+            "{} key {key_id}\n  private key  {} (mode 0600)\n  public key   {}\n",
+            ui.good(&alg_name),
+            args.out.display(),
+            pub_path.display()
+        ),
+    };
+    emit(&text);
+    Ok(Outcome::Ok)
+}
+
+/// Like `write_atomic`, but the temporary file is made owner-only before
+/// the secret is written, so it is never readable by others, even briefly.
+fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("{}: cannot restrict permissions", path.display()))?;
+    }
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    if force {
+        tmp.persist(path).map(|_| ())
+    } else {
+        tmp.persist_noclobber(path).map(|_| ())
+    }
+    .with_context(|| format!("{}: cannot rename into place", path.display()))?;
+    Ok(())
 }

@@ -6,7 +6,410 @@
 //! limit in [`Limits`] is enforced. Anything suspicious that does not stop
 //! the read (a `..` path, a symlink leaving the release, a duplicate name) is
 //! recorded as a [`ReadFinding`] rather than silently dropped.
+//!
+//! ```no_run
+//! use glassbox_core::release::{ReadOptions, Release};
+//! let opts = ReadOptions { expand_nested: true, ..Default::default() };
+//! let release = Release::open("vendor-1.1.0.tar.gz".as_ref(), &opts)?;
+//! for e in &release.entries {
+//!     println!("{} {:?}", e.path, e.digests.map(|d| d.sha256));
+//! }
+//! # Ok::<(), glassbox_core::release::ReleaseError>(())
+//! ```
+//!
+//! Formats are recognised by their magic bytes through one registry
+//! (`registry.rs`): directory, tar (ustar/GNU/pax), tar.gz/.tgz, tar.xz,
+//! tar.zst, tar.bz2, plain .gz/.xz/.zst/.bz2, zip (jar/apk/whl), ar and
+//! Debian `.deb`. Nested containers are expanded up to
+//! [`Limits::max_depth`] and addressed `outer.zip!inner.tar.gz!path`.
+//!
+//! Memory: content streams through fixed buffers; the one exception is a zip
+//! found *inside a stream* (a zip in a tar.gz, or in another zip), which
+//! needs random access and is buffered in memory up to
+//! [`NESTED_ZIP_BUFFER_CAP`] — larger ones are listed as files with a
+//! [`ReadFindingKind::NotExpanded`] finding. Nothing is spilled to disk.
+//!
+//! A nested container that cannot be parsed is listed as a plain file with a
+//! `NotExpanded` finding that gives the reason; a top-level container that
+//! cannot be parsed, and any limit crossed anywhere, stop the read with a
+//! [`ReleaseError`].
 
+mod ar;
+mod dir;
+mod error;
+mod limits;
 mod model;
+mod pipeline;
+mod registry;
+mod tar;
+mod walk;
+mod zip;
 
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use error::ReleaseError;
+pub use limits::RATIO_GRACE_BYTES;
 pub use model::*;
+pub use walk::{NESTED_ZIP_BUFFER_CAP, Progress};
+
+use limits::{Budget, Place, peek};
+use walk::{Collected, Content, Out, VisitState, Walk};
+
+/// A release as read: every entry (sorted by [`EntryPath`], byte order,
+/// container by container) and what looked suspicious on the way.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Release {
+    /// The path that was opened.
+    pub source: PathBuf,
+    /// Its format (`Directory` or the archive format).
+    pub format: Format,
+    /// Every entry, nested ones included, sorted by path. Entries with the
+    /// same path (duplicates, see [`ReadFindingKind::DuplicateName`]) keep
+    /// their container order.
+    pub entries: Vec<Entry>,
+    /// Suspicious things that did not stop the read, sorted by path.
+    pub findings: Vec<ReadFinding>,
+}
+
+/// Counts raw bytes of the top-level archive for the progress bar.
+struct ProgressRead<'p, R> {
+    inner: R,
+    progress: Option<&'p dyn Progress>,
+}
+
+impl<R: Read> Read for ProgressRead<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = self.progress {
+            p.advance(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+fn file_name(path: &Path) -> Vec<u8> {
+    path.file_name()
+        .map(|n| n.as_bytes().to_vec())
+        .unwrap_or_else(|| b"release".to_vec())
+}
+
+impl Release {
+    /// Reads the release at `path` (a directory or an archive file),
+    /// hashing every file and expanding nested archives when
+    /// `opts.expand_nested`. Fails with a [`ReleaseError`] when a limit is
+    /// crossed or the release (or its top-level archive) is unreadable.
+    pub fn open(path: &Path, opts: &ReadOptions) -> Result<Release, ReleaseError> {
+        Self::open_with_progress(path, opts, None)
+    }
+
+    /// [`Release::open`], reporting bytes read to `progress`.
+    pub fn open_with_progress(
+        path: &Path,
+        opts: &ReadOptions,
+        progress: Option<&dyn Progress>,
+    ) -> Result<Release, ReleaseError> {
+        let budget = Budget::new(opts.limits);
+        let meta = std::fs::metadata(path).map_err(|e| ReleaseError::Open {
+            path: path.to_path_buf(),
+            error: e,
+        })?;
+        let (format, collected) = if meta.is_dir() {
+            (
+                Format::Directory,
+                dir::collect(path, opts, &budget, progress)?,
+            )
+        } else {
+            if let Some(p) = progress {
+                p.start(meta.len());
+            }
+            let mut walk = Walk {
+                source: path,
+                opts,
+                budget: &budget,
+                out: Out::Collect(Collected::default()),
+            };
+            let format = read_top(&mut walk, path, progress)?;
+            let Out::Collect(c) = walk.out else {
+                unreachable!("collect walk")
+            };
+            (format, c)
+        };
+        Ok(Self::finish(path.to_path_buf(), format, collected))
+    }
+
+    /// Reads a release held in memory (for fuzzing and tests); `name` is
+    /// its file name, used as the tar hint and in messages. The result's
+    /// contents cannot be visited afterwards: there is no file to reopen.
+    pub fn from_bytes(
+        name: &str,
+        bytes: &[u8],
+        opts: &ReadOptions,
+    ) -> Result<Release, ReleaseError> {
+        let budget = Budget::new(opts.limits);
+        let source = PathBuf::from(name);
+        let mut walk = Walk {
+            source: &source,
+            opts,
+            budget: &budget,
+            out: Out::Collect(Collected::default()),
+        };
+        let head = &bytes[..bytes.len().min(registry_sniff_len())];
+        let format = match registry::sniff(head, name.as_bytes()) {
+            Some(row) if matches!(row.reader, registry::Reader::Zip) => {
+                zip::read(&mut walk, None, &mut Cursor::new(bytes), None)?;
+                row.format
+            }
+            Some(row) => walk
+                .expand(None, name.as_bytes(), row, &mut Cursor::new(bytes), None)?
+                .unwrap_or(Format::File),
+            None => {
+                single_file(&mut walk, name.as_bytes(), &mut Cursor::new(bytes))?;
+                Format::File
+            }
+        };
+        let Out::Collect(c) = walk.out else {
+            unreachable!("collect walk")
+        };
+        Ok(Self::finish(source, format, c))
+    }
+
+    fn finish(source: PathBuf, format: Format, mut c: Collected) -> Release {
+        c.entries.sort_by(|a, b| a.path.cmp(&b.path));
+        c.findings.sort_by(|a, b| a.path.cmp(&b.path));
+        Release {
+            source,
+            format,
+            entries: c.entries,
+            findings: c.findings,
+        }
+    }
+
+    /// Streams the release again and hands `visit` a reader over the
+    /// content of every file entry for which `select` returns true —
+    /// nested entries included — with the [`Entry`] as listed by `open`
+    /// (digests included).
+    ///
+    /// - Each container is streamed once per pass; unselected content is
+    ///   skipped, containers with nothing selected inside are not expanded.
+    /// - Order: top-level files of a directory in path order; members of
+    ///   an archive in archive order (depth first into nested ones). A
+    ///   selected container whose members are also selected is handed over
+    ///   whole before its members when it is small (≤
+    ///   [`NESTED_ZIP_BUFFER_CAP`]) or on disk, otherwise in a later pass.
+    /// - Bounds: the reader never yields more than the entry's listed size
+    ///   and the walk never admits more entries than were listed, so a visit
+    ///   costs at most what `open` (under its limits) already read; content
+    ///   that changed since `open` fails with [`ReleaseError::Changed`],
+    ///   [`ReleaseError::Corrupt`] or [`ReleaseError::SizeMismatch`]. Archive
+    ///   members are checked against their declared sizes as in `open`.
+    ///   The visitor need not read to the end. An
+    ///   `io::Error` from the reader may carry a [`ReleaseError`]: convert
+    ///   it with [`ReleaseError::from_io`] to keep it. Wrap your own errors
+    ///   with [`ReleaseError::visitor`].
+    /// - `select` is called once per entry, possibly from several threads.
+    /// - Fails with [`ReleaseError::Changed`] when the release on disk no
+    ///   longer matches the listing.
+    pub fn visit_contents(
+        &self,
+        select: &(dyn Fn(&Entry) -> bool + Sync),
+        visit: &mut dyn FnMut(&Entry, &mut dyn Read) -> Result<(), ReleaseError>,
+    ) -> Result<(), ReleaseError> {
+        let mut selected: HashSet<EntryPath> = self
+            .entries
+            .par_iter()
+            .filter(|e| e.kind == EntryKind::File && select(e))
+            .map(|e| e.path.clone())
+            .collect();
+        // Each pass resolves at least the outermost deferred container, so
+        // this ends within max_depth + 1 passes.
+        while !selected.is_empty() {
+            let inner: HashSet<EntryPath> = selected
+                .iter()
+                .flat_map(|p| {
+                    let mut up = Vec::new();
+                    let mut c = p.container();
+                    while let Some(x) = c {
+                        c = x.container();
+                        up.push(x);
+                    }
+                    up
+                })
+                .collect();
+            let state = VisitState {
+                entries: &self.entries,
+                selected,
+                inner,
+                deferred: Vec::new(),
+                seen: Default::default(),
+                visit: &mut *visit,
+            };
+            let deferred = self.visit_pass(state)?;
+            selected = deferred.into_iter().collect();
+        }
+        Ok(())
+    }
+
+    fn visit_pass(&self, state: VisitState<'_>) -> Result<Vec<EntryPath>, ReleaseError> {
+        // Nothing is read beyond what `open` listed: every file's content is
+        // capped at its listed size (see `Walk::visit_file`) and the entry
+        // count at the listed count, so the release's own listing is the
+        // budget, whatever limits `open` was given.
+        let opts = ReadOptions {
+            limits: Limits {
+                max_depth: usize::MAX,
+                max_expanded_bytes: u64::MAX,
+                max_entries: self.entries.len() as u64,
+                max_ratio: u64::MAX,
+            },
+            digests: Default::default(),
+            expand_nested: true,
+        };
+        let budget = Budget::new(opts.limits);
+        if self.format == Format::Directory {
+            return dir::visit(&self.source, &opts, &budget, state);
+        }
+        let mut walk = Walk {
+            source: &self.source,
+            opts: &opts,
+            budget: &budget,
+            out: Out::Visit(state),
+        };
+        read_top(&mut walk, &self.source, None)?;
+        match walk.out {
+            Out::Visit(v) => Ok(v.deferred),
+            Out::Collect(_) => unreachable!("visit walk"),
+        }
+    }
+
+    /// The whole content of one file entry, for small files (signatures,
+    /// configs): at most `max_bytes`, else [`ReleaseError::TooLarge`].
+    /// When the path occurs more than once (a duplicate), the first in
+    /// container order is returned.
+    pub fn read_entry(&self, path: &EntryPath, max_bytes: u64) -> Result<Vec<u8>, ReleaseError> {
+        let entry = self
+            .entries
+            .iter()
+            .find(|e| &e.path == path)
+            .ok_or_else(|| ReleaseError::NoSuchEntry { path: path.clone() })?;
+        if entry.kind != EntryKind::File {
+            return Err(ReleaseError::NotAFile { path: path.clone() });
+        }
+        if entry.size > max_bytes {
+            return Err(ReleaseError::TooLarge {
+                path: path.clone(),
+                size: entry.size,
+                max: max_bytes,
+            });
+        }
+        let mut out: Option<Vec<u8>> = None;
+        self.visit_contents(&|e| &e.path == path, &mut |e, r| {
+            if out.is_some() {
+                return Ok(());
+            }
+            let mut buf = Vec::new();
+            r.take(max_bytes + 1)
+                .read_to_end(&mut buf)
+                .map_err(|err| ReleaseError::from_io(&e.path, err))?;
+            if buf.len() as u64 > max_bytes {
+                return Err(ReleaseError::TooLarge {
+                    path: e.path.clone(),
+                    size: buf.len() as u64,
+                    max: max_bytes,
+                });
+            }
+            out = Some(buf);
+            Ok(())
+        })?;
+        out.ok_or_else(|| ReleaseError::Changed { path: path.clone() })
+    }
+
+    /// The entry at `path` (the first, if duplicated).
+    pub fn entry(&self, path: &EntryPath) -> Option<&Entry> {
+        let i = self.entries.partition_point(|e| &e.path < path);
+        self.entries.get(i).filter(|e| &e.path == path)
+    }
+}
+
+fn registry_sniff_len() -> usize {
+    registry::SNIFF_LEN
+}
+
+/// Reads a top-level archive file (or a plain file, as a one-entry release).
+fn read_top(
+    walk: &mut Walk<'_, '_>,
+    path: &Path,
+    progress: Option<&dyn Progress>,
+) -> Result<Format, ReleaseError> {
+    let f = File::open(path).map_err(|e| ReleaseError::Open {
+        path: path.to_path_buf(),
+        error: e,
+    })?;
+    let mut reader = ProgressRead {
+        inner: BufReader::with_capacity(crate::digest::STREAM_BUFFER, f),
+        progress,
+    };
+    let head = peek(&mut reader, registry::SNIFF_LEN).map_err(|e| ReleaseError::Open {
+        path: path.to_path_buf(),
+        error: e,
+    })?;
+    let name = file_name(path);
+    let row = registry::sniff(&head, &name);
+    if let Some(row) = row.filter(|r| matches!(r.reader, registry::Reader::Codec { .. })) {
+        let source = Cursor::new(head).chain(reader);
+        return Ok(pipeline::decode_in_thread(walk, &name, row, source)?.unwrap_or(Format::File));
+    }
+    let mut chained = Cursor::new(head.clone()).chain(reader);
+    match row {
+        Some(row) => Ok(walk
+            .expand(None, &name, row, &mut chained, Some(path))?
+            .unwrap_or(Format::File)),
+        None => {
+            single_file(walk, &name, &mut chained)?;
+            Ok(Format::File)
+        }
+    }
+}
+
+/// A release that is one plain file: one entry named after it.
+fn single_file(
+    walk: &mut Walk<'_, '_>,
+    name: &[u8],
+    reader: &mut dyn Read,
+) -> Result<(), ReleaseError> {
+    let mut names = walk::Names::new(None);
+    let path = walk.admit(&mut names, name, EntryKind::File, None)?;
+    let entry = Entry {
+        path,
+        kind: EntryKind::File,
+        size: 0,
+        mode: None,
+        mtime: None,
+        owner: None,
+        link_target: None,
+        digests: None,
+        format: Format::File,
+        expanded_as: None,
+    };
+    let place = Place {
+        archive: walk.label(None),
+        entry: String::from_utf8_lossy(name).into_owned(),
+        offset: 0,
+    };
+    walk.file(
+        entry,
+        Content {
+            reader,
+            declared: None,
+            place,
+            short_is_truncation: true,
+            random: None,
+            forced: false,
+        },
+    )
+}

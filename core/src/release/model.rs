@@ -213,6 +213,34 @@ pub enum Format {
     File,
 }
 
+impl Format {
+    /// The short name used in listings and messages (`tar.gz`, `zip`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Directory => "directory",
+            Format::Tar => "tar",
+            Format::TarGz => "tar.gz",
+            Format::TarXz => "tar.xz",
+            Format::TarZst => "tar.zst",
+            Format::TarBz2 => "tar.bz2",
+            Format::Gz => "gz",
+            Format::Xz => "xz",
+            Format::Zst => "zst",
+            Format::Bz2 => "bz2",
+            Format::Zip => "zip",
+            Format::Ar => "ar",
+            Format::Deb => "deb",
+            Format::File => "file",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One entry of a release.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Entry {
@@ -311,4 +339,61 @@ pub enum ReadFindingKind {
     },
     /// A nested archive was not expanded because `max_depth` was reached.
     DepthLimitReached,
+    /// A hard link whose target is absolute or climbs out with `..`.
+    HardlinkEscapes {
+        /// The recorded target.
+        target: RawPath,
+    },
+    /// A nested archive was recognised but not expanded (listed as a plain
+    /// file with its digest); `reason` says why.
+    NotExpanded {
+        /// The recognised format.
+        format: Format,
+        /// Why it was not expanded.
+        reason: String,
+    },
+    /// An entry whose content cannot be read (for example an encrypted zip
+    /// member); it is listed without digests.
+    Unreadable {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl fmt::Display for ReadFindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ParentTraversal => f.write_str("name contains `..`; not followed"),
+            Self::AbsolutePath => f.write_str("absolute name; not followed"),
+            Self::SymlinkEscapes { target } => {
+                write!(
+                    f,
+                    "symlink to `{target}` resolves outside the release; not followed"
+                )
+            }
+            Self::SymlinkLoop => f.write_str("symlink chain loops"),
+            Self::DuplicateName { count } => {
+                write!(f, "name occurs {count} times in its container")
+            }
+            Self::DepthLimitReached => {
+                f.write_str("nested archive not expanded: --max-depth reached")
+            }
+            Self::HardlinkEscapes { target } => {
+                write!(
+                    f,
+                    "hard link to `{target}` points outside the container; not followed"
+                )
+            }
+            Self::NotExpanded { format, reason } => {
+                write!(f, "nested {} not expanded: {reason}", format.name())
+            }
+            Self::Unreadable { reason } => write!(f, "content not readable: {reason}"),
+        }
+    }
+}
+
+impl fmt::Display for ReadFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.kind)
+    }
 }

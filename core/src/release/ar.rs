@@ -1,0 +1,85 @@
+//! Unix `ar` archives (common, GNU and BSD variants) and Debian packages,
+//! read as a stream. In a `.deb`, `control.tar.*` and `data.tar.*` are
+//! always expanded (deb(5)): they are what the package installs.
+
+use std::io::Read;
+use std::sync::atomic::Ordering;
+
+use super::limits::{Counting, Place};
+use super::walk::{Content, Names, Walk};
+use super::{Entry, EntryKind, EntryPath, Format, Owner, ReleaseError};
+
+/// Size of an ar member header.
+const HEADER: u64 = 60;
+
+/// Reads the ar stream `reader`, members addressed under `container`.
+pub(crate) fn read(
+    walk: &mut Walk<'_, '_>,
+    container: Option<&EntryPath>,
+    format: Format,
+    reader: &mut dyn Read,
+) -> Result<(), ReleaseError> {
+    let label = walk.label(container);
+    let (counting, consumed) = Counting::new(reader);
+    let mut archive = ar::Archive::new(counting);
+    let mut names = Names::new(container);
+    let mut last_name = String::from("(first header)");
+    while let Some(item) = archive.next_entry() {
+        let offset = consumed.load(Ordering::Relaxed);
+        let mut member = item.map_err(|e| match super::error::unwrap_io(e) {
+            Ok(r) => r,
+            Err(e) => ReleaseError::Corrupt {
+                archive: label.clone(),
+                entry: format!("(header after `{last_name}`)"),
+                offset,
+                reason: e.to_string(),
+            },
+        })?;
+        let header = member.header();
+        let raw = header.identifier().to_vec();
+        let size = header.size();
+        let entry_offset = consumed.load(Ordering::Relaxed).saturating_sub(HEADER);
+        let mode = header.mode();
+        let owner = Owner {
+            uid: Some(u64::from(header.uid())),
+            gid: Some(u64::from(header.gid())),
+            user: None,
+            group: None,
+        };
+        let mtime = Some(header.mtime() as i64);
+        let path = walk.admit(&mut names, &raw, EntryKind::File, None)?;
+        last_name = path.inner().to_string();
+        let forced = format == Format::Deb
+            && (raw.starts_with(b"control.tar") || raw.starts_with(b"data.tar"));
+        let entry = Entry {
+            path,
+            kind: EntryKind::File,
+            size,
+            mode: Some(mode),
+            mtime,
+            owner: Some(owner),
+            link_target: None,
+            digests: None,
+            format,
+            expanded_as: None,
+        };
+        let place = Place {
+            archive: label.clone(),
+            entry: last_name.clone(),
+            offset: entry_offset,
+        };
+        walk.file(
+            entry,
+            Content {
+                reader: &mut member,
+                declared: Some(size),
+                place,
+                short_is_truncation: true,
+                random: None,
+                forced,
+            },
+        )?;
+    }
+    walk.finish_container(names);
+    Ok(())
+}

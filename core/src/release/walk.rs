@@ -1,0 +1,728 @@
+//! The walk shared by every reader: admitting entry names, hashing content
+//! while it streams past, recognising and expanding nested containers, and
+//! either collecting the listing ([`Out::Collect`], used by
+//! [`Release::open`](super::Release::open)) or handing selected content to
+//! a visitor ([`Out::Visit`], used by
+//! [`Release::visit_contents`](super::Release::visit_contents)).
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, BufReader, Cursor, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use super::error::unwrap_io;
+use super::limits::{Budget, Counting, Place, RatioReader, peek};
+use super::registry::{self, Reader, Row, SNIFF_LEN};
+use super::{
+    Entry, EntryKind, EntryPath, Format, RawPath, ReadFinding, ReadFindingKind, ReadOptions,
+    ReleaseError,
+};
+use crate::digest::MultiHasher;
+
+/// A zip needs random access, so a zip met inside a stream (a zip inside a
+/// tar.gz, or inside another zip) is buffered in memory up to this size and
+/// expanded from there. A larger one is listed as a file with its digest and
+/// a [`ReadFindingKind::NotExpanded`] finding; nothing is ever spilled to
+/// disk.
+pub const NESTED_ZIP_BUFFER_CAP: u64 = 16 * 1024 * 1024;
+
+/// Longest symlink chain resolved when looking for escapes and loops
+/// (Linux's MAXSYMLINKS is 40).
+const MAX_LINK_HOPS: usize = 40;
+
+/// Receives byte progress of the top-level input.
+pub trait Progress: Sync {
+    /// The total, once known (file size of an archive; sum of file sizes of
+    /// a directory).
+    fn start(&self, total_bytes: u64);
+    /// `bytes` more of the top-level input were read.
+    fn advance(&self, bytes: u64);
+}
+
+/// The collected listing.
+#[derive(Default)]
+pub(crate) struct Collected {
+    pub entries: Vec<Entry>,
+    pub findings: Vec<ReadFinding>,
+}
+
+/// The visitor's view: which recorded entries it wants.
+pub(crate) struct VisitState<'v> {
+    /// The listing made by `open`, sorted by path (stable: duplicates keep
+    /// container order).
+    pub entries: &'v [Entry],
+    /// File entries whose content is wanted.
+    pub selected: HashSet<EntryPath>,
+    /// Containers with a selected entry somewhere inside.
+    pub inner: HashSet<EntryPath>,
+    /// Selected containers whose own content could not be handed over in
+    /// this pass (it was consumed to expand them); done in another pass.
+    pub deferred: Vec<EntryPath>,
+    /// Occurrences seen per path, to match duplicates in order.
+    pub seen: HashMap<EntryPath, usize>,
+    pub visit: &'v mut dyn FnMut(&Entry, &mut dyn Read) -> Result<(), ReleaseError>,
+}
+
+impl VisitState<'_> {
+    fn recorded(&mut self, path: &EntryPath) -> Option<Entry> {
+        let nth = self.seen.entry(path.clone()).or_insert(0);
+        let start = self.entries.partition_point(|e| &e.path < path);
+        let found = self.entries[start..]
+            .iter()
+            .take_while(|e| &e.path == path)
+            .nth(*nth)
+            .cloned();
+        *nth += 1;
+        found
+    }
+}
+
+/// Where walk results go.
+pub(crate) enum Out<'v> {
+    Collect(Collected),
+    Visit(VisitState<'v>),
+}
+
+/// One walk over (part of) a release.
+pub(crate) struct Walk<'w, 'v> {
+    pub source: &'w Path,
+    pub opts: &'w ReadOptions,
+    pub budget: &'w Budget,
+    pub out: Out<'v>,
+}
+
+/// The names seen in one container, for duplicate and link checks.
+pub(crate) struct Names {
+    container: Option<EntryPath>,
+    counts: HashMap<RawPath, usize>,
+    /// (path inside the container, kind, link target)
+    links: Vec<(RawPath, EntryKind, RawPath)>,
+}
+
+impl Names {
+    pub fn new(container: Option<&EntryPath>) -> Self {
+        Self {
+            container: container.cloned(),
+            counts: HashMap::new(),
+            links: Vec::new(),
+        }
+    }
+
+    fn address(&self, inner: RawPath) -> EntryPath {
+        match &self.container {
+            Some(c) => c.child(inner),
+            None => EntryPath::top(inner),
+        }
+    }
+}
+
+/// Normalises a recorded name without losing what matters: `./` prefixes,
+/// empty and `.` components and trailing slashes go; `..` stays (and is a
+/// finding), a leading `/` stays (and is a finding).
+pub(crate) fn normalise(raw: &[u8]) -> Vec<u8> {
+    let absolute = raw.first() == Some(&b'/');
+    let mut out = Vec::with_capacity(raw.len());
+    if absolute {
+        out.push(b'/');
+    }
+    for comp in raw.split(|b| *b == b'/') {
+        if comp.is_empty() || comp == b"." {
+            continue;
+        }
+        if out.len() > usize::from(absolute) {
+            out.push(b'/');
+        }
+        out.extend_from_slice(comp);
+    }
+    if out.is_empty() {
+        out.push(b'.');
+    }
+    out
+}
+
+/// Outcome of resolving a link inside a container.
+#[derive(Debug, PartialEq, Eq)]
+enum Resolution {
+    Inside,
+    Escapes,
+    Loop,
+}
+
+/// Resolves `target` (of a link living in directory `base`) component by
+/// component against the container's own symlinks, lexically: nothing on
+/// the auditor's disk is consulted. Absolute targets escape; `..` above the
+/// root escapes; more than [`MAX_LINK_HOPS`] substitutions is a loop.
+fn resolve(links: &HashMap<Vec<u8>, Vec<u8>>, base: &[u8], target: &[u8]) -> Resolution {
+    if target.first() == Some(&b'/') {
+        return Resolution::Escapes;
+    }
+    let mut current: Vec<Vec<u8>> = base
+        .split(|b| *b == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+        .map(<[u8]>::to_vec)
+        .collect();
+    let mut pending: Vec<Vec<u8>> = target
+        .split(|b| *b == b'/')
+        .rev()
+        .map(<[u8]>::to_vec)
+        .collect();
+    let mut hops = 0;
+    while let Some(comp) = pending.pop() {
+        if comp.is_empty() || comp == b"." {
+            continue;
+        }
+        if comp == b".." {
+            if current.pop().is_none() {
+                return Resolution::Escapes;
+            }
+            continue;
+        }
+        current.push(comp);
+        let joined = current.join(&b'/');
+        if let Some(next) = links.get(&joined) {
+            hops += 1;
+            if hops > MAX_LINK_HOPS {
+                return Resolution::Loop;
+            }
+            if next.first() == Some(&b'/') {
+                return Resolution::Escapes;
+            }
+            current.pop();
+            pending.extend(next.split(|b| *b == b'/').rev().map(<[u8]>::to_vec));
+        }
+    }
+    Resolution::Inside
+}
+
+fn parent(path: &[u8]) -> &[u8] {
+    match path.iter().rposition(|b| *b == b'/') {
+        Some(i) => &path[..i],
+        None => b"",
+    }
+}
+
+/// Whether an error must stop the whole read (a limit) rather than only the
+/// nested container it arose in.
+fn is_limit(e: &ReleaseError) -> bool {
+    matches!(
+        e,
+        ReleaseError::ExpandedBytesLimit { .. }
+            | ReleaseError::RatioLimit { .. }
+            | ReleaseError::EntriesLimit { .. }
+            | ReleaseError::Visitor { .. }
+            | ReleaseError::Changed { .. }
+    )
+}
+
+/// Hashes what is read through it; remembers whether the reader beneath
+/// failed, so a failure of the outer stream is never blamed on the nested
+/// container being parsed from it.
+struct Tee<'a, 'b> {
+    inner: &'a mut (dyn Read + 'b),
+    hasher: Option<MultiHasher>,
+    failed: bool,
+}
+
+impl Read for Tee<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                if let Some(h) = &mut self.hasher {
+                    h.update(&buf[..n]);
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                self.failed = true;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Reads to the end (the tee hashes on the way). 64 KiB stays below
+/// malloc's mmap threshold, so thousands of small files reuse heap memory.
+fn drain(r: &mut dyn Read) -> io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// How a file entry's content reaches [`Walk::file`].
+pub(crate) struct Content<'a, 'b> {
+    pub reader: &'a mut (dyn Read + 'b),
+    /// Size the container declares, checked against the content.
+    pub declared: Option<u64>,
+    pub place: Place,
+    pub short_is_truncation: bool,
+    /// A path on disk holding exactly this content, for random access
+    /// (top-level files of a directory release).
+    pub random: Option<&'a Path>,
+    /// Expand even when nested expansion is off (deb members).
+    pub forced: bool,
+}
+
+impl<'w, 'v> Walk<'w, 'v> {
+    /// The escaped address of a container, for messages.
+    pub fn label(&self, container: Option<&EntryPath>) -> String {
+        match container {
+            Some(c) => format!("{}!{c}", self.source.display()),
+            None => self.source.display().to_string(),
+        }
+    }
+
+    /// Whether this walk collects a listing (rather than visiting).
+    pub fn collecting(&self) -> bool {
+        matches!(self.out, Out::Collect(_))
+    }
+
+    /// What a forked walk collected.
+    pub fn into_collected(self) -> Collected {
+        match self.out {
+            Out::Collect(c) => c,
+            Out::Visit(_) => unreachable!("forks collect"),
+        }
+    }
+
+    /// Adds what a forked walk collected.
+    pub fn absorb(&mut self, part: Collected) {
+        if let Out::Collect(c) = &mut self.out {
+            c.entries.extend(part.entries);
+            c.findings.extend(part.findings);
+        }
+    }
+
+    fn finding(&mut self, path: EntryPath, kind: ReadFindingKind) {
+        if let Out::Collect(c) = &mut self.out {
+            c.findings.push(ReadFinding { path, kind });
+        }
+    }
+
+    /// Admits one member name: normalises it, counts it against
+    /// `max_entries`, records `..`/absolute findings, and remembers it for
+    /// the duplicate and link checks done by [`Walk::finish_container`].
+    pub fn admit(
+        &mut self,
+        names: &mut Names,
+        raw: &[u8],
+        kind: EntryKind,
+        link: Option<&[u8]>,
+    ) -> Result<EntryPath, ReleaseError> {
+        self.budget.entry(&self.label(names.container.as_ref()))?;
+        let inner = RawPath(normalise(raw));
+        let path = names.address(inner.clone());
+        if inner.as_bytes().first() == Some(&b'/') {
+            self.finding(path.clone(), ReadFindingKind::AbsolutePath);
+        }
+        if inner.as_bytes().split(|b| *b == b'/').any(|c| c == b"..") {
+            self.finding(path.clone(), ReadFindingKind::ParentTraversal);
+        }
+        *names.counts.entry(inner.clone()).or_insert(0) += 1;
+        if let Some(t) = link {
+            names.links.push((inner, kind, RawPath(t.to_vec())));
+        }
+        Ok(path)
+    }
+
+    /// Duplicate names, escaping links and link loops of one container.
+    pub fn finish_container(&mut self, names: Names) {
+        if !matches!(self.out, Out::Collect(_)) {
+            return;
+        }
+        let mut dups: Vec<_> = names.counts.iter().filter(|(_, n)| **n > 1).collect();
+        dups.sort();
+        for (name, count) in dups {
+            let path = names.address(name.clone());
+            self.finding(path, ReadFindingKind::DuplicateName { count: *count });
+        }
+        let symlinks: HashMap<Vec<u8>, Vec<u8>> = names
+            .links
+            .iter()
+            .filter(|(_, k, _)| *k == EntryKind::Symlink)
+            .map(|(p, _, t)| (p.0.clone(), t.0.clone()))
+            .collect();
+        for (inner, kind, target) in &names.links {
+            let path = names.address(inner.clone());
+            match kind {
+                EntryKind::Symlink => match resolve(&symlinks, parent(&inner.0), &target.0) {
+                    Resolution::Inside => {}
+                    Resolution::Escapes => self.finding(
+                        path,
+                        ReadFindingKind::SymlinkEscapes {
+                            target: target.clone(),
+                        },
+                    ),
+                    Resolution::Loop => self.finding(path, ReadFindingKind::SymlinkLoop),
+                },
+                // A tar hard link names another member from the archive root.
+                _ => {
+                    let t = normalise(&target.0);
+                    if t.first() == Some(&b'/') || t.split(|b| *b == b'/').any(|c| c == b"..") {
+                        self.finding(
+                            path,
+                            ReadFindingKind::HardlinkEscapes {
+                                target: target.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records a member that has no content to read (directory, link, ...).
+    pub fn other(&mut self, entry: Entry) {
+        if let Out::Collect(c) = &mut self.out {
+            c.entries.push(entry);
+        } else if let Out::Visit(v) = &mut self.out {
+            // Keep duplicate counting in step with the listing.
+            v.recorded(&entry.path);
+        }
+    }
+
+    /// Records a member that could not be read, with a finding.
+    pub fn unreadable(&mut self, entry: Entry, reason: String) {
+        self.finding(entry.path.clone(), ReadFindingKind::Unreadable { reason });
+        self.other(entry);
+    }
+
+    /// A file member: hashes it (collect) or hands it to the visitor, and
+    /// expands it when it is a container and expansion is wanted.
+    pub fn file(&mut self, entry: Entry, c: Content<'_, '_>) -> Result<(), ReleaseError> {
+        let mut guarded =
+            super::limits::ContentReader::new(c.reader, self.budget, c.place.clone(), c.declared);
+        guarded.short_is_truncation = c.short_is_truncation;
+        if matches!(self.out, Out::Collect(_)) {
+            self.collect_file(entry, &mut guarded, c.random, c.forced)
+        } else {
+            self.visit_file(entry, &mut guarded, c.random)
+        }
+    }
+
+    fn collect_file(
+        &mut self,
+        mut entry: Entry,
+        reader: &mut dyn Read,
+        random: Option<&Path>,
+        forced: bool,
+    ) -> Result<(), ReleaseError> {
+        let lift = |e: io::Error, entry: &Entry| match unwrap_io(e) {
+            Ok(r) => r,
+            Err(e) => ReleaseError::from_io(&entry.path, e),
+        };
+        let mut tee = Tee {
+            inner: reader,
+            hasher: Some(MultiHasher::new(self.opts.digests)),
+            failed: false,
+        };
+        if forced || self.opts.expand_nested {
+            let head = peek(&mut tee, SNIFF_LEN).map_err(|e| lift(e, &entry))?;
+            if let Some(row) = registry::sniff(&head, entry.path.inner().file_name()) {
+                if entry.path.depth() >= self.opts.limits.max_depth {
+                    self.finding(entry.path.clone(), ReadFindingKind::DepthLimitReached);
+                } else {
+                    let mark = match &self.out {
+                        Out::Collect(c) => (c.entries.len(), c.findings.len()),
+                        Out::Visit(_) => (0, 0),
+                    };
+                    let mut chained = Cursor::new(head).chain(&mut tee);
+                    let name = entry.path.inner().file_name().to_vec();
+                    let result = self.expand(Some(&entry.path), &name, row, &mut chained, random);
+                    let tee_failed = chained.into_inner().1.failed;
+                    match result {
+                        Ok(format) => entry.expanded_as = format,
+                        Err(e) if tee_failed || is_limit(&e) => return Err(e),
+                        Err(e) => {
+                            // A nested container that cannot be parsed: list
+                            // it as a file, say why, keep reading the rest.
+                            if let Out::Collect(c) = &mut self.out {
+                                c.entries.truncate(mark.0);
+                                c.findings.truncate(mark.1);
+                            }
+                            self.finding(
+                                entry.path.clone(),
+                                ReadFindingKind::NotExpanded {
+                                    format: row.format,
+                                    reason: e.to_string(),
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        drain(&mut tee).map_err(|e| lift(e, &entry))?;
+        let hasher = tee.hasher.take().expect("hasher present");
+        entry.size = hasher.len();
+        entry.digests = Some(hasher.finish());
+        if let Out::Collect(c) = &mut self.out {
+            c.entries.push(entry);
+        }
+        Ok(())
+    }
+
+    fn visit_file(
+        &mut self,
+        entry: Entry,
+        reader: &mut dyn Read,
+        random: Option<&Path>,
+    ) -> Result<(), ReleaseError> {
+        let Out::Visit(v) = &mut self.out else {
+            unreachable!("visit_file only in visit mode")
+        };
+        let Some(recorded) = v.recorded(&entry.path) else {
+            return Err(ReleaseError::Changed { path: entry.path });
+        };
+        let want_self = v.selected.contains(&entry.path);
+        let want_inner = recorded.expanded_as.is_some() && v.inner.contains(&entry.path);
+        // Never more than was listed: content that grew since `open` fails.
+        let mut capped = super::limits::ContentReader::new(
+            reader,
+            self.budget,
+            Place {
+                archive: self.label(entry.path.container().as_ref()),
+                entry: entry.path.inner().to_string(),
+                offset: 0,
+            },
+            Some(recorded.size),
+        );
+        capped.short_is_truncation = false;
+        let reader: &mut dyn Read = &mut capped;
+        let Out::Visit(v) = &mut self.out else {
+            unreachable!("visit_file only in visit mode")
+        };
+        let lift = |e: io::Error| ReleaseError::from_io(&entry.path, e);
+        match (want_self, want_inner) {
+            (false, false) => Ok(()),
+            (true, false) => {
+                (v.visit)(&recorded, reader)?;
+                Ok(())
+            }
+            (false, true) => self.visit_inner(&recorded, reader, random),
+            (true, true) => {
+                if let Some(p) = random {
+                    let mut f = File::open(p).map_err(lift)?;
+                    (v.visit)(&recorded, &mut f)?;
+                    return self.visit_inner(&recorded, reader, random);
+                }
+                let mut buf = Vec::new();
+                reader
+                    .take(NESTED_ZIP_BUFFER_CAP + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(lift)?;
+                if buf.len() as u64 > NESTED_ZIP_BUFFER_CAP {
+                    // Too big to hold: expand it now (its inner entries
+                    // stream from here) and hand its own bytes over in a
+                    // later pass.
+                    v.deferred.push(recorded.path.clone());
+                    let mut rest = Cursor::new(buf).chain(reader);
+                    return self.visit_inner(&recorded, &mut rest, None);
+                }
+                (v.visit)(&recorded, &mut Cursor::new(&buf[..]))?;
+                self.visit_inner(&recorded, &mut Cursor::new(buf), None)
+            }
+        }
+    }
+
+    fn visit_inner(
+        &mut self,
+        recorded: &Entry,
+        reader: &mut dyn Read,
+        random: Option<&Path>,
+    ) -> Result<(), ReleaseError> {
+        let lift = |e: io::Error| ReleaseError::from_io(&recorded.path, e);
+        let head = peek(reader, SNIFF_LEN).map_err(lift)?;
+        let Some(row) = registry::sniff(&head, recorded.path.inner().file_name()) else {
+            return Err(ReleaseError::Changed {
+                path: recorded.path.clone(),
+            });
+        };
+        let name = recorded.path.inner().file_name().to_vec();
+        let mut chained = Cursor::new(head).chain(reader);
+        self.expand(Some(&recorded.path), &name, row, &mut chained, random)?;
+        Ok(())
+    }
+
+    /// Reads the container `row` recognised in `reader` (its first bytes
+    /// included); its members are addressed under `container`. `random`
+    /// is a path on disk with the same bytes, for zip. Returns the format
+    /// the container turned out to be (`tar.gz` for a gzip holding a tar),
+    /// or `None` when it was recognised but not expanded (with a finding).
+    pub fn expand(
+        &mut self,
+        container: Option<&EntryPath>,
+        name: &[u8],
+        row: &'static Row,
+        reader: &mut dyn Read,
+        random: Option<&Path>,
+    ) -> Result<Option<Format>, ReleaseError> {
+        match &row.reader {
+            Reader::Tar => {
+                super::tar::read(self, container, row.format, reader)?;
+                Ok(Some(row.format))
+            }
+            Reader::Ar => {
+                super::ar::read(self, container, row.format, reader)?;
+                Ok(Some(row.format))
+            }
+            Reader::Zip => {
+                if let Some(p) = random {
+                    let f = File::open(p).map_err(|e| ReleaseError::Open {
+                        path: p.to_path_buf(),
+                        error: e,
+                    })?;
+                    super::zip::read(self, container, &mut BufReader::new(f), Some(p))?;
+                    return Ok(Some(row.format));
+                }
+                let mut buf = Vec::new();
+                reader
+                    .take(NESTED_ZIP_BUFFER_CAP + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| self.io_error(container, e))?;
+                if buf.len() as u64 > NESTED_ZIP_BUFFER_CAP {
+                    let path = container
+                        .cloned()
+                        .unwrap_or_else(|| EntryPath::top(RawPath(name.to_vec())));
+                    self.finding(
+                        path,
+                        ReadFindingKind::NotExpanded {
+                            format: Format::Zip,
+                            reason: format!(
+                                "a zip inside a stream is expanded only up to {NESTED_ZIP_BUFFER_CAP} \
+                                 bytes (it needs random access; nothing is spilled to disk)"
+                            ),
+                        },
+                    );
+                    return Ok(None);
+                }
+                super::zip::read(self, container, &mut Cursor::new(buf), None)?;
+                Ok(Some(row.format))
+            }
+            Reader::Codec { decode, .. } => {
+                let (counting, compressed) = Counting::new(reader);
+                let mut decoded =
+                    decode(Box::new(counting)).map_err(|e| ReleaseError::Corrupt {
+                        archive: self.label(container),
+                        entry: String::new(),
+                        offset: 0,
+                        reason: e.to_string(),
+                    })?;
+                self.expand_decoded(container, name, row, &mut decoded, compressed)
+            }
+        }
+    }
+
+    /// The decompressed stream of codec `row`: a tar (the release format is
+    /// then `tar.gz` and so on) or one file. `compressed` counts the
+    /// compressed bytes consumed so far, for the ratio limit and offsets.
+    pub fn expand_decoded(
+        &mut self,
+        container: Option<&EntryPath>,
+        name: &[u8],
+        row: &'static Row,
+        decoded: &mut dyn Read,
+        compressed: Arc<AtomicU64>,
+    ) -> Result<Option<Format>, ReleaseError> {
+        let Reader::Codec { tar, .. } = &row.reader else {
+            unreachable!("expand_decoded is for codecs")
+        };
+        let label = self.label(container);
+        let mut ratio = RatioReader {
+            inner: decoded,
+            compressed,
+            out: 0,
+            max_ratio: self.opts.limits.max_ratio,
+            place: Place {
+                archive: label.clone(),
+                entry: format!("({} stream)", row.format),
+                offset: 0,
+            },
+        };
+        let head = peek(&mut ratio, SNIFF_LEN).map_err(|e| self.io_error(container, e))?;
+        let tar_row = registry::tar_row();
+        let hint = registry::tar_hint(name) || name.is_empty();
+        let mut chained = Cursor::new(head.clone()).chain(&mut ratio);
+        if (tar_row.sniff)(&head, hint) {
+            super::tar::read(self, container, *tar, &mut chained)?;
+            return Ok(Some(*tar));
+        }
+        let inner_name = registry::decompressed_name(row, name);
+        let mut names = Names::new(container);
+        let path = self.admit(&mut names, &inner_name, EntryKind::File, None)?;
+        let entry = Entry {
+            path,
+            kind: EntryKind::File,
+            size: 0,
+            mode: None,
+            mtime: None,
+            owner: None,
+            link_target: None,
+            digests: None,
+            format: row.format,
+            expanded_as: None,
+        };
+        let place = Place {
+            archive: label,
+            entry: String::from_utf8_lossy(&inner_name).into_owned(),
+            offset: 0,
+        };
+        self.file(
+            entry,
+            Content {
+                reader: &mut chained,
+                declared: None,
+                place,
+                short_is_truncation: true,
+                random: None,
+                forced: false,
+            },
+        )?;
+        Ok(Some(row.format))
+    }
+
+    /// An I/O error while reading `container`'s own stream.
+    pub fn io_error(&self, container: Option<&EntryPath>, e: io::Error) -> ReleaseError {
+        match unwrap_io(e) {
+            Ok(r) => r,
+            Err(e) => ReleaseError::Corrupt {
+                archive: self.label(container),
+                entry: String::new(),
+                offset: 0,
+                reason: e.to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_keeps_dotdot_and_root_but_drops_dots() {
+        assert_eq!(normalise(b"./a//b/./c/"), b"a/b/c");
+        assert_eq!(normalise(b"/etc/passwd"), b"/etc/passwd");
+        assert_eq!(normalise(b"a/../../x"), b"a/../../x");
+        assert_eq!(normalise(b"./"), b".");
+    }
+
+    #[test]
+    fn resolve_finds_escapes_through_intermediate_links() {
+        let mut links = HashMap::new();
+        links.insert(b"up".to_vec(), b"..".to_vec());
+        assert_eq!(resolve(&links, b"", b"up/etc"), Resolution::Escapes);
+        assert_eq!(resolve(&links, b"a/b", b"../c"), Resolution::Inside);
+        assert_eq!(resolve(&links, b"", b"/etc/passwd"), Resolution::Escapes);
+        links.insert(b"x".to_vec(), b"y".to_vec());
+        links.insert(b"y".to_vec(), b"x".to_vec());
+        assert_eq!(resolve(&links, b"", b"x"), Resolution::Loop);
+    }
+}

@@ -1,1 +1,0 @@
-//! (sig: not built yet — see the open issue.)

@@ -1,0 +1,82 @@
+//! The demo vendor's raw Ed25519 signature and DSSE statement (see
+//! testdata/demo/README.md) verify with the pinned release key; in the
+//! tampered release the DSSE subject `engine/avengine` no longer matches.
+
+use std::path::{Path, PathBuf};
+
+use glassbox_core::digest::Sha256Digest;
+use glassbox_core::dsse::{self, Envelope};
+use glassbox_core::keys::PublicKey;
+use glassbox_core::sig::raw;
+
+fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo")
+}
+
+fn release_key() -> PublicKey {
+    PublicKey::from_file(&demo().join("keys/exampleav-release-ed25519.pub.pem")).unwrap()
+}
+
+/// Subjects whose sha256 does not match the file in `release`.
+fn mismatched_subjects(release: &Path, version: &str) -> Vec<String> {
+    let key = release_key();
+    let line = std::fs::read(release.join(format!("exampleav-{version}.intoto.jsonl"))).unwrap();
+    let env = Envelope::from_json(line.trim_ascii_end()).unwrap();
+    let verified = dsse::verify(&env, &[("exampleav-release", key.clone())], 1).unwrap();
+    assert_eq!(verified.signers[0].key_id, key.key_id());
+    let statement = verified.statement().unwrap();
+    assert!(statement.subject.len() > 5);
+    statement
+        .subject
+        .iter()
+        .filter(|s| {
+            let actual = Sha256Digest::of(&std::fs::read(release.join(&s.name)).unwrap());
+            !statement.covers(&s.name, &actual)
+        })
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+#[test]
+fn demo_releases_raw_and_dsse_signatures_verify() {
+    for version in ["1.0.0", "1.1.0"] {
+        let release = demo().join(format!("releases/exampleav-{version}"));
+        let v = raw::verify_file(
+            &release.join("signatures/daily.cvd"),
+            &release.join("signatures/daily.cvd.sig"),
+            &release_key(),
+            None,
+            1 << 30,
+        )
+        .unwrap();
+        assert_eq!(v.scheme, glassbox_core::keys::SignatureScheme::Ed25519);
+        assert!(
+            mismatched_subjects(&release, version).is_empty(),
+            "{version}"
+        );
+    }
+}
+
+#[test]
+fn tampered_release_fails_on_the_engine_subject_only() {
+    let release = demo().join("tampered/exampleav-1.1.0");
+    assert_eq!(mismatched_subjects(&release, "1.1.0"), ["engine/avengine"]);
+    // The raw signature covers a file that was not tampered with.
+    raw::verify_file(
+        &release.join("signatures/daily.cvd"),
+        &release.join("signatures/daily.cvd.sig"),
+        &release_key(),
+        None,
+        1 << 30,
+    )
+    .unwrap();
+}
+
+#[test]
+fn demo_pkcs8_v1_private_key_loads_and_matches_the_pinned_key() {
+    let key = glassbox_core::keys::SigningKey::from_file(
+        &demo().join("keys/TEST-ONLY-exampleav-release-ed25519.key"),
+    )
+    .unwrap();
+    assert_eq!(key.key_id(), release_key().key_id());
+}

@@ -1,0 +1,274 @@
+//! Interop: raw detached signatures made by the `openssl` CLI at test time
+//! verify with core::sig::raw; one flipped bit in the artifact or the
+//! signature fails with a precise reason.
+
+use std::path::Path;
+use std::process::Command;
+
+use glassbox_core::keys::{PublicKey, SignatureScheme};
+use glassbox_core::sig::raw::{self, RawError};
+
+fn openssl(args: &[&str], dir: &Path) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl CLI is installed (.ci/run)");
+    assert!(
+        out.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Generates `name.pem` and returns its public key as loaded by glassbox.
+fn genkey(dir: &Path, name: &str, genpkey: &[&str]) -> PublicKey {
+    let key = format!("{name}.pem");
+    let mut args = vec!["genpkey"];
+    args.extend_from_slice(genpkey);
+    args.extend_from_slice(&["-out", &key]);
+    openssl(&args, dir);
+    let pubfile = format!("{name}.pub");
+    openssl(&["pkey", "-in", &key, "-pubout", "-out", &pubfile], dir);
+    PublicKey::from_file(&dir.join(pubfile)).unwrap()
+}
+
+fn flip(bytes: &[u8], bit: usize) -> Vec<u8> {
+    let mut v = bytes.to_vec();
+    v[bit / 8] ^= 1 << (bit % 8);
+    v
+}
+
+/// Verifies `sig` over the artifact, then the same with one bit flipped in
+/// the artifact and in the signature; checks the reasons.
+fn check(dir: &Path, key: &PublicKey, sig_file: &str, expect: SignatureScheme) {
+    let artifact = std::fs::read(dir.join("artifact.bin")).unwrap();
+    let sig = std::fs::read(dir.join(sig_file)).unwrap();
+    let ok = raw::verify(&artifact, &sig, key, None).unwrap_or_else(|e| panic!("{sig_file}: {e}"));
+    assert_eq!(ok.scheme, expect, "{sig_file}");
+    assert!(!ok.base64_encoded);
+    // Pinned to the right scheme: verifies; pinned to another: fails.
+    raw::verify(&artifact, &sig, key, Some(expect)).unwrap();
+    for other in key.schemes().filter(|s| *s != expect) {
+        let err = raw::verify(&artifact, &sig, key, Some(other));
+        assert!(err.is_err(), "{sig_file} under {other}");
+    }
+
+    let bad_artifact = flip(&artifact, 8 * 1000 + 3);
+    match raw::verify(&bad_artifact, &sig, key, None).unwrap_err() {
+        RawError::Mismatch {
+            artifact_sha256,
+            source,
+        } => {
+            assert_eq!(
+                artifact_sha256,
+                glassbox_core::digest::Sha256Digest::of(&bad_artifact).to_hex()
+            );
+            assert!(source.to_string().contains(&key.key_id()), "{source}");
+        }
+        other => panic!("{sig_file}: flipped artifact: {other}"),
+    }
+    for bit in [0, sig.len() * 4, sig.len() * 8 - 1] {
+        let err = raw::verify(&artifact, &flip(&sig, bit), key, None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RawError::Mismatch { .. } | RawError::MalformedSignature { .. }
+            ),
+            "{sig_file} bit {bit}: {err}"
+        );
+    }
+}
+
+#[test]
+fn openssl_rsa_pkcs1_and_pss_signatures_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("artifact.bin"), vec![0x5au8; 300_000]).unwrap();
+    for bits in [2048, 3072, 4096] {
+        let name = format!("rsa{bits}");
+        let bits_opt = format!("rsa_keygen_bits:{bits}");
+        let key = genkey(dir, &name, &["-algorithm", "RSA", "-pkeyopt", &bits_opt]);
+        let keyfile = format!("{name}.pem");
+        for (hash, pkcs1, pss) in [
+            (
+                "sha256",
+                SignatureScheme::RsaPkcs1Sha256,
+                SignatureScheme::RsaPssSha256,
+            ),
+            (
+                "sha384",
+                SignatureScheme::RsaPkcs1Sha384,
+                SignatureScheme::RsaPssSha384,
+            ),
+            (
+                "sha512",
+                SignatureScheme::RsaPkcs1Sha512,
+                SignatureScheme::RsaPssSha512,
+            ),
+        ] {
+            let dgst = format!("-{hash}");
+            let sig = format!("{name}-{hash}.sig");
+            openssl(
+                &[
+                    "dgst",
+                    &dgst,
+                    "-sign",
+                    &keyfile,
+                    "-out",
+                    &sig,
+                    "artifact.bin",
+                ],
+                dir,
+            );
+            check(dir, &key, &sig, pkcs1);
+            let sig = format!("{name}-{hash}-pss.sig");
+            openssl(
+                &[
+                    "dgst",
+                    &dgst,
+                    "-sigopt",
+                    "rsa_padding_mode:pss",
+                    "-sigopt",
+                    "rsa_pss_saltlen:digest",
+                    "-sign",
+                    &keyfile,
+                    "-out",
+                    &sig,
+                    "artifact.bin",
+                ],
+                dir,
+            );
+            check(dir, &key, &sig, pss);
+        }
+    }
+}
+
+#[test]
+fn openssl_ecdsa_and_ed25519_signatures_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("artifact.bin"),
+        b"vendor update 1.2.3\n".repeat(200),
+    )
+    .unwrap();
+    let p256 = genkey(
+        dir,
+        "p256",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    );
+    openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-sign",
+            "p256.pem",
+            "-out",
+            "p256.sig",
+            "artifact.bin",
+        ],
+        dir,
+    );
+    check(dir, &p256, "p256.sig", SignatureScheme::EcdsaP256Sha256);
+    let p384 = genkey(
+        dir,
+        "p384",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    );
+    openssl(
+        &[
+            "dgst",
+            "-sha384",
+            "-sign",
+            "p384.pem",
+            "-out",
+            "p384.sig",
+            "artifact.bin",
+        ],
+        dir,
+    );
+    check(dir, &p384, "p384.sig", SignatureScheme::EcdsaP384Sha384);
+    let ed = genkey(dir, "ed", &["-algorithm", "ED25519"]);
+    openssl(
+        &[
+            "pkeyutl",
+            "-sign",
+            "-rawin",
+            "-inkey",
+            "ed.pem",
+            "-in",
+            "artifact.bin",
+            "-out",
+            "ed.sig",
+        ],
+        dir,
+    );
+    check(dir, &ed, "ed.sig", SignatureScheme::Ed25519);
+}
+
+#[test]
+fn key_from_an_openssl_certificate_and_base64_signature_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("artifact.bin"), b"payload").unwrap();
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "leaf.pem",
+            "-subj",
+            "/CN=Vendor Release Signing",
+            "-days",
+            "30",
+            "-outform",
+            "DER",
+            "-out",
+            "leaf.der",
+        ],
+        dir,
+    );
+    openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-sign",
+            "leaf.pem",
+            "-out",
+            "sig.bin",
+            "artifact.bin",
+        ],
+        dir,
+    );
+    openssl(&["base64", "-in", "sig.bin", "-out", "sig.b64"], dir);
+    let key =
+        PublicKey::from_certificate_der(&std::fs::read(dir.join("leaf.der")).unwrap()).unwrap();
+    let v = raw::verify_file(
+        &dir.join("artifact.bin"),
+        &dir.join("sig.b64"),
+        &key,
+        None,
+        1 << 20,
+    )
+    .unwrap();
+    assert!(v.base64_encoded);
+    let err = raw::verify_file(
+        &dir.join("artifact.bin"),
+        &dir.join("sig.b64"),
+        &key,
+        None,
+        3,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("larger than the 3-byte limit"),
+        "{err}"
+    );
+}
