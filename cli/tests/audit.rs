@@ -51,7 +51,12 @@ fn demo_audit_writes_the_report_files() {
     let (out, run) = audit(&demo("audit.toml"), &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     let dir = report_dir(out.path());
-    for f in ["report.json", "report.md", "report.html"] {
+    for f in [
+        "report.json",
+        "report.dsse.json",
+        "report.md",
+        "report.html",
+    ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
     let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
@@ -78,7 +83,12 @@ fn same_inputs_and_time_give_identical_bytes() {
     let (a, ra) = audit(&demo("audit.toml"), &[]);
     let (b, rb) = audit(&demo("audit.toml"), &[]);
     assert!(ra.status.success() && rb.status.success());
-    for f in ["report.json", "report.md", "report.html"] {
+    for f in [
+        "report.json",
+        "report.dsse.json",
+        "report.md",
+        "report.html",
+    ] {
         let x = std::fs::read(report_dir(a.path()).join(f)).unwrap();
         let y = std::fs::read(report_dir(b.path()).join(f)).unwrap();
         assert!(x == y, "{f} differs between two runs");
@@ -119,7 +129,10 @@ fn bad_case_files_are_input_errors() {
     let case = d.path().join("audit.toml");
     std::fs::write(
         &case,
-        "vendor = \"V\"\nproduct = \"P\"\nsurprise = 1\n[auditor]\nname = \"A\"\n[release]\npath = \".\"\nversion = \"1\"\n",
+        format!(
+            "vendor = \"V\"\nproduct = \"P\"\nsurprise = 1\n[auditor]\nname = \"A\"\nkey = \"{}\"\n[release]\npath = \".\"\nversion = \"1\"\n",
+            demo("auditor/TEST-ONLY-auditor.key")
+        ),
     )
     .unwrap();
     let run = glassbox(&["audit", case.to_str().unwrap()]);
@@ -152,4 +165,116 @@ fn report_render_matches_what_audit_wrote() {
         assert!(r.status.success(), "{}", stderr(&r));
         assert_eq!(r.stdout, std::fs::read(dir.join(file)).unwrap());
     }
+}
+
+fn auditor_pub() -> String {
+    demo("auditor/TEST-ONLY-auditor.key.pub")
+}
+
+fn verify(envelope: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "report",
+        "verify",
+        envelope.to_str().unwrap(),
+        "--key",
+        Box::leak(auditor_pub().into_boxed_str()),
+    ];
+    args.extend_from_slice(extra);
+    glassbox(&args)
+}
+
+#[test]
+fn signed_demo_report_verifies_with_artifacts() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let env = report_dir(out.path()).join("report.dsse.json");
+    let ok = verify(&env, &["--artifacts", &demo("")]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{text}{}", stderr(&ok));
+    assert!(
+        text.contains("verified") && text.contains("artifacts checked: 15"),
+        "{text}"
+    );
+
+    // The artifacts of another release are not the audited ones.
+    let wrong = tempfile::tempdir().unwrap();
+    let rel = wrong.path().join("releases");
+    std::fs::create_dir_all(&rel).unwrap();
+    copy_dir(
+        &PathBuf::from(demo("tampered/exampleav-1.1.0")),
+        &rel.join("exampleav-1.1.0"),
+    );
+    let bad = verify(&env, &["--artifacts", wrong.path().to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert_eq!(bad.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("releases/exampleav-1.1.0/engine/avengine: sha256 on disk"),
+        "{text}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn flipped_bytes_in_envelope_or_json_fail_with_a_reason() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success());
+    let dir = report_dir(out.path());
+    for name in ["report.dsse.json", "report.json"] {
+        let path = dir.join(name);
+        let original = std::fs::read(&path).unwrap();
+        // Every byte is checked in core's unit test; here a spread of
+        // positions, first and last included, through the CLI.
+        let step = (original.len() / 40).max(1);
+        let positions = (0..original.len())
+            .step_by(step)
+            .chain([original.len() - 1]);
+        for i in positions {
+            let mut bad = original.clone();
+            bad[i] ^= 0x01;
+            std::fs::write(&path, &bad).unwrap();
+            let r = verify(&dir.join("report.dsse.json"), &[]);
+            let text = String::from_utf8_lossy(&r.stdout);
+            assert_eq!(r.status.code(), Some(1), "{name} byte {i} flipped: {text}");
+            assert!(text.contains("FAILED: "), "{text}");
+        }
+        std::fs::write(&path, &original).unwrap();
+    }
+    let ok = verify(&dir.join("report.dsse.json"), &[]);
+    assert_eq!(ok.status.code(), Some(0));
+}
+
+#[test]
+fn verify_rejects_another_key_and_reports_input_errors() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success());
+    let env = report_dir(out.path()).join("report.dsse.json");
+    let vendor_key = demo("keys/exampleav-release-ed25519.pub.pem");
+    let r = glassbox(&[
+        "report",
+        "verify",
+        env.to_str().unwrap(),
+        "--key",
+        &vendor_key,
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stdout).contains("threshold"));
+    let missing = glassbox(&[
+        "report",
+        "verify",
+        "/nonexistent.dsse.json",
+        "--key",
+        &vendor_key,
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
 }

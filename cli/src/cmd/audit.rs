@@ -3,15 +3,18 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use glassbox_core::keys::SigningKey;
 use glassbox_core::report::audit::{AuditEvent, run_audit};
 use glassbox_core::report::case::AuditCase;
+use glassbox_core::report::statement::sign_report;
 use glassbox_core::report::{AuditReport, Severity, StepStatus, render};
 
 use crate::ui::{Outcome, Ui};
 
 /// Run an audit case (audit.toml): hash the inputs, run each check, gather
-/// findings into one report, and write report.json, report.md and
-/// report.html under <output>/<vendor>-<version>-<UTC date>/.
+/// findings into one report, sign it, and write report.json,
+/// report.dsse.json, report.md and report.html under
+/// <output>/<vendor>-<version>-<UTC date>/.
 #[derive(clap::Args)]
 #[command(after_help = "\
 EXAMPLES:
@@ -53,6 +56,8 @@ enum Format {
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     let case = AuditCase::load(&args.case)?;
+    let key = SigningKey::from_file(&case.key.resolved)
+        .with_context(|| format!("auditor key {}", case.key.resolved.display()))?;
     let time = match &args.time {
         Some(t) => t.clone(),
         None => now_rfc3339()?,
@@ -77,7 +82,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     let report = run_audit(&case, &time, &mut on_event)?;
     let base = args.output.clone().unwrap_or_else(|| case.output.clone());
     let dir = base.join(report_dir_name(&report));
-    let written = write_report(&report, &dir, args.force)?;
+    let envelope = sign_report(&report, &key).context("signing the report")?;
+    let written = write_report(&report, &envelope.to_json(), &dir, args.force)?;
 
     match args.format {
         Format::Json => println!("{}", report.to_canonical_json()?),
@@ -108,12 +114,18 @@ fn report_dir_name(r: &AuditReport) -> String {
 
 /// Writes the report files atomically. Refuses, before writing anything,
 /// when one exists and `force` is off.
-fn write_report(report: &AuditReport, dir: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
+fn write_report(
+    report: &AuditReport,
+    envelope: &str,
+    dir: &Path,
+    force: bool,
+) -> anyhow::Result<Vec<PathBuf>> {
     // Exactly the canonical bytes, no trailing newline: report.json is the
     // signed predicate byte for byte.
     let json = report.to_canonical_json()?;
     let files: Vec<(PathBuf, String)> = vec![
         (dir.join("report.json"), json),
+        (dir.join("report.dsse.json"), format!("{envelope}\n")),
         (dir.join("report.md"), render::markdown(report)),
         (dir.join("report.html"), render::html_page(report)),
     ];

@@ -78,6 +78,7 @@ struct AuditorFile {
     organization: Option<String>,
     #[serde(default)]
     email: Option<String>,
+    key: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +117,8 @@ pub struct AuditCase {
     pub release: CaseRelease,
     /// Where reports go (default `audit-reports` next to the case file).
     pub output: PathBuf,
+    /// The auditor's signing key (PKCS#8, from `glassbox keygen`).
+    pub key: CasePath,
 }
 
 impl AuditCase {
@@ -143,9 +146,17 @@ impl AuditCase {
     /// Parses `text` as the case file at `path` (paths resolve against
     /// `path`'s directory) and checks it like [`AuditCase::load`].
     pub fn parse(path: &Path, text: &str) -> Result<AuditCase, CaseError> {
-        let raw: CaseFile = toml::from_str(text).map_err(|e| CaseError::Syntax {
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().replace('\n', " "),
+        let raw: CaseFile = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            CaseError::Syntax {
+                path: path.to_path_buf(),
+                message: match line {
+                    Some(n) => format!("line {n}: {}", e.message().trim_end()),
+                    None => e.message().trim_end().to_string(),
+                },
+            }
         })?;
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
         let non_empty = |key: &'static str, v: &str| {
@@ -163,6 +174,7 @@ impl AuditCase {
         non_empty("auditor.name", &raw.auditor.name)?;
         non_empty("release.path", &raw.release.path)?;
         non_empty("release.version", &raw.release.version)?;
+        non_empty("auditor.key", &raw.auditor.key)?;
         let existing = |key: &'static str, written: &str| {
             let resolved = base.join(written);
             if resolved.exists() {
@@ -182,8 +194,10 @@ impl AuditCase {
             path: existing("release.path", &raw.release.path)?,
             version: raw.release.version.clone(),
         };
+        let key = existing("auditor.key", &raw.auditor.key)?;
         Ok(AuditCase {
             file: path.to_path_buf(),
+            key,
             case: Case {
                 auditor: Auditor {
                     name: raw.auditor.name,
@@ -207,6 +221,7 @@ mod tests {
     fn dir() -> tempfile::TempDir {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir(d.path().join("rel")).unwrap();
+        std::fs::write(d.path().join("k.key"), b"").unwrap();
         d
     }
 
@@ -215,6 +230,7 @@ vendor = "V"
 product = "P"
 [auditor]
 name = "A"
+key = "k.key"
 [release]
 path = "rel"
 version = "1.0"

@@ -61,6 +61,13 @@ pub enum ReportError {
     /// The report holds a value without canonical form.
     #[error(transparent)]
     Canonical(#[from] canonical::CanonicalError),
+    /// Signing or verifying the DSSE envelope failed.
+    #[error(transparent)]
+    Dsse(#[from] crate::dsse::DsseError),
+    /// The envelope or its payload is not in the exact form glassbox
+    /// writes, so some byte of it was changed.
+    #[error("signed report altered: {0}")]
+    Altered(String),
 }
 
 /// A complete audit report (schema v1).

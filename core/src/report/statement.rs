@@ -4,10 +4,12 @@
 //! audit-report v1. The Statement is what the auditor signs (in a DSSE
 //! envelope).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::audit::{Subject, subjects_of};
 use super::{AuditReport, ReportError, canonical, is_sha256_hex};
+use crate::dsse::{self, Envelope, IN_TOTO_PAYLOAD_TYPE, Statement, VerifiedSigner};
+use crate::keys::{PublicKey, SigningKey};
 
 /// `predicateType` of glassbox audit reports, version 1.
 pub const PREDICATE_TYPE: &str = "https://glassbox.dev/audit-report/v1";
@@ -15,21 +17,102 @@ pub const PREDICATE_TYPE: &str = "https://glassbox.dev/audit-report/v1";
 /// `_type` of an in-toto Statement v1.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 
-/// The canonical JSON of the Statement for `report` (subjects derived from
-/// its inputs, see [`subjects_of`]). These are the bytes to sign.
-pub fn statement_json(report: &AuditReport) -> Result<String, ReportError> {
-    let subjects: Vec<Value> = subjects_of(report)
+/// The in-toto Statement for `report`: subjects derived from its inputs
+/// (see [`subjects_of`]), the report as predicate.
+pub fn statement(report: &AuditReport) -> Result<Statement, ReportError> {
+    let subject = subjects_of(report)
         .into_iter()
-        .map(|s| json!({"name": s.name, "digest": {"sha256": s.sha256}}))
+        .map(|s| dsse::Subject {
+            name: s.name,
+            digest: [("sha256".to_string(), s.sha256)].into_iter().collect(),
+        })
         .collect();
-    let statement = json!({
-        "_type": STATEMENT_TYPE,
-        "subject": subjects,
-        "predicateType": PREDICATE_TYPE,
-        "predicate": serde_json::to_value(report)
+    let statement = Statement {
+        type_: STATEMENT_TYPE.to_string(),
+        subject,
+        predicate_type: PREDICATE_TYPE.to_string(),
+        predicate: serde_json::to_value(report)
             .map_err(|e| ReportError::Malformed(e.to_string()))?,
-    });
-    Ok(canonical::to_canonical_string(&statement)?)
+    };
+    // At least one subject, well-formed digests (in-toto statement.md).
+    statement.validate()?;
+    Ok(statement)
+}
+
+/// The canonical JSON of [`statement`]: the bytes that are signed.
+pub fn statement_json(report: &AuditReport) -> Result<String, ReportError> {
+    Ok(canonical::to_canonical_json(&statement(report)?)?)
+}
+
+/// Signs `report` as the auditor: its canonical Statement in a DSSE
+/// envelope (payload type `application/vnd.in-toto+json`).
+pub fn sign_report(report: &AuditReport, key: &SigningKey) -> Result<Envelope, ReportError> {
+    let payload = statement_json(report)?;
+    Ok(dsse::sign(
+        IN_TOTO_PAYLOAD_TYPE,
+        payload.as_bytes(),
+        &[key],
+    )?)
+}
+
+/// A signed report whose signature, form and subjects list verified.
+#[derive(Clone, Debug)]
+pub struct VerifiedReport {
+    /// The report and its subjects.
+    pub statement: ReportStatement,
+    /// The trusted keys that verified it.
+    pub signers: Vec<VerifiedSigner>,
+}
+
+/// Verifies a report envelope (`report.dsse.json`) against trusted keys:
+///
+/// 1. the file is exactly the envelope JSON glassbox writes (one optional
+///    trailing newline), so no byte can change without detection — not even
+///    in the unsigned `keyid` hint or in ignored fields;
+/// 2. at least one trusted key verifies a signature over the DSSE PAE, and
+///    each signature's `keyid`, when present, names the key that verified it;
+/// 3. the payload type is in-toto's and the payload is a canonical Statement
+///    of a glassbox report of a known schema version whose subjects are the
+///    report's inputs ([`parse_statement`]).
+pub fn verify_report_envelope<N: AsRef<str>>(
+    bytes: &[u8],
+    keys: &[(N, PublicKey)],
+) -> Result<VerifiedReport, ReportError> {
+    let envelope = Envelope::from_json(bytes)?;
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    if envelope.to_json().as_bytes() != body {
+        return Err(ReportError::Altered(
+            "the envelope is not in the form glassbox writes (extra fields, whitespace or re-encoded base64)".into(),
+        ));
+    }
+    let verified = dsse::verify(&envelope, keys, 1)?;
+    if verified.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        return Err(ReportError::Altered(format!(
+            "payload type {:?} is not {IN_TOTO_PAYLOAD_TYPE:?}",
+            verified.payload_type
+        )));
+    }
+    for signer in &verified.signers {
+        let sig = &envelope.signatures[signer.signature_index];
+        if sig.keyid.as_deref().is_some_and(|k| k != signer.key_id) {
+            return Err(ReportError::Altered(format!(
+                "signature {} verifies with key {} but its keyid says {:?}",
+                signer.signature_index,
+                signer.key_id,
+                sig.keyid.as_deref().unwrap_or("")
+            )));
+        }
+    }
+    let statement = parse_statement(&verified.payload)?;
+    if statement_json(&statement.report)?.as_bytes() != verified.payload.as_slice() {
+        return Err(ReportError::Altered(
+            "the signed Statement is not in canonical form".into(),
+        ));
+    }
+    Ok(VerifiedReport {
+        statement,
+        signers: verified.signers,
+    })
 }
 
 /// A Statement read back: the report and the subjects it vouches for.
@@ -197,6 +280,37 @@ mod tests {
         let back = parse_statement(text.as_bytes()).unwrap();
         assert_eq!(back.report, report());
         assert_eq!(back.subjects[0].name, "rel.tar.gz");
+    }
+
+    fn auditor_key() -> SigningKey {
+        crate::keys::SigningKey::generate(crate::keys::SigningAlgorithm::Ed25519)
+            .unwrap()
+            .key
+    }
+
+    #[test]
+    fn signed_report_verifies_and_every_flipped_byte_fails() {
+        let key = auditor_key();
+        let trusted = [("auditor", key.public_key().clone())];
+        let env = sign_report(&report(), &key).unwrap().to_json() + "\n";
+        let ok = verify_report_envelope(env.as_bytes(), &trusted).unwrap();
+        assert_eq!(ok.statement.report, report());
+        assert_eq!(ok.signers[0].name, "auditor");
+        for i in 0..env.len() {
+            let mut bad = env.clone().into_bytes();
+            bad[i] ^= 0x01;
+            assert!(
+                verify_report_envelope(&bad, &trusted).is_err(),
+                "flipping byte {i} ({:?}) went unnoticed",
+                env.as_bytes()[i] as char
+            );
+        }
+        let other = auditor_key();
+        let wrong = [("someone else", other.public_key().clone())];
+        assert!(matches!(
+            verify_report_envelope(env.as_bytes(), &wrong),
+            Err(ReportError::Dsse(_))
+        ));
     }
 
     #[test]
