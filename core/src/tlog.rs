@@ -1,1 +1,0 @@
-//! (tlog: not built yet — see the open issue.)

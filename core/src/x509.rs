@@ -1,1 +1,0 @@
-//! (x509: not built yet — see the open issue.)

@@ -1,0 +1,307 @@
+//! Per-certificate checks of RFC 5280 §6.1.3/§6.1.4 and the profile rules
+//! x509-parser leaves to us. Each function checks one thing and names the
+//! section it implements.
+
+use super::Purpose;
+use super::cert::{Certificate, eku, ku};
+use super::error::CertError;
+use super::names::{GeneralName, check_dns_name};
+
+fn misuse(name: &str, reason: &str) -> CertError {
+    CertError::ExtensionMisuse {
+        name: name.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Defects found at parse time, and the public-key allow-list.
+pub(crate) fn check_well_formed(cert: &Certificate) -> Result<(), CertError> {
+    if let Some(d) = cert.defects().first() {
+        return Err(d.clone());
+    }
+    cert.public_key().map_err(|e| CertError::DisallowedKey {
+        reason: e.to_string(),
+    })?;
+    Ok(())
+}
+
+/// Consistency between basicConstraints, keyUsage and nameConstraints
+/// (RFC 5280 §4.2.1.3, §4.2.1.9, §4.2.1.10), and the empty-subject rule of
+/// §4.2.1.6.
+pub(crate) fn check_extension_consistency(cert: &Certificate) -> Result<(), CertError> {
+    let ext = cert.extensions();
+    let ca = cert.is_ca();
+    let cert_sign = ext.key_usage.map(|k| k & ku::KEY_CERT_SIGN != 0);
+    if !ca && cert_sign == Some(true) {
+        return Err(misuse(
+            "keyUsage",
+            "keyCertSign asserted without basicConstraints cA (§4.2.1.9)",
+        ));
+    }
+    if ca && cert_sign == Some(false) {
+        return Err(misuse(
+            "keyUsage",
+            "cA asserted but keyCertSign is not (§4.2.1.3, §4.2.1.9)",
+        ));
+    }
+    if let Some(bc) = &ext.basic_constraints
+        && bc.path_len.is_some()
+        && !bc.ca
+    {
+        return Err(misuse(
+            "basicConstraints",
+            "pathLenConstraint without cA (§4.2.1.9)",
+        ));
+    }
+    if ext.name_constraints.is_some() && !ca {
+        return Err(misuse(
+            "nameConstraints",
+            "only allowed in CA certificates (§4.2.1.10)",
+        ));
+    }
+    if cert.subject().is_empty() {
+        match &ext.san {
+            Some((_, true)) => {}
+            _ => {
+                return Err(CertError::Malformed {
+                    reason: "empty subject without a critical subjectAltName (§4.2.1.6)".into(),
+                });
+            }
+        }
+    }
+    if ext.require_explicit_policy.is_some() {
+        // We do not build the policy tree of §6.1.3(d); refuse rather than
+        // guess whether requireExplicitPolicy would be satisfied.
+        return Err(misuse(
+            "policyConstraints",
+            "requireExplicitPolicy needs certificate-policy processing, which is not supported",
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 5280 §6.1.4(k)(l)(m)(n): the issuer is a CA, its pathLenConstraint
+/// allows the non-self-issued intermediates below it, its keyUsage allows
+/// certificate signing. Also §4.1.2.6 (CA subject non-empty) and §4.2.1.2
+/// (CA certificates carry a subjectKeyIdentifier).
+pub(crate) fn check_ca(cert: &Certificate, below: usize) -> Result<(), CertError> {
+    let bc = cert
+        .extensions()
+        .basic_constraints
+        .as_ref()
+        .ok_or_else(|| CertError::NotCa {
+            reason: "no basicConstraints extension".into(),
+        })?;
+    if !bc.ca {
+        return Err(CertError::NotCa {
+            reason: "basicConstraints cA is false".into(),
+        });
+    }
+    if !bc.critical {
+        return Err(misuse(
+            "basicConstraints",
+            "MUST be critical in CA certificates (§4.2.1.9)",
+        ));
+    }
+    if let Some(bits) = cert.extensions().key_usage
+        && bits & ku::KEY_CERT_SIGN == 0
+    {
+        return Err(CertError::KeyUsageMissing {
+            bit: "keyCertSign".into(),
+        });
+    }
+    if let Some(path_len) = bc.path_len
+        && below > path_len as usize
+    {
+        return Err(CertError::PathLenConstraintViolated { path_len, below });
+    }
+    if cert.subject().is_empty() {
+        return Err(CertError::Malformed {
+            reason: "CA certificate with an empty subject (§4.1.2.6)".into(),
+        });
+    }
+    if cert.extensions().ski.is_none() {
+        return Err(CertError::Malformed {
+            reason: "CA certificate without subjectKeyIdentifier (§4.2.1.2)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// CA/Browser Forum BR §7.1.2.1.3 for serverAuth trust anchors: an AKI, if
+/// present, carries only a keyIdentifier equal to the SKI.
+pub(crate) fn check_tls_root_aki(cert: &Certificate) -> Result<(), CertError> {
+    let Some(aki) = &cert.extensions().aki else {
+        return Ok(());
+    };
+    if !cert.is_self_issued() {
+        return Ok(());
+    }
+    if aki.has_issuer || aki.has_serial {
+        return Err(misuse(
+            "authorityKeyIdentifier",
+            "root AKI with authorityCertIssuer/SerialNumber (CABF BR 7.1.2.1.3)",
+        ));
+    }
+    match (&aki.key_id, &cert.extensions().ski) {
+        (Some(k), Some(s)) if k == s => Ok(()),
+        (None, _) => Err(misuse(
+            "authorityKeyIdentifier",
+            "root AKI without keyIdentifier (CABF BR 7.1.2.1.3)",
+        )),
+        _ => Err(misuse(
+            "authorityKeyIdentifier",
+            "root AKI keyIdentifier differs from its SKI",
+        )),
+    }
+}
+
+/// EKU of a CA certificate. Choice (documented in the module doc): a CA's
+/// extendedKeyUsage, when present, constrains its subtree — it must list the
+/// requested purpose or anyExtendedKeyUsage. This is what Windows, Go and
+/// the CA/B Forum code-signing and TLS profiles do; RFC 5280 itself leaves
+/// CA EKUs unspecified.
+pub(crate) fn check_ca_eku(cert: &Certificate, purpose: Purpose) -> Result<(), CertError> {
+    let Some(oid) = purpose.oid() else {
+        return Ok(());
+    };
+    match &cert.extensions().eku {
+        Some((oids, _)) if !oids.iter().any(|o| o == oid || o == eku::ANY) => {
+            Err(CertError::RequiredEkuNotFound {
+                purpose: purpose.to_string(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// EKU and keyUsage of the leaf (RFC 5280 §4.2.1.3, §4.2.1.12).
+/// The leaf must list the requested purpose explicitly: anyExtendedKeyUsage
+/// alone is not enough, and for serverAuth and codeSigning it is refused
+/// outright (CABF TLS BR 7.1.2.7.10, CABF code-signing BR 7.1.2.3); an
+/// absent EKU is accepted only for clientAuth.
+/// Time-stamping leaves follow RFC 3161 §2.3: EKU critical and only
+/// timeStamping.
+pub(crate) fn check_leaf_usage(cert: &Certificate, purpose: Purpose) -> Result<(), CertError> {
+    let Some(oid) = purpose.oid() else {
+        return Ok(());
+    };
+    let not_found = || CertError::RequiredEkuNotFound {
+        purpose: purpose.to_string(),
+    };
+    match &cert.extensions().eku {
+        None if purpose == Purpose::ClientAuth => {}
+        None => return Err(not_found()),
+        Some((oids, critical)) => {
+            if !oids.iter().any(|o| o == oid) {
+                return Err(not_found());
+            }
+            let any_forbidden = matches!(purpose, Purpose::ServerAuth | Purpose::CodeSigning);
+            if any_forbidden && oids.iter().any(|o| o == eku::ANY) {
+                return Err(misuse(
+                    "extendedKeyUsage",
+                    "anyExtendedKeyUsage in a subscriber certificate (CABF TLS BR 7.1.2.7.10, CS BR 7.1.2.3)",
+                ));
+            }
+            if purpose == Purpose::ServerAuth && *critical {
+                return Err(misuse(
+                    "extendedKeyUsage",
+                    "critical in a TLS server certificate (CABF BR 7.1.2.7.6)",
+                ));
+            }
+            if purpose == Purpose::TimeStamping && (!*critical || oids.len() != 1) {
+                return Err(misuse(
+                    "extendedKeyUsage",
+                    "a TSA certificate's EKU must be critical and only timeStamping (RFC 3161 §2.3)",
+                ));
+            }
+        }
+    }
+    if let Some(bits) = cert.extensions().key_usage {
+        let ok = match purpose {
+            Purpose::ServerAuth | Purpose::ClientAuth => bits & 0b1_0101 != 0,
+            _ => bits & ku::DIGITAL_SIGNATURE != 0,
+        };
+        if !ok {
+            return Err(CertError::KeyUsageMissing {
+                bit: ku::NAMES[0].into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Extra keyUsage bits the caller requires of the leaf.
+pub(crate) fn check_required_key_usage(cert: &Certificate, required: u16) -> Result<(), CertError> {
+    if required == 0 {
+        return Ok(());
+    }
+    let have = cert.extensions().key_usage.unwrap_or(0);
+    for (i, name) in ku::NAMES.iter().enumerate() {
+        if required >> i & 1 == 1 && have >> i & 1 == 0 {
+            return Err(CertError::KeyUsageMissing {
+                bit: (*name).into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// §4.2.1.1: a leaf that is not self-signed carries an AKI with a
+/// keyIdentifier. (Not required of CA certificates: cross-certificates in
+/// the wild omit it, limbo `cve::cve-2024-0567`.)
+pub(crate) fn check_leaf_aki(cert: &Certificate) -> Result<(), CertError> {
+    let ext = cert.extensions();
+    if !cert.is_self_issued() && ext.aki.as_ref().and_then(|a| a.key_id.as_ref()).is_none() {
+        return Err(CertError::Malformed {
+            reason: "no authorityKeyIdentifier keyIdentifier (§4.2.1.1)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Names in the leaf's subjectAltName must be well-formed (RFC 5280
+/// §4.2.1.6: dNSName in preferred name syntax, iPAddress of 4 or 16 octets).
+pub(crate) fn check_san_syntax(cert: &Certificate) -> Result<(), CertError> {
+    for n in cert.san() {
+        let bad = |reason: &str| {
+            Err(CertError::InvalidName {
+                name: n.to_string(),
+                reason: reason.into(),
+            })
+        };
+        match n {
+            GeneralName::Dns(d) => {
+                if let Err(why) = check_dns_name(d, true) {
+                    return bad(why);
+                }
+            }
+            GeneralName::Ip(b) if b.len() != 4 && b.len() != 16 => {
+                return bad("iPAddress must be 4 or 16 octets");
+            }
+            GeneralName::Invalid(why) => return bad(why),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// CA/Browser Forum TLS BR rules for a serverAuth leaf: a subjectAltName is
+/// required (§7.1.2.7.12) and critical only with an empty subject. The
+/// subject CN is not compared with the SAN (BR §7.1.4.3): with a SAN present
+/// it is ignored, as RFC 6125 §6.4.4 says and BetterTLS expects.
+pub(crate) fn check_tls_leaf(cert: &Certificate) -> Result<(), CertError> {
+    let Some((_, critical)) = &cert.extensions().san else {
+        return Err(misuse(
+            "subjectAltName",
+            "required in a TLS server certificate",
+        ));
+    };
+    if *critical && !cert.subject().is_empty() {
+        return Err(misuse(
+            "subjectAltName",
+            "critical with a non-empty subject (CABF BR 7.1.2.7.12)",
+        ));
+    }
+    Ok(())
+}
