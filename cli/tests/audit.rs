@@ -278,3 +278,56 @@ fn verify_rejects_another_key_and_reports_input_errors() {
     ]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
+    let d = tempfile::tempdir().unwrap();
+    let key = d.path().join("log.key");
+    let log = d.path().join("log");
+    let k = glassbox(&["keygen", "--out", key.to_str().unwrap()]);
+    assert!(k.status.success(), "{}", stderr(&k));
+    let init = glassbox(&[
+        "log",
+        "init",
+        log.to_str().unwrap(),
+        "--origin",
+        "audit.test/log",
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(init.status.success(), "{}", stderr(&init));
+    // The case lives beside the demo material, so copy the demo case and
+    // point it at the log with absolute paths.
+    let case_text = std::fs::read_to_string(demo("audit.toml")).unwrap()
+        + &format!(
+            "\n[log]\ndir = \"{}\"\nkey = \"{}\"\n",
+            log.display(),
+            key.display()
+        );
+    let case = tempfile::Builder::new()
+        .prefix("audit-log-")
+        .suffix(".toml")
+        .tempfile_in(demo(""))
+        .unwrap();
+    std::fs::write(case.path(), case_text).unwrap();
+    let (out, run) = audit(case.path().to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(stderr(&run).contains("16 entries appended, report at index 0"));
+    let dir = report_dir(out.path());
+    let proof = dir.join("report.tlog-proof");
+    let v = glassbox(&[
+        "log",
+        "verify-proof",
+        proof.to_str().unwrap(),
+        "--vkey",
+        log.join("vkey").to_str().unwrap(),
+        "--file",
+        dir.join("report.dsse.json").to_str().unwrap(),
+    ]);
+    assert!(
+        v.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        stderr(&v)
+    );
+}

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use glassbox_core::keys::SigningKey;
-use glassbox_core::report::audit::{AuditEvent, run_audit};
+use glassbox_core::report::audit::{AuditEvent, log_audit, run_audit};
 use glassbox_core::report::case::AuditCase;
 use glassbox_core::report::statement::sign_report;
 use glassbox_core::report::{AuditReport, Severity, StepStatus, render};
@@ -83,7 +83,31 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     let base = args.output.clone().unwrap_or_else(|| case.output.clone());
     let dir = base.join(report_dir_name(&report));
     let envelope = sign_report(&report, &key).context("signing the report")?;
-    let written = write_report(&report, &envelope.to_json(), &dir, args.force)?;
+    let mut written = write_report(&report, &envelope.to_json(), &dir, args.force)?;
+    if case.log.is_some() {
+        let spinner = ui.spinner("log...");
+        let logged =
+            log_audit(&case, &report, &dir.join("report.dsse.json")).with_context(|| {
+                format!(
+                    "the report is written to {} but could not be logged",
+                    dir.display()
+                )
+            })?;
+        spinner.finish_and_clear();
+        if let Some(l) = logged {
+            let proof = dir.join("report.tlog-proof");
+            crate::ui::write_atomic(&proof, &l.proof.to_bytes(), args.force)?;
+            ui.note(&format!(
+                "{:8} {}: {} entries appended, report at index {} (log size {})",
+                "log",
+                ui.good("ok"),
+                l.count,
+                l.index,
+                l.size
+            ));
+            written.push(proof);
+        }
+    }
 
     match args.format {
         Format::Json => println!("{}", report.to_canonical_json()?),

@@ -68,6 +68,15 @@ struct CaseFile {
     output: Option<String>,
     auditor: AuditorFile,
     release: ReleaseFile,
+    #[serde(default)]
+    log: Option<LogFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogFile {
+    dir: String,
+    key: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +127,18 @@ pub struct AuditCase {
     /// Where reports go (default `audit-reports` next to the case file).
     pub output: PathBuf,
     /// The auditor's signing key (PKCS#8, from `glassbox keygen`).
+    pub key: CasePath,
+    /// The transparency log the signed report and the audited files are
+    /// appended to, if any.
+    pub log: Option<CaseLog>,
+}
+
+/// A transparency log named by the case file (`glassbox log init`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseLog {
+    /// The log directory.
+    pub dir: CasePath,
+    /// The log's signing key (PKCS#8 Ed25519).
     pub key: CasePath,
 }
 
@@ -195,9 +216,17 @@ impl AuditCase {
             version: raw.release.version.clone(),
         };
         let key = existing("auditor.key", &raw.auditor.key)?;
+        let log = match &raw.log {
+            Some(l) => Some(CaseLog {
+                dir: existing("log.dir", &l.dir)?,
+                key: existing("log.key", &l.key)?,
+            }),
+            None => None,
+        };
         Ok(AuditCase {
             file: path.to_path_buf(),
             key,
+            log,
             case: Case {
                 auditor: Auditor {
                     name: raw.auditor.name,
