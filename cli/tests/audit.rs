@@ -331,3 +331,31 @@ fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
         stderr(&v)
     );
 }
+
+/// The committed example (audit-reports/example/) was signed by an earlier
+/// build; it must keep verifying (format compatibility).
+#[test]
+fn committed_example_report_still_verifies() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit-reports/example");
+    let r = verify(
+        &example.join("report.dsse.json"),
+        &["--artifacts", &demo("")],
+    );
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert_eq!(r.status.code(), Some(0), "{text}{}", stderr(&r));
+    assert!(
+        text.contains("compared: ") && text.contains("verified"),
+        "{text}"
+    );
+    for (format, file) in [("markdown", "report.md"), ("html", "report.html")] {
+        let out = glassbox(&[
+            "report",
+            "render",
+            example.join("report.json").to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert!(out.status.success());
+        assert!(example.join(file).is_file());
+    }
+}

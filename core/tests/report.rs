@@ -289,3 +289,18 @@ fn renderings_of_an_empty_passing_report() {
     let page = render::html_page(&r);
     assert!(page.contains("class=\"verdict pass\""));
 }
+
+#[test]
+fn committed_demo_report_validates_against_schema() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../audit-reports/example/report.json"
+    );
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let errors: Vec<String> = validator()
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    AuditReport::from_value(value).expect("the model reads it too");
+}

@@ -97,6 +97,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         if let Some(l) = logged {
             let proof = dir.join("report.tlog-proof");
             crate::ui::write_atomic(&proof, &l.proof.to_bytes(), args.force)?;
+            readable(&proof)?;
             ui.note(&format!(
                 "{:8} {}: {} entries appended, report at index {} (log size {})",
                 "log",
@@ -162,8 +163,21 @@ fn write_report(
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     for (path, text) in &files {
         crate::ui::write_atomic(path, text.as_bytes(), force)?;
+        readable(path)?;
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// Reports are for sharing: the temporary file they were written through
+/// is private (0600), so open the result up to 0644 like any other output.
+fn readable(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("{}: cannot set permissions", path.display()))?;
+    }
+    Ok(())
 }
 
 fn print_summary(r: &AuditReport, written: &[PathBuf], ui: &Ui) {
