@@ -1,0 +1,170 @@
+//! `glassbox repro --attest`: the rebuild verdict signed as an in-toto
+//! Statement in a DSSE envelope, checked by glassbox's own DSSE verifier and
+//! by an independent one (Python securesystemslib).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use glassbox_core::dsse::{self, Envelope};
+use glassbox_core::keys::PublicKey;
+
+fn glassbox() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+}
+
+fn demo(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/demo")
+        .join(rel)
+}
+
+fn attest(dir: &std::path::Path, algorithm: &str) -> (PathBuf, PathBuf) {
+    let key = dir.join(format!("auditor-{algorithm}.key"));
+    let out = glassbox()
+        .args(["keygen", "--algorithm", algorithm, "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let envelope = dir.join(format!("rebuild-{algorithm}.dsse.json"));
+    let out = glassbox()
+        .arg("repro")
+        .arg(demo("releases/exampleav-1.1.0.tar.gz"))
+        .arg(demo("rebuild/exampleav-1.1.0.tar.gz"))
+        .arg("--attest")
+        .arg(&key)
+        .arg("--output")
+        .arg(&envelope)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (key, envelope)
+}
+
+#[test]
+fn attestation_verifies_and_names_both_artifacts_and_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    for algorithm in ["ed25519", "p256"] {
+        let (key, envelope_path) = attest(dir.path(), algorithm);
+        let bytes = std::fs::read(&envelope_path).unwrap();
+        let envelope = Envelope::from_json(&bytes).unwrap();
+        let public =
+            PublicKey::from_file(&PathBuf::from(format!("{}.pub", key.display()))).unwrap();
+        let verified = dsse::verify(&envelope, &[("auditor", public.clone())], 1).unwrap();
+        let statement = verified.statement().unwrap();
+        assert_eq!(
+            statement.predicate_type,
+            glassbox_core::repro::REBUILD_PREDICATE_TYPE
+        );
+        let vendor = std::fs::read(demo("releases/exampleav-1.1.0.tar.gz")).unwrap();
+        let digest = glassbox_core::digest::Sha256Digest::of(&vendor);
+        assert!(statement.covers("exampleav-1.1.0.tar.gz", &digest));
+        assert_eq!(statement.subject.len(), 2);
+        assert_eq!(statement.predicate["verdict"], "equivalent");
+        assert_eq!(statement.predicate["tool"]["name"], "glassbox");
+        let names: Vec<&str> = statement.predicate["normalizations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "member-order",
+                "tar-mtime",
+                "tar-owner",
+                "gzip-header",
+                "detached-signatures"
+            ]
+        );
+
+        // One flipped bit in the payload breaks it.
+        let mut tampered = envelope.clone();
+        tampered.payload[10] ^= 1;
+        assert!(dsse::verify(&tampered, &[("auditor", public)], 1).is_err());
+
+        // Never overwritten without --force.
+        let again = glassbox()
+            .arg("repro")
+            .arg(demo("releases/exampleav-1.1.0.tar.gz"))
+            .arg(demo("rebuild/exampleav-1.1.0.tar.gz"))
+            .arg("--attest")
+            .arg(&key)
+            .arg("--output")
+            .arg(&envelope_path)
+            .output()
+            .unwrap();
+        assert_eq!(again.status.code(), Some(2));
+    }
+}
+
+/// securesystemslib is installed by .ci/run; elsewhere the check is skipped
+/// with a notice. Under CI a missing module is a failure.
+#[test]
+fn attestation_verifies_with_python_securesystemslib() {
+    let probe = Command::new("python3")
+        .args([
+            "-c",
+            "import securesystemslib.dsse, securesystemslib.signer",
+        ])
+        .status();
+    if !probe.map(|s| s.success()).unwrap_or(false) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "securesystemslib missing under CI: .ci/run must install it"
+        );
+        eprintln!("notice: python3 securesystemslib not installed; skipping interop check");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for algorithm in ["ed25519", "p256"] {
+        let (key, envelope) = attest(dir.path(), algorithm);
+        let scheme = if algorithm == "ed25519" {
+            "ed25519"
+        } else {
+            "ecdsa-sha2-nistp256"
+        };
+        let script = r#"
+import json, sys
+from securesystemslib.dsse import Envelope
+from securesystemslib.signer import SSlibKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+env = Envelope.from_dict(json.load(open(sys.argv[1])))
+pem = open(sys.argv[2], "rb").read()
+keyid = env.signatures[next(iter(env.signatures))].keyid
+key = SSlibKey.from_crypto(load_pem_public_key(pem), keyid=keyid, scheme=sys.argv[3])
+env.verify([key], 1)
+env.payload = env.payload[:-1] + b" "
+try:
+    env.verify([key], 1)
+except Exception:
+    print("ok")
+else:
+    sys.exit("tampered envelope verified")
+"#;
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(&envelope)
+            .arg(format!("{}.pub", key.display()))
+            .arg(scheme)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stdout == b"ok\n",
+            "{algorithm}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

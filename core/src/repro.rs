@@ -1,1 +1,0 @@
-//! (repro: not built yet — see the open issue.)

@@ -1,0 +1,149 @@
+//! Content normalizers: rewrite fields of a file format that record when or
+//! where a file was built rather than what it is. Each one is a small module
+//! that knows exactly which bytes it may ignore; everything else is hashed
+//! as is.
+
+mod jar;
+mod pe;
+mod png;
+mod pyc;
+
+use std::io::{self, Read};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::Sha256Digest;
+use crate::release::Limits;
+
+use super::node::Blob;
+use super::normalization::Normalization;
+use super::read::read_up_to;
+
+/// How much of a stream is read ahead to sniff formats and headers (a PE
+/// header further in than this is not normalized, only compared).
+pub(crate) const PREFIX: usize = 8 * 1024;
+
+/// Read buffer for streaming content. On the stack: one heap buffer per
+/// member would fragment the heap of a long archive walk.
+const CHUNK: usize = 64 * 1024;
+
+/// Files normalized as a whole (PNG, MANIFEST.MF) are held in memory only up
+/// to this size; larger ones are compared byte for byte.
+const MAX_WHOLE: usize = 32 * 1024 * 1024;
+
+enum Normalizer {
+    /// Rewrites fixed fields in the first [`PREFIX`] bytes.
+    Header(Normalization, fn(&mut [u8])),
+    /// Rewrites the whole file.
+    Whole(Normalization, fn(&[u8]) -> Option<Vec<u8>>),
+}
+
+fn normalizer_for(prefix: &[u8], name: &[u8]) -> Option<Normalizer> {
+    if pyc::applies(prefix, name) {
+        Some(Normalizer::Header(
+            Normalization::PycSourceMtime,
+            pyc::normalize_header,
+        ))
+    } else if pe::applies(prefix) {
+        Some(Normalizer::Header(
+            Normalization::PeTimestamp,
+            pe::normalize_header,
+        ))
+    } else if png::applies(prefix) {
+        Some(Normalizer::Whole(Normalization::PngTime, png::normalize))
+    } else if jar::applies(name) {
+        Some(Normalizer::Whole(
+            Normalization::JarManifestTimestamps,
+            jar::normalize,
+        ))
+    } else {
+        None
+    }
+}
+
+/// Hashes a stream of plain content, with the normalized digest where a
+/// content normalizer recognises the format. `name` is the member's name
+/// (some formats are recognised by name, e.g. `META-INF/MANIFEST.MF`).
+pub(crate) fn read_blob(input: &mut dyn Read, name: &[u8], _limits: Limits) -> io::Result<Blob> {
+    let mut head = [0u8; PREFIX];
+    let n = read_up_to(input, &mut head)?;
+    let prefix = &head[..n];
+    let mut raw = Sha256::new();
+    raw.update(prefix);
+    let mut size = n as u64;
+    let mut buf = [0u8; CHUNK];
+    let normalized = match normalizer_for(prefix, name) {
+        Some(Normalizer::Header(which, rewrite)) => {
+            let mut norm = Sha256::new();
+            let mut rewritten = head;
+            rewrite(&mut rewritten[..n]);
+            norm.update(&rewritten[..n]);
+            loop {
+                let k = read_some(input, &mut buf)?;
+                if k == 0 {
+                    break;
+                }
+                raw.update(&buf[..k]);
+                norm.update(&buf[..k]);
+                size += k as u64;
+            }
+            Some((which, Sha256Digest(norm.finalize().into())))
+        }
+        Some(Normalizer::Whole(which, rewrite)) => {
+            let mut whole = prefix.to_vec();
+            let mut too_big = false;
+            loop {
+                let k = read_some(input, &mut buf)?;
+                if k == 0 {
+                    break;
+                }
+                raw.update(&buf[..k]);
+                size += k as u64;
+                if !too_big {
+                    whole.extend_from_slice(&buf[..k]);
+                    if whole.len() > MAX_WHOLE {
+                        too_big = true;
+                        whole = Vec::new();
+                    }
+                }
+            }
+            (!too_big)
+                .then(|| rewrite(&whole))
+                .flatten()
+                .map(|bytes| (which, Sha256Digest::of(&bytes)))
+        }
+        None => {
+            loop {
+                let k = read_some(input, &mut buf)?;
+                if k == 0 {
+                    break;
+                }
+                raw.update(&buf[..k]);
+                size += k as u64;
+            }
+            None
+        }
+    };
+    Ok(Blob {
+        sha256: Sha256Digest(raw.finalize().into()),
+        size,
+        normalized,
+        not_expanded: None,
+    })
+}
+
+fn read_some(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn normalized_of(bytes: &[u8], name: &str) -> Option<(Normalization, Sha256Digest)> {
+    read_blob(&mut &bytes[..], name.as_bytes(), Limits::default())
+        .unwrap()
+        .normalized
+}

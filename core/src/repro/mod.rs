@@ -1,0 +1,373 @@
+//! Reproducibility: does an independent rebuild reproduce the vendor's
+//! artifact?
+//!
+//! [`compare`] reads both artifacts (files, archives, compressed streams,
+//! directory trees; nested) into canonical trees and returns one of three
+//! verdicts:
+//! - **identical**: the same bytes;
+//! - **equivalent**: the same after the listed [`Normalization`]s, each
+//!   named with the number of places it applied;
+//! - **different**: with every difference that remains.
+//!
+//! A normalization ignores one precisely defined field that records when,
+//! where or by whom something was built; all other bytes are compared, so
+//! no normalization can hide a change of content.
+//!
+//! ```no_run
+//! use glassbox_core::repro::{compare, ReproOptions, Verdict};
+//! let report = compare("vendor/app-1.1.0.tar.gz".as_ref(), "rebuild/app-1.1.0.tar.gz".as_ref(), &ReproOptions::default())?;
+//! if report.verdict == Verdict::Different { /* report.differences says where */ }
+//! # Ok::<(), glassbox_core::repro::ReproError>(())
+//! ```
+
+mod attestation;
+mod compare;
+mod content;
+mod formats;
+mod node;
+mod normalization;
+mod read;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::digest::Sha256Digest;
+use crate::release::{EntryKind, Limits};
+
+pub use attestation::{REBUILD_PREDICATE_TYPE, statement};
+pub use normalization::{Normalization, NormalizationSet, UnknownNormalization};
+
+/// Options for [`compare`].
+#[derive(Clone, Debug, Default)]
+pub struct ReproOptions {
+    /// Normalizations that may be applied ([`NormalizationSet::strict`]
+    /// for none).
+    pub normalizations: NormalizationSet,
+    /// Limits on reading the untrusted artifacts.
+    pub limits: Limits,
+}
+
+/// The three verdicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The same bytes.
+    Identical,
+    /// The same after the listed normalizations.
+    Equivalent,
+    /// Differences remain after normalization.
+    Different,
+}
+
+/// One normalization that was needed, with how many places it applied to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppliedNormalization {
+    /// Which one.
+    pub name: Normalization,
+    /// What it ignores.
+    pub description: &'static str,
+    /// In how many places (members, fields, streams) it made a difference.
+    pub count: u64,
+    /// The first places it applied to (at most 20).
+    pub places: Vec<String>,
+}
+
+/// File names the vendor uses for detached signatures, signed checksum
+/// lists and attestations: `X.sig`, `X.asc`, `X.p7s`, `X.sigstore.json`,
+/// `X.sigstore`, `X.intoto.jsonl`, `X.intoto.json`, and `SHA256SUMS`-style
+/// lists (`SHA256SUMS`, `SHA512SUMS`, `CHECKSUMS`, with or without an
+/// extension).
+pub fn signature_file_name(name: &[u8]) -> bool {
+    const SUFFIXES: [&[u8]; 7] = [
+        b".sig",
+        b".asc",
+        b".p7s",
+        b".sigstore.json",
+        b".sigstore",
+        b".intoto.jsonl",
+        b".intoto.json",
+    ];
+    const LISTS: [&[u8]; 4] = [
+        b"SHA256SUMS",
+        b"SHA512SUMS",
+        b"CHECKSUMS",
+        b"SHA256SUMS.txt",
+    ];
+    SUFFIXES
+        .iter()
+        .any(|s| name.len() > s.len() && name.ends_with(s))
+        || LISTS
+            .iter()
+            .any(|l| name == *l || (name.starts_with(l) && name.get(l.len()) == Some(&b'.')))
+}
+
+/// Where the vendor artifact and the rebuild still differ.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// The member, addressed `container!member` for nested ones.
+    pub path: String,
+    /// What differs.
+    #[serde(flatten)]
+    pub kind: DifferenceKind,
+}
+
+/// What differs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "difference", rename_all = "kebab-case")]
+pub enum DifferenceKind {
+    /// Present only in the vendor artifact.
+    OnlyInVendor,
+    /// Present only in the rebuild.
+    OnlyInRebuild,
+    /// Different content.
+    Content {
+        /// SHA-256 of the vendor's bytes.
+        vendor: Sha256Digest,
+        /// SHA-256 of the rebuild's bytes.
+        rebuild: Sha256Digest,
+        /// Size of the vendor's bytes.
+        vendor_size: u64,
+        /// Size of the rebuild's bytes.
+        rebuild_size: u64,
+        /// Why the content was compared as plain bytes, if a container was
+        /// not expanded.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Different formats (say, gzip against xz).
+    Format {
+        /// The vendor's format.
+        vendor: String,
+        /// The rebuild's format.
+        rebuild: String,
+    },
+    /// Different entry kinds (file against symlink, ...).
+    Kind {
+        /// The vendor's kind.
+        vendor: EntryKind,
+        /// The rebuild's kind.
+        rebuild: EntryKind,
+    },
+    /// Different symlink or hardlink targets.
+    LinkTarget {
+        /// The vendor's target.
+        vendor: Option<String>,
+        /// The rebuild's target.
+        rebuild: Option<String>,
+    },
+    /// Different permission bits (and file-mode normalization not allowed).
+    Mode {
+        /// The vendor's mode.
+        vendor: Option<u32>,
+        /// The rebuild's mode.
+        rebuild: Option<u32>,
+    },
+    /// Header bytes that no normalization covers differ.
+    Header {
+        /// Which header.
+        what: String,
+    },
+    /// A field differs that a normalization would cover, but that
+    /// normalization is disabled.
+    NotNormalized {
+        /// The disabled normalization.
+        normalization: Normalization,
+    },
+}
+
+/// One of the two artifacts compared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ArtifactInfo {
+    /// As given.
+    pub path: String,
+    /// SHA-256 of the file (none for a directory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<Sha256Digest>,
+    /// Format recognised at the top level.
+    pub format: String,
+}
+
+/// The result of [`compare`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReproReport {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The vendor's artifact.
+    pub vendor: ArtifactInfo,
+    /// The independent rebuild.
+    pub rebuild: ArtifactInfo,
+    /// Normalizations that were needed (empty unless equivalent, or
+    /// different with some fields normalized).
+    pub normalizations: Vec<AppliedNormalization>,
+    /// Normalizations the caller allowed.
+    pub allowed: Vec<Normalization>,
+    /// What still differs (empty unless different).
+    pub differences: Vec<Difference>,
+}
+
+/// Why a comparison could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReproError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// Which file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The input is not something that can be compared.
+    #[error("{path}: {why}")]
+    Input {
+        /// Which input.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// A container is malformed or truncated.
+    #[error("{at}: corrupt at byte offset {offset}: {why}")]
+    Corrupt {
+        /// The container and member.
+        at: String,
+        /// Byte offset in the container where it went wrong.
+        offset: u64,
+        /// What was wrong.
+        why: String,
+    },
+    /// A limit was reached.
+    #[error("{at}: {why}")]
+    Limit {
+        /// Where.
+        at: String,
+        /// Which limit, and how to raise it.
+        why: String,
+    },
+}
+
+impl ReproError {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        ReproError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    fn read(at: &str, e: std::io::Error) -> Self {
+        ReproError::Input {
+            path: at.to_string(),
+            why: format!("cannot read: {e}"),
+        }
+    }
+
+    fn corrupt(at: &str, offset: u64, why: impl std::fmt::Display) -> Self {
+        ReproError::Corrupt {
+            at: at.to_string(),
+            offset,
+            why: why.to_string(),
+        }
+    }
+}
+
+/// Compares the vendor's artifact with an independent rebuild.
+pub fn compare(
+    vendor: &Path,
+    rebuild: &Path,
+    opts: &ReproOptions,
+) -> Result<ReproReport, ReproError> {
+    if let Some(report) = same_file(vendor, rebuild, opts)? {
+        return Ok(report);
+    }
+    let (vendor_tree, rebuild_tree) = rayon::join(
+        || read::Reader::new(opts.limits).read_path(vendor),
+        || read::Reader::new(opts.limits).read_path(rebuild),
+    );
+    let (vendor_tree, rebuild_tree) = (vendor_tree?, rebuild_tree?);
+    let mut comparer = compare::Comparer {
+        allowed: &opts.normalizations,
+        out: Default::default(),
+    };
+    comparer.node(&vendor_tree, &rebuild_tree, "");
+    let mut found = comparer.out;
+    found.differences.sort_by(|a, b| a.path.cmp(&b.path));
+    let identical = match (vendor_tree.raw_sha256(), rebuild_tree.raw_sha256()) {
+        (Some(a), Some(b)) => a == b,
+        // Directories: identical when nothing needed normalizing.
+        _ => found.applied.is_empty() && found.differences.is_empty(),
+    };
+    let verdict = if identical {
+        Verdict::Identical
+    } else if found.differences.is_empty() {
+        Verdict::Equivalent
+    } else {
+        Verdict::Different
+    };
+    let info = |path: &Path, node: &node::Node| ArtifactInfo {
+        path: path.display().to_string(),
+        sha256: node.raw_sha256(),
+        format: describe(node),
+    };
+    Ok(ReproReport {
+        verdict,
+        vendor: info(vendor, &vendor_tree),
+        rebuild: info(rebuild, &rebuild_tree),
+        normalizations: found
+            .applied
+            .into_iter()
+            .map(|(name, count)| AppliedNormalization {
+                name,
+                description: name.description(),
+                count,
+                places: found.places.remove(&name).unwrap_or_default(),
+            })
+            .collect(),
+        allowed: opts.normalizations.iter().collect(),
+        differences: found.differences,
+    })
+}
+
+/// Two files with the same bytes are identical without being parsed.
+fn same_file(
+    vendor: &Path,
+    rebuild: &Path,
+    opts: &ReproOptions,
+) -> Result<Option<ReproReport>, ReproError> {
+    let digest = |p: &Path| -> Result<Option<Sha256Digest>, ReproError> {
+        let meta = std::fs::symlink_metadata(p).map_err(|e| ReproError::io(p, e))?;
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        let mut f = std::fs::File::open(p).map_err(|e| ReproError::io(p, e))?;
+        let (d, _) = crate::digest::hash_reader(&mut f, Default::default())
+            .map_err(|e| ReproError::io(p, e))?;
+        Ok(Some(d.sha256))
+    };
+    let (a, b) = rayon::join(|| digest(vendor), || digest(rebuild));
+    let (Some(a), Some(b)) = (a?, b?) else {
+        return Ok(None);
+    };
+    if a != b {
+        return Ok(None);
+    }
+    let info = |path: &Path| ArtifactInfo {
+        path: path.display().to_string(),
+        sha256: Some(a),
+        format: "file".into(),
+    };
+    Ok(Some(ReproReport {
+        verdict: Verdict::Identical,
+        vendor: info(vendor),
+        rebuild: info(rebuild),
+        normalizations: Vec::new(),
+        allowed: opts.normalizations.iter().collect(),
+        differences: Vec::new(),
+    }))
+}
+
+/// `tar+gzip`, `zip`, `directory`, `file`, ...
+fn describe(node: &node::Node) -> String {
+    match node {
+        node::Node::Compressed(c) => format!("{}+{}", describe(&c.payload), c.format.name()),
+        other => other.format_name().to_string(),
+    }
+}
