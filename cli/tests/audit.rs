@@ -192,7 +192,7 @@ fn signed_demo_report_verifies_with_artifacts() {
     let text = String::from_utf8_lossy(&ok.stdout);
     assert_eq!(ok.status.code(), Some(0), "{text}{}", stderr(&ok));
     assert!(
-        text.contains("verified") && text.contains("artifacts checked: 15"),
+        text.contains("verified") && text.contains("artifacts checked: 24"),
         "{text}"
     );
 
@@ -312,7 +312,7 @@ fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
     std::fs::write(case.path(), case_text).unwrap();
     let (out, run) = audit(case.path().to_str().unwrap(), &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    assert!(stderr(&run).contains("16 entries appended, report at index 0"));
+    assert!(stderr(&run).contains("25 entries appended, report at index 0"));
     let dir = report_dir(out.path());
     let proof = dir.join("report.tlog-proof");
     let v = glassbox(&[
@@ -358,4 +358,60 @@ fn committed_example_report_still_verifies() {
         assert!(out.status.success());
         assert!(example.join(file).is_file());
     }
+}
+
+#[test]
+fn demo_rebuild_is_equivalent_with_its_normalizations_listed() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let repro = &report["results"]["repro"];
+    assert_eq!(repro["verdict"], "equivalent");
+    let names: Vec<&str> = repro["normalizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"detached-signatures"), "{names:?}");
+    let finding = &report["findings"][0];
+    assert_eq!(finding["severity"], "info");
+    assert_eq!(finding["check"], "repro");
+    assert_eq!(report["inputs"][1]["role"], "rebuild");
+}
+
+#[test]
+fn tampered_release_yields_a_critical_finding_naming_the_engine() {
+    let (out, run) = audit(&demo("audit-tampered.toml"), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("FAIL"), "{stdout}");
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    assert_eq!(report["summary"]["verdict"], "fail");
+    let critical: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "critical")
+        .collect();
+    assert!(
+        critical.iter().any(|f| {
+            f["title"].as_str().unwrap().contains("engine/avengine")
+                && f["paths"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p == "engine/avengine")
+        }),
+        "{critical:#?}"
+    );
+    // Nothing else in the tampered copy differs from the rebuild.
+    assert_eq!(
+        report["results"]["repro"]["differences"],
+        serde_json::json!([{"kind": "content", "path": "engine/avengine"}])
+    );
+    let md = std::fs::read_to_string(report_dir(out.path()).join("report.md")).unwrap();
+    assert!(md.contains("**Verdict: FAIL**"));
 }

@@ -91,9 +91,164 @@ pub fn run_audit(
         progress,
     );
 
+    if let Some(rebuild) = &case.rebuild {
+        progress(AuditEvent::Started(Check::Repro));
+        let (ran, summary) = repro_step(case, rebuild, &mut report, &mut findings);
+        finish_step(&mut report, &findings, Check::Repro, ran, summary, progress);
+    }
+
     report.findings = findings;
     report.finish();
     Ok(report)
+}
+
+/// Title prefix of the finding a check that could not run produces.
+const CANNOT_RUN: &str = "Check could not run";
+
+/// Most differing files named in a finding's title (all are in its paths).
+const TITLE_PATHS: usize = 5;
+
+/// `a, b, c and 4 more`.
+fn name_some(paths: &[String]) -> String {
+    let shown: Vec<&str> = paths.iter().take(TITLE_PATHS).map(String::as_str).collect();
+    let more = paths.len().saturating_sub(TITLE_PATHS);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Reproducibility against the auditor's rebuild (`core::repro`):
+/// different is critical and names the files, equivalent is info listing
+/// the normalizations, identical is info.
+fn repro_step(
+    case: &AuditCase,
+    rebuild: &CasePath,
+    report: &mut AuditReport,
+    findings: &mut Vec<Finding>,
+) -> (bool, String) {
+    use crate::repro::{self, ReproOptions, Verdict};
+    let result = match repro::compare(
+        &case.release.path.resolved,
+        &rebuild.resolved,
+        &ReproOptions::default(),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    Check::Repro,
+                    format!(
+                        "{CANNOT_RUN}: cannot compare with the rebuild {}",
+                        rebuild.written
+                    ),
+                )
+                .evidence(e.to_string()),
+            );
+            return (false, "could not compare with the rebuild".to_string());
+        }
+    };
+    let normalizations: Vec<super::Normalization> = result
+        .normalizations
+        .iter()
+        .map(|n| super::Normalization {
+            name: n.name.name().to_string(),
+            description: n.description.to_string(),
+            count: n.count,
+        })
+        .collect();
+    let differences: Vec<super::ReproDifference> = result
+        .differences
+        .iter()
+        .map(|d| super::ReproDifference {
+            path: d.path.clone(),
+            kind: difference_kind(&d.kind).0,
+        })
+        .collect();
+    let verdict = match result.verdict {
+        Verdict::Identical => "identical",
+        Verdict::Equivalent => "equivalent",
+        Verdict::Different => "different",
+    };
+    let norm_lines = || {
+        normalizations
+            .iter()
+            .map(|n| format!("{} ({}): {}", n.name, n.count, n.description))
+    };
+    let summary = match result.verdict {
+        Verdict::Identical => {
+            findings.push(Finding::new(
+                Severity::Info,
+                Check::Repro,
+                format!("The rebuild {} is bit-for-bit identical", rebuild.written),
+            ));
+            "identical".to_string()
+        }
+        Verdict::Equivalent => {
+            let mut f = Finding::new(
+                Severity::Info,
+                Check::Repro,
+                format!(
+                    "The rebuild {} is equivalent after {} normalization(s)",
+                    rebuild.written,
+                    normalizations.len()
+                ),
+            );
+            for line in norm_lines() {
+                f = f.evidence(line);
+            }
+            findings.push(f);
+            format!("equivalent ({} normalizations)", normalizations.len())
+        }
+        Verdict::Different => {
+            let paths: Vec<String> = differences.iter().map(|d| d.path.clone()).collect();
+            let mut f = Finding::new(
+                Severity::Critical,
+                Check::Repro,
+                format!("Not reproduced by the rebuild: {}", name_some(&paths)),
+            );
+            for d in &result.differences {
+                let (kind, detail) = difference_kind(&d.kind);
+                f = f.evidence(if detail.is_empty() {
+                    format!("{}: {kind}", d.path)
+                } else {
+                    format!("{}: {kind}: {detail}", d.path)
+                });
+            }
+            for line in norm_lines() {
+                f = f.evidence(format!("normalized: {line}"));
+            }
+            findings.push(f.paths(paths));
+            format!("different ({} files)", differences.len())
+        }
+    };
+    report.results.repro = Some(super::ReproSection {
+        verdict: verdict.to_string(),
+        normalizations,
+        differences,
+    });
+    (true, summary)
+}
+
+/// A repro difference as its stable kind name (the JSON tag `core::repro`
+/// gives it) and its details as `field=value` pairs.
+fn difference_kind(kind: &crate::repro::DifferenceKind) -> (String, String) {
+    let value = serde_json::to_value(kind).unwrap_or_default();
+    let mut name = String::from("unknown");
+    let mut details = Vec::new();
+    if let Some(obj) = value.as_object() {
+        for (k, v) in obj {
+            if k == "difference" {
+                name = v.as_str().unwrap_or("unknown").to_string();
+            } else {
+                let shown = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                details.push(format!("{k}={shown}"));
+            }
+        }
+    }
+    (name, details.join(", "))
 }
 
 /// Records the step of `check`: an error when it could not run, failed
@@ -137,7 +292,11 @@ fn role_word(role: InputRole) -> &'static str {
 
 /// The inputs of a case, in report order.
 fn case_inputs(case: &AuditCase) -> Vec<(InputRole, &CasePath)> {
-    vec![(InputRole::Release, &case.release.path)]
+    let mut inputs = vec![(InputRole::Release, &case.release.path)];
+    if let Some(r) = &case.rebuild {
+        inputs.push((InputRole::Rebuild, r));
+    }
+    inputs
 }
 
 /// The subjects a report vouches for: every file of every input, named

@@ -69,7 +69,15 @@ struct CaseFile {
     auditor: AuditorFile,
     release: ReleaseFile,
     #[serde(default)]
+    rebuild: Option<RebuildFile>,
+    #[serde(default)]
     log: Option<LogFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RebuildFile {
+    path: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,6 +132,8 @@ pub struct AuditCase {
     pub case: Case,
     /// The release under audit.
     pub release: CaseRelease,
+    /// The auditor's independent rebuild of it, if any (repro check).
+    pub rebuild: Option<CasePath>,
     /// Where reports go (default `audit-reports` next to the case file).
     pub output: PathBuf,
     /// The auditor's signing key (PKCS#8, from `glassbox keygen`).
@@ -216,6 +226,10 @@ impl AuditCase {
             version: raw.release.version.clone(),
         };
         let key = existing("auditor.key", &raw.auditor.key)?;
+        let rebuild = match &raw.rebuild {
+            Some(r) => Some(existing("rebuild.path", &r.path)?),
+            None => None,
+        };
         let log = match &raw.log {
             Some(l) => Some(CaseLog {
                 dir: existing("log.dir", &l.dir)?,
@@ -238,6 +252,7 @@ impl AuditCase {
                 version: raw.release.version,
             },
             release,
+            rebuild,
             output: base.join(raw.output.as_deref().unwrap_or("audit-reports")),
         })
     }
