@@ -1,1 +1,0 @@
-//! (tuf: not built yet — see the open issue.)
