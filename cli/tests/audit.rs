@@ -415,3 +415,73 @@ fn tampered_release_yields_a_critical_finding_naming_the_engine() {
     let md = std::fs::read_to_string(report_dir(out.path()).join("report.md")).unwrap();
     assert!(md.contains("**Verdict: FAIL**"));
 }
+
+/// The tuf-on-ci repository of `$GLASSBOX_CORPORA/tuf/real-world`, at its
+/// `faketime` and long after every role expired.
+#[test]
+fn audit_verifies_a_tuf_repository_at_the_report_time() {
+    let Some(corpora) = std::env::var_os("GLASSBOX_CORPORA") else {
+        eprintln!("notice: GLASSBOX_CORPORA unset, skipping the TUF audit test");
+        return;
+    };
+    let repo = PathBuf::from(corpora).join("tuf/real-world/tuf-on-ci-0.11");
+    assert!(repo.is_dir(), "{} missing", repo.display());
+    let faketime = std::fs::read_to_string(repo.join("faketime")).unwrap();
+    let faketime = faketime.trim().replacen(' ', "T", 1);
+    let d = tempfile::tempdir().unwrap();
+    let case = d.path().join("audit.toml");
+    std::fs::write(
+        &case,
+        format!(
+            "vendor = \"V\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\nkey = \"{}\"\n\
+             [release]\npath = \"{}\"\nversion = \"1\"\n[tuf]\nrepo = \"{}\"\nroot = \"{}\"\n",
+            demo("auditor/TEST-ONLY-auditor.key"),
+            demo("releases/exampleav-1.1.0.tar.gz"),
+            repo.display(),
+            repo.join("initial_root.json").display()
+        ),
+    )
+    .unwrap();
+    let run_at = |time: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let o = out.path().to_str().unwrap();
+        let r = glassbox(&[
+            "audit",
+            case.to_str().unwrap(),
+            "--time",
+            time,
+            "--output",
+            o,
+        ]);
+        let dir = std::fs::read_dir(out.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+        (r, glassbox_core_report(&json))
+    };
+    let (ok, report) = run_at(&faketime);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let tuf = &report["results"]["tuf"];
+    assert_eq!(tuf["verified"], true);
+    assert_eq!(tuf["roles"][0]["role"], "root");
+    assert_eq!(tuf["targets"].as_array().unwrap().len(), 1);
+    assert!(
+        report["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["role"] == "tuf-repository")
+    );
+
+    let (expired, report) = run_at("2099-01-01T00:00:00Z");
+    assert_eq!(expired.status.code(), Some(1));
+    let f = &report["findings"][0];
+    assert_eq!(
+        (f["severity"].as_str(), f["check"].as_str()),
+        (Some("critical"), Some("tuf"))
+    );
+    assert!(f["evidence"][0].as_str().unwrap().contains("expire"), "{f}");
+}

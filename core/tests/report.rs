@@ -96,6 +96,23 @@ fn full_report() -> AuditReport {
         }],
         differences: vec![],
     });
+    r.results.tuf = Some(TufSection {
+        verified: true,
+        root_versions: vec![1, 2],
+        roles: vec![TufRole {
+            role: "root".into(),
+            version: 2,
+            expires: "2030-01-01T00:00:00Z".into(),
+            signatures: 2,
+            threshold: 2,
+        }],
+        targets: vec![TufTarget {
+            name: "app.tar.gz".into(),
+            verified: true,
+            error: None,
+        }],
+        error: None,
+    });
     r.add_finding(
         Finding::new(
             Severity::Critical,
@@ -233,6 +250,8 @@ fn markdown_puts_verdict_then_findings_by_severity_then_evidence() {
         "### Reproducibility",
         "Verdict: **equivalent**",
         "| tar-mtime | 12 | tar member modification times |",
+        "### TUF repository",
+        "| root | 2 | 2030\\-01-01T00:00:00Z | 2 / 2 |",
         "## Inputs",
     ];
     let mut last = 0;
@@ -267,6 +286,7 @@ fn html_is_self_contained_escaped_and_ordered() {
         "<li><code>engine/avengine</code></li>",
         "id=\"repro-verdict\">equivalent",
         "id=\"normalizations\"",
+        "id=\"tuf-roles\"",
         "id=\"inputs\"",
     ];
     let mut last = 0;

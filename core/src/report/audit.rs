@@ -97,6 +97,12 @@ pub fn run_audit(
         finish_step(&mut report, &findings, Check::Repro, ran, summary, progress);
     }
 
+    if let Some(tuf) = &case.tuf {
+        progress(AuditEvent::Started(Check::Tuf));
+        let (ran, summary) = tuf_step(tuf, &mut report, &mut findings);
+        finish_step(&mut report, &findings, Check::Tuf, ran, summary, progress);
+    }
+
     report.findings = findings;
     report.finish();
     Ok(report)
@@ -232,6 +238,126 @@ fn repro_step(
     (true, summary)
 }
 
+/// The vendor's TUF repository verified as a client would
+/// (`core::tuf`), at the report's time, so the verdict is reproducible:
+/// a failed refresh or target is critical, a delegated role that failed
+/// high, the verifier's own observations medium.
+fn tuf_step(
+    tuf: &super::case::CaseTuf,
+    report: &mut AuditReport,
+    findings: &mut Vec<Finding>,
+) -> (bool, String) {
+    use crate::tuf::{DirSource, Options, TargetSelection};
+    let could_not = |findings: &mut Vec<Finding>, why: String| {
+        findings.push(
+            Finding::new(
+                Severity::High,
+                Check::Tuf,
+                format!("{CANNOT_RUN}: TUF repository {}", tuf.repo.written),
+            )
+            .evidence(why),
+        );
+        (false, "could not verify the TUF repository".to_string())
+    };
+    let root = match std::fs::read(&tuf.root.resolved) {
+        Ok(b) => b,
+        Err(e) => return could_not(findings, format!("{}: {e}", tuf.root.written)),
+    };
+    let time = match crate::tuf::parse_time(&report.time) {
+        Ok(t) => t,
+        Err(e) => return could_not(findings, format!("report time: {e}")),
+    };
+    let mut opts = Options::at(time);
+    opts.state_dir = tuf.state.clone();
+    opts.targets = TargetSelection::All;
+    let result =
+        match crate::tuf::verify_repository(&root, &DirSource::new(&tuf.repo.resolved), &opts) {
+            Ok(r) => r,
+            Err(e) => return could_not(findings, e.to_string()),
+        };
+    let section = super::TufSection {
+        verified: result.verified(),
+        root_versions: result.root_chain.iter().map(|r| r.version).collect(),
+        roles: result
+            .roles
+            .iter()
+            .map(|r| super::TufRole {
+                role: r.role.clone(),
+                version: r.version,
+                expires: r.expires.clone(),
+                signatures: r.signers.signers.len() as u64,
+                threshold: u64::from(r.signers.threshold),
+            })
+            .collect(),
+        targets: result
+            .targets
+            .iter()
+            .map(|t| super::TufTarget {
+                name: t.name.clone(),
+                verified: t.error.is_none(),
+                error: t.error.as_ref().map(|e| e.to_string()),
+            })
+            .collect(),
+        error: result.error.as_ref().map(|e| e.to_string()),
+    };
+    if let Some(e) = &result.error {
+        findings.push(
+            Finding::new(
+                Severity::Critical,
+                Check::Tuf,
+                format!("TUF metadata of {} failed verification", tuf.repo.written),
+            )
+            .evidence(e.to_string()),
+        );
+    }
+    for f in &result.role_failures {
+        findings.push(
+            Finding::new(
+                Severity::High,
+                Check::Tuf,
+                format!("Delegated TUF role {} could not be loaded", f.role),
+            )
+            .evidence(f.error.to_string()),
+        );
+    }
+    for t in result.targets.iter().filter(|t| t.error.is_some()) {
+        findings.push(
+            Finding::new(
+                Severity::Critical,
+                Check::Tuf,
+                format!("TUF target {} failed verification", t.name),
+            )
+            .evidence(t.error.as_ref().map(|e| e.to_string()).unwrap_or_default())
+            .paths([t.name.clone()]),
+        );
+    }
+    for f in &result.findings {
+        findings.push(
+            Finding::new(Severity::Medium, Check::Tuf, format!("TUF: {}", f.subject))
+                .evidence(f.message.clone()),
+        );
+    }
+    let summary = format!(
+        "{} roles, {} of {} targets verified",
+        section.roles.len(),
+        section.targets.iter().filter(|t| t.verified).count(),
+        section.targets.len()
+    );
+    if section.verified {
+        findings.push(Finding::new(
+            Severity::Info,
+            Check::Tuf,
+            format!(
+                "TUF repository {} verified: root v{}, {summary}",
+                tuf.repo.written,
+                section.root_versions.last().copied().unwrap_or(0)
+            ),
+        ));
+    }
+    report.results.tuf = Some(section);
+    (true, summary)
+}
+
 /// A repro difference as its stable kind name (the JSON tag `core::repro`
 /// gives it) and its details as `field=value` pairs.
 fn difference_kind(kind: &crate::repro::DifferenceKind) -> (String, String) {
@@ -287,6 +413,8 @@ fn role_word(role: InputRole) -> &'static str {
         InputRole::Previous => "previous release",
         InputRole::Rebuild => "rebuild",
         InputRole::Policy => "trust policy",
+        InputRole::TufRoot => "TUF trust anchor",
+        InputRole::TufRepository => "TUF repository",
     }
 }
 
@@ -295,6 +423,10 @@ fn case_inputs(case: &AuditCase) -> Vec<(InputRole, &CasePath)> {
     let mut inputs = vec![(InputRole::Release, &case.release.path)];
     if let Some(r) = &case.rebuild {
         inputs.push((InputRole::Rebuild, r));
+    }
+    if let Some(t) = &case.tuf {
+        inputs.push((InputRole::TufRoot, &t.root));
+        inputs.push((InputRole::TufRepository, &t.repo));
     }
     inputs
 }

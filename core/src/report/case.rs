@@ -71,7 +71,18 @@ struct CaseFile {
     #[serde(default)]
     rebuild: Option<RebuildFile>,
     #[serde(default)]
+    tuf: Option<TufFile>,
+    #[serde(default)]
     log: Option<LogFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TufFile {
+    repo: String,
+    root: String,
+    #[serde(default)]
+    state: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +145,8 @@ pub struct AuditCase {
     pub release: CaseRelease,
     /// The auditor's independent rebuild of it, if any (repro check).
     pub rebuild: Option<CasePath>,
+    /// The vendor's TUF repository, if any (tuf check).
+    pub tuf: Option<CaseTuf>,
     /// Where reports go (default `audit-reports` next to the case file).
     pub output: PathBuf,
     /// The auditor's signing key (PKCS#8, from `glassbox keygen`).
@@ -141,6 +154,18 @@ pub struct AuditCase {
     /// The transparency log the signed report and the audited files are
     /// appended to, if any.
     pub log: Option<CaseLog>,
+}
+
+/// A TUF repository named by the case file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseTuf {
+    /// The repository copy: `metadata/` and `targets/`.
+    pub repo: CasePath,
+    /// The trust anchor: a root metadata file the auditor trusts.
+    pub root: CasePath,
+    /// Trusted-state directory kept between audits (rollback detection);
+    /// created when absent.
+    pub state: Option<PathBuf>,
 }
 
 /// A transparency log named by the case file (`glassbox log init`).
@@ -230,6 +255,14 @@ impl AuditCase {
             Some(r) => Some(existing("rebuild.path", &r.path)?),
             None => None,
         };
+        let tuf = match &raw.tuf {
+            Some(t) => Some(CaseTuf {
+                repo: existing("tuf.repo", &t.repo)?,
+                root: existing("tuf.root", &t.root)?,
+                state: t.state.as_ref().map(|s| base.join(s)),
+            }),
+            None => None,
+        };
         let log = match &raw.log {
             Some(l) => Some(CaseLog {
                 dir: existing("log.dir", &l.dir)?,
@@ -253,6 +286,7 @@ impl AuditCase {
             },
             release,
             rebuild,
+            tuf,
             output: base.join(raw.output.as_deref().unwrap_or("audit-reports")),
         })
     }

@@ -145,6 +145,10 @@ pub enum InputRole {
     Rebuild,
     /// The trust policy signatures are verified against.
     Policy,
+    /// The TUF trust anchor (initial root metadata).
+    TufRoot,
+    /// The vendor's TUF repository copy (`metadata/`, `targets/`).
+    TufRepository,
 }
 
 /// Whether an input is one file or a directory tree.
@@ -201,6 +205,8 @@ pub enum Check {
     Diff,
     /// Reproducibility against the auditor's rebuild.
     Repro,
+    /// The vendor's TUF update repository.
+    Tuf,
 }
 
 impl Check {
@@ -211,6 +217,7 @@ impl Check {
             Check::Verify => "verify",
             Check::Diff => "diff",
             Check::Repro => "repro",
+            Check::Tuf => "tuf",
         }
     }
 }
@@ -252,6 +259,56 @@ pub struct Results {
     /// Whether the rebuild reproduces the release.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repro: Option<ReproSection>,
+    /// The vendor's TUF update repository, verified as a client would.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuf: Option<TufSection>,
+}
+
+/// Evidence of the TUF repository check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TufSection {
+    /// Whether the metadata refresh succeeded, no delegated role failed and
+    /// every target verified.
+    pub verified: bool,
+    /// Root versions accepted, trust anchor first.
+    pub root_versions: Vec<u64>,
+    /// Each verified role.
+    pub roles: Vec<TufRole>,
+    /// Each target checked.
+    pub targets: Vec<TufTarget>,
+    /// Why the refresh failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A verified TUF role.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TufRole {
+    /// Role name.
+    pub role: String,
+    /// Metadata version.
+    pub version: u64,
+    /// Expiry (RFC 3339).
+    pub expires: String,
+    /// Valid signatures.
+    pub signatures: u64,
+    /// The role's threshold.
+    pub threshold: u64,
+}
+
+/// A TUF target and its verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TufTarget {
+    /// Target path.
+    pub name: String,
+    /// Whether its length and hashes matched the trusted metadata.
+    pub verified: bool,
+    /// Why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Evidence of the signature check.

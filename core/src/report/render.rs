@@ -315,6 +315,49 @@ pub fn markdown(r: &AuditReport) -> String {
             o.push('\n');
         }
     }
+    if let Some(t) = &r.results.tuf {
+        evidence = true;
+        let roots: Vec<String> = t.root_versions.iter().map(|v| v.to_string()).collect();
+        let _ = writeln!(
+            o,
+            "### TUF repository\n\nVerified: **{}**. Root versions: {}.\n",
+            yes_no(t.verified),
+            roots.join(" → ")
+        );
+        if let Some(e) = &t.error {
+            let _ = writeln!(o, "Error: {}\n", md(e));
+        }
+        if !t.roles.is_empty() {
+            o.push_str(
+                "| role | version | expires | signatures / threshold |\n|---|---|---|---|\n",
+            );
+            for role in &t.roles {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} / {} |",
+                    md(&role.role),
+                    role.version,
+                    md(&role.expires),
+                    role.signatures,
+                    role.threshold
+                );
+            }
+            o.push('\n');
+        }
+        if !t.targets.is_empty() {
+            o.push_str("| target | verified | error |\n|---|---|---|\n");
+            for target in &t.targets {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} |",
+                    md(&target.name),
+                    yes_no(target.verified),
+                    md(target.error.as_deref().unwrap_or(""))
+                );
+            }
+            o.push('\n');
+        }
+    }
     if !evidence {
         o.push_str("No check produced evidence.\n\n");
     }
@@ -342,6 +385,8 @@ fn role_name(r: super::InputRole) -> &'static str {
         super::InputRole::Previous => "previous",
         super::InputRole::Rebuild => "rebuild",
         super::InputRole::Policy => "policy",
+        super::InputRole::TufRoot => "tuf-root",
+        super::InputRole::TufRepository => "tuf-repository",
     }
 }
 
@@ -594,6 +639,48 @@ pub fn html_page(r: &AuditReport) -> String {
                     "<tr><td><code>{}</code></td><td>{}</td></tr>",
                     html(&d.path),
                     html(&d.kind)
+                );
+            }
+            o.push_str("</table>\n");
+        }
+    }
+    if let Some(t) = &r.results.tuf {
+        evidence = true;
+        let roots: Vec<String> = t.root_versions.iter().map(|v| v.to_string()).collect();
+        let _ = writeln!(
+            o,
+            "<h3>TUF repository</h3>\n<p>Verified: <strong{}>{}</strong>. Root versions: {}.</p>",
+            if t.verified { "" } else { " class=\"no\"" },
+            yes_no(t.verified),
+            roots.join(" &rarr; ")
+        );
+        if let Some(e) = &t.error {
+            let _ = writeln!(o, "<p>Error: {}</p>", html(e));
+        }
+        if !t.roles.is_empty() {
+            o.push_str("<table id=\"tuf-roles\">\n<tr><th>role</th><th>version</th><th>expires</th><th>signatures / threshold</th></tr>\n");
+            for role in &t.roles {
+                let _ = writeln!(
+                    o,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td></tr>",
+                    html(&role.role),
+                    role.version,
+                    html(&role.expires),
+                    role.signatures,
+                    role.threshold
+                );
+            }
+            o.push_str("</table>\n");
+        }
+        if !t.targets.is_empty() {
+            o.push_str("<table>\n<tr><th>target</th><th>verified</th><th>error</th></tr>\n");
+            for target in &t.targets {
+                let _ = writeln!(
+                    o,
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    html(&target.name),
+                    yes_no(target.verified),
+                    html(target.error.as_deref().unwrap_or(""))
                 );
             }
             o.push_str("</table>\n");
