@@ -28,6 +28,7 @@ fn ca_params(cn: &str) -> CertificateParams {
     p.distinguished_name = name(cn);
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p.use_authority_key_identifier_extension = true;
     p.not_before = now() - Duration::days(30);
     p.not_after = now() + Duration::days(3650);
     p
@@ -303,4 +304,89 @@ fn unknown_issuer_and_budget() {
     o.max_signature_checks = 0;
     let (_, err) = verdict(x509::validate(&leaf_cert, &[], &[root.cert], &o));
     assert_eq!(err, CertError::BudgetExhausted { checks: 0 });
+}
+
+#[test]
+fn unusable_crls_fail_closed() {
+    let root = new_root("Vendor Root");
+    let inter = sub_ca(ca_params("Vendor Code Signing CA"), &root);
+    let leaf_cert = leaf(leaf_params("Vendor Release Signing", 4242), &inter);
+    let base = || CertificateRevocationListParams {
+        this_update: now() - Duration::days(1),
+        next_update: now() + Duration::days(7),
+        crl_number: SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: vec![],
+        key_identifier_method: KeyIdMethod::Sha256,
+    };
+    let check = |params: CertificateRevocationListParams, signer: &Ca, expect: &str| {
+        let crl = Crl::from_der(params.signed_by(&signer.issuer).unwrap().der()).unwrap();
+        let mut o = opts();
+        o.crls = vec![crl];
+        let (at, err) = verdict(x509::validate(
+            &leaf_cert,
+            std::slice::from_ref(&inter.cert),
+            std::slice::from_ref(&root.cert),
+            &o,
+        ));
+        assert_eq!(at, 0);
+        match err {
+            CertError::CrlUnusable { reason } => assert!(reason.contains(expect), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    };
+    // Stale: nextUpdate before the validation time.
+    let mut stale = base();
+    stale.this_update = now() - Duration::days(30);
+    stale.next_update = now() - Duration::days(1);
+    check(stale, &inter, "stale");
+    // Partitioned CRLs are refused explicitly.
+    let mut partitioned = base();
+    partitioned.issuing_distribution_point = Some(rcgen::CrlIssuingDistributionPoint {
+        distribution_point: rcgen::CrlDistributionPoint {
+            uris: vec!["http://crl.vendor.example/users.crl".into()],
+        },
+        scope: Some(rcgen::CrlScope::UserCertsOnly),
+    });
+    check(partitioned, &inter, "partitioned");
+    // Same issuer name, signed by another key.
+    let mut forger_params = ca_params("Vendor Code Signing CA");
+    forger_params.key_usages = vec![KeyUsagePurpose::CrlSign, KeyUsagePurpose::KeyCertSign];
+    let forger = sub_ca(forger_params, &root);
+    check(base(), &forger, "CRL signature");
+}
+
+#[test]
+fn verify_signed_data_allow_list() {
+    use rcgen::{PublicKeyData, SigningKey};
+    use x509::{SignatureAlgorithm, X509Error};
+    let key = KeyPair::generate().unwrap(); // ECDSA P-256
+    let spki = key.subject_public_key_info();
+    let sig = key.sign(b"release.tar.gz digest").unwrap();
+    x509::verify_signed_data(
+        &spki,
+        SignatureAlgorithm::EcdsaSha256,
+        b"release.tar.gz digest",
+        &sig,
+    )
+    .expect("good signature");
+    assert_eq!(
+        x509::verify_signed_data(&spki, SignatureAlgorithm::EcdsaSha256, b"tampered", &sig),
+        Err(X509Error::BadSignature)
+    );
+    assert!(matches!(
+        x509::verify_signed_data(&spki, SignatureAlgorithm::RsaPkcs1Sha256, b"x", &sig),
+        Err(X509Error::KeyAlgorithmMismatch { .. })
+    ));
+    // sha1WithRSAEncryption and MD5 are refused before any key is looked at.
+    for oid in [
+        "1.2.840.113549.1.1.5",
+        "1.2.840.113549.1.1.4",
+        "1.2.840.10040.4.3",
+    ] {
+        assert!(matches!(
+            SignatureAlgorithm::from_oid_and_params(oid, None),
+            Err(X509Error::DisallowedAlgorithm(_))
+        ));
+    }
 }

@@ -25,22 +25,27 @@ pub const MAX_CERT_SIZE: usize = 1 << 20;
 /// Most certificates read from one bundle.
 pub const MAX_BUNDLE_CERTS: usize = 10_000;
 
+/// keyUsage bit names in bit order (RFC 5280 §4.2.1.3): bit `i` of
+/// [`Extensions::key_usage`] and [`crate::x509::ValidationOptions::required_key_usage`]
+/// is `KEY_USAGE_NAMES[i]`.
+pub const KEY_USAGE_NAMES: [&str; 9] = [
+    "digitalSignature",
+    "contentCommitment",
+    "keyEncipherment",
+    "dataEncipherment",
+    "keyAgreement",
+    "keyCertSign",
+    "cRLSign",
+    "encipherOnly",
+    "decipherOnly",
+];
+
 /// keyUsage bit positions (RFC 5280 §4.2.1.3).
 pub(crate) mod ku {
     pub const DIGITAL_SIGNATURE: u16 = 1 << 0;
     pub const KEY_CERT_SIGN: u16 = 1 << 5;
     pub const CRL_SIGN: u16 = 1 << 6;
-    pub const NAMES: [&str; 9] = [
-        "digitalSignature",
-        "contentCommitment",
-        "keyEncipherment",
-        "dataEncipherment",
-        "keyAgreement",
-        "keyCertSign",
-        "cRLSign",
-        "encipherOnly",
-        "decipherOnly",
-    ];
+    pub const NAMES: [&str; 9] = super::KEY_USAGE_NAMES;
 }
 
 /// Well-known extendedKeyUsage OIDs (RFC 5280 §4.2.1.12).

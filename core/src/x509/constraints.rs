@@ -247,10 +247,10 @@ pub(crate) fn check_required_key_usage(cert: &Certificate, required: u16) -> Res
     Ok(())
 }
 
-/// §4.2.1.1: a leaf that is not self-signed carries an AKI with a
-/// keyIdentifier. (Not required of CA certificates: cross-certificates in
-/// the wild omit it, limbo `cve::cve-2024-0567`.)
-pub(crate) fn check_leaf_aki(cert: &Certificate) -> Result<(), CertError> {
+/// §4.2.1.1: a certificate that is not self-issued carries an AKI with a
+/// keyIdentifier (checked for the leaf and intermediates; trust anchors are
+/// taken as given).
+pub(crate) fn check_aki(cert: &Certificate) -> Result<(), CertError> {
     let ext = cert.extensions();
     if !cert.is_self_issued() && ext.aki.as_ref().and_then(|a| a.key_id.as_ref()).is_none() {
         return Err(CertError::Malformed {
@@ -301,6 +301,12 @@ pub(crate) fn check_tls_leaf(cert: &Certificate) -> Result<(), CertError> {
         return Err(misuse(
             "subjectAltName",
             "critical with a non-empty subject (CABF BR 7.1.2.7.12)",
+        ));
+    }
+    if cert.is_ca() {
+        return Err(misuse(
+            "basicConstraints",
+            "cA is true in a TLS server certificate (CABF BR 7.1.2.7.8)",
         ));
     }
     Ok(())

@@ -67,8 +67,8 @@ use time::OffsetDateTime;
 
 pub use algorithm::{PublicKey, SignatureAlgorithm, verify_signed_data};
 pub use cert::{
-    AuthorityKeyId, BasicConstraints, Certificate, Extensions, MAX_BUNDLE_CERTS, MAX_CERT_SIZE,
-    NameConstraints, parse_pem_or_der_bundle,
+    AuthorityKeyId, BasicConstraints, Certificate, Extensions, KEY_USAGE_NAMES, MAX_BUNDLE_CERTS,
+    MAX_CERT_SIZE, NameConstraints, parse_pem_or_der_bundle,
 };
 pub use crl::Crl;
 pub use error::{CertError, X509Error};

@@ -95,7 +95,7 @@ impl<'a> Search<'a, '_> {
         c::check_well_formed(leaf)?;
         check_validity(leaf, self.at)?;
         c::check_extension_consistency(leaf)?;
-        c::check_leaf_aki(leaf)?;
+        c::check_aki(leaf)?;
         c::check_san_syntax(leaf)?;
         if purpose == Purpose::ServerAuth {
             c::check_tls_leaf(leaf)?;
@@ -124,6 +124,9 @@ impl<'a> Search<'a, '_> {
         check_validity(cert, self.at)?;
         c::check_extension_consistency(cert)?;
         c::check_ca(cert, below)?;
+        if !anchor {
+            c::check_aki(cert)?;
+        }
         c::check_ca_eku(cert, self.opts.purpose)?;
         if anchor && self.opts.purpose == Purpose::ServerAuth {
             c::check_tls_root_aki(cert)?;

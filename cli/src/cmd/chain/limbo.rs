@@ -205,20 +205,9 @@ fn purpose_of(case: &Testcase) -> Result<Purpose, String> {
 }
 
 fn key_usage_bits(names: &[String]) -> Result<u16, String> {
-    const NAMES: [&str; 9] = [
-        "digitalSignature",
-        "contentCommitment",
-        "keyEncipherment",
-        "dataEncipherment",
-        "keyAgreement",
-        "keyCertSign",
-        "cRLSign",
-        "encipherOnly",
-        "decipherOnly",
-    ];
     let mut bits = 0u16;
     for n in names {
-        let i = NAMES
+        let i = x509::KEY_USAGE_NAMES
             .iter()
             .position(|k| k == n)
             .ok_or_else(|| format!("unknown key usage {n}"))?;
