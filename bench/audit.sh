@@ -39,7 +39,8 @@ if [ ! -f "$WORK/pair/B.tar.gz" ]; then
   "$PAIR_SCRIPT" "$WORK/pair" "$SRC" >/dev/null
 fi
 
-# The pair's case file: B under audit, signed with the demo's TEST-ONLY key.
+# The pair's case file: B under audit, R (a rebuild of A, so repro finds
+# B's changes) as the rebuild, signed with the demo's TEST-ONLY key.
 cat >"$WORK/pair/audit.toml" <<TOML
 vendor = "BenchVendor"
 product = "CPython stdlib pair"
@@ -50,8 +51,11 @@ name = "bench"
 key = "$repo/testdata/demo/auditor/TEST-ONLY-auditor.key"
 
 [release]
-path = "B"
+path = "B/pkg"
 version = "1.1"
+
+[rebuild]
+path = "R/pkg"
 TOML
 
 # measure NAME CMD...: median wall seconds and peak RSS KiB over $RUNS runs.
@@ -71,8 +75,8 @@ measure() {
 }
 
 T=2026-07-01T12:00:00Z
-files=$(find "$WORK/pair/B" -type f | wc -l)
-bytes=$(du -sb "$WORK/pair/B" | cut -f1)
+files=$(find "$WORK/pair/B/pkg" -type f | wc -l)
+bytes=$(du -sb "$WORK/pair/B/pkg" | cut -f1)
 echo "== $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); pair B: $files files, $bytes bytes"
 measure "audit demo" "$GB" audit --quiet testdata/demo/audit.toml --time $T --force --output "$WORK/demo-reports"
 measure "audit pair (B)" "$GB" audit --quiet "$WORK/pair/audit.toml" --time $T --force

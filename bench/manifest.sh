@@ -51,18 +51,21 @@ measure() {
   local walls=() rsss=()
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>&1 || true
-    read -r w r <"$WORK/time.out"
+    read -r w r < <(tail -n 1 "$WORK/time.out")
     walls+=("$w"); rsss+=("$r")
   done
   local mw mr
   mw=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
   mr=$(printf '%s\n' "${rsss[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
-  printf '%-34s wall %7.2f s   peak RSS %8d KiB\n' "$name" "$mw" "$mr" >&2
+  # Collected in a file: this runs inside a process substitution, whose
+  # stderr writes may interleave badly with the main shell's output.
+  printf '%-34s wall %7.2f s   peak RSS %8d KiB\n' "$name" "$mw" "$mr" >>"$WORK/lines"
   echo "$mw $mr"
 }
 
 # The peers run in a shell so that GNU time sees the whole pipeline; RSS of
 # a pipeline is the largest of its processes.
+: >"$WORK/lines"
 files=$(find "$A" -type f | wc -l)
 bytes=$(du -sb "$A" | cut -f1)
 echo "== directory A: $files files, $bytes bytes; $(nproc) cores; sha_ni: $(grep -q sha_ni /proc/cpuinfo && echo yes || echo no); load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -73,6 +76,7 @@ read -r tw tr < <(measure "glassbox manifest A.tar.gz" "$GB" manifest --quiet "$
 read -r pw pr < <(measure "tar -xOzf | sha256sum" sh -c "tar -xOzf '$TGZ' | sha256sum")
 
 ratio() { python3 -c "import sys; a,b=map(float,sys.argv[1:]); print(f'{a/b:.2f}' if b else 'inf')" "$1" "$2"; }
+cat "$WORK/lines"
 echo
 echo "summary (median of $RUNS; speedup = peer wall / glassbox wall)"
 echo "  directory:  glassbox ${gw}s ${gr}KiB (no-nested ${gwn}s ${grn}KiB)  sha256sum ${sw}s ${sr}KiB  speedup $(ratio "$sw" "$gw")x (no-nested $(ratio "$sw" "$gwn")x)"

@@ -121,6 +121,16 @@ fn findings_give_exit_1_and_are_printed() {
         err.contains("finding: pw: symlink to `/etc/passwd` resolves outside"),
         "{err}"
     );
+    let out = glassbox(
+        &[s("manifest"), s("--format"), s("json"), d.as_os_str()],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["findings"],
+        serde_json::json!([{"path": "pw", "kind": "symlink-escapes", "target": "/etc/passwd"}])
+    );
 }
 
 #[test]
@@ -134,7 +144,16 @@ fn garbage_input_exits_2_with_one_error_line_and_no_panic() {
     let mut block = vec![b'A'; 512];
     block[257..262].copy_from_slice(b"ustar");
     fs::write(&tarjunk, &block).unwrap();
+    let fifo = t.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let cases: Vec<Vec<&std::ffi::OsStr>> = vec![
+        vec![s("manifest"), fifo.as_os_str()],
         vec![s("manifest"), junk.as_os_str()],
         vec![s("manifest"), zipjunk.as_os_str()],
         vec![s("manifest"), tarjunk.as_os_str()],

@@ -115,6 +115,30 @@ fn has(r: &Release, p: &str, want: impl Fn(&ReadFindingKind) -> bool) -> bool {
         .any(|f| f.path == path(p) && want(&f.kind))
 }
 
+/// Visits the selected entries, checks each content against its listed
+/// digest, and returns the paths in visit order.
+fn visit_checked(
+    r: &Release,
+    select: &(dyn Fn(&glassbox_core::release::Entry) -> bool + Sync),
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    r.visit_contents(select, &mut |e, rd| {
+        let mut buf = Vec::new();
+        rd.read_to_end(&mut buf)
+            .map_err(|x| ReleaseError::from_io(&e.path, x))?;
+        assert_eq!(
+            Sha256Digest::of(&buf),
+            e.digests.unwrap().sha256,
+            "{}",
+            e.path
+        );
+        seen.push(e.path.to_string());
+        Ok(())
+    })
+    .unwrap();
+    seen
+}
+
 fn write(dir: &Path, name: &str, data: &[u8]) -> std::path::PathBuf {
     let p = dir.join(name);
     fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -230,11 +254,32 @@ fn dotdot_and_absolute_names_are_findings_and_listed_as_recorded() {
     let z = write(
         t.path(),
         "evil.zip",
-        &zip_bytes(&[("a/../../up.txt", b"x")]),
+        &zip_bytes(&[
+            ("a/../../up.txt", b"x"),
+            ("..\\win.txt", b"w"),
+            ("C:\\boot.ini", b"b"),
+        ]),
     );
-    let r = Release::open(&z, &opts()).unwrap();
-    assert!(has(&r, "a/../../up.txt", |k| *k
-        == ReadFindingKind::ParentTraversal));
+    // Through a symlink, as an auditor might name it.
+    std::os::unix::fs::symlink(&z, t.path().join("link.zip")).unwrap();
+    let r = Release::open(&t.path().join("link.zip"), &opts()).unwrap();
+    let traversal = |k: &ReadFindingKind| *k == ReadFindingKind::ParentTraversal;
+    assert!(has(&r, "a/../../up.txt", traversal));
+    assert!(has(&r, "..\\win.txt", traversal));
+    assert!(has(&r, "C:\\boot.ini", |k| *k == ReadFindingKind::AbsolutePath));
+    // A hard link whose target climbs out is reported too.
+    let tar = tar_bytes(&[Member {
+        name: b"hl",
+        kind: tar::EntryType::Link,
+        data: b"",
+        link: b"../../etc/shadow",
+    }]);
+    let r = Release::open(&write(t.path(), "hl.tar", &tar), &opts()).unwrap();
+    assert!(has(&r, "hl", |k| matches!(
+        k,
+        ReadFindingKind::HardlinkEscapes { .. }
+    )));
+    assert_eq!(r.entries[0].kind, EntryKind::Hardlink);
 }
 
 #[test]
@@ -529,24 +574,7 @@ fn visit_contents_and_read_entry_reach_nested_files() {
         Err(ReleaseError::NoSuchEntry { .. })
     ));
     // Select a container and its members at once: both arrive, digests match.
-    let mut seen = Vec::new();
-    r.visit_contents(
-        &|e| e.path.to_string() != "pkg.tar.gz!inner.zip!other",
-        &mut |e, rd| {
-            let mut buf = Vec::new();
-            rd.read_to_end(&mut buf)
-                .map_err(|x| ReleaseError::from_io(&e.path, x))?;
-            assert_eq!(
-                Sha256Digest::of(&buf),
-                e.digests.unwrap().sha256,
-                "{}",
-                e.path
-            );
-            seen.push(e.path.to_string());
-            Ok(())
-        },
-    )
-    .unwrap();
+    let mut seen = visit_checked(&r, &|e| e.path.to_string() != "pkg.tar.gz!inner.zip!other");
     seen.sort();
     assert_eq!(
         seen,
@@ -560,16 +588,7 @@ fn visit_contents_and_read_entry_reach_nested_files() {
     );
     // The same from the archive itself (no random access at the top).
     let top = Release::open(&d.join("pkg.tar.gz"), &opts()).unwrap();
-    let mut n = 0;
-    top.visit_contents(&|_| true, &mut |e, rd| {
-        let mut buf = Vec::new();
-        rd.read_to_end(&mut buf).unwrap();
-        assert_eq!(Sha256Digest::of(&buf), e.digests.unwrap().sha256);
-        n += 1;
-        Ok(())
-    })
-    .unwrap();
-    assert_eq!(n, 4);
+    assert_eq!(visit_checked(&top, &|_| true).len(), 4);
 }
 
 #[test]
@@ -798,22 +817,26 @@ fn a_large_selected_container_is_handed_over_in_a_second_pass() {
         &tar_bytes(&[file(b"inner.tar", &inner)]),
     );
     let r = Release::open(&p, &opts()).unwrap();
-    let mut seen = Vec::new();
-    r.visit_contents(&|_| true, &mut |e, rd| {
-        let mut buf = Vec::new();
-        rd.read_to_end(&mut buf)
-            .map_err(|x| ReleaseError::from_io(&e.path, x))?;
-        assert_eq!(
-            Sha256Digest::of(&buf),
-            e.digests.unwrap().sha256,
-            "{}",
-            e.path
-        );
-        seen.push(e.path.to_string());
-        Ok(())
-    })
-    .unwrap();
+    let seen = visit_checked(&r, &|_| true);
     // Members stream while the container is expanded; the container itself,
     // too big to buffer, comes in the next pass.
     assert_eq!(seen, ["inner.tar!big.bin", "inner.tar!small", "inner.tar"]);
+}
+
+#[test]
+fn fifos_and_other_special_files_are_listed_never_opened() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("rel");
+    write(&d, "a.txt", b"a");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(d.join("pipe"))
+        .status()
+        .expect("coreutils mkfifo");
+    assert!(ok.success());
+    // Opening the FIFO for reading would block forever: it must not be.
+    let r = Release::open(&d, &opts()).unwrap();
+    let pipe = r.entry(&path("pipe")).unwrap();
+    assert_eq!(pipe.kind, EntryKind::Other);
+    assert!(pipe.digests.is_none());
+    assert_eq!(sha(&r, "a.txt"), Sha256Digest::of(b"a"));
 }

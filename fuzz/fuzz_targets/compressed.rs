@@ -2,7 +2,7 @@
 //! whose magic is prepended so the decoder (not the sniffer) is exercised.
 #![no_main]
 
-use glassbox_core::release::{Limits, ReadOptions, Release};
+use glassbox_core::release::Release;
 use libfuzzer_sys::fuzz_target;
 
 const CODECS: &[(&str, &[u8])] = &[
@@ -19,15 +19,5 @@ fuzz_target!(|data: &[u8]| {
     let (name, magic) = CODECS[usize::from(pick) % CODECS.len()];
     let mut input = magic.to_vec();
     input.extend_from_slice(rest);
-    let opts = ReadOptions {
-        limits: Limits {
-            max_depth: 3,
-            max_expanded_bytes: 64 << 20,
-            max_entries: 10_000,
-            max_ratio: 1000,
-        },
-        expand_nested: true,
-        ..Default::default()
-    };
-    let _ = Release::from_bytes(name, &input, &opts);
+    let _ = Release::from_bytes(name, &input, &glassbox_fuzz::opts());
 });

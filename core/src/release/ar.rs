@@ -6,7 +6,7 @@ use std::io::Read;
 use std::sync::atomic::Ordering;
 
 use super::limits::{Counting, Place};
-use super::walk::{Content, Names, Walk};
+use super::walk::{Content, Names, Walk, next_header_label};
 use super::{Entry, EntryKind, EntryPath, Format, Owner, ReleaseError};
 
 /// Size of an ar member header.
@@ -23,14 +23,14 @@ pub(crate) fn read(
     let (counting, consumed) = Counting::new(reader);
     let mut archive = ar::Archive::new(counting);
     let mut names = Names::new(container);
-    let mut last_name = String::from("(first header)");
+    let mut last_name: Option<String> = None;
     while let Some(item) = archive.next_entry() {
         let offset = consumed.load(Ordering::Relaxed);
         let mut member = item.map_err(|e| match super::error::unwrap_io(e) {
             Ok(r) => r,
             Err(e) => ReleaseError::Corrupt {
                 archive: label.clone(),
-                entry: format!("(header after `{last_name}`)"),
+                entry: next_header_label(last_name.as_deref()),
                 offset,
                 reason: e.to_string(),
             },
@@ -48,7 +48,8 @@ pub(crate) fn read(
         };
         let mtime = Some(header.mtime() as i64);
         let path = walk.admit(&mut names, &raw, EntryKind::File, None)?;
-        last_name = path.inner().to_string();
+        let name = path.inner().to_string();
+        last_name = Some(name.clone());
         let forced = format == Format::Deb
             && (raw.starts_with(b"control.tar") || raw.starts_with(b"data.tar"));
         let entry = Entry {
@@ -65,7 +66,7 @@ pub(crate) fn read(
         };
         let place = Place {
             archive: label.clone(),
-            entry: last_name.clone(),
+            entry: name,
             offset: entry_offset,
         };
         walk.file(

@@ -6,7 +6,7 @@
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufReader, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -124,10 +124,35 @@ fn list(
     Ok(())
 }
 
+/// Opens a regular file for reading. With `follow` false, O_NOFOLLOW makes
+/// a file swapped for a symlink fail (ELOOP) instead of being followed;
+/// O_NONBLOCK keeps one swapped for a FIFO from blocking the open (reads of
+/// regular files ignore the flag). Anything but a regular file is refused.
+pub(crate) fn open_regular(path: &Path, follow: bool) -> io::Result<File> {
+    let mut flags = libc::O_NONBLOCK;
+    if !follow {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file or a directory",
+        ));
+    }
+    Ok(f)
+}
+
 /// Opens a listed file, refusing it if it is no longer the same inode (a
 /// file swapped for a symlink after listing must not be followed).
 fn open_same(full: &Path, path: &EntryPath, dev: u64, ino: u64) -> Result<File, ReleaseError> {
-    let f = File::open(full).map_err(|e| io_err(full, e))?;
+    let f = open_regular(full, false).map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP) => ReleaseError::Changed { path: path.clone() },
+        _ => io_err(full, e),
+    })?;
     let meta = f.metadata().map_err(|e| io_err(full, e))?;
     if meta.dev() != dev || meta.ino() != ino || !meta.is_file() {
         return Err(ReleaseError::Changed { path: path.clone() });

@@ -170,6 +170,35 @@ impl ReleaseError {
         }
     }
 
+    /// The message without the archive name and advice, for a finding
+    /// that already names the nested archive.
+    pub(crate) fn brief(&self) -> String {
+        match self {
+            ReleaseError::Corrupt {
+                entry,
+                offset,
+                reason,
+                ..
+            } if entry.is_empty() => format!("corrupt at byte {offset}: {reason}"),
+            ReleaseError::Corrupt {
+                entry,
+                offset,
+                reason,
+                ..
+            } => format!("entry `{entry}` at byte {offset}: corrupt: {reason}"),
+            ReleaseError::SizeMismatch {
+                entry,
+                offset,
+                declared,
+                actual,
+                ..
+            } => format!(
+                "entry `{entry}` at byte {offset}: declared size {declared}, content {actual} bytes"
+            ),
+            e => e.to_string(),
+        }
+    }
+
     pub(crate) fn into_io(self) -> io::Error {
         io::Error::other(self)
     }

@@ -46,7 +46,6 @@ mod walk;
 mod zip;
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -58,8 +57,8 @@ pub use limits::RATIO_GRACE_BYTES;
 pub use model::*;
 pub use walk::{NESTED_ZIP_BUFFER_CAP, Progress};
 
-use limits::{Budget, Place, peek};
-use walk::{Collected, Content, Out, VisitState, Walk};
+use limits::{Budget, peek};
+use walk::{Collected, Out, VisitState, Walk};
 
 /// A release as read: every entry (sorted by [`EntryPath`], byte order,
 /// container by container) and what looked suspicious on the way.
@@ -169,7 +168,7 @@ impl Release {
                 .expand(None, name.as_bytes(), row, &mut Cursor::new(bytes), None)?
                 .unwrap_or(Format::File),
             None => {
-                single_file(&mut walk, name.as_bytes(), &mut Cursor::new(bytes))?;
+                walk.single(None, name.as_bytes(), Format::File, &mut Cursor::new(bytes))?;
                 Format::File
             }
         };
@@ -346,7 +345,7 @@ fn read_top(
     path: &Path,
     progress: Option<&dyn Progress>,
 ) -> Result<Format, ReleaseError> {
-    let f = File::open(path).map_err(|e| ReleaseError::Open {
+    let f = dir::open_regular(path, true).map_err(|e| ReleaseError::Open {
         path: path.to_path_buf(),
         error: e,
     })?;
@@ -359,6 +358,10 @@ fn read_top(
         error: e,
     })?;
     let name = file_name(path);
+    let resolved = std::fs::canonicalize(path).map_err(|e| ReleaseError::Open {
+        path: path.to_path_buf(),
+        error: e,
+    })?;
     let row = registry::sniff(&head, &name);
     if let Some(row) = row.filter(|r| matches!(r.reader, registry::Reader::Codec { .. })) {
         let source = Cursor::new(head).chain(reader);
@@ -366,50 +369,14 @@ fn read_top(
     }
     let mut chained = Cursor::new(head.clone()).chain(reader);
     match row {
+        // The path the user gave may be a symlink; the reopen for random
+        // access (zip) refuses symlinks, so give it the resolved path.
         Some(row) => Ok(walk
-            .expand(None, &name, row, &mut chained, Some(path))?
+            .expand(None, &name, row, &mut chained, Some(&resolved))?
             .unwrap_or(Format::File)),
         None => {
-            single_file(walk, &name, &mut chained)?;
+            walk.single(None, &name, Format::File, &mut chained)?;
             Ok(Format::File)
         }
     }
-}
-
-/// A release that is one plain file: one entry named after it.
-fn single_file(
-    walk: &mut Walk<'_, '_>,
-    name: &[u8],
-    reader: &mut dyn Read,
-) -> Result<(), ReleaseError> {
-    let mut names = walk::Names::new(None);
-    let path = walk.admit(&mut names, name, EntryKind::File, None)?;
-    let entry = Entry {
-        path,
-        kind: EntryKind::File,
-        size: 0,
-        mode: None,
-        mtime: None,
-        owner: None,
-        link_target: None,
-        digests: None,
-        format: Format::File,
-        expanded_as: None,
-    };
-    let place = Place {
-        archive: walk.label(None),
-        entry: String::from_utf8_lossy(name).into_owned(),
-        offset: 0,
-    };
-    walk.file(
-        entry,
-        Content {
-            reader,
-            declared: None,
-            place,
-            short_is_truncation: true,
-            random: None,
-            forced: false,
-        },
-    )
 }

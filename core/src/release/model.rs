@@ -304,7 +304,9 @@ pub struct ReadOptions {
     pub limits: Limits,
     /// Which digests to compute.
     pub digests: crate::digest::DigestSet,
-    /// Expand nested archives (up to `limits.max_depth`).
+    /// Expand nested archives (up to `limits.max_depth`). Off in
+    /// `ReadOptions::default()`; the CLI turns it on unless `--no-nested`.
+    /// A `.deb`'s control.tar.* and data.tar.* are expanded either way.
     pub expand_nested: bool,
 }
 
@@ -313,7 +315,9 @@ pub struct ReadOptions {
 pub struct ReadFinding {
     /// Where.
     pub path: EntryPath,
-    /// What.
+    /// What. Serialized flat: `{"path": ..., "kind": "symlink-escapes",
+    /// "target": ...}`.
+    #[serde(flatten)]
     pub kind: ReadFindingKind,
 }
 

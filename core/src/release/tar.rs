@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use super::limits::Place;
-use super::walk::{Content, Names, Walk};
+use super::walk::{Content, Names, Walk, next_header_label};
 use super::{Entry, EntryKind, EntryPath, Format, Owner, ReleaseError};
 
 /// Size of a tar block; headers and content are padded to it.
@@ -32,10 +32,10 @@ pub(crate) fn read(
     let entries = archive.entries().map_err(|e| corrupt("", 0, e))?;
     // Where the next header is expected, for errors raised while parsing it.
     let mut next_header = 0u64;
-    let mut last_name = String::from("(first header)");
+    let mut last_name: Option<String> = None;
     for item in entries {
         let mut member =
-            item.map_err(|e| corrupt(&format!("(header after `{last_name}`)"), next_header, e))?;
+            item.map_err(|e| corrupt(&next_header_label(last_name.as_deref()), next_header, e))?;
         let header_at = member.raw_header_position();
         let size = member.size();
         next_header = member
@@ -74,7 +74,8 @@ pub(crate) fn read(
         let raw = member.path_bytes().into_owned();
         let link = member.link_name_bytes().map(|l| l.into_owned());
         let path = walk.admit(&mut names, &raw, kind, link.as_deref())?;
-        last_name = path.inner().to_string();
+        let name = path.inner().to_string();
+        last_name = Some(name.clone());
         let entry = Entry {
             path,
             kind,
@@ -90,7 +91,7 @@ pub(crate) fn read(
         if kind == EntryKind::File {
             let place = Place {
                 archive: label.clone(),
-                entry: last_name.clone(),
+                entry: name,
                 offset: header_at,
             };
             walk.file(

@@ -6,7 +6,6 @@
 //! [`Release::visit_contents`](super::Release::visit_contents)).
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
 use std::sync::Arc;
@@ -242,12 +241,34 @@ impl Read for Tee<'_, '_> {
     }
 }
 
-/// Reads to the end (the tee hashes on the way). 64 KiB stays below
-/// malloc's mmap threshold, so thousands of small files reuse heap memory.
+/// How an error while parsing a member header names where it was: after
+/// the last member read, or at the first header.
+pub(crate) fn next_header_label(last: Option<&str>) -> String {
+    match last {
+        Some(name) => format!("(header after `{name}`)"),
+        None => "(first header)".to_string(),
+    }
+}
+
+thread_local! {
+    /// One drain buffer per thread, reused for every file: allocating (and
+    /// zeroing) a fresh one per file costs more than hashing small files.
+    static DRAIN_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
+}
+
+/// Reads to the end (the tee hashes on the way).
 fn drain(r: &mut dyn Read) -> io::Result<()> {
-    let mut buf = vec![0u8; 64 * 1024];
+    DRAIN_BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => drain_with(r, &mut buf),
+        // Re-entered (a reader that drains while being drained): use a
+        // buffer of its own.
+        Err(_) => drain_with(r, &mut vec![0u8; 64 * 1024]),
+    })
+}
+
+fn drain_with(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<()> {
     loop {
-        match r.read(&mut buf) {
+        match r.read(buf) {
             Ok(0) => return Ok(()),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -319,10 +340,18 @@ impl<'w, 'v> Walk<'w, 'v> {
         self.budget.entry(&self.label(names.container.as_ref()))?;
         let inner = RawPath(normalise(raw));
         let path = names.address(inner.clone());
-        if inner.as_bytes().first() == Some(&b'/') {
+        // Backslashes separate components for Windows extractors (zip
+        // names), so they count here too: the auditor's colleagues may
+        // unpack the release on Windows.
+        let bytes = inner.as_bytes();
+        let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+        if matches!(bytes.first(), Some(b'/' | b'\\')) || drive {
             self.finding(path.clone(), ReadFindingKind::AbsolutePath);
         }
-        if inner.as_bytes().split(|b| *b == b'/').any(|c| c == b"..") {
+        if bytes
+            .split(|b| *b == b'/' || *b == b'\\')
+            .any(|c| c == b"..")
+        {
             self.finding(path.clone(), ReadFindingKind::ParentTraversal);
         }
         *names.counts.entry(inner.clone()).or_insert(0) += 1;
@@ -451,7 +480,7 @@ impl<'w, 'v> Walk<'w, 'v> {
                                 entry.path.clone(),
                                 ReadFindingKind::NotExpanded {
                                     format: row.format,
-                                    reason: e.to_string(),
+                                    reason: e.brief(),
                                 },
                             );
                         }
@@ -509,7 +538,7 @@ impl<'w, 'v> Walk<'w, 'v> {
             (false, true) => self.visit_inner(&recorded, reader, random),
             (true, true) => {
                 if let Some(p) = random {
-                    let mut f = File::open(p).map_err(lift)?;
+                    let mut f = super::dir::open_regular(p, false).map_err(lift)?;
                     (v.visit)(&recorded, &mut f)?;
                     return self.visit_inner(&recorded, reader, random);
                 }
@@ -575,7 +604,7 @@ impl<'w, 'v> Walk<'w, 'v> {
             }
             Reader::Zip => {
                 if let Some(p) = random {
-                    let f = File::open(p).map_err(|e| ReleaseError::Open {
+                    let f = super::dir::open_regular(p, false).map_err(|e| ReleaseError::Open {
                         path: p.to_path_buf(),
                         error: e,
                     })?;
@@ -655,8 +684,21 @@ impl<'w, 'v> Walk<'w, 'v> {
             return Ok(Some(*tar));
         }
         let inner_name = registry::decompressed_name(row, name);
+        self.single(container, &inner_name, row.format, &mut chained)?;
+        Ok(Some(row.format))
+    }
+
+    /// A container holding exactly one file with no metadata of its own
+    /// (a `.gz` and its kin, or a release that is one plain file).
+    pub fn single(
+        &mut self,
+        container: Option<&EntryPath>,
+        name: &[u8],
+        format: Format,
+        reader: &mut dyn Read,
+    ) -> Result<(), ReleaseError> {
         let mut names = Names::new(container);
-        let path = self.admit(&mut names, &inner_name, EntryKind::File, None)?;
+        let path = self.admit(&mut names, name, EntryKind::File, None)?;
         let entry = Entry {
             path,
             kind: EntryKind::File,
@@ -666,26 +708,25 @@ impl<'w, 'v> Walk<'w, 'v> {
             owner: None,
             link_target: None,
             digests: None,
-            format: row.format,
+            format,
             expanded_as: None,
         };
         let place = Place {
-            archive: label,
-            entry: String::from_utf8_lossy(&inner_name).into_owned(),
+            archive: self.label(container),
+            entry: String::from_utf8_lossy(name).into_owned(),
             offset: 0,
         };
         self.file(
             entry,
             Content {
-                reader: &mut chained,
+                reader,
                 declared: None,
                 place,
                 short_is_truncation: true,
                 random: None,
                 forced: false,
             },
-        )?;
-        Ok(Some(row.format))
+        )
     }
 
     /// An I/O error while reading `container`'s own stream.
