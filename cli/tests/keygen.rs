@@ -30,6 +30,8 @@ fn keygen_writes_a_usable_key_pair_with_private_mode_0600() {
             use std::os::unix::fs::PermissionsExt as _;
             let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{alg}");
+            let pub_meta = std::fs::metadata(dir.path().join(format!("{alg}.key.pub"))).unwrap();
+            assert_eq!(pub_meta.permissions().mode() & 0o777, 0o644, "{alg}");
         }
         let private = std::fs::read_to_string(&key).unwrap();
         assert!(private.starts_with("-----BEGIN PRIVATE KEY-----\n"));

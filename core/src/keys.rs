@@ -64,8 +64,8 @@ pub enum KeyError {
         /// Its common name when known.
         name: Option<&'static str>,
     },
-    /// An RSA modulus outside 2048–8192 bits.
-    #[error("RSA key of {bits} bits is outside the accepted 2048-8192 bits")]
+    /// An RSA modulus outside 2048–8192 bits or not a whole number of octets.
+    #[error("RSA key of {bits} bits: accepted are 2048-8192 bits, in whole octets")]
     RsaKeySize {
         /// The modulus size.
         bits: usize,
@@ -372,6 +372,19 @@ impl PublicKey {
             }
             alg
         } else if oid == OID_RSA_ENCRYPTION {
+            // RFC 3279 §2.3.1: the parameters MUST be NULL (as in crate::x509).
+            if spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .map(|p| p.data.is_empty() && p.header.tag().0 == 5)
+                != Some(true)
+            {
+                return Err(KeyError::Malformed {
+                    what: "SubjectPublicKeyInfo",
+                    why: "rsaEncryption parameters must be NULL (RFC 3279 §2.3.1)".into(),
+                });
+            }
             let bits = match spki.parsed() {
                 Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
                 _ => {
@@ -381,7 +394,8 @@ impl PublicKey {
                     });
                 }
             };
-            if !(2048..=8192).contains(&bits) {
+            // Whole octets, as crate::x509 requires too.
+            if !(2048..=8192).contains(&bits) || bits % 8 != 0 {
                 return Err(KeyError::RsaKeySize { bits });
             }
             KeyAlgorithm::Rsa { bits }

@@ -272,3 +272,64 @@ fn key_from_an_openssl_certificate_and_base64_signature_file() {
         "{err}"
     );
 }
+
+#[test]
+fn rsa_keys_below_2048_bits_or_without_null_parameters_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+            "-out",
+            "k.pem",
+        ],
+        dir,
+    );
+    openssl(
+        &[
+            "pkey", "-in", "k.pem", "-pubout", "-outform", "DER", "-out", "k.der",
+        ],
+        dir,
+    );
+    let err = PublicKey::from_file(&dir.join("k.der")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            glassbox_core::keys::KeyError::RsaKeySize { bits: 1024 }
+        ),
+        "{err}"
+    );
+
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "k2.pem",
+        ],
+        dir,
+    );
+    openssl(
+        &[
+            "pkey", "-in", "k2.pem", "-pubout", "-outform", "DER", "-out", "k2.der",
+        ],
+        dir,
+    );
+    let der = std::fs::read(dir.join("k2.der")).unwrap();
+    PublicKey::from_spki_der(&der).unwrap();
+    // 30 82 01 22 | 30 0d 06 09 <rsaEncryption> 05 00 | 03 82 01 0f ...: drop the NULL.
+    assert_eq!(&der[..6], &[0x30, 0x82, 0x01, 0x22, 0x30, 0x0d]);
+    assert_eq!(&der[17..19], &[0x05, 0x00]);
+    let mut no_params = vec![0x30, 0x82, 0x01, 0x20, 0x30, 0x0b];
+    no_params.extend_from_slice(&der[6..17]);
+    no_params.extend_from_slice(&der[19..]);
+    let err = PublicKey::from_spki_der(&no_params).unwrap_err();
+    assert!(err.to_string().contains("must be NULL"), "{err}");
+}

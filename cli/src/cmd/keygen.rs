@@ -71,6 +71,14 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     write_private(&args.out, generated.private_pem.as_bytes(), args.force)?;
     let public_pem = generated.key.public_key().to_pem();
     write_atomic(&pub_path, public_pem.as_bytes(), args.force)?;
+    // The temporary file behind write_atomic is owner-only; a public key is
+    // meant to be handed out.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&pub_path, std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("{}: cannot set permissions", pub_path.display()))?;
+    }
     let key_id = generated.key.key_id();
     let alg_name = generated.key.public_key().algorithm().to_string();
     let text = match args.format {

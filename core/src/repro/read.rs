@@ -579,9 +579,3 @@ fn owner_bytes(meta: &std::fs::Metadata) -> Vec<u8> {
 fn owner_bytes(_meta: &std::fs::Metadata) -> Vec<u8> {
     Vec::new()
 }
-
-/// Builds a blob node for tests and format readers.
-#[allow(dead_code)]
-pub(crate) fn blob_of(bytes: &[u8]) -> Blob {
-    content::read_blob(&mut &bytes[..], &[], Limits::default()).expect("in-memory read")
-}
