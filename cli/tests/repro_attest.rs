@@ -168,3 +168,36 @@ else:
         );
     }
 }
+
+/// The attestation is an ordinary DSSE signature to `glassbox verify`: it
+/// covers both artifacts it names and nothing else.
+#[test]
+fn attestation_verifies_with_glassbox_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, envelope) = attest(dir.path(), "ed25519");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        format!(
+            "[[keys]]\nname = \"auditor\"\npath = \"{}.pub\"\n\n[coverage]\nrequire_signed = [\"**\"]\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    let verify = |artifact: &str| {
+        glassbox()
+            .arg("verify")
+            .arg(demo(artifact))
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--signature")
+            .arg(&envelope)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(verify("releases/exampleav-1.1.0.tar.gz"), Some(0));
+    assert_eq!(verify("rebuild/exampleav-1.1.0.tar.gz"), Some(0));
+    assert_eq!(verify("tampered/exampleav-1.1.0.tar.gz"), Some(1));
+}

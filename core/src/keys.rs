@@ -134,7 +134,10 @@ impl fmt::Display for KeyAlgorithm {
 /// A signature scheme: key type, padding and hash. ECDSA schemes accept
 /// both the DER `ECDSA-Sig-Value` (RFC 3279 §2.2.3) and the raw fixed-width
 /// `r‖s` encoding (as used by JOSE and the DSSE test vector).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum SignatureScheme {
     /// Ed25519 (pure, RFC 8032 §5.1).
     Ed25519,

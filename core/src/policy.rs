@@ -1,1 +1,604 @@
-//! (policy: not built yet — see the open issue.)
+//! The trust policy an audit verifies against: which roots, keys and
+//! Sigstore identities the auditor trusts, which algorithms and key sizes
+//! are acceptable, at what time certificates are judged, and which files of
+//! a release must be signed.
+//!
+//! The policy is a TOML file written by the auditor (see the README's
+//! "Trust policy" section for a full example). It is loaded and validated
+//! up front — unknown keys, unreadable or malformed files and an empty set
+//! of trust anchors are errors naming the key and the file — and then passed
+//! by reference to every verification function. Paths inside the policy are
+//! relative to the policy file's directory.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use globset::{GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A signature algorithm the policy may allow: key type, padding and hash.
+/// The policy file and reports use [`crate::keys::SignatureScheme::name`]
+/// (`ed25519`, `ecdsa-p256-sha256`, `rsa-pss-sha256`, ...).
+pub type Algorithm = crate::keys::SignatureScheme;
+
+/// The extended key usage a signer's certificate must carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequiredEku {
+    /// id-kp-codeSigning (RFC 5280 §4.2.1.12).
+    #[default]
+    CodeSigning,
+}
+
+/// At what time certificates are judged valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidationTime {
+    /// The time of verification.
+    Now,
+    /// A fixed instant given in the policy.
+    Fixed(OffsetDateTime),
+    /// The genTime of a trusted RFC 3161 timestamp on the signature; a
+    /// signature without one fails.
+    SigningTime,
+}
+
+impl Serialize for ValidationTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ValidationTime::Now => s.serialize_str("now"),
+            ValidationTime::SigningTime => s.serialize_str("signing-time"),
+            ValidationTime::Fixed(t) => {
+                s.serialize_str(&t.format(&Rfc3339).map_err(serde::ser::Error::custom)?)
+            }
+        }
+    }
+}
+
+/// A certificate the policy trusts (root or intermediate), with its origin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TrustedCert {
+    /// The PEM file it was read from.
+    pub path: PathBuf,
+    /// The certificate, DER.
+    #[serde(skip)]
+    pub der: Vec<u8>,
+    /// Its subject, for reports.
+    pub subject: String,
+}
+
+/// A public key pinned by name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PinnedKey {
+    /// The auditor's name for the key, used in reports.
+    pub name: String,
+    /// The PEM file it was read from.
+    pub path: PathBuf,
+    /// The SubjectPublicKeyInfo, DER.
+    #[serde(skip)]
+    pub spki_der: Vec<u8>,
+}
+
+/// One Sigstore certificate identity the policy accepts.
+#[derive(Clone, Debug, Serialize)]
+pub struct SigstoreIdentity {
+    /// How the certificate's SAN must match.
+    pub san: SanMatch,
+    /// The OIDC issuer that must appear in the certificate.
+    pub issuer: String,
+}
+
+/// How a Sigstore certificate's subject alternative name is matched.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SanMatch {
+    /// The SAN must equal this string.
+    Exact(String),
+    /// The SAN must match this regular expression (anchored by glassbox).
+    #[serde(serialize_with = "ser_regex")]
+    Regex(regex::Regex),
+}
+
+fn ser_regex<S: serde::Serializer>(r: &regex::Regex, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(r.as_str())
+}
+
+impl SanMatch {
+    /// Whether `san` satisfies this rule.
+    pub fn matches(&self, san: &str) -> bool {
+        match self {
+            SanMatch::Exact(e) => e == san,
+            SanMatch::Regex(r) => r.is_match(san),
+        }
+    }
+}
+
+/// A Sigstore trusted root and the identities accepted under it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SigstoreRoot {
+    /// The `trusted_root.json` file.
+    pub trusted_root: PathBuf,
+    /// Its content (validated as a Sigstore TrustedRoot on load).
+    #[serde(skip)]
+    pub trusted_root_json: String,
+    /// Accepted identities; a bundle must match one of them.
+    pub identities: Vec<SigstoreIdentity>,
+}
+
+/// Allowed algorithms and minimum key sizes.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlgorithmPolicy {
+    /// Signature algorithms accepted.
+    pub allowed: BTreeSet<Algorithm>,
+    /// Smallest RSA modulus accepted, in bits.
+    pub min_rsa_bits: u32,
+    /// Smallest elliptic-curve size accepted, in bits (256 or 384).
+    pub min_ec_bits: u32,
+}
+
+impl Default for AlgorithmPolicy {
+    fn default() -> Self {
+        Self {
+            allowed: Algorithm::ALL.into_iter().collect(),
+            min_rsa_bits: 2048,
+            min_ec_bits: 256,
+        }
+    }
+}
+
+/// Which paths of a release must be signed and which may be unsigned.
+#[derive(Clone, Debug)]
+pub struct CoverageRules {
+    /// Glob patterns of paths that must be covered by a verified signature.
+    pub require_signed: Vec<String>,
+    /// Glob patterns of paths that may be unsigned (wins over `require_signed`).
+    pub allow_unsigned: Vec<String>,
+    require: GlobSet,
+    allow: GlobSet,
+}
+
+impl CoverageRules {
+    /// Builds rules from glob patterns (`*` does not cross `/`; `**` does).
+    pub fn new(require_signed: Vec<String>, allow_unsigned: Vec<String>) -> Result<Self, String> {
+        let build = |pats: &[String]| -> Result<GlobSet, String> {
+            let mut b = GlobSetBuilder::new();
+            for p in pats {
+                let g = globset::GlobBuilder::new(p)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| format!("bad glob {p:?}: {e}"))?;
+                b.add(g);
+            }
+            b.build().map_err(|e| e.to_string())
+        };
+        Ok(Self {
+            require: build(&require_signed)?,
+            allow: build(&allow_unsigned)?,
+            require_signed,
+            allow_unsigned,
+        })
+    }
+
+    /// Whether `path` (release-relative, `/`-separated) must be signed.
+    pub fn must_be_signed(&self, path: &str) -> bool {
+        self.require.is_match(path) && !self.allow.is_match(path)
+    }
+}
+
+impl Default for CoverageRules {
+    fn default() -> Self {
+        Self::new(vec!["**".into()], Vec::new()).expect("static globs")
+    }
+}
+
+impl Serialize for CoverageRules {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("CoverageRules", 2)?;
+        st.serialize_field("require_signed", &self.require_signed)?;
+        st.serialize_field("allow_unsigned", &self.allow_unsigned)?;
+        st.end()
+    }
+}
+
+/// A loaded and validated trust policy.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrustPolicy {
+    /// The file it was loaded from (empty when built in code).
+    pub source: PathBuf,
+    /// Trust anchors for X.509 signers.
+    pub roots: Vec<TrustedCert>,
+    /// Intermediates offered to path building besides those in signatures.
+    pub intermediates: Vec<TrustedCert>,
+    /// Trust anchors for RFC 3161 timestamp authorities (default: `roots`).
+    pub tsa_roots: Vec<TrustedCert>,
+    /// Pinned public keys.
+    pub keys: Vec<PinnedKey>,
+    /// Sigstore trusted roots and identities.
+    pub sigstore: Vec<SigstoreRoot>,
+    /// EKU required of X.509 signers.
+    pub required_eku: RequiredEku,
+    /// Algorithms and key sizes.
+    pub algorithms: AlgorithmPolicy,
+    /// When certificates are judged.
+    pub validation_time: ValidationTime,
+    /// Coverage rules for releases.
+    pub coverage: CoverageRules,
+}
+
+/// Why a policy could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("trust policy {file}: {key}: {reason}")]
+pub struct PolicyError {
+    /// The policy file (or the file it references).
+    pub file: PathBuf,
+    /// The policy key concerned (`x509.roots`, `keys[0].path`, ...).
+    pub key: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[serde(default)]
+    x509: RawX509,
+    #[serde(default)]
+    keys: Vec<RawKey>,
+    #[serde(default)]
+    sigstore: Vec<RawSigstore>,
+    #[serde(default)]
+    algorithms: RawAlgorithms,
+    #[serde(default)]
+    validation: RawValidation,
+    #[serde(default)]
+    coverage: RawCoverage,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawX509 {
+    #[serde(default)]
+    roots: Vec<String>,
+    #[serde(default)]
+    intermediates: Vec<String>,
+    tsa_roots: Option<Vec<String>>,
+    #[serde(default)]
+    required_eku: RequiredEku,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKey {
+    name: String,
+    path: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSigstore {
+    trusted_root: String,
+    identities: Vec<RawIdentity>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    san: Option<String>,
+    san_regex: Option<String>,
+    issuer: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlgorithms {
+    #[serde(default = "all_algorithms")]
+    allowed: Vec<Algorithm>,
+    #[serde(default = "default_rsa_bits")]
+    min_rsa_bits: u32,
+    #[serde(default = "default_ec_bits")]
+    min_ec_bits: u32,
+}
+
+fn all_algorithms() -> Vec<Algorithm> {
+    Algorithm::ALL.to_vec()
+}
+fn default_rsa_bits() -> u32 {
+    2048
+}
+fn default_ec_bits() -> u32 {
+    256
+}
+
+impl Default for RawAlgorithms {
+    fn default() -> Self {
+        Self {
+            allowed: all_algorithms(),
+            min_rsa_bits: default_rsa_bits(),
+            min_ec_bits: default_ec_bits(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawValidation {
+    time: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCoverage {
+    #[serde(default = "all_paths")]
+    require_signed: Vec<String>,
+    #[serde(default)]
+    allow_unsigned: Vec<String>,
+}
+
+fn all_paths() -> Vec<String> {
+    vec!["**".into()]
+}
+
+impl Default for RawCoverage {
+    fn default() -> Self {
+        Self {
+            require_signed: all_paths(),
+            allow_unsigned: Vec::new(),
+        }
+    }
+}
+
+impl TrustPolicy {
+    /// Reads and validates a policy file.
+    pub fn load(path: &Path) -> Result<Self, PolicyError> {
+        let err = |key: &str, reason: String| PolicyError {
+            file: path.to_path_buf(),
+            key: key.to_string(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err("(file)", e.to_string()))?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Parses and validates policy text; `path` names the file in errors
+    /// and anchors relative paths.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self, PolicyError> {
+        let err = |key: &str, reason: String| PolicyError {
+            file: path.to_path_buf(),
+            key: key.to_string(),
+            reason,
+        };
+        let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+            let msg = e.message().to_string();
+            let key = e
+                .span()
+                .and_then(|s| text.get(s))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|| "(syntax)".into());
+            err(&key, msg)
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+
+        let certs = |key: &str, files: &[String]| -> Result<Vec<TrustedCert>, PolicyError> {
+            let mut out = Vec::new();
+            for (i, f) in files.iter().enumerate() {
+                let p = base.join(f);
+                let key = format!("{key}[{i}]");
+                let bytes = std::fs::read(&p)
+                    .map_err(|e| err(&key, format!("cannot read {}: {e}", p.display())))?;
+                let found = read_pem_certificates(&bytes)
+                    .map_err(|e| err(&key, format!("{}: {e}", p.display())))?;
+                out.extend(found.into_iter().map(|(der, subject)| TrustedCert {
+                    path: p.clone(),
+                    der,
+                    subject,
+                }));
+            }
+            Ok(out)
+        };
+        let roots = certs("x509.roots", &raw.x509.roots)?;
+        let intermediates = certs("x509.intermediates", &raw.x509.intermediates)?;
+        let tsa_roots = match &raw.x509.tsa_roots {
+            Some(files) => certs("x509.tsa_roots", files)?,
+            None => roots.clone(),
+        };
+
+        let mut keys = Vec::new();
+        for (i, k) in raw.keys.iter().enumerate() {
+            let key = format!("keys[{i}].path");
+            if k.name.trim().is_empty() {
+                return Err(err(&format!("keys[{i}].name"), "empty key name".into()));
+            }
+            if keys.iter().any(|p: &PinnedKey| p.name == k.name) {
+                return Err(err(
+                    &format!("keys[{i}].name"),
+                    format!("duplicate key name {:?}", k.name),
+                ));
+            }
+            let p = base.join(&k.path);
+            let bytes = std::fs::read(&p)
+                .map_err(|e| err(&key, format!("cannot read {}: {e}", p.display())))?;
+            let spki_der =
+                read_public_key(&bytes).map_err(|e| err(&key, format!("{}: {e}", p.display())))?;
+            keys.push(PinnedKey {
+                name: k.name.clone(),
+                path: p,
+                spki_der,
+            });
+        }
+
+        let mut sigstore = Vec::new();
+        for (i, s) in raw.sigstore.iter().enumerate() {
+            let key = format!("sigstore[{i}].trusted_root");
+            let p = base.join(&s.trusted_root);
+            let json = std::fs::read_to_string(&p)
+                .map_err(|e| err(&key, format!("cannot read {}: {e}", p.display())))?;
+            crate::sig::sigstore::SigstoreTrust::from_json(json.as_bytes())
+                .map_err(|e| err(&key, format!("{}: {e}", p.display())))?;
+            if s.identities.is_empty() {
+                return Err(err(
+                    &format!("sigstore[{i}].identities"),
+                    "no identities: a trusted root alone accepts anyone".into(),
+                ));
+            }
+            let mut identities = Vec::new();
+            for (j, id) in s.identities.iter().enumerate() {
+                let key = format!("sigstore[{i}].identities[{j}]");
+                let san = match (&id.san, &id.san_regex) {
+                    (Some(e), None) => SanMatch::Exact(e.clone()),
+                    (None, Some(r)) => SanMatch::Regex(
+                        regex::Regex::new(&format!("^(?:{r})$"))
+                            .map_err(|e| err(&format!("{key}.san_regex"), e.to_string()))?,
+                    ),
+                    _ => {
+                        return Err(err(
+                            &key,
+                            "exactly one of san or san_regex is required".into(),
+                        ));
+                    }
+                };
+                if id.issuer.is_empty() {
+                    return Err(err(&format!("{key}.issuer"), "empty OIDC issuer".into()));
+                }
+                identities.push(SigstoreIdentity {
+                    san,
+                    issuer: id.issuer.clone(),
+                });
+            }
+            sigstore.push(SigstoreRoot {
+                trusted_root: p,
+                trusted_root_json: json,
+                identities,
+            });
+        }
+
+        let validation_time = match raw.validation.time.as_deref() {
+            None | Some("now") => ValidationTime::Now,
+            Some("signing-time") => ValidationTime::SigningTime,
+            Some(t) => ValidationTime::Fixed(OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
+                err(
+                    "validation.time",
+                    format!("{t:?} is not \"now\", \"signing-time\" or an RFC 3339 time: {e}"),
+                )
+            })?),
+        };
+        if roots.is_empty() && keys.is_empty() && sigstore.is_empty() {
+            return Err(err(
+                "x509.roots, keys, sigstore",
+                "no trust anchors: the policy trusts nothing".into(),
+            ));
+        }
+        if raw.algorithms.allowed.is_empty() {
+            return Err(err("algorithms.allowed", "no algorithm allowed".into()));
+        }
+        if raw.algorithms.min_rsa_bits < 2048 {
+            return Err(err(
+                "algorithms.min_rsa_bits",
+                "below 2048 is not supported".into(),
+            ));
+        }
+        if ![256, 384].contains(&raw.algorithms.min_ec_bits) {
+            return Err(err("algorithms.min_ec_bits", "must be 256 or 384".into()));
+        }
+        if validation_time == ValidationTime::SigningTime && tsa_roots.is_empty() {
+            return Err(err(
+                "validation.time",
+                "signing-time needs trusted timestamp authorities (x509.roots or x509.tsa_roots)"
+                    .into(),
+            ));
+        }
+        let coverage = CoverageRules::new(raw.coverage.require_signed, raw.coverage.allow_unsigned)
+            .map_err(|e| err("coverage", e))?;
+
+        Ok(TrustPolicy {
+            source: path.to_path_buf(),
+            roots,
+            intermediates,
+            tsa_roots,
+            keys,
+            sigstore,
+            required_eku: raw.x509.required_eku,
+            algorithms: AlgorithmPolicy {
+                allowed: raw.algorithms.allowed.into_iter().collect(),
+                min_rsa_bits: raw.algorithms.min_rsa_bits,
+                min_ec_bits: raw.algorithms.min_ec_bits,
+            },
+            validation_time,
+            coverage,
+        })
+    }
+}
+
+/// Every `CERTIFICATE` block of a PEM file, as (DER, subject). A file with
+/// no certificate, or one that does not parse, is an error.
+fn read_pem_certificates(bytes: &[u8]) -> Result<Vec<(Vec<u8>, String)>, String> {
+    let certs = crate::x509::parse_pem_or_der_bundle(bytes).map_err(|e| e.to_string())?;
+    if certs.is_empty() {
+        return Err("no certificate".into());
+    }
+    Ok(certs
+        .iter()
+        .map(|c| (c.der().to_vec(), c.subject().to_string()))
+        .collect())
+}
+
+/// A PEM or DER public key (SubjectPublicKeyInfo) of a supported type.
+fn read_public_key(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    crate::keys::PublicKey::from_pem_or_der(bytes)
+        .map(|k| k.spki_der().to_vec())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn algorithm_names_in_the_policy_are_the_scheme_names() {
+        for a in Algorithm::ALL {
+            let v: Algorithm = toml::Value::String(a.name().into()).try_into().unwrap();
+            assert_eq!(v, a);
+        }
+    }
+
+    #[test]
+    fn coverage_globs_respect_separators_and_exceptions() {
+        let c =
+            CoverageRules::new(vec!["**".into()], vec!["*.md".into(), "docs/**".into()]).unwrap();
+        assert!(c.must_be_signed("bin/tool"));
+        assert!(!c.must_be_signed("README.md"));
+        assert!(c.must_be_signed("sub/README.md"), "*.md must not cross /");
+        assert!(!c.must_be_signed("docs/a/b.txt"));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("policy.toml");
+        let e = TrustPolicy::from_toml("[x509]\nrootz = []\n", &p).unwrap_err();
+        assert!(e.to_string().contains("rootz"), "{e}");
+    }
+
+    #[test]
+    fn empty_trust_is_an_error() {
+        let p = Path::new("/nonexistent/policy.toml");
+        let e = TrustPolicy::from_toml("[validation]\ntime = \"now\"\n", p).unwrap_err();
+        assert!(e.reason.contains("trusts nothing"), "{e}");
+    }
+
+    #[test]
+    fn unreadable_root_names_key_and_file() {
+        let p = Path::new("/nonexistent/policy.toml");
+        let e = TrustPolicy::from_toml("[x509]\nroots = [\"root.pem\"]\n", p).unwrap_err();
+        assert_eq!(e.key, "x509.roots[0]");
+        assert!(e.reason.contains("/nonexistent/root.pem"), "{e}");
+    }
+
+    #[test]
+    fn bad_time_is_an_error() {
+        let p = Path::new("/nonexistent/policy.toml");
+        let e = TrustPolicy::from_toml("[validation]\ntime = \"yesterday\"\n", p).unwrap_err();
+        assert_eq!(e.key, "validation.time");
+    }
+}

@@ -1,0 +1,216 @@
+//! `glassbox verify` end to end on the shipped demo vendor.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn demo(p: &str) -> String {
+    root().join("testdata/demo").join(p).display().to_string()
+}
+
+fn glassbox(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn demo_release_verifies_as_directory_and_archives() {
+    let policy = demo("policy.toml");
+    for rel in [
+        "releases/exampleav-1.1.0",
+        "releases/exampleav-1.1.0.tar.gz",
+        "releases/exampleav-1.0.0.zip",
+    ] {
+        let out = glassbox(&[
+            "verify",
+            &demo(rel),
+            "--policy",
+            &policy,
+            "--format",
+            "json",
+        ]);
+        let v = json(&out);
+        assert_eq!(out.status.code(), Some(0), "{rel}: {:#}", v["failures"]);
+        assert_eq!(v["verified"], true);
+        let files = v["files"].as_array().unwrap();
+        for f in files {
+            assert!(
+                f["status"] == "verified" || f["status"] == "signature",
+                "{rel}: {f}"
+            );
+        }
+        let avengine = files
+            .iter()
+            .find(|f| f["path"] == "engine/avengine")
+            .unwrap();
+        let by: Vec<&str> = avengine["covered_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["signature"].as_str().unwrap())
+            .collect();
+        assert!(by.contains(&"engine/avengine.p7s"), "{by:?}");
+        assert!(by.contains(&"SHA256SUMS.p7s"), "{by:?}");
+    }
+}
+
+#[test]
+fn tampered_release_fails_naming_the_file() {
+    let out = glassbox(&[
+        "verify",
+        &demo("tampered/exampleav-1.1.0"),
+        "--policy",
+        &demo("policy.toml"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("engine/avengine [engine/avengine.p7s] message-digest"),
+        "{text}"
+    );
+    assert!(
+        text.contains("engine/avengine [SHA256SUMS] manifest-digest"),
+        "{text}"
+    );
+    assert!(text.contains("verdict: FAILED"), "{text}");
+
+    let out = glassbox(&[
+        "verify",
+        &demo("tampered/exampleav-1.1.0.tar.gz"),
+        "--policy",
+        &demo("policy.toml"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let failures = v["failures"].as_array().unwrap();
+    assert!(!failures.is_empty());
+    for f in failures {
+        assert_eq!(
+            f["file"], "engine/avengine",
+            "only the tampered file fails: {f}"
+        );
+        for key in ["signature", "check", "reason"] {
+            assert!(f[key].as_str().is_some_and(|s| !s.is_empty()), "{f}");
+        }
+    }
+}
+
+#[test]
+fn continuity_between_demo_releases() {
+    let out = glassbox(&[
+        "verify",
+        &demo("releases/exampleav-1.1.0"),
+        "--policy",
+        &demo("policy.toml"),
+        "--previous",
+        &demo("releases/exampleav-1.0.0"),
+        "--format",
+        "json",
+    ]);
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{:#}", v["failures"]);
+    let c = &v["continuity"];
+    assert_eq!(c["new"].as_array().unwrap().len(), 0, "{c}");
+    assert_eq!(c["removed"].as_array().unwrap().len(), 0, "{c}");
+    assert!(!c["unchanged"].as_array().unwrap().is_empty(), "{c}");
+}
+
+#[test]
+fn single_artifact_with_given_signature() {
+    let policy = demo("policy.toml");
+    let ok = glassbox(&[
+        "verify",
+        &demo("releases/exampleav-1.1.0/engine/avengine"),
+        "--signature",
+        &demo("releases/exampleav-1.1.0/engine/avengine.p7s"),
+        "--policy",
+        &policy,
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let bad = glassbox(&[
+        "verify",
+        &demo("tampered/exampleav-1.1.0/engine/avengine"),
+        "--signature",
+        &demo("tampered/exampleav-1.1.0/engine/avengine.p7s"),
+        "--policy",
+        &policy,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let v = json(&bad);
+    assert_eq!(v["failures"][0]["check"], "message-digest");
+
+    // Raw Ed25519 and DSSE given explicitly: recognised from content.
+    let rel = "releases/exampleav-1.1.0";
+    for (artifact, sig) in [
+        ("signatures/daily.cvd", "signatures/daily.cvd.sig"),
+        ("engine/avengine", "exampleav-1.1.0.intoto.jsonl"),
+    ] {
+        let out = glassbox(&[
+            "verify",
+            &demo(&format!("{rel}/{artifact}")),
+            "--signature",
+            &demo(&format!("{rel}/{sig}")),
+            "--policy",
+            &policy,
+            "--format",
+            "json",
+        ]);
+        let v = json(&out);
+        assert_eq!(out.status.code(), Some(0), "{artifact}: {v:#}");
+    }
+    let out = glassbox(&[
+        "verify",
+        &demo("tampered/exampleav-1.1.0/engine/avengine"),
+        "--signature",
+        &demo("tampered/exampleav-1.1.0/exampleav-1.1.0.intoto.jsonl"),
+        "--policy",
+        &policy,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["failures"][0]["check"], "dsse-subject-missing");
+}
+
+#[test]
+fn bad_policy_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("policy.toml");
+    std::fs::write(&p, "[x509]\nroots = [\"missing.pem\"]\n").unwrap();
+    let out = glassbox(&[
+        "verify",
+        &demo("releases/exampleav-1.1.0"),
+        "--policy",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("x509.roots[0]") && err.contains("missing.pem"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -1,0 +1,953 @@
+//! Detached CMS / PKCS#7 SignedData signatures (RFC 5652), as made by
+//! `openssl cms -sign -binary`, `openssl smime -sign` and most code-signing
+//! tools, in PEM or DER.
+//!
+//! What is checked, per SignerInfo, in order:
+//! 1. the signed attributes exist and carry exactly one contentType equal to
+//!    the eContentType and one messageDigest equal to the digest of the
+//!    content (RFC 5652 §5.3, §11.1, §11.2); signingTime is recorded but
+//!    never trusted (the signer asserts it);
+//! 2. the signer certificate is found in the certificate bag by
+//!    issuer+serial or subjectKeyIdentifier (RFC 5652 §5.3 `sid`);
+//! 3. the signature algorithm is resolved from the SignerInfo and the key,
+//!    and must be on the policy's allow-list with a large enough key;
+//! 4. the signature is verified over the DER encoding of the signed
+//!    attributes as a SET OF (RFC 5652 §5.4);
+//! 5. an RFC 3161 timestamp token in the unsigned attributes, if present,
+//!    is verified ([`super::tsp`]); under `signing-time` it is required and
+//!    its genTime becomes the validation time;
+//! 6. the signer's chain is validated to the policy's roots with the
+//!    required EKU at the policy's validation time.
+//!
+//! Choices (fail closed): every SignerInfo must verify — a signature with
+//! one good and one bad signer fails, since the bad signer is material the
+//! auditor cannot vouch for; signed attributes are required (they bind the
+//! content type and let the content be hashed while streaming); SHA-1 and
+//! other digests outside SHA-2 are refused; embedded (non-detached) content
+//! is refused; anything that does not parse as strict DER is refused.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+
+use cms::cert::CertificateChoices;
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use der::asn1::{ObjectIdentifier, OctetString};
+use der::{Any, Decode, Encode, Tagged};
+use serde::Serialize;
+use sha2::Digest as _;
+use time::OffsetDateTime;
+use x509_cert::Certificate;
+
+use super::tsp::{self, TimestampReport};
+use crate::digest::Sha256Digest;
+use crate::keys::{KeyAlgorithm as KeyKind, PublicKey};
+use crate::policy::{Algorithm, TrustPolicy, ValidationTime};
+use crate::x509::{self, Purpose};
+
+/// Largest signature file accepted (certificates and timestamp included).
+pub const MAX_SIGNATURE_BYTES: usize = 4 * 1024 * 1024;
+/// Most SignerInfos accepted in one SignedData.
+pub const MAX_SIGNERS: usize = 16;
+/// Most certificates accepted in one certificate bag.
+pub const MAX_CERTIFICATES: usize = 64;
+
+pub(crate) const OID_SIGNED_DATA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const OID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const OID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const OID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+pub(crate) const OID_TIMESTAMP_TOKEN: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+const OID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+
+const OID_SHA1: &str = "1.3.14.3.2.26";
+const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
+const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
+const OID_SHA256_RSA: &str = "1.2.840.113549.1.1.11";
+const OID_SHA384_RSA: &str = "1.2.840.113549.1.1.12";
+const OID_SHA512_RSA: &str = "1.2.840.113549.1.1.13";
+const OID_MGF1: &str = "1.2.840.113549.1.1.8";
+const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const OID_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+const OID_ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
+const OID_ECDSA_SHA512: &str = "1.2.840.10045.4.3.4";
+const OID_ED25519: &str = "1.3.101.112";
+
+/// A message-digest algorithm accepted in CMS (SHA-2 only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DigestAlgorithm {
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// Recognises a digest AlgorithmIdentifier OID; anything else (SHA-1,
+    /// MD5, SHA-3, ...) is refused with its OID named.
+    /// Recognises a digest AlgorithmIdentifier: a SHA-2 OID with absent or
+    /// NULL parameters (RFC 5754 §2); other parameters are refused.
+    pub(crate) fn from_alg(
+        alg: &x509_cert::spki::AlgorithmIdentifierOwned,
+    ) -> Result<Self, CmsError> {
+        let d = Self::from_oid(&alg.oid)?;
+        match &alg.parameters {
+            None => Ok(d),
+            Some(p) if p.tag() == der::Tag::Null && p.value().is_empty() => Ok(d),
+            Some(p) => Err(CmsError::Malformed(format!(
+                "digest algorithm {} with parameters of tag {}",
+                alg.oid,
+                p.tag()
+            ))),
+        }
+    }
+
+    pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Result<Self, CmsError> {
+        match *oid {
+            OID_SHA256 => Ok(Self::Sha256),
+            OID_SHA384 => Ok(Self::Sha384),
+            OID_SHA512 => Ok(Self::Sha512),
+            ref o if o.to_string() == OID_SHA1 => Err(CmsError::Unsupported(
+                "digest algorithm SHA-1 is refused (collision attacks)".into(),
+            )),
+            ref o => Err(CmsError::Unsupported(format!("digest algorithm {o}"))),
+        }
+    }
+
+    /// The digest of `bytes`.
+    pub fn digest(self, bytes: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Sha256 => sha2::Sha256::digest(bytes).to_vec(),
+            Self::Sha384 => sha2::Sha384::digest(bytes).to_vec(),
+            Self::Sha512 => sha2::Sha512::digest(bytes).to_vec(),
+        }
+    }
+
+    /// Lower-case name (`sha256`, ...), as reports print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
+        }
+    }
+
+    /// Its output length in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+}
+
+/// Digests of one content under the algorithms its signers use.
+#[derive(Clone, Debug, Default)]
+pub struct ContentDigests(Vec<(DigestAlgorithm, Vec<u8>)>);
+
+impl ContentDigests {
+    /// Hashes `content` once, streaming, under every algorithm of `algs`.
+    pub fn compute(
+        mut content: impl Read,
+        algs: &BTreeSet<DigestAlgorithm>,
+    ) -> std::io::Result<Self> {
+        let mut s256 = algs
+            .contains(&DigestAlgorithm::Sha256)
+            .then(sha2::Sha256::new);
+        let mut s384 = algs
+            .contains(&DigestAlgorithm::Sha384)
+            .then(sha2::Sha384::new);
+        let mut s512 = algs
+            .contains(&DigestAlgorithm::Sha512)
+            .then(sha2::Sha512::new);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match content.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(h) = s256.as_mut() {
+                h.update(&buf[..n]);
+            }
+            if let Some(h) = s384.as_mut() {
+                h.update(&buf[..n]);
+            }
+            if let Some(h) = s512.as_mut() {
+                h.update(&buf[..n]);
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(h) = s256 {
+            out.push((DigestAlgorithm::Sha256, h.finalize().to_vec()));
+        }
+        if let Some(h) = s384 {
+            out.push((DigestAlgorithm::Sha384, h.finalize().to_vec()));
+        }
+        if let Some(h) = s512 {
+            out.push((DigestAlgorithm::Sha512, h.finalize().to_vec()));
+        }
+        Ok(Self(out))
+    }
+
+    /// Digests already known (from a release listing).
+    pub fn from_known(digests: Vec<(DigestAlgorithm, Vec<u8>)>) -> Self {
+        Self(digests)
+    }
+
+    /// Digests of in-memory bytes.
+    pub fn of(bytes: &[u8], algs: &BTreeSet<DigestAlgorithm>) -> Self {
+        Self(algs.iter().map(|a| (*a, a.digest(bytes))).collect())
+    }
+
+    fn get(&self, alg: DigestAlgorithm) -> Option<&[u8]> {
+        self.0
+            .iter()
+            .find(|(a, _)| *a == alg)
+            .map(|(_, d)| d.as_slice())
+    }
+}
+
+/// Why a CMS signature did not verify. Each variant is one check; see
+/// [`CmsError::check`] for its stable name in reports.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CmsError {
+    /// Not PEM/DER CMS SignedData, or not strict DER.
+    #[error("malformed CMS: {0}")]
+    Malformed(String),
+    /// A construct or algorithm glassbox does not verify.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// A signed attribute is missing, repeated or wrong.
+    #[error("signed attribute {attr}: {reason}")]
+    SignedAttribute {
+        /// The attribute (contentType, messageDigest, signingTime).
+        attr: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The content does not hash to the signed messageDigest.
+    #[error(
+        "messageDigest mismatch: the signature covers {} {signed}, the content hashes to {actual}", algorithm.name()
+    )]
+    MessageDigest {
+        /// The digest algorithm.
+        algorithm: DigestAlgorithm,
+        /// Hex of the signed value.
+        signed: String,
+        /// Hex of the content's digest.
+        actual: String,
+    },
+    /// The signer certificate is missing or unusable.
+    #[error("signer certificate: {0}")]
+    SignerCertificate(String),
+    /// The algorithm or key size is not allowed by the policy.
+    #[error("algorithm policy: {0}")]
+    AlgorithmPolicy(String),
+    /// The signature value does not verify.
+    #[error("signature: {0}")]
+    Signature(String),
+    /// The signer's certificate chain does not validate.
+    #[error("certificate chain: {0}")]
+    Chain(String),
+    /// The RFC 3161 timestamp is missing (when required) or invalid.
+    #[error("timestamp: {0}")]
+    Timestamp(String),
+}
+
+impl CmsError {
+    /// The stable name of the failed check, as used in JSON reports.
+    pub fn check(&self) -> &'static str {
+        match self {
+            CmsError::Malformed(_) => "parse",
+            CmsError::Unsupported(_) => "supported",
+            CmsError::SignedAttribute { .. } => "signed-attributes",
+            CmsError::MessageDigest { .. } => "message-digest",
+            CmsError::SignerCertificate(_) => "signer-certificate",
+            CmsError::AlgorithmPolicy(_) => "algorithm-policy",
+            CmsError::Signature(_) => "signature",
+            CmsError::Chain(_) => "chain",
+            CmsError::Timestamp(_) => "timestamp",
+        }
+    }
+}
+
+/// A CMS failure located at one SignerInfo (or the whole structure).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{error}", signer.map(|i| format!("signer #{}: ", i + 1)).unwrap_or_default())]
+pub struct CmsFailure {
+    /// Index of the SignerInfo, when the failure is about one.
+    pub signer: Option<usize>,
+    /// What failed.
+    pub error: CmsError,
+}
+
+impl From<CmsError> for CmsFailure {
+    fn from(error: CmsError) -> Self {
+        Self {
+            signer: None,
+            error,
+        }
+    }
+}
+
+/// Who signed, with what, and when certificates were judged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignerReport {
+    /// Signer certificate subject (RFC 4514).
+    pub subject: String,
+    /// Signer certificate issuer.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// SHA-256 of the signer certificate (DER).
+    pub certificate_sha256: Sha256Digest,
+    /// SHA-256 of the signer's SubjectPublicKeyInfo (DER), stable across
+    /// re-issued certificates for the same key.
+    pub key_sha256: Sha256Digest,
+    /// Signature algorithm.
+    pub algorithm: Algorithm,
+    /// Message-digest algorithm.
+    pub digest_algorithm: DigestAlgorithm,
+    /// The validated path, leaf first, ending at a policy root.
+    pub chain: Vec<String>,
+    /// The signingTime signed attribute: claimed by the signer, not trusted.
+    #[serde(with = "super::rfc3339_opt")]
+    pub claimed_signing_time: Option<OffsetDateTime>,
+    /// The verified RFC 3161 timestamp, if any.
+    pub timestamp: Option<TimestampReport>,
+    /// The instant the chain was validated at.
+    #[serde(with = "super::rfc3339")]
+    pub validated_at: OffsetDateTime,
+    /// Signed attributes glassbox does not interpret (OIDs), for the record.
+    pub other_signed_attributes: Vec<String>,
+}
+
+/// A verified CMS signature: every SignerInfo verified.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CmsVerified {
+    /// One report per SignerInfo, in order.
+    pub signers: Vec<SignerReport>,
+}
+
+/// A parsed CMS SignedData.
+#[derive(Clone, Debug)]
+pub struct CmsSignature {
+    pub(crate) signed_data: SignedData,
+}
+
+impl CmsSignature {
+    /// Parses PEM (`PKCS7`, `CMS`) or DER ContentInfo holding SignedData.
+    pub fn parse(bytes: &[u8]) -> Result<Self, CmsError> {
+        if bytes.len() > MAX_SIGNATURE_BYTES {
+            return Err(CmsError::Malformed(format!(
+                "{} bytes exceeds the {MAX_SIGNATURE_BYTES}-byte limit",
+                bytes.len()
+            )));
+        }
+        let der = if bytes.starts_with(b"-----BEGIN") {
+            let pem = x509_parser::pem::Pem::iter_from_buffer(bytes)
+                .next()
+                .ok_or_else(|| CmsError::Malformed("empty PEM".into()))?
+                .map_err(|e| CmsError::Malformed(format!("PEM: {e}")))?;
+            if !matches!(pem.label.as_str(), "PKCS7" | "CMS" | "PKCS #7 SIGNED DATA") {
+                return Err(CmsError::Malformed(format!(
+                    "PEM label {:?} is not PKCS7/CMS",
+                    pem.label
+                )));
+            }
+            pem.contents
+        } else {
+            bytes.to_vec()
+        };
+        Self::from_der(&der)
+    }
+
+    /// Parses a DER ContentInfo holding SignedData.
+    pub fn from_der(der: &[u8]) -> Result<Self, CmsError> {
+        let ci = ContentInfo::from_der(der)
+            .map_err(|e| CmsError::Malformed(format!("ContentInfo: {e}")))?;
+        if ci.content_type != OID_SIGNED_DATA {
+            return Err(CmsError::Unsupported(format!(
+                "content type {} is not SignedData",
+                ci.content_type
+            )));
+        }
+        let signed_data: SignedData = ci
+            .content
+            .decode_as()
+            .map_err(|e| CmsError::Malformed(format!("SignedData: {e}")))?;
+        if signed_data.signer_infos.0.is_empty() {
+            return Err(CmsError::Malformed("no SignerInfo".into()));
+        }
+        if signed_data.signer_infos.0.len() > MAX_SIGNERS {
+            return Err(CmsError::Unsupported(format!(
+                "more than {MAX_SIGNERS} signers"
+            )));
+        }
+        if signed_data
+            .certificates
+            .as_ref()
+            .is_some_and(|c| c.0.len() > MAX_CERTIFICATES)
+        {
+            return Err(CmsError::Unsupported(format!(
+                "more than {MAX_CERTIFICATES} certificates"
+            )));
+        }
+        check_digest_algorithms(&signed_data)?;
+        Ok(Self { signed_data })
+    }
+
+    /// The digest algorithms the signers use, to hash the content with.
+    pub fn digest_algorithms(&self) -> Result<BTreeSet<DigestAlgorithm>, CmsError> {
+        self.signed_data
+            .signer_infos
+            .0
+            .iter()
+            .map(|si| DigestAlgorithm::from_alg(&si.digest_alg))
+            .collect()
+    }
+
+    /// The DER of every certificate in the bag.
+    pub fn certificates_der(&self) -> Vec<Vec<u8>> {
+        bag_certificates(&self.signed_data)
+            .iter()
+            .filter_map(|c| c.to_der().ok())
+            .collect()
+    }
+}
+
+/// RFC 5652 §5.1: digestAlgorithms lists the signers' digest algorithms
+/// for one-pass processors. glassbox does not use it, but an algorithm it
+/// cannot vouch for there (SHA-1, anything unknown) fails the signature
+/// rather than being ignored.
+pub(crate) fn check_digest_algorithms(sd: &SignedData) -> Result<(), CmsError> {
+    for a in sd.digest_algorithms.iter() {
+        DigestAlgorithm::from_alg(a)?;
+    }
+    Ok(())
+}
+
+fn bag_certificates(sd: &SignedData) -> Vec<&Certificate> {
+    sd.certificates
+        .iter()
+        .flat_map(|s| s.0.iter())
+        .filter_map(|c| match c {
+            CertificateChoices::Certificate(c) => Some(c),
+            CertificateChoices::Other(_) => None,
+        })
+        .collect()
+}
+
+/// Verifies a detached CMS signature over `content` under `policy`.
+/// `now` is the time of verification (for the `now` validation time).
+pub fn verify_detached(
+    signature: &[u8],
+    content: impl Read,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<CmsVerified, CmsFailure> {
+    let sig = CmsSignature::parse(signature)?;
+    let algs = sig.digest_algorithms()?;
+    let digests = ContentDigests::compute(content, &algs)
+        .map_err(|e| CmsError::Malformed(format!("reading content: {e}")))?;
+    verify_parsed(&sig, &digests, policy, now)
+}
+
+/// Verifies a parsed detached signature against precomputed digests.
+pub fn verify_parsed(
+    sig: &CmsSignature,
+    digests: &ContentDigests,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<CmsVerified, CmsFailure> {
+    let sd = &sig.signed_data;
+    if sd.encap_content_info.econtent.is_some() {
+        return Err(CmsError::Unsupported(
+            "content is embedded; glassbox verifies detached signatures only".into(),
+        )
+        .into());
+    }
+    let mut signers = Vec::new();
+    for (i, si) in sd.signer_infos.0.iter().enumerate() {
+        let report =
+            verify_code_signer(sd, si, digests, policy, now).map_err(|error| CmsFailure {
+                signer: Some(i),
+                error,
+            })?;
+        signers.push(report);
+    }
+    Ok(CmsVerified { signers })
+}
+
+fn verify_code_signer(
+    sd: &SignedData,
+    si: &SignerInfo,
+    digests: &ContentDigests,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<SignerReport, CmsError> {
+    let checked = check_signer(sd, si, digests, policy)?;
+
+    // RFC 3161 Appendix A: the token's imprint is the hash of the
+    // SignerInfo's signature value.
+    let timestamp = match timestamp_token(si)? {
+        Some(token) => Some(
+            tsp::verify_token(&token, si.signature.as_bytes(), policy, now)
+                .map_err(|e| CmsError::Timestamp(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let validated_at = match (policy.validation_time, &timestamp) {
+        (ValidationTime::Now, _) => now,
+        (ValidationTime::Fixed(t), _) => t,
+        (ValidationTime::SigningTime, Some(ts)) => ts.gen_time,
+        (ValidationTime::SigningTime, None) => {
+            return Err(CmsError::Timestamp(
+                "the policy validates at signing time, which needs an RFC 3161 timestamp token; there is none"
+                    .into(),
+            ));
+        }
+    };
+    let chain = validate_signer_chain(
+        sd,
+        &checked.cert_der,
+        policy,
+        validated_at,
+        required_purpose(policy),
+    )
+    .map_err(CmsError::Chain)?;
+    Ok(SignerReport {
+        subject: checked.cert.tbs_certificate.subject.to_string(),
+        issuer: checked.cert.tbs_certificate.issuer.to_string(),
+        serial: hex::encode(checked.cert.tbs_certificate.serial_number.as_bytes()),
+        certificate_sha256: Sha256Digest::of(&checked.cert_der),
+        key_sha256: Sha256Digest::of(&checked.spki_der),
+        algorithm: checked.algorithm,
+        digest_algorithm: checked.digest_algorithm,
+        chain,
+        claimed_signing_time: checked.signing_time,
+        timestamp,
+        validated_at,
+        other_signed_attributes: checked.other_attributes,
+    })
+}
+
+/// The EKU the policy requires of code signers (RFC 5280 §4.2.1.12).
+fn required_purpose(policy: &TrustPolicy) -> Purpose {
+    match policy.required_eku {
+        crate::policy::RequiredEku::CodeSigning => Purpose::CodeSigning,
+    }
+}
+
+/// Validates the chain of `leaf_der` to the policy's roots (TSA roots for
+/// timestamping) through the certificate bag and the policy's
+/// intermediates, at `at`, for `purpose` (RFC 5280 §6.1, [`x509::validate`]).
+pub(crate) fn validate_signer_chain(
+    sd: &SignedData,
+    leaf_der: &[u8],
+    policy: &TrustPolicy,
+    at: OffsetDateTime,
+    purpose: Purpose,
+) -> Result<Vec<String>, String> {
+    let parse = |d: &[u8]| x509::Certificate::from_der(d).map_err(|e| format!("certificate: {e}"));
+    let leaf = parse(leaf_der)?;
+    let mut inter = Vec::new();
+    for c in bag_certificates(sd) {
+        let der = c.to_der().map_err(|e| format!("certificate: {e}"))?;
+        if der != leaf_der {
+            // A bag certificate glassbox cannot parse is only a candidate
+            // issuer; it cannot vouch for anything, so it is left out.
+            if let Ok(c) = parse(&der) {
+                inter.push(c);
+            }
+        }
+    }
+    for c in &policy.intermediates {
+        inter.push(parse(&c.der)?);
+    }
+    let anchors = match purpose {
+        Purpose::TimeStamping => &policy.tsa_roots,
+        p if p == required_purpose(policy) => &policy.roots,
+        _ => return Err(format!("purpose {purpose} is not used for signatures")),
+    };
+    if anchors.is_empty() {
+        return Err("the policy has no trusted roots for this purpose".into());
+    }
+    let roots = anchors
+        .iter()
+        .map(|c| parse(&c.der))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = x509::ValidationOptions {
+        time: x509::ValidationTime::At(at),
+        purpose,
+        ..x509::ValidationOptions::default()
+    };
+    x509::validate(&leaf, &inter, &roots, &opts)
+        .map(|chain| {
+            chain
+                .certificates
+                .iter()
+                .map(|c| c.subject().to_string())
+                .collect()
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// The result of the checks every SignerInfo goes through (code signer or
+/// timestamp authority): attributes, certificate, algorithm, signature.
+pub(crate) struct CheckedSigner {
+    pub cert: Certificate,
+    pub cert_der: Vec<u8>,
+    pub spki_der: Vec<u8>,
+    pub algorithm: Algorithm,
+    pub digest_algorithm: DigestAlgorithm,
+    pub signing_time: Option<OffsetDateTime>,
+    pub other_attributes: Vec<String>,
+}
+
+/// Steps 1–4 of the module documentation for one SignerInfo.
+pub(crate) fn check_signer(
+    sd: &SignedData,
+    si: &SignerInfo,
+    digests: &ContentDigests,
+    policy: &TrustPolicy,
+) -> Result<CheckedSigner, CmsError> {
+    let digest_algorithm = DigestAlgorithm::from_alg(&si.digest_alg)?;
+    let attrs = si.signed_attrs.as_ref().ok_or_else(|| {
+        CmsError::Unsupported(
+            "no signed attributes: glassbox requires contentType and messageDigest (RFC 5652 §5.3)"
+                .into(),
+        )
+    })?;
+
+    // RFC 5652 §5.3 / §11: contentType and messageDigest exactly once with
+    // exactly one value; signingTime at most once.
+    let single = |oid: ObjectIdentifier, name: &'static str| -> Result<Option<&Any>, CmsError> {
+        let found: Vec<_> = attrs.iter().filter(|a| a.oid == oid).collect();
+        match found.as_slice() {
+            [] => Ok(None),
+            [a] if a.values.len() == 1 => Ok(a.values.get(0)),
+            [_] => Err(CmsError::SignedAttribute {
+                attr: name,
+                reason: "must have exactly one value".into(),
+            }),
+            _ => Err(CmsError::SignedAttribute {
+                attr: name,
+                reason: "occurs more than once".into(),
+            }),
+        }
+    };
+    let content_type =
+        single(OID_CONTENT_TYPE, "contentType")?.ok_or(CmsError::SignedAttribute {
+            attr: "contentType",
+            reason: "missing".into(),
+        })?;
+    let content_type: ObjectIdentifier =
+        content_type
+            .decode_as()
+            .map_err(|e| CmsError::SignedAttribute {
+                attr: "contentType",
+                reason: format!("not an OID: {e}"),
+            })?;
+    if content_type != sd.encap_content_info.econtent_type {
+        return Err(CmsError::SignedAttribute {
+            attr: "contentType",
+            reason: format!(
+                "{content_type} differs from the eContentType {}",
+                sd.encap_content_info.econtent_type
+            ),
+        });
+    }
+    let md = single(OID_MESSAGE_DIGEST, "messageDigest")?.ok_or(CmsError::SignedAttribute {
+        attr: "messageDigest",
+        reason: "missing".into(),
+    })?;
+    let md: OctetString = md.decode_as().map_err(|e| CmsError::SignedAttribute {
+        attr: "messageDigest",
+        reason: format!("not an OCTET STRING: {e}"),
+    })?;
+    let actual = digests.get(digest_algorithm).ok_or_else(|| {
+        CmsError::Malformed(format!("content was not hashed with {digest_algorithm:?}"))
+    })?;
+    if md.as_bytes() != actual {
+        return Err(CmsError::MessageDigest {
+            algorithm: digest_algorithm,
+            signed: hex::encode(md.as_bytes()),
+            actual: hex::encode(actual),
+        });
+    }
+    let signing_time = match single(OID_SIGNING_TIME, "signingTime")? {
+        None => None,
+        Some(v) => {
+            let t = x509_cert::time::Time::from_der(
+                &v.to_der().map_err(|e| CmsError::Malformed(e.to_string()))?,
+            )
+            .map_err(|e| CmsError::SignedAttribute {
+                attr: "signingTime",
+                reason: format!("not a Time: {e}"),
+            })?;
+            Some(
+                OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64)
+                    .map_err(|e| CmsError::SignedAttribute {
+                        attr: "signingTime",
+                        reason: e.to_string(),
+                    })?,
+            )
+        }
+    };
+    let other_attributes = attrs
+        .iter()
+        .map(|a| a.oid)
+        .filter(|o| ![OID_CONTENT_TYPE, OID_MESSAGE_DIGEST, OID_SIGNING_TIME].contains(o))
+        .map(|o| o.to_string())
+        .collect();
+
+    let (cert, cert_der) = find_signer_certificate(sd, &si.sid)?;
+    let spki_der = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| CmsError::SignerCertificate(format!("SubjectPublicKeyInfo: {e}")))?;
+    let public_key = PublicKey::from_spki_der(&spki_der)
+        .map_err(|e| CmsError::SignerCertificate(e.to_string()))?;
+    let key = public_key.algorithm();
+    let algorithm = resolve_algorithm(si, digest_algorithm, key)?;
+    check_algorithm_policy(algorithm, key, policy)?;
+
+    // RFC 5652 §5.4: the signature covers the DER encoding of the signed
+    // attributes with an EXPLICIT SET OF tag, not the [0] IMPLICIT tag
+    // they carry inside SignerInfo.
+    let signed_input = attrs
+        .to_der()
+        .map_err(|e| CmsError::Malformed(format!("re-encoding signed attributes: {e}")))?;
+    public_key
+        .verify_with(algorithm, &signed_input, si.signature.as_bytes())
+        .map_err(|e| CmsError::Signature(e.to_string()))?;
+
+    Ok(CheckedSigner {
+        cert: cert.clone(),
+        cert_der,
+        spki_der,
+        algorithm,
+        digest_algorithm,
+        signing_time,
+        other_attributes,
+    })
+}
+
+/// RFC 5652 §5.3: the signer is named by issuer and serial number or by
+/// subject key identifier; the certificate must be in the bag.
+fn find_signer_certificate<'a>(
+    sd: &'a SignedData,
+    sid: &SignerIdentifier,
+) -> Result<(&'a Certificate, Vec<u8>), CmsError> {
+    let certs = bag_certificates(sd);
+    let found = match sid {
+        SignerIdentifier::IssuerAndSerialNumber(is) => certs.into_iter().find(|c| {
+            c.tbs_certificate.issuer == is.issuer
+                && c.tbs_certificate.serial_number == is.serial_number
+        }),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => certs.into_iter().find(|c| {
+            c.tbs_certificate
+                .extensions
+                .iter()
+                .flatten()
+                .filter(|e| e.extn_id == OID_SKI)
+                .any(|e| {
+                    OctetString::from_der(e.extn_value.as_bytes())
+                        .is_ok_and(|v| v.as_bytes() == ski.0.as_bytes())
+                })
+        }),
+    };
+    let cert = found.ok_or_else(|| {
+        CmsError::SignerCertificate(match sid {
+            SignerIdentifier::IssuerAndSerialNumber(is) => format!(
+                "no certificate in the signature with issuer \"{}\" and serial {}",
+                is.issuer,
+                hex::encode(is.serial_number.as_bytes())
+            ),
+            SignerIdentifier::SubjectKeyIdentifier(ski) => format!(
+                "no certificate in the signature with subjectKeyIdentifier {}",
+                hex::encode(ski.0.as_bytes())
+            ),
+        })
+    })?;
+    let der = cert
+        .to_der()
+        .map_err(|e| CmsError::SignerCertificate(format!("re-encoding: {e}")))?;
+    Ok((cert, der))
+}
+
+#[derive(der::Sequence)]
+struct RsaPssParams {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    hash: Option<x509_cert::spki::AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    mgf: Option<x509_cert::spki::AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    salt_len: Option<u32>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    trailer: Option<u32>,
+}
+
+/// Maps the SignerInfo's signatureAlgorithm (RFC 5754 §3, RFC 4056, RFC
+/// 5753, RFC 8419) and the key type to one verifiable algorithm.
+fn resolve_algorithm(
+    si: &SignerInfo,
+    digest: DigestAlgorithm,
+    key: KeyKind,
+) -> Result<Algorithm, CmsError> {
+    let oid = si.signature_algorithm.oid.to_string();
+    let unsupported = |what: String| Err(CmsError::Unsupported(what));
+    let rsa = |h: DigestAlgorithm| match h {
+        DigestAlgorithm::Sha256 => Algorithm::RsaPkcs1Sha256,
+        DigestAlgorithm::Sha384 => Algorithm::RsaPkcs1Sha384,
+        DigestAlgorithm::Sha512 => Algorithm::RsaPkcs1Sha512,
+    };
+    let ecdsa = |h: DigestAlgorithm| match (key, h) {
+        (KeyKind::EcdsaP256, DigestAlgorithm::Sha256) => Ok(Algorithm::EcdsaP256Sha256),
+        (KeyKind::EcdsaP256, DigestAlgorithm::Sha384) => Ok(Algorithm::EcdsaP256Sha384),
+        (KeyKind::EcdsaP384, DigestAlgorithm::Sha256) => Ok(Algorithm::EcdsaP384Sha256),
+        (KeyKind::EcdsaP384, DigestAlgorithm::Sha384) => Ok(Algorithm::EcdsaP384Sha384),
+        (k, h) => Err(CmsError::Unsupported(format!(
+            "ECDSA with {h:?} on key {k:?}"
+        ))),
+    };
+    let is_rsa = matches!(key, KeyKind::Rsa { .. });
+    let is_ec = matches!(key, KeyKind::EcdsaP256 | KeyKind::EcdsaP384);
+    let alg = match oid.as_str() {
+        OID_RSA if is_rsa => rsa(digest),
+        OID_SHA256_RSA if is_rsa => rsa(DigestAlgorithm::Sha256),
+        OID_SHA384_RSA if is_rsa => rsa(DigestAlgorithm::Sha384),
+        OID_SHA512_RSA if is_rsa => rsa(DigestAlgorithm::Sha512),
+        OID_RSA_PSS if is_rsa => resolve_pss(si)?,
+        OID_EC_PUBLIC_KEY if is_ec => ecdsa(digest)?,
+        OID_ECDSA_SHA256 if is_ec => ecdsa(DigestAlgorithm::Sha256)?,
+        OID_ECDSA_SHA384 if is_ec => ecdsa(DigestAlgorithm::Sha384)?,
+        OID_ECDSA_SHA512 if is_ec => ecdsa(DigestAlgorithm::Sha512)?,
+        OID_ED25519 if key == KeyKind::Ed25519 => {
+            // RFC 8419 §3.1: with signed attributes, the digest is SHA-512.
+            if digest != DigestAlgorithm::Sha512 {
+                return unsupported(format!(
+                    "Ed25519 with digest {digest:?} (RFC 8419 requires SHA-512)"
+                ));
+            }
+            Algorithm::Ed25519
+        }
+        _ => return unsupported(format!("signature algorithm {oid} with a {key:?} key")),
+    };
+    Ok(alg)
+}
+
+/// RFC 4055 §3.1 parameters; only the interoperable profile is verifiable:
+/// SHA-2, MGF1 with the same hash, salt length equal to the hash length,
+/// trailer field 1.
+fn resolve_pss(si: &SignerInfo) -> Result<Algorithm, CmsError> {
+    let params = si.signature_algorithm.parameters.as_ref().ok_or_else(|| {
+        CmsError::Unsupported("RSASSA-PSS without parameters (SHA-1 defaults)".into())
+    })?;
+    let p: RsaPssParams = params
+        .decode_as()
+        .map_err(|e| CmsError::Malformed(format!("RSASSA-PSS parameters: {e}")))?;
+    let hash = p
+        .hash
+        .as_ref()
+        .ok_or_else(|| CmsError::Unsupported("RSASSA-PSS with the default SHA-1 hash".into()))?;
+    let hash = DigestAlgorithm::from_alg(hash)?;
+    let mgf = p
+        .mgf
+        .as_ref()
+        .ok_or_else(|| CmsError::Unsupported("RSASSA-PSS with the default MGF1-SHA-1".into()))?;
+    let mgf_hash = match (mgf.oid.to_string().as_str(), &mgf.parameters) {
+        (OID_MGF1, Some(p)) => p
+            .decode_as::<x509_cert::spki::AlgorithmIdentifierOwned>()
+            .map_err(|e| CmsError::Malformed(format!("MGF1 parameters: {e}")))?,
+        (o, _) => {
+            return Err(CmsError::Unsupported(format!(
+                "RSASSA-PSS mask generation {o}"
+            )));
+        }
+    };
+    if DigestAlgorithm::from_alg(&mgf_hash)? != hash {
+        return Err(CmsError::Unsupported(
+            "RSASSA-PSS with MGF1 hash differing from the hash".into(),
+        ));
+    }
+    let salt = p.salt_len.unwrap_or(20);
+    if salt as usize != hash.output_len() {
+        return Err(CmsError::Unsupported(format!(
+            "RSASSA-PSS salt length {salt}: only salt length = hash length ({}) is verifiable (RFC 8702 §3.1 profile; sign with -keyopt rsa_pss_saltlen:digest)",
+            hash.output_len()
+        )));
+    }
+    if p.trailer.unwrap_or(1) != 1 {
+        return Err(CmsError::Unsupported(
+            "RSASSA-PSS trailer field other than 1".into(),
+        ));
+    }
+    Ok(match hash {
+        DigestAlgorithm::Sha256 => Algorithm::RsaPssSha256,
+        DigestAlgorithm::Sha384 => Algorithm::RsaPssSha384,
+        DigestAlgorithm::Sha512 => Algorithm::RsaPssSha512,
+    })
+}
+
+fn check_algorithm_policy(
+    alg: Algorithm,
+    key: KeyKind,
+    policy: &TrustPolicy,
+) -> Result<(), CmsError> {
+    let a = &policy.algorithms;
+    if !a.allowed.contains(&alg) {
+        return Err(CmsError::AlgorithmPolicy(format!(
+            "{alg} is not in algorithms.allowed"
+        )));
+    }
+    match key {
+        KeyKind::Rsa { bits } if (bits as u64) < u64::from(a.min_rsa_bits) => {
+            Err(CmsError::AlgorithmPolicy(format!(
+                "RSA key of {bits} bits is below algorithms.min_rsa_bits = {}",
+                a.min_rsa_bits
+            )))
+        }
+        KeyKind::EcdsaP256 if a.min_ec_bits > 256 => Err(CmsError::AlgorithmPolicy(format!(
+            "P-256 key is below algorithms.min_ec_bits = {}",
+            a.min_ec_bits
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The DER ContentInfo of the timestamp token in the unsigned attributes,
+/// if any. More than one token is refused rather than choosing one.
+fn timestamp_token(si: &SignerInfo) -> Result<Option<Vec<u8>>, CmsError> {
+    let Some(attrs) = si.unsigned_attrs.as_ref() else {
+        return Ok(None);
+    };
+    let tokens: Vec<&Any> = attrs
+        .iter()
+        .filter(|a| a.oid == OID_TIMESTAMP_TOKEN)
+        .flat_map(|a| a.values.iter())
+        .collect();
+    match tokens.as_slice() {
+        [] => Ok(None),
+        [t] => t
+            .to_der()
+            .map(Some)
+            .map_err(|e| CmsError::Timestamp(format!("re-encoding token: {e}"))),
+        _ => Err(CmsError::Timestamp(format!(
+            "{} timestamp tokens; glassbox accepts exactly one",
+            tokens.len()
+        ))),
+    }
+}
