@@ -192,7 +192,7 @@ fn signed_demo_report_verifies_with_artifacts() {
     let text = String::from_utf8_lossy(&ok.stdout);
     assert_eq!(ok.status.code(), Some(0), "{text}{}", stderr(&ok));
     assert!(
-        text.contains("verified") && text.contains("artifacts checked: 24"),
+        text.contains("verified") && text.contains("artifacts checked: 40"),
         "{text}"
     );
 
@@ -312,7 +312,7 @@ fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
     std::fs::write(case.path(), case_text).unwrap();
     let (out, run) = audit(case.path().to_str().unwrap(), &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    assert!(stderr(&run).contains("25 entries appended, report at index 0"));
+    assert!(stderr(&run).contains("41 entries appended, report at index 0"));
     let dir = report_dir(out.path());
     let proof = dir.join("report.tlog-proof");
     let v = glassbox(&[
@@ -375,10 +375,14 @@ fn demo_rebuild_is_equivalent_with_its_normalizations_listed() {
         .map(|n| n["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"detached-signatures"), "{names:?}");
-    let finding = &report["findings"][0];
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "repro")
+        .expect("a repro finding");
     assert_eq!(finding["severity"], "info");
-    assert_eq!(finding["check"], "repro");
-    assert_eq!(report["inputs"][1]["role"], "rebuild");
+    assert_eq!(report["inputs"][3]["role"], "rebuild");
 }
 
 #[test]
@@ -484,4 +488,98 @@ fn audit_verifies_a_tuf_repository_at_the_report_time() {
         (Some("critical"), Some("tuf"))
     );
     assert!(f["evidence"][0].as_str().unwrap().contains("expire"), "{f}");
+}
+
+#[test]
+fn demo_signatures_verify_with_chains_and_unchanged_signers() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let v = &report["results"]["verify"];
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["coverage"]["failed"], 0);
+    let x509 = v["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "x509")
+        .expect("the code-signing certificate");
+    let chain: Vec<&str> = x509["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(chain.len(), 3, "{chain:?}");
+    assert!(chain[2].contains("ExampleAV Root CA 2026"));
+    assert_eq!(
+        v["continuity"],
+        serde_json::json!({"new": [], "removed": [], "changed": []})
+    );
+    let html = std::fs::read_to_string(report_dir(out.path()).join("report.html")).unwrap();
+    assert!(html.contains("engine/avengine.p7s") && html.contains("Signers and chains"));
+}
+
+#[test]
+fn tampered_engine_fails_signature_verification_naming_the_file() {
+    let (out, run) = audit(&demo("audit-tampered.toml"), &[]);
+    assert_eq!(run.status.code(), Some(1));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "verify" && f["severity"] == "critical")
+        .expect("a critical verify finding");
+    assert_eq!(
+        f["title"],
+        "Signature verification failed for engine/avengine"
+    );
+    assert_eq!(f["paths"], serde_json::json!(["engine/avengine"]));
+    let evidence = f["evidence"].to_string();
+    assert!(
+        evidence.contains("engine/avengine.p7s: message-digest"),
+        "{evidence}"
+    );
+}
+
+/// A previous release with no signatures: every signer of 1.1.0 is new,
+/// which the auditor must see (high).
+#[test]
+fn new_signers_since_the_previous_release_are_high_findings() {
+    let text = std::fs::read_to_string(demo("audit.toml"))
+        .unwrap()
+        .replace(
+            "path = \"releases/exampleav-1.0.0\"",
+            "path = \"rebuild/exampleav-1.1.0\"",
+        );
+    let case = tempfile::Builder::new()
+        .prefix("audit-newsigner-")
+        .suffix(".toml")
+        .tempfile_in(demo(""))
+        .unwrap();
+    std::fs::write(case.path(), text).unwrap();
+    let (out, run) = audit(case.path().to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let titles: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "high")
+        .map(|f| f["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"New signer since 1.0.0: exampleav-release-ed25519"),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("ExampleAV Release Signing")),
+        "{titles:?}"
+    );
 }

@@ -69,6 +69,10 @@ struct CaseFile {
     auditor: AuditorFile,
     release: ReleaseFile,
     #[serde(default)]
+    previous: Option<ReleaseFile>,
+    #[serde(default)]
+    verify: Option<VerifyFile>,
+    #[serde(default)]
     rebuild: Option<RebuildFile>,
     #[serde(default)]
     tuf: Option<TufFile>,
@@ -83,6 +87,12 @@ struct TufFile {
     root: String,
     #[serde(default)]
     state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyFile {
+    policy: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,6 +153,11 @@ pub struct AuditCase {
     pub case: Case,
     /// The release under audit.
     pub release: CaseRelease,
+    /// The earlier release it is compared with, if any (signer continuity).
+    pub previous: Option<CaseRelease>,
+    /// The trust policy signatures are verified against, if any (verify
+    /// check).
+    pub policy: Option<CasePath>,
     /// The auditor's independent rebuild of it, if any (repro check).
     pub rebuild: Option<CasePath>,
     /// The vendor's TUF repository, if any (tuf check).
@@ -251,6 +266,20 @@ impl AuditCase {
             version: raw.release.version.clone(),
         };
         let key = existing("auditor.key", &raw.auditor.key)?;
+        let previous = match &raw.previous {
+            Some(p) => {
+                non_empty("previous.version", &p.version)?;
+                Some(CaseRelease {
+                    path: existing("previous.path", &p.path)?,
+                    version: p.version.clone(),
+                })
+            }
+            None => None,
+        };
+        let policy = match &raw.verify {
+            Some(v) => Some(existing("verify.policy", &v.policy)?),
+            None => None,
+        };
         let rebuild = match &raw.rebuild {
             Some(r) => Some(existing("rebuild.path", &r.path)?),
             None => None,
@@ -285,6 +314,8 @@ impl AuditCase {
                 version: raw.release.version,
             },
             release,
+            previous,
+            policy,
             rebuild,
             tuf,
             output: base.join(raw.output.as_deref().unwrap_or("audit-reports")),
