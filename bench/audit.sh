@@ -64,7 +64,7 @@ measure() {
   "$@" >/dev/null 2>&1 || true
   local walls=() rsss=()
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>&1 || true
+    /usr/bin/time -q -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>&1 || true
     read -r w r <"$WORK/time.out"
     walls+=("$w"); rsss+=("$r")
   done
