@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod render;
 #[allow(dead_code)] // helpers land as commands start to use them
 mod ui;
 

@@ -1,0 +1,130 @@
+//! The default, diff-like text rendering.
+
+use std::fmt::Write as _;
+
+use glassbox_core::diff::ReleaseDiff;
+
+use super::{Tone, change_brief, change_path, class_code, detail_lines, summary_line};
+
+fn paint(color: bool, tone: Tone, s: &str) -> String {
+    let sgr = match tone {
+        Tone::Plain => return s.to_string(),
+        Tone::Old => "31",
+        Tone::New => "32",
+        Tone::Head => "36",
+        Tone::Warn => "1;33",
+    };
+    if color {
+        format!("\x1b[{sgr}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+/// Renders the diff as text: header, summary, one line per change, then the
+/// detail of every change that has one.
+pub fn render(d: &ReleaseDiff, color: bool) -> String {
+    let mut out = String::new();
+    let side = |i: &glassbox_core::diff::ReleaseInfo| {
+        let f = serde_json::to_value(i.format)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        format!("{} ({f}, {} entries)", i.source, i.entries)
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(color, Tone::Old, &format!("--- {}", side(&d.old)))
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(color, Tone::New, &format!("+++ {}", side(&d.new)))
+    );
+    if d.identical {
+        let _ = writeln!(out, "identical");
+        return out;
+    }
+    let _ = writeln!(out, "{}", summary_line(d));
+    if !d.summary.changed_executables.is_empty() {
+        let _ = writeln!(out, "changed executables:");
+        for e in &d.summary.changed_executables {
+            let warn = if e.build_id_unchanged {
+                paint(
+                    color,
+                    Tone::Warn,
+                    "  WARNING: modified after build-id was computed",
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {} {:<5} {}{warn}",
+                class_code(e.class),
+                e.format,
+                e.path
+            );
+        }
+    }
+    out.push('\n');
+    for c in &d.changes {
+        let brief = change_brief(c);
+        let line = if brief.is_empty() {
+            format!("{}  {}", class_code(c.class), change_path(c))
+        } else {
+            format!("{}  {}  ({brief})", class_code(c.class), change_path(c))
+        };
+        let tone = match c.class {
+            glassbox_core::diff::ChangeClass::Added => Tone::New,
+            glassbox_core::diff::ChangeClass::Removed => Tone::Old,
+            _ => Tone::Plain,
+        };
+        let _ = writeln!(out, "{}", paint(color, tone, &line));
+    }
+    for c in &d.changes {
+        let lines = detail_lines(c);
+        if lines.is_empty() || c.class != glassbox_core::diff::ChangeClass::Modified {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(
+                color,
+                Tone::Head,
+                &format!("=== {} {}", class_code(c.class), change_path(c))
+            )
+        );
+        for (tone, l) in lines {
+            let _ = writeln!(out, "{}", paint(color, tone, &l));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sample;
+    use super::*;
+
+    #[test]
+    fn text_lists_changes_then_details() {
+        let d = sample::diff();
+        let t = render(&d, false);
+        assert!(t.starts_with("--- old-release (directory, 5 entries)\n+++ new-release"));
+        assert!(
+            t.contains("1 added, 1 removed, 3 modified, 1 renamed"),
+            "{t}"
+        );
+        assert!(t.contains("R  pkg/old_name.txt -> pkg/new_name.txt"));
+        assert!(t.contains("D  pkg/gone.txt  (4 bytes)"));
+        assert!(t.contains("-    print('hello <world>')\n+    print('hello <there> & world')"));
+        assert!(t.contains("~ /port: 80 -> 8080"));
+        assert!(t.contains("+ /tls = true"));
+        assert!(t.contains("binary: "));
+        assert!(!t.contains('\x1b'));
+        assert!(render(&d, true).contains("\x1b[32m+"));
+    }
+}

@@ -1,0 +1,218 @@
+//! `glassbox diff` end to end: exit codes, every output format, and the HTML
+//! report loaded in headless Chromium.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn glassbox(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run glassbox")
+}
+
+fn write(root: &Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, data).unwrap();
+}
+
+/// Two small releases in `t`: `old/` and `new/`.
+fn pair(t: &Path) -> (PathBuf, PathBuf) {
+    let (a, b) = (t.join("old"), t.join("new"));
+    let elf = fs::read("/bin/true").unwrap();
+    let mut patched = elf.clone();
+    let at = patched.len() / 2;
+    patched[at] ^= 0x01;
+    write(&a, "app/main.py", b"print('hello <world>')\nexit(0)\n");
+    write(
+        &b,
+        "app/main.py",
+        b"print('hello <there> & \"world\"')\nexit(0)\n",
+    );
+    write(&a, "app/bin/engine", &elf);
+    write(&b, "app/bin/engine", &patched);
+    write(&a, "app/conf.toml", b"[server]\nport = 80\n");
+    write(&b, "app/conf.toml", b"[server]\nport = 8080\n");
+    write(&a, "app/old.txt", b"gone\n");
+    write(&b, "app/added.txt", b"new\n");
+    (a, b)
+}
+
+#[test]
+fn exit_codes_identical_different_and_error() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, _) = pair(t.path());
+    let same = glassbox(
+        &["diff", a.to_str().unwrap(), a.to_str().unwrap()],
+        t.path(),
+    );
+    assert_eq!(same.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&same.stdout).contains("identical"));
+    let diff = glassbox(&["diff", "old", "new"], t.path());
+    assert_eq!(
+        diff.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&diff.stderr)
+    );
+    let text = String::from_utf8_lossy(&diff.stdout);
+    assert!(text.contains("1 added, 1 removed, 3 modified"), "{text}");
+    assert!(text.contains("M elf   app/bin/engine"), "{text}");
+    assert!(text.contains("+print('hello <there> & \"world\"')"));
+    let missing = glassbox(&["diff", "old", "nope"], t.path());
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.starts_with("error: new release nope"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let bad_glob = glassbox(&["diff", "old", "new", "--exclude", "a["], t.path());
+    assert_eq!(bad_glob.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_glob.stderr).contains("invalid exclude pattern"));
+}
+
+#[test]
+fn json_has_the_documented_fields_and_both_digests() {
+    let t = tempfile::tempdir().unwrap();
+    pair(t.path());
+    let out = glassbox(&["diff", "old", "new", "--format", "json"], t.path());
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "glassbox.diff/v1");
+    assert_eq!(v["identical"], false);
+    assert_eq!(v["summary"]["modified"], 3);
+    let changes = v["changes"].as_array().unwrap();
+    for c in changes {
+        assert!(c["class"].is_string() && c["path"].is_string());
+        if c["class"] == "modified" {
+            assert_eq!(c["old"]["sha256"].as_str().unwrap().len(), 64);
+            assert_eq!(c["new"]["sha256"].as_str().unwrap().len(), 64);
+        }
+    }
+    let conf = changes
+        .iter()
+        .find(|c| c["path"] == "app/conf.toml")
+        .unwrap();
+    assert_eq!(
+        conf["content"]["structured"]["changes"][0]["path"],
+        "/server/port"
+    );
+    let engine = changes
+        .iter()
+        .find(|c| c["path"] == "app/bin/engine")
+        .unwrap();
+    assert_eq!(engine["content"]["binary"]["range_count"], 1);
+}
+
+#[test]
+fn markdown_and_output_file_are_written_atomically() {
+    let t = tempfile::tempdir().unwrap();
+    pair(t.path());
+    let out = glassbox(
+        &[
+            "diff", "old", "new", "--format", "markdown", "--output", "d.md",
+        ],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let md = fs::read_to_string(t.path().join("d.md")).unwrap();
+    assert!(md.starts_with("# Release diff"));
+    assert!(md.contains("| 1 | 1 | 3 | 0 | 0 | 0 |"));
+    let again = glassbox(
+        &[
+            "diff", "old", "new", "--format", "markdown", "--output", "d.md",
+        ],
+        t.path(),
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "refuses to overwrite without --force"
+    );
+}
+
+/// Chromium binary, or None (then the test is skipped with a notice, unless
+/// running in CI, where `.ci/run` installs it).
+fn chromium() -> Option<&'static str> {
+    for c in ["chromium", "chromium-browser"] {
+        if Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Some(c);
+        }
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "chromium missing in CI (.ci/run installs it)"
+    );
+    eprintln!("notice: chromium not installed; skipping the HTML load test");
+    None
+}
+
+#[test]
+fn html_report_loads_in_headless_chromium() {
+    let Some(browser) = chromium() else { return };
+    let t = tempfile::tempdir().unwrap();
+    pair(t.path());
+    for (name, cap) in [("full.html", "8000000"), ("small.html", "2500")] {
+        let out = glassbox(
+            &[
+                "diff",
+                "old",
+                "new",
+                "--format",
+                "html",
+                "--output",
+                name,
+                "--max-report-bytes",
+                cap,
+            ],
+            t.path(),
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let file = t.path().join(name);
+        let profile = t.path().join(format!("profile-{name}"));
+        let dom = Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", file.display()))
+            .output()
+            .expect("run chromium");
+        assert!(
+            dom.status.success(),
+            "chromium failed: {}",
+            String::from_utf8_lossy(&dom.stderr)
+        );
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        // The DOM Chromium built: parsed tables and elements, not our bytes.
+        assert!(dom.contains("<table id=\"summary\">"), "{dom}");
+        assert!(dom.contains("<td>1</td><td>1</td><td>3</td>"));
+        if name == "full.html" {
+            assert_eq!(
+                dom.matches("<details").count(),
+                3,
+                "one collapsible section per modified file"
+            );
+            assert!(
+                dom.contains("<span class=\"e\">") && dom.contains("&lt;there&gt;"),
+                "{dom}"
+            );
+            assert!(!dom.contains("id=\"truncated\""));
+        } else {
+            assert!(dom.contains("id=\"truncated\""));
+            assert!(dom.contains("</table>"));
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! (diff: not built yet — see the open issue.)

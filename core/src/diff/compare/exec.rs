@@ -1,0 +1,315 @@
+//! Executables and libraries (ELF, PE, Mach-O, via `object`): a section
+//! table with sizes and digests, symbol table changes, and the build-id.
+//!
+//! A build-id (ELF `NT_GNU_BUILD_ID`, Mach-O `LC_UUID`, PE CodeView GUID) is
+//! computed by the linker over the output; two different binaries with the
+//! same build-id were changed after linking — patched in place — which is
+//! exactly what an auditor must notice.
+
+use std::collections::BTreeMap;
+
+use object::{Object, ObjectSection, ObjectSymbol};
+use serde::Serialize;
+
+use crate::digest::Sha256Digest;
+use crate::release::EntryPath;
+
+use super::super::DiffOptions;
+use super::{Comparator, ContentDiff, ContentKind, binary};
+
+/// Names kept per symbol list (all are counted).
+const MAX_SYMBOLS: usize = 200;
+
+/// The note recorded when content differs but the build-id does not.
+pub const PATCHED_AFTER_BUILD_ID: &str =
+    "content changed but the build-id did not: modified after build-id was computed";
+
+/// One row of the section table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SectionRow {
+    /// Section name (`#n` suffix for repeated names).
+    pub name: String,
+    /// Size in the old file (`null`: section absent).
+    pub old_size: Option<u64>,
+    /// Size in the new file.
+    pub new_size: Option<u64>,
+    /// SHA-256 of the old section's file data.
+    pub old_sha256: Option<Sha256Digest>,
+    /// SHA-256 of the new section's file data.
+    pub new_sha256: Option<Sha256Digest>,
+    /// Whether size or digest differ (or the section is on one side only).
+    pub changed: bool,
+}
+
+/// Symbol table changes (static and dynamic symbols, by name).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SymbolChanges {
+    /// Symbols only in the new file (first names).
+    pub added: Vec<String>,
+    /// Symbols only in the old file.
+    pub removed: Vec<String>,
+    /// Symbols whose size or defined/undefined state changed.
+    pub changed: Vec<String>,
+    /// Counts, complete.
+    pub added_count: u64,
+    /// Counts, complete.
+    pub removed_count: u64,
+    /// Counts, complete.
+    pub changed_count: u64,
+}
+
+/// The comparison of two executables.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExecutableDiff {
+    /// `elf`, `pe`, `macho`, ...
+    pub format: String,
+    /// Target architecture of the new file.
+    pub architecture: String,
+    /// Every section, in new-file order then old-only ones.
+    pub sections: Vec<SectionRow>,
+    /// Symbol changes.
+    pub symbols: SymbolChanges,
+    /// Build-id of the old file (hex).
+    pub old_build_id: Option<String>,
+    /// Build-id of the new file (hex).
+    pub new_build_id: Option<String>,
+    /// Content differs while a build-id is present and unchanged.
+    pub build_id_unchanged: bool,
+}
+
+fn format_name(f: object::BinaryFormat) -> &'static str {
+    match f {
+        object::BinaryFormat::Elf => "elf",
+        object::BinaryFormat::Pe => "pe",
+        object::BinaryFormat::MachO => "macho",
+        object::BinaryFormat::Coff => "coff",
+        object::BinaryFormat::Wasm => "wasm",
+        object::BinaryFormat::Xcoff => "xcoff",
+        _ => "object",
+    }
+}
+
+fn build_id(f: &object::File) -> Option<String> {
+    if let Ok(Some(id)) = f.build_id() {
+        return Some(hex::encode(id));
+    }
+    if let Ok(Some(uuid)) = f.mach_uuid() {
+        return Some(hex::encode(uuid));
+    }
+    if let Ok(Some(pdb)) = f.pdb_info() {
+        return Some(format!("{}{:x}", hex::encode(pdb.guid()), pdb.age()));
+    }
+    None
+}
+
+fn sections(f: &object::File) -> Vec<(String, u64, Sha256Digest)> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    f.sections()
+        .map(|s| {
+            let base = s.name().unwrap_or("?").to_string();
+            let n = seen.entry(base.clone()).or_default();
+            *n += 1;
+            let name = if *n > 1 { format!("{base}#{n}") } else { base };
+            let data = s.data().unwrap_or(&[]);
+            (name, s.size(), Sha256Digest::of(data))
+        })
+        .collect()
+}
+
+fn symbols(f: &object::File) -> BTreeMap<String, (u64, bool)> {
+    f.symbols()
+        .chain(f.dynamic_symbols())
+        .filter_map(|s| {
+            let name = s.name().ok().filter(|n| !n.is_empty())?;
+            Some((name.to_string(), (s.size(), s.is_undefined())))
+        })
+        .collect()
+}
+
+fn push_capped(list: &mut Vec<String>, count: &mut u64, name: &str) {
+    *count += 1;
+    if list.len() < MAX_SYMBOLS {
+        list.push(name.to_string());
+    }
+}
+
+/// Compares two parsed executables.
+pub fn diff_executables(
+    old: &object::File,
+    new: &object::File,
+    content_differs: bool,
+) -> ExecutableDiff {
+    let (os, ns) = (sections(old), sections(new));
+    let old_by_name: BTreeMap<&str, (u64, Sha256Digest)> =
+        os.iter().map(|(n, s, d)| (n.as_str(), (*s, *d))).collect();
+    let mut rows: Vec<SectionRow> = ns
+        .iter()
+        .map(|(name, size, d)| {
+            let o = old_by_name.get(name.as_str());
+            SectionRow {
+                name: name.clone(),
+                old_size: o.map(|o| o.0),
+                new_size: Some(*size),
+                old_sha256: o.map(|o| o.1),
+                new_sha256: Some(*d),
+                changed: o != Some(&(*size, *d)),
+            }
+        })
+        .collect();
+    for (name, size, d) in &os {
+        if !ns.iter().any(|(n, _, _)| n == name) {
+            rows.push(SectionRow {
+                name: name.clone(),
+                old_size: Some(*size),
+                new_size: None,
+                old_sha256: Some(*d),
+                new_sha256: None,
+                changed: true,
+            });
+        }
+    }
+
+    let (osym, nsym) = (symbols(old), symbols(new));
+    let mut sc = SymbolChanges::default();
+    for (name, v) in &nsym {
+        match osym.get(name) {
+            None => push_capped(&mut sc.added, &mut sc.added_count, name),
+            Some(o) if o != v => push_capped(&mut sc.changed, &mut sc.changed_count, name),
+            Some(_) => {}
+        }
+    }
+    for name in osym.keys().filter(|n| !nsym.contains_key(*n)) {
+        push_capped(&mut sc.removed, &mut sc.removed_count, name);
+    }
+
+    let (ob, nb) = (build_id(old), build_id(new));
+    ExecutableDiff {
+        format: format_name(new.format()).to_string(),
+        architecture: format!("{:?}", new.architecture()).to_lowercase(),
+        sections: rows,
+        symbols: sc,
+        build_id_unchanged: content_differs && ob.is_some() && ob == nb,
+        old_build_id: ob,
+        new_build_id: nb,
+    }
+}
+
+/// Comparator for files `object` parses on both sides.
+pub struct ExecutableComparator;
+
+impl Comparator for ExecutableComparator {
+    fn kind(&self) -> ContentKind {
+        ContentKind::Executable
+    }
+
+    fn recognises(&self, _: &EntryPath, old: &[u8], new: &[u8]) -> bool {
+        super::sniff_executable(old).is_some()
+            && super::sniff_executable(new).is_some()
+            && object::File::parse(old).is_ok()
+            && object::File::parse(new).is_ok()
+    }
+
+    fn compare(
+        &self,
+        _: &EntryPath,
+        old: &[u8],
+        new: &[u8],
+        opts: &DiffOptions,
+        out: &mut ContentDiff,
+    ) {
+        if let (Ok(a), Ok(b)) = (object::File::parse(old), object::File::parse(new)) {
+            let d = diff_executables(&a, &b, old != new);
+            if d.build_id_unchanged {
+                out.notes.push(PATCHED_AFTER_BUILD_ID.to_string());
+            }
+            out.executable = Some(d);
+        }
+        out.binary = Some(binary::compare_slices(old, new, opts.max_ranges));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::compare::compare_bytes;
+    use crate::diff::source::memory::path;
+
+    fn compile(dir: &std::path::Path, name: &str, src: &str) -> Option<Vec<u8>> {
+        let c = dir.join(format!("{name}.c"));
+        let out = dir.join(name);
+        std::fs::write(&c, src).unwrap();
+        let ok = std::process::Command::new("cc")
+            .args(["-O1", "-Wl,--build-id=sha1", "-o"])
+            .arg(&out)
+            .arg(&c)
+            .status()
+            .ok()?
+            .success();
+        ok.then(|| std::fs::read(&out).unwrap())
+    }
+
+    #[test]
+    fn compiled_elf_pair_shows_sections_symbols_and_build_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let v1 = "#include <stdio.h>\nint helper(int x){return x+1;}\nint main(){printf(\"v1 %d\\n\", helper(1));return 0;}\n";
+        let v2 = "#include <stdio.h>\nint helper(int x){return x+2;}\nint added_fn(void){return 7;}\nint main(){printf(\"version 2 %d\\n\", helper(added_fn()));return 0;}\n";
+        let (Some(a), Some(b)) = (compile(dir.path(), "v1", v1), compile(dir.path(), "v2", v2))
+        else {
+            eprintln!("notice: no working `cc`; skipping the compiled ELF pair test");
+            return;
+        };
+        let d = compare_bytes(&path("bin/app"), &a, &b, &DiffOptions::default());
+        assert_eq!(d.kind, Some(ContentKind::Executable));
+        let e = d.executable.unwrap();
+        assert_eq!(e.format, "elf");
+        assert!(
+            e.symbols.added.contains(&"added_fn".to_string()),
+            "{:?}",
+            e.symbols
+        );
+        let rodata = e.sections.iter().find(|s| s.name == ".rodata").unwrap();
+        assert!(rodata.changed);
+        assert!(e.sections.iter().any(|s| s.name == ".text" && s.changed));
+        assert!(e.old_build_id.is_some() && e.old_build_id != e.new_build_id);
+        assert!(!e.build_id_unchanged);
+        assert!(d.binary.unwrap().range_count > 0);
+    }
+
+    #[test]
+    fn patched_system_binary_keeps_its_build_id() {
+        let Ok(a) = std::fs::read("/bin/ls") else {
+            eprintln!("notice: no /bin/ls; skipping");
+            return;
+        };
+        let parsed = object::File::parse(&a[..]).unwrap();
+        if parsed.build_id().ok().flatten().is_none() {
+            eprintln!("notice: /bin/ls has no build-id; skipping");
+            return;
+        }
+        // Patch one byte of .rodata, as the release pair's BINPATCH does.
+        let rodata = parsed.section_by_name(".rodata").unwrap();
+        let (off, _) = rodata.file_range().unwrap();
+        let mut b = a.clone();
+        b[off as usize + 40] ^= 1;
+        let d = compare_bytes(&path("bin/ls"), &a, &b, &DiffOptions::default());
+        let e = d.executable.as_ref().unwrap();
+        assert!(e.build_id_unchanged);
+        assert_eq!(d.notes, vec![PATCHED_AFTER_BUILD_ID.to_string()]);
+        let changed: Vec<&str> = e
+            .sections
+            .iter()
+            .filter(|s| s.changed)
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(changed, vec![".rodata"]);
+        assert_eq!(e.symbols, SymbolChanges::default());
+        let bin = d.binary.unwrap();
+        assert_eq!(
+            bin.ranges,
+            vec![binary::ByteRange {
+                offset: off + 40,
+                len: 1
+            }]
+        );
+    }
+}
