@@ -583,3 +583,30 @@ fn new_signers_since_the_previous_release_are_high_findings() {
         "{titles:?}"
     );
 }
+
+#[test]
+fn diff_summary_counts_changes_and_names_the_changed_engine() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let d = &report["results"]["diff"];
+    assert_eq!(d["previous_version"], "1.0.0");
+    assert_eq!(
+        d["changed_executables"],
+        serde_json::json!(["engine/avengine"])
+    );
+    assert_eq!(d["counts"]["renamed"], 1);
+    let engine = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "diff" && f["severity"] == "medium")
+        .expect("a finding for the changed engine");
+    assert_eq!(
+        engine["title"],
+        "Executable engine/avengine modified since 1.0.0 (elf)"
+    );
+    let md = std::fs::read_to_string(report_dir(out.path()).join("report.md")).unwrap();
+    assert!(md.contains("Changed executables:\n\n- engine/avengine"));
+}

@@ -104,6 +104,12 @@ pub fn run_audit(
         );
     }
 
+    if let Some(previous) = &case.previous {
+        progress(AuditEvent::Started(Check::Diff));
+        let (ran, summary) = diff_step(case, previous, &mut report, &mut findings);
+        finish_step(&mut report, &findings, Check::Diff, ran, summary, progress);
+    }
+
     if let Some(rebuild) = &case.rebuild {
         progress(AuditEvent::Started(Check::Repro));
         let (ran, summary) = repro_step(case, rebuild, &mut report, &mut findings);
@@ -540,6 +546,111 @@ fn verify_step(
         signers,
         problems,
         continuity,
+    });
+    (true, summary)
+}
+
+/// What changed since the previous release (`core::diff`): the counts per
+/// class, and every changed executable as a medium finding (an auditor
+/// must look at new code); an executable modified without a new build-id
+/// (patched after linking) is high.
+fn diff_step(
+    case: &AuditCase,
+    previous: &super::case::CaseRelease,
+    report: &mut AuditReport,
+    findings: &mut Vec<Finding>,
+) -> (bool, String) {
+    use crate::diff::{DiffOptions, diff_paths};
+    let result = match diff_paths(
+        &previous.path.resolved,
+        &case.release.path.resolved,
+        &DiffOptions::default(),
+        &|_| {},
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    Check::Diff,
+                    format!(
+                        "{CANNOT_RUN}: cannot compare with {}",
+                        previous.path.written
+                    ),
+                )
+                .evidence(e.to_string()),
+            );
+            return (
+                false,
+                "could not compare with the previous release".to_string(),
+            );
+        }
+    };
+    let s = &result.summary;
+    let counts: std::collections::BTreeMap<String, u64> = [
+        ("added", s.added),
+        ("removed", s.removed),
+        ("modified", s.modified),
+        ("metadata", s.metadata),
+        ("renamed", s.renamed),
+        ("type-changed", s.type_changed),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let counted = format!(
+        "{} added, {} removed, {} modified, {} renamed, {} metadata-only",
+        s.added, s.removed, s.modified, s.renamed, s.metadata
+    );
+    findings.push(Finding::new(
+        Severity::Info,
+        Check::Diff,
+        format!("Changes since {}: {counted}", previous.version),
+    ));
+    let summary = format!("{counted} since {}", previous.version);
+    let mut executables = Vec::new();
+    for e in &s.changed_executables {
+        let path = e.path.to_string();
+        let class = serde_name(&e.class);
+        let digests = format!(
+            "sha256 {} -> {}",
+            e.old_sha256
+                .map(|d| d.to_hex())
+                .unwrap_or_else(|| "-".into()),
+            e.new_sha256
+                .map(|d| d.to_hex())
+                .unwrap_or_else(|| "-".into())
+        );
+        if e.build_id_unchanged {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    Check::Diff,
+                    format!("Executable {path} was modified but keeps its build-id"),
+                )
+                .evidence("patched after linking: the build-id no longer identifies the content")
+                .evidence(digests.clone())
+                .paths([path.clone()]),
+            );
+        }
+        findings.push(
+            Finding::new(
+                Severity::Medium,
+                Check::Diff,
+                format!(
+                    "Executable {path} {class} since {} ({})",
+                    previous.version, e.format
+                ),
+            )
+            .evidence(digests)
+            .paths([path.clone()]),
+        );
+        executables.push(path);
+    }
+    report.results.diff = Some(super::DiffSection {
+        previous_version: previous.version.clone(),
+        counts,
+        changed_executables: executables,
     });
     (true, summary)
 }
