@@ -39,8 +39,9 @@ if [ ! -f "$WORK/pair/B.tar.gz" ]; then
   "$PAIR_SCRIPT" "$WORK/pair" "$SRC" >/dev/null
 fi
 
-# The pair's case file: B under audit, R (a rebuild of A, so repro finds
-# B's changes) as the rebuild, signed with the demo's TEST-ONLY key.
+# The pair's case file: B under audit, A as the previous release (diff),
+# R (a rebuild of A, so repro finds B's changes) as the rebuild, signed
+# with the demo's TEST-ONLY key. The pair carries no signatures: no verify.
 cat >"$WORK/pair/audit.toml" <<TOML
 vendor = "BenchVendor"
 product = "CPython stdlib pair"
@@ -53,6 +54,10 @@ key = "$repo/testdata/demo/auditor/TEST-ONLY-auditor.key"
 [release]
 path = "B/pkg"
 version = "1.1"
+
+[previous]
+path = "A/pkg"
+version = "1.0"
 
 [rebuild]
 path = "R/pkg"
