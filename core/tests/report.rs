@@ -251,7 +251,7 @@ fn markdown_puts_verdict_then_findings_by_severity_then_evidence() {
         "Verdict: **equivalent**",
         "| tar-mtime | 12 | tar member modification times |",
         "### TUF repository",
-        "| root | 2 | 2030\\-01-01T00:00:00Z | 2 / 2 |",
+        "| root | 2 | 2030-01-01T00:00:00Z | 2 / 2 |",
         "## Inputs",
     ];
     let mut last = 0;

@@ -36,7 +36,11 @@ fn md(text: &str) -> String {
         if c.is_control() {
             let _ = write!(out, "\\\\u{{{:x}}}", c as u32);
         } else {
-            if MD_SPECIAL.contains(&c) || ((i == 0 || leading) && MD_LINE_START.contains(&c)) {
+            // An ordered-list marker is digits then `.` or `)`; anything
+            // else only starts a block as the very first character.
+            let starts_block = (i == 0 && MD_LINE_START.contains(&c))
+                || (leading && i > 0 && matches!(c, '.' | ')'));
+            if MD_SPECIAL.contains(&c) || starts_block {
                 out.push('\\');
             }
             out.push(c);
@@ -720,6 +724,7 @@ mod tests {
         assert_eq!(md("[l](http://e)"), "\\[l\\](http://e)");
         assert_eq!(md("- x"), "\\- x");
         assert_eq!(md("12. x.y"), "12\\. x.y");
+        assert_eq!(md("2026-07-01"), "2026-07-01");
     }
 
     #[test]
