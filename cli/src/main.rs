@@ -4,7 +4,6 @@
 
 mod cmd;
 mod render;
-#[allow(dead_code)] // helpers land as commands start to use them
 mod ui;
 
 use std::process::ExitCode;

@@ -86,6 +86,19 @@ fn tampered_release_is_different_and_names_the_engine() {
                 ..
             }
         ));
+        // The diff module's evidence covers exactly that file, and shows
+        // the binary was patched after it was linked.
+        let evidence = r
+            .evidence
+            .as_ref()
+            .expect("evidence for a different verdict");
+        let paths: Vec<String> = evidence
+            .changes
+            .iter()
+            .map(|c| c.path.to_string())
+            .collect();
+        assert_eq!(paths, ["engine/avengine"], "{name}");
+        assert!(evidence.summary.changed_executables[0].build_id_unchanged);
     }
 }
 

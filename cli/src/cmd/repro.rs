@@ -192,6 +192,13 @@ fn render_text(r: &ReproReport, ui: &Ui) -> String {
             let _ = writeln!(s, "  {}: {}", d.path_or_root(), describe(&d.kind));
         }
     }
+    if let Some(e) = &r.evidence_error {
+        let _ = writeln!(s, "evidence: not available: {e}");
+    }
+    if let Some(d) = r.evidence.as_ref().filter(|d| !d.changes.is_empty()) {
+        let _ = writeln!(s, "\nevidence (glassbox diff of the entries that differ):");
+        s.push_str(&crate::render::diff::text::render(d, ui.color()));
+    }
     s
 }
 
@@ -231,6 +238,11 @@ fn render_markdown(r: &ReproReport) -> String {
         for d in &r.differences {
             let _ = writeln!(s, "- `{}`: {}", d.path_or_root(), describe(&d.kind));
         }
+    }
+    if let Some(d) = r.evidence.as_ref().filter(|d| !d.changes.is_empty()) {
+        let _ = writeln!(s, "\n## Evidence\n\n```text");
+        s.push_str(&crate::render::diff::text::render(d, false));
+        let _ = writeln!(s, "```");
     }
     s
 }

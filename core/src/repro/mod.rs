@@ -189,7 +189,7 @@ pub struct ArtifactInfo {
 }
 
 /// The result of [`compare`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ReproReport {
     /// The verdict.
     pub verdict: Verdict,
@@ -204,6 +204,15 @@ pub struct ReproReport {
     pub allowed: Vec<Normalization>,
     /// What still differs (empty unless different).
     pub differences: Vec<Difference>,
+    /// For a different verdict: `glassbox diff` of the two artifacts,
+    /// restricted to the entries that still differ after normalization
+    /// (content diffs, byte ranges, section tables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::diff::ReleaseDiff>,
+    /// Why the evidence could not be gathered, if it could not (the verdict
+    /// stands either way).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_error: Option<String>,
 }
 
 /// Why a comparison could not be made.
@@ -302,6 +311,14 @@ pub fn compare(
     } else {
         Verdict::Different
     };
+    let (evidence, evidence_error) = if verdict == Verdict::Different {
+        match evidence(vendor, rebuild, &found.differences, opts) {
+            Ok(d) => (Some(d), None),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    } else {
+        (None, None)
+    };
     let info = |path: &Path, node: &node::Node| ArtifactInfo {
         path: path.display().to_string(),
         sha256: node.raw_sha256(),
@@ -323,7 +340,42 @@ pub fn compare(
             .collect(),
         allowed: opts.normalizations.iter().collect(),
         differences: found.differences,
+        evidence,
+        evidence_error,
     })
+}
+
+/// The diff module's view of what still differs: `glassbox diff` of the
+/// two artifacts (mtimes, modes and owners off, as normalized), keeping only
+/// the changes at or below a path the comparison found different.
+fn evidence(
+    vendor: &Path,
+    rebuild: &Path,
+    differences: &[Difference],
+    opts: &ReproOptions,
+) -> Result<crate::diff::ReleaseDiff, crate::diff::DiffError> {
+    let diff_opts = crate::diff::DiffOptions {
+        limits: opts.limits,
+        max_depth: opts.limits.max_depth,
+        ..Default::default()
+    };
+    let mut d = crate::diff::diff_paths(vendor, rebuild, &diff_opts, &|_| {})?;
+    let under = |path: &str| {
+        differences.iter().any(|diff| {
+            let p = diff.path.as_str();
+            !p.is_empty()
+                && (path == p
+                    || path
+                        .strip_prefix(p)
+                        .is_some_and(|rest| rest.starts_with(['!', '/'])))
+        })
+    };
+    d.changes.retain(|c| {
+        under(&c.path.to_string()) || c.old_path.as_ref().is_some_and(|o| under(&o.to_string()))
+    });
+    d.summary = crate::diff::DiffSummary::of(&d.changes);
+    d.identical = d.changes.is_empty();
+    Ok(d)
 }
 
 /// Two files with the same bytes are identical without being parsed.
@@ -361,6 +413,8 @@ fn same_file(
         normalizations: Vec::new(),
         allowed: opts.normalizations.iter().collect(),
         differences: Vec::new(),
+        evidence: None,
+        evidence_error: None,
     }))
 }
 
