@@ -1,11 +1,267 @@
-//! `glassbox report` (not built yet — see the open issue).
+//! `glassbox report`: render audit reports for people.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use glassbox_core::dsse::Envelope;
+use glassbox_core::keys::PublicKey;
+use glassbox_core::report::statement::{check_subjects, parse_statement, verify_report_envelope};
+use glassbox_core::report::{AuditReport, render};
 
 use crate::ui::{Outcome, Ui};
 
-/// Not built yet.
-#[derive(clap::Args)]
-pub struct Args {}
+/// Largest report file read (reports of big releases list every file).
+const MAX_REPORT_BYTES: u64 = 256 << 20;
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`glassbox report` is not built yet")
+/// Work with signed audit reports written by `glassbox audit`.
+#[derive(clap::Args)]
+#[command(after_help = "\
+EXAMPLES:
+  glassbox report verify report.dsse.json --key auditor.key.pub --artifacts testdata/demo
+  glassbox report render audit-reports/example/report.dsse.json --format html > report.html
+  glassbox report render report.json --format markdown --output report.md")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    Verify(VerifyArgs),
+    Render(RenderArgs),
+}
+
+/// Verify a signed report (report.dsse.json): the auditor's signature, the
+/// exact form of the envelope, the report schema, that the subjects are the
+/// report's inputs, and optionally the artifacts on disk and report.json.
+#[derive(clap::Args)]
+#[command(after_help = "\
+EXAMPLES:
+  glassbox report verify audit-reports/example/report.dsse.json \\
+      --key testdata/demo/auditor/TEST-ONLY-auditor.key.pub --artifacts testdata/demo
+
+By default the report.json next to the envelope, when there is one, must be
+the signed report byte for byte. Exit status: 0 verified, 1 not verified
+(with the reason), 2 unreadable input or key.")]
+struct VerifyArgs {
+    /// The signed report (report.dsse.json).
+    envelope: PathBuf,
+
+    /// The auditor's public key (PEM SubjectPublicKeyInfo, e.g. from
+    /// `glassbox keygen`); repeat to accept any of several.
+    #[arg(long, value_name = "PUB", required = true)]
+    key: Vec<PathBuf>,
+
+    /// Check every subject's digest against the files under DIR (the
+    /// directory the audit case file was in).
+    #[arg(long, value_name = "DIR")]
+    artifacts: Option<PathBuf>,
+
+    /// The report.json to compare with the signed report (default: the one
+    /// next to the envelope, if any).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+    format: VerifyFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum VerifyFormat {
+    /// For people.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// Render a report (report.json, or the report inside a report.dsse.json)
+/// as Markdown or HTML.
+#[derive(clap::Args)]
+#[command(after_help = "\
+EXAMPLES:
+  glassbox report render report.json --format html --output report.html
+  glassbox report render report.json --format markdown | less")]
+struct RenderArgs {
+    /// The report: report.json or report.dsse.json written by `glassbox audit`.
+    input: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RenderFormat::Markdown)]
+    format: RenderFormat,
+
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Overwrite --output if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RenderFormat {
+    /// Markdown (CommonMark with tables).
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+    /// The canonical JSON of the report.
+    Json,
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
+    match args.command {
+        Command::Verify(a) => verify_cmd(a, ui),
+        Command::Render(a) => render_cmd(a, ui),
+    }
+}
+
+/// Reads a report from a report.json, or from the payload of a
+/// report.dsse.json without verifying it (say so on stderr).
+fn read_report(path: &std::path::Path, ui: &Ui) -> anyhow::Result<AuditReport> {
+    let bytes = read_bounded(path)?;
+    let is_envelope = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .is_some_and(|v| v.get("payloadType").is_some());
+    if is_envelope {
+        let env = Envelope::from_json(&bytes).with_context(|| format!("{}", path.display()))?;
+        let statement = parse_statement(&env.payload)
+            .with_context(|| format!("{}: payload", path.display()))?;
+        ui.note("note: rendering without checking the signature; use `glassbox report verify`");
+        return Ok(statement.report);
+    }
+    AuditReport::from_json(&bytes).with_context(|| format!("{}", path.display()))
+}
+
+fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
+    let bytes = read_bounded(&args.envelope)?;
+    let mut keys = Vec::new();
+    for k in &args.key {
+        let key = PublicKey::from_file(k).with_context(|| format!("key {}", k.display()))?;
+        keys.push((k.display().to_string(), key));
+    }
+    let report_json = match &args.report {
+        Some(p) => Some((p.clone(), read_bounded(p)?)),
+        None => {
+            let next = args.envelope.with_file_name("report.json");
+            if next.is_file() {
+                Some((next.clone(), read_bounded(&next)?))
+            } else {
+                None
+            }
+        }
+    };
+
+    let mut problems: Vec<String> = Vec::new();
+    let verified = match verify_report_envelope(&bytes, &keys) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            problems.push(format!("{}: {e}", args.envelope.display()));
+            None
+        }
+    };
+    let mut artifacts_checked = 0usize;
+    if let Some(v) = &verified {
+        let canonical = v.statement.report.to_canonical_json()?;
+        if let Some((path, on_disk)) = &report_json
+            && on_disk.as_slice() != canonical.as_bytes()
+        {
+            problems.push(format!(
+                "{}: differs from the signed report",
+                path.display()
+            ));
+        }
+        if let Some(dir) = &args.artifacts {
+            let mismatches = check_subjects(&v.statement.subjects, dir);
+            artifacts_checked = v.statement.subjects.len();
+            for m in mismatches {
+                problems.push(format!("{}: {}", m.name, m.reason));
+            }
+        }
+    }
+    let ok = problems.is_empty();
+    match args.format {
+        VerifyFormat::Json => {
+            let out = serde_json::json!({
+                "verified": ok,
+                "envelope": args.envelope.display().to_string(),
+                "signers": verified.as_ref().map(|v| v.signers.iter().map(|s| serde_json::json!({
+                    "key": s.name, "key_id": s.key_id})).collect::<Vec<_>>()).unwrap_or_default(),
+                "schema_version": verified.as_ref().map(|v| v.statement.report.schema_version),
+                "subjects": verified.as_ref().map(|v| v.statement.subjects.len()),
+                "artifacts_checked": artifacts_checked,
+                "report_json": report_json.as_ref().map(|(p, _)| p.display().to_string()),
+                "problems": problems,
+            });
+            println!("{out}");
+        }
+        VerifyFormat::Text => {
+            if let Some(v) = &verified {
+                let r = &v.statement.report;
+                println!(
+                    "report: {} {} {} by {}, dated {} (schema v{}, glassbox {})",
+                    r.case.vendor,
+                    r.case.product,
+                    r.case.version,
+                    r.case.auditor.name,
+                    r.time,
+                    r.schema_version,
+                    r.tool.version
+                );
+                for s in &v.signers {
+                    println!("signed by: {} (key id {})", s.name, s.key_id);
+                }
+                println!("subjects: {}", v.statement.subjects.len());
+                if let Some((p, _)) = &report_json {
+                    println!("compared: {}", p.display());
+                }
+                if args.artifacts.is_some() {
+                    println!("artifacts checked: {artifacts_checked}");
+                }
+            }
+            for p in &problems {
+                println!("{} {p}", ui.bad("FAILED:"));
+            }
+            if ok {
+                println!("{}", ui.good("verified"));
+            }
+        }
+    }
+    Ok(Outcome::from_ok(ok))
+}
+
+/// Reads a whole file of at most [`MAX_REPORT_BYTES`].
+pub(crate) fn read_bounded(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_REPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}", path.display()))?;
+    if bytes.len() as u64 > MAX_REPORT_BYTES {
+        anyhow::bail!(
+            "{}: larger than the {} MiB limit for reports",
+            path.display(),
+            MAX_REPORT_BYTES >> 20
+        );
+    }
+    Ok(bytes)
+}
+
+fn render_cmd(args: RenderArgs, ui: &Ui) -> anyhow::Result<Outcome> {
+    let report = read_report(&args.input, ui)?;
+    let text = match args.format {
+        RenderFormat::Markdown => render::markdown(&report),
+        RenderFormat::Html => render::html_page(&report),
+        RenderFormat::Json => {
+            let mut j = report.to_canonical_json()?;
+            j.push('\n');
+            j
+        }
+    };
+    match &args.output {
+        Some(path) => crate::ui::write_atomic(path, text.as_bytes(), args.force)?,
+        None => print!("{text}"),
+    }
+    Ok(Outcome::Ok)
 }

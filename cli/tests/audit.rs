@@ -1,0 +1,612 @@
+//! `glassbox audit` and `glassbox report` on the demo vendor.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn glassbox(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run glassbox")
+}
+
+fn demo(file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/demo")
+        .join(file)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+const TIME: &str = "2026-07-01T12:00:00Z";
+
+/// Runs the audit of `case` into a fresh directory; returns it and the run.
+fn audit(case: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "audit",
+        case,
+        "--time",
+        TIME,
+        "--output",
+        out.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = glassbox(&args);
+    (out, run)
+}
+
+fn report_dir(out: &Path) -> PathBuf {
+    out.join("exampleav-1.1.0-2026-07-01")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_audit_writes_the_report_files() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let dir = report_dir(out.path());
+    for f in [
+        "report.json",
+        "report.dsse.json",
+        "report.md",
+        "report.html",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    assert_eq!(report["case"]["version"], "1.1.0");
+    assert_eq!(report["time"], TIME);
+    let files = report["inputs"][0]["files"].as_array().unwrap();
+    let engine = files
+        .iter()
+        .find(|f| f["path"] == "engine/avengine")
+        .expect("engine listed");
+    assert_eq!(engine["size"], 16600);
+    assert!(engine["sha256"].as_str().unwrap().starts_with("7db28977"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.starts_with("# Audit report: ExampleAV ExampleAV Engine 1\\.1.0"));
+}
+
+fn glassbox_core_report(json: &str) -> serde_json::Value {
+    serde_json::from_str(json).expect("report.json is JSON")
+}
+
+#[test]
+fn same_inputs_and_time_give_identical_bytes() {
+    let (a, ra) = audit(&demo("audit.toml"), &[]);
+    let (b, rb) = audit(&demo("audit.toml"), &[]);
+    assert!(ra.status.success() && rb.status.success());
+    for f in [
+        "report.json",
+        "report.dsse.json",
+        "report.md",
+        "report.html",
+    ] {
+        let x = std::fs::read(report_dir(a.path()).join(f)).unwrap();
+        let y = std::fs::read(report_dir(b.path()).join(f)).unwrap();
+        assert!(x == y, "{f} differs between two runs");
+    }
+}
+
+#[test]
+fn existing_report_is_not_overwritten_without_force() {
+    let (out, first) = audit(&demo("audit.toml"), &[]);
+    assert!(first.status.success());
+    let json = report_dir(out.path()).join("report.json");
+    std::fs::write(&json, b"sentinel").unwrap();
+    let o = out.path().to_str().unwrap();
+    let again = glassbox(&["audit", &demo("audit.toml"), "--time", TIME, "--output", o]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read(&json).unwrap(), b"sentinel");
+    let forced = glassbox(&[
+        "audit",
+        &demo("audit.toml"),
+        "--time",
+        TIME,
+        "--output",
+        o,
+        "--force",
+    ]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_ne!(std::fs::read(&json).unwrap(), b"sentinel");
+}
+
+#[test]
+fn bad_case_files_are_input_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let case = d.path().join("audit.toml");
+    std::fs::write(
+        &case,
+        format!(
+            "vendor = \"V\"\nproduct = \"P\"\nsurprise = 1\n[auditor]\nname = \"A\"\nkey = \"{}\"\n[release]\npath = \".\"\nversion = \"1\"\n",
+            demo("auditor/TEST-ONLY-auditor.key")
+        ),
+    )
+    .unwrap();
+    let run = glassbox(&["audit", case.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = stderr(&run);
+    assert!(
+        err.starts_with("error: ") && err.contains("surprise"),
+        "{err}"
+    );
+
+    let bad_time = glassbox(&["audit", &demo("audit.toml"), "--time", "noon"]);
+    assert_eq!(bad_time.status.code(), Some(2));
+    assert!(stderr(&bad_time).contains("RFC 3339"));
+}
+
+#[test]
+fn report_render_matches_what_audit_wrote() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success());
+    let dir = report_dir(out.path());
+    let json = dir.join("report.json");
+    for (format, file) in [("markdown", "report.md"), ("html", "report.html")] {
+        let r = glassbox(&[
+            "report",
+            "render",
+            json.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert!(r.status.success(), "{}", stderr(&r));
+        assert_eq!(r.stdout, std::fs::read(dir.join(file)).unwrap());
+    }
+}
+
+fn auditor_pub() -> String {
+    demo("auditor/TEST-ONLY-auditor.key.pub")
+}
+
+fn verify(envelope: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "report",
+        "verify",
+        envelope.to_str().unwrap(),
+        "--key",
+        Box::leak(auditor_pub().into_boxed_str()),
+    ];
+    args.extend_from_slice(extra);
+    glassbox(&args)
+}
+
+#[test]
+fn signed_demo_report_verifies_with_artifacts() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let env = report_dir(out.path()).join("report.dsse.json");
+    let ok = verify(&env, &["--artifacts", &demo("")]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{text}{}", stderr(&ok));
+    assert!(
+        text.contains("verified") && text.contains("artifacts checked: 40"),
+        "{text}"
+    );
+
+    // The artifacts of another release are not the audited ones.
+    let wrong = tempfile::tempdir().unwrap();
+    let rel = wrong.path().join("releases");
+    std::fs::create_dir_all(&rel).unwrap();
+    copy_dir(
+        &PathBuf::from(demo("tampered/exampleav-1.1.0")),
+        &rel.join("exampleav-1.1.0"),
+    );
+    let bad = verify(&env, &["--artifacts", wrong.path().to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert_eq!(bad.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("releases/exampleav-1.1.0/engine/avengine: sha256 on disk"),
+        "{text}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn flipped_bytes_in_envelope_or_json_fail_with_a_reason() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success());
+    let dir = report_dir(out.path());
+    for name in ["report.dsse.json", "report.json"] {
+        let path = dir.join(name);
+        let original = std::fs::read(&path).unwrap();
+        // Every byte is checked in core's unit test; here a spread of
+        // positions, first and last included, through the CLI.
+        let step = (original.len() / 40).max(1);
+        let positions = (0..original.len())
+            .step_by(step)
+            .chain([original.len() - 1]);
+        for i in positions {
+            let mut bad = original.clone();
+            bad[i] ^= 0x01;
+            std::fs::write(&path, &bad).unwrap();
+            let r = verify(&dir.join("report.dsse.json"), &[]);
+            let text = String::from_utf8_lossy(&r.stdout);
+            assert_eq!(r.status.code(), Some(1), "{name} byte {i} flipped: {text}");
+            assert!(text.contains("FAILED: "), "{text}");
+        }
+        std::fs::write(&path, &original).unwrap();
+    }
+    let ok = verify(&dir.join("report.dsse.json"), &[]);
+    assert_eq!(ok.status.code(), Some(0));
+}
+
+#[test]
+fn verify_rejects_another_key_and_reports_input_errors() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success());
+    let env = report_dir(out.path()).join("report.dsse.json");
+    let vendor_key = demo("keys/exampleav-release-ed25519.pub.pem");
+    let r = glassbox(&[
+        "report",
+        "verify",
+        env.to_str().unwrap(),
+        "--key",
+        &vendor_key,
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stdout).contains("threshold"));
+    let missing = glassbox(&[
+        "report",
+        "verify",
+        "/nonexistent.dsse.json",
+        "--key",
+        &vendor_key,
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
+    let d = tempfile::tempdir().unwrap();
+    let key = d.path().join("log.key");
+    let log = d.path().join("log");
+    let k = glassbox(&["keygen", "--out", key.to_str().unwrap()]);
+    assert!(k.status.success(), "{}", stderr(&k));
+    let init = glassbox(&[
+        "log",
+        "init",
+        log.to_str().unwrap(),
+        "--origin",
+        "audit.test/log",
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(init.status.success(), "{}", stderr(&init));
+    // The case lives beside the demo material, so copy the demo case and
+    // point it at the log with absolute paths.
+    let case_text = std::fs::read_to_string(demo("audit.toml")).unwrap()
+        + &format!(
+            "\n[log]\ndir = \"{}\"\nkey = \"{}\"\n",
+            log.display(),
+            key.display()
+        );
+    let case = tempfile::Builder::new()
+        .prefix("audit-log-")
+        .suffix(".toml")
+        .tempfile_in(demo(""))
+        .unwrap();
+    std::fs::write(case.path(), case_text).unwrap();
+    let (out, run) = audit(case.path().to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(stderr(&run).contains("41 entries appended, report at index 0"));
+    let dir = report_dir(out.path());
+    let proof = dir.join("report.tlog-proof");
+    let v = glassbox(&[
+        "log",
+        "verify-proof",
+        proof.to_str().unwrap(),
+        "--vkey",
+        log.join("vkey").to_str().unwrap(),
+        "--file",
+        dir.join("report.dsse.json").to_str().unwrap(),
+    ]);
+    assert!(
+        v.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        stderr(&v)
+    );
+}
+
+/// The committed example (audit-reports/example/) was signed by an earlier
+/// build; it must keep verifying (format compatibility).
+#[test]
+fn committed_example_report_still_verifies() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit-reports/example");
+    let r = verify(
+        &example.join("report.dsse.json"),
+        &["--artifacts", &demo("")],
+    );
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert_eq!(r.status.code(), Some(0), "{text}{}", stderr(&r));
+    assert!(
+        text.contains("compared: ") && text.contains("verified"),
+        "{text}"
+    );
+    for (format, file) in [("markdown", "report.md"), ("html", "report.html")] {
+        let out = glassbox(&[
+            "report",
+            "render",
+            example.join("report.json").to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert!(out.status.success());
+        assert!(example.join(file).is_file());
+    }
+}
+
+#[test]
+fn demo_rebuild_is_equivalent_with_its_normalizations_listed() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let repro = &report["results"]["repro"];
+    assert_eq!(repro["verdict"], "equivalent");
+    let names: Vec<&str> = repro["normalizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"detached-signatures"), "{names:?}");
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "repro")
+        .expect("a repro finding");
+    assert_eq!(finding["severity"], "info");
+    assert_eq!(report["inputs"][3]["role"], "rebuild");
+}
+
+#[test]
+fn tampered_release_yields_a_critical_finding_naming_the_engine() {
+    let (out, run) = audit(&demo("audit-tampered.toml"), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("FAIL"), "{stdout}");
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    assert_eq!(report["summary"]["verdict"], "fail");
+    let critical: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "critical")
+        .collect();
+    assert!(
+        critical.iter().any(|f| {
+            f["title"].as_str().unwrap().contains("engine/avengine")
+                && f["paths"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p == "engine/avengine")
+        }),
+        "{critical:#?}"
+    );
+    // Nothing else in the tampered copy differs from the rebuild.
+    assert_eq!(
+        report["results"]["repro"]["differences"],
+        serde_json::json!([{"kind": "content", "path": "engine/avengine"}])
+    );
+    let md = std::fs::read_to_string(report_dir(out.path()).join("report.md")).unwrap();
+    assert!(md.contains("**Verdict: FAIL**"));
+}
+
+/// The tuf-on-ci repository of `$GLASSBOX_CORPORA/tuf/real-world`, at its
+/// `faketime` and long after every role expired.
+#[test]
+fn audit_verifies_a_tuf_repository_at_the_report_time() {
+    let Some(corpora) = std::env::var_os("GLASSBOX_CORPORA") else {
+        eprintln!("notice: GLASSBOX_CORPORA unset, skipping the TUF audit test");
+        return;
+    };
+    let repo = PathBuf::from(corpora).join("tuf/real-world/tuf-on-ci-0.11");
+    assert!(repo.is_dir(), "{} missing", repo.display());
+    let faketime = std::fs::read_to_string(repo.join("faketime")).unwrap();
+    let faketime = faketime.trim().replacen(' ', "T", 1);
+    let d = tempfile::tempdir().unwrap();
+    let case = d.path().join("audit.toml");
+    std::fs::write(
+        &case,
+        format!(
+            "vendor = \"V\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\nkey = \"{}\"\n\
+             [release]\npath = \"{}\"\nversion = \"1\"\n[tuf]\nrepo = \"{}\"\nroot = \"{}\"\n",
+            demo("auditor/TEST-ONLY-auditor.key"),
+            demo("releases/exampleav-1.1.0.tar.gz"),
+            repo.display(),
+            repo.join("initial_root.json").display()
+        ),
+    )
+    .unwrap();
+    let run_at = |time: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let o = out.path().to_str().unwrap();
+        let r = glassbox(&[
+            "audit",
+            case.to_str().unwrap(),
+            "--time",
+            time,
+            "--output",
+            o,
+        ]);
+        let dir = std::fs::read_dir(out.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+        (r, glassbox_core_report(&json))
+    };
+    let (ok, report) = run_at(&faketime);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let tuf = &report["results"]["tuf"];
+    assert_eq!(tuf["verified"], true);
+    assert_eq!(tuf["roles"][0]["role"], "root");
+    assert_eq!(tuf["targets"].as_array().unwrap().len(), 1);
+    assert!(
+        report["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["role"] == "tuf-repository")
+    );
+
+    let (expired, report) = run_at("2099-01-01T00:00:00Z");
+    assert_eq!(expired.status.code(), Some(1));
+    let f = &report["findings"][0];
+    assert_eq!(
+        (f["severity"].as_str(), f["check"].as_str()),
+        (Some("critical"), Some("tuf"))
+    );
+    assert!(f["evidence"][0].as_str().unwrap().contains("expire"), "{f}");
+}
+
+#[test]
+fn demo_signatures_verify_with_chains_and_unchanged_signers() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let v = &report["results"]["verify"];
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["coverage"]["failed"], 0);
+    let x509 = v["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "x509")
+        .expect("the code-signing certificate");
+    let chain: Vec<&str> = x509["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(chain.len(), 3, "{chain:?}");
+    assert!(chain[2].contains("ExampleAV Root CA 2026"));
+    assert_eq!(
+        v["continuity"],
+        serde_json::json!({"new": [], "removed": [], "changed": []})
+    );
+    let html = std::fs::read_to_string(report_dir(out.path()).join("report.html")).unwrap();
+    assert!(html.contains("engine/avengine.p7s") && html.contains("Signers and chains"));
+}
+
+#[test]
+fn tampered_engine_fails_signature_verification_naming_the_file() {
+    let (out, run) = audit(&demo("audit-tampered.toml"), &[]);
+    assert_eq!(run.status.code(), Some(1));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "verify" && f["severity"] == "critical")
+        .expect("a critical verify finding");
+    assert_eq!(
+        f["title"],
+        "Signature verification failed for engine/avengine"
+    );
+    assert_eq!(f["paths"], serde_json::json!(["engine/avengine"]));
+    let evidence = f["evidence"].to_string();
+    assert!(
+        evidence.contains("engine/avengine.p7s: message-digest"),
+        "{evidence}"
+    );
+}
+
+/// A previous release with no signatures: every signer of 1.1.0 is new,
+/// which the auditor must see (high).
+#[test]
+fn new_signers_since_the_previous_release_are_high_findings() {
+    let text = std::fs::read_to_string(demo("audit.toml"))
+        .unwrap()
+        .replace(
+            "path = \"releases/exampleav-1.0.0\"",
+            "path = \"rebuild/exampleav-1.1.0\"",
+        );
+    let case = tempfile::Builder::new()
+        .prefix("audit-newsigner-")
+        .suffix(".toml")
+        .tempfile_in(demo(""))
+        .unwrap();
+    std::fs::write(case.path(), text).unwrap();
+    let (out, run) = audit(case.path().to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let titles: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "high")
+        .map(|f| f["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"New signer since 1.0.0: exampleav-release-ed25519"),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("ExampleAV Release Signing")),
+        "{titles:?}"
+    );
+}
+
+#[test]
+fn diff_summary_counts_changes_and_names_the_changed_engine() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
+    let report = glassbox_core_report(&json);
+    let d = &report["results"]["diff"];
+    assert_eq!(d["previous_version"], "1.0.0");
+    assert_eq!(
+        d["changed_executables"],
+        serde_json::json!(["engine/avengine"])
+    );
+    assert_eq!(d["counts"]["renamed"], 1);
+    let engine = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "diff" && f["severity"] == "medium")
+        .expect("a finding for the changed engine");
+    assert_eq!(
+        engine["title"],
+        "Executable engine/avengine modified since 1.0.0 (elf)"
+    );
+    let md = std::fs::read_to_string(report_dir(out.path()).join("report.md")).unwrap();
+    assert!(md.contains("Changed executables:\n\n- engine/avengine"));
+}

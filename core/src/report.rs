@@ -1,1 +1,0 @@
-//! (report: not built yet — see the open issue.)

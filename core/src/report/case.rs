@@ -1,0 +1,384 @@
+//! The audit case file (`audit.toml`): who audits what, with which inputs.
+//!
+//! Paths in the file are relative to the file's own directory, so a case
+//! and its material can be moved together. Unknown keys are errors: a
+//! misspelt `[rebuild]` must not silently drop a check from an audit.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{Auditor, Case};
+
+/// Largest case file read.
+pub const MAX_CASE_BYTES: u64 = 1 << 20;
+
+/// Why a case file was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The case file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Larger than [`MAX_CASE_BYTES`].
+    #[error("{path}: larger than {MAX_CASE_BYTES} bytes, not a case file")]
+    TooLarge {
+        /// The case file.
+        path: PathBuf,
+    },
+    /// Not valid TOML, or not the case file layout.
+    #[error("{path}: {message}")]
+    Syntax {
+        /// The case file.
+        path: PathBuf,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A required value is empty.
+    #[error("{path}: `{key}` must not be empty")]
+    Empty {
+        /// The case file.
+        path: PathBuf,
+        /// The key.
+        key: &'static str,
+    },
+    /// A named input does not exist.
+    #[error("{path}: `{key}` names {target}, which does not exist")]
+    Missing {
+        /// The case file.
+        path: PathBuf,
+        /// The key naming it.
+        key: &'static str,
+        /// The path as resolved.
+        target: PathBuf,
+    },
+}
+
+/// The case file as written (see README, "glassbox audit").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    vendor: String,
+    product: String,
+    #[serde(default)]
+    output: Option<String>,
+    auditor: AuditorFile,
+    release: ReleaseFile,
+    #[serde(default)]
+    previous: Option<ReleaseFile>,
+    #[serde(default)]
+    verify: Option<VerifyFile>,
+    #[serde(default)]
+    rebuild: Option<RebuildFile>,
+    #[serde(default)]
+    tuf: Option<TufFile>,
+    #[serde(default)]
+    log: Option<LogFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TufFile {
+    repo: String,
+    root: String,
+    #[serde(default)]
+    state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyFile {
+    policy: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RebuildFile {
+    path: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogFile {
+    dir: String,
+    key: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditorFile {
+    name: String,
+    #[serde(default)]
+    organization: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    key: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseFile {
+    path: String,
+    version: String,
+}
+
+/// An input named by the case file, resolved against its directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CasePath {
+    /// As written in the case file (`/`-separated, relative).
+    pub written: String,
+    /// Resolved against the case file's directory.
+    pub resolved: PathBuf,
+}
+
+/// A release named by the case file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseRelease {
+    /// Where it is.
+    pub path: CasePath,
+    /// Its version.
+    pub version: String,
+}
+
+/// A loaded, checked audit case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditCase {
+    /// The case file itself.
+    pub file: PathBuf,
+    /// Who audits what (recorded in the report).
+    pub case: Case,
+    /// The release under audit.
+    pub release: CaseRelease,
+    /// The earlier release it is compared with, if any (signer continuity).
+    pub previous: Option<CaseRelease>,
+    /// The trust policy signatures are verified against, if any (verify
+    /// check).
+    pub policy: Option<CasePath>,
+    /// The auditor's independent rebuild of it, if any (repro check).
+    pub rebuild: Option<CasePath>,
+    /// The vendor's TUF repository, if any (tuf check).
+    pub tuf: Option<CaseTuf>,
+    /// Where reports go (default `audit-reports` next to the case file).
+    pub output: PathBuf,
+    /// The auditor's signing key (PKCS#8, from `glassbox keygen`).
+    pub key: CasePath,
+    /// The transparency log the signed report and the audited files are
+    /// appended to, if any.
+    pub log: Option<CaseLog>,
+}
+
+/// A TUF repository named by the case file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseTuf {
+    /// The repository copy: `metadata/` and `targets/`.
+    pub repo: CasePath,
+    /// The trust anchor: a root metadata file the auditor trusts.
+    pub root: CasePath,
+    /// Trusted-state directory kept between audits (rollback detection);
+    /// created when absent.
+    pub state: Option<PathBuf>,
+}
+
+/// A transparency log named by the case file (`glassbox log init`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseLog {
+    /// The log directory.
+    pub dir: CasePath,
+    /// The log's signing key (PKCS#8 Ed25519).
+    pub key: CasePath,
+}
+
+impl AuditCase {
+    /// Reads and checks the case file at `path`: layout, non-empty names,
+    /// and that every named input exists.
+    pub fn load(path: &Path) -> Result<AuditCase, CaseError> {
+        use std::io::Read;
+        let read_err = |source| CaseError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let mut text = String::new();
+        file.take(MAX_CASE_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(read_err)?;
+        if text.len() as u64 > MAX_CASE_BYTES {
+            return Err(CaseError::TooLarge {
+                path: path.to_path_buf(),
+            });
+        }
+        Self::parse(path, &text)
+    }
+
+    /// Parses `text` as the case file at `path` (paths resolve against
+    /// `path`'s directory) and checks it like [`AuditCase::load`].
+    pub fn parse(path: &Path, text: &str) -> Result<AuditCase, CaseError> {
+        let raw: CaseFile = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            CaseError::Syntax {
+                path: path.to_path_buf(),
+                message: match line {
+                    Some(n) => format!("line {n}: {}", e.message().trim_end()),
+                    None => e.message().trim_end().to_string(),
+                },
+            }
+        })?;
+        let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let non_empty = |key: &'static str, v: &str| {
+            if v.trim().is_empty() {
+                Err(CaseError::Empty {
+                    path: path.to_path_buf(),
+                    key,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        non_empty("vendor", &raw.vendor)?;
+        non_empty("product", &raw.product)?;
+        non_empty("auditor.name", &raw.auditor.name)?;
+        non_empty("release.path", &raw.release.path)?;
+        non_empty("release.version", &raw.release.version)?;
+        non_empty("auditor.key", &raw.auditor.key)?;
+        let existing = |key: &'static str, written: &str| {
+            let resolved = base.join(written);
+            if resolved.exists() {
+                Ok(CasePath {
+                    written: written.to_string(),
+                    resolved,
+                })
+            } else {
+                Err(CaseError::Missing {
+                    path: path.to_path_buf(),
+                    key,
+                    target: resolved,
+                })
+            }
+        };
+        let release = CaseRelease {
+            path: existing("release.path", &raw.release.path)?,
+            version: raw.release.version.clone(),
+        };
+        let key = existing("auditor.key", &raw.auditor.key)?;
+        let previous = match &raw.previous {
+            Some(p) => {
+                non_empty("previous.version", &p.version)?;
+                Some(CaseRelease {
+                    path: existing("previous.path", &p.path)?,
+                    version: p.version.clone(),
+                })
+            }
+            None => None,
+        };
+        let policy = match &raw.verify {
+            Some(v) => Some(existing("verify.policy", &v.policy)?),
+            None => None,
+        };
+        let rebuild = match &raw.rebuild {
+            Some(r) => Some(existing("rebuild.path", &r.path)?),
+            None => None,
+        };
+        let tuf = match &raw.tuf {
+            Some(t) => Some(CaseTuf {
+                repo: existing("tuf.repo", &t.repo)?,
+                root: existing("tuf.root", &t.root)?,
+                state: t.state.as_ref().map(|s| base.join(s)),
+            }),
+            None => None,
+        };
+        let log = match &raw.log {
+            Some(l) => Some(CaseLog {
+                dir: existing("log.dir", &l.dir)?,
+                key: existing("log.key", &l.key)?,
+            }),
+            None => None,
+        };
+        Ok(AuditCase {
+            file: path.to_path_buf(),
+            key,
+            log,
+            case: Case {
+                auditor: Auditor {
+                    name: raw.auditor.name,
+                    organization: raw.auditor.organization,
+                    email: raw.auditor.email,
+                },
+                vendor: raw.vendor,
+                product: raw.product,
+                version: raw.release.version,
+            },
+            release,
+            previous,
+            policy,
+            rebuild,
+            tuf,
+            output: base.join(raw.output.as_deref().unwrap_or("audit-reports")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("rel")).unwrap();
+        std::fs::write(d.path().join("k.key"), b"").unwrap();
+        d
+    }
+
+    const GOOD: &str = r#"
+vendor = "V"
+product = "P"
+[auditor]
+name = "A"
+key = "k.key"
+[release]
+path = "rel"
+version = "1.0"
+"#;
+
+    #[test]
+    fn paths_resolve_against_the_case_file() {
+        let d = dir();
+        let c = AuditCase::parse(&d.path().join("audit.toml"), GOOD).unwrap();
+        assert_eq!(c.release.path.resolved, d.path().join("rel"));
+        assert_eq!(c.release.path.written, "rel");
+        assert_eq!(c.output, d.path().join("audit-reports"));
+        assert_eq!(c.case.version, "1.0");
+    }
+
+    #[test]
+    fn unknown_keys_missing_inputs_and_empty_names_are_errors() {
+        let d = dir();
+        let p = d.path().join("audit.toml");
+        let typo = GOOD.replace("[release]", "[release]\nsignature = \"x\"");
+        match AuditCase::parse(&p, &typo) {
+            Err(CaseError::Syntax { message, .. }) => assert!(message.contains("signature")),
+            other => panic!("{other:?}"),
+        }
+        let missing = GOOD.replace("path = \"rel\"", "path = \"nope\"");
+        assert!(matches!(
+            AuditCase::parse(&p, &missing),
+            Err(CaseError::Missing {
+                key: "release.path",
+                ..
+            })
+        ));
+        let empty = GOOD.replace("name = \"A\"", "name = \" \"");
+        assert!(matches!(
+            AuditCase::parse(&p, &empty),
+            Err(CaseError::Empty {
+                key: "auditor.name",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,738 @@
+//! Human renderings of an [`AuditReport`]: Markdown and one self-contained
+//! HTML page. Pure functions returning text; nothing here knows about
+//! terminals or files.
+//!
+//! Both follow the same order, the order a reader needs: the verdict and
+//! summary first, then findings by severity, then the evidence (signature
+//! table, chain per signer, diff summary with the changed executables,
+//! reproducibility verdict with normalizations), then the inputs.
+//!
+//! Every string in a report may come from the vendor's material (file
+//! names, certificate subjects), so all of it is escaped for the output
+//! language: a file named `<script>` or `| x |` renders as text.
+
+use std::fmt::Write;
+
+use super::{AuditReport, Finding, Severity, StepStatus, Verdict};
+
+/// Characters that carry meaning in Markdown anywhere in a line (CommonMark
+/// §2.4 lets any ASCII punctuation be backslash-escaped).
+const MD_SPECIAL: &[char] = &[
+    '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '!', '~', '&',
+];
+
+/// Characters that only start a block at the beginning of a line (list
+/// markers, setext underlines, ordered-list delimiters after digits).
+const MD_LINE_START: &[char] = &['-', '+', '=', '.', ')', '{', '}', '(', ':'];
+
+/// Escapes text for Markdown: special punctuation backslash-escaped,
+/// block-starting characters escaped where they could start a block,
+/// control characters (newlines included) shown as `\u{..}` so a hostile
+/// name cannot start a new block.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut leading = true; // still in the leading digits of the text
+    for (i, c) in text.chars().enumerate() {
+        if c.is_control() {
+            let _ = write!(out, "\\\\u{{{:x}}}", c as u32);
+        } else {
+            // An ordered-list marker is digits then `.` or `)`; anything
+            // else only starts a block as the very first character.
+            let starts_block = (i == 0 && MD_LINE_START.contains(&c))
+                || (leading && i > 0 && matches!(c, '.' | ')'));
+            if MD_SPECIAL.contains(&c) || starts_block {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        leading = leading && c.is_ascii_digit();
+    }
+    out
+}
+
+/// Escapes text for HTML element content and quoted attributes; control
+/// characters are shown as `\u{..}`.
+fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn auditor_line(r: &AuditReport) -> String {
+    let a = &r.case.auditor;
+    let mut s = a.name.clone();
+    if let Some(o) = &a.organization {
+        let _ = write!(s, ", {o}");
+    }
+    if let Some(e) = &a.email {
+        let _ = write!(s, " ({e})");
+    }
+    s
+}
+
+fn verdict_word(r: &AuditReport) -> &'static str {
+    match r.summary.verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+    }
+}
+
+fn counts_line(r: &AuditReport) -> String {
+    let s = &r.summary;
+    format!(
+        "{} critical, {} high, {} medium, {} info",
+        s.critical, s.high, s.medium, s.info
+    )
+}
+
+fn status_word(s: StepStatus) -> &'static str {
+    match s {
+        StepStatus::Passed => "passed",
+        StepStatus::Failed => "failed",
+        StepStatus::Error => "could not run",
+    }
+}
+
+fn findings_of(r: &AuditReport, s: Severity) -> impl Iterator<Item = &Finding> {
+    r.findings.iter().filter(move |f| f.severity == s)
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "NO" }
+}
+
+/// The report as Markdown (CommonMark with GitHub tables).
+pub fn markdown(r: &AuditReport) -> String {
+    let mut o = String::new();
+    let c = &r.case;
+    let _ = writeln!(
+        o,
+        "# Audit report: {} {} {}\n",
+        md(&c.vendor),
+        md(&c.product),
+        md(&c.version)
+    );
+    let _ = writeln!(
+        o,
+        "**Verdict: {}** ({})\n",
+        verdict_word(r),
+        md(&counts_line(r))
+    );
+    o.push_str("| | |\n|---|---|\n");
+    let _ = writeln!(o, "| Auditor | {} |", md(&auditor_line(r)));
+    let _ = writeln!(o, "| Vendor | {} |", md(&c.vendor));
+    let _ = writeln!(o, "| Product | {} |", md(&c.product));
+    let _ = writeln!(o, "| Version | {} |", md(&c.version));
+    let _ = writeln!(o, "| Date | {} |", md(&r.time));
+    let _ = writeln!(
+        o,
+        "| Tool | {} {} (report schema v{}) |",
+        md(&r.tool.name),
+        md(&r.tool.version),
+        r.schema_version
+    );
+    o.push('\n');
+
+    if !r.steps.is_empty() {
+        o.push_str("## Checks\n\n| check | result | summary |\n|---|---|---|\n");
+        for s in &r.steps {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                s.check.name(),
+                status_word(s.status),
+                md(&s.summary)
+            );
+        }
+        o.push('\n');
+    }
+
+    o.push_str("## Findings\n\n");
+    if r.findings.is_empty() {
+        o.push_str("No findings.\n\n");
+    }
+    for sev in Severity::ALL {
+        let mut any = false;
+        for f in findings_of(r, sev) {
+            if !any {
+                let _ = writeln!(o, "### {}\n", capitalised(sev.name()));
+                any = true;
+            }
+            let _ = writeln!(
+                o,
+                "- **{}** {} _(check: {})_",
+                md(&f.id),
+                md(&f.title),
+                f.check.name()
+            );
+            for e in &f.evidence {
+                let _ = writeln!(o, "  - {}", md(e));
+            }
+            if !f.paths.is_empty() {
+                let paths: Vec<String> = f.paths.iter().map(|p| md(p)).collect();
+                let _ = writeln!(o, "  - files: {}", paths.join(", "));
+            }
+        }
+        if any {
+            o.push('\n');
+        }
+    }
+
+    o.push_str("## Evidence\n\n");
+    let mut evidence = false;
+    if let Some(v) = &r.results.verify {
+        evidence = true;
+        let _ = writeln!(
+            o,
+            "### Signatures\n\nAll required files verified: **{}**. Coverage: {} verified, {} unsigned, {} failed.\n",
+            yes_no(v.verified),
+            v.coverage.verified,
+            v.coverage.unsigned,
+            v.coverage.failed
+        );
+        if !v.signatures.is_empty() {
+            o.push_str("| signature | format | signs | verified | signer | time | reason |\n|---|---|---|---|---|---|---|\n");
+            for s in &v.signatures {
+                let targets: Vec<String> = s.targets.iter().map(|t| md(t)).collect();
+                let signers: Vec<String> = s.signers.iter().map(|t| md(t)).collect();
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    md(&s.signature),
+                    md(&s.format),
+                    targets.join(", "),
+                    yes_no(s.verified),
+                    signers.join(", "),
+                    md(s.time.as_deref().unwrap_or("")),
+                    md(s.reason.as_deref().unwrap_or(""))
+                );
+            }
+            o.push('\n');
+        }
+        if !v.problems.is_empty() {
+            o.push_str(
+                "Files not verified:\n\n| file | signature | check | reason |\n|---|---|---|---|\n",
+            );
+            for p in &v.problems {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} |",
+                    md(&p.file),
+                    md(&p.signature),
+                    md(&p.check),
+                    md(&p.reason)
+                );
+            }
+            o.push('\n');
+        }
+        if !v.signers.is_empty() {
+            o.push_str("### Signers and chains\n\n");
+            for s in &v.signers {
+                let _ = write!(o, "- **{}** ({})", md(&s.signer), md(&s.kind));
+                if let Some(k) = &s.key_sha256 {
+                    let _ = write!(o, ", key sha256 `{}`", k);
+                }
+                o.push('\n');
+                if !s.chain.is_empty() {
+                    let chain: Vec<String> = s.chain.iter().map(|c| md(c)).collect();
+                    let _ = writeln!(o, "  - chain: {}", chain.join(" → "));
+                }
+            }
+            o.push('\n');
+        }
+        if let Some(cont) = &v.continuity {
+            o.push_str("### Signer continuity\n\n");
+            for (what, list) in [
+                ("new", &cont.new),
+                ("removed", &cont.removed),
+                ("changed", &cont.changed),
+            ] {
+                let items: Vec<String> = list.iter().map(|x| md(x)).collect();
+                let shown = if items.is_empty() {
+                    "none".to_string()
+                } else {
+                    items.join(", ")
+                };
+                let _ = writeln!(o, "- {what}: {shown}");
+            }
+            o.push('\n');
+        }
+    }
+    if let Some(d) = &r.results.diff {
+        evidence = true;
+        let _ = writeln!(
+            o,
+            "### Changes since {}\n\n| change | entries |\n|---|---|",
+            md(&d.previous_version)
+        );
+        for (k, n) in &d.counts {
+            let _ = writeln!(o, "| {} | {} |", md(k), n);
+        }
+        o.push('\n');
+        if d.changed_executables.is_empty() {
+            o.push_str("Changed executables: none.\n\n");
+        } else {
+            o.push_str("Changed executables:\n\n");
+            for e in &d.changed_executables {
+                let _ = writeln!(o, "- {}", md(e));
+            }
+            o.push('\n');
+        }
+    }
+    if let Some(p) = &r.results.repro {
+        evidence = true;
+        let _ = writeln!(
+            o,
+            "### Reproducibility\n\nVerdict: **{}**\n",
+            md(&p.verdict)
+        );
+        if !p.normalizations.is_empty() {
+            o.push_str("| normalization | applied | what it ignores |\n|---|---|---|\n");
+            for n in &p.normalizations {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} |",
+                    md(&n.name),
+                    n.count,
+                    md(&n.description)
+                );
+            }
+            o.push('\n');
+        }
+        if !p.differences.is_empty() {
+            o.push_str("| differs | how |\n|---|---|\n");
+            for d in &p.differences {
+                let _ = writeln!(o, "| {} | {} |", md(&d.path), md(&d.kind));
+            }
+            o.push('\n');
+        }
+    }
+    if let Some(t) = &r.results.tuf {
+        evidence = true;
+        let roots: Vec<String> = t.root_versions.iter().map(|v| v.to_string()).collect();
+        let _ = writeln!(
+            o,
+            "### TUF repository\n\nVerified: **{}**. Root versions: {}.\n",
+            yes_no(t.verified),
+            roots.join(" → ")
+        );
+        if let Some(e) = &t.error {
+            let _ = writeln!(o, "Error: {}\n", md(e));
+        }
+        if !t.roles.is_empty() {
+            o.push_str(
+                "| role | version | expires | signatures / threshold |\n|---|---|---|---|\n",
+            );
+            for role in &t.roles {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} / {} |",
+                    md(&role.role),
+                    role.version,
+                    md(&role.expires),
+                    role.signatures,
+                    role.threshold
+                );
+            }
+            o.push('\n');
+        }
+        if !t.targets.is_empty() {
+            o.push_str("| target | verified | error |\n|---|---|---|\n");
+            for target in &t.targets {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} |",
+                    md(&target.name),
+                    yes_no(target.verified),
+                    md(target.error.as_deref().unwrap_or(""))
+                );
+            }
+            o.push('\n');
+        }
+    }
+    if !evidence {
+        o.push_str("No check produced evidence.\n\n");
+    }
+
+    if !r.inputs.is_empty() {
+        o.push_str("## Inputs\n\n| role | path | kind | sha256 | files |\n|---|---|---|---|---|\n");
+        for i in &r.inputs {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | `{}` | {} |",
+                role_name(i.role),
+                md(&i.path),
+                kind_name(i.kind),
+                i.sha256,
+                i.files.len()
+            );
+        }
+    }
+    o
+}
+
+fn role_name(r: super::InputRole) -> &'static str {
+    match r {
+        super::InputRole::Release => "release",
+        super::InputRole::Previous => "previous",
+        super::InputRole::Rebuild => "rebuild",
+        super::InputRole::Policy => "policy",
+        super::InputRole::TufRoot => "tuf-root",
+        super::InputRole::TufRepository => "tuf-repository",
+    }
+}
+
+fn kind_name(k: super::InputKind) -> &'static str {
+    match k {
+        super::InputKind::File => "file",
+        super::InputKind::Directory => "directory",
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+const CSS: &str = "\
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.3rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.6rem 0;width:100%}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#f2f2f2}code{font-size:.85em;overflow-wrap:anywhere}
+.verdict{font-size:1.3rem;font-weight:700;padding:.5rem 1rem;border-radius:.3rem;display:inline-block}
+.pass{background:#e3f4e3;color:#0b5d0b;border:2px solid #0b5d0b}.fail{background:#fbe4e4;color:#8b0000;border:2px solid #8b0000}
+.sev{font-weight:700;text-transform:uppercase;font-size:.8rem;padding:.05rem .4rem;border-radius:.2rem;border:1px solid}
+.critical{color:#8b0000}.high{color:#a04000}.medium{color:#7a6000}.info{color:#24527a}
+.finding{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #999}
+.finding.critical{border-color:#8b0000}.finding.high{border-color:#a04000}.finding.medium{border-color:#7a6000}.finding.info{border-color:#24527a}
+.no{color:#8b0000;font-weight:700}
+@media print{body{margin:0;max-width:none}.finding,tr{break-inside:avoid}h2{break-after:avoid}}";
+
+/// The report as one self-contained HTML page: inline CSS, no scripts, no
+/// external resources, readable and printable as is.
+pub fn html_page(r: &AuditReport) -> String {
+    let c = &r.case;
+    let mut o = String::new();
+    let title = format!("Audit report: {} {} {}", c.vendor, c.product, c.version);
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <title>{}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n",
+        html(&title)
+    );
+    let verdict_class = match r.summary.verdict {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+    };
+    let _ = writeln!(o, "<h1>{}</h1>", html(&title));
+    let _ = writeln!(
+        o,
+        "<section id=\"summary\">\n<p><span class=\"verdict {verdict_class}\" id=\"verdict\">Verdict: {}</span> {}</p>",
+        verdict_word(r),
+        html(&counts_line(r))
+    );
+    o.push_str("<table>\n");
+    for (k, v) in [
+        ("Auditor", auditor_line(r)),
+        ("Vendor", c.vendor.clone()),
+        ("Product", c.product.clone()),
+        ("Version", c.version.clone()),
+        ("Date", r.time.clone()),
+        (
+            "Tool",
+            format!(
+                "{} {} (report schema v{})",
+                r.tool.name, r.tool.version, r.schema_version
+            ),
+        ),
+    ] {
+        let _ = writeln!(o, "<tr><th>{k}</th><td>{}</td></tr>", html(&v));
+    }
+    o.push_str("</table>\n");
+    if !r.steps.is_empty() {
+        o.push_str("<table>\n<tr><th>check</th><th>result</th><th>summary</th></tr>\n");
+        for s in &r.steps {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                s.check.name(),
+                status_word(s.status),
+                html(&s.summary)
+            );
+        }
+        o.push_str("</table>\n");
+    }
+    o.push_str("</section>\n<section id=\"findings\">\n<h2>Findings</h2>\n");
+    if r.findings.is_empty() {
+        o.push_str("<p>No findings.</p>\n");
+    }
+    for sev in Severity::ALL {
+        for f in findings_of(r, sev) {
+            let s = sev.name();
+            let _ = write!(
+                o,
+                "<div class=\"finding {s}\" id=\"{}\"><p><span class=\"sev {s}\">{s}</span> <strong>{}</strong> {} <small>(check: {})</small></p>",
+                html(&f.id),
+                html(&f.id),
+                html(&f.title),
+                f.check.name()
+            );
+            if !f.evidence.is_empty() || !f.paths.is_empty() {
+                o.push_str("<ul>");
+                for e in &f.evidence {
+                    let _ = write!(o, "<li>{}</li>", html(e));
+                }
+                if !f.paths.is_empty() {
+                    let paths: Vec<String> = f
+                        .paths
+                        .iter()
+                        .map(|p| format!("<code>{}</code>", html(p)))
+                        .collect();
+                    let _ = write!(o, "<li>files: {}</li>", paths.join(", "));
+                }
+                o.push_str("</ul>");
+            }
+            o.push_str("</div>\n");
+        }
+    }
+    o.push_str("</section>\n<section id=\"evidence\">\n<h2>Evidence</h2>\n");
+    let mut evidence = false;
+    if let Some(v) = &r.results.verify {
+        evidence = true;
+        let _ = writeln!(
+            o,
+            "<h3>Signatures</h3>\n<p>All required files verified: <strong{}>{}</strong>. Coverage: {} verified, {} unsigned, {} failed.</p>",
+            if v.verified { "" } else { " class=\"no\"" },
+            yes_no(v.verified),
+            v.coverage.verified,
+            v.coverage.unsigned,
+            v.coverage.failed
+        );
+        if !v.signatures.is_empty() {
+            o.push_str("<table id=\"signatures\">\n<tr><th>signature</th><th>format</th><th>signs</th><th>verified</th><th>signer</th><th>time</th><th>reason</th></tr>\n");
+            for s in &v.signatures {
+                let _ = writeln!(
+                    o,
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    html(&s.signature),
+                    html(&s.format),
+                    html(&s.targets.join(", ")),
+                    if s.verified { "" } else { " class=\"no\"" },
+                    yes_no(s.verified),
+                    html(&s.signers.join(", ")),
+                    html(s.time.as_deref().unwrap_or("")),
+                    html(s.reason.as_deref().unwrap_or(""))
+                );
+            }
+            o.push_str("</table>\n");
+        }
+        if !v.problems.is_empty() {
+            o.push_str("<p>Files not verified:</p>\n<table>\n<tr><th>file</th><th>signature</th><th>check</th><th>reason</th></tr>\n");
+            for p in &v.problems {
+                let _ = writeln!(
+                    o,
+                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    html(&p.file),
+                    html(&p.signature),
+                    html(&p.check),
+                    html(&p.reason)
+                );
+            }
+            o.push_str("</table>\n");
+        }
+        if !v.signers.is_empty() {
+            o.push_str("<h3>Signers and chains</h3>\n<ul>\n");
+            for s in &v.signers {
+                let _ = write!(
+                    o,
+                    "<li><strong>{}</strong> ({})",
+                    html(&s.signer),
+                    html(&s.kind)
+                );
+                if let Some(k) = &s.key_sha256 {
+                    let _ = write!(o, ", key sha256 <code>{}</code>", html(k));
+                }
+                if !s.chain.is_empty() {
+                    let chain: Vec<String> = s.chain.iter().map(|c| html(c)).collect();
+                    let _ = write!(o, "<br>chain: {}", chain.join(" &rarr; "));
+                }
+                o.push_str("</li>\n");
+            }
+            o.push_str("</ul>\n");
+        }
+        if let Some(cont) = &v.continuity {
+            o.push_str("<h3>Signer continuity</h3>\n<table>\n");
+            for (what, list) in [
+                ("new", &cont.new),
+                ("removed", &cont.removed),
+                ("changed", &cont.changed),
+            ] {
+                let shown = if list.is_empty() {
+                    "none".to_string()
+                } else {
+                    list.join(", ")
+                };
+                let _ = writeln!(o, "<tr><th>{what}</th><td>{}</td></tr>", html(&shown));
+            }
+            o.push_str("</table>\n");
+        }
+    }
+    if let Some(d) = &r.results.diff {
+        evidence = true;
+        let _ = writeln!(
+            o,
+            "<h3>Changes since {}</h3>\n<table id=\"diff\">\n<tr><th>change</th><th>entries</th></tr>",
+            html(&d.previous_version)
+        );
+        for (k, n) in &d.counts {
+            let _ = writeln!(o, "<tr><td>{}</td><td>{n}</td></tr>", html(k));
+        }
+        o.push_str("</table>\n");
+        if d.changed_executables.is_empty() {
+            o.push_str("<p>Changed executables: none.</p>\n");
+        } else {
+            o.push_str("<p>Changed executables:</p>\n<ul>");
+            for e in &d.changed_executables {
+                let _ = write!(o, "<li><code>{}</code></li>", html(e));
+            }
+            o.push_str("</ul>\n");
+        }
+    }
+    if let Some(p) = &r.results.repro {
+        evidence = true;
+        let _ = writeln!(
+            o,
+            "<h3>Reproducibility</h3>\n<p>Verdict: <strong id=\"repro-verdict\">{}</strong></p>",
+            html(&p.verdict)
+        );
+        if !p.normalizations.is_empty() {
+            o.push_str("<table id=\"normalizations\">\n<tr><th>normalization</th><th>applied</th><th>what it ignores</th></tr>\n");
+            for n in &p.normalizations {
+                let _ = writeln!(
+                    o,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    html(&n.name),
+                    n.count,
+                    html(&n.description)
+                );
+            }
+            o.push_str("</table>\n");
+        }
+        if !p.differences.is_empty() {
+            o.push_str("<table>\n<tr><th>differs</th><th>how</th></tr>\n");
+            for d in &p.differences {
+                let _ = writeln!(
+                    o,
+                    "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                    html(&d.path),
+                    html(&d.kind)
+                );
+            }
+            o.push_str("</table>\n");
+        }
+    }
+    if let Some(t) = &r.results.tuf {
+        evidence = true;
+        let roots: Vec<String> = t.root_versions.iter().map(|v| v.to_string()).collect();
+        let _ = writeln!(
+            o,
+            "<h3>TUF repository</h3>\n<p>Verified: <strong{}>{}</strong>. Root versions: {}.</p>",
+            if t.verified { "" } else { " class=\"no\"" },
+            yes_no(t.verified),
+            roots.join(" &rarr; ")
+        );
+        if let Some(e) = &t.error {
+            let _ = writeln!(o, "<p>Error: {}</p>", html(e));
+        }
+        if !t.roles.is_empty() {
+            o.push_str("<table id=\"tuf-roles\">\n<tr><th>role</th><th>version</th><th>expires</th><th>signatures / threshold</th></tr>\n");
+            for role in &t.roles {
+                let _ = writeln!(
+                    o,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td></tr>",
+                    html(&role.role),
+                    role.version,
+                    html(&role.expires),
+                    role.signatures,
+                    role.threshold
+                );
+            }
+            o.push_str("</table>\n");
+        }
+        if !t.targets.is_empty() {
+            o.push_str("<table>\n<tr><th>target</th><th>verified</th><th>error</th></tr>\n");
+            for target in &t.targets {
+                let _ = writeln!(
+                    o,
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    html(&target.name),
+                    yes_no(target.verified),
+                    html(target.error.as_deref().unwrap_or(""))
+                );
+            }
+            o.push_str("</table>\n");
+        }
+    }
+    if !evidence {
+        o.push_str("<p>No check produced evidence.</p>\n");
+    }
+    o.push_str("</section>\n");
+    if !r.inputs.is_empty() {
+        o.push_str("<section id=\"inputs\">\n<h2>Inputs</h2>\n<table>\n<tr><th>role</th><th>path</th><th>kind</th><th>sha256</th><th>files</th></tr>\n");
+        for i in &r.inputs {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                role_name(i.role),
+                html(&i.path),
+                kind_name(i.kind),
+                html(&i.sha256),
+                i.files.len()
+            );
+        }
+        o.push_str("</table>\n</section>\n");
+    }
+    o.push_str("</body>\n</html>\n");
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escaping_keeps_hostile_names_inert() {
+        assert_eq!(md("a|b"), "a\\|b");
+        assert_eq!(md("x\n# y"), "x\\\\u{a}\\# y");
+        assert_eq!(md("[l](http://e)"), "\\[l\\](http://e)");
+        assert_eq!(md("- x"), "\\- x");
+        assert_eq!(md("12. x.y"), "12\\. x.y");
+        assert_eq!(md("2026-07-01"), "2026-07-01");
+    }
+
+    #[test]
+    fn html_escaping_keeps_hostile_names_inert() {
+        assert_eq!(
+            html("<script>alert('x')</script>&\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
+        );
+        assert_eq!(html("a\u{1b}b"), "a\\u{1b}b");
+    }
+}
