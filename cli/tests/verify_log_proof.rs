@@ -287,3 +287,51 @@ fn monitor_on_the_demo_logs_reports_the_split_view_with_both_checkpoints() {
     let out = glassbox(&["log", "monitor", "--vkey", &demo("log/vkey"), &demo("log")]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn witness_quorum_is_enforced_on_the_log_proof() {
+    use glassbox_core::tlog::cosignature;
+    use glassbox_core::tlog::note::Note;
+    use glassbox_core::tlog::proof::TlogProof;
+
+    let witness = |seed: u8| {
+        LogSigner::from_seed("witness.example/w1", KeyType::CosignatureV1, &[seed; 32]).unwrap()
+    };
+    let w1 = witness(1);
+    let mut proof = TlogProof::parse(&std::fs::read(demo(PROOF)).unwrap()).unwrap();
+    let mut note = Note::parse(&proof.checkpoint).unwrap();
+    cosignature::cosign(&mut note, &w1, 1_790_000_000).unwrap();
+    proof.checkpoint = note.to_bytes();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("cosigned.tlog-proof");
+    std::fs::write(&path, proof.to_bytes()).unwrap();
+
+    let run = |wkey: &str| {
+        let out = glassbox(&[
+            "verify",
+            &demo("releases/exampleav-1.1.0.tar.gz"),
+            "--policy",
+            &demo("policy.toml"),
+            "--log-proof",
+            path.to_str().unwrap(),
+            "--log-vkey",
+            &demo("log/vkey"),
+            "--witness-vkey",
+            wkey,
+            "--quorum",
+            "1",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v)
+    };
+    let (code, v) = run(&w1.verifier_key().to_string());
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["log_proof"]["cosigned_by"][0], "witness.example/w1");
+    // A witness the checkpoint was not cosigned by: the quorum is not met.
+    let (code, v) = run(&witness(2).verifier_key().to_string());
+    assert_eq!(code, Some(1));
+    let reason = log_failure(&v);
+    assert!(reason.starts_with("witness quorum not met"), "{reason}");
+}
