@@ -3,8 +3,10 @@
 //!
 //! The only task today is `demo`: it (re)generates the fictional vendor
 //! "ExampleAV" under `testdata/demo/` — its PKI, two releases of its update
-//! package, an independent rebuild, a tampered copy, and the vendor's
-//! signatures. See `testdata/demo/README.md` for what every file is.
+//! package, an independent rebuild, a tampered copy, the vendor's
+//! signatures, and a transparency log of the releases with a forked copy
+//! served to one customer (a split view). See `testdata/demo/README.md`
+//! for what every file is.
 //!
 //! Every output is a pure function of the committed inputs (TEST-ONLY keys and
 //! the prebuilt engine binaries), so a rerun is byte-identical: certificates

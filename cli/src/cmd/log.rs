@@ -304,7 +304,7 @@ fn is_verdict(e: &Error) -> bool {
     )
 }
 
-fn read_limited(path: &Path, max: usize) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path, max: usize) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     let f =
         std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
@@ -319,7 +319,7 @@ fn read_limited(path: &Path, max: usize) -> anyhow::Result<Vec<u8>> {
 }
 
 /// A verifier key given as the string itself or as a file holding it.
-fn parse_vkey(arg: &str) -> anyhow::Result<VerifierKey> {
+pub(crate) fn parse_vkey(arg: &str) -> anyhow::Result<VerifierKey> {
     if let Ok(k) = arg.parse::<VerifierKey>() {
         return Ok(k);
     }
@@ -333,7 +333,7 @@ fn parse_vkey(arg: &str) -> anyhow::Result<VerifierKey> {
             .with_context(|| format!("{arg}: no verifier key"));
     }
     arg.parse::<VerifierKey>()
-        .with_context(|| format!("--vkey {arg:?}: neither a verifier key nor a file"))
+        .with_context(|| format!("verifier key {arg:?}: neither a verifier key nor a file"))
 }
 
 fn load_signer(path: &Path, name: &str, witness: bool) -> anyhow::Result<LogSigner> {

@@ -13,6 +13,10 @@ use glassbox_core::sig::release::{
     self as rel, CoverageStatus, Failure, ReleaseFile, ReleaseVerification, SignatureResult,
 };
 use glassbox_core::sig::{cms::DigestAlgorithm, fmt_time};
+use glassbox_core::tlog::Error as TlogError;
+use glassbox_core::tlog::leaf::LeafRecord;
+use glassbox_core::tlog::note::VerifierKey;
+use glassbox_core::tlog::proof::{MAX_PROOF_BYTES, TlogProof};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -23,6 +27,8 @@ Examples:
   glassbox verify testdata/demo/releases/exampleav-1.1.0 --policy testdata/demo/policy.toml
   glassbox verify release-1.1.0.tar.gz --policy policy.toml --previous release-1.0.0.tar.gz --format json
   glassbox verify engine/avengine --signature engine/avengine.p7s --policy policy.toml
+  glassbox verify exampleav-1.1.0.tar.gz --policy policy.toml \
+      --log-proof exampleav-1.1.0.tar.gz.tlog-proof --log-vkey log/vkey
 
 Exit codes: 0 everything required verified, 1 a check failed, 2 input error.";
 
@@ -49,9 +55,48 @@ pub struct Args {
     #[arg(long, value_name = "OLDER_RELEASE")]
     previous: Option<PathBuf>,
 
+    /// A C2SP tlog-proof that TARGET (a file) is in a transparency log:
+    /// the logged record must have TARGET's sha256, size and name, the
+    /// checkpoint must be signed by --log-vkey, the inclusion proof valid.
+    #[arg(long, value_name = "PROOF", requires = "log_vkey")]
+    log_proof: Option<PathBuf>,
+
+    /// The log's verifier key (`name+keyid+base64`) or a file holding it.
+    #[arg(long, value_name = "VKEY_STRING_OR_FILE", requires = "log_proof")]
+    log_vkey: Option<String>,
+
+    /// A witness verifier key (string or file) for --quorum; repeatable.
+    #[arg(long = "witness-vkey", value_name = "VKEY", requires = "log_proof")]
+    witness_vkeys: Vec<String>,
+
+    /// Witness cosignatures the log checkpoint must carry (default 0).
+    #[arg(long, value_name = "N", requires = "log_proof")]
+    quorum: Option<usize>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+}
+
+/// The verdict on `--log-proof`.
+#[derive(Serialize)]
+struct LogProofCheck {
+    /// The proof file.
+    proof: String,
+    verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<u64>,
+    /// The log's origin (the checkpoint's first line), when it verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tree_size: Option<u64>,
+    /// What the log recorded for the entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<LeafRecord>,
+    cosigned_by: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -70,6 +115,8 @@ enum Report {
         verified: bool,
         signatures: Vec<SignatureResult>,
         failures: Vec<Failure>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        log_proof: Option<LogProofCheck>,
     },
     Release {
         release: String,
@@ -77,11 +124,39 @@ enum Report {
         result: ReleaseVerification,
         #[serde(skip_serializing_if = "Option::is_none")]
         continuity: Option<Continuity>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        log_proof: Option<LogProofCheck>,
     },
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     let policy = TrustPolicy::load(&args.policy)?;
+    // Input errors in the log arguments come before any verification.
+    let log_keys = match (&args.log_proof, &args.log_vkey) {
+        (Some(_), Some(vkey)) => {
+            if !args.target.is_file() {
+                bail!(
+                    "{}: --log-proof checks a single file; TARGET is not one",
+                    args.target.display()
+                );
+            }
+            let vkey = super::log::parse_vkey(vkey)?;
+            let witnesses = args
+                .witness_vkeys
+                .iter()
+                .map(|w| super::log::parse_vkey(w))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let quorum = args.quorum.unwrap_or(0);
+            if quorum > witnesses.len() {
+                bail!(
+                    "--quorum {quorum} needs at least {quorum} --witness-vkey (got {})",
+                    witnesses.len()
+                );
+            }
+            Some((vkey, witnesses, quorum))
+        }
+        _ => None,
+    };
     let now = OffsetDateTime::now_utc();
     let report = if args.signatures.is_empty() {
         let spinner = ui.spinner("verifying");
@@ -99,6 +174,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             release: args.target.display().to_string(),
             result,
             continuity,
+            log_proof: None,
         }
     } else {
         if args.previous.is_some() {
@@ -106,6 +182,39 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         }
         verify_artifact(&args.target, &args.signatures, &policy, now)?
     };
+    let mut report = report;
+    if let (Some(proof), Some((vkey, witnesses, quorum))) = (&args.log_proof, &log_keys) {
+        let check = check_log_proof(&args.target, proof, vkey, witnesses, *quorum)?;
+        let failure = check.reason.as_ref().map(|reason| Failure {
+            file: args.target.display().to_string(),
+            signature: proof.display().to_string(),
+            check: "log-proof".into(),
+            reason: reason.clone(),
+        });
+        match &mut report {
+            Report::Artifact {
+                verified,
+                failures,
+                log_proof,
+                ..
+            } => {
+                if let Some(f) = failure {
+                    *verified = false;
+                    failures.push(f);
+                }
+                *log_proof = Some(check);
+            }
+            Report::Release {
+                result, log_proof, ..
+            } => {
+                if let Some(f) = failure {
+                    result.verified = false;
+                    result.failures.push(f);
+                }
+                *log_proof = Some(check);
+            }
+        }
+    }
     let ok = match &report {
         Report::Artifact { verified, .. } => *verified,
         Report::Release { result, .. } => result.verified,
@@ -115,6 +224,75 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         Format::Text => print!("{}", render_text(&report, &policy, ui)),
     }
     Ok(Outcome::from_ok(ok))
+}
+
+/// Checks `--log-proof`: the proof verifies for `target`'s leaf record
+/// (C2SP tlog-proof; RFC 9162 §2.1.3.2 inclusion) under the log key and
+/// witness quorum, and the logged name is `target`'s (so an old release
+/// logged under its own name cannot pass as a newer one). Every problem
+/// with the (untrusted) proof is a failed check with a reason; only an
+/// unreadable target or proof file is an error.
+fn check_log_proof(
+    target: &Path,
+    proof_path: &Path,
+    vkey: &VerifierKey,
+    witnesses: &[VerifierKey],
+    quorum: usize,
+) -> anyhow::Result<LogProofCheck> {
+    let want = LeafRecord::of_file(target)
+        .with_context(|| format!("{}: cannot hash for --log-proof", target.display()))?;
+    let bytes = super::log::read_limited(proof_path, MAX_PROOF_BYTES)?;
+    let mut check = LogProofCheck {
+        proof: proof_path.display().to_string(),
+        verified: false,
+        index: None,
+        origin: None,
+        tree_size: None,
+        record: None,
+        cosigned_by: Vec::new(),
+        reason: None,
+    };
+    let proof = match TlogProof::parse(&bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            check.reason = Some(e.to_string());
+            return Ok(check);
+        }
+    };
+    check.index = Some(proof.index);
+    match proof.verify_file(Some(&want), vkey, witnesses, quorum) {
+        Ok(v) => {
+            check.origin = Some(v.checkpoint.checkpoint.origin.clone());
+            check.tree_size = Some(v.checkpoint.checkpoint.size);
+            check.cosigned_by = v
+                .checkpoint
+                .cosignatures()
+                .map(|c| c.name.clone())
+                .collect();
+            match &v.record {
+                Some(r) if r.name != want.name => {
+                    check.reason = Some(format!(
+                        "the log records this content as {:?}, the file is named {:?}",
+                        r.name, want.name
+                    ));
+                }
+                Some(_) => check.verified = true,
+                None => check.reason = Some("the entry is not a glassbox-leaf/v1 record".into()),
+            }
+            check.record = v.record;
+        }
+        Err(e) => {
+            check.reason = Some(match e {
+                TlogError::NoKnownSignature
+                | TlogError::BadSignature { .. }
+                | TlogError::NotSignedByLog { .. } => {
+                    format!("checkpoint: {e} (log key {vkey})")
+                }
+                e => e.to_string(),
+            });
+        }
+    }
+    Ok(check)
 }
 
 /// Opens a release (directory or archive) and verifies it.
@@ -214,6 +392,7 @@ fn verify_artifact(
         verified: failures.is_empty(),
         signatures: results,
         failures,
+        log_proof: None,
     })
 }
 
@@ -264,12 +443,42 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
             }
         }
     };
+    let log_block = |out: &mut String, check: &Option<LogProofCheck>| {
+        let Some(c) = check else { return };
+        let _ = writeln!(out, "transparency log:");
+        if c.verified {
+            let cosigned = if c.cosigned_by.is_empty() {
+                String::new()
+            } else {
+                format!(", cosigned by {}", c.cosigned_by.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} is entry {} of {} at tree size {}{cosigned} [{}]",
+                ui.good("ok  "),
+                c.record.as_ref().map_or("", |r| r.name.as_str()),
+                c.index.unwrap_or_default(),
+                c.origin.as_deref().unwrap_or_default(),
+                c.tree_size.unwrap_or_default(),
+                c.proof
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  {} [{}] {}",
+                ui.bad("FAIL"),
+                c.proof,
+                c.reason.as_deref().unwrap_or_default()
+            );
+        }
+    };
     match report {
         Report::Artifact {
             artifact,
             verified,
             signatures,
             failures,
+            log_proof,
         } => {
             let _ = writeln!(
                 out,
@@ -279,6 +488,7 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
             for s in signatures {
                 sig_line(&mut out, s);
             }
+            log_block(&mut out, log_proof);
             failures_block(&mut out, failures);
             verdict(&mut out, *verified, failures.len(), ui);
         }
@@ -286,6 +496,7 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
             release,
             result,
             continuity,
+            log_proof,
         } => {
             let _ = writeln!(
                 out,
@@ -353,6 +564,7 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
                     );
                 }
             }
+            log_block(&mut out, log_proof);
             failures_block(&mut out, &result.failures);
             verdict(&mut out, result.verified, result.failures.len(), ui);
         }

@@ -13,6 +13,7 @@ mod elf;
 mod pem;
 mod pki;
 mod sign;
+pub mod tlog;
 mod tree;
 
 use std::path::{Path, PathBuf};
@@ -72,7 +73,13 @@ pub fn input_files() -> Vec<&'static str> {
 }
 
 /// Generated top-level directories, removed and rewritten on each run.
-const GENERATED_DIRS: [&str; 3] = ["releases", "rebuild", "tampered"];
+const GENERATED_DIRS: [&str; 5] = [
+    "releases",
+    "rebuild",
+    "tampered",
+    tlog::LOG_DIR,
+    tlog::TARGETED_DIR,
+];
 
 /// The vendor's own archive metadata: root-owned, sorted, no zip extras.
 fn vendor_meta(mtime: i64) -> Meta {
@@ -155,6 +162,8 @@ pub fn generate(opts: &Options) -> Result<Summary> {
     // The rebuild carries only the unsigned payload.
     write_release(out, "rebuild", Version::V1_1, &v11, &rebuild_meta())?;
     write_release(out, "tampered", Version::V1_1, &tampered, &meta11)?;
+    // The transparency log of the releases, and its fork for one customer.
+    tlog::build(out)?;
 
     Ok(Summary { notes, tamper })
 }
