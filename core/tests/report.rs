@@ -10,6 +10,7 @@ fn full_report() -> AuditReport {
                 name: "Jane Auditor".into(),
                 organization: Some("Example Audit <GmbH>".into()),
                 email: Some("jane@audit.invalid".into()),
+                certificates: vec!["MIIBleaf".into(), "MIIBca+/".into()],
             },
             vendor: "ExampleAV".into(),
             product: "ExampleAV Engine".into(),
@@ -198,6 +199,10 @@ fn schema_rejects_what_the_model_rejects() {
             "other version",
             Box::new(|r| r["schema_version"] = 2.into()),
         ),
+        (
+            "certificate not base64",
+            Box::new(|r| r["case"]["auditor"]["certificates"][0] = "MIIB leaf!".into()),
+        ),
     ] {
         let mut bad = good.clone();
         mutate(&mut bad);
@@ -214,7 +219,7 @@ fn canonical_json_is_deterministic_and_round_trips() {
     let a = full_report().to_canonical_json().unwrap();
     let b = full_report().to_canonical_json().unwrap();
     assert_eq!(a, b);
-    assert!(!a.contains('\n') && a.starts_with("{\"case\":{\"auditor\":{\"email\":"));
+    assert!(!a.contains('\n') && a.starts_with("{\"case\":{\"auditor\":{\"certificates\":"));
     let back = AuditReport::from_json(a.as_bytes()).unwrap();
     assert_eq!(back.to_canonical_json().unwrap(), a);
     // Key order in the input does not matter: re-serialising a pretty,

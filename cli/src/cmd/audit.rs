@@ -6,6 +6,7 @@ use anyhow::Context;
 use glassbox_core::keys::SigningKey;
 use glassbox_core::report::audit::{AuditEvent, log_audit, run_audit};
 use glassbox_core::report::case::AuditCase;
+use glassbox_core::report::chain::auditor_chain;
 use glassbox_core::report::statement::sign_report;
 use glassbox_core::report::{AuditReport, Severity, StepStatus, render};
 
@@ -55,9 +56,16 @@ enum Format {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
-    let case = AuditCase::load(&args.case)?;
+    let mut case = AuditCase::load(&args.case)?;
     let key = SigningKey::from_file(&case.key.resolved)
         .with_context(|| format!("auditor key {}", case.key.resolved.display()))?;
+    if let Some(cert) = &case.certificate {
+        // Checked before any step runs: a chain for another key is a
+        // mistake in the case file, not a finding.
+        let bundle = crate::cmd::report::read_bounded(&cert.resolved)?;
+        case.case.auditor.certificates = auditor_chain(&bundle, key.public_key())
+            .with_context(|| format!("auditor certificate {}", cert.resolved.display()))?;
+    }
     let time = match &args.time {
         Some(t) => t.clone(),
         None => now_rfc3339()?,

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use glassbox_core::dsse::Envelope;
 use glassbox_core::keys::PublicKey;
+use glassbox_core::report::chain::verify_report_with_roots;
 use glassbox_core::report::statement::{check_subjects, parse_statement, verify_report_envelope};
 use glassbox_core::report::{AuditReport, render};
+use glassbox_core::x509;
 
 use crate::ui::{Outcome, Ui};
 
@@ -18,6 +20,7 @@ const MAX_REPORT_BYTES: u64 = 256 << 20;
 #[command(after_help = "\
 EXAMPLES:
   glassbox report verify report.dsse.json --key auditor.key.pub --artifacts testdata/demo
+  glassbox report verify report.dsse.json --roots auditor-ca.pem
   glassbox report render audit-reports/example/report.dsse.json --format html > report.html
   glassbox report render report.json --format markdown --output report.md")]
 pub struct Args {
@@ -35,22 +38,40 @@ enum Command {
 /// exact form of the envelope, the report schema, that the subjects are the
 /// report's inputs, and optionally the artifacts on disk and report.json.
 #[derive(clap::Args)]
-#[command(after_help = "\
+#[command(
+    group(clap::ArgGroup::new("trust").required(true).args(["key", "roots"])),
+    after_help = "\
 EXAMPLES:
   glassbox report verify audit-reports/example/report.dsse.json \\
       --key testdata/demo/auditor/TEST-ONLY-auditor.key.pub --artifacts testdata/demo
+  glassbox report verify report.dsse.json --roots auditor-ca.pem
 
-By default the report.json next to the envelope, when there is one, must be
-the signed report byte for byte. Exit status: 0 verified, 1 not verified
-(with the reason), 2 unreadable input or key.")]
+Trust is either the auditor's key (--key) or certification authorities
+(--roots): then the certificate chain embedded in the report must validate
+against ROOTS at the report's time (or --at), its leaf must assert keyUsage
+digitalSignature (any extendedKeyUsage), and the leaf's key must verify the
+signature. By default the report.json next to the envelope, when there is
+one, must be the signed report byte for byte. Exit status: 0 verified, 1 not
+verified (with the reason), 2 unreadable input, key or roots."
+)]
 struct VerifyArgs {
     /// The signed report (report.dsse.json).
     envelope: PathBuf,
 
     /// The auditor's public key (PEM SubjectPublicKeyInfo, e.g. from
     /// `glassbox keygen`); repeat to accept any of several.
-    #[arg(long, value_name = "PUB", required = true)]
+    #[arg(long, value_name = "PUB")]
     key: Vec<PathBuf>,
+
+    /// Trusted root certificates (PEM or DER bundle): verify with the
+    /// certificate chain embedded in the report instead of a known key.
+    #[arg(long, value_name = "ROOTS")]
+    roots: Option<PathBuf>,
+
+    /// Validate the embedded chain at this RFC 3339 time instead of the
+    /// report's own time (with --roots).
+    #[arg(long, value_name = "RFC3339", requires = "roots")]
+    at: Option<String>,
 
     /// Check every subject's digest against the files under DIR (the
     /// directory the audit case file was in).
@@ -140,6 +161,24 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         let key = PublicKey::from_file(k).with_context(|| format!("key {}", k.display()))?;
         keys.push((k.display().to_string(), key));
     }
+    let roots = match &args.roots {
+        Some(path) => {
+            let certs = x509::parse_pem_or_der_bundle(&read_bounded(path)?)
+                .with_context(|| format!("roots {}", path.display()))?;
+            if certs.is_empty() {
+                anyhow::bail!("roots {}: no certificate in the file", path.display());
+            }
+            Some(certs)
+        }
+        None => None,
+    };
+    let at = match &args.at {
+        Some(t) => Some(
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .with_context(|| format!("--at {t:?}: not an RFC 3339 time"))?,
+        ),
+        None => None,
+    };
     let report_json = match &args.report {
         Some(p) => Some((p.clone(), read_bounded(p)?)),
         None => {
@@ -153,7 +192,20 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     };
 
     let mut problems: Vec<String> = Vec::new();
-    let verified = match verify_report_envelope(&bytes, &keys) {
+    let mut chain: Vec<String> = Vec::new();
+    let result = match &roots {
+        Some(roots) => verify_report_with_roots(&bytes, roots, at).map(|c| {
+            chain = c
+                .chain
+                .certificates
+                .iter()
+                .map(|cert| cert.subject().to_string())
+                .collect();
+            c.report
+        }),
+        None => verify_report_envelope(&bytes, &keys),
+    };
+    let verified = match result {
         Ok(v) => Some(v),
         Err(e) => {
             problems.push(format!("{}: {e}", args.envelope.display()));
@@ -189,6 +241,7 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                     "key": s.name, "key_id": s.key_id})).collect::<Vec<_>>()).unwrap_or_default(),
                 "schema_version": verified.as_ref().map(|v| v.statement.report.schema_version),
                 "subjects": verified.as_ref().map(|v| v.statement.subjects.len()),
+                "certificate_chain": chain,
                 "artifacts_checked": artifacts_checked,
                 "report_json": report_json.as_ref().map(|(p, _)| p.display().to_string()),
                 "problems": problems,
@@ -210,6 +263,9 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 );
                 for s in &v.signers {
                     println!("signed by: {} (key id {})", s.name, s.key_id);
+                }
+                if !chain.is_empty() {
+                    println!("certificate chain: {}", chain.join(" <- "));
                 }
                 println!("subjects: {}", v.statement.subjects.len());
                 if let Some((p, _)) = &report_json {

@@ -117,6 +117,8 @@ struct AuditorFile {
     #[serde(default)]
     email: Option<String>,
     key: String,
+    #[serde(default)]
+    certificate: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +168,9 @@ pub struct AuditCase {
     pub output: PathBuf,
     /// The auditor's signing key (PKCS#8, from `glassbox keygen`).
     pub key: CasePath,
+    /// The auditor's X.509 certificate chain for `key` (PEM or DER bundle,
+    /// leaf first), if any: embedded in the signed report.
+    pub certificate: Option<CasePath>,
     /// The transparency log the signed report and the audited files are
     /// appended to, if any.
     pub log: Option<CaseLog>,
@@ -266,6 +271,13 @@ impl AuditCase {
             version: raw.release.version.clone(),
         };
         let key = existing("auditor.key", &raw.auditor.key)?;
+        let certificate = match &raw.auditor.certificate {
+            Some(c) => {
+                non_empty("auditor.certificate", c)?;
+                Some(existing("auditor.certificate", c)?)
+            }
+            None => None,
+        };
         let previous = match &raw.previous {
             Some(p) => {
                 non_empty("previous.version", &p.version)?;
@@ -302,12 +314,16 @@ impl AuditCase {
         Ok(AuditCase {
             file: path.to_path_buf(),
             key,
+            certificate,
             log,
             case: Case {
                 auditor: Auditor {
                     name: raw.auditor.name,
                     organization: raw.auditor.organization,
                     email: raw.auditor.email,
+                    // Filled from `certificate` by whoever reads the chain
+                    // (chain::auditor_chain), after checking it.
+                    certificates: vec![],
                 },
                 vendor: raw.vendor,
                 product: raw.product,

@@ -11,7 +11,7 @@
 //! use glassbox_core::report::{AuditReport, Case, Auditor, Check, Finding, Severity};
 //! let mut report = AuditReport::new(
 //!     Case {
-//!         auditor: Auditor { name: "A. Auditor".into(), organization: None, email: None },
+//!         auditor: Auditor { name: "A. Auditor".into(), organization: None, email: None, certificates: vec![] },
 //!         vendor: "ExampleAV".into(),
 //!         product: "ExampleAV Engine".into(),
 //!         version: "1.1.0".into(),
@@ -27,6 +27,7 @@
 pub mod audit;
 pub mod canonical;
 pub mod case;
+pub mod chain;
 pub mod render;
 pub mod statement;
 
@@ -68,6 +69,11 @@ pub enum ReportError {
     /// writes, so some byte of it was changed.
     #[error("signed report altered: {0}")]
     Altered(String),
+    /// The auditor's certificate chain is unusable: absent when roots are
+    /// given, malformed, not for the signing key, or not valid against the
+    /// roots.
+    #[error("auditor certificate chain: {0}")]
+    Chain(String),
 }
 
 /// A complete audit report (schema v1).
@@ -131,6 +137,13 @@ pub struct Auditor {
     /// Contact address, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The auditor's X.509 certificate chain, leaf first, each certificate
+    /// standard base64 of its DER; empty (and absent from the JSON) when the
+    /// case file names none. Signed with the report, so `report verify
+    /// --roots` can check who the signing key belongs to
+    /// ([`chain::verify_report_with_roots`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<String>,
 }
 
 /// What an input is to the audit.
@@ -679,7 +692,9 @@ impl AuditReport {
     }
 
     /// The constraints serde cannot express: the time is RFC 3339 in UTC
-    /// form and every digest is 64 lowercase hex digits (as the schema says).
+    /// form, every digest is 64 lowercase hex digits and the auditor's
+    /// certificates are at most [`chain::MAX_CHAIN_CERTS`] base64 strings
+    /// (as the schema says).
     fn check_values(&self) -> Result<(), ReportError> {
         if normalize_time(&self.time)? != self.time {
             return Err(ReportError::Malformed(format!(
@@ -704,6 +719,22 @@ impl AuditReport {
                 )));
             }
         }
+        let certs = &self.case.auditor.certificates;
+        if certs.len() > chain::MAX_CHAIN_CERTS {
+            return Err(ReportError::Malformed(format!(
+                "{} auditor certificates, more than {}",
+                certs.len(),
+                chain::MAX_CHAIN_CERTS
+            )));
+        }
+        for c in certs {
+            use base64::Engine as _;
+            if base64::engine::general_purpose::STANDARD.decode(c).is_err() {
+                return Err(ReportError::Malformed(
+                    "an auditor certificate is not standard base64".into(),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -725,6 +756,7 @@ mod tests {
                 name: "A".into(),
                 organization: Some("Org".into()),
                 email: None,
+                certificates: vec![],
             },
             vendor: "V".into(),
             product: "P".into(),

@@ -254,6 +254,7 @@ mod tests {
                     name: "A".into(),
                     organization: None,
                     email: None,
+                    certificates: vec![],
                 },
                 vendor: "V".into(),
                 product: "P".into(),

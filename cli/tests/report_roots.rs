@@ -1,0 +1,264 @@
+//! `glassbox audit` with the auditor's certificate chain (`[auditor]
+//! certificate`) and `glassbox report verify --roots`: the report carries
+//! the chain, signed with it, and verifies against the roots that issued it
+//! and no others. The auditor PKI (root → intermediate → leaf for a key from
+//! `glassbox keygen`) is made here with rcgen.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+};
+
+fn glassbox(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run glassbox")
+}
+
+fn demo(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/demo")
+        .join(file)
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const TIME: &str = "2026-07-01T12:00:00Z";
+
+fn ca(
+    cn: &str,
+    issuer: Option<&CertifiedIssuer<'static, KeyPair>>,
+) -> CertifiedIssuer<'static, KeyPair> {
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let key = KeyPair::generate().unwrap();
+    match issuer {
+        None => CertifiedIssuer::self_signed(p, key).unwrap(),
+        Some(i) => {
+            p.use_authority_key_identifier_extension = true;
+            CertifiedIssuer::signed_by(p, key, i).unwrap()
+        }
+    }
+}
+
+/// The auditor's material: a keygen key, its chain (leaf, intermediate),
+/// the root that issued it and an unrelated root.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn new(algorithm: &str) -> Pki {
+        let pki = Pki {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let key = pki.path("auditor.key");
+        let k = glassbox(&[
+            "keygen",
+            "--algorithm",
+            algorithm,
+            "--out",
+            key.to_str().unwrap(),
+        ]);
+        assert!(k.status.success(), "{}", text(&k));
+        let root = ca("Test Auditor Root CA", None);
+        let intermediate = ca("Test Auditor Issuing CA", Some(&root));
+        let leaf_key = KeyPair::from_pem(&std::fs::read_to_string(&key).unwrap()).unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(DnType::CommonName, "Test Auditor");
+        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        p.use_authority_key_identifier_extension = true;
+        p.not_before = rcgen::date_time_ymd(2026, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2030, 1, 1);
+        let leaf = p.signed_by(&leaf_key, &intermediate).unwrap();
+        std::fs::write(pki.path("chain.pem"), leaf.pem() + &intermediate.pem()).unwrap();
+        std::fs::write(pki.path("root.pem"), root.pem()).unwrap();
+        std::fs::write(pki.path("other-root.pem"), ca("Other Root CA", None).pem()).unwrap();
+        pki
+    }
+
+    /// The demo case (beside the demo material, so its relative paths
+    /// hold) with this auditor key and `certificate`.
+    fn case(&self, certificate: &Path) -> tempfile::NamedTempFile {
+        let demo_case = std::fs::read_to_string(demo("audit.toml")).unwrap();
+        let from = "key = \"auditor/TEST-ONLY-auditor.key\"";
+        assert!(demo_case.contains(from));
+        let case_text = demo_case.replacen(
+            from,
+            &format!(
+                "key = \"{}\"\ncertificate = \"{}\"",
+                self.path("auditor.key").display(),
+                certificate.display()
+            ),
+            1,
+        );
+        let case = tempfile::Builder::new()
+            .prefix("audit-roots-")
+            .suffix(".toml")
+            .tempfile_in(demo(""))
+            .unwrap();
+        std::fs::write(case.path(), case_text).unwrap();
+        case
+    }
+
+    /// Audits the demo into `out`; returns the run and the envelope path.
+    fn audit(&self, certificate: &Path, out: &Path) -> (Output, PathBuf) {
+        let case = self.case(certificate);
+        let run = glassbox(&[
+            "audit",
+            case.path().to_str().unwrap(),
+            "--time",
+            TIME,
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        (run, out.join("exampleav-1.1.0-2026-07-01/report.dsse.json"))
+    }
+}
+
+fn verify_roots(envelope: &Path, roots: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "report",
+        "verify",
+        envelope.to_str().unwrap(),
+        "--roots",
+        roots.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    glassbox(&args)
+}
+
+#[test]
+fn report_with_embedded_chain_verifies_against_its_roots_only() {
+    let pki = Pki::new("p256");
+    let out = tempfile::tempdir().unwrap();
+    let (run, envelope) = pki.audit(&pki.path("chain.pem"), out.path());
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+
+    // The chain is in the signed report, leaf first.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(envelope.with_file_name("report.json")).unwrap())
+            .unwrap();
+    let certs = report["case"]["auditor"]["certificates"]
+        .as_array()
+        .unwrap();
+    assert_eq!(certs.len(), 2);
+
+    let ok = verify_roots(&envelope, &pki.path("root.pem"), &[]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(
+        text(&ok).contains(
+            "certificate chain: CN=Test Auditor <- CN=Test Auditor Issuing CA <- CN=Test Auditor Root CA"
+        ),
+        "{}",
+        text(&ok)
+    );
+    // The key alone still verifies it.
+    let by_key = glassbox(&[
+        "report",
+        "verify",
+        envelope.to_str().unwrap(),
+        "--key",
+        pki.path("auditor.key.pub").to_str().unwrap(),
+    ]);
+    assert_eq!(by_key.status.code(), Some(0), "{}", text(&by_key));
+
+    let other = verify_roots(&envelope, &pki.path("other-root.pem"), &[]);
+    assert_eq!(other.status.code(), Some(1), "{}", text(&other));
+    assert!(
+        text(&other).contains("auditor certificate chain: does not validate against the roots"),
+        "{}",
+        text(&other)
+    );
+
+    // After the leaf's notAfter the chain does not validate.
+    let late = verify_roots(
+        &envelope,
+        &pki.path("root.pem"),
+        &["--at", "2031-01-01T00:00:00Z"],
+    );
+    assert_eq!(late.status.code(), Some(1), "{}", text(&late));
+    assert!(text(&late).contains("does not validate"), "{}", text(&late));
+
+    // A changed signature byte: the chain validates, the leaf key does not
+    // verify the signature.
+    let bytes = std::fs::read(&envelope).unwrap();
+    let sig_at = find(&bytes, b"\"sig\":\"") + 8;
+    let mut tampered = bytes.clone();
+    tampered[sig_at] = if tampered[sig_at] == b'A' { b'B' } else { b'A' };
+    let bad = out.path().join("tampered.dsse.json");
+    std::fs::write(&bad, &tampered).unwrap();
+    let r = verify_roots(
+        &bad,
+        &pki.path("root.pem"),
+        &[
+            "--report",
+            envelope.with_file_name("report.json").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+    assert!(text(&r).contains("FAILED"), "{}", text(&r));
+    assert!(
+        !text(&r).contains("auditor certificate chain"),
+        "{}",
+        text(&r)
+    );
+
+    // --key and --roots exclude each other; one is required.
+    let both = verify_roots(
+        &envelope,
+        &pki.path("root.pem"),
+        &["--key", pki.path("auditor.key.pub").to_str().unwrap()],
+    );
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both));
+    let none = glassbox(&["report", "verify", envelope.to_str().unwrap()]);
+    assert_eq!(none.status.code(), Some(2), "{}", text(&none));
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .expect("needle in envelope")
+}
+
+#[test]
+fn report_without_chain_fails_with_roots() {
+    let pki = Pki::new("ed25519");
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit-reports/example/report.dsse.json");
+    let r = verify_roots(&example, &pki.path("root.pem"), &[]);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+    assert!(
+        text(&r).contains("auditor certificate chain: the report embeds no certificate chain"),
+        "{}",
+        text(&r)
+    );
+}
+
+#[test]
+fn chain_for_another_key_is_an_input_error() {
+    let pki = Pki::new("ed25519");
+    let out = tempfile::tempdir().unwrap();
+    // root.pem certifies the root's own key, not the auditor's.
+    let (run, envelope) = pki.audit(&pki.path("root.pem"), out.path());
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    assert!(text(&run).contains("not the signing key"), "{}", text(&run));
+    assert!(!envelope.exists());
+}
