@@ -526,3 +526,131 @@ fn unusual_role_names_are_one_quoted_url_segment_and_a_safe_state_file() {
         ]
     );
 }
+
+/// A "diamond": targets delegates `parent-a` (team-a/*) and `parent-b`
+/// (team-b/*); each delegates the same role `release` to a different key.
+/// `release` is signed only with parent A's key, and lists a target under
+/// each team. Returns the repository's trust anchor.
+fn diamond(dir: &Path) -> Vec<u8> {
+    let k = keys();
+    let (pa, pb, ra, rb) = (key(20), key(21), key(22), key(23));
+    let top = targets(
+        1,
+        json!({}),
+        Some(
+            json!({"keys": {pa.id.clone(): pa.json.clone(), pb.id.clone(): pb.json.clone()},
+            "roles": [
+                delegation("parent-a", &pa, json!(["team-a/*"]), false),
+                delegation("parent-b", &pb, json!(["team-b/*"]), false),
+            ]}),
+        ),
+    );
+    let parent = |rk: &Key, paths: Value| {
+        targets(
+            1,
+            json!({}),
+            Some(json!({"keys": {rk.id.clone(): rk.json.clone()},
+                "roles": [delegation("release", rk, paths, false)]})),
+        )
+    };
+    let release = targets(
+        1,
+        json!({"team-a/app": target(b"trusted A"), "team-b/app": target(b"malicious B")}),
+        None,
+    );
+    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    std::fs::create_dir_all(dir.join("metadata")).unwrap();
+    std::fs::write(dir.join("metadata/1.root.json"), &anchor).unwrap();
+    publish(
+        dir,
+        &k,
+        true,
+        1,
+        &[
+            ("targets", sign(&top, &[&k.tg])),
+            ("parent-a", sign(&parent(&ra, json!(["team-a/*"])), &[&pa])),
+            ("parent-b", sign(&parent(&rb, json!(["team-b/*"])), &[&pb])),
+            // Only parent A's release key signs; parent B's never does.
+            ("release", sign(&release, &[&ra])),
+        ],
+    );
+    write_target(dir, "team-a/app", b"trusted A", true);
+    write_target(dir, "team-b/app", b"malicious B", true);
+    anchor
+}
+
+/// §5.6.7.2: a role reached through a second delegator is verified
+/// against that delegator's keys and threshold, even though the first
+/// lookup already read and trusted it through another delegator.
+#[test]
+fn role_reached_from_two_delegators_meets_each_delegators_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = diamond(dir.path());
+    // team-a first, so `release` is already trusted (through parent-a)
+    // when the team-b lookup reaches it through parent-b.
+    let r = verify(dir.path(), &anchor, &["team-a/app", "team-b/app"]);
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(role_of(&r, "team-a/app"), Ok("release".into()));
+    assert_eq!(role_of(&r, "team-b/app"), Err("threshold".into()));
+    assert!(!r.verified());
+    let b = r.targets.iter().find(|t| t.name == "team-b/app").unwrap();
+    assert!(
+        matches!(&b.error, Some(TufError::Threshold { role, keys_from, have: 0, need: 1, .. })
+            if role == "release" && keys_from == "parent-b"),
+        "{:?}",
+        b.error
+    );
+
+    // `--targets all` (and so the audit): the failing delegation is a role
+    // failure, the target under it fails, the one under parent-a verifies.
+    let mut opts = Options::now();
+    opts.targets = TargetSelection::All;
+    let r = tuf::verify_repository(&anchor, &DirSource::new(dir.path()), &opts).unwrap();
+    assert!(!r.verified());
+    assert_eq!(role_of(&r, "team-a/app"), Ok("release".into()));
+    assert_eq!(role_of(&r, "team-b/app"), Err("threshold".into()));
+    assert!(
+        r.role_failures
+            .iter()
+            .any(|f| f.role == "release" && f.error.kind() == "threshold"),
+        "{:?}",
+        r.role_failures
+    );
+}
+
+/// §4.2: "The keyid MUST be unique in the signatures array". A snapshot
+/// that repeats its one valid signature is refused, not counted once.
+#[test]
+fn repeated_signature_keyid_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = keys();
+    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let t = sign(&targets(1, json!({}), None), &[&k.tg]);
+    publish(dir.path(), &k, true, 1, &[("targets", t.clone())]);
+    let r = verify(dir.path(), &anchor, &[]);
+    assert!(r.verified(), "{:?}", r.error);
+
+    // Re-publish snapshot v2 with its signature listed twice.
+    let md = dir.path().join("metadata");
+    publish(dir.path(), &k, true, 2, &[("targets", t)]);
+    let mut snap: Value =
+        serde_json::from_slice(&std::fs::read(md.join("2.snapshot.json")).unwrap()).unwrap();
+    let sig = snap["signatures"][0].clone();
+    snap["signatures"].as_array_mut().unwrap().push(sig);
+    let snap = serde_json::to_vec(&snap).unwrap();
+    std::fs::write(md.join("2.snapshot.json"), &snap).unwrap();
+    let ts = sign(
+        &json!({"_type": "timestamp", "spec_version": "1.0.31", "version": 2,
+            "expires": FAR, "meta": {"snapshot.json": meta(&snap, 2)}}),
+        &[&k.ts],
+    );
+    std::fs::write(md.join("timestamp.json"), ts).unwrap();
+    let r = verify(dir.path(), &anchor, &[]);
+    match &r.error {
+        Some(TufError::Malformed { file, reason }) => {
+            assert_eq!(file, "2.snapshot.json");
+            assert!(reason.contains("appears twice"), "{reason}");
+        }
+        other => panic!("expected malformed snapshot, got {other:?}"),
+    }
+}

@@ -23,6 +23,23 @@ struct Trusted<T> {
     meta: T,
 }
 
+/// A delegated targets role as read in this session: one reading of its
+/// file (the snapshot pins its version, so every path to the role sees the
+/// same bytes) and the delegators whose keys and threshold it has met.
+///
+/// Trust in a delegated role is per delegation, not per role name: a role
+/// reached from two delegators (a "diamond") must meet each delegator's
+/// keys and threshold on the path that reaches it (§5.6.7.2). Caching the
+/// verdict by name alone would let a role signed only for delegator A
+/// speak for paths that delegator B delegated to different keys.
+#[derive(Debug, Clone)]
+struct Delegated {
+    trusted: Trusted<Targets>,
+    env: Envelope,
+    file: String,
+    verified_by: BTreeSet<String>,
+}
+
 /// A TUF client bound to one repository source.
 pub struct Client<'a> {
     source: &'a dyn Source,
@@ -32,7 +49,7 @@ pub struct Client<'a> {
     timestamp: Option<Trusted<Timestamp>>,
     snapshot: Option<Trusted<Snapshot>>,
     targets: Option<Trusted<Targets>>,
-    delegated: BTreeMap<String, Trusted<Targets>>,
+    delegated: BTreeMap<String, Delegated>,
     refreshed: bool,
     report: RepositoryReport,
 }
@@ -443,7 +460,8 @@ impl<'a> Client<'a> {
     /// §5.6: top-level targets.
     fn update_targets(&mut self) -> Result<(), TufError> {
         let root = self.root.meta.clone();
-        let t = self.load_targets_role("targets", "root", root.role("targets"), &root.keys)?;
+        let (t, _, _) =
+            self.load_targets_role("targets", "root", root.role("targets"), &root.keys)?;
         self.targets = Some(t);
         Ok(())
     }
@@ -457,7 +475,7 @@ impl<'a> Client<'a> {
         delegator: &str,
         role_keys: &RoleKeys,
         keys: &BTreeMap<String, ListedKey>,
-    ) -> Result<Trusted<Targets>, TufError> {
+    ) -> Result<(Trusted<Targets>, Envelope, String), TufError> {
         let snapshot = &self.snapshot.as_ref().ok_or(TufError::NotRefreshed)?.meta;
         let meta_name = format!("{role}.json");
         let meta = snapshot
@@ -472,7 +490,7 @@ impl<'a> Client<'a> {
         } else {
             meta_name.clone()
         };
-        let check = |bytes: &[u8]| -> Result<(Targets, SignerCount), TufError> {
+        let check = |bytes: &[u8]| -> Result<(Targets, SignerCount, Envelope), TufError> {
             check_metafile(&file, bytes, &meta)?;
             let env = Envelope::parse(bytes).map_err(|e| malformed(&file, e))?;
             let new = Targets::parse(&env.signed).map_err(|e| malformed(&file, e))?;
@@ -488,13 +506,13 @@ impl<'a> Client<'a> {
                 });
             }
             self.check_expiry(&file, role, &new.common)?;
-            Ok((new, signers))
+            Ok((new, signers, env))
         };
         let local = match self.reusable(role)? {
             Some(bytes) => check(&bytes).ok(),
             None => None,
         };
-        let (new, signers) = match local {
+        let (new, signers, env) = match local {
             Some(x) => x,
             None => {
                 let max = self.opts.limits.targets_max;
@@ -509,20 +527,26 @@ impl<'a> Client<'a> {
             check_keyids(&file, &d.keys, self.opts, &mut self.report.findings)?;
         }
         self.push_role(role, delegator, &file, &new.common, signers);
-        Ok(Trusted { meta: new })
+        Ok((Trusted { meta: new }, env, file))
     }
 
     fn targets_of(&self, role: &str) -> Option<&Trusted<Targets>> {
         if role == "targets" {
             self.targets.as_ref()
         } else {
-            self.delegated.get(role)
+            self.delegated.get(role).map(|d| &d.trusted)
         }
     }
 
-    /// Loads delegated `role` as delegated by `parent` (already trusted).
+    /// Loads delegated `role` as delegated by `parent` (already trusted):
+    /// the role must meet the keys and threshold `parent` gives it, even
+    /// when it was already read and verified through another delegator.
     fn load_delegated(&mut self, role: &str, parent: &str) -> Result<(), TufError> {
-        if self.delegated.contains_key(role) {
+        if self
+            .delegated
+            .get(role)
+            .is_some_and(|d| d.verified_by.contains(parent))
+        {
             return Ok(());
         }
         let parent_meta = self
@@ -539,8 +563,28 @@ impl<'a> Client<'a> {
             .iter()
             .find(|r| r.name == role)
             .ok_or(TufError::NotRefreshed)?;
-        let t = self.load_targets_role(role, parent, &entry.keys, &d.keys)?;
-        self.delegated.insert(role.to_owned(), t);
+        if let Some(known) = self.delegated.get_mut(role) {
+            // Read through another delegator already: same bytes, so only
+            // this delegator's keys and threshold remain to check (§5.6.3).
+            let signers = count_signers(&known.env, &entry.keys, &d.keys);
+            if !signers.met() {
+                return Err(threshold_error(&known.file, role, &signers, parent));
+            }
+            known.verified_by.insert(parent.to_owned());
+            let (file, common) = (known.file.clone(), known.trusted.meta.common.clone());
+            self.push_role(role, parent, &file, &common, signers);
+            return Ok(());
+        }
+        let (trusted, env, file) = self.load_targets_role(role, parent, &entry.keys, &d.keys)?;
+        self.delegated.insert(
+            role.to_owned(),
+            Delegated {
+                trusted,
+                env,
+                file,
+                verified_by: BTreeSet::from([parent.to_owned()]),
+            },
+        );
         Ok(())
     }
 
@@ -595,14 +639,18 @@ impl<'a> Client<'a> {
     }
 
     /// Every target path listed by a reachable role. Delegated roles that
-    /// fail to load are recorded in [`RepositoryReport::role_failures`].
+    /// fail to load through some delegator are recorded in
+    /// [`RepositoryReport::role_failures`].
     pub fn all_target_names(&mut self) -> Vec<String> {
         let mut names = BTreeSet::new();
         let mut queue: Vec<(String, String)> = vec![("targets".into(), "root".into())];
         let mut seen = BTreeSet::new();
         let mut count = 0u32;
         while let Some((role, parent)) = queue.pop() {
-            if !seen.insert(role.clone()) {
+            // Each delegation (edge) once, not each role: a role reached
+            // from two delegators must be checked against both, and a
+            // failure on either path is the auditor's to see.
+            if !seen.insert((role.clone(), parent.clone())) {
                 continue;
             }
             count += 1;

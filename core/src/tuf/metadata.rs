@@ -64,8 +64,19 @@ impl Envelope {
             return err("\"signatures\" is not an array");
         };
         let mut signatures = Vec::with_capacity(sigs.len());
+        let mut seen = BTreeSet::new();
         for s in &sigs {
             let keyid = str_field(s, "keyid")?;
+            // §4.2: "The keyid MUST be unique in the "signatures" array:
+            // multiple signatures with the same keyid are not allowed."
+            // Counting a keyid once would be safe for the threshold, but a
+            // second signature under one keyid is not a reading we
+            // understand (which one did the signer mean?), so refuse.
+            if !seen.insert(keyid.clone()) {
+                return err(format!(
+                    "keyid {keyid} appears twice in \"signatures\" (TUF specification §4.2 requires each keyid once); the repository must re-publish this file with one signature per key"
+                ));
+            }
             let sig_hex = str_field(s, "sig")?;
             let sig = hex::decode(&sig_hex)
                 .map_err(|_| MetadataError(format!("signature by {keyid} is not hex")))?;
