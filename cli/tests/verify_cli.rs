@@ -214,3 +214,127 @@ fn bad_policy_is_an_input_error() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// glassbox's own FAILED audit report of the tampered demo names the
+/// tampered `engine/avengine` as its subject. Given as `--signature` with
+/// the auditor's key pinned, it must not vouch for the file it condemns
+/// (issue 18): an audit report is a verdict, never a release signature.
+#[test]
+fn a_failed_audit_report_is_not_a_signature() {
+    let out = tempfile::tempdir().unwrap();
+    let run = glassbox(&[
+        "audit",
+        &demo("audit-tampered.toml"),
+        "--time",
+        "2026-07-01T12:00:00Z",
+        "--output",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let envelope = out
+        .path()
+        .join("exampleav-1.1.0-2026-07-01/report.dsse.json");
+    assert!(envelope.is_file());
+    let policy = out.path().join("consumer.toml");
+    std::fs::write(
+        &policy,
+        format!(
+            "[[keys]]\nname = \"auditor\"\npath = {:?}\n",
+            demo("auditor/TEST-ONLY-auditor.key.pub")
+        ),
+    )
+    .unwrap();
+    let v = glassbox(&[
+        "verify",
+        &demo("tampered/exampleav-1.1.0/engine/avengine"),
+        "--signature",
+        envelope.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let j = json(&v);
+    assert_eq!(v.status.code(), Some(1), "{j:#}");
+    assert_eq!(j["verified"], false);
+    assert!(
+        j["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "dsse-predicate-type"),
+        "{j:#}"
+    );
+
+    // And no policy can make it one.
+    std::fs::write(
+        &policy,
+        format!(
+            "[[keys]]\nname = \"auditor\"\npath = {:?}\n\n[dsse]\npredicate_types = [\"https://glassbox.dev/audit-report/v1\"]\n",
+            demo("auditor/TEST-ONLY-auditor.key.pub")
+        ),
+    )
+    .unwrap();
+    let v = glassbox(&[
+        "verify",
+        &demo("tampered/exampleav-1.1.0/engine/avengine"),
+        "--signature",
+        envelope.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(v.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&v.stderr);
+    assert!(err.contains("dsse.predicate_types[0]"), "{err}");
+}
+
+/// A link in a release archive is listed with its type and target and
+/// fails unless `allow_unsigned_links` names it.
+#[test]
+fn a_link_in_the_demo_archive_fails_and_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let rel = dir.path().join("exampleav-1.1.0");
+    let status = Command::new("cp")
+        .args([
+            "-r",
+            &demo("releases/exampleav-1.1.0"),
+            rel.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink("avengine", rel.join("engine/avscan")).unwrap();
+    let tar = dir.path().join("rel.tar.gz");
+    let status = Command::new("tar")
+        .args([
+            "-czf",
+            tar.to_str().unwrap(),
+            "-C",
+            rel.to_str().unwrap(),
+            ".",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = glassbox(&[
+        "verify",
+        tar.to_str().unwrap(),
+        "--policy",
+        &demo("policy.toml"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAILED   engine/avscan (symlink -> avengine)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("engine/avscan coverage: symlink to `avengine`"),
+        "{text}"
+    );
+}

@@ -137,6 +137,123 @@ pub struct AlgorithmPolicy {
     pub min_ec_bits: u32,
 }
 
+impl AlgorithmPolicy {
+    /// The key itself: its size against `min_rsa_bits` / `min_ec_bits`, and
+    /// its type against `allowed` (a key no allowed scheme can use is
+    /// refused, so an Ed25519-only policy refuses a P-256 key outright).
+    pub fn check_key(&self, key: crate::keys::KeyAlgorithm) -> Result<(), String> {
+        use crate::keys::KeyAlgorithm as K;
+        match key {
+            K::Rsa { bits } if (bits as u64) < u64::from(self.min_rsa_bits) => {
+                return Err(format!(
+                    "RSA key of {bits} bits is below algorithms.min_rsa_bits = {}",
+                    self.min_rsa_bits
+                ));
+            }
+            K::EcdsaP256 if self.min_ec_bits > 256 => {
+                return Err(format!(
+                    "P-256 key is below algorithms.min_ec_bits = {}",
+                    self.min_ec_bits
+                ));
+            }
+            _ => {}
+        }
+        if !self.allowed.iter().any(|s| s.applies_to(key)) {
+            return Err(format!(
+                "{key} key: no algorithm in algorithms.allowed uses this key type"
+            ));
+        }
+        Ok(())
+    }
+
+    /// A signature made with `scheme` by `key`: the scheme is allowed and
+    /// the key passes [`AlgorithmPolicy::check_key`].
+    pub fn check_scheme(
+        &self,
+        scheme: Algorithm,
+        key: crate::keys::KeyAlgorithm,
+    ) -> Result<(), String> {
+        if !self.allowed.contains(&scheme) {
+            return Err(format!("{} is not in algorithms.allowed", scheme.name()));
+        }
+        self.check_key(key)
+    }
+
+    /// Every link of a validated X.509 chain (leaf first, trust anchor
+    /// last): each certificate's key (RFC 5280 §4.1.2.7) and the algorithm
+    /// its issuer signed it with (§4.1.1.2), as the scheme of that issuer's
+    /// key. The anchor's self-signature is not part of the path (§6.1) and
+    /// is not judged; its key, which signs the next link, is.
+    pub fn check_chain(&self, chain: &[crate::x509::Certificate]) -> Result<(), String> {
+        for (i, cert) in chain.iter().enumerate() {
+            let who = || cert.subject().to_string();
+            let key = x509_key_algorithm(cert).map_err(|e| format!("{}: {e}", who()))?;
+            self.check_key(key)
+                .map_err(|e| format!("certificate {}: {e}", who()))?;
+            let Some(issuer) = chain.get(i + 1) else {
+                continue;
+            };
+            let issuer_key = x509_key_algorithm(issuer).map_err(|e| format!("{}: {e}", who()))?;
+            let alg = cert
+                .signature_algorithm()
+                .map_err(|e| format!("certificate {}: {e}", who()))?;
+            let scheme = scheme_of(alg, issuer_key).ok_or_else(|| {
+                format!(
+                    "certificate {}: signed with {alg} by a {issuer_key} key",
+                    who()
+                )
+            })?;
+            if !self.allowed.contains(&scheme) {
+                return Err(format!(
+                    "certificate {} is signed with {}, which is not in algorithms.allowed",
+                    who(),
+                    scheme.name()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The key type of a certificate's subject public key.
+fn x509_key_algorithm(
+    cert: &crate::x509::Certificate,
+) -> Result<crate::keys::KeyAlgorithm, String> {
+    use crate::keys::KeyAlgorithm as K;
+    use crate::x509::PublicKey as P;
+    Ok(match cert.public_key()? {
+        P::Rsa { bits, .. } => K::Rsa { bits: *bits },
+        P::P256(_) => K::EcdsaP256,
+        P::P384(_) => K::EcdsaP384,
+        P::Ed25519(_) => K::Ed25519,
+    })
+}
+
+/// An X.509 signature algorithm made by a key of `key`, as the policy's
+/// scheme (ECDSA names the curve through the key).
+fn scheme_of(
+    alg: crate::x509::SignatureAlgorithm,
+    key: crate::keys::KeyAlgorithm,
+) -> Option<Algorithm> {
+    use crate::keys::KeyAlgorithm as K;
+    use crate::x509::SignatureAlgorithm as X;
+    let s = match (alg, key) {
+        (X::RsaPkcs1Sha256, K::Rsa { .. }) => Algorithm::RsaPkcs1Sha256,
+        (X::RsaPkcs1Sha384, K::Rsa { .. }) => Algorithm::RsaPkcs1Sha384,
+        (X::RsaPkcs1Sha512, K::Rsa { .. }) => Algorithm::RsaPkcs1Sha512,
+        (X::RsaPssSha256, K::Rsa { .. }) => Algorithm::RsaPssSha256,
+        (X::RsaPssSha384, K::Rsa { .. }) => Algorithm::RsaPssSha384,
+        (X::RsaPssSha512, K::Rsa { .. }) => Algorithm::RsaPssSha512,
+        (X::EcdsaSha256, K::EcdsaP256) => Algorithm::EcdsaP256Sha256,
+        (X::EcdsaSha384, K::EcdsaP256) => Algorithm::EcdsaP256Sha384,
+        (X::EcdsaSha256, K::EcdsaP384) => Algorithm::EcdsaP384Sha256,
+        (X::EcdsaSha384, K::EcdsaP384) => Algorithm::EcdsaP384Sha384,
+        (X::Ed25519, K::Ed25519) => Algorithm::Ed25519,
+        _ => return None,
+    };
+    Some(s)
+}
+
 impl Default for AlgorithmPolicy {
     fn default() -> Self {
         Self {
@@ -147,25 +264,59 @@ impl Default for AlgorithmPolicy {
     }
 }
 
-/// Which paths of a release must be signed and which may be unsigned.
+/// Which entries of a release must be signed and which may be unsigned.
+///
+/// Globs match the normalized, release-relative path (`/`-separated, no
+/// `.` or empty components: the release reader's normal form). A name the
+/// globs could read two ways — a `..` component, an absolute name, a
+/// backslash — never reaches them: coverage fails it whatever the globs say
+/// (see [`crate::sig::release`]).
 #[derive(Clone, Debug)]
 pub struct CoverageRules {
-    /// Glob patterns of paths that must be covered by a verified signature.
+    /// Glob patterns of regular files that must be covered by a verified
+    /// signature.
     pub require_signed: Vec<String>,
-    /// Glob patterns of paths that may be unsigned (wins over `require_signed`).
+    /// Glob patterns of regular files that may be unsigned (wins over
+    /// `require_signed`).
     pub allow_unsigned: Vec<String>,
+    /// Glob patterns of symlinks and hard links that may be present. No
+    /// signature format glassbox verifies signs a link as a link (they sign
+    /// content), so a link is acceptable only when the policy names it, by
+    /// path and by type; `allow_unsigned` does not admit links.
+    pub allow_unsigned_links: Vec<String>,
+    /// Glob patterns of special entries (devices, FIFOs, sockets) that may
+    /// be present, for the same reason as links.
+    pub allow_unsigned_special: Vec<String>,
     require: GlobSet,
     allow: GlobSet,
+    allow_links: GlobSet,
+    allow_special: GlobSet,
 }
 
 impl CoverageRules {
-    /// Builds rules from glob patterns (`*` does not cross `/`; `**` does).
+    /// Builds rules from glob patterns (`*` does not cross `/`; `**` does),
+    /// with no links or special entries allowed.
     pub fn new(require_signed: Vec<String>, allow_unsigned: Vec<String>) -> Result<Self, String> {
+        Self::with_links(require_signed, allow_unsigned, Vec::new(), Vec::new())
+    }
+
+    /// Builds rules including the link and special-entry allowances. Each
+    /// list is compiled once into one [`GlobSet`], so matching a path costs
+    /// the same whatever the number of patterns' matches elsewhere.
+    pub fn with_links(
+        require_signed: Vec<String>,
+        allow_unsigned: Vec<String>,
+        allow_unsigned_links: Vec<String>,
+        allow_unsigned_special: Vec<String>,
+    ) -> Result<Self, String> {
         let build = |pats: &[String]| -> Result<GlobSet, String> {
             let mut b = GlobSetBuilder::new();
             for p in pats {
                 let g = globset::GlobBuilder::new(p)
                     .literal_separator(true)
+                    // A backslash in a pattern is a literal character, never
+                    // an escape, so a pattern means the same on every OS.
+                    .backslash_escape(false)
                     .build()
                     .map_err(|e| format!("bad glob {p:?}: {e}"))?;
                 b.add(g);
@@ -175,14 +326,30 @@ impl CoverageRules {
         Ok(Self {
             require: build(&require_signed)?,
             allow: build(&allow_unsigned)?,
+            allow_links: build(&allow_unsigned_links)?,
+            allow_special: build(&allow_unsigned_special)?,
             require_signed,
             allow_unsigned,
+            allow_unsigned_links,
+            allow_unsigned_special,
         })
     }
 
-    /// Whether `path` (release-relative, `/`-separated) must be signed.
+    /// Whether the regular file `path` (release-relative, `/`-separated)
+    /// must be signed.
     pub fn must_be_signed(&self, path: &str) -> bool {
         self.require.is_match(path) && !self.allow.is_match(path)
+    }
+
+    /// Whether the symlink or hard link `path` may be present unsigned.
+    pub fn link_allowed(&self, path: &str) -> bool {
+        self.allow_links.is_match(path)
+    }
+
+    /// Whether the special entry (device, FIFO, socket) `path` may be
+    /// present.
+    pub fn special_allowed(&self, path: &str) -> bool {
+        self.allow_special.is_match(path)
     }
 }
 
@@ -195,11 +362,48 @@ impl Default for CoverageRules {
 impl Serialize for CoverageRules {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("CoverageRules", 2)?;
+        let mut st = s.serialize_struct("CoverageRules", 4)?;
         st.serialize_field("require_signed", &self.require_signed)?;
         st.serialize_field("allow_unsigned", &self.allow_unsigned)?;
+        st.serialize_field("allow_unsigned_links", &self.allow_unsigned_links)?;
+        st.serialize_field("allow_unsigned_special", &self.allow_unsigned_special)?;
         st.end()
     }
+}
+
+/// The in-toto predicate type of SLSA provenance v1.
+pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
+/// The in-toto predicate type of SLSA provenance v0.2.
+pub const SLSA_PROVENANCE_V02: &str = "https://slsa.dev/provenance/v0.2";
+
+/// Predicate types that are verdicts *about* a release made by an auditor
+/// or rebuilder, never the vendor's signature of it: a FAILED audit report
+/// names the files it condemns as its subjects, so counting it as a
+/// signature would vouch for exactly those files. Refused in
+/// `[dsse] predicate_types` whatever the policy says.
+pub const NEVER_RELEASE_SIGNATURES: [&str; 2] = [
+    crate::report::statement::PREDICATE_TYPE,
+    crate::repro::REBUILD_PREDICATE_TYPE,
+];
+
+/// Which DSSE / in-toto Statements count as signatures over their subjects.
+#[derive(Clone, Debug, Serialize)]
+pub struct DssePolicy {
+    /// Accepted `predicateType` URIs (exact match). A statement of any
+    /// other type signs nothing for release coverage and fails.
+    pub predicate_types: BTreeSet<String>,
+}
+
+impl Default for DssePolicy {
+    fn default() -> Self {
+        Self {
+            predicate_types: default_predicate_types().into_iter().collect(),
+        }
+    }
+}
+
+fn default_predicate_types() -> Vec<String> {
+    vec![SLSA_PROVENANCE_V1.into(), SLSA_PROVENANCE_V02.into()]
 }
 
 /// A loaded and validated trust policy.
@@ -225,6 +429,8 @@ pub struct TrustPolicy {
     pub validation_time: ValidationTime,
     /// Coverage rules for releases.
     pub coverage: CoverageRules,
+    /// Which in-toto Statements count as release signatures.
+    pub dsse: DssePolicy,
 }
 
 /// Why a policy could not be loaded.
@@ -254,6 +460,23 @@ struct RawPolicy {
     validation: RawValidation,
     #[serde(default)]
     coverage: RawCoverage,
+    #[serde(default)]
+    dsse: RawDsse,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDsse {
+    #[serde(default = "default_predicate_types")]
+    predicate_types: Vec<String>,
+}
+
+impl Default for RawDsse {
+    fn default() -> Self {
+        Self {
+            predicate_types: default_predicate_types(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -334,6 +557,10 @@ struct RawCoverage {
     require_signed: Vec<String>,
     #[serde(default)]
     allow_unsigned: Vec<String>,
+    #[serde(default)]
+    allow_unsigned_links: Vec<String>,
+    #[serde(default)]
+    allow_unsigned_special: Vec<String>,
 }
 
 fn all_paths() -> Vec<String> {
@@ -345,6 +572,8 @@ impl Default for RawCoverage {
         Self {
             require_signed: all_paths(),
             allow_unsigned: Vec::new(),
+            allow_unsigned_links: Vec::new(),
+            allow_unsigned_special: Vec::new(),
         }
     }
 }
@@ -508,8 +737,30 @@ impl TrustPolicy {
                     .into(),
             ));
         }
-        let coverage = CoverageRules::new(raw.coverage.require_signed, raw.coverage.allow_unsigned)
-            .map_err(|e| err("coverage", e))?;
+        let coverage = CoverageRules::with_links(
+            raw.coverage.require_signed,
+            raw.coverage.allow_unsigned,
+            raw.coverage.allow_unsigned_links,
+            raw.coverage.allow_unsigned_special,
+        )
+        .map_err(|e| err("coverage", e))?;
+        for (i, t) in raw.dsse.predicate_types.iter().enumerate() {
+            if NEVER_RELEASE_SIGNATURES.contains(&t.as_str()) {
+                return Err(err(
+                    &format!("dsse.predicate_types[{i}]"),
+                    format!(
+                        "{t} is a verdict about a release (an audit report or rebuild \
+                         attestation), never the vendor's signature of it; remove it"
+                    ),
+                ));
+            }
+            if t.trim().is_empty() {
+                return Err(err(
+                    &format!("dsse.predicate_types[{i}]"),
+                    "empty predicate type".into(),
+                ));
+            }
+        }
 
         Ok(TrustPolicy {
             source: path.to_path_buf(),
@@ -526,6 +777,9 @@ impl TrustPolicy {
             },
             validation_time,
             coverage,
+            dsse: DssePolicy {
+                predicate_types: raw.dsse.predicate_types.into_iter().collect(),
+            },
         })
     }
 }

@@ -533,7 +533,12 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
                 } else {
                     format!("  by {by}")
                 };
-                let _ = writeln!(out, "  {status} {}{by}", f.path);
+                let what = match (f.kind, &f.target) {
+                    (rel::EntryType::File, _) => String::new(),
+                    (k, Some(t)) => format!(" ({} -> {t})", k.name()),
+                    (k, None) => format!(" ({})", k.name()),
+                };
+                let _ = writeln!(out, "  {status} {}{what}{by}", f.path);
             }
             let _ = writeln!(out, "signers:");
             for s in &result.signers {

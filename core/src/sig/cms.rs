@@ -524,8 +524,7 @@ fn verify_code_signer(
         policy,
         validated_at,
         required_purpose(policy),
-    )
-    .map_err(CmsError::Chain)?;
+    )?;
     Ok(SignerReport {
         subject: checked.cert.tbs_certificate.subject.to_string(),
         issuer: checked.cert.tbs_certificate.issuer.to_string(),
@@ -558,7 +557,7 @@ pub(crate) fn validate_signer_chain(
     policy: &TrustPolicy,
     at: OffsetDateTime,
     purpose: Purpose,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, ChainError> {
     let parse = |d: &[u8]| x509::Certificate::from_der(d).map_err(|e| format!("certificate: {e}"));
     let leaf = parse(leaf_der)?;
     let mut inter = Vec::new();
@@ -578,10 +577,12 @@ pub(crate) fn validate_signer_chain(
     let anchors = match purpose {
         Purpose::TimeStamping => &policy.tsa_roots,
         p if p == required_purpose(policy) => &policy.roots,
-        _ => return Err(format!("purpose {purpose} is not used for signatures")),
+        _ => return Err(format!("purpose {purpose} is not used for signatures").into()),
     };
     if anchors.is_empty() {
-        return Err("the policy has no trusted roots for this purpose".into());
+        return Err(ChainError::Path(
+            "the policy has no trusted roots for this purpose".into(),
+        ));
     }
     let roots = anchors
         .iter()
@@ -592,15 +593,51 @@ pub(crate) fn validate_signer_chain(
         purpose,
         ..x509::ValidationOptions::default()
     };
-    x509::validate(&leaf, &inter, &roots, &opts)
-        .map(|chain| {
-            chain
-                .certificates
-                .iter()
-                .map(|c| c.subject().to_string())
-                .collect()
-        })
-        .map_err(|e| e.to_string())
+    let chain = x509::validate(&leaf, &inter, &roots, &opts).map_err(|e| e.to_string())?;
+    // `[algorithms]` binds every link, not only the signer's own key: a
+    // chain through a weak intermediate is only as strong as that link.
+    policy
+        .algorithms
+        .check_chain(&chain.certificates)
+        .map_err(ChainError::AlgorithmPolicy)?;
+    Ok(chain
+        .certificates
+        .iter()
+        .map(|c| c.subject().to_string())
+        .collect())
+}
+
+/// Why a signer's (or TSA's) chain was not accepted.
+#[derive(Debug)]
+pub(crate) enum ChainError {
+    /// No valid path to a policy root (RFC 5280 §6.1).
+    Path(String),
+    /// A valid path with a link the policy's `[algorithms]` refuses.
+    AlgorithmPolicy(String),
+}
+
+impl From<String> for ChainError {
+    fn from(e: String) -> Self {
+        ChainError::Path(e)
+    }
+}
+
+impl std::fmt::Display for ChainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainError::Path(e) => f.write_str(e),
+            ChainError::AlgorithmPolicy(e) => write!(f, "chain link: {e}"),
+        }
+    }
+}
+
+impl From<ChainError> for CmsError {
+    fn from(e: ChainError) -> Self {
+        match e {
+            ChainError::Path(e) => CmsError::Chain(e),
+            e @ ChainError::AlgorithmPolicy(_) => CmsError::AlgorithmPolicy(e.to_string()),
+        }
+    }
 }
 
 /// The result of the checks every SignerInfo goes through (code signer or

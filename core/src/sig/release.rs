@@ -19,7 +19,7 @@
 //! fails; a file the policy requires signed that nothing verified covers
 //! fails.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -49,17 +49,112 @@ pub struct ReleaseFile {
     pub sha512: Option<Sha512Digest>,
 }
 
-/// What the release verifier needs from a release: its file list and the
+/// What a release entry is, for coverage. Every entry but a directory is
+/// accounted for: a signature can vouch only for a regular file's content,
+/// so every other kind fails unless the policy allows it by name and type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryType {
+    /// A regular file with digests.
+    File,
+    /// A symbolic link.
+    Symlink,
+    /// A hard link.
+    Hardlink,
+    /// A device, FIFO, socket or other special entry.
+    Special,
+    /// A file whose content could not be read (an encrypted zip member):
+    /// no digest, so no signature can cover it.
+    Unreadable,
+}
+
+impl EntryType {
+    /// The name used in output (`file`, `symlink`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryType::File => "file",
+            EntryType::Symlink => "symlink",
+            EntryType::Hardlink => "hardlink",
+            EntryType::Special => "special",
+            EntryType::Unreadable => "unreadable",
+        }
+    }
+}
+
+/// An entry of a release that is not a regular file with digests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OtherEntry {
+    /// Release-relative path, `/`-separated.
+    pub path: String,
+    /// What it is (never [`EntryType::File`]).
+    pub kind: EntryType,
+    /// A link's recorded target.
+    pub target: Option<String>,
+}
+
+/// Something the release reader found suspicious (a `..` name, a duplicate,
+/// an escaping link, an unreadable member...). Each one fails verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReaderFinding {
+    /// The entry concerned (nested entries as `outer!inner`).
+    pub path: String,
+    /// The finding's stable kind (`parent-traversal`, `duplicate-name`, ...).
+    pub kind: String,
+    /// What the reader said.
+    pub reason: String,
+}
+
+/// Everything the verifier accounts for in a release.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    /// Every regular file with digests.
+    pub files: Vec<ReleaseFile>,
+    /// Every other non-directory entry.
+    pub others: Vec<OtherEntry>,
+    /// Every reader finding, at any depth.
+    pub findings: Vec<ReaderFinding>,
+}
+
+/// What the release verifier needs from a release: its listing and the
 /// content of some files. Implemented for [`crate::release::Release`].
 pub trait ReleaseAccess {
-    /// Every regular file.
-    fn files(&self) -> Vec<ReleaseFile>;
+    /// Every top-level non-directory entry and every reader finding.
+    fn listing(&self) -> Listing;
     /// The whole content of each of `paths`, each at most `max_bytes`.
     fn read_files(
         &self,
         paths: &BTreeSet<String>,
         max_bytes: u64,
     ) -> Result<BTreeMap<String, Vec<u8>>, String>;
+}
+
+/// Why `path` cannot be matched against the policy's globs with one
+/// reading, if it cannot. A `..` component, an absolute name or a drive
+/// letter reach outside the release for some extractor (Python's tarfile
+/// extracts `docs/../engine/x` next to `engine/`), and a backslash is a
+/// separator for Windows extractors but a name character for the globs.
+/// Names that are not valid printable UTF-8 are shown escaped with a
+/// backslash and fail here too: they read differently across tools.
+pub fn ambiguous_name(path: &str) -> Option<&'static str> {
+    let b = path.as_bytes();
+    if path.starts_with('/') {
+        return Some("absolute name");
+    }
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        return Some("drive-letter name (absolute for Windows extractors)");
+    }
+    if path.contains('\\') {
+        return Some(
+            "backslash in the name (a separator for Windows extractors) or a byte that is not printable UTF-8",
+        );
+    }
+    if path.split('/').any(|c| c == "..") {
+        return Some("`..` component: extractors resolve it outside the directory it names");
+    }
+    if path.split('/').any(|c| c.is_empty() || c == ".") {
+        return Some("empty or `.` component: the name is not in normal form");
+    }
+    None
 }
 
 /// A signature format.
@@ -191,11 +286,16 @@ pub struct CoveredBy {
     pub time: Option<OffsetDateTime>,
 }
 
-/// Coverage of one file.
+/// Coverage of one entry (regular file, link, special or unreadable).
 #[derive(Clone, Debug, Serialize)]
 pub struct FileCoverage {
     /// Release-relative path.
     pub path: String,
+    /// What the entry is.
+    pub kind: EntryType,
+    /// A link's recorded target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Its status.
     pub status: CoverageStatus,
     /// Whether the policy requires it signed.
@@ -216,7 +316,7 @@ pub struct ReleaseVerification {
     pub signatures: Vec<SignatureResult>,
     /// Every manifest with a verified signature.
     pub manifests: Vec<ManifestResult>,
-    /// Every file and how it stands.
+    /// Every non-directory entry and how it stands.
     pub files: Vec<FileCoverage>,
     /// Distinct signers that verified anything.
     pub signers: Vec<SignerId>,
@@ -288,15 +388,33 @@ fn is_candidate(path: &str) -> bool {
     classify(path, None).is_some() || manifest::is_manifest_name(file_name(path))
 }
 
-/// Verifies every signature in a release and reports coverage.
+/// Most checksum manifests whose coverage is worked out in one release.
+/// Each one's unlisted files are found by scanning its directory, so many
+/// manifests over one large directory would cost manifests × files.
+pub const MAX_MANIFESTS: usize = 64;
+
+/// Verifies every signature in a release and reports coverage of every
+/// non-directory entry.
+///
+/// Work is linear in the number of entries (plus the signatures' own
+/// cost): files are looked up by path in hash maps, globs are compiled
+/// once in the policy, and failures are indexed by file.
 pub fn verify_release(
     release: &dyn ReleaseAccess,
     policy: &TrustPolicy,
     now: OffsetDateTime,
 ) -> Result<ReleaseVerification, String> {
-    let files = release.files();
-    let by_path: BTreeMap<&str, &ReleaseFile> =
-        files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let Listing {
+        files,
+        others,
+        findings,
+    } = release.listing();
+    // A duplicated name: the first in container order counts, as in the
+    // listing and in `read_files` (and the duplicate fails below anyway).
+    let mut by_path: HashMap<&str, &ReleaseFile> = HashMap::with_capacity(files.len());
+    for f in &files {
+        by_path.entry(f.path.as_str()).or_insert(f);
+    }
     let small: BTreeSet<String> = files
         .iter()
         .filter(|f| is_candidate(&f.path))
@@ -314,6 +432,36 @@ pub fn verify_release(
     let contents = release.read_files(&readable, MAX_SIGNATURE_FILE)?;
 
     let mut failures = Vec::new();
+    // Every reader finding fails: each is an entry two extractors could
+    // read differently, or one glassbox could not read at all.
+    for f in &findings {
+        failures.push(Failure {
+            file: f.path.clone(),
+            signature: String::new(),
+            check: format!("reader-{}", f.kind),
+            reason: format!(
+                "{}; the release is ambiguous or unreadable here: ask the vendor for a release without it",
+                f.reason
+            ),
+        });
+    }
+    for (path, kind) in files
+        .iter()
+        .map(|f| (f.path.as_str(), EntryType::File))
+        .chain(others.iter().map(|o| (o.path.as_str(), o.kind)))
+    {
+        if let Some(why) = ambiguous_name(path) {
+            failures.push(Failure {
+                file: path.to_string(),
+                signature: String::new(),
+                check: "name".into(),
+                reason: format!(
+                    "{} {why}; it fails whatever the coverage globs say",
+                    kind.name()
+                ),
+            });
+        }
+    }
     for f in oversized {
         failures.push(Failure {
             file: f.path.clone(),
@@ -329,7 +477,7 @@ pub fn verify_release(
         .iter()
         .filter_map(|(p, c)| classify(p, Some(c)))
         .collect();
-    let signature_files: BTreeSet<&str> = discovered.iter().map(|d| d.signature.as_str()).collect();
+    let signature_files: HashSet<&str> = discovered.iter().map(|d| d.signature.as_str()).collect();
 
     // Content of targets some verifier needs whole (raw signatures, CMS
     // with a digest the listing did not compute), read in one pass.
@@ -382,7 +530,7 @@ pub fn verify_release(
                 ),
             },
             None if d.kind == SignatureKind::Dsse => {
-                verify_envelopes(d, bytes, &files, None, policy)
+                verify_envelopes(d, bytes, Some(&by_path), None, policy)
             }
             None => failed(
                 d,
@@ -395,26 +543,52 @@ pub fn verify_release(
         failures.extend(result.failures.iter().cloned());
         signatures.push(result);
     }
+    // Which verified signatures vouch for each path, built once.
+    let mut signed_by: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, s) in signatures.iter().enumerate() {
+        for t in &s.covers {
+            signed_by.entry(t.as_str()).or_default().push(i);
+        }
+    }
 
     // Manifests, once a signature over them verified.
     let mut manifests = Vec::new();
-    let mut manifest_cover: BTreeMap<String, Vec<CoveredBy>> = BTreeMap::new();
+    let mut manifest_cover: HashMap<String, Vec<CoveredBy>> = HashMap::new();
+    // `files` is sorted by path (the reader's order); sort anyway so the
+    // per-directory range scan below is right for any implementation.
+    let mut sorted_paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    sorted_paths.sort_unstable();
+    sorted_paths.dedup();
+    let mut manifests_seen = 0usize;
     for (path, text) in contents
         .iter()
         .filter(|(p, _)| manifest::is_manifest_name(file_name(p)))
     {
-        let signed: Vec<&SignatureResult> = signatures
-            .iter()
-            .filter(|s| s.covers.iter().any(|t| t == path))
-            .collect();
+        let signed: Vec<&SignatureResult> = signed_by
+            .get(path.as_str())
+            .map(|v| v.iter().map(|&i| &signatures[i]).collect())
+            .unwrap_or_default();
         if signed.is_empty() {
             continue;
         }
+        manifests_seen += 1;
         let sig_names = signed
             .iter()
             .map(|s| s.signature.clone())
             .collect::<Vec<_>>()
             .join(", ");
+        if manifests_seen > MAX_MANIFESTS {
+            failures.push(Failure {
+                file: path.clone(),
+                signature: sig_names,
+                check: "manifest-count".into(),
+                reason: format!(
+                    "more than {MAX_MANIFESTS} signed checksum manifests in one release; \
+                     glassbox does not use the rest (verify the release in parts)"
+                ),
+            });
+            continue;
+        }
         let lines = match manifest::parse(text) {
             Ok(l) => l,
             Err(e) => {
@@ -439,24 +613,22 @@ pub fn verify_release(
             missing: Vec::new(),
             unlisted: Vec::new(),
         };
-        let mut listed = BTreeSet::new();
+        let mut listed = HashSet::new();
         for line in lines {
             let full = format!("{dir}{}", line.path);
             listed.insert(full.clone());
             match by_path.get(full.as_str()) {
                 Some(f) if f.sha256 == line.sha256 => {
                     m.matched.push(full.clone());
+                    let by = manifest_cover.entry(full.clone()).or_default();
                     for s in &signed {
-                        manifest_cover
-                            .entry(full.clone())
-                            .or_default()
-                            .push(CoveredBy {
-                                signature: s.signature.clone(),
-                                kind: s.kind,
-                                manifest: Some(path.clone()),
-                                signers: s.signers.clone(),
-                                time: s.time,
-                            });
+                        by.push(CoveredBy {
+                            signature: s.signature.clone(),
+                            kind: s.kind,
+                            manifest: Some(path.clone()),
+                            signers: s.signers.clone(),
+                            time: s.time,
+                        });
                     }
                 }
                 Some(f) => {
@@ -482,21 +654,20 @@ pub fn verify_release(
                 }
             }
         }
-        m.unlisted = files
+        let start = sorted_paths.partition_point(|p| *p < dir);
+        m.unlisted = sorted_paths[start..]
             .iter()
-            .map(|f| f.path.clone())
+            .take_while(|p| p.starts_with(dir))
             .filter(|p| {
-                p.starts_with(dir)
-                    && !listed.contains(p)
-                    && p != path
-                    && !signature_files.contains(p.as_str())
+                !listed.contains(**p) && **p != path.as_str() && !signature_files.contains(**p)
             })
+            .map(|p| p.to_string())
             .collect();
         manifests.push(m);
     }
 
-    // Coverage of every file.
-    let mut covered: BTreeMap<String, Vec<CoveredBy>> = manifest_cover;
+    // Coverage of every entry.
+    let mut covered: HashMap<String, Vec<CoveredBy>> = manifest_cover;
     for s in &signatures {
         for t in &s.covers {
             covered.entry(t.clone()).or_default().push(CoveredBy {
@@ -508,12 +679,15 @@ pub fn verify_release(
             });
         }
     }
-    let mut coverage = Vec::new();
+    let failed_paths: HashSet<String> = failures.iter().map(|x| x.file.clone()).collect();
+    let mut coverage = Vec::with_capacity(files.len() + others.len());
     for f in &files {
         let required = policy.coverage.must_be_signed(&f.path);
         if signature_files.contains(f.path.as_str()) {
             coverage.push(FileCoverage {
                 path: f.path.clone(),
+                kind: EntryType::File,
+                target: None,
                 status: CoverageStatus::Signature,
                 required: false,
                 covered_by: Vec::new(),
@@ -521,8 +695,7 @@ pub fn verify_release(
             continue;
         }
         let by = covered.remove(&f.path).unwrap_or_default();
-        let failed = failures.iter().any(|x| x.file == f.path);
-        let status = if failed {
+        let status = if failed_paths.contains(&f.path) {
             CoverageStatus::Failed
         } else if !by.is_empty() {
             CoverageStatus::Verified
@@ -540,11 +713,66 @@ pub fn verify_release(
         };
         coverage.push(FileCoverage {
             path: f.path.clone(),
+            kind: EntryType::File,
+            target: None,
             status,
             required,
             covered_by: by,
         });
     }
+    // Links and special entries: no signature glassbox verifies signs a
+    // link as a link, so each needs the policy's leave by name and type;
+    // an unreadable member has no digest and can never be covered.
+    for o in &others {
+        let allowed = match o.kind {
+            EntryType::Symlink | EntryType::Hardlink => policy.coverage.link_allowed(&o.path),
+            EntryType::Special => policy.coverage.special_allowed(&o.path),
+            EntryType::File | EntryType::Unreadable => false,
+        };
+        let failed = failed_paths.contains(&o.path);
+        let status = if failed {
+            CoverageStatus::Failed
+        } else if allowed {
+            CoverageStatus::Unsigned
+        } else {
+            let (key, what) = match o.kind {
+                EntryType::Symlink | EntryType::Hardlink => (
+                    "coverage.allow_unsigned_links",
+                    format!(
+                        "{} to `{}`",
+                        o.kind.name(),
+                        o.target.as_deref().unwrap_or_default()
+                    ),
+                ),
+                EntryType::Special => ("coverage.allow_unsigned_special", "special entry".into()),
+                EntryType::File | EntryType::Unreadable => ("", "unreadable member".into()),
+            };
+            let reason = if key.is_empty() {
+                format!("{what}: it has no digest, so no signature can cover it")
+            } else {
+                format!(
+                    "{what}: signatures cover file content, not links or special entries, \
+                     and {key} does not allow this path; add it there if the vendor meant it"
+                )
+            };
+            failures.push(Failure {
+                file: o.path.clone(),
+                signature: String::new(),
+                check: "coverage".into(),
+                reason,
+            });
+            CoverageStatus::Failed
+        };
+        coverage.push(FileCoverage {
+            path: o.path.clone(),
+            kind: o.kind,
+            target: o.target.clone(),
+            status,
+            required: true,
+            covered_by: Vec::new(),
+        });
+    }
+    coverage.sort_by(|a, b| a.path.cmp(&b.path));
 
     let signers: BTreeSet<SignerId> = signatures
         .iter()
@@ -705,7 +933,7 @@ pub fn verify_detached_signature(
                 Err((check, reason)) => failed(&d, targets, &target.path, check, reason),
             }
         }
-        SignatureKind::Dsse => verify_envelopes(&d, sig, &[], Some(target), policy),
+        SignatureKind::Dsse => verify_envelopes(&d, sig, None, Some(target), policy),
     }
 }
 
@@ -722,27 +950,57 @@ fn pinned_keys(policy: &TrustPolicy) -> Vec<(String, PublicKey)> {
         .collect()
 }
 
-/// The policy's allow-list and key sizes applied to a key-level scheme.
-fn check_scheme(
-    scheme: SignatureScheme,
-    key: &PublicKey,
-    policy: &TrustPolicy,
-) -> Result<(), String> {
-    let a = &policy.algorithms;
-    if !a.allowed.contains(&scheme) {
-        return Err(format!("{} is not in algorithms.allowed", scheme.name()));
+/// Whether an in-toto Statement of `predicate_type` counts as a release
+/// signature: it must be in the policy's `[dsse] predicate_types`, and
+/// glassbox's own verdicts (audit reports, rebuild attestations) never
+/// count — a FAILED audit report lists the very files it condemns as its
+/// subjects.
+fn check_predicate_type(predicate_type: &str, policy: &TrustPolicy) -> Result<(), String> {
+    if crate::policy::NEVER_RELEASE_SIGNATURES.contains(&predicate_type) {
+        return Err(format!(
+            "predicateType {predicate_type} is a verdict about a release (an audit report or \
+             rebuild attestation), never a signature of it"
+        ));
     }
-    match key.algorithm() {
-        KeyAlgorithm::Rsa { bits } if (bits as u64) < u64::from(a.min_rsa_bits) => Err(format!(
-            "RSA key of {bits} bits is below algorithms.min_rsa_bits = {}",
-            a.min_rsa_bits
-        )),
-        KeyAlgorithm::EcdsaP256 if a.min_ec_bits > 256 => Err(format!(
-            "P-256 key is below algorithms.min_ec_bits = {}",
-            a.min_ec_bits
-        )),
-        _ => Ok(()),
+    if !policy.dsse.predicate_types.contains(predicate_type) {
+        let allowed: Vec<&str> = policy
+            .dsse
+            .predicate_types
+            .iter()
+            .map(String::as_str)
+            .collect();
+        return Err(format!(
+            "predicateType {predicate_type} is not a release signature under this policy \
+             (dsse.predicate_types = {allowed:?}); add it there only if statements of this \
+             type vouch for the release's files"
+        ));
     }
+    Ok(())
+}
+
+/// The policy's `[algorithms]` applied to a Sigstore signature: the key
+/// that signed (the Fulcio certificate's or the pinned key) and the scheme
+/// Sigstore uses with it (P-256 with SHA-256, P-384 with SHA-384, Ed25519;
+/// for RSA the bundle does not say PKCS#1 or PSS, so any allowed RSA scheme
+/// with SHA-256 does).
+fn check_sigstore_algorithm(key: Option<KeyAlgorithm>, policy: &TrustPolicy) -> Result<(), String> {
+    use SignatureScheme as S;
+    let key =
+        key.ok_or_else(|| "the signing key is of a type glassbox does not know".to_string())?;
+    let candidates: &[S] = match key {
+        KeyAlgorithm::Ed25519 => &[S::Ed25519],
+        KeyAlgorithm::EcdsaP256 => &[S::EcdsaP256Sha256],
+        KeyAlgorithm::EcdsaP384 => &[S::EcdsaP384Sha384],
+        KeyAlgorithm::Rsa { .. } => &[S::RsaPkcs1Sha256, S::RsaPssSha256],
+    };
+    let mut last = String::new();
+    for &scheme in candidates {
+        match policy.algorithms.check_scheme(scheme, key) {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    Err(format!("Sigstore signing key: {last}"))
 }
 
 /// A raw detached signature over `content` by one of the pinned keys.
@@ -762,7 +1020,10 @@ fn verify_raw(
     for (name, key) in &keys {
         match super::raw::verify(content, sig, key, None) {
             Ok(v) => {
-                check_scheme(v.scheme, key, policy).map_err(|e| ("algorithm-policy", e))?;
+                policy
+                    .algorithms
+                    .check_scheme(v.scheme, key.algorithm())
+                    .map_err(|e| ("algorithm-policy", e))?;
                 return Ok(SignerId {
                     kind: SignerKind::PinnedKey,
                     name: name.clone(),
@@ -822,6 +1083,8 @@ fn verify_sigstore(
         for (key_name, rule) in &rules {
             match verify_bundle(bundle, Artifact::Bytes(content), rule, &trust) {
                 Ok(v) => {
+                    check_sigstore_algorithm(v.key_algorithm, policy)
+                        .map_err(|e| ("algorithm-policy", e))?;
                     return Ok(match key_name {
                         None => SignerId {
                             kind: SignerKind::Sigstore,
@@ -872,7 +1135,7 @@ pub const MAX_ENVELOPES: usize = 1024;
 fn verify_envelopes(
     d: &Discovered,
     bytes: &[u8],
-    files: &[ReleaseFile],
+    files: Option<&HashMap<&str, &ReleaseFile>>,
     artifact: Option<&ReleaseFile>,
     policy: &TrustPolicy,
 ) -> SignatureResult {
@@ -923,10 +1186,15 @@ fn verify_envelopes(
             .and_then(|v| {
                 for s in &v.signers {
                     if let Some((_, key)) = keys.iter().find(|(n, _)| *n == s.name) {
-                        check_scheme(s.scheme, key, policy).map_err(|e| ("algorithm-policy", e))?;
+                        policy
+                            .algorithms
+                            .check_scheme(s.scheme, key.algorithm())
+                            .map_err(|e| ("algorithm-policy", e))?;
                     }
                 }
                 let st = v.statement().map_err(|e| ("statement", e.to_string()))?;
+                check_predicate_type(&st.predicate_type, policy)
+                    .map_err(|e| ("dsse-predicate-type", e))?;
                 Ok((v, st))
             });
         let (v, st) = match checked {
@@ -968,7 +1236,7 @@ fn verify_envelopes(
             result.targets.push(path.clone());
             let problem = match (
                 subject.sha256_digest(),
-                files.iter().find(|f| f.path == path),
+                files.and_then(|m| m.get(path.as_str())),
             ) {
                 (None, _) => Some((
                     "dsse-subject-digest",
@@ -1051,20 +1319,51 @@ pub fn sniff_kind(sig: &[u8]) -> SignatureKind {
 }
 
 impl ReleaseAccess for crate::release::Release {
-    fn files(&self) -> Vec<ReleaseFile> {
-        self.entries
-            .iter()
-            .filter(|e| e.kind == crate::release::EntryKind::File && e.path.depth() == 0)
-            .filter_map(|e| {
-                let d = e.digests?;
-                Some(ReleaseFile {
-                    path: e.path.to_string(),
+    fn listing(&self) -> Listing {
+        use crate::release::EntryKind;
+        let mut l = Listing::default();
+        for e in &self.entries {
+            // Nested entries are covered through their container's digest;
+            // their reader findings still count (below).
+            if e.path.depth() != 0 {
+                continue;
+            }
+            let path = e.path.to_string();
+            let target = e.link_target.as_ref().map(|t| t.to_string());
+            let other = |kind| OtherEntry {
+                path: path.clone(),
+                kind,
+                target: target.clone(),
+            };
+            match (e.kind, e.digests) {
+                (EntryKind::Dir, _) => {}
+                (EntryKind::File, Some(d)) => l.files.push(ReleaseFile {
+                    path,
                     size: e.size,
                     sha256: d.sha256,
                     sha512: d.sha512,
-                })
+                }),
+                (EntryKind::File, None) => l.others.push(other(EntryType::Unreadable)),
+                (EntryKind::Symlink, _) => l.others.push(other(EntryType::Symlink)),
+                (EntryKind::Hardlink, _) => l.others.push(other(EntryType::Hardlink)),
+                (EntryKind::Other, _) => l.others.push(other(EntryType::Special)),
+            }
+        }
+        l.findings = self
+            .findings
+            .iter()
+            .map(|f| ReaderFinding {
+                path: f.path.to_string(),
+                // The serialized tag is the stable kind name; reading it
+                // back keeps this in step with new finding kinds.
+                kind: serde_json::to_value(&f.kind)
+                    .ok()
+                    .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+                    .unwrap_or_else(|| "finding".into()),
+                reason: f.kind.to_string(),
             })
-            .collect()
+            .collect();
+        l
     }
 
     fn read_files(

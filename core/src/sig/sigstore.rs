@@ -188,6 +188,11 @@ pub struct SigstoreVerified {
     pub issuer: Option<String>,
     /// Key id of the pinned key (managed key).
     pub key_id: Option<String>,
+    /// The type and size of the key that made the signature: the signing
+    /// certificate's key (keyless) or the pinned key, so a caller can apply
+    /// its algorithm policy. `None` when the certificate's key is of a type
+    /// glassbox does not know (the caller should refuse it).
+    pub key_algorithm: Option<crate::keys::KeyAlgorithm>,
     /// Whether the Fulcio chain, EKU and validity were verified.
     pub certificate_verified: bool,
     /// Whether the certificate's SCT was verified.
@@ -215,7 +220,7 @@ pub fn verify_bundle(
         #[allow(unreachable_patterns)] // the enum may grow
         _ => return Err(SigstoreError::Malformed("unknown signature content".into())),
     };
-    let (result, key_id) = match rule {
+    let (result, key_id, key_algorithm) = match rule {
         SignerRule::Certificate { identity, issuer } => {
             let policy = match identity {
                 IdentityRule::Exact(san) => VerificationPolicy::new(san.as_str(), issuer.as_str()),
@@ -240,7 +245,11 @@ pub fn verify_bundle(
                     "certificate or identity was not verified".into(),
                 ));
             }
-            (result, None)
+            let key_algorithm = bundle
+                .signing_certificate()
+                .and_then(|c| PublicKey::from_certificate_der(c.as_bytes()).ok())
+                .map(|k| k.algorithm());
+            (result, None, key_algorithm)
         }
         SignerRule::Key(key) => {
             let policy =
@@ -248,6 +257,7 @@ pub fn verify_bundle(
             (
                 run(&trust.verifier, artifact, &bundle, &policy)?,
                 Some(key.key_id()),
+                Some(key.algorithm()),
             )
         }
     };
@@ -263,6 +273,7 @@ pub fn verify_bundle(
         identity: result.identity().map(|s| s.as_str().to_string()),
         issuer: result.issuer().map(str::to_string),
         key_id,
+        key_algorithm,
         certificate_verified: result.certificate_verified(),
         sct_verified: result.sct_verified(),
         tlog_verified: result.tlog_verified(),

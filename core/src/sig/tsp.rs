@@ -257,7 +257,7 @@ pub fn verify_token(
         validated_at,
         Purpose::TimeStamping,
     )
-    .map_err(TspError::Chain)?;
+    .map_err(|e| TspError::Chain(e.to_string()))?;
     Ok(TimestampReport {
         gen_time,
         policy: tst.policy.to_string(),
