@@ -389,3 +389,308 @@ fn coverage_is_linear_in_unsigned_files() {
         "20,000 files: {small:?}, 100,000 files: {large:?}"
     );
 }
+
+/// Writes `content` to `dir/name` and signs it as a DSSE envelope with an
+/// in-toto Statement of `predicate_type` over `subject` (PAE signed by
+/// `openssl pkeyutl -rawin` with `key`), one envelope per line.
+fn dsse_envelope(dir: &Path, key: &str, subject: (&str, &[u8]), predicate_type: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{
+            "name": subject.0,
+            "digest": {"sha256": glassbox_core::digest::Sha256Digest::of(subject.1).to_hex()}
+        }],
+        "predicateType": predicate_type,
+        "predicate": {}
+    })
+    .to_string();
+    let payload_type = "application/vnd.in-toto+json";
+    // DSSE v1 pre-authentication encoding (DSSE spec, "Signature definition").
+    let pae = format!(
+        "DSSEv1 {} {payload_type} {} {statement}",
+        payload_type.len(),
+        statement.len()
+    );
+    std::fs::write(dir.join("pae.bin"), pae).unwrap();
+    run(
+        "openssl",
+        &[
+            "pkeyutl", "-sign", "-rawin", "-inkey", key, "-in", "pae.bin", "-out", "pae.sig",
+        ],
+        dir,
+    );
+    let sig = std::fs::read(dir.join("pae.sig")).unwrap();
+    serde_json::json!({
+        "payloadType": payload_type,
+        "payload": b64.encode(&statement),
+        "signatures": [{"keyid": "", "sig": b64.encode(sig)}]
+    })
+    .to_string()
+}
+
+#[test]
+fn a_statement_counts_only_for_a_release_predicate_type() {
+    let vendor = Vendor::new();
+    let d = vendor.dir.path();
+    // Replace the SHA256SUMS signature with a DSSE statement over the engine.
+    std::fs::remove_file(vendor.stage().join("SHA256SUMS.sig")).unwrap();
+    std::fs::remove_file(vendor.stage().join("SHA256SUMS")).unwrap();
+    let with = |predicate_type: &str| {
+        let env = dsse_envelope(
+            d,
+            "release.key",
+            ("engine/avengine", ENGINE),
+            predicate_type,
+        );
+        std::fs::write(vendor.stage().join("release.intoto.jsonl"), env + "\n").unwrap();
+        Release::open(&vendor.stage(), &ReadOptions::default()).unwrap()
+    };
+    let policy = vendor.policy("");
+
+    // SLSA provenance, in the default list: covers the engine.
+    let v = verify_release(&with("https://slsa.dev/provenance/v1"), &policy, now()).unwrap();
+    assert!(v.verified, "{:#?}", v.failures);
+    assert_eq!(
+        status(&v, "engine/avengine"),
+        [(EntryType::File, CoverageStatus::Verified)]
+    );
+
+    // Another type signed by the same pinned key vouches for nothing.
+    let sbom = "https://spdx.dev/Document";
+    let r = with(sbom);
+    let v = verify_release(&r, &policy, now()).unwrap();
+    assert!(!v.verified);
+    assert!(
+        v.failures.iter().any(|f| f.check == "dsse-predicate-type"),
+        "{:#?}",
+        v.failures
+    );
+    assert_eq!(
+        status(&v, "engine/avengine"),
+        [(EntryType::File, CoverageStatus::Failed)]
+    );
+    // ...unless the auditor says statements of that type sign releases.
+    let p = vendor.path("policy.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(
+        &p,
+        format!("{text}\n[dsse]\npredicate_types = [{sbom:?}]\n"),
+    )
+    .unwrap();
+    let v = verify_release(&r, &TrustPolicy::load(&p).unwrap(), now()).unwrap();
+    assert!(v.verified, "{:#?}", v.failures);
+
+    // glassbox's own verdicts never count, whatever the policy lists.
+    for t in glassbox_core::policy::NEVER_RELEASE_SIGNATURES {
+        std::fs::write(&p, format!("{text}\n[dsse]\npredicate_types = [{t:?}]\n")).unwrap();
+        let e = TrustPolicy::load(&p).unwrap_err();
+        assert_eq!(e.key, "dsse.predicate_types[0]", "{e}");
+        let v = verify_release(&with(t), &policy, now()).unwrap();
+        assert!(!v.verified, "{t}");
+    }
+}
+
+/// root (RSA-3072) → intermediate (RSA-`inter_bits`) → code-signing leaf
+/// (RSA-3072), made by openssl; returns the directory and a CMS signature
+/// (`openssl cms -sign`) of `content` carrying the intermediate.
+fn weak_intermediate_pki(inter_bits: u32, content: &[u8]) -> (tempfile::TempDir, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("ext.cnf"),
+        "[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n\
+         subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n\
+         [cs]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+    )
+    .unwrap();
+    let key = |name: &str, bits: u32| {
+        run(
+            "openssl",
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                &format!("rsa_keygen_bits:{bits}"),
+                "-out",
+                &format!("{name}.key"),
+            ],
+            d,
+        );
+    };
+    let issue = |name: &str, ca: &str, ext: &str| {
+        run(
+            "openssl",
+            &[
+                "req",
+                "-new",
+                "-key",
+                &format!("{name}.key"),
+                "-subj",
+                &format!("/CN=Test {name}"),
+                "-out",
+                &format!("{name}.csr"),
+            ],
+            d,
+        );
+        run(
+            "openssl",
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                &format!("{ca}.pem"),
+                "-CAkey",
+                &format!("{ca}.key"),
+                "-CAcreateserial",
+                "-days",
+                "365",
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                ext,
+                "-out",
+                &format!("{name}.pem"),
+            ],
+            d,
+        );
+    };
+    key("root", 3072);
+    run(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "root.key",
+            "-out",
+            "root.pem",
+            "-subj",
+            "/CN=Test root",
+            "-days",
+            "3650",
+            "-config",
+            "ext.cnf",
+            "-extensions",
+            "ca",
+        ],
+        d,
+    );
+    key("intermediate", inter_bits);
+    issue("intermediate", "root", "ca");
+    key("leaf", 3072);
+    issue("leaf", "intermediate", "cs");
+    std::fs::write(d.join("content.bin"), content).unwrap();
+    run(
+        "openssl",
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-in",
+            "content.bin",
+            "-outform",
+            "DER",
+            "-out",
+            "sig.p7s",
+            "-signer",
+            "leaf.pem",
+            "-inkey",
+            "leaf.key",
+            "-certfile",
+            "intermediate.pem",
+        ],
+        d,
+    );
+    let sig = std::fs::read(d.join("sig.p7s")).unwrap();
+    (dir, sig)
+}
+
+#[test]
+fn min_rsa_bits_applies_to_every_chain_link() {
+    let content = b"engine 1.1.0\n";
+    let (dir, p7s) = weak_intermediate_pki(2048, content);
+    let policy = |extra: &str| {
+        let p = dir.path().join("policy.toml");
+        std::fs::write(&p, format!("[x509]\nroots = [\"root.pem\"]\n{extra}")).unwrap();
+        TrustPolicy::load(&p).unwrap()
+    };
+    let verify = |policy: &TrustPolicy| {
+        glassbox_core::sig::cms::verify_detached(&p7s, &content[..], policy, now())
+    };
+    // The leaf (RSA-3072) passes min_rsa_bits = 3072 itself; before issue
+    // 18 that was all that was checked.
+    verify(&policy("")).unwrap();
+    let e = verify(&policy("[algorithms]\nmin_rsa_bits = 3072\n")).unwrap_err();
+    assert_eq!(e.error.check(), "algorithm-policy", "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("CN=Test intermediate"), "{msg}");
+    assert!(msg.contains("2048 bits"), "{msg}");
+    // An allow-list without the scheme the root signed the intermediate
+    // with (rsa-pkcs1-sha256) fails too, though the leaf's own is allowed.
+    let e = verify(&policy(
+        "[algorithms]\nallowed = [\"rsa-pkcs1-sha384\", \"rsa-pss-sha256\"]\n",
+    ));
+    assert!(e.is_err(), "sha256WithRSAEncryption links must fail");
+}
+
+/// The sigstore-conformance corpus, when `GLASSBOX_CORPORA` is set.
+fn sigstore_corpus() -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("GLASSBOX_CORPORA") else {
+        eprintln!("GLASSBOX_CORPORA unset: skipping the Sigstore algorithm test");
+        return None;
+    };
+    let c = PathBuf::from(dir).join("sigstore-conformance");
+    assert!(c.is_dir(), "{} is missing", c.display());
+    Some(c)
+}
+
+#[test]
+fn algorithms_apply_to_sigstore_signing_keys() {
+    // happy-path-v0.3 is signed keyless by a Fulcio certificate with an
+    // ECDSA P-256 key.
+    let Some(c) = sigstore_corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let rel = dir.path().join("release");
+    std::fs::create_dir(&rel).unwrap();
+    std::fs::copy(c.join("bundle-verify/a.txt"), rel.join("a.txt")).unwrap();
+    std::fs::copy(
+        c.join("bundle-verify/happy-path-v0.3/bundle.sigstore.json"),
+        rel.join("a.txt.sigstore.json"),
+    )
+    .unwrap();
+    let policy = |algorithms: &str| {
+        let p = dir.path().join("policy.toml");
+        std::fs::write(
+            &p,
+            format!(
+                "[[sigstore]]\ntrusted_root = {:?}\nidentities = [{{ san = {:?}, issuer = {:?} }}]\n{algorithms}",
+                c.join("production-trusted-root.json").display().to_string(),
+                "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main",
+                "https://token.actions.githubusercontent.com",
+            ),
+        )
+        .unwrap();
+        TrustPolicy::load(&p).unwrap()
+    };
+    let r = Release::open(&rel, &ReadOptions::default()).unwrap();
+    let v = verify_release(&r, &policy(""), now()).unwrap();
+    assert!(v.verified, "{:#?}", v.failures);
+    let v = verify_release(
+        &r,
+        &policy("[algorithms]\nallowed = [\"ed25519\"]\n"),
+        now(),
+    )
+    .unwrap();
+    assert!(!v.verified);
+    assert_eq!(v.failures[0].file, "a.txt");
+    assert_eq!(v.failures[0].check, "algorithm-policy", "{:#?}", v.failures);
+    let v = verify_release(&r, &policy("[algorithms]\nmin_ec_bits = 384\n"), now()).unwrap();
+    assert_eq!(v.failures[0].check, "algorithm-policy", "{:#?}", v.failures);
+}
