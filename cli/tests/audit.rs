@@ -610,3 +610,69 @@ fn diff_summary_counts_changes_and_names_the_changed_engine() {
     let md = std::fs::read_to_string(report_dir(out.path()).join("report.md")).unwrap();
     assert!(md.contains("Changed executables:\n\n- engine/avengine"));
 }
+
+#[test]
+fn report_verify_prints_the_verdict_and_require_pass_fails_on_fail() {
+    // The tampered release audits to FAIL (exit 1), and the report is
+    // still written and signed.
+    let (out, run) = audit(&demo("audit-tampered.toml"), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let env = report_dir(out.path()).join("report.dsse.json");
+    let r = verify(&env, &[]);
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert_eq!(r.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("verified: signature valid, report unaltered; audit verdict: FAIL ("),
+        "{text}"
+    );
+    let strict = verify(&env, &["--require-pass"]);
+    let text = String::from_utf8_lossy(&strict.stdout);
+    assert_eq!(strict.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAILED: --require-pass"), "{text}");
+    let json = verify(&env, &["--require-pass", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        (v["verified"].as_bool(), v["verdict"].as_str()),
+        (Some(true), Some("fail"))
+    );
+
+    // The demo passes, with or without --require-pass.
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let env = report_dir(out.path()).join("report.dsse.json");
+    let ok = verify(&env, &["--require-pass"]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{text}");
+    assert!(text.contains("audit verdict: PASS ("), "{text}");
+}
+
+#[test]
+fn envelopes_with_an_extra_or_duplicated_signature_fail() {
+    let (out, run) = audit(&demo("audit.toml"), &[]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let dir = report_dir(out.path());
+    let env_path = dir.join("report.dsse.json");
+    let original = std::fs::read_to_string(&env_path).unwrap();
+    let env: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let sig = env["signatures"][0].clone();
+    // A duplicate of the auditor's signature, and an extra one nobody can
+    // verify, each written in glassbox's own compact form.
+    let extra = serde_json::json!({"keyid": "someone-else", "sig": "AAAA"});
+    for (what, added) in [("duplicate", sig), ("extra", extra)] {
+        let mut bad = env.clone();
+        bad["signatures"].as_array_mut().unwrap().push(added);
+        let path = dir.join(format!("{what}.dsse.json"));
+        std::fs::write(&path, serde_json::to_string(&bad).unwrap() + "\n").unwrap();
+        let r = verify(
+            &path,
+            &["--report", dir.join("report.json").to_str().unwrap()],
+        );
+        let text = String::from_utf8_lossy(&r.stdout);
+        assert_eq!(r.status.code(), Some(1), "{what}: {text}");
+        assert!(
+            text.contains("the envelope carries 2 signatures; glassbox writes exactly one"),
+            "{what}: {text}"
+        );
+    }
+}

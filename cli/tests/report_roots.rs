@@ -65,6 +65,11 @@ impl Pki {
     }
 
     fn new(algorithm: &str) -> Pki {
+        Pki::with_leaf(algorithm, |_| {})
+    }
+
+    /// As [`Pki::new`], with the leaf's parameters adjusted by `leaf`.
+    fn with_leaf(algorithm: &str, leaf: impl FnOnce(&mut CertificateParams)) -> Pki {
         let pki = Pki {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -87,6 +92,7 @@ impl Pki {
         p.use_authority_key_identifier_extension = true;
         p.not_before = rcgen::date_time_ymd(2026, 1, 1);
         p.not_after = rcgen::date_time_ymd(2030, 1, 1);
+        leaf(&mut p);
         let leaf = p.signed_by(&leaf_key, &intermediate).unwrap();
         std::fs::write(pki.path("chain.pem"), leaf.pem() + &intermediate.pem()).unwrap();
         std::fs::write(pki.path("root.pem"), root.pem()).unwrap();
@@ -261,4 +267,78 @@ fn chain_for_another_key_is_an_input_error() {
     assert_eq!(run.status.code(), Some(2), "{}", text(&run));
     assert!(text(&run).contains("not the signing key"), "{}", text(&run));
     assert!(!envelope.exists());
+}
+
+/// extendedKeyUsage { id-kp-timeStamping }, DER, for a critical extension
+/// (rcgen writes EKU non-critical): a TSA certificate per RFC 3161 §2.3.
+fn tsa_only_eku() -> rcgen::CustomExtension {
+    let value = [
+        0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08,
+    ];
+    let mut ext = rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 37], value.to_vec());
+    ext.set_criticality(true);
+    ext
+}
+
+/// A change to the auditor leaf's parameters.
+type AdjustLeaf = Box<dyn FnOnce(&mut CertificateParams)>;
+
+/// Auditor leaves the report's signature may not rest on: a TSA
+/// certificate (critical timeStamping only), a TLS server certificate, and
+/// one that expired after the report's date but before now (the report's
+/// own time is the signer's claim, so the chain is judged now).
+#[test]
+fn auditor_leaves_that_cannot_sign_reports_fail_roots() {
+    let cases: [(&str, AdjustLeaf, &str); 3] = [
+        (
+            "tsa-only",
+            Box::new(|p| p.custom_extensions.push(tsa_only_eku())),
+            "extendedkeyusage does not allow documentsigning",
+        ),
+        (
+            "server-auth",
+            Box::new(|p| p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth]),
+            "extendedkeyusage does not allow documentsigning",
+        ),
+        (
+            "expired",
+            Box::new(|p| p.not_after = rcgen::date_time_ymd(2026, 8, 1)),
+            "expired",
+        ),
+    ];
+    for (what, adjust, reason) in cases {
+        let pki = Pki::with_leaf("p256", adjust);
+        let out = tempfile::tempdir().unwrap();
+        let (run, envelope) = pki.audit(&pki.path("chain.pem"), out.path());
+        assert_eq!(run.status.code(), Some(0), "{what}: {}", text(&run));
+        let r = verify_roots(&envelope, &pki.path("root.pem"), &[]);
+        assert_eq!(r.status.code(), Some(1), "{what}: {}", text(&r));
+        assert!(
+            text(&r).contains("auditor certificate chain: does not validate")
+                && text(&r).to_lowercase().contains(reason),
+            "{what}: {}",
+            text(&r)
+        );
+        // The key alone still verifies the signature: only the certificate
+        // is unfit.
+        let by_key = glassbox(&[
+            "report",
+            "verify",
+            envelope.to_str().unwrap(),
+            "--key",
+            pki.path("auditor.key.pub").to_str().unwrap(),
+        ]);
+        assert_eq!(by_key.status.code(), Some(0), "{what}: {}", text(&by_key));
+    }
+    // At a time the reader picks within its validity, the expired leaf's
+    // chain validates.
+    let pki = Pki::with_leaf("p256", |p| p.not_after = rcgen::date_time_ymd(2026, 8, 1));
+    let out = tempfile::tempdir().unwrap();
+    let (_, envelope) = pki.audit(&pki.path("chain.pem"), out.path());
+    let at = verify_roots(
+        &envelope,
+        &pki.path("root.pem"),
+        &["--at", "2026-07-15T00:00:00Z"],
+    );
+    assert_eq!(at.status.code(), Some(0), "{}", text(&at));
 }

@@ -390,3 +390,247 @@ fn verify_signed_data_allow_list() {
         ));
     }
 }
+
+// --- x509-limbo classes (issue 18): one test per class, PKI built here. ---
+
+fn tls_leaf_params(cn: &str, serial: u64) -> CertificateParams {
+    let mut p = leaf_params(cn, serial);
+    p.subject_alt_names = vec![SanType::DnsName("example.com".try_into().unwrap())];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p
+}
+
+fn tls_opts() -> ValidationOptions {
+    ValidationOptions {
+        purpose: Purpose::ServerAuth,
+        ..opts()
+    }
+}
+
+/// webpki::eku::root-has-eku: CA/B Forum TLS BR 7.1.2.1.2 forbids EKU in a
+/// root, so under the CA/B Forum EKU profile the anchor is refused even
+/// though its EKU lists serverAuth; under plain RFC 5280 it is not.
+#[test]
+fn tls_root_with_eku_is_refused_under_the_cabf_profile() {
+    let key = KeyPair::generate().unwrap();
+    let mut params = ca_params("TLS Root");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let root = Ca {
+        cert: parse(params.self_signed(&key).unwrap().der()),
+        issuer: Issuer::new(params, key),
+    };
+    let leaf = leaf(tls_leaf_params("example.com", 3), &root);
+    let roots = std::slice::from_ref(&root.cert);
+    let (at, err) = verdict(x509::validate(&leaf, &[], roots, &tls_opts()));
+    assert_eq!(at, 1);
+    assert!(
+        matches!(&err, CertError::ExtensionMisuse { name, .. } if name == "extendedKeyUsage"),
+        "{err}"
+    );
+    let rfc5280 = ValidationOptions {
+        cabf_tls_eku: false,
+        ..tls_opts()
+    };
+    x509::validate(&leaf, &[], roots, &rfc5280).expect("RFC 5280 says nothing of root EKUs");
+}
+
+/// rfc5280::aki::cross-signed-root-missing-aki: a trust anchor that is not
+/// self-issued (cross-signed by another root) without an AKI violates
+/// RFC 5280 §4.2.1.1; the self-signed exception does not cover it.
+#[test]
+fn cross_signed_anchor_without_aki_is_refused() {
+    let xsigner = new_root("Cross Signer Root");
+    let mut params = ca_params("Cross-signed Root");
+    params.use_authority_key_identifier_extension = false;
+    let anchor = sub_ca(params, &xsigner);
+    assert!(anchor.cert.extensions().aki.is_none());
+    let ee = leaf(leaf_params("Vendor Release Signing", 9), &anchor);
+    let roots = std::slice::from_ref(&anchor.cert);
+    let (at, err) = verdict(x509::validate(&ee, &[], roots, &opts()));
+    assert_eq!(at, 1);
+    assert!(
+        matches!(&err, CertError::Malformed { reason } if reason.contains("authorityKeyIdentifier")),
+        "{err}"
+    );
+    // Taken as given when the caller does not apply §4.2.1.1 to anchors
+    // (x509-limbo's cve::cve-2024-0567 trusts such an anchor).
+    let lax = ValidationOptions {
+        anchor_aki_required: false,
+        ..opts()
+    };
+    x509::validate(&ee, &[], roots, &lax).expect("anchor taken as given");
+    // A self-signed root without AKI stays valid (§4.2.1.1 exception).
+    let key = KeyPair::generate().unwrap();
+    let mut params = ca_params("Self-signed Root");
+    params.use_authority_key_identifier_extension = false;
+    let root = Ca {
+        cert: parse(params.self_signed(&key).unwrap().der()),
+        issuer: Issuer::new(params, key),
+    };
+    let ee = leaf(leaf_params("Vendor Release Signing", 10), &root);
+    x509::validate(&ee, &[], std::slice::from_ref(&root.cert), &opts())
+        .expect("self-signed root without AKI");
+}
+
+/// A real publicly trusted root with serial number 0 (e.g. Go Daddy Class 2
+/// CA): trusted as an anchor; a leaf with serial 0 is still refused
+/// (rfc5280::serial::zero).
+#[test]
+fn serial_zero_is_accepted_on_the_anchor_only() {
+    let key = KeyPair::generate().unwrap();
+    let mut params = ca_params("Serial Zero Root");
+    params.serial_number = Some(SerialNumber::from_slice(&[0]));
+    let root = Ca {
+        cert: parse(params.self_signed(&key).unwrap().der()),
+        issuer: Issuer::new(params, key),
+    };
+    assert_eq!(root.cert.serial(), [0]);
+    let roots = std::slice::from_ref(&root.cert);
+    let good = leaf(leaf_params("Vendor Release Signing", 11), &root);
+    x509::validate(&good, &[], roots, &opts()).expect("root with serial 0");
+
+    let mut params = leaf_params("Zero Leaf", 1);
+    params.serial_number = Some(SerialNumber::from_slice(&[0]));
+    let zero = leaf(params, &root);
+    let (at, err) = verdict(x509::validate(&zero, &[], roots, &opts()));
+    assert_eq!(at, 0);
+    assert!(
+        matches!(&err, CertError::Malformed { reason } if reason.contains("serial number is zero")),
+        "{err}"
+    );
+}
+
+/// rfc5280::eku::ee-without-eku: an end entity without EKU is valid for
+/// serverAuth under RFC 5280 §4.2.1.12; the CA/B Forum profile requires
+/// the EKU (webpki::eku::ee-without-eku).
+#[test]
+fn tls_leaf_without_eku_is_valid_under_rfc5280_only() {
+    let root = new_root("TLS Root");
+    let mut params = tls_leaf_params("example.com", 12);
+    params.extended_key_usages = vec![];
+    let leaf = leaf(params, &root);
+    let roots = std::slice::from_ref(&root.cert);
+    let rfc5280 = ValidationOptions {
+        cabf_tls_eku: false,
+        ..tls_opts()
+    };
+    x509::validate(&leaf, &[], roots, &rfc5280).expect("RFC 5280: no EKU means any purpose");
+    let (at, err) = verdict(x509::validate(&leaf, &[], roots, &tls_opts()));
+    assert_eq!(at, 0);
+    assert!(
+        matches!(err, CertError::RequiredEkuNotFound { .. }),
+        "{err}"
+    );
+}
+
+/// rfc5280::validity::notafter-fractional and notbefore-fractional:
+/// validity is encoded in whole seconds, so the validation time is compared
+/// at that granularity: 5 ms after notAfter is within it, 1 ms before
+/// notBefore is not.
+#[test]
+fn fractional_validation_times_compare_in_whole_seconds() {
+    let boundary = now() + Duration::days(2);
+    let root = new_root("Vendor Root");
+    let mut params = leaf_params("Vendor Release Signing", 13);
+    params.not_before = boundary;
+    params.not_after = boundary + Duration::days(10);
+    let ee = leaf(params, &root);
+    let roots = std::slice::from_ref(&root.cert);
+    let at = |t: OffsetDateTime| ValidationOptions {
+        time: ValidationTime::At(t),
+        ..opts()
+    };
+    let not_after = boundary + Duration::days(10);
+    x509::validate(&ee, &[], roots, &at(not_after + Duration::milliseconds(5)))
+        .expect("5 ms after notAfter is the same second");
+    x509::validate(&ee, &[], roots, &at(boundary + Duration::milliseconds(999)))
+        .expect("within notBefore's second");
+    let (_, err) = verdict(x509::validate(
+        &ee,
+        &[],
+        roots,
+        &at(not_after + Duration::seconds(1)),
+    ));
+    assert!(matches!(err, CertError::Expired { .. }), "{err}");
+    let (_, err) = verdict(x509::validate(
+        &ee,
+        &[],
+        roots,
+        &at(boundary - Duration::milliseconds(1)),
+    ));
+    assert!(matches!(err, CertError::NotYetValid { .. }), "{err}");
+
+    // A GeneralizedTime bound with fractional seconds (RFC 5280 §4.1.2.5.2:
+    // MUST NOT) has no single reading: refused.
+    // rcgen writes whole seconds, so the DER is patched: notAfter
+    // 20510101000000Z becomes 20510101000000.5Z and the three enclosing
+    // lengths (Validity, TBSCertificate, Certificate) grow by 2. The
+    // signature no longer verifies, but the profile check comes first.
+    let mut params = leaf_params("Fractional", 14);
+    params.not_after = time::macros::datetime!(2051-01-01 00:00:00 UTC);
+    let key = KeyPair::generate().unwrap();
+    let mut der = params.signed_by(&key, &root.issuer).unwrap().der().to_vec();
+    let whole = b"\x18\x0f20510101000000Z";
+    let at = der.windows(whole.len()).position(|w| w == whole).unwrap();
+    der.splice(at..at + whole.len(), *b"\x18\x1120510101000000.5Z");
+    let validity = at - 15 - 2; // SEQUENCE { UTCTime(13), GeneralizedTime }
+    assert_eq!(der[validity..validity + 3], [0x30, 0x20, 0x17]);
+    der[validity + 1] += 2;
+    for seq in [0, 4] {
+        assert_eq!(der[seq..seq + 2], [0x30, 0x82]);
+        let len = u16::from_be_bytes([der[seq + 2], der[seq + 3]]) + 2;
+        der[seq + 2..seq + 4].copy_from_slice(&len.to_be_bytes());
+    }
+    let frac = parse(&der);
+    assert_eq!(frac.not_after().millisecond(), 500);
+    let (_, err) = verdict(x509::validate(&frac, &[], roots, &opts()));
+    assert!(
+        matches!(&err, CertError::Malformed { reason } if reason.contains("fractional")),
+        "{err}"
+    );
+}
+
+/// The purpose `report verify --roots` asks of an auditor's certificate:
+/// no EKU, anyExtendedKeyUsage or a signing EKU pass; a TSA certificate
+/// (critical timeStamping only) and a TLS server certificate do not.
+#[test]
+fn document_signing_purpose() {
+    let root = new_root("Auditor CA");
+    let roots = std::slice::from_ref(&root.cert);
+    let doc = ValidationOptions {
+        purpose: Purpose::DocumentSigning,
+        ..opts()
+    };
+    let with = |ekus: Vec<ExtendedKeyUsagePurpose>, serial| {
+        let mut p = leaf_params("Auditor", serial);
+        p.extended_key_usages = ekus;
+        leaf(p, &root)
+    };
+    for (ekus, ok) in [
+        (vec![], true),
+        (vec![ExtendedKeyUsagePurpose::Any], true),
+        (vec![ExtendedKeyUsagePurpose::CodeSigning], true),
+        (vec![ExtendedKeyUsagePurpose::EmailProtection], true),
+        (
+            vec![ExtendedKeyUsagePurpose::Other(vec![
+                1, 3, 6, 1, 5, 5, 7, 3, 36,
+            ])],
+            true,
+        ),
+        (vec![ExtendedKeyUsagePurpose::TimeStamping], false),
+        (vec![ExtendedKeyUsagePurpose::ServerAuth], false),
+    ] {
+        let what = format!("{ekus:?}");
+        let cert = with(ekus, 20);
+        match x509::validate(&cert, &[], roots, &doc) {
+            Ok(_) => assert!(ok, "{what} accepted"),
+            Err(f) => {
+                assert!(!ok, "{what} refused: {f}");
+                assert!(
+                    matches!(f.error, CertError::RequiredEkuNotFound { .. }),
+                    "{what}: {f}"
+                );
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ use glassbox_core::dsse::Envelope;
 use glassbox_core::keys::PublicKey;
 use glassbox_core::report::chain::verify_report_with_roots;
 use glassbox_core::report::statement::{check_subjects, parse_statement, verify_report_envelope};
-use glassbox_core::report::{AuditReport, render};
+use glassbox_core::report::{AuditReport, Verdict, render};
 use glassbox_core::x509;
 
 use crate::ui::{Outcome, Ui};
@@ -48,11 +48,19 @@ EXAMPLES:
 
 Trust is either the auditor's key (--key) or certification authorities
 (--roots): then the certificate chain embedded in the report must validate
-against ROOTS at the report's time (or --at), its leaf must assert keyUsage
-digitalSignature (any extendedKeyUsage), and the leaf's key must verify the
-signature. By default the report.json next to the envelope, when there is
-one, must be the signed report byte for byte. Exit status: 0 verified, 1 not
-verified (with the reason), 2 unreadable input, key or roots."
+against ROOTS now (or at --at; never at the report's own, signer-chosen
+time), its leaf must assert keyUsage digitalSignature and allow document
+signing (no extendedKeyUsage, anyExtendedKeyUsage, documentSigning,
+codeSigning, emailProtection, Microsoft or Adobe document signing; a
+timeStamping-only or serverAuth certificate fails), and the leaf's key must
+verify the signature. The envelope must carry exactly one signature, as
+glassbox writes it. By default the report.json next to the envelope, when
+there is one, must be the signed report byte for byte. With --artifacts,
+every audited directory is re-hashed: a file added, missing or changed
+fails. The output gives the audit's verdict (PASS/FAIL) after the
+signature's. Exit status: 0 verified (whatever the verdict, unless
+--require-pass), 1 not verified (with the reason) or, with --require-pass, a
+FAIL verdict, 2 unreadable input, key or roots."
 )]
 struct VerifyArgs {
     /// The signed report (report.dsse.json).
@@ -68,10 +76,14 @@ struct VerifyArgs {
     #[arg(long, value_name = "ROOTS")]
     roots: Option<PathBuf>,
 
-    /// Validate the embedded chain at this RFC 3339 time instead of the
-    /// report's own time (with --roots).
+    /// Validate the embedded chain at this RFC 3339 time instead of now
+    /// (with --roots).
     #[arg(long, value_name = "RFC3339", requires = "roots")]
     at: Option<String>,
+
+    /// Also fail (exit 1) when the verified report's verdict is FAIL.
+    #[arg(long)]
+    require_pass: bool,
 
     /// Check every subject's digest against the files under DIR (the
     /// directory the audit case file was in).
@@ -232,10 +244,16 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         }
     }
     let ok = problems.is_empty();
+    let verdict = verified
+        .as_ref()
+        .map(|v| v.statement.report.summary.verdict);
+    let passed = verdict == Some(Verdict::Pass);
     match args.format {
         VerifyFormat::Json => {
             let out = serde_json::json!({
                 "verified": ok,
+                "verdict": verdict,
+                "require_pass": args.require_pass,
                 "envelope": args.envelope.display().to_string(),
                 "signers": verified.as_ref().map(|v| v.signers.iter().map(|s| serde_json::json!({
                     "key": s.name, "key_id": s.key_id})).collect::<Vec<_>>()).unwrap_or_default(),
@@ -278,12 +296,34 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             for p in &problems {
                 println!("{} {p}", ui.bad("FAILED:"));
             }
-            if ok {
-                println!("{}", ui.good("verified"));
+            if ok && let Some(v) = &verified {
+                // The signature says who vouches for the report; the verdict
+                // is what they vouch: both, so a signed FAIL is never read
+                // as a pass.
+                let s = &v.statement.report.summary;
+                let counts = format!(
+                    "{} critical, {} high, {} medium, {} info",
+                    s.critical, s.high, s.medium, s.info
+                );
+                let verdict = if passed {
+                    ui.good("PASS")
+                } else {
+                    ui.bad("FAIL")
+                };
+                println!(
+                    "{} signature valid, report unaltered; audit verdict: {verdict} ({counts})",
+                    ui.good("verified:")
+                );
+                if args.require_pass && !passed {
+                    println!(
+                        "{} --require-pass: the audit's verdict is FAIL (see its findings with `glassbox report render`)",
+                        ui.bad("FAILED:")
+                    );
+                }
             }
         }
     }
-    Ok(Outcome::from_ok(ok))
+    Ok(Outcome::from_ok(ok && (passed || !args.require_pass)))
 }
 
 /// Reads a whole file of at most [`MAX_REPORT_BYTES`].

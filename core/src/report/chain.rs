@@ -8,12 +8,17 @@
 //!
 //! Verifying ([`verify_report_with_roots`]): the embedded chain is
 //! validated against the reader's roots (RFC 5280 §6.1, [`x509::validate`])
-//! at the report's own time, then the envelope is verified
-//! ([`verify_report_envelope`]) with the leaf's key only. Purpose: an
-//! auditor's certificate is a document-signing certificate, not a code
-//! signing one, so no extendedKeyUsage is required ([`Purpose::Any`]); the
-//! leaf must assert keyUsage digitalSignature (RFC 5280 §4.2.1.3), which is
-//! what signing a report is.
+//! at the current time, or a time the reader chooses — never the report's
+//! own `time`, which the signer chose and could backdate into a window where
+//! an expired or not-yet-valid certificate looks valid. Then the envelope is
+//! verified ([`verify_report_envelope`]) with the leaf's key only. Purpose:
+//! an auditor's certificate must allow signing documents
+//! ([`Purpose::DocumentSigning`]: no EKU, anyExtendedKeyUsage, or a
+//! document-, code- or email-signing EKU, see
+//! [`x509::DOCUMENT_SIGNING_EKUS`]); a TSA certificate (critical
+//! timeStamping only) or a TLS server certificate does not sign reports.
+//! The leaf must assert keyUsage digitalSignature (RFC 5280 §4.2.1.3),
+//! which is what signing a report is.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -70,8 +75,8 @@ pub struct ChainVerifiedReport {
 }
 
 /// Verifies a report envelope against trusted `roots` instead of a known
-/// key: the embedded chain must validate against `roots` (at `at`, default
-/// the report's time), and the envelope must then verify with the leaf's
+/// key: the embedded chain must validate against `roots` for document
+/// signing (at `at`, default now), and the envelope must then verify with the leaf's
 /// key through [`verify_report_envelope`]. Fails with
 /// [`ReportError::Chain`] when no chain is embedded or it does not
 /// validate, and with the envelope's error when the signature does not
@@ -108,17 +113,9 @@ pub fn verify_report_with_roots(
                 .map_err(|e| ReportError::Chain(format!("certificate {i}: {e}")))?,
         );
     }
-    let time = match at {
-        Some(t) => t,
-        None => time::OffsetDateTime::parse(
-            &statement.report.time,
-            &time::format_description::well_known::Rfc3339,
-        )
-        .map_err(|_| ReportError::BadTime(statement.report.time.clone()))?,
-    };
     let opts = ValidationOptions {
-        time: ValidationTime::At(time),
-        purpose: Purpose::Any,
+        time: at.map_or(ValidationTime::Now, ValidationTime::At),
+        purpose: Purpose::DocumentSigning,
         required_key_usage: DIGITAL_SIGNATURE,
         ..ValidationOptions::default()
     };

@@ -69,8 +69,11 @@ pub struct VerifiedReport {
 /// 1. the file is exactly the envelope JSON glassbox writes (one optional
 ///    trailing newline), so no byte can change without detection — not even
 ///    in the unsigned `keyid` hint or in ignored fields;
-/// 2. at least one trusted key verifies a signature over the DSSE PAE, and
-///    each signature's `keyid`, when present, names the key that verified it;
+/// 2. it carries exactly one signature, as [`sign_report`] writes: a second
+///    signature (another key's, an unverifiable one, or a duplicate of the
+///    first) is not something glassbox wrote, so it fails rather than being
+///    ignored; that signature verifies with a trusted key over the DSSE PAE
+///    and its `keyid` is present and names that key;
 /// 3. the payload type is in-toto's and the payload is a canonical Statement
 ///    of a glassbox report of a known schema version whose subjects are the
 ///    report's inputs ([`parse_statement`]).
@@ -85,6 +88,17 @@ pub fn verify_report_envelope<N: AsRef<str>>(
             "the envelope is not in the form glassbox writes (extra fields, whitespace or re-encoded base64)".into(),
         ));
     }
+    // glassbox signs with one key ([`sign_report`]). DSSE would let a
+    // verifier ignore signatures it cannot check; here an extra one means the
+    // file is not what glassbox wrote, and a reader with other keys could
+    // judge the same file differently (one reading).
+    if envelope.signatures.len() != 1 {
+        return Err(ReportError::Altered(format!(
+            "the envelope carries {} signatures; glassbox writes exactly one (the auditor's). \
+             Ask the auditor for the report.dsse.json glassbox wrote",
+            envelope.signatures.len()
+        )));
+    }
     let verified = dsse::verify(&envelope, keys, 1)?;
     if verified.payload_type != IN_TOTO_PAYLOAD_TYPE {
         return Err(ReportError::Altered(format!(
@@ -94,9 +108,9 @@ pub fn verify_report_envelope<N: AsRef<str>>(
     }
     for signer in &verified.signers {
         let sig = &envelope.signatures[signer.signature_index];
-        if sig.keyid.as_deref().is_some_and(|k| k != signer.key_id) {
+        if sig.keyid.as_deref() != Some(signer.key_id.as_str()) {
             return Err(ReportError::Altered(format!(
-                "signature {} verifies with key {} but its keyid says {:?}",
+                "signature {} verifies with key {} but its keyid is {:?} (glassbox writes the key's id)",
                 signer.signature_index,
                 signer.key_id,
                 sig.keyid.as_deref().unwrap_or("")
@@ -312,6 +326,47 @@ mod tests {
             verify_report_envelope(env.as_bytes(), &wrong),
             Err(ReportError::Dsse(_))
         ));
+    }
+
+    #[test]
+    fn only_the_one_signature_glassbox_writes_is_accepted() {
+        let key = auditor_key();
+        let trusted = [("auditor", key.public_key().clone())];
+        let env = sign_report(&report(), &key).unwrap();
+        let bytes = |e: &Envelope| e.to_json() + "\n";
+        assert!(verify_report_envelope(bytes(&env).as_bytes(), &trusted).is_ok());
+
+        // The same signature twice: DSSE counts the key once, glassbox never
+        // writes it.
+        let mut dup = env.clone();
+        dup.signatures.push(env.signatures[0].clone());
+        // A second, valid signature by a key the reader does not trust.
+        let other = auditor_key();
+        let mut extra = dsse::sign(IN_TOTO_PAYLOAD_TYPE, &env.payload, &[&key, &other]).unwrap();
+        assert_eq!(extra.signatures.len(), 2);
+        // A second signature that verifies with nothing.
+        let mut junk = env.clone();
+        junk.signatures.push(dsse::Signature {
+            keyid: None,
+            sig: vec![0; 64],
+        });
+        for (what, e) in [
+            ("duplicate", &mut dup),
+            ("extra", &mut extra),
+            ("junk", &mut junk),
+        ] {
+            let err = verify_report_envelope(bytes(e).as_bytes(), &trusted).unwrap_err();
+            assert!(
+                matches!(&err, ReportError::Altered(m) if m.contains("2 signatures")),
+                "{what}: {err}"
+            );
+        }
+
+        // Without its keyid hint the signature is not in glassbox's form.
+        let mut bare = env.clone();
+        bare.signatures[0].keyid = None;
+        let err = verify_report_envelope(bytes(&bare).as_bytes(), &trusted).unwrap_err();
+        assert!(matches!(err, ReportError::Altered(_)), "{err}");
     }
 
     #[test]

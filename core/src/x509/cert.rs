@@ -175,7 +175,10 @@ impl Certificate {
         let mut defects = Vec::new();
         let version = tbs.version.0;
 
-        // RFC 5280 §4.1.2.2: positive, non-zero, at most 20 octets, minimal.
+        // RFC 5280 §4.1.2.2: positive, at most 20 octets, minimal. Non-zero
+        // is checked in the path ([`super::constraints::check_serial`]), not
+        // here: it binds the certificates a CA issues, and real trust anchors
+        // (self-signed roots still in public root programs) carry serial 0.
         let serial = tbs.raw_serial().to_vec();
         if serial.is_empty() {
             defects.push(CertError::Malformed {
@@ -184,10 +187,6 @@ impl Certificate {
         } else if serial[0] & 0x80 != 0 {
             defects.push(CertError::Malformed {
                 reason: "negative serial number".into(),
-            });
-        } else if serial.iter().all(|&b| b == 0) {
-            defects.push(CertError::Malformed {
-                reason: "serial number is zero".into(),
             });
         } else if serial.len() > 20 && !(serial.len() == 21 && serial[0] == 0) {
             defects.push(CertError::Malformed {
@@ -245,6 +244,18 @@ impl Certificate {
             });
         }
 
+        // RFC 5280 §4.1.2.5.2: GeneralizedTime validity MUST NOT include
+        // fractional seconds. DER allows them, so parsers differ on what such
+        // a bound means (truncate, round, compare exactly); refuse rather than
+        // pick one reading.
+        let not_before = tbs.validity.not_before.to_datetime();
+        let not_after = tbs.validity.not_after.to_datetime();
+        if not_before.nanosecond() != 0 || not_after.nanosecond() != 0 {
+            defects.push(CertError::Malformed {
+                reason: "validity time with fractional seconds (§4.1.2.5.2)".into(),
+            });
+        }
+
         let extensions = parse_extensions(tbs.extensions(), &mut defects);
         let public_key = PublicKey::from_parsed(&tbs.subject_pki).map_err(|e| e.to_string());
         let signature_algorithm =
@@ -257,8 +268,8 @@ impl Certificate {
             serial,
             issuer,
             subject,
-            not_before: tbs.validity.not_before.to_datetime(),
-            not_after: tbs.validity.not_after.to_datetime(),
+            not_before,
+            not_after,
             spki: tbs.subject_pki.raw.to_vec(),
             public_key,
             signature_algorithm,
@@ -280,6 +291,11 @@ impl Certificate {
     /// X.509 version (1, 2 or 3).
     pub fn version(&self) -> u32 {
         self.version + 1
+    }
+    /// Whether the serial number is zero (RFC 5280 §4.1.2.2 forbids it in
+    /// certificates a CA issues; tolerated on trust anchors).
+    pub fn serial_is_zero(&self) -> bool {
+        !self.serial.is_empty() && self.serial.iter().all(|&b| b == 0)
     }
     /// Serial number content octets, as encoded.
     pub fn serial(&self) -> &[u8] {

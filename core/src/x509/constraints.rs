@@ -162,11 +162,16 @@ pub(crate) fn check_tls_root_aki(cert: &Certificate) -> Result<(), CertError> {
 /// the CA/B Forum code-signing and TLS profiles do; RFC 5280 itself leaves
 /// CA EKUs unspecified.
 pub(crate) fn check_ca_eku(cert: &Certificate, purpose: Purpose) -> Result<(), CertError> {
-    let Some(oid) = purpose.oid() else {
+    let accepted = purpose.eku_oids();
+    if accepted.is_empty() {
         return Ok(());
-    };
+    }
     match &cert.extensions().eku {
-        Some((oids, _)) if !oids.iter().any(|o| o == oid || o == eku::ANY) => {
+        Some((oids, _))
+            if !oids
+                .iter()
+                .any(|o| accepted.contains(&o.as_str()) || o == eku::ANY) =>
+        {
             Err(CertError::RequiredEkuNotFound {
                 purpose: purpose.to_string(),
             })
@@ -175,35 +180,64 @@ pub(crate) fn check_ca_eku(cert: &Certificate, purpose: Purpose) -> Result<(), C
     }
 }
 
+/// CA/B Forum TLS BR §7.1.2.1.2 (Root CA extensions: "extKeyUsage MUST
+/// NOT" be present), under the CA/B Forum TLS EKU profile
+/// ([`super::ValidationOptions::cabf_tls_eku`]): a serverAuth trust anchor
+/// carries no EKU. RFC 5280 itself says nothing about EKU in anchors.
+pub(crate) fn check_tls_root_eku(cert: &Certificate) -> Result<(), CertError> {
+    if cert.extensions().eku.is_some() {
+        return Err(misuse(
+            "extendedKeyUsage",
+            "present in a TLS root certificate (CABF BR 7.1.2.1.2: MUST NOT)",
+        ));
+    }
+    Ok(())
+}
+
 /// EKU and keyUsage of the leaf (RFC 5280 §4.2.1.3, §4.2.1.12).
 /// The leaf must list the requested purpose explicitly: anyExtendedKeyUsage
-/// alone is not enough, and for serverAuth and codeSigning it is refused
-/// outright (CABF TLS BR 7.1.2.7.10, CABF code-signing BR 7.1.2.3); an
-/// absent EKU is accepted only for clientAuth.
+/// alone is not enough, and for serverAuth (under the CA/B Forum TLS EKU
+/// profile, `cabf_tls`) and codeSigning it is refused outright (CABF TLS BR
+/// 7.1.2.7.10, CABF code-signing BR 7.1.2.3). An absent EKU means "any
+/// purpose" (RFC 5280 §4.2.1.12) and is accepted for clientAuth, for
+/// document signing, and for serverAuth under the plain RFC 5280 profile;
+/// the CA/B Forum TLS profile requires it (BR 7.1.2.7.6).
 /// Time-stamping leaves follow RFC 3161 §2.3: EKU critical and only
-/// timeStamping.
-pub(crate) fn check_leaf_usage(cert: &Certificate, purpose: Purpose) -> Result<(), CertError> {
-    let Some(oid) = purpose.oid() else {
+/// timeStamping. Document signing accepts any of [`Purpose::eku_oids`] or
+/// anyExtendedKeyUsage.
+pub(crate) fn check_leaf_usage(
+    cert: &Certificate,
+    purpose: Purpose,
+    cabf_tls: bool,
+) -> Result<(), CertError> {
+    let accepted = purpose.eku_oids();
+    if accepted.is_empty() {
         return Ok(());
-    };
+    }
     let not_found = || CertError::RequiredEkuNotFound {
         purpose: purpose.to_string(),
     };
+    let strict_tls = purpose == Purpose::ServerAuth && cabf_tls;
     match &cert.extensions().eku {
-        None if purpose == Purpose::ClientAuth => {}
+        None if purpose == Purpose::ClientAuth || purpose == Purpose::DocumentSigning => {}
+        None if purpose == Purpose::ServerAuth && !cabf_tls => {}
         None => return Err(not_found()),
         Some((oids, critical)) => {
-            if !oids.iter().any(|o| o == oid) {
+            let any_ok = purpose == Purpose::DocumentSigning;
+            if !oids
+                .iter()
+                .any(|o| accepted.contains(&o.as_str()) || (any_ok && o == eku::ANY))
+            {
                 return Err(not_found());
             }
-            let any_forbidden = matches!(purpose, Purpose::ServerAuth | Purpose::CodeSigning);
+            let any_forbidden = strict_tls || purpose == Purpose::CodeSigning;
             if any_forbidden && oids.iter().any(|o| o == eku::ANY) {
                 return Err(misuse(
                     "extendedKeyUsage",
                     "anyExtendedKeyUsage in a subscriber certificate (CABF TLS BR 7.1.2.7.10, CS BR 7.1.2.3)",
                 ));
             }
-            if purpose == Purpose::ServerAuth && *critical {
+            if strict_tls && *critical {
                 return Err(misuse(
                     "extendedKeyUsage",
                     "critical in a TLS server certificate (CABF BR 7.1.2.7.6)",
@@ -247,9 +281,24 @@ pub(crate) fn check_required_key_usage(cert: &Certificate, required: u16) -> Res
     Ok(())
 }
 
+/// §4.1.2.2: "The serial number MUST be a positive integer": zero is
+/// refused in the leaf and intermediates. Trust anchors are exempt: §6.1.1(d)
+/// takes only the anchor's name and key as input, and roots with serial 0
+/// are still in public root programs, so refusing them breaks real chains.
+pub(crate) fn check_serial(cert: &Certificate) -> Result<(), CertError> {
+    if cert.serial_is_zero() {
+        return Err(CertError::Malformed {
+            reason: "serial number is zero (§4.1.2.2)".into(),
+        });
+    }
+    Ok(())
+}
+
 /// §4.2.1.1: a certificate that is not self-issued carries an AKI with a
-/// keyIdentifier (checked for the leaf and intermediates; trust anchors are
-/// taken as given).
+/// keyIdentifier. Checked for the leaf and intermediates, and for trust
+/// anchors unless [`super::ValidationOptions::anchor_aki_required`] is off:
+/// the self-signed exception of §4.2.1.1 covers a root distributing its own
+/// key, not a cross-signed certificate used as an anchor.
 pub(crate) fn check_aki(cert: &Certificate) -> Result<(), CertError> {
     let ext = cert.extensions();
     if !cert.is_self_issued() && ext.aki.as_ref().and_then(|a| a.key_id.as_ref()).is_none() {

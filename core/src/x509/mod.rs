@@ -20,7 +20,9 @@
 //! # What is checked (RFC 5280 §6.1, in path order)
 //! - every link's signature, algorithm and key on the allow-list;
 //! - validity of every certificate, trust anchors included, at the
-//!   validation time (both bounds inclusive);
+//!   validation time truncated to whole seconds (both bounds inclusive;
+//!   validity is encoded in whole seconds, §4.1.2.5, so 5 ms after
+//!   notAfter is still within it, and 1 ms before notBefore is not);
 //! - basicConstraints (critical, cA) on every issuer, pathLenConstraint
 //!   counting non-self-issued intermediates, keyUsage keyCertSign;
 //! - extendedKeyUsage: the leaf must list the purpose; a CA that carries an
@@ -109,19 +111,46 @@ pub enum Purpose {
     ServerAuth,
     /// id-kp-clientAuth.
     ClientAuth,
+    /// Signing documents (an auditor's signed report): the leaf has no EKU
+    /// (RFC 5280 §4.2.1.12: any purpose), or lists anyExtendedKeyUsage or
+    /// one of [`DOCUMENT_SIGNING_EKUS`]. A certificate dedicated to another
+    /// purpose (serverAuth, a TSA's timeStamping) does not sign documents.
+    DocumentSigning,
     /// No EKU requirement.
     Any,
 }
 
+/// The EKUs that allow signing documents ([`Purpose::DocumentSigning`]):
+/// id-kp-documentSigning (RFC 9336), id-kp-codeSigning (a signed report is
+/// signed data like code), id-kp-emailProtection (S/MIME signing
+/// certificates, which is what most personal signing certificates are),
+/// Microsoft Document Signing (1.3.6.1.4.1.311.10.3.12) and Adobe Authentic
+/// Documents Trust (1.2.840.113583.1.1.5).
+pub const DOCUMENT_SIGNING_EKUS: &[&str] = &[
+    "1.3.6.1.5.5.7.3.36",
+    cert::eku::CODE_SIGNING,
+    cert::eku::EMAIL_PROTECTION,
+    "1.3.6.1.4.1.311.10.3.12",
+    "1.2.840.113583.1.1.5",
+];
+
 impl Purpose {
-    /// The EKU OID required, or `None` for [`Purpose::Any`].
+    /// The EKU OID required, or `None` for [`Purpose::Any`]; for
+    /// [`Purpose::DocumentSigning`], the first of [`Purpose::eku_oids`].
     pub fn oid(self) -> Option<&'static str> {
+        self.eku_oids().first().copied()
+    }
+
+    /// Every EKU OID that satisfies this purpose; empty for
+    /// [`Purpose::Any`].
+    pub fn eku_oids(self) -> &'static [&'static str] {
         match self {
-            Purpose::CodeSigning => Some(cert::eku::CODE_SIGNING),
-            Purpose::TimeStamping => Some(cert::eku::TIME_STAMPING),
-            Purpose::ServerAuth => Some(cert::eku::SERVER_AUTH),
-            Purpose::ClientAuth => Some(cert::eku::CLIENT_AUTH),
-            Purpose::Any => None,
+            Purpose::CodeSigning => &[cert::eku::CODE_SIGNING],
+            Purpose::TimeStamping => &[cert::eku::TIME_STAMPING],
+            Purpose::ServerAuth => &[cert::eku::SERVER_AUTH],
+            Purpose::ClientAuth => &[cert::eku::CLIENT_AUTH],
+            Purpose::DocumentSigning => DOCUMENT_SIGNING_EKUS,
+            Purpose::Any => &[],
         }
     }
 }
@@ -133,6 +162,7 @@ impl fmt::Display for Purpose {
             Purpose::TimeStamping => "timeStamping",
             Purpose::ServerAuth => "serverAuth",
             Purpose::ClientAuth => "clientAuth",
+            Purpose::DocumentSigning => "documentSigning",
             Purpose::Any => "any",
         })
     }
@@ -156,6 +186,18 @@ pub struct ValidationOptions {
     pub max_signature_checks: usize,
     /// Most non-self-issued intermediates in a path.
     pub max_depth: usize,
+    /// For [`Purpose::ServerAuth`], the CA/B Forum TLS EKU rules on top of
+    /// RFC 5280: the leaf must carry a non-critical EKU without
+    /// anyExtendedKeyUsage (BR 7.1.2.7.6, 7.1.2.7.10) and the trust anchor
+    /// none (BR 7.1.2.1.2). Off, an EE without EKU is valid for any purpose
+    /// (RFC 5280 §4.2.1.12). On by default.
+    pub cabf_tls_eku: bool,
+    /// RFC 5280 §4.2.1.1 applied to trust anchors too: an anchor that is
+    /// not self-issued (a cross-signed CA certificate placed in the trust
+    /// store) must carry an authorityKeyIdentifier keyIdentifier. Off, an
+    /// anchor is taken as given (§6.1.1(d): only its name and key are
+    /// inputs). On by default; x509-limbo calls this pedantic-rfc5280.
+    pub anchor_aki_required: bool,
 }
 
 impl Default for ValidationOptions {
@@ -168,6 +210,8 @@ impl Default for ValidationOptions {
             required_key_usage: 0,
             max_signature_checks: 100,
             max_depth: 8,
+            cabf_tls_eku: true,
+            anchor_aki_required: true,
         }
     }
 }

@@ -20,7 +20,11 @@ pub fn validate(
     roots: &[Certificate],
     opts: &ValidationOptions,
 ) -> Result<ValidChain, ChainFailure> {
+    // RFC 5280 §4.1.2.5: validity bounds are whole seconds, so the time is
+    // compared at that granularity (floor), as CAs and root programs read
+    // it (x509-limbo rfc5280::validity::notafter-fractional).
     let at = opts.time.resolve();
+    let at = at.replace_nanosecond(0).unwrap_or(at);
     let mut pool: Vec<(&Certificate, bool)> = roots.iter().map(|r| (r, true)).collect();
     for i in intermediates {
         if !roots.iter().any(|r| r == i) && !pool.iter().any(|(p, _)| *p == i) {
@@ -95,12 +99,13 @@ impl<'a> Search<'a, '_> {
         c::check_well_formed(leaf)?;
         check_validity(leaf, self.at)?;
         c::check_extension_consistency(leaf)?;
+        c::check_serial(leaf)?;
         c::check_aki(leaf)?;
         c::check_san_syntax(leaf)?;
         if purpose == Purpose::ServerAuth {
             c::check_tls_leaf(leaf)?;
         }
-        c::check_leaf_usage(leaf, purpose)?;
+        c::check_leaf_usage(leaf, purpose, self.opts.cabf_tls_eku)?;
         c::check_required_key_usage(leaf, self.opts.required_key_usage)?;
         if let Some(name) = &self.opts.peer_name
             && !name.matches(leaf)
@@ -125,11 +130,17 @@ impl<'a> Search<'a, '_> {
         c::check_extension_consistency(cert)?;
         c::check_ca(cert, below)?;
         if !anchor {
+            c::check_serial(cert)?;
+        }
+        if !anchor || self.opts.anchor_aki_required {
             c::check_aki(cert)?;
         }
         c::check_ca_eku(cert, self.opts.purpose)?;
         if anchor && self.opts.purpose == Purpose::ServerAuth {
             c::check_tls_root_aki(cert)?;
+            if self.opts.cabf_tls_eku {
+                c::check_tls_root_eku(cert)?;
+            }
         }
         if let Some(constraints) = &cert.extensions().name_constraints {
             nc::check_constraints_syntax(constraints)?;

@@ -280,6 +280,13 @@ fn run_case(case: &Testcase) -> Actual {
         peer_name: names.first().cloned(),
         required_key_usage,
         max_depth: case.max_chain_depth.unwrap_or(defaults.max_depth),
+        // limbo marks the CA/B Forum EKU rules as a feature; cases without
+        // it (rfc5280::eku::ee-without-eku) follow RFC 5280 §4.2.1.12.
+        cabf_tls_eku: case.features.iter().any(|f| f == "pedantic-webpki-eku"),
+        // Likewise an AKI on a cross-signed trust anchor
+        // (rfc5280::aki::cross-signed-root-missing-aki); cve::cve-2024-0567
+        // trusts such an anchor without one and expects success.
+        anchor_aki_required: case.features.iter().any(|f| f == "pedantic-rfc5280"),
         ..defaults
     };
     match x509::validate(&leaf, &intermediates, &roots, &opts) {
