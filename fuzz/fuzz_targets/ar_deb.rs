@@ -1,10 +1,5 @@
 //! Arbitrary bytes as an ar archive or Debian package.
+//! The body is `glassbox_fuzz::ar_deb`, shared with core/tests/fuzz_regressions.rs.
 #![no_main]
 
-use glassbox_core::release::Release;
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    // Errors are expected; panics, hangs and unbounded memory are bugs.
-    let _ = Release::from_bytes("fuzz.deb", data, &glassbox_fuzz::opts());
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| glassbox_fuzz::ar_deb(data));
