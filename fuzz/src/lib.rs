@@ -138,6 +138,7 @@ pub fn cms(data: &[u8]) {
         algorithms: AlgorithmPolicy::default(),
         validation_time: ValidationTime::SigningTime,
         coverage: CoverageRules::default(),
+        dsse: Default::default(),
     };
     let now = time::OffsetDateTime::UNIX_EPOCH;
     if let Ok(sig) = CmsSignature::parse(data) {
