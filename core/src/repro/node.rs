@@ -77,6 +77,9 @@ impl Compression {
 #[derive(Debug, Clone)]
 pub(crate) struct Compressed {
     pub format: Compression,
+    /// gzip: how many members the stream has (1 for other formats). Only a
+    /// single-member stream is normalized.
+    pub members: u64,
     pub raw_sha256: Sha256Digest,
     /// Header bytes that must match (gzip: CM, flags other than FNAME,
     /// FEXTRA, FCOMMENT).

@@ -30,7 +30,8 @@ pub enum Normalization {
     /// zip extra fields 0x5455 (extended timestamp), 0x000a (NTFS times) and
     /// 0x7875 (Info-ZIP unix uid/gid).
     ZipExtraFields,
-    /// gzip header MTIME, FNAME and OS fields (RFC 1952 §2.3).
+    /// gzip header MTIME, FNAME and OS fields (RFC 1952 §2.3) of a
+    /// single-member stream without FEXTRA or FCOMMENT.
     GzipHeader,
     /// The same uncompressed bytes compressed differently (level, tool).
     CompressedStream,
@@ -42,7 +43,7 @@ pub enum Normalization {
     PeTimestamp,
     /// Timestamp attributes in a jar's META-INF/MANIFEST.MF.
     JarManifestTimestamps,
-    /// PNG tIME chunks.
+    /// The first PNG tIME chunk, when well formed (7 bytes, valid CRC).
     PngTime,
     /// File modification times of a directory tree.
     FileMtime,

@@ -317,9 +317,15 @@ impl Reader {
             already: self.expanded,
         };
         let inner_name = strip_compression_suffix(name);
+        // Members of a gzip stream, counted as they are decompressed.
+        let mut members = std::rc::Rc::new(std::cell::Cell::new(1u64));
         let payload = {
             let decoder: Box<dyn Read + '_> = match format {
-                Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(&mut counted)),
+                Compression::Gzip => {
+                    let d = gzip::Members::new(io::BufReader::new(&mut counted));
+                    members = d.count();
+                    Box::new(d)
+                }
                 Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(&mut counted)),
                 Compression::Zstd => Box::new(
                     zstd::stream::read::Decoder::new(&mut counted)
@@ -341,6 +347,7 @@ impl Reader {
         }
         Ok(Node::Compressed(Compressed {
             format,
+            members: members.get(),
             raw_sha256: Sha256Digest([0; 32]),
             strict,
             header,

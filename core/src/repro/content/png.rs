@@ -1,6 +1,11 @@
 //! PNG images (ISO/IEC 15948 §11.3.4.6): the tIME chunk records when the
-//! image was last modified. It is dropped; every other chunk, in order, and
-//! any bytes after IEND stay compared.
+//! image was last modified. Only the first tIME chunk is dropped, and only
+//! when it has exactly the shape the standard gives it: 7 bytes of data
+//! (year, month 1-12, day 1-31, hour 0-23, minute 0-59, second 0-60) and a
+//! correct CRC. A tIME chunk of another length, out-of-range values, a bad
+//! CRC or a second tIME chunk stays compared, as do every other chunk, in
+//! order, and any bytes after IEND: a tIME chunk of any length could carry
+//! a whole program.
 
 const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 
@@ -8,18 +13,40 @@ pub(super) fn applies(prefix: &[u8]) -> bool {
     prefix.starts_with(SIGNATURE)
 }
 
-/// The image without its tIME chunks, or `None` when the chunk structure
-/// is malformed (then the file is compared byte for byte).
+/// §11.3.4.6: the 7-byte tIME payload with every field in range.
+fn is_time(data: &[u8]) -> bool {
+    matches!(data, [_, _, month, day, hour, minute, second]
+        if (1..=12).contains(month)
+            && (1..=31).contains(day)
+            && *hour <= 23
+            && *minute <= 59
+            && *second <= 60)
+}
+
+/// §5.3: CRC-32 over chunk type and data.
+fn crc_ok(chunk: &[u8]) -> bool {
+    let (body, crc) = chunk.split_at(chunk.len() - 4);
+    let mut c = flate2::Crc::new();
+    c.update(&body[4..]);
+    c.sum().to_be_bytes() == crc
+}
+
+/// The image without its first tIME chunk (when well formed), or `None`
+/// when the chunk structure is malformed (then the file is compared byte
+/// for byte).
 pub(super) fn normalize(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(bytes.get(..8)?);
     let mut at = 8;
+    let mut time_seen = false;
     while at < bytes.len() {
         let len = u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
         let end = at.checked_add(12)?.checked_add(len)?;
         let chunk = bytes.get(at..end)?;
         let kind = &chunk[4..8];
-        if kind != b"tIME" {
+        let drop = kind == b"tIME" && !time_seen && is_time(&chunk[8..8 + len]) && crc_ok(chunk);
+        time_seen |= kind == b"tIME";
+        if !drop {
             out.extend_from_slice(chunk);
         }
         at = end;

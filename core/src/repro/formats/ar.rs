@@ -1,6 +1,9 @@
 //! Unix `ar` archives (and Debian packages, which are ar archives). The
 //! member name and permission bits are compared exactly, the content by
-//! its own comparison; mtime, uid, gid and file-type bits are normalizable.
+//! its own comparison; mtime, uid, gid and the file-type bits of a regular
+//! file are normalizable. Those are decimal and octal numbers that the
+//! `ar` crate parses strictly (digits then space padding), so the parsed
+//! values are the whole fields: nothing else can hide in them.
 
 use std::io::Read;
 
@@ -29,9 +32,16 @@ pub(crate) fn read(
         // that `ar` writes outside deterministic mode (-D zeroes them) go
         // with the other metadata.
         let mode = h.mode() & 0o7777;
-        let strict = Vec::new();
+        // File-type bits are normalizable only when they say "regular
+        // file" (0o100000) or nothing (`ar D`): other bits could carry data.
+        let type_bits = h.mode() & !0o7777;
+        let mut strict = Vec::new();
         let mut meta = h.mtime().to_le_bytes().to_vec();
-        meta.extend_from_slice(&(h.mode() & !0o7777).to_le_bytes());
+        if type_bits == 0 || type_bits == 0o100000 {
+            meta.extend_from_slice(&type_bits.to_le_bytes());
+        } else {
+            strict.extend_from_slice(&type_bits.to_le_bytes());
+        }
         meta.extend_from_slice(&h.uid().to_le_bytes());
         meta.extend_from_slice(&h.gid().to_le_bytes());
         let content = reader.read_stream(&mut entry, &path.0, &member_at, depth + 1)?;

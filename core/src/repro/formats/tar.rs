@@ -21,6 +21,64 @@ pub(crate) fn sniff(prefix: &[u8]) -> bool {
 
 const PAX_TIMES: [&str; 3] = ["mtime", "atime", "ctime"];
 
+/// POSIX.1-2001 pax time: decimal seconds, optional sign and fraction,
+/// bounded (a time record cannot carry a payload).
+fn is_pax_time(v: &[u8]) -> bool {
+    let v = v.strip_prefix(b"-").unwrap_or(v);
+    let (int, frac) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (&v[..i], Some(&v[i + 1..])),
+        None => (v, None),
+    };
+    v.len() <= 32
+        && !int.is_empty()
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
+}
+
+/// A ustar numeric field (POSIX.1 §10.1.1 "ustar Interchange Format"):
+/// optional leading spaces, octal digits, then only NUL or space padding;
+/// or all NUL (GNU, unused atime/ctime); or GNU base-256 (first byte 0x80
+/// or 0xff), where every byte is part of the number.
+fn is_numeric(f: &[u8]) -> bool {
+    if matches!(f.first(), Some(0x80 | 0xff)) || f.iter().all(|&b| b == 0) {
+        return true;
+    }
+    let start = f.iter().take_while(|&&b| b == b' ').count();
+    let digits = f[start..]
+        .iter()
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .count();
+    digits > 0 && f[start + digits..].iter().all(|&b| b == 0 || b == b' ')
+}
+
+/// Header bytes no field reads: after the NUL that ends name, linkname
+/// and (ustar) prefix, and the ustar padding at 500..512 (GNU: everything
+/// after ctime). tar ignores them, so they could carry anything; they are
+/// compared.
+fn unused_bytes(h: &[u8; 512], gnu: bool) -> Vec<u8> {
+    let slack = |f: &[u8]| match f.iter().position(|&b| b == 0) {
+        Some(i) => f[i..].to_vec(),
+        None => Vec::new(),
+    };
+    let mut out = slack(&h[0..100]);
+    out.extend(slack(&h[157..257]));
+    if gnu {
+        out.extend_from_slice(&h[369..512]);
+    } else {
+        out.extend(slack(&h[345..500]));
+        out.extend_from_slice(&h[500..512]);
+    }
+    out
+}
+
+/// A ustar uname/gname: printable ASCII up to the first NUL, then only
+/// NULs (bytes after the terminator are invisible to tar and could carry
+/// anything).
+fn is_name(f: &[u8]) -> bool {
+    let end = f.iter().position(|&b| b == 0).unwrap_or(f.len());
+    f[..end].iter().all(|b| (0x21..=0x7e).contains(b)) && f[end..].iter().all(|&b| b == 0)
+}
+
 pub(crate) fn read(
     input: &mut dyn Read,
     reader: &mut Reader,
@@ -51,8 +109,17 @@ pub(crate) fn read(
                     records.push((record.key_bytes().to_vec(), record.value_bytes().to_vec()));
                 }
                 records.sort();
+                let mut times_seen: Vec<Vec<u8>> = Vec::new();
                 for (key, value) in records {
-                    let is_time = PAX_TIMES.iter().any(|t| key == t.as_bytes());
+                    // Only the first record of each time key, and only a
+                    // decimal time, is normalizable; anything else in a
+                    // time record is data and compared.
+                    let is_time = PAX_TIMES.iter().any(|t| key == t.as_bytes())
+                        && !times_seen.contains(&key)
+                        && is_pax_time(&value);
+                    if is_time {
+                        times_seen.push(key.clone());
+                    }
                     let target = if is_time {
                         &mut pax_times
                     } else {
@@ -78,12 +145,34 @@ pub(crate) fn read(
             strict.extend_from_slice(&header[257..265]); // magic + version
             strict.extend_from_slice(&header[329..345]); // devmajor, devminor
             strict.extend_from_slice(&pax_strict);
-            let mut mtime = header[136..148].to_vec();
+            strict.extend_from_slice(&unused_bytes(&header, gnu));
+            // Each normalizable field goes with its normalization only when
+            // it has exactly its shape; otherwise it is compared.
+            let mut mtime = Vec::new();
+            let mut owner = Vec::new();
+            let mut field = |range: std::ops::Range<usize>, ok: fn(&[u8]) -> bool, to_owner| {
+                let bytes = &header[range.clone()];
+                let target = match (ok(bytes), to_owner) {
+                    (false, _) => {
+                        // Tagged with its offset: which field failed its
+                        // shape is part of what is compared.
+                        strict.extend_from_slice(&(range.start as u16).to_le_bytes());
+                        &mut strict
+                    }
+                    (true, false) => &mut mtime,
+                    (true, true) => &mut owner,
+                };
+                target.extend_from_slice(bytes);
+            };
+            field(136..148, is_numeric, false); // mtime
             if gnu {
-                mtime.extend_from_slice(&header[345..369]); // GNU atime, ctime
+                field(345..357, is_numeric, false); // GNU atime
+                field(357..369, is_numeric, false); // GNU ctime
             }
-            let mut owner = header[108..124].to_vec(); // uid, gid
-            owner.extend_from_slice(&header[265..329]); // uname, gname
+            field(108..116, is_numeric, true); // uid
+            field(116..124, is_numeric, true); // gid
+            field(265..297, is_name, true); // uname
+            field(297..329, is_name, true); // gname
             let mode = entry.header().mode().ok();
             let content = if kind == EntryKind::File {
                 Some(reader.read_stream(&mut entry, path.file_name(), &member_at, depth + 1)?)

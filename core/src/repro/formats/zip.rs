@@ -61,9 +61,50 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
+/// Whether a time/owner extra field's data has exactly the layout its
+/// definition gives it (Info-ZIP `extrafld.txt`; APPNOTE §4.5.5), so that
+/// normalizing it cannot ignore anything but times and ids:
+/// - 0x5455 extended timestamp: a flags byte (bits 0-2 only) and at most
+///   one 4-byte time per flag set (the central copy carries only mtime);
+/// - 0x000a NTFS: 4 reserved zero bytes, then one attribute, tag 1 of size
+///   24 (three 8-byte times);
+/// - 0x7875 Info-ZIP Unix: version 1, then uid and gid each with a size
+///   byte of at most 8; or empty (the central copy).
+fn time_field_shaped(id: u16, data: &[u8]) -> bool {
+    match id {
+        0x5455 => match data.split_first() {
+            Some((&flags, times)) => {
+                flags & !7 == 0
+                    && times.len().is_multiple_of(4)
+                    && times.len() / 4 <= flags.count_ones() as usize
+            }
+            None => false,
+        },
+        0x000a => {
+            data.len() == 32 && data[..4] == [0; 4] && u16_at(data, 4) == 1 && u16_at(data, 6) == 24
+        }
+        0x7875 => {
+            if data.is_empty() {
+                return true;
+            }
+            let Some(&[1, uid_len]) = data.get(..2) else {
+                return false;
+            };
+            let uid_len = uid_len as usize;
+            let Some(&gid_len) = data.get(2 + uid_len) else {
+                return false;
+            };
+            uid_len <= 8 && gid_len <= 8 && data.len() == 3 + uid_len + gid_len as usize
+        }
+        _ => false,
+    }
+}
+
 /// Splits extra fields into (exact, normalizable) parts, in order.
 fn split_extra(extra: &[u8], at: &str) -> Result<(Vec<u8>, Vec<u8>), ReproError> {
     let (mut exact, mut times) = (Vec::new(), Vec::new());
+    // Each time field once: a repeated one is compared.
+    let mut seen = Vec::new();
     let mut i = 0;
     while i < extra.len() {
         if i + 4 > extra.len() {
@@ -79,7 +120,8 @@ fn split_extra(extra: &[u8], at: &str) -> Result<(Vec<u8>, Vec<u8>), ReproError>
         let field = extra
             .get(i..end)
             .ok_or_else(|| ReproError::corrupt(at, 0, "zip extra field runs past its header"))?;
-        if TIME_FIELDS.contains(&id) {
+        if TIME_FIELDS.contains(&id) && !seen.contains(&id) && time_field_shaped(id, &field[4..]) {
+            seen.push(id);
             times.extend_from_slice(field);
         } else if id != ZIP64_FIELD {
             exact.extend_from_slice(field);
