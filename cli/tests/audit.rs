@@ -192,7 +192,7 @@ fn signed_demo_report_verifies_with_artifacts() {
     let text = String::from_utf8_lossy(&ok.stdout);
     assert_eq!(ok.status.code(), Some(0), "{text}{}", stderr(&ok));
     assert!(
-        text.contains("verified") && text.contains("artifacts checked: 40"),
+        text.contains("verified") && text.contains("artifacts checked: 43"),
         "{text}"
     );
 
@@ -312,7 +312,7 @@ fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
     std::fs::write(case.path(), case_text).unwrap();
     let (out, run) = audit(case.path().to_str().unwrap(), &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    assert!(stderr(&run).contains("41 entries appended, report at index 0"));
+    assert!(stderr(&run).contains("44 entries appended, report at index 0"));
     let dir = report_dir(out.path());
     let proof = dir.join("report.tlog-proof");
     let v = glassbox(&[
@@ -675,4 +675,91 @@ fn envelopes_with_an_extra_or_duplicated_signature_fail() {
             "{what}: {text}"
         );
     }
+}
+
+#[test]
+fn artifacts_bind_whole_directories_and_the_policy_trust_material() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit-reports/example");
+    let env = example.join("report.dsse.json");
+    // The policy's roots and keys are inputs of the signed report.
+    let report =
+        glassbox_core_report(&std::fs::read_to_string(example.join("report.json")).unwrap());
+    let trust: Vec<&str> = report["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["role"] == "trust-material")
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        trust,
+        [
+            "pki/root.pem",
+            "pki/intermediate.pem",
+            "keys/exampleav-release-ed25519.pub.pem"
+        ]
+    );
+
+    let fresh = || {
+        let d = tempfile::tempdir().unwrap();
+        copy_dir(Path::new(&demo("")), d.path());
+        d
+    };
+    let check = |dir: &Path| {
+        let r = verify(&env, &["--artifacts", dir.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&r.stdout).into_owned();
+        (r.status.code(), text)
+    };
+    let copy = fresh();
+    assert_eq!(check(copy.path()).0, Some(0), "{}", check(copy.path()).1);
+
+    // A file added to the audited release directory after the audit.
+    std::fs::write(
+        copy.path().join("releases/exampleav-1.1.0/engine/extra.so"),
+        b"x",
+    )
+    .unwrap();
+    let (code, text) = check(copy.path());
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "FAILED: releases/exampleav-1.1.0/engine/extra.so: present in the audited directory but not in the report"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAILED: releases/exampleav-1.1.0: directory digest on disk"),
+        "{text}"
+    );
+
+    // A symbolic link added to the rebuild directory: never hashed, so it
+    // is not bound, and not recorded either.
+    let copy = fresh();
+    std::os::unix::fs::symlink(
+        "avengine",
+        copy.path().join("rebuild/exampleav-1.1.0/alias"),
+    )
+    .unwrap();
+    let (code, text) = check(copy.path());
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "rebuild/exampleav-1.1.0/alias: a link or special file the report does not record"
+        ),
+        "{text}"
+    );
+
+    // A different root certificate where the policy points.
+    let copy = fresh();
+    std::fs::copy(
+        demo("pki/intermediate.pem"),
+        copy.path().join("pki/root.pem"),
+    )
+    .unwrap();
+    let (code, text) = check(copy.path());
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("FAILED: pki/root.pem: sha256 on disk"),
+        "{text}"
+    );
 }

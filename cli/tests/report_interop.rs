@@ -63,7 +63,7 @@ fn envelope_verifies_with_securesystemslib_and_statement_with_in_toto() {
     );
     assert_eq!(
         out.trim(),
-        "ok 40 subjects https://glassbox.dev/audit-report/v1"
+        "ok 43 subjects https://glassbox.dev/audit-report/v1"
     );
 
     // The same checker rejects a signature over other bytes: the payload

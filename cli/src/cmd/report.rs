@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use glassbox_core::dsse::Envelope;
 use glassbox_core::keys::PublicKey;
+use glassbox_core::report::audit::check_directories;
 use glassbox_core::report::chain::verify_report_with_roots;
 use glassbox_core::report::statement::{check_subjects, parse_statement, verify_report_envelope};
 use glassbox_core::report::{AuditReport, Verdict, render};
@@ -86,7 +87,8 @@ struct VerifyArgs {
     require_pass: bool,
 
     /// Check every subject's digest against the files under DIR (the
-    /// directory the audit case file was in).
+    /// directory the audit case file was in), and re-read every audited
+    /// directory: a file added since the audit fails.
     #[arg(long, value_name = "DIR")]
     artifacts: Option<PathBuf>,
 
@@ -236,7 +238,8 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             ));
         }
         if let Some(dir) = &args.artifacts {
-            let mismatches = check_subjects(&v.statement.subjects, dir);
+            let mut mismatches = check_subjects(&v.statement.subjects, dir);
+            mismatches.extend(check_directories(&v.statement.report, dir));
             artifacts_checked = v.statement.subjects.len();
             for m in mismatches {
                 problems.push(format!("{}: {}", m.name, m.reason));

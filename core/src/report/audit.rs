@@ -17,8 +17,6 @@ use super::{
 
 /// Most files hashed in one input directory.
 pub const MAX_INPUT_FILES: usize = 1_000_000;
-/// Deepest directory nesting followed in an input.
-pub const MAX_INPUT_DEPTH: usize = 64;
 
 /// What the audit tells its caller while it runs (for progress display).
 #[derive(Clone, Debug)]
@@ -50,7 +48,9 @@ pub fn run_audit(
 
     progress(AuditEvent::Started(Check::Inputs));
     let mut hashed = 0usize;
-    let inputs = case_inputs(case);
+    let trust = trust_material(case);
+    let mut inputs = case_inputs(case);
+    inputs.extend(trust.iter().map(|p| (InputRole::TrustMaterial, p)));
     for &(role, path) in &inputs {
         match hash_input(role, path) {
             Ok((input, skipped)) => {
@@ -832,7 +832,67 @@ fn role_word(role: InputRole) -> &'static str {
         InputRole::Policy => "trust policy",
         InputRole::TufRoot => "TUF trust anchor",
         InputRole::TufRepository => "TUF repository",
+        InputRole::TrustMaterial => "trust material",
     }
+}
+
+/// The files the case's trust policy points to (roots, intermediates, TSA
+/// roots, pinned keys, Sigstore trusted roots), as inputs named relative to
+/// the case file, in policy order without duplicates. An unloadable policy
+/// gives none here: the verify step reports why it cannot be used.
+fn trust_material(case: &AuditCase) -> Vec<CasePath> {
+    let Some(policy_path) = &case.policy else {
+        return Vec::new();
+    };
+    let Ok(policy) = crate::policy::TrustPolicy::load(&policy_path.resolved) else {
+        return Vec::new();
+    };
+    let files = policy
+        .roots
+        .iter()
+        .chain(&policy.intermediates)
+        .chain(&policy.tsa_roots)
+        .map(|c| &c.path)
+        .chain(policy.keys.iter().map(|k| &k.path))
+        .chain(policy.sigstore.iter().map(|s| &s.trusted_root));
+    let base = case.file.parent().unwrap_or(Path::new(""));
+    let mut out: Vec<CasePath> = Vec::new();
+    for resolved in files {
+        if out.iter().any(|c| &c.resolved == resolved) {
+            continue;
+        }
+        out.push(CasePath {
+            written: relative_name(base, resolved),
+            resolved: resolved.clone(),
+        });
+    }
+    out
+}
+
+/// `path` named relative to `base`, `/`-separated, with `.` and `..`
+/// resolved lexically (a policy in a subdirectory may say `../pki/root.pem`).
+/// A path outside `base` keeps its full form: it is hashed and signed, but
+/// `report verify --artifacts` cannot relocate it (see README).
+fn relative_name(base: &Path, path: &Path) -> String {
+    use std::path::Component;
+    let full = || path.to_string_lossy().replace('\\', "/");
+    let Ok(rel) = path.strip_prefix(base) else {
+        return full();
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for c in rel.components() {
+        match c {
+            Component::Normal(n) => parts.push(n.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if parts.pop().is_none() {
+                    return full();
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return full(),
+        }
+    }
+    parts.join("/")
 }
 
 /// The inputs of a case, in report order.
@@ -896,9 +956,65 @@ fn hash_input(role: InputRole, path: &CasePath) -> Result<(Input, Vec<String>), 
             Vec::new(),
         ));
     }
+    let (sha256, files, skipped) = hash_directory(&path.resolved)?;
+    Ok((
+        Input {
+            role,
+            path: path.written.clone(),
+            kind: InputKind::Directory,
+            sha256,
+            files,
+        },
+        skipped,
+    ))
+}
+
+/// Reads a directory through the release reader (`core::release`: no link
+/// followed, each file re-checked as it is opened) and returns the digest
+/// of its `sha256sum` listing, its regular files sorted by path bytes, and
+/// its other entries (links, devices: not hashed). The audit and `report
+/// verify --artifacts` both call this, so the digest is recomputed exactly
+/// as it was made.
+pub fn hash_directory(dir: &Path) -> Result<(String, Vec<Artifact>, Vec<String>), String> {
+    use crate::release::{EntryKind, ReadOptions, Release};
+    let release = Release::open(dir, &ReadOptions::default())
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut files = Vec::new();
     let mut skipped = Vec::new();
-    walk(&path.resolved, "", 0, &mut files, &mut skipped)?;
+    for entry in &release.entries {
+        // Only the directory's own files: an archive inside it is one file.
+        if entry.path.depth() > 0 {
+            continue;
+        }
+        let name = entry.path.inner();
+        let rel = name.to_str().ok_or_else(|| {
+            format!(
+                "{}: a file name is not UTF-8 ({:?})",
+                dir.display(),
+                String::from_utf8_lossy(name.as_bytes())
+            )
+        })?;
+        match entry.kind {
+            EntryKind::Dir => {}
+            EntryKind::File => {
+                let digests = entry
+                    .digests
+                    .as_ref()
+                    .ok_or_else(|| format!("{}/{rel}: not hashed by the reader", dir.display()))?;
+                if files.len() >= MAX_INPUT_FILES {
+                    return Err(format!("more than {MAX_INPUT_FILES} files"));
+                }
+                files.push(Artifact {
+                    path: rel.to_string(),
+                    sha256: digests.sha256.to_hex(),
+                    size: entry.size,
+                });
+            }
+            EntryKind::Symlink | EntryKind::Hardlink | EntryKind::Other => {
+                skipped.push(rel.to_string())
+            }
+        }
+    }
     // Sorted by path bytes, as `LC_ALL=C sort` would, so the listing digest
     // is what `sha256sum` over the same files gives.
     files.sort_by(|a: &Artifact, b| a.path.as_bytes().cmp(b.path.as_bytes()));
@@ -906,71 +1022,79 @@ fn hash_input(role: InputRole, path: &CasePath) -> Result<(Input, Vec<String>), 
     for f in &files {
         listing.update(format!("{}  {}\n", f.sha256, f.path).as_bytes());
     }
-    Ok((
-        Input {
-            role,
-            path: path.written.clone(),
-            kind: InputKind::Directory,
-            sha256: hex::encode(listing.finalize()),
-            files,
-        },
-        skipped,
-    ))
+    Ok((hex::encode(listing.finalize()), files, skipped))
 }
 
-fn walk(
+/// What `report verify --artifacts DIR` found wrong with the audited files
+/// under DIR (the case file's directory), beyond the subjects' digests
+/// ([`super::statement::check_subjects`]): for every directory input, the
+/// directory is re-read as the audit read it ([`hash_directory`]); a file
+/// that is there but not in the report, a link or special file the report
+/// did not record, or a listing digest that differs is a mismatch. A
+/// release directory that gained a file after the audit therefore fails.
+pub fn check_directories(
+    report: &AuditReport,
     dir: &Path,
-    prefix: &str,
-    depth: usize,
-    files: &mut Vec<Artifact>,
-    skipped: &mut Vec<String>,
-) -> Result<(), String> {
-    if depth > MAX_INPUT_DEPTH {
-        return Err(format!(
-            "{}: nested deeper than {MAX_INPUT_DEPTH} directories",
-            dir.display()
-        ));
-    }
-    let mut entries: Vec<(String, PathBuf)> = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-        let name = entry.file_name();
-        let name = name.to_str().ok_or_else(|| {
-            format!(
-                "{}: a file name is not UTF-8 ({:?})",
-                dir.display(),
-                entry.file_name()
-            )
-        })?;
-        entries.push((name.to_string(), entry.path()));
-    }
-    entries.sort();
-    for (name, full) in entries {
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        // symlink_metadata: a link inside vendor material is never followed.
-        let meta =
-            std::fs::symlink_metadata(&full).map_err(|e| format!("{}: {e}", full.display()))?;
-        if meta.is_dir() {
-            walk(&full, &rel, depth + 1, files, skipped)?;
-        } else if meta.is_file() {
-            if files.len() >= MAX_INPUT_FILES {
-                return Err(format!("more than {MAX_INPUT_FILES} files"));
+) -> Vec<super::statement::SubjectMismatch> {
+    use super::statement::SubjectMismatch;
+    let mut out = Vec::new();
+    for input in report
+        .inputs
+        .iter()
+        .filter(|i| i.kind == InputKind::Directory)
+    {
+        let base = input.path.trim_end_matches('/');
+        let mismatch = |name: String, reason: String| SubjectMismatch { name, reason };
+        if !super::statement::stays_inside(base) {
+            out.push(mismatch(
+                base.to_string(),
+                "name leaves the artifacts directory".into(),
+            ));
+            continue;
+        }
+        let (sha256, files, skipped) = match hash_directory(&dir.join(base)) {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(mismatch(base.to_string(), format!("cannot re-read: {e}")));
+                continue;
             }
-            let (sha256, size) = hash_file(&full)?;
-            files.push(Artifact {
-                path: rel,
-                sha256,
-                size,
-            });
-        } else {
-            skipped.push(rel);
+        };
+        let known: std::collections::BTreeSet<&str> =
+            input.files.iter().map(|f| f.path.as_str()).collect();
+        for f in files.iter().filter(|f| !known.contains(f.path.as_str())) {
+            out.push(mismatch(
+                format!("{base}/{}", f.path),
+                "present in the audited directory but not in the report (added after the audit?)"
+                    .into(),
+            ));
+        }
+        // Links and special files are never hashed; the audit lists the
+        // ones it saw in an `inputs` finding, and only those are expected.
+        let recorded = |rel: &str| {
+            report.findings.iter().any(|f| {
+                f.check == Check::Inputs
+                    && f.title
+                        .ends_with(&format!(" in {} were not hashed", input.path))
+                    && f.paths.iter().any(|p| p == rel)
+            })
+        };
+        for rel in skipped.iter().filter(|r| !recorded(r)) {
+            out.push(mismatch(
+                format!("{base}/{rel}"),
+                "a link or special file the report does not record".into(),
+            ));
+        }
+        if sha256 != input.sha256 {
+            out.push(mismatch(
+                base.to_string(),
+                format!(
+                    "directory digest on disk {sha256} but the report vouches for {}",
+                    input.sha256
+                ),
+            ));
         }
     }
-    Ok(())
+    out
 }
 
 fn hash_file(path: &Path) -> Result<(String, u64), String> {
@@ -1026,6 +1150,21 @@ pub fn log_audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trust_material_is_named_relative_to_the_case_file() {
+        let base = Path::new("/cases/demo");
+        for (path, name) in [
+            ("/cases/demo/pki/root.pem", "pki/root.pem"),
+            ("/cases/demo/policies/../pki/root.pem", "pki/root.pem"),
+            ("/cases/demo/./keys/k.pem", "keys/k.pem"),
+            // Outside the case directory: kept whole (not relocatable).
+            ("/cases/demo/../other/root.pem", "/cases/demo/../other/root.pem"),
+            ("/etc/ssl/root.pem", "/etc/ssl/root.pem"),
+        ] {
+            assert_eq!(relative_name(base, Path::new(path)), name, "{path}");
+        }
+    }
 
     #[test]
     fn directory_digest_is_the_sha256sum_listing() {

@@ -162,6 +162,11 @@ pub enum InputRole {
     TufRoot,
     /// The vendor's TUF repository copy (`metadata/`, `targets/`).
     TufRepository,
+    /// A file the trust policy points to (a root or intermediate
+    /// certificate, a TSA root, a pinned key, a Sigstore trusted root):
+    /// hashed and signed with the report, so what the verdict rested on is
+    /// bound, not just the policy text that names it.
+    TrustMaterial,
 }
 
 /// Whether an input is one file or a directory tree.

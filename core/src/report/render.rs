@@ -391,6 +391,7 @@ fn role_name(r: super::InputRole) -> &'static str {
         super::InputRole::Policy => "policy",
         super::InputRole::TufRoot => "tuf-root",
         super::InputRole::TufRepository => "tuf-repository",
+        super::InputRole::TrustMaterial => "trust-material",
     }
 }
 

@@ -210,6 +210,14 @@ pub struct SubjectMismatch {
     pub reason: String,
 }
 
+/// Whether a `/`-separated name stays inside the directory it is joined
+/// to: not absolute, no `\\`, no `..` or empty component.
+pub(crate) fn stays_inside(name: &str) -> bool {
+    !(name.starts_with('/')
+        || name.contains('\\')
+        || name.split('/').any(|c| c == ".." || c.is_empty()))
+}
+
 /// Hashes each subject's file under `dir` (names are `/`-separated paths
 /// relative to the audited case's directory) and returns those that are
 /// missing or differ. Names that would leave `dir` (absolute, `..`) are
@@ -221,10 +229,7 @@ pub fn check_subjects(subjects: &[Subject], dir: &std::path::Path) -> Vec<Subjec
             name: s.name.clone(),
             reason,
         };
-        let escapes = s.name.starts_with('/')
-            || s.name.contains('\\')
-            || s.name.split('/').any(|c| c == ".." || c.is_empty());
-        if escapes {
+        if !stays_inside(&s.name) {
             out.push(mismatch("name leaves the artifacts directory".into()));
             continue;
         }
