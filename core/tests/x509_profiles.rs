@@ -634,3 +634,47 @@ fn document_signing_purpose() {
         }
     }
 }
+
+/// A real root with serial number 0 (Go Daddy Root G2, still in public
+/// root programs) passes every trust-anchor check: a leaf naming it as
+/// issuer, but signed by another key, fails only at its signature (link 0),
+/// not at the anchor (before, "serial number is zero" on link 1).
+#[test]
+fn real_root_with_serial_zero_passes_the_anchor_checks() {
+    let pem = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/x509/go-daddy-root-g2.pem"),
+    )
+    .unwrap();
+    let root = x509::parse_pem_or_der_bundle(&pem).unwrap().remove(0);
+    assert_eq!(root.serial(), [0]);
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CountryName, "US");
+    dn.push(DnType::StateOrProvinceName, "Arizona");
+    dn.push(DnType::LocalityName, "Scottsdale");
+    dn.push(DnType::OrganizationName, "GoDaddy.com, Inc.");
+    dn.push(
+        DnType::CommonName,
+        "Go Daddy Root Certificate Authority - G2",
+    );
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_identifier_method =
+        KeyIdMethod::PreSpecified(root.extensions().ski.clone().expect("the root has an SKI"));
+    let impostor = Ca {
+        cert: root.clone(),
+        issuer: Issuer::new(params, KeyPair::generate().unwrap()),
+    };
+    let mut p = tls_leaf_params("example.com", 15);
+    p.not_before = time::macros::datetime!(2024-01-01 00:00 UTC);
+    p.not_after = time::macros::datetime!(2025-01-01 00:00 UTC);
+    let ee = leaf(p, &impostor);
+    let opts = ValidationOptions {
+        time: ValidationTime::At(time::macros::datetime!(2024-06-01 00:00 UTC)),
+        ..tls_opts()
+    };
+    let (at, err) = verdict(x509::validate(&ee, &[], std::slice::from_ref(&root), &opts));
+    assert_eq!(at, 0, "{err}");
+    assert!(matches!(err, CertError::BadSignature { .. }), "{err}");
+}

@@ -1159,7 +1159,10 @@ mod tests {
             ("/cases/demo/policies/../pki/root.pem", "pki/root.pem"),
             ("/cases/demo/./keys/k.pem", "keys/k.pem"),
             // Outside the case directory: kept whole (not relocatable).
-            ("/cases/demo/../other/root.pem", "/cases/demo/../other/root.pem"),
+            (
+                "/cases/demo/../other/root.pem",
+                "/cases/demo/../other/root.pem",
+            ),
             ("/etc/ssl/root.pem", "/etc/ssl/root.pem"),
         ] {
             assert_eq!(relative_name(base, Path::new(path)), name, "{path}");
