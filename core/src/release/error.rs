@@ -88,6 +88,37 @@ pub enum ReleaseError {
         /// The limit.
         limit: u64,
     },
+    /// The archive can be read more than one way: real extractors (GNU tar,
+    /// bsdtar, Python, unzip, Java) would install different members than
+    /// glassbox would verify, so glassbox refuses to pick one reading.
+    #[error(
+        "{archive}: entry `{entry}`: real extractors can read this archive differently: \
+         {reason}; glassbox refuses it rather than verify one reading while customers install \
+         another — treat the archive as tampered and ask the vendor for one without this"
+    )]
+    Ambiguous {
+        /// The container.
+        archive: String,
+        /// The member (escaped), or a description of where in the container.
+        entry: String,
+        /// What is ambiguous and how the readings differ.
+        reason: String,
+    },
+    /// A member name or link an extractor would follow out of the
+    /// extraction directory (absolute, `..`, through an earlier symlink, a
+    /// hard link to nothing before it).
+    #[error(
+        "{archive}: entry `{entry}`: unsafe name: {reason}; extracting this archive could write \
+         outside its directory or through a link — treat it as hostile and do not unpack it"
+    )]
+    UnsafeName {
+        /// The container.
+        archive: String,
+        /// The member (escaped).
+        entry: String,
+        /// Why the name is unsafe.
+        reason: String,
+    },
     /// More entries than `--max-entries`.
     #[error(
         "{archive}: more than {limit} entries (--max-entries); raise the limit if the release \

@@ -41,6 +41,16 @@ impl Budget {
         Ok(())
     }
 
+    /// Whether `n` more expanded bytes would still be within the limit,
+    /// for content whose size is known before it is read (a sparse tar
+    /// member's holes).
+    pub fn would_fit(&self, n: u64) -> bool {
+        self.expanded
+            .load(Ordering::Relaxed)
+            .checked_add(n)
+            .is_some_and(|t| t <= self.limits.max_expanded_bytes)
+    }
+
     /// Counts `n` more expanded bytes; false when over the limit.
     fn expand(&self, n: u64) -> bool {
         let total = self.expanded.fetch_add(n, Ordering::Relaxed) + n;

@@ -44,6 +44,7 @@ mod registry;
 mod tar;
 mod walk;
 mod zip;
+mod zip_layout;
 
 use std::collections::HashSet;
 use std::io::{BufReader, Cursor, Read};

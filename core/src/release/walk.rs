@@ -92,19 +92,78 @@ pub(crate) struct Walk<'w, 'v> {
     pub out: Out<'v>,
 }
 
-/// The names seen in one container, for duplicate and link checks.
+/// Longest name or link target accepted (Linux PATH_MAX). Longer ones
+/// cannot be extracted anyway, and capping them keeps the per-member work
+/// of the name checks and link resolution bounded.
+pub(crate) const MAX_NAME_BYTES: usize = 4096;
+
+/// Index of a node in [`Names::nodes`]; 0 is the container's root.
+type NodeId = u32;
+const ROOT: NodeId = 0;
+
+/// Where a symlink resolves: a node of the tree, possibly followed by
+/// `depth` components that name nothing in the container (nothing exists
+/// below them, so no further link can be met there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Spot {
+    node: NodeId,
+    depth: u32,
+}
+
+/// Memo of one symlink's resolution, so each link is resolved once.
+#[derive(Clone, Copy, Debug)]
+enum Memo {
+    Unvisited,
+    Busy,
+    Inside(Spot, usize),
+    Escapes,
+    Loop,
+    /// Resolution stopped at the nesting cap: a loop for the outermost
+    /// link, but not remembered for the inner ones (their own chains may be
+    /// short enough).
+    Cut,
+}
+
+/// One path of the container: a member, or a directory implied by one.
+struct Node {
+    parent: NodeId,
+    /// The member's kind; `None` for a directory only implied by deeper
+    /// names.
+    kind: Option<EntryKind>,
+    /// Symlink target.
+    target: Option<Vec<u8>>,
+    memo: Memo,
+    children: HashMap<Vec<u8>, NodeId>,
+}
+
+impl Node {
+    fn new(parent: NodeId) -> Self {
+        Self {
+            parent,
+            kind: None,
+            target: None,
+            memo: Memo::Unvisited,
+            children: HashMap::new(),
+        }
+    }
+}
+
+/// The names seen in one container as a tree of components, for the
+/// duplicate, unsafe-name and link checks. Every check walks a name one
+/// component at a time (one hash lookup each), so the work is linear in the
+/// bytes of names and link targets, never quadratic.
 pub(crate) struct Names {
     container: Option<EntryPath>,
-    counts: HashMap<RawPath, usize>,
-    /// (path inside the container, kind, link target)
-    links: Vec<(RawPath, EntryKind, RawPath)>,
+    nodes: Vec<Node>,
+    /// Symlinks, in archive order, with their addresses.
+    links: Vec<(NodeId, RawPath)>,
 }
 
 impl Names {
     pub fn new(container: Option<&EntryPath>) -> Self {
         Self {
             container: container.cloned(),
-            counts: HashMap::new(),
+            nodes: vec![Node::new(ROOT)],
             links: Vec::new(),
         }
     }
@@ -115,11 +174,95 @@ impl Names {
             None => EntryPath::top(inner),
         }
     }
+
+    fn child(&self, at: NodeId, comp: &[u8]) -> Option<NodeId> {
+        self.nodes[at as usize].children.get(comp).copied()
+    }
+
+    fn child_or_new(&mut self, at: NodeId, comp: &[u8]) -> NodeId {
+        if let Some(c) = self.child(at, comp) {
+            return c;
+        }
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node::new(at));
+        self.nodes[at as usize].children.insert(comp.to_vec(), id);
+        id
+    }
+
+    /// Resolves symlink `link` lexically against the container's own
+    /// members (POSIX path resolution, XBD 4.13): nothing on the auditor's
+    /// disk is consulted. Each link is resolved once and remembered; more
+    /// than [`MAX_LINK_HOPS`] links followed is a loop, as for ELOOP. A
+    /// chain deeper than that is cut short and reported as a loop.
+    fn resolve(&mut self, link: NodeId, nesting: usize) -> Memo {
+        match self.nodes[link as usize].memo {
+            Memo::Unvisited => {}
+            Memo::Busy => return Memo::Loop,
+            done => return done,
+        }
+        if nesting > MAX_LINK_HOPS {
+            return Memo::Cut;
+        }
+        self.nodes[link as usize].memo = Memo::Busy;
+        let target = self.nodes[link as usize].target.clone().unwrap_or_default();
+        let result = match self.walk_target(self.nodes[link as usize].parent, &target, nesting) {
+            // Every level of nesting is at least one hop of the outermost
+            // link, so past the cap it loops (ELOOP).
+            Memo::Cut if nesting == 0 => Memo::Loop,
+            Memo::Cut => {
+                self.nodes[link as usize].memo = Memo::Unvisited;
+                return Memo::Cut;
+            }
+            r => r,
+        };
+        self.nodes[link as usize].memo = result;
+        result
+    }
+
+    fn walk_target(&mut self, base: NodeId, target: &[u8], nesting: usize) -> Memo {
+        if target.first() == Some(&b'/') {
+            return Memo::Escapes;
+        }
+        let mut at = Spot {
+            node: base,
+            depth: 0,
+        };
+        let mut hops = 0usize;
+        for comp in target.split(|b| *b == b'/') {
+            match comp {
+                b"" | b"." => {}
+                b".." if at.depth > 0 => at.depth -= 1,
+                b".." if at.node == ROOT => return Memo::Escapes,
+                b".." => at.node = self.nodes[at.node as usize].parent,
+                _ if at.depth > 0 => at.depth += 1,
+                _ => match self.child(at.node, comp) {
+                    None => at.depth = 1,
+                    Some(c) if self.nodes[c as usize].kind == Some(EntryKind::Symlink) => {
+                        match self.resolve(c, nesting + 1) {
+                            Memo::Inside(p, h) => {
+                                hops += 1 + h;
+                                if hops > MAX_LINK_HOPS {
+                                    return Memo::Loop;
+                                }
+                                at = p;
+                            }
+                            Memo::Escapes => return Memo::Escapes,
+                            Memo::Cut => return Memo::Cut,
+                            _ => return Memo::Loop,
+                        }
+                    }
+                    Some(c) => at.node = c,
+                },
+            }
+        }
+        Memo::Inside(at, hops)
+    }
 }
 
-/// Normalises a recorded name without losing what matters: `./` prefixes,
-/// empty and `.` components and trailing slashes go; `..` stays (and is a
-/// finding), a leading `/` stays (and is a finding).
+/// Normalises a recorded name the way extractors do before creating it:
+/// `./` prefixes, empty and `.` components and trailing slashes go. (`..`
+/// and a leading `/` stay; names holding them are refused before this
+/// matters.)
 pub(crate) fn normalise(raw: &[u8]) -> Vec<u8> {
     let absolute = raw.first() == Some(&b'/');
     let mut out = Vec::with_capacity(raw.len());
@@ -139,67 +282,6 @@ pub(crate) fn normalise(raw: &[u8]) -> Vec<u8> {
         out.push(b'.');
     }
     out
-}
-
-/// Outcome of resolving a link inside a container.
-#[derive(Debug, PartialEq, Eq)]
-enum Resolution {
-    Inside,
-    Escapes,
-    Loop,
-}
-
-/// Resolves `target` (of a link living in directory `base`) component by
-/// component against the container's own symlinks, lexically: nothing on
-/// the auditor's disk is consulted. Absolute targets escape; `..` above the
-/// root escapes; more than [`MAX_LINK_HOPS`] substitutions is a loop.
-fn resolve(links: &HashMap<Vec<u8>, Vec<u8>>, base: &[u8], target: &[u8]) -> Resolution {
-    if target.first() == Some(&b'/') {
-        return Resolution::Escapes;
-    }
-    let mut current: Vec<Vec<u8>> = base
-        .split(|b| *b == b'/')
-        .filter(|c| !c.is_empty() && *c != b".")
-        .map(<[u8]>::to_vec)
-        .collect();
-    let mut pending: Vec<Vec<u8>> = target
-        .split(|b| *b == b'/')
-        .rev()
-        .map(<[u8]>::to_vec)
-        .collect();
-    let mut hops = 0;
-    while let Some(comp) = pending.pop() {
-        if comp.is_empty() || comp == b"." {
-            continue;
-        }
-        if comp == b".." {
-            if current.pop().is_none() {
-                return Resolution::Escapes;
-            }
-            continue;
-        }
-        current.push(comp);
-        let joined = current.join(&b'/');
-        if let Some(next) = links.get(&joined) {
-            hops += 1;
-            if hops > MAX_LINK_HOPS {
-                return Resolution::Loop;
-            }
-            if next.first() == Some(&b'/') {
-                return Resolution::Escapes;
-            }
-            current.pop();
-            pending.extend(next.split(|b| *b == b'/').rev().map(<[u8]>::to_vec));
-        }
-    }
-    Resolution::Inside
-}
-
-fn parent(path: &[u8]) -> &[u8] {
-    match path.iter().rposition(|b| *b == b'/') {
-        Some(i) => &path[..i],
-        None => b"",
-    }
 }
 
 /// Whether an error must stop the whole read (a limit) rather than only the
@@ -327,9 +409,17 @@ impl<'w, 'v> Walk<'w, 'v> {
         }
     }
 
-    /// Admits one member name: normalises it, counts it against
-    /// `max_entries`, records `..`/absolute findings, and remembers it for
-    /// the duplicate and link checks done by [`Walk::finish_container`].
+    /// Admits one member name: counts it against `max_entries`, refuses
+    /// what extractors could write outside the tree or read two ways
+    /// ([`ReleaseError::UnsafeName`], [`ReleaseError::Ambiguous`]), and
+    /// remembers it for the link checks of [`Walk::finish_container`].
+    ///
+    /// Refused: absolute names and `..` components; names and link targets
+    /// longer than PATH_MAX; a name met twice after the normalisation
+    /// extractors apply (`./a`, `a//b`, `a/`), whatever the kinds; a member
+    /// below an earlier symlink (extractors would write through the link)
+    /// or below an earlier non-directory; a symlink without a target; a hard
+    /// link to a name no earlier regular file has.
     pub fn admit(
         &mut self,
         names: &mut Names,
@@ -337,72 +427,195 @@ impl<'w, 'v> Walk<'w, 'v> {
         kind: EntryKind,
         link: Option<&[u8]>,
     ) -> Result<EntryPath, ReleaseError> {
-        self.budget.entry(&self.label(names.container.as_ref()))?;
+        let label = self.label(names.container.as_ref());
+        self.budget.entry(&label)?;
+        let shown = RawPath(raw.to_vec()).to_string();
+        let unsafe_name = |reason: String| ReleaseError::UnsafeName {
+            archive: label.clone(),
+            entry: shown.clone(),
+            reason,
+        };
+        if raw.len() > MAX_NAME_BYTES {
+            return Err(unsafe_name(format!(
+                "{} bytes long, more than PATH_MAX ({MAX_NAME_BYTES}); no extractor can create it",
+                raw.len()
+            )));
+        }
+        if raw.is_empty() {
+            return Err(unsafe_name("the name is empty".into()));
+        }
+        if raw.first() == Some(&b'/') {
+            return Err(unsafe_name(
+                "absolute name: extractors that honour it (GNU tar -P, bsdtar -P, old unzip) \
+                 write outside the extraction directory"
+                    .into(),
+            ));
+        }
+        if raw.split(|b| *b == b'/').any(|c| c == b"..") {
+            return Err(unsafe_name(
+                "a `..` component climbs out of the extraction directory".into(),
+            ));
+        }
         let inner = RawPath(normalise(raw));
         let path = names.address(inner.clone());
-        // Backslashes separate components for Windows extractors (zip
-        // names), so they count here too: the auditor's colleagues may
-        // unpack the release on Windows.
+        // Backslashes and drive letters mean something only to Windows
+        // extractors; on the Unix tools they are plain bytes, so they stay
+        // findings here (zip names with backslashes are refused by the zip
+        // reader, where the Unix tools themselves disagree).
         let bytes = inner.as_bytes();
         let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
-        if matches!(bytes.first(), Some(b'/' | b'\\')) || drive {
+        if bytes.first() == Some(&b'\\') || drive {
             self.finding(path.clone(), ReadFindingKind::AbsolutePath);
         }
-        if bytes
-            .split(|b| *b == b'/' || *b == b'\\')
-            .any(|c| c == b"..")
-        {
+        if bytes.split(|b| *b == b'\\').any(|c| c == b"..") {
             self.finding(path.clone(), ReadFindingKind::ParentTraversal);
         }
-        *names.counts.entry(inner.clone()).or_insert(0) += 1;
-        if let Some(t) = link {
-            names.links.push((inner, kind, RawPath(t.to_vec())));
+        // Walk the tree one component at a time; `walked` is how much of
+        // `raw` names the current node, for messages.
+        let mut at = ROOT;
+        let mut walked = 0usize;
+        let mut pos = 0usize;
+        for comp in raw.split(|b| *b == b'/') {
+            let end = pos + comp.len();
+            pos = end + 1;
+            if comp.is_empty() || comp == b"." {
+                continue;
+            }
+            match names.nodes[at as usize].kind {
+                Some(EntryKind::Symlink) => {
+                    return Err(unsafe_name(format!(
+                        "it lies below `{}`, a symlink declared earlier in the archive: \
+                         extractors would write through the link, possibly outside the tree",
+                        RawPath(normalise(&raw[..walked])),
+                    )));
+                }
+                Some(k) if k != EntryKind::Dir => {
+                    return Err(unsafe_name(format!(
+                        "it lies below `{}`, which an earlier member made a {k:?} \
+                         (not a directory): extractors fail or replace it, each its own way",
+                        RawPath(normalise(&raw[..walked])),
+                    )));
+                }
+                _ => {}
+            }
+            at = names.child_or_new(at, comp);
+            walked = end;
+        }
+        let node = &mut names.nodes[at as usize];
+        match node.kind {
+            Some(_) => {
+                return Err(ReleaseError::Ambiguous {
+                    archive: label.clone(),
+                    entry: shown.clone(),
+                    reason: format!(
+                        "the name `{inner}` occurs twice (after removing `./`, `//` and \
+                         trailing `/` as extractors do): glassbox would check the first, \
+                         tar, Python and Java keep the last, `unzip -n` the first"
+                    ),
+                });
+            }
+            None if !node.children.is_empty() && kind != EntryKind::Dir => {
+                return Err(unsafe_name(format!(
+                    "a {kind:?} replaces `{inner}`, a directory earlier members were put in"
+                )));
+            }
+            None => node.kind = Some(kind),
+        }
+        match kind {
+            EntryKind::Symlink => {
+                let target = link.unwrap_or_default();
+                if target.is_empty() {
+                    return Err(unsafe_name(
+                        "a symlink without a target: extractors fail or create it \
+                         differently"
+                            .into(),
+                    ));
+                }
+                if target.len() > MAX_NAME_BYTES {
+                    return Err(unsafe_name(format!(
+                        "link target is {} bytes, more than PATH_MAX ({MAX_NAME_BYTES})",
+                        target.len()
+                    )));
+                }
+                names.nodes[at as usize].target = Some(target.to_vec());
+                names.links.push((at, inner));
+            }
+            EntryKind::Hardlink => {
+                let target = link.unwrap_or_default();
+                self.check_hardlink(names, target).map_err(unsafe_name)?;
+            }
+            _ => {}
         }
         Ok(path)
     }
 
-    /// Duplicate names, escaping links and link loops of one container.
-    pub fn finish_container(&mut self, names: Names) {
+    /// A hard link (tar) names an earlier member from the archive root; the
+    /// extractor calls link(2) on what it already wrote. Anything else — no
+    /// such member, a directory, a name through a symlink — makes each tool
+    /// do something different (fail, skip, or link to a file outside).
+    fn check_hardlink(&self, names: &Names, target: &[u8]) -> Result<(), String> {
+        let shown = RawPath(target.to_vec());
+        if target.is_empty() {
+            return Err("a hard link without a target".into());
+        }
+        if target.len() > MAX_NAME_BYTES {
+            return Err(format!(
+                "link target is {} bytes, more than PATH_MAX ({MAX_NAME_BYTES})",
+                target.len()
+            ));
+        }
+        if target.first() == Some(&b'/') || target.split(|b| *b == b'/').any(|c| c == b"..") {
+            return Err(format!(
+                "hard link to `{shown}`, outside the archive: extractors would link to a file \
+                 of the machine they run on"
+            ));
+        }
+        let mut at = ROOT;
+        for comp in target
+            .split(|b| *b == b'/')
+            .filter(|c| !c.is_empty() && *c != b".")
+        {
+            if names.nodes[at as usize].kind == Some(EntryKind::Symlink) {
+                return Err(format!(
+                    "hard link to `{shown}`, which passes through a symlink: extractors would \
+                     link to whatever the symlink points at"
+                ));
+            }
+            at = names.child(at, comp).ok_or_else(|| {
+                format!(
+                    "hard link to `{shown}`, which no earlier member of the archive is: \
+                     extractors fail or link to a file already on disk"
+                )
+            })?;
+        }
+        match names.nodes[at as usize].kind {
+            Some(EntryKind::File | EntryKind::Hardlink) => Ok(()),
+            _ => Err(format!(
+                "hard link to `{shown}`, which no earlier regular file of the archive is"
+            )),
+        }
+    }
+
+    /// Escaping links and link loops of one container, as findings.
+    pub fn finish_container(&mut self, mut names: Names) {
         if !matches!(self.out, Out::Collect(_)) {
             return;
         }
-        let mut dups: Vec<_> = names.counts.iter().filter(|(_, n)| **n > 1).collect();
-        dups.sort();
-        for (name, count) in dups {
-            let path = names.address(name.clone());
-            self.finding(path, ReadFindingKind::DuplicateName { count: *count });
-        }
-        let symlinks: HashMap<Vec<u8>, Vec<u8>> = names
-            .links
-            .iter()
-            .filter(|(_, k, _)| *k == EntryKind::Symlink)
-            .map(|(p, _, t)| (p.0.clone(), t.0.clone()))
-            .collect();
-        for (inner, kind, target) in &names.links {
-            let path = names.address(inner.clone());
-            match kind {
-                EntryKind::Symlink => match resolve(&symlinks, parent(&inner.0), &target.0) {
-                    Resolution::Inside => {}
-                    Resolution::Escapes => self.finding(
-                        path,
-                        ReadFindingKind::SymlinkEscapes {
-                            target: target.clone(),
-                        },
-                    ),
-                    Resolution::Loop => self.finding(path, ReadFindingKind::SymlinkLoop),
-                },
-                // A tar hard link names another member from the archive root.
-                _ => {
-                    let t = normalise(&target.0);
-                    if t.first() == Some(&b'/') || t.split(|b| *b == b'/').any(|c| c == b"..") {
-                        self.finding(
-                            path,
-                            ReadFindingKind::HardlinkEscapes {
-                                target: target.clone(),
-                            },
-                        );
-                    }
+        let links = std::mem::take(&mut names.links);
+        for (node, inner) in links {
+            let path = names.address(inner);
+            match names.resolve(node, 0) {
+                Memo::Escapes => {
+                    let target = RawPath(
+                        names.nodes[node as usize]
+                            .target
+                            .clone()
+                            .unwrap_or_default(),
+                    );
+                    self.finding(path, ReadFindingKind::SymlinkEscapes { target })
                 }
+                Memo::Loop => self.finding(path, ReadFindingKind::SymlinkLoop),
+                _ => {}
             }
         }
     }
@@ -755,15 +968,60 @@ mod tests {
         assert_eq!(normalise(b"./"), b".");
     }
 
+    fn names_with_links(links: &[(&[u8], &[u8])]) -> (Names, Vec<NodeId>) {
+        let mut n = Names::new(None);
+        let mut ids = Vec::new();
+        for (name, target) in links {
+            let mut at = ROOT;
+            for c in name.split(|b| *b == b'/') {
+                at = n.child_or_new(at, c);
+            }
+            n.nodes[at as usize].kind = Some(EntryKind::Symlink);
+            n.nodes[at as usize].target = Some(target.to_vec());
+            ids.push(at);
+        }
+        (n, ids)
+    }
+
+    fn outcome(m: Memo) -> &'static str {
+        match m {
+            Memo::Inside(..) => "inside",
+            Memo::Escapes => "escapes",
+            Memo::Loop => "loop",
+            _ => "unresolved",
+        }
+    }
+
     #[test]
     fn resolve_finds_escapes_through_intermediate_links() {
-        let mut links = HashMap::new();
-        links.insert(b"up".to_vec(), b"..".to_vec());
-        assert_eq!(resolve(&links, b"", b"up/etc"), Resolution::Escapes);
-        assert_eq!(resolve(&links, b"a/b", b"../c"), Resolution::Inside);
-        assert_eq!(resolve(&links, b"", b"/etc/passwd"), Resolution::Escapes);
-        links.insert(b"x".to_vec(), b"y".to_vec());
-        links.insert(b"y".to_vec(), b"x".to_vec());
-        assert_eq!(resolve(&links, b"", b"x"), Resolution::Loop);
+        let (mut n, ids) = names_with_links(&[
+            (b"up", b".."),
+            (b"a/b/c", b"../c"),
+            (b"via", b"up/etc"),
+            (b"abs", b"/etc/passwd"),
+            (b"x", b"y"),
+            (b"y", b"x"),
+            (b"deep/l", b"../nothing/here/../../deep"),
+        ]);
+        let got: Vec<_> = ids.iter().map(|i| outcome(n.resolve(*i, 0))).collect();
+        assert_eq!(
+            got,
+            [
+                "escapes", "inside", "escapes", "escapes", "loop", "loop", "inside"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_chain_longer_than_maxsymlinks_is_a_loop() {
+        let names: Vec<Vec<u8>> = (0..=MAX_LINK_HOPS + 1)
+            .map(|i| format!("l{i}").into_bytes())
+            .collect();
+        let mut pairs: Vec<(&[u8], &[u8])> =
+            names.windows(2).map(|w| (&w[0][..], &w[1][..])).collect();
+        pairs.push((&names[MAX_LINK_HOPS + 1], b"."));
+        let (mut n, ids) = names_with_links(&pairs);
+        assert_eq!(outcome(n.resolve(ids[0], 0)), "loop");
+        assert_eq!(outcome(n.resolve(ids[5], 0)), "inside");
     }
 }

@@ -13,9 +13,6 @@ use super::limits::{Place, RATIO_GRACE_BYTES};
 use super::walk::{Collected, Content, Names, Out, Walk};
 use super::{Entry, EntryKind, EntryPath, Format, RawPath, ReleaseError};
 
-/// Longest symlink target read from a zip member (PATH_MAX).
-const MAX_LINK_TARGET: u64 = 4096;
-
 /// Random-access input.
 pub(crate) trait ReadSeek: Read + Seek {}
 impl<T: Read + Seek> ReadSeek for T {}
@@ -57,33 +54,55 @@ pub(crate) fn read(
         offset,
         reason: e.to_string(),
     };
+    // One reading first: the central directory, the local headers and the
+    // bytes around them must tell one story (see `layout`).
+    let listed = super::zip_layout::check(reader, &label)?;
     let mut archive =
         zip::ZipArchive::new(reader).map_err(|e| corrupt("(central directory)", 0, &e))?;
+    if archive.len() != listed.len() {
+        return Err(ReleaseError::Ambiguous {
+            archive: label.clone(),
+            entry: "(central directory)".into(),
+            reason: format!(
+                "the zip library lists {} members where the central directory holds {}",
+                archive.len(),
+                listed.len()
+            ),
+        });
+    }
     let mut names = Names::new(container);
     let limits = walk.opts.limits;
-    // Pass 1, in central-directory order: names, metadata, limits, links.
+    // Pass 1, in central-directory order: names, metadata, limits.
     let mut members = Vec::new();
-    for i in 0..archive.len() {
-        let (raw, kind, size, compressed, mode, mtime, offset) = {
+    for (i, cd) in listed.iter().enumerate() {
+        let (raw, size, compressed, mode, mtime, offset) = {
             let m = archive
                 .by_index_raw(i)
                 .map_err(|e| corrupt(&format!("(member #{i})"), 0, &e))?;
-            let kind = if m.is_symlink() {
-                EntryKind::Symlink
-            } else if m.is_dir() {
-                EntryKind::Dir
-            } else {
-                EntryKind::File
-            };
+            if m.name_raw() != cd.name.as_slice() || m.header_start() != cd.offset {
+                return Err(ReleaseError::Ambiguous {
+                    archive: label.clone(),
+                    entry: RawPath(cd.name.clone()).to_string(),
+                    reason: "the zip library reads this central-directory entry differently \
+                             from glassbox's own parse"
+                        .into(),
+                });
+            }
             (
                 m.name_raw().to_vec(),
-                kind,
                 m.size(),
                 m.compressed_size(),
                 m.unix_mode(),
                 m.last_modified().and_then(unix_time),
                 m.header_start(),
             )
+        };
+        // Symlinks and special files were refused by the layout check, so a
+        // member is a directory (name ends in `/`) or a file.
+        let kind = if raw.ends_with(b"/") {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
         };
         let display = RawPath(raw.clone()).to_string();
         if size > RATIO_GRACE_BYTES && size / compressed.max(1) > limits.max_ratio {
@@ -94,22 +113,8 @@ pub(crate) fn read(
                 limit: limits.max_ratio,
             });
         }
-        let mut link = None;
-        if kind == EntryKind::Symlink {
-            match archive.by_index(i) {
-                Ok(m) => {
-                    let mut target = Vec::new();
-                    m.take(MAX_LINK_TARGET)
-                        .read_to_end(&mut target)
-                        .map_err(|e| corrupt(&display, offset, &e))?;
-                    link = Some(target);
-                }
-                Err(zip::result::ZipError::UnsupportedArchive(_)) => {}
-                Err(e) => return Err(corrupt(&display, offset, &e)),
-            }
-        }
-        let path = walk.admit(&mut names, &raw, kind, link.as_deref())?;
-        let entry = entry(path, kind, size, mode, mtime, link.map(RawPath));
+        let path = walk.admit(&mut names, &raw, kind, None)?;
+        let entry = entry(path, kind, size, mode, mtime, None);
         if kind == EntryKind::File {
             members.push(Member {
                 index: i,

@@ -1,0 +1,335 @@
+//! The zip reader reads an archive exactly one way (issue 18): the central
+//! directory and the local headers must describe the same members, laid
+//! out back to back with no unexplained byte. Each archive here is written
+//! byte by byte at test time (APPNOTE.TXT 4.3) with one construct that
+//! unzip, Python's zipfile and Java's ZipFile/ZipInputStream read
+//! differently, and each test asserts the read is refused naming the entry.
+
+use std::process::Command;
+
+use glassbox_core::digest::Sha256Digest;
+use glassbox_core::release::{EntryPath, RawPath, ReadOptions, Release, ReleaseError};
+
+fn opts() -> ReadOptions {
+    ReadOptions {
+        expand_nested: true,
+        ..Default::default()
+    }
+}
+
+/// One stored (uncompressed) member and how to bend it.
+#[derive(Clone)]
+struct Z {
+    name: Vec<u8>,
+    data: Vec<u8>,
+    /// Name written in the local header instead of `name`.
+    local_name: Option<Vec<u8>>,
+    cd_extra: Vec<u8>,
+    made_by: u16,
+    flags: u16,
+    attrs: u32,
+    /// Written as a local entry but left out of the central directory.
+    listed: bool,
+    /// Central-directory offset pointing elsewhere than the entry.
+    offset: Option<u32>,
+}
+
+fn z(name: &str, data: &[u8]) -> Z {
+    Z {
+        name: name.as_bytes().to_vec(),
+        data: data.to_vec(),
+        local_name: None,
+        cd_extra: Vec::new(),
+        made_by: 3 << 8 | 20,
+        flags: 0,
+        attrs: 0o100644 << 16,
+        listed: true,
+        offset: None,
+    }
+}
+
+fn crc(data: &[u8]) -> u32 {
+    let mut c = flate2::Crc::new();
+    c.update(data);
+    c.sum()
+}
+
+/// A zip of `entries` after `prefix` (offsets count from the file start).
+fn build(prefix: &[u8], entries: &[Z]) -> Vec<u8> {
+    let mut out = prefix.to_vec();
+    let mut cd = Vec::new();
+    let mut listed = 0u16;
+    for e in entries {
+        let at = out.len() as u32;
+        let lname = e.local_name.as_ref().unwrap_or(&e.name);
+        let c = crc(&e.data);
+        out.extend_from_slice(b"PK\x03\x04");
+        out.extend_from_slice(&20u16.to_le_bytes());
+        out.extend_from_slice(&e.flags.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes()); // stored
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&0x21u16.to_le_bytes());
+        out.extend_from_slice(&c.to_le_bytes());
+        out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(lname.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(lname);
+        out.extend_from_slice(&e.data);
+        if !e.listed {
+            continue;
+        }
+        listed += 1;
+        cd.extend_from_slice(b"PK\x01\x02");
+        cd.extend_from_slice(&e.made_by.to_le_bytes());
+        cd.extend_from_slice(&20u16.to_le_bytes());
+        cd.extend_from_slice(&e.flags.to_le_bytes());
+        cd.extend_from_slice(&0u16.to_le_bytes());
+        cd.extend_from_slice(&0u16.to_le_bytes());
+        cd.extend_from_slice(&0x21u16.to_le_bytes());
+        cd.extend_from_slice(&c.to_le_bytes());
+        cd.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        cd.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        cd.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
+        cd.extend_from_slice(&(e.cd_extra.len() as u16).to_le_bytes());
+        cd.extend_from_slice(&0u16.to_le_bytes()); // comment
+        cd.extend_from_slice(&0u16.to_le_bytes()); // disk
+        cd.extend_from_slice(&0u16.to_le_bytes());
+        cd.extend_from_slice(&e.attrs.to_le_bytes());
+        cd.extend_from_slice(&e.offset.unwrap_or(at).to_le_bytes());
+        cd.extend_from_slice(&e.name);
+        cd.extend_from_slice(&e.cd_extra);
+    }
+    let cd_off = out.len() as u32;
+    out.extend_from_slice(&cd);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&listed.to_le_bytes());
+    out.extend_from_slice(&listed.to_le_bytes());
+    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_off.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+/// Reads the zip from a file (the top-level path, with random access).
+fn read(bytes: &[u8]) -> Result<Release, ReleaseError> {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("r.zip");
+    std::fs::write(&p, bytes).unwrap();
+    let on_disk = Release::open(&p, &opts());
+    // The in-memory reading (nested zips) must agree.
+    let in_memory = Release::from_bytes("r.zip", bytes, &opts());
+    assert_eq!(
+        on_disk
+            .as_ref()
+            .err()
+            .map(|e| e.to_string().replace(&p.display().to_string(), "r.zip")),
+        in_memory.as_ref().err().map(|e| e.to_string()),
+    );
+    on_disk
+}
+
+fn ambiguous(bytes: &[u8], entry: &str, why: &str) {
+    match read(bytes) {
+        Err(ReleaseError::Ambiguous {
+            entry: got, reason, ..
+        }) => {
+            assert!(
+                got.contains(entry),
+                "entry {got:?}, wanted {entry:?} ({reason})"
+            );
+            assert!(reason.contains(why), "reason {reason:?}, wanted {why:?}");
+        }
+        other => panic!("wanted Ambiguous for {entry}, got {other:?}"),
+    }
+}
+
+fn sha(r: &Release, p: &str) -> Sha256Digest {
+    r.entry(&EntryPath::top(RawPath::from(p)))
+        .unwrap()
+        .digests
+        .unwrap()
+        .sha256
+}
+
+#[test]
+fn a_well_formed_hand_built_zip_reads() {
+    let r = read(&build(b"", &[z("a.txt", b"alpha"), z("dir/b", b"beta")])).unwrap();
+    assert_eq!(sha(&r, "dir/b"), Sha256Digest::of(b"beta"));
+}
+
+#[test]
+fn one_name_twice_in_the_central_directory_is_refused() {
+    ambiguous(
+        &build(b"", &[z("engine", b"good"), z("engine", b"evil")]),
+        "engine",
+        "occurs twice",
+    );
+    ambiguous(
+        &build(b"", &[z("engine", b"good"), z("./engine", b"evil")]),
+        "./engine",
+        "occurs twice",
+    );
+}
+
+#[test]
+fn a_local_header_the_central_directory_does_not_list_is_refused() {
+    let mut hidden = z("engine", b"evil");
+    hidden.listed = false;
+    ambiguous(
+        &build(b"", &[z("README", b"hi"), hidden]),
+        "(central directory)",
+        "ZipInputStream",
+    );
+}
+
+#[test]
+fn a_local_header_that_differs_from_its_central_record_is_refused() {
+    let mut e = z("engine.sig", b"evil");
+    e.local_name = Some(b"engine.bin".to_vec());
+    ambiguous(&build(b"", &[e]), "engine.sig", "local header's name");
+}
+
+#[test]
+fn entries_sharing_bytes_are_refused() {
+    // Many central records over one member's data: the 16 GB hashed from
+    // 1 MB of the issue.
+    let mut copies = vec![z("m0", &[0u8; 4096])];
+    for i in 1..4 {
+        let mut c = z(&format!("m{i}"), &[0u8; 4096]);
+        c.listed = true;
+        c.offset = Some(0);
+        copies.push(c);
+    }
+    // Only the first is written as a local entry.
+    let mut bytes = build(b"", &copies[..1]);
+    let cd_at = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    let eocd_at = bytes.len() - 22;
+    let record = bytes[cd_at..eocd_at].to_vec();
+    let mut more = Vec::new();
+    for i in 1..4u8 {
+        let mut r = record.clone();
+        let n = r.len();
+        r[n - 1] = b'0' + i;
+        more.extend_from_slice(&r);
+    }
+    bytes.splice(eocd_at..eocd_at, more.iter().copied());
+    let eocd_at = bytes.len() - 22;
+    bytes[eocd_at + 8..eocd_at + 10].copy_from_slice(&4u16.to_le_bytes());
+    bytes[eocd_at + 10..eocd_at + 12].copy_from_slice(&4u16.to_le_bytes());
+    let cd_len = (eocd_at - cd_at) as u32;
+    bytes[eocd_at + 12..eocd_at + 16].copy_from_slice(&cd_len.to_le_bytes());
+    ambiguous(&bytes, "m", "overlaps");
+}
+
+#[test]
+fn bytes_before_the_first_entry_are_refused() {
+    // A prefix the zip sniffer accepts (it starts like a local header),
+    // offsets pointing past it.
+    let stub = b"PK\x03\x04 a stub that unpacks the zip that follows";
+    ambiguous(&build(stub, &[z("a", b"a")]), "a", "self-extractor");
+    // The same prefix without fixing the offsets (readers that guess the
+    // shift, like the zip crate, and those that do not disagree).
+    let mut shifted = stub.to_vec();
+    shifted.extend_from_slice(&build(b"", &[z("a", b"a")]));
+    ambiguous(&shifted, "(central directory)", "self-extractor");
+    // A real self-extractor starts with its executable header: it is not
+    // sniffed as a zip at all and is listed as one opaque file.
+    let mut sfx = b"MZ\x90\0".to_vec();
+    sfx.extend_from_slice(&build(b"", &[z("a", b"a")]));
+    let r = read(&sfx).unwrap();
+    assert_eq!(r.entries.len(), 1);
+    assert_eq!(r.entries[0].expanded_as, None);
+}
+
+#[test]
+fn zip64_fields_that_do_not_match_the_record_are_refused() {
+    let mut e = z("big", b"small really");
+    // A zip64 extra field (0x0001) with a size although no field is maxed.
+    e.cd_extra = [
+        &1u16.to_le_bytes()[..],
+        &8u16.to_le_bytes(),
+        &(1u64 << 33).to_le_bytes(),
+    ]
+    .concat();
+    ambiguous(&build(b"", &[e]), "big", "zip64 extra field");
+}
+
+#[test]
+fn an_info_zip_unicode_path_that_disagrees_is_refused() {
+    let mut e = z("readme.txt", b"x");
+    let unicode = b"engine";
+    let mut data = vec![1u8];
+    data.extend_from_slice(&crc(b"readme.txt").to_le_bytes());
+    data.extend_from_slice(unicode);
+    e.cd_extra = [
+        &0x7075u16.to_le_bytes()[..],
+        &(data.len() as u16).to_le_bytes(),
+        &data,
+    ]
+    .concat();
+    ambiguous(&build(b"", &[e]), "readme.txt", "Unicode Path");
+}
+
+#[test]
+fn names_the_extractors_decode_differently_are_refused() {
+    ambiguous(&build(b"", &[z("a\\b", b"x")]), "a\\\\b", "backslash");
+    let mut latin = z("x", b"x");
+    latin.name = b"caf\x82.txt".to_vec();
+    ambiguous(&build(b"", &[latin]), "caf", "CP437");
+}
+
+#[test]
+fn zip_symlinks_are_refused() {
+    let mut l = z("lib.so", b"../../etc/passwd");
+    l.attrs = 0o120777 << 16;
+    ambiguous(&build(b"", &[l]), "lib.so", "symlink");
+    // And one made by the zip crate, as real tools write them.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.add_symlink("link", "target", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+    ambiguous(&bytes, "link", "symlink");
+}
+
+#[test]
+fn zips_written_by_info_zip_and_python_streaming_read() {
+    // Positive controls: real writers' layouts (extra fields, data
+    // descriptors) pass the one-reading checks.
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    std::fs::create_dir_all(src.join("d")).unwrap();
+    std::fs::write(src.join("d/f.txt"), b"from zip").unwrap();
+    let out = t.path().join("info.zip");
+    let ok = Command::new("zip")
+        .arg("-qr")
+        .arg(&out)
+        .arg(".")
+        .current_dir(&src)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let r = Release::open(&out, &opts()).unwrap();
+    assert_eq!(sha(&r, "d/f.txt"), Sha256Digest::of(b"from zip"));
+    let py = t.path().join("stream.zip");
+    let script = "import zipfile,sys\n\
+        class W:\n\
+        \x20   def __init__(s,f): s.f=f\n\
+        \x20   def write(s,b): return s.f.write(b)\n\
+        \x20   def flush(s): s.f.flush()\n\
+        with open(sys.argv[1],'wb') as f:\n\
+        \x20   with zipfile.ZipFile(W(f),'w',zipfile.ZIP_DEFLATED) as z:\n\
+        \x20       z.writestr('a.txt', b'streamed'*100)\n\
+        \x20       z.writestr('b.txt', b'second')\n";
+    let ok = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&py)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let bytes = std::fs::read(&py).unwrap();
+    assert_ne!(bytes[6] & 8, 0, "python wrote no data descriptor");
+    let r = read(&bytes).unwrap();
+    assert_eq!(sha(&r, "b.txt"), Sha256Digest::of(b"second"));
+}
