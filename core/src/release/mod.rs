@@ -3,9 +3,14 @@
 //!
 //! Release material comes from the vendor under audit, so it is untrusted:
 //! nothing is extracted to disk, content is hashed while streaming, and every
-//! limit in [`Limits`] is enforced. Anything suspicious that does not stop
-//! the read (a `..` path, a symlink leaving the release, a duplicate name) is
-//! recorded as a [`ReadFinding`] rather than silently dropped.
+//! limit in [`Limits`] is enforced. An archive that real extractors could
+//! read differently (a GNU long name and a pax path that disagree, a name
+//! twice, a zip local header the central directory does not list, ...) is
+//! refused with [`ReleaseError::Ambiguous`], and names that would write
+//! outside the tree with [`ReleaseError::UnsafeName`]: glassbox reads each
+//! archive exactly one way. Anything suspicious that does not stop the read
+//! (a symlink leaving the release, a link loop) is recorded as a
+//! [`ReadFinding`] rather than silently dropped.
 //!
 //! ```no_run
 //! use glassbox_core::release::{ReadOptions, Release};
