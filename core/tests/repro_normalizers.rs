@@ -466,3 +466,52 @@ fn ar_type_bits_only_for_a_regular_file() {
         );
     }
 }
+
+// ---------------------------------------------------------------- zstd
+
+/// RFC 8878 §3.1.2: a skippable frame (magic 0x184D2A5?, size, data).
+fn skippable(data: &[u8], nibble: u8) -> Vec<u8> {
+    let mut f = (0x184D_2A50u32 | u32::from(nibble & 0xf))
+        .to_le_bytes()
+        .to_vec();
+    f.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    f.extend_from_slice(data);
+    f
+}
+
+#[test]
+fn compressed_stream_only_without_zstd_skippable_frames() {
+    // Text with repeats: levels 1 and 19 compress it differently.
+    let mut seed = Prng(0x1111_2222_3333_4444);
+    let words: Vec<Vec<u8>> = (0..64).map(|_| seed.text_of(2, 9)).collect();
+    let payload: Vec<u8> = (0..4000)
+        .flat_map(|_| [words[seed.below(64)].clone(), b" ".to_vec()].concat())
+        .collect();
+    let rebuild = zstd::encode_all(&payload[..], 19).unwrap();
+    let vendor = zstd::encode_all(&payload[..], 1).unwrap();
+    assert_ne!(vendor, rebuild);
+    assert_eq!(verdict("e.zst", &vendor, &rebuild), Verdict::Equivalent);
+    // Two regular frames (as pzstd writes) are still only a compressor
+    // difference.
+    let mut two = zstd::encode_all(&payload[..100], 3).unwrap();
+    two.extend(zstd::encode_all(&payload[100..], 3).unwrap());
+    assert_eq!(verdict("e.zst", &two, &rebuild), Verdict::Equivalent);
+    let mut rng = Prng(0x7777_1234_abcd_0001);
+    for _ in 0..ROUNDS {
+        let junk = rng.bytes_of(1, 500);
+        let nibble = rng.below(16) as u8;
+        // After the frame, before it, and between two frames.
+        let after = [vendor.clone(), skippable(&junk, nibble)].concat();
+        let before = [skippable(&junk, nibble), vendor.clone()].concat();
+        let split = 1 + rng.below(payload.len() - 1);
+        let between = [
+            zstd::encode_all(&payload[..split], 3).unwrap(),
+            skippable(&junk, nibble),
+            zstd::encode_all(&payload[split..], 3).unwrap(),
+        ]
+        .concat();
+        for v in [after, before, between] {
+            assert_eq!(verdict("e.zst", &v, &rebuild), Verdict::Different);
+        }
+    }
+}

@@ -96,16 +96,22 @@ impl Comparer<'_> {
     }
 
     fn compressed(&mut self, v: &Compressed, r: &Compressed, path: &str) {
-        if v.members != 1 || r.members != 1 {
-            // The headers (FEXTRA, FNAME, FCOMMENT) of members after the
-            // first are not read as such, so no normalization may speak
-            // for them: different bytes are a difference (RFC 1952 §2.2).
+        if let Some(why) = v.unnormalizable.as_ref().or(r.unnormalizable.as_ref()) {
+            // The headers of gzip members after the first (RFC 1952 §2.2)
+            // and zstd skippable frames (RFC 8878 §3.1.2) are not read as
+            // fields, so no normalization may speak for them: different
+            // bytes are a difference.
+            let side = if v.unnormalizable.is_some() {
+                "vendor"
+            } else {
+                "rebuild"
+            };
             self.differ(
                 path,
                 DifferenceKind::Header {
                     what: format!(
-                        "gzip stream of {} (vendor) and {} (rebuild) members: only a single-member stream is normalized, so its bytes must match",
-                        v.members, r.members
+                        "{} ({side}): only a single-member gzip or a zstd stream without skippable frames is normalized, so its bytes must match",
+                        why
                     ),
                 },
             );

@@ -77,9 +77,10 @@ impl Compression {
 #[derive(Debug, Clone)]
 pub(crate) struct Compressed {
     pub format: Compression,
-    /// gzip: how many members the stream has (1 for other formats). Only a
-    /// single-member stream is normalized.
-    pub members: u64,
+    /// Why no normalization may apply to this stream, when one may not:
+    /// structure whose bytes are not read as fields (gzip members after
+    /// the first, zstd skippable frames). Then its bytes must match.
+    pub unnormalizable: Option<String>,
     pub raw_sha256: Sha256Digest,
     /// Header bytes that must match (gzip: CM, flags other than FNAME,
     /// FEXTRA, FCOMMENT).

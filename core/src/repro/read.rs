@@ -14,7 +14,7 @@ use crate::release::{EntryKind, Limits, RawPath};
 
 use super::ReproError;
 use super::content;
-use super::formats::{ar, gzip, tar, zip};
+use super::formats::{ar, gzip, tar, zip, zstd};
 use super::node::{Archive, ArchiveFormat, Blob, Compressed, Compression, Member, Node};
 use super::normalization::Normalization;
 
@@ -317,20 +317,26 @@ impl Reader {
             already: self.expanded,
         };
         let inner_name = strip_compression_suffix(name);
-        // Members of a gzip stream, counted as they are decompressed.
-        let mut members = std::rc::Rc::new(std::cell::Cell::new(1u64));
+        // Structure no normalization may speak for, counted as the stream
+        // is decompressed: gzip members, zstd skippable frames.
+        let mut gzip_members = None;
+        let mut zstd_skippable = None;
         let payload = {
             let decoder: Box<dyn Read + '_> = match format {
                 Compression::Gzip => {
                     let d = gzip::Members::new(io::BufReader::new(&mut counted));
-                    members = d.count();
+                    gzip_members = Some(d.count());
                     Box::new(d)
                 }
                 Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(&mut counted)),
-                Compression::Zstd => Box::new(
-                    zstd::stream::read::Decoder::new(&mut counted)
-                        .map_err(|e| ReproError::read(at, e))?,
-                ),
+                Compression::Zstd => {
+                    let frames = zstd::Frames::new(&mut counted);
+                    zstd_skippable = Some(frames.skippable());
+                    Box::new(
+                        ::zstd::stream::read::Decoder::new(frames)
+                            .map_err(|e| ReproError::read(at, e))?,
+                    )
+                }
                 Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(&mut counted)),
             };
             let mut limited = BombGuard::new(decoder, budget, consumed, at);
@@ -345,9 +351,16 @@ impl Reader {
         if format == Compression::Gzip && prefix.len() > 8 {
             body_tail.push(prefix[8]); // XFL: compression level hint
         }
+        let unnormalizable = match (gzip_members, zstd_skippable) {
+            (Some(m), _) if m.get() != 1 => Some(format!("a gzip stream of {} members", m.get())),
+            (_, Some(s)) if s.get() != 0 => {
+                Some(format!("a zstd stream with {} skippable frame(s)", s.get()))
+            }
+            _ => None,
+        };
         Ok(Node::Compressed(Compressed {
             format,
-            members: members.get(),
+            unnormalizable,
             raw_sha256: Sha256Digest([0; 32]),
             strict,
             header,

@@ -5,3 +5,4 @@ pub(crate) mod ar;
 pub(crate) mod gzip;
 pub(crate) mod tar;
 pub(crate) mod zip;
+pub(crate) mod zstd;
