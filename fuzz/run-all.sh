@@ -14,8 +14,9 @@
 # `-ignore_crashes=1` etc.), under `nice -n 19`, with `-rss_limit_mb=2048`
 # and `-timeout=10`. Each finished target appends one tab-separated row to
 # fuzz/runs/results.tsv (target, seconds, execs, crashes, timeouts, OOMs,
-# finished at, raw log), so the table can be rebuilt at any point with
-# `--table` even while a run is still going. Raw libFuzzer output:
+# finished at, raw log, new artifacts); the table in fuzz/README.md is
+# rewritten from it when all targets are done, or at any point with
+# `--table` while a run is still going. Raw libFuzzer output:
 # fuzz/runs/<target>-<date>.log. Findings: fuzz/artifacts/<target>/.
 set -euo pipefail
 FUZZ_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -71,14 +72,24 @@ TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || mapfile -t TARGETS < <(all_targets)
 
 cd "$REPO"
+# Build once and run copies of the binaries, so that work going on in the
+# tree meanwhile (a rebase, a fix) neither rebuilds nor changes what a
+# long campaign is fuzzing. The commit is recorded with the copies.
 cargo fuzz build --sanitizer none --fuzz-dir "$FUZZ_DIR" >/dev/null
+BIN=$RUNS/bin-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$BIN"
+git -C "$REPO" describe --always --dirty >"$BIN/COMMIT"
+for t in "${TARGETS[@]}"; do
+    cp "$FUZZ_DIR/target/x86_64-unknown-linux-gnu/release/$t" "$BIN/$t"
+done
 for t in "${TARGETS[@]}"; do
     mkdir -p "$FUZZ_DIR/corpus/$t" "$FUZZ_DIR/artifacts/$t"
     log=$RUNS/$t-$(date -u +%Y%m%dT%H%M%SZ).log
     before=$(ls "$FUZZ_DIR/artifacts/$t" | sort)
     start=$(date +%s)
     # A non-zero exit (a finding) must not stop the other targets.
-    nice -n 19 cargo fuzz run --sanitizer none --fuzz-dir "$FUZZ_DIR" "$t" -- \
+    nice -n 19 "$BIN/$t" "$FUZZ_DIR/corpus/$t" \
+        -artifact_prefix="$FUZZ_DIR/artifacts/$t/" \
         -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 \
         >"$log" 2>&1 || true
@@ -94,5 +105,7 @@ for t in "${TARGETS[@]}"; do
         "${crashes:-0}" "${timeouts:-0}" "${ooms:-0}" "$(date -u +%FT%TZ)" \
         "${log#"$REPO"/}" "$new" >>"$RESULTS"
     echo "$t: ${took}s, ${execs:-0} execs, crash/timeout/oom ${crashes:-0}/${timeouts:-0}/${ooms:-0}, new artifacts: ${new:-none}"
-    write_table
 done
+# Only at the end, so a campaign running in a worktree does not keep
+# dirtying README.md while people work in it; `--table` meanwhile.
+write_table
