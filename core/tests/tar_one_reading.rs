@@ -374,6 +374,7 @@ fn sparse_member(real: u64, segments: &[(u64, &[u8])]) -> Vec<u8> {
 
 #[test]
 fn sparse_holes_count_against_the_limits_before_hashing() {
+    a_sparse_file_archived_by_gnu_tar_reads_as_gnu_tar_extracts_it();
     // 8 GiB of holes behind one stored byte.
     let tar = archive(&[sparse_member(8 << 30, &[(0, b"x")])]);
     let start = std::time::Instant::now();
@@ -404,7 +405,8 @@ fn sparse_holes_count_against_the_limits_before_hashing() {
     assert_eq!(e.digests.unwrap().sha256, Sha256Digest::of(&want));
 }
 
-#[test]
+/// Positive control for the sparse reader: a file GNU tar archived with
+/// `-S` reads as the file itself.
 fn a_sparse_file_archived_by_gnu_tar_reads_as_gnu_tar_extracts_it() {
     let t = tempfile::tempdir().unwrap();
     let src = t.path().join("src");
@@ -438,4 +440,19 @@ fn a_sparse_file_archived_by_gnu_tar_reads_as_gnu_tar_extracts_it() {
         r.entry(&path("disk.img")).unwrap().digests.unwrap().sha256,
         want
     );
+}
+
+#[test]
+fn an_ambiguous_archive_nested_in_a_release_stops_the_read() {
+    // Not a `not-expanded` finding on an otherwise readable release: the
+    // nested archive is unpacked by customers too.
+    let inner = archive(&[file("a", b"one"), file("./a", b"two")]);
+    let outer = archive(&[file("pkg/inner.tar", &inner)]);
+    match read(&outer) {
+        Err(ReleaseError::Ambiguous { archive, entry, .. }) => {
+            assert!(archive.ends_with("!pkg/inner.tar"), "{archive}");
+            assert_eq!(entry, "./a");
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -284,12 +284,16 @@ pub(crate) fn normalise(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Whether an error must stop the whole read (a limit) rather than only the
-/// nested container it arose in.
+/// Whether an error must stop the whole read (a limit, or a container read
+/// two ways or naming unsafe paths: a nested archive customers unpack is
+/// as dangerous as the outer one) rather than only the nested container it
+/// arose in.
 fn is_limit(e: &ReleaseError) -> bool {
     matches!(
         e,
-        ReleaseError::ExpandedBytesLimit { .. }
+        ReleaseError::Ambiguous { .. }
+            | ReleaseError::UnsafeName { .. }
+            | ReleaseError::ExpandedBytesLimit { .. }
             | ReleaseError::RatioLimit { .. }
             | ReleaseError::EntriesLimit { .. }
             | ReleaseError::Visitor { .. }
