@@ -334,3 +334,69 @@ fn zips_written_by_info_zip_and_python_streaming_read() {
     let r = read(&bytes).unwrap();
     assert_eq!(sha(&r, "b.txt"), Sha256Digest::of(b"second"));
 }
+
+/// One deflated member with a data descriptor (APPNOTE 4.3.9), its
+/// compressed bytes followed by `slack` inside the declared compressed size.
+fn deflated_with_descriptor(name: &str, data: &[u8], slack: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(data).unwrap();
+    let mut stored = enc.finish().unwrap();
+    stored.extend_from_slice(slack);
+    let (c, csize, usize) = (crc(data), stored.len() as u32, data.len() as u32);
+    let mut out = Vec::new();
+    out.extend_from_slice(b"PK\x03\x04");
+    out.extend_from_slice(&20u16.to_le_bytes());
+    out.extend_from_slice(&8u16.to_le_bytes()); // data descriptor
+    out.extend_from_slice(&8u16.to_le_bytes()); // deflate
+    out.extend_from_slice(&[0, 0, 0x21, 0]);
+    out.extend_from_slice(&[0u8; 12]); // CRC and sizes follow the data
+    out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(&stored);
+    out.extend_from_slice(b"PK\x07\x08");
+    for v in [c, csize, usize] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    let cd_off = out.len() as u32;
+    let mut cd = Vec::new();
+    cd.extend_from_slice(b"PK\x01\x02");
+    cd.extend_from_slice(&(3u16 << 8 | 20).to_le_bytes());
+    cd.extend_from_slice(&20u16.to_le_bytes());
+    cd.extend_from_slice(&8u16.to_le_bytes());
+    cd.extend_from_slice(&8u16.to_le_bytes());
+    cd.extend_from_slice(&[0, 0, 0x21, 0]);
+    for v in [c, csize, usize] {
+        cd.extend_from_slice(&v.to_le_bytes());
+    }
+    cd.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    cd.extend_from_slice(&[0u8; 8]); // extra, comment, disk, internal attrs
+    cd.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
+    cd.extend_from_slice(&0u32.to_le_bytes());
+    cd.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(&cd);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0");
+    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_off.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+#[test]
+fn a_deflate_stream_ending_before_its_compressed_size_is_refused() {
+    let data = b"the real engine ".repeat(50);
+    // Positive control: the stream fills its entry exactly.
+    let r = read(&deflated_with_descriptor("engine", &data, b"")).unwrap();
+    assert_eq!(sha(&r, "engine"), Sha256Digest::of(&data));
+    // Slack after the stream's end, where a streaming reader would look for
+    // the descriptor and the next local header.
+    let mut slack = b"PK\x07\x08".to_vec();
+    slack.extend_from_slice(&[0u8; 12]);
+    slack.extend_from_slice(b"PK\x03\x04 hidden member");
+    ambiguous(
+        &deflated_with_descriptor("engine", &data, &slack),
+        "engine",
+        "deflate stream ends after",
+    );
+}

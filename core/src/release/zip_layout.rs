@@ -561,6 +561,9 @@ fn local_entry(
     if !descriptor {
         return Ok(data_end);
     }
+    if method == 8 {
+        deflate_fills_its_entry(r, ctx, c, shown, data_end - c.csize)?;
+    }
     // Data descriptor: optional signature, CRC, then 4- or 8-byte sizes
     // (8 when the entry is zip64).
     let sizes = if c.zip64 { 16 } else { 8 };
@@ -581,4 +584,83 @@ fn local_entry(
         return Err(differs("data descriptor"));
     }
     Ok(at + 4 + sizes as u64)
+}
+
+/// With a data descriptor, streaming readers (Java's ZipInputStream) find
+/// the end of a deflated member where its deflate stream ends, then read
+/// the descriptor and the next local header from there; directory readers
+/// skip `csize` bytes. If the stream ends early, the slack can hide a
+/// descriptor and a member only the streaming readers see. So the stream
+/// must end exactly at `csize`. Inflating stops as soon as it produces more
+/// than the declared size, so this costs at most one read of the member.
+fn deflate_fills_its_entry(
+    r: &mut dyn ReadSeek,
+    ctx: &Ctx<'_>,
+    c: &Cd,
+    shown: &str,
+    start: u64,
+) -> Result<(), ReleaseError> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    r.seek(SeekFrom::Start(start))
+        .map_err(|e| ctx.corrupt(shown, start, e.to_string()))?;
+    let mut z = Decompress::new(false);
+    let mut input = vec![0u8; 64 * 1024];
+    let mut output = vec![0u8; 64 * 1024];
+    let mut fed = 0u64;
+    loop {
+        let want = usize::try_from(c.csize - fed)
+            .unwrap_or(usize::MAX)
+            .min(input.len());
+        r.read_exact(&mut input[..want])
+            .map_err(|e| ctx.corrupt(shown, start + fed, e.to_string()))?;
+        fed += want as u64;
+        let mut pos = 0;
+        loop {
+            let before = (z.total_in(), z.total_out());
+            let flush = if fed == c.csize {
+                FlushDecompress::Finish
+            } else {
+                FlushDecompress::None
+            };
+            let status = z
+                .decompress(&input[pos..want], &mut output, flush)
+                .map_err(|e| ctx.corrupt(shown, start + z.total_in(), format!("deflate: {e}")))?;
+            pos += (z.total_in() - before.0) as usize;
+            if z.total_out() > c.usize {
+                return Err(ctx.ambiguous(
+                    shown,
+                    format!(
+                        "its deflate data inflates to more than the {} bytes declared",
+                        c.usize
+                    ),
+                ));
+            }
+            if status == Status::StreamEnd {
+                if z.total_in() != c.csize {
+                    return Err(ctx.ambiguous(
+                        shown,
+                        format!(
+                            "its deflate stream ends after {} of its {} compressed bytes: \
+                             streaming readers (Java's ZipInputStream) read the data \
+                             descriptor and the next member from the slack, directory readers \
+                             skip it",
+                            z.total_in(),
+                            c.csize
+                        ),
+                    ));
+                }
+                return Ok(());
+            }
+            // No progress: this input is used up (or the data is broken,
+            // which the content read reports).
+            if (z.total_in(), z.total_out()) == before {
+                break;
+            }
+        }
+        if fed == c.csize {
+            // All input given and no stream end: truncated deflate data,
+            // which the content read reports as corrupt.
+            return Ok(());
+        }
+    }
 }
