@@ -515,3 +515,74 @@ fn compressed_stream_only_without_zstd_skippable_frames() {
         }
     }
 }
+
+// ---------------------------------------------------------------- PE
+
+/// A small PE32+ image written by the `object` crate, its CheckSum set by
+/// `checksum` (given the real one).
+fn pe(stamp: u32, checksum: impl FnOnce(u32) -> u32) -> Vec<u8> {
+    use object::pe as p;
+    use object::write::pe::{NtHeaders, Writer};
+    let mut out = Vec::new();
+    let mut w = Writer::new(true, 0x1000, 0x200, &mut out);
+    w.reserve_dos_header_and_stub();
+    w.reserve_nt_headers(16);
+    w.reserve_section_headers(1);
+    let code = b"\x31\xc0\xc3";
+    let text = w.reserve_text_section(code.len() as u32);
+    w.write_dos_header_and_stub().unwrap();
+    w.write_nt_headers(NtHeaders {
+        machine: p::IMAGE_FILE_MACHINE_AMD64,
+        time_date_stamp: stamp,
+        characteristics: p::IMAGE_FILE_EXECUTABLE_IMAGE,
+        major_linker_version: 14,
+        minor_linker_version: 0,
+        address_of_entry_point: text.virtual_address,
+        image_base: 0x1_4000_0000,
+        major_operating_system_version: 6,
+        minor_operating_system_version: 0,
+        major_image_version: 0,
+        minor_image_version: 0,
+        major_subsystem_version: 6,
+        minor_subsystem_version: 0,
+        subsystem: p::IMAGE_SUBSYSTEM_WINDOWS_CUI,
+        dll_characteristics: Default::default(),
+        size_of_stack_reserve: 0x100000,
+        size_of_stack_commit: 0x1000,
+        size_of_heap_reserve: 0x100000,
+        size_of_heap_commit: 0x1000,
+    });
+    w.write_section_headers();
+    w.write_section(text.file_offset, code);
+    let lfanew = u32::from_le_bytes(out[0x3c..0x40].try_into().unwrap()) as usize;
+    let at = lfanew + 24 + 64;
+    // CheckSumMappedFile: 16-bit words with end-around carry, the field
+    // read as zero, plus the length.
+    out[at..at + 4].fill(0);
+    let mut sum: u64 = 0;
+    for w in out.chunks(2) {
+        sum += u64::from(w[0]) | (u64::from(*w.get(1).unwrap_or(&0)) << 8);
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    let real = ((sum & 0xffff) + (sum >> 16)) as u32 + out.len() as u32;
+    out[at..at + 4].copy_from_slice(&checksum(real).to_le_bytes());
+    out
+}
+
+#[test]
+fn pe_checksum_only_when_zero_or_correct() {
+    let rebuild = pe(0x6000_0000, |_| 0);
+    assert_eq!(
+        verdict("t.exe", &pe(0x6500_1234, |real| real), &rebuild),
+        Verdict::Equivalent
+    );
+    let mut rng = Prng(0xabcd_ef01_2345_6789);
+    for _ in 0..ROUNDS {
+        // Four bytes of data in place of the checksum.
+        let junk = rng.next() as u32;
+        let v = pe(0x6500_1234, |real| {
+            if junk == real { junk ^ 1 } else { junk.max(1) }
+        });
+        assert_eq!(verdict("t.exe", &v, &rebuild), Verdict::Different);
+    }
+}

@@ -78,6 +78,14 @@ pub(crate) fn read_blob(input: &mut dyn Read, name: &[u8], _limits: Limits) -> i
             let mut rewritten = head;
             rewrite(&mut rewritten[..n]);
             norm.update(&rewritten[..n]);
+            // A PE CheckSum is ignorable only when it is 0 or correct.
+            let pe_field = (which == Normalization::PeTimestamp)
+                .then(|| pe::checksum_field(prefix))
+                .flatten();
+            let mut pe_sum = pe_field.map(|(at, _)| pe::Checksum::new(at));
+            if let Some(c) = &mut pe_sum {
+                c.update(prefix);
+            }
             loop {
                 let k = read_some(input, &mut buf)?;
                 if k == 0 {
@@ -85,9 +93,16 @@ pub(crate) fn read_blob(input: &mut dyn Read, name: &[u8], _limits: Limits) -> i
                 }
                 raw.update(&buf[..k]);
                 norm.update(&buf[..k]);
+                if let Some(c) = &mut pe_sum {
+                    c.update(&buf[..k]);
+                }
                 size += k as u64;
             }
-            Some((which, Sha256Digest(norm.finalize().into())))
+            let checksum_ok = match (pe_field, pe_sum) {
+                (Some((_, stored)), Some(c)) => stored == 0 || stored == c.finish(),
+                _ => true,
+            };
+            checksum_ok.then(|| (which, Sha256Digest(norm.finalize().into())))
         }
         Some(Normalizer::Whole(which, rewrite)) => {
             let mut whole = prefix.to_vec();

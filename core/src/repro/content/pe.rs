@@ -1,6 +1,8 @@
 //! PE images (Microsoft PE/COFF specification): the COFF header's
 //! TimeDateStamp and the optional header's CheckSum (which covers the
 //! timestamp) change with every link. Everything else stays compared.
+//! The CheckSum is ignored only when it is 0 (not computed) or the image's
+//! real checksum ([`Checksum`]): any other value is 4 free bytes.
 
 /// Offsets of (TimeDateStamp, CheckSum), when `prefix` holds a PE header.
 fn fields(prefix: &[u8]) -> Option<(usize, usize)> {
@@ -23,6 +25,63 @@ fn fields(prefix: &[u8]) -> Option<(usize, usize)> {
 
 pub(super) fn applies(prefix: &[u8]) -> bool {
     fields(prefix).is_some()
+}
+
+/// The CheckSum field's offset and stored value, when `prefix` holds a
+/// PE header.
+pub(super) fn checksum_field(prefix: &[u8]) -> Option<(usize, u32)> {
+    let (_, at) = fields(prefix)?;
+    Some((at, u32::from_le_bytes(prefix[at..at + 4].try_into().ok()?)))
+}
+
+/// The PE image checksum, computed as the file streams past (the
+/// algorithm of `CheckSumMappedFile`: 16-bit little-endian words summed
+/// with end-around carry, the CheckSum field itself read as zero, plus
+/// the file length).
+pub(super) struct Checksum {
+    sum: u64,
+    pos: u64,
+    field: u64,
+    low: Option<u8>,
+}
+
+impl Checksum {
+    pub(super) fn new(field: usize) -> Self {
+        Self {
+            sum: 0,
+            pos: 0,
+            field: field as u64,
+            low: None,
+        }
+    }
+
+    pub(super) fn update(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            let b = if (self.field..self.field + 4).contains(&self.pos) {
+                0
+            } else {
+                b
+            };
+            self.pos += 1;
+            match self.low.take() {
+                None => self.low = Some(b),
+                Some(lo) => self.add(u16::from_le_bytes([lo, b])),
+            }
+        }
+    }
+
+    fn add(&mut self, word: u16) {
+        self.sum += u64::from(word);
+        self.sum = (self.sum & 0xffff) + (self.sum >> 16);
+    }
+
+    pub(super) fn finish(mut self) -> u32 {
+        if let Some(lo) = self.low.take() {
+            self.add(u16::from(lo));
+        }
+        let folded = (self.sum & 0xffff) + (self.sum >> 16);
+        (folded as u32).wrapping_add(self.pos as u32)
+    }
 }
 
 /// Zeroes TimeDateStamp and CheckSum.
@@ -81,11 +140,18 @@ mod tests {
         let a = sample_pe(0x6000_0000, b"\x31\xc0\xc3");
         let mut b = sample_pe(0x6500_1234, b"\x31\xc0\xc3");
         let (_, checksum) = fields(&b).unwrap();
-        b[checksum] = 0x5a; // a linker-written checksum
+        // A linker-written checksum: the image's real one.
+        let mut sum = super::Checksum::new(checksum);
+        sum.update(&b);
+        let real = sum.finish();
+        b[checksum..checksum + 4].copy_from_slice(&real.to_le_bytes());
         assert_ne!(a, b);
         let na = normalized_of(&a, "bin/tool.exe").unwrap();
         assert_eq!(na.0, Normalization::PeTimestamp);
         assert_eq!(na, normalized_of(&b, "bin/tool.exe").unwrap());
+        // Any other CheckSum is four bytes of data, not a checksum.
+        b[checksum..checksum + 4].copy_from_slice(&(real ^ 0x5a).to_le_bytes());
+        assert!(normalized_of(&b, "bin/tool.exe").is_none());
 
         let c = sample_pe(0x6500_1234, b"\x31\xc0\x90");
         assert_ne!(normalized_of(&c, "bin/tool.exe").unwrap(), na);
