@@ -369,8 +369,12 @@ pub fn tlog(data: &[u8]) {
             let _ = p.verify_file(leaf.as_ref().ok(), log_key, witnesses, 0);
         }
         _ => {
-            // Raw Merkle arithmetic and tile decoding: the first 16 bytes
-            // are two sizes, the rest hashes.
+            // Merkle proof arithmetic on untrusted sizes and indices (as a
+            // tlog-proof or a witness request carries them), then tile and
+            // entry-bundle decoding. The first 16 bytes are two numbers,
+            // the rest hashes or tile bytes. Tile coordinates stay in the
+            // range a tree of `a` leaves has (levels 0..=7 of a u64 tree),
+            // as the tile reader computes them.
             if rest.len() < 16 {
                 return;
             }
@@ -381,12 +385,14 @@ pub fn tlog(data: &[u8]) {
             let zero = [0u8; 32];
             let _ = merkle::verify_inclusion_bytes(a, b, &zero, &hashes, &zero);
             let _ = merkle::verify_consistency_bytes(a, b, &hashes, &zero, &zero);
-            let path = std::path::Path::new("fuzz");
-            let _ = tiles::decode_tile(body, a, path);
-            let _ = tiles::decode_bundle(body, b, path);
-            let _ = tiles::tile_width((a % 64) as u32, b, a);
-            let _ = tiles::tile_path((a % 64) as u32, b, a % 257);
-            let _ = tiles::bundle_path(a, b % 257);
+            let level = (b % 8) as u32;
+            let tiles_at_level = (a >> (tiles::TILE_HEIGHT * level)) / tiles::TILE_WIDTH + 1;
+            let index = (b >> 3) % tiles_at_level;
+            let width = tiles::tile_width(level, index, a);
+            let path = std::path::Path::new(&tiles::tile_path(level, index, width)).to_owned();
+            let _ = tiles::decode_tile(body, width, &path);
+            let _ = tiles::decode_bundle(body, width, &path);
+            let _ = tiles::bundle_path(index, width);
         }
     }
 }
