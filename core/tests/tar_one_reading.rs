@@ -274,6 +274,12 @@ fn unsafe_names_and_links_are_refused() {
         "hl",
         "no earlier member",
     );
+    // Nor may it name itself.
+    unsafe_name(
+        &archive(&[member(header(b"hl", b'1', 0, b"hl", false), b"")]),
+        "hl",
+        "no earlier regular file",
+    );
     unsafe_name(
         &archive(&[member(
             header(b"hl", b'1', 0, b"../../etc/shadow", false),

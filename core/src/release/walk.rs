@@ -523,7 +523,7 @@ impl<'w, 'v> Walk<'w, 'v> {
                     "a {kind:?} replaces `{inner}`, a directory earlier members were put in"
                 )));
             }
-            None => node.kind = Some(kind),
+            None => {}
         }
         match kind {
             EntryKind::Symlink => {
@@ -550,6 +550,8 @@ impl<'w, 'v> Walk<'w, 'v> {
             }
             _ => {}
         }
+        // Recorded only now, so a hard link cannot name itself.
+        names.nodes[at as usize].kind = Some(kind);
         Ok(path)
     }
 
