@@ -325,9 +325,12 @@ pub struct ReadFinding {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ReadFindingKind {
-    /// The entry name contains a `..` component; it was not followed.
+    /// The entry name contains a `..\` component that only Windows
+    /// extractors read as one (a `/`-separated `..` is refused with
+    /// [`ReleaseError::UnsafeName`](super::ReleaseError::UnsafeName)).
     ParentTraversal,
-    /// The entry name is absolute; it was not followed.
+    /// The entry name starts with `\` or a drive letter, absolute only to
+    /// Windows extractors (a leading `/` is refused).
     AbsolutePath,
     /// A symlink whose target resolves outside the release.
     SymlinkEscapes {
@@ -336,14 +339,20 @@ pub enum ReadFindingKind {
     },
     /// A symlink chain that loops.
     SymlinkLoop,
-    /// The same name occurs more than once in one container.
+    /// The same name occurs more than once in one container. No longer
+    /// reported: such archives are refused with
+    /// [`ReleaseError::Ambiguous`](super::ReleaseError::Ambiguous); kept so
+    /// earlier JSON output still parses.
     DuplicateName {
         /// How many times.
         count: usize,
     },
     /// A nested archive was not expanded because `max_depth` was reached.
     DepthLimitReached,
-    /// A hard link whose target is absolute or climbs out with `..`.
+    /// A hard link whose target is absolute or climbs out with `..`. No
+    /// longer reported: refused with
+    /// [`ReleaseError::UnsafeName`](super::ReleaseError::UnsafeName); kept so
+    /// earlier JSON output still parses.
     HardlinkEscapes {
         /// The recorded target.
         target: RawPath,
