@@ -662,7 +662,12 @@ pub(crate) fn read(
                 SparseError::Io(e) => io_err(&name, header_at, e),
                 SparseError::Bad(why) => ambiguous(&name, format!("GNU sparse map: {why}")),
             })?;
-            check_sparse_limits(walk, &place, &sparse, stream.pos - header_at + size)?;
+            check_sparse_limits(
+                walk,
+                &place,
+                &sparse,
+                (stream.pos - header_at).saturating_add(size),
+            )?;
             let content_at = stream.pos;
             let next = size
                 .checked_next_multiple_of(BLOCK)
