@@ -1373,6 +1373,11 @@ impl ReleaseAccess for crate::release::Release {
     ) -> Result<BTreeMap<String, Vec<u8>>, String> {
         use std::io::Read;
         let mut out = BTreeMap::new();
+        // Nothing to read (a release with no signature files): do not
+        // decompress the whole archive a second time for nothing.
+        if paths.is_empty() {
+            return Ok(out);
+        }
         self.visit_contents(
             &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),
             &mut |e, r| {
