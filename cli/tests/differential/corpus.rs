@@ -112,7 +112,10 @@ pub fn cases() -> Vec<Case> {
         "control-gnu-long-name",
         with(
             engine_tar(),
-            vec![Rec::gnu_long(b'L', ln.as_bytes()), Rec::file(&ln[..90], EVIL)],
+            vec![
+                Rec::gnu_long(b'L', ln.as_bytes()),
+                Rec::file(&ln[..90], EVIL),
+            ],
         ),
     )));
     v.push(control(zip("control-plain", members(engine_zip()))));
@@ -318,7 +321,10 @@ pub fn cases() -> Vec<Case> {
     ));
     v.push(zip(
         "duplicate-cd-name",
-        members(with(engine_zip(), vec![Member::file("engine/avengine", EVIL)])),
+        members(with(
+            engine_zip(),
+            vec![Member::file("engine/avengine", EVIL)],
+        )),
     ));
     v.push(zip(
         "duplicate-dot-slash",

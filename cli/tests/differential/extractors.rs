@@ -130,7 +130,8 @@ impl Tool {
             ),
             // PEP 706 filters: Python 3.12, backported to 3.11.4.
             Tool::PyTarData => probe(
-                Command::new("python3").args(["-c", "import tarfile; tarfile.data_filter; print('py-ok')"]),
+                Command::new("python3")
+                    .args(["-c", "import tarfile; tarfile.data_filter; print('py-ok')"]),
                 "py-ok",
             ),
             Tool::UnzipN | Tool::UnzipO => probe(unprivileged("unzip").arg("-v"), "Info-ZIP"),

@@ -106,12 +106,15 @@ fn mutate_tar(rng: &mut Rng, recs: &mut Vec<Rec>) -> String {
             let key = *rng.pick(&["path", "linkpath", "comment", "size", "uname"]);
             let sizes: [&[u8]; 5] = [b"0", b"7", b"99999", b"-1", b"x"];
             let val: &[u8] = if key == "size" {
-                *rng.pick(&sizes)
+                sizes[rng.below(sizes.len())]
             } else {
                 name.as_bytes()
             };
             recs.insert(pos, Rec::pax(true, &[(key, val)]));
-            format!("pax global {key}={:?} at {pos}", String::from_utf8_lossy(val))
+            format!(
+                "pax global {key}={:?} at {pos}",
+                String::from_utf8_lossy(val)
+            )
         }
         5 => {
             let flag = *rng.pick(TYPEFLAGS);
