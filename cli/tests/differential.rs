@@ -23,7 +23,7 @@
 //! An extractor that is not installed fails the test under `CI=true` and
 //! is skipped with a notice otherwise. `GLASSBOX_DIFF_SEED` and
 //! `GLASSBOX_DIFF_MUTANTS` change the generator's seed (default fixed) and
-//! count (default 300).
+//! count (default 300); `GLASSBOX_DIFF_BIN` runs another glassbox binary.
 
 #[path = "differential/corpus.rs"]
 mod corpus;
@@ -332,4 +332,18 @@ fn harness_reports_a_differing_extraction() {
     let mut x = g.clone();
     x.insert("a".into(), Node::File("11".into()));
     assert!(describe(&g, &x).contains("~ a"));
+}
+
+/// A write outside `out` (here, beside it, as a `../` name would land) is
+/// part of the extractor's tree, so it can never equal glassbox's.
+#[test]
+fn sandbox_sees_writes_outside_the_destination() {
+    let (_keep, root) = sandbox_root();
+    let out = extractors::sandbox(&root, Tool::GnuTar);
+    fs::write(out.join("inside"), b"x").unwrap();
+    fs::write(out.join("../../beside"), b"y").unwrap();
+    let tree = extractors::tree_of(&out);
+    assert_eq!(tree.len(), 2, "{tree:?}");
+    assert!(matches!(tree.get("inside"), Some(Node::File(_))));
+    assert_eq!(tree.get("<escaped>/beside"), Some(&Node::Escaped));
 }

@@ -24,7 +24,11 @@ fn normalise(name: &str) -> String {
 /// does for `verify`; hard links take their target's node; every parent
 /// directory is implied, as extractors create them.
 pub fn reading(archive: &Path) -> Reading {
-    let out = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+    // GLASSBOX_DIFF_BIN runs the corpus against another build (a branch
+    // under review, a release binary).
+    let bin = std::env::var_os("GLASSBOX_DIFF_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_glassbox").into());
+    let out = Command::new(bin)
         .args(["manifest", "--format", "json", "--no-nested"])
         .arg(archive)
         .env("NO_COLOR", "1")
