@@ -152,7 +152,11 @@ fn mutate_tar(rng: &mut Rng, recs: &mut Vec<Rec>) -> String {
             ];
             let n = 1 + rng.below(records.len());
             recs.insert(at, Rec::pax(false, &records[..n]));
-            format!("pax records {:?} before member {at}", &records[..n])
+            let shown: Vec<String> = records[..n]
+                .iter()
+                .map(|(k, v)| format!("{k}={}", String::from_utf8_lossy(v)))
+                .collect();
+            format!("pax records {shown:?} before member {at}")
         }
         10 => {
             let Rec::Member { h, .. } = &mut recs[at];
