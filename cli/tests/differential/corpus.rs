@@ -61,6 +61,21 @@ fn zip(name: &str, z: Zip) -> Case {
     }
 }
 
+/// gzip(1), the real one.
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gzip")
+        .args(["-c", "-n"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip(1)");
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
 fn members(m: Vec<Member>) -> Zip {
     Zip {
         members: m,
@@ -134,6 +149,21 @@ pub fn cases() -> Vec<Case> {
             ],
         ),
     ));
+    // The same, gzipped, as the reviewer shipped it: every reader
+    // here decompresses by magic, so the tar inside is what is compared.
+    let mut attack = tar(
+        "gnu-long-name-vs-pax-path.tar.gz",
+        with(
+            engine_tar(),
+            vec![
+                Rec::gnu_long(b'L', b"engine/avengine.p7s"),
+                Rec::pax(false, &[("path", b"engine/avengine")]),
+                Rec::file("engine/avengine.p7s", EVIL),
+            ],
+        ),
+    );
+    attack.bytes = gzip(&attack.bytes);
+    v.push(attack);
     v.push(tar(
         "pax-path-vs-gnu-long-name",
         with(
