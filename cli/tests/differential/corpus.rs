@@ -262,6 +262,21 @@ pub fn cases() -> Vec<Case> {
         ),
     ));
     v.push(tar(
+        "duplicate-trailing-slash-file",
+        with(engine_tar(), vec![Rec::file("engine/avengine/", EVIL)]),
+    ));
+    // After the two zero blocks that end an archive: GNU tar without
+    // --ignore-zeros, bsdtar and Python stop; a reader that went on would
+    // see the second archive.
+    let mut appended = tar("second-archive-after-end", engine_tar());
+    appended
+        .bytes
+        .extend(tarb::build(&[Rec::file("engine/avengine", EVIL)]));
+    v.push(appended);
+    let mut garbage = tar("garbage-after-end", engine_tar());
+    garbage.bytes.extend_from_slice(&[0xa5; 700]);
+    v.push(garbage);
+    v.push(tar(
         "file-then-symlink-same-name",
         with(
             engine_tar(),
