@@ -7,12 +7,13 @@
 //! into a fresh sandbox. Each reading is a set of (path → file digest,
 //! directory, symlink target, other).
 //!
-//! The rule, "one reading": when glassbox reads an archive (exit 0 or 1
-//! without an `unreadable` finding), every extractor that extracts it
-//! without error must leave exactly glassbox's set. An extractor that
+//! The rule, "one reading": when glassbox reads an archive (manifest exit
+//! 0; exit 1 lists reader findings, each of which fails `glassbox verify`,
+//! so it counts as a refusal, like exit 2), every extractor that extracts
+//! it without error must leave exactly glassbox's set. An extractor that
 //! errors out refuses for itself and is not compared: refusing is safe,
 //! and glassbox is then answerable only to the extractors that did read.
-//! When glassbox refuses (exit 2) there is nothing to compare: whatever the
+//! When glassbox refuses there is nothing to compare: whatever the
 //! extractors do, no auditor was told the archive holds something it does
 //! not. So glassbox must refuse every archive that two extractors read
 //! differently, or that any extractor reads differently from glassbox.

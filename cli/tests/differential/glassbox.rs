@@ -18,11 +18,12 @@ fn normalise(name: &str) -> String {
 }
 
 /// The reading glassbox gives, in extractor terms. Exit 2 is a refusal;
-/// so is an `unreadable` finding (a member listed without digests cannot
-/// be verified, so `verify` fails on it). Otherwise every listed entry
-/// becomes a node: when a name is listed twice the first counts, as it
-/// does for `verify`; hard links take their target's node; every parent
-/// directory is implied, as extractors create them.
+/// so is exit 1, a reading with findings (a duplicate name, an escaping
+/// link, an unreadable member...): every reader finding fails
+/// `glassbox verify`, so no auditor is told such a release holds anything.
+/// Otherwise every listed entry becomes a node: hard links take their
+/// target's node, and every parent directory is implied, as extractors
+/// create them.
 pub fn reading(archive: &Path) -> Reading {
     // GLASSBOX_DIFF_BIN runs the corpus against another build (a branch
     // under review, a release binary).
@@ -47,13 +48,15 @@ pub fn reading(archive: &Path) -> Reading {
         ),
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("manifest JSON");
-    for f in v["findings"].as_array().unwrap() {
-        if f["kind"] == "unreadable" {
-            return Reading::Refused(format!("unreadable finding: {f}"));
-        }
+    let findings = v["findings"].as_array().unwrap();
+    if !findings.is_empty() || out.status.code() != Some(0) {
+        let kinds: Vec<&str> = findings.iter().filter_map(|f| f["kind"].as_str()).collect();
+        return Reading::Refused(format!("findings, each fails verify: {kinds:?}"));
     }
     let mut tree = Tree::new();
     let mut hardlinks = Vec::new();
+    // A name listed twice is a duplicate-name finding, refused above; the
+    // first would count, as it does for `verify`.
     for e in v["entries"].as_array().unwrap() {
         let path = e["path"].as_str().unwrap().to_string();
         if path == "." {
