@@ -173,6 +173,12 @@ impl Release {
             Some(row) => walk
                 .expand(None, name.as_bytes(), row, &mut Cursor::new(bytes), None)?
                 .unwrap_or(Format::File),
+            // A zip behind a prefix: the zip reader refuses the prefix, as
+            // for a file on disk (see `read_top`).
+            None if zip_layout::ends_like_zip(&mut Cursor::new(bytes)).unwrap_or(false) => {
+                zip::read(&mut walk, None, &mut Cursor::new(bytes), None)?;
+                Format::Zip
+            }
             None => {
                 walk.single(None, name.as_bytes(), Format::File, &mut Cursor::new(bytes))?;
                 Format::File
@@ -381,6 +387,26 @@ fn read_top(
             .expand(None, &name, row, &mut chained, Some(&resolved))?
             .unwrap_or(Format::File)),
         None => {
+            // unzip, bsdtar and Python extract a zip found from the end of
+            // a file whatever precedes it (a self-extractor stub); read as
+            // one opaque file, glassbox would see something else. The zip
+            // reader refuses the prefix with its reason (zip_layout).
+            let mut f = dir::open_regular(&resolved, false).map_err(|e| ReleaseError::Open {
+                path: path.to_path_buf(),
+                error: e,
+            })?;
+            let zip_at_end = zip_layout::ends_like_zip(&mut f).map_err(|e| ReleaseError::Open {
+                path: path.to_path_buf(),
+                error: e,
+            })?;
+            if zip_at_end {
+                let row = registry::REGISTRY
+                    .iter()
+                    .find(|r| matches!(r.reader, registry::Reader::Zip))
+                    .expect("the registry reads zip");
+                walk.expand(None, &name, row, &mut chained, Some(&resolved))?;
+                return Ok(Format::Zip);
+            }
             walk.single(None, &name, Format::File, &mut chained)?;
             Ok(Format::File)
         }

@@ -165,6 +165,43 @@ fn check_name(name: &[u8], flags: u16) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a file that does not start like a zip ends like one, the way
+/// extractors find a zip: an end record (4.3.16) in the last 64 KiB + 22
+/// bytes whose central directory (4.3.12) starts where the record's size
+/// says, counting back from the record, or a zip64 locator (4.3.15) just
+/// before it. unzip, bsdtar and Python's zipfile locate a zip that way
+/// whatever precedes it (a self-extractor stub), so such a file has two
+/// readings: the zip they extract, and the one opaque file the bytes are.
+pub(crate) fn ends_like_zip(r: &mut dyn ReadSeek) -> std::io::Result<bool> {
+    let len = r.seek(SeekFrom::End(0))?;
+    let tail_len = len.min(22 + 65535);
+    let tail_start = len - tail_len;
+    let mut tail = vec![0u8; tail_len as usize];
+    r.seek(SeekFrom::Start(tail_start))?;
+    r.read_exact(&mut tail)?;
+    for i in (0..tail.len().saturating_sub(21)).rev() {
+        if &tail[i..i + 4] != END {
+            continue;
+        }
+        if i >= 20 && &tail[i - 20..i - 16] == LOCATOR {
+            return Ok(true);
+        }
+        let cd_size = u64::from(u32le(&tail, i + 12));
+        if cd_size == 0 && u16le(&tail, i + 10) == 0 {
+            return Ok(true);
+        }
+        let Some(cd_start) = (tail_start + i as u64).checked_sub(cd_size) else {
+            continue;
+        };
+        let mut sig = [0u8; 4];
+        r.seek(SeekFrom::Start(cd_start))?;
+        if r.read_exact(&mut sig).is_ok() && &sig == CENTRAL {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Checks the whole layout; returns the central-directory records in
 /// central-directory order.
 pub(crate) fn check(r: &mut dyn ReadSeek, label: &str) -> Result<Vec<Listed>, ReleaseError> {
