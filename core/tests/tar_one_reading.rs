@@ -462,3 +462,132 @@ fn an_ambiguous_archive_nested_in_a_release_stops_the_read() {
         other => panic!("{other:?}"),
     }
 }
+
+/// An old GNU sparse member with raw 24-byte map entries in the header,
+/// `isextended` and the given extension blocks before the stored data.
+fn sparse_raw(
+    real: u64,
+    entries: &[Vec<u8>],
+    isext: bool,
+    ext: &[Vec<u8>],
+    stored: &[u8],
+) -> Vec<u8> {
+    let mut h = header(b"sparse.img", b'S', stored.len() as u64, b"", false);
+    for (i, e) in entries.iter().enumerate() {
+        h[386 + i * 24..386 + (i + 1) * 24].copy_from_slice(e);
+    }
+    h[482] = u8::from(isext);
+    h[483..495].copy_from_slice(format!("{real:011o}\0").as_bytes());
+    let mut t = tar::Header::new_old();
+    t.as_mut_bytes().copy_from_slice(&h);
+    t.set_cksum();
+    let mut out = t.as_bytes().to_vec();
+    for b in ext {
+        out.extend_from_slice(b);
+    }
+    member(out, stored)
+}
+
+/// A map entry as GNU tar writes it: two 11-digit octal numbers, each NUL
+/// terminated.
+fn sparse_entry(off: u64, len: u64) -> Vec<u8> {
+    format!("{off:011o}\0{len:011o}\0").into_bytes()
+}
+
+/// What `tar -xf` (GNU) or Python's `extractall` installs as `sparse.img`.
+fn extracted_by(tool: &str, tar: &[u8]) -> Vec<u8> {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("s.tar");
+    std::fs::write(&file, tar).unwrap();
+    let out = t.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let status = match tool {
+        "gnu" => Command::new("tar")
+            .arg("-xf")
+            .arg(&file)
+            .arg("-C")
+            .arg(&out)
+            .status(),
+        _ => Command::new("python3")
+            .args([
+                "-c",
+                "import sys,tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])",
+            ])
+            .arg(&file)
+            .arg(&out)
+            .status(),
+    }
+    .unwrap();
+    assert!(status.success(), "{tool} failed");
+    std::fs::read(out.join("sparse.img")).unwrap()
+}
+
+/// Where an old GNU sparse map ends is read differently (adversarial
+/// review of issue 18): GNU tar stops at a length field starting with a NUL
+/// and then ignores `isextended`, bsdtar stops at an offset field starting
+/// with a NUL, Python reads on. Each map below installs other bytes with
+/// one extractor than glassbox hashed, so each is refused.
+#[test]
+fn sparse_maps_whose_end_extractors_find_differently_are_refused() {
+    let data: Vec<u8> = (0..8192u32).map(|i| (i % 251) as u8 + 1).collect();
+    let n = data.len() as u64;
+    let zero = vec![0u8; 24];
+    // Entry 2 has a NUL length: GNU tar ends the map there and installs
+    // only the first 4096 bytes (shown), glassbox read on.
+    let mut nul_len = format!("{:011o}\0", 4096).into_bytes();
+    nul_len.extend_from_slice(&[0u8; 12]);
+    let gnu_stops = sparse_raw(
+        n,
+        &[sparse_entry(0, 4096), nul_len, sparse_entry(4096, n - 4096)],
+        false,
+        &[],
+        &data,
+    );
+    let gnu = extracted_by("gnu", &archive(std::slice::from_ref(&gnu_stops)));
+    assert_ne!(gnu, data, "GNU tar installs the signed bytes after all");
+    ambiguous(&archive(&[gnu_stops]), "sparse.img", "starts with a NUL");
+    // A NUL offset: bsdtar ends the map there.
+    let mut nul_off = vec![0u8; 12];
+    nul_off.extend_from_slice(format!("{n:011o}\0").as_bytes());
+    let tar = archive(&[sparse_raw(n, &[nul_off], false, &[], &data)]);
+    ambiguous(&tar, "sparse.img", "starts with a NUL");
+    // The map ended by an all-zero entry, yet `isextended` is set: GNU tar
+    // reads the extension block as the file's first 512 bytes.
+    let tar = archive(&[sparse_raw(
+        n,
+        &[sparse_entry(0, n), zero.clone()],
+        true,
+        &[vec![0u8; 512]],
+        &data,
+    )]);
+    ambiguous(&tar, "sparse.img", "isextended");
+    // Zero-length entries before data: Python skips the extension block's
+    // offset-0 entry and installs zeros (shown); GNU tar and glassbox read
+    // on.
+    let mut ext = vec![0u8; 512];
+    ext[..24].copy_from_slice(&sparse_entry(0, n));
+    let zeros_first = sparse_raw(n, &vec![sparse_entry(0, 0); 4], true, &[ext], &data);
+    let py = extracted_by("python", &archive(std::slice::from_ref(&zeros_first)));
+    assert_ne!(py, data, "Python installs the signed bytes after all");
+    ambiguous(&archive(&[zeros_first]), "sparse.img", "zero-length");
+    // GNU tar's own form of a file ending in a hole, a final (size, 0)
+    // entry, still reads.
+    let tar = archive(&[sparse_raw(
+        2 * n,
+        &[sparse_entry(0, n), sparse_entry(2 * n, 0)],
+        false,
+        &[],
+        &data,
+    )]);
+    let mut want = data.clone();
+    want.resize(2 * data.len(), 0);
+    let r = read(&tar).unwrap();
+    assert_eq!(
+        r.entry(&path("sparse.img"))
+            .unwrap()
+            .digests
+            .unwrap()
+            .sha256,
+        Sha256Digest::of(&want)
+    );
+}

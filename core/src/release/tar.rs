@@ -875,6 +875,16 @@ enum SparseError {
 /// then extension blocks of 21 entries with `isextended` at 504). Entries
 /// must be in order and not overlap, and their lengths must add up to the
 /// stored size: readers resolve any other map differently.
+///
+/// Where the map ends is read three ways, so only the form GNU tar writes
+/// is accepted: entries, then at most one zero-length entry (GNU's marker
+/// for a file ending in a hole), then all-zero entries. GNU tar stops at
+/// the first entry whose length field *starts* with a NUL and then ignores
+/// `isextended` (it reads the extension blocks as file data); bsdtar stops
+/// at an offset field starting with a NUL; Python reads on past both. By
+/// experiment (GNU tar 1.34, bsdtar 3.6, Python 3.11), a map with an entry
+/// `offset, "\0..."` in the middle made GNU tar install zeros where the
+/// others (and glassbox) read the signed bytes.
 fn read_sparse_map(
     stream: &mut Stream<'_, '_>,
     header: &[u8; 512],
@@ -884,33 +894,60 @@ fn read_sparse_map(
     let real = number(&header[483..495]).map_err(SparseError::Bad)?;
     let mut map: Vec<(u64, u64)> = Vec::new();
     let mut ended = false;
-    let mut add = |entry: &[u8], map: &mut Vec<(u64, u64)>| -> Result<(), SparseError> {
-        if entry.iter().all(|b| *b == 0) {
-            ended = true;
-            return Ok(());
-        }
-        if ended {
-            return Err(bad("an entry after an empty one"));
-        }
-        let off = number(&entry[..12]).map_err(SparseError::Bad)?;
-        let len = number(&entry[12..24]).map_err(SparseError::Bad)?;
-        if let Some((o, l)) = map.last()
-            && o + l > off
-        {
-            return Err(bad("segments out of order or overlapping"));
-        }
-        if off.checked_add(len).is_none_or(|end| end > real) {
-            return Err(bad("a segment beyond the file's real size"));
-        }
-        map.push((off, len));
-        Ok(())
-    };
+    let add =
+        |entry: &[u8], map: &mut Vec<(u64, u64)>, ended: &mut bool| -> Result<(), SparseError> {
+            if entry.iter().all(|b| *b == 0) {
+                *ended = true;
+                return Ok(());
+            }
+            if *ended {
+                return Err(bad("an entry after an empty one"));
+            }
+            if entry[0] == 0 || entry[12] == 0 {
+                return Err(bad(
+                    "an entry whose offset or length field starts with a NUL: GNU tar (length) or \
+                 bsdtar (offset) ends the map there, Python reads on",
+                ));
+            }
+            if map.last().is_some_and(|(_, l)| *l == 0) {
+                return Err(bad(
+                    "an entry after a zero-length one: readers end the map at either",
+                ));
+            }
+            let off = number(&entry[..12]).map_err(SparseError::Bad)?;
+            let len = number(&entry[12..24]).map_err(SparseError::Bad)?;
+            if let Some((o, l)) = map.last()
+                && o + l > off
+            {
+                return Err(bad("segments out of order or overlapping"));
+            }
+            if off.checked_add(len).is_none_or(|end| end > real) {
+                return Err(bad("a segment beyond the file's real size"));
+            }
+            map.push((off, len));
+            Ok(())
+        };
     for i in 0..4 {
-        add(&header[386 + i * 24..386 + (i + 1) * 24], &mut map)?;
+        add(
+            &header[386 + i * 24..386 + (i + 1) * 24],
+            &mut map,
+            &mut ended,
+        )?;
     }
     let mut extended = header[482] != 0;
     let mut blocks = 0u32;
+    // GNU tar reads no extension block once an all-zero entry ended the
+    // map; the others do.
+    let after_end = || {
+        bad(
+            "`isextended` set after an all-zero entry ended the map: GNU tar reads the \
+             extension blocks as file data, bsdtar and Python as more map",
+        )
+    };
     while extended {
+        if ended {
+            return Err(after_end());
+        }
         blocks += 1;
         if blocks > 1024 {
             return Err(bad("more than 1024 extension blocks"));
@@ -920,7 +957,7 @@ fn read_sparse_map(
             return Err(bad("the input ends inside the sparse map"));
         }
         for i in 0..21 {
-            add(&ext[i * 24..(i + 1) * 24], &mut map)?;
+            add(&ext[i * 24..(i + 1) * 24], &mut map, &mut ended)?;
         }
         extended = ext[504] != 0;
     }
