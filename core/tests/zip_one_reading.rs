@@ -412,3 +412,165 @@ fn a_deflate_stream_ending_before_its_compressed_size_is_refused() {
         "deflate stream ends after",
     );
 }
+
+/// Raw deflate (RFC 1951) of `data`.
+fn deflate(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// A zip whose members are given as (name, method, stored bytes, CRC,
+/// uncompressed size, data descriptor written after the stored bytes).
+type RawMember<'a> = (&'a str, u16, Vec<u8>, u32, u32, Option<Vec<u8>>);
+
+fn build_raw(members: &[RawMember<'_>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut cd = Vec::new();
+    for (name, method, raw, c, size, desc) in members {
+        let at = out.len() as u32;
+        let flags: u16 = if desc.is_some() { 8 } else { 0 };
+        let (lc, lcs, lus) = if desc.is_some() {
+            (0, 0, 0)
+        } else {
+            (*c, raw.len() as u32, *size)
+        };
+        out.extend_from_slice(b"PK\x03\x04");
+        for v in [20u16, flags, *method, 0, 0x21] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [lc, lcs, lus] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(raw);
+        if let Some(d) = desc {
+            out.extend_from_slice(d);
+        }
+        cd.extend_from_slice(b"PK\x01\x02");
+        for v in [3u16 << 8 | 20, 20, flags, *method, 0, 0x21] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [*c, raw.len() as u32, *size] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [name.len() as u16, 0, 0, 0, 0] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        cd.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
+        cd.extend_from_slice(&at.to_le_bytes());
+        cd.extend_from_slice(name.as_bytes());
+    }
+    let cd_at = out.len() as u32;
+    out.extend_from_slice(&cd);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    let n = members.len() as u16;
+    out.extend_from_slice(&n.to_le_bytes());
+    out.extend_from_slice(&n.to_le_bytes());
+    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_at.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+fn descriptor(c: u32, csize: u32, size: u32) -> Vec<u8> {
+    let mut d = b"PK\x07\x08".to_vec();
+    for v in [c, csize, size] {
+        d.extend_from_slice(&v.to_le_bytes());
+    }
+    d
+}
+
+/// What Java's `ZipInputStream` (the streaming reader of jar tools and
+/// many updaters) installs from `zip`: (name, content) in stream order.
+fn java_stream(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("Stream.java");
+    std::fs::write(
+        &src,
+        "import java.util.zip.*; import java.io.*;\n\
+         public class Stream { public static void main(String[] a) throws Exception {\n\
+           ZipInputStream z = new ZipInputStream(new FileInputStream(a[0])); ZipEntry e;\n\
+           while ((e = z.getNextEntry()) != null) {\n\
+             byte[] b = z.readAllBytes();\n\
+             System.out.println(e.getName() + \" \" + java.util.HexFormat.of().formatHex(b)); } } }\n",
+    )
+    .unwrap();
+    let file = t.path().join("z.zip");
+    std::fs::write(&file, zip).unwrap();
+    let out = Command::new("java").arg(&src).arg(&file).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (n, hex) = l.split_once(' ').unwrap_or((l, ""));
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            (n.to_string(), bytes)
+        })
+        .collect()
+}
+
+/// Adversarial review of issue 18: bytes after a member's deflate stream
+/// but inside its compressed size. Python, unzip and the zip crate ignore
+/// them; Java's ZipInputStream reads its data descriptor and the next local
+/// header right where the stream ended. A fake descriptor and a hidden
+/// local header there make Java install `engine/avengine` with the
+/// attacker's content while the central directory (and the old glassbox)
+/// saw only `lib.so` and `z.txt`: the demo release zip built this way got
+/// VERIFIED. Now every deflate stream must end exactly at its compressed
+/// size.
+#[test]
+fn a_member_hidden_from_all_but_java_after_a_deflate_stream_is_refused() {
+    let lib = b"genuine library ".repeat(64);
+    let d = deflate(&lib);
+    let (c, size) = (crc(&lib), lib.len() as u32);
+    let evil = b"#!/bin/sh\necho pwned\n#".to_vec();
+    let name = b"engine/avengine";
+    let fake = descriptor(c, d.len() as u32, size);
+    let csize = (d.len() + fake.len() + 30 + name.len() + evil.len()) as u32;
+    let real = descriptor(c, csize, size);
+    // The hidden member's stored data runs over the real descriptor, so
+    // Java resumes exactly at the next real local header.
+    let mut hidden_data = evil.clone();
+    hidden_data.extend_from_slice(&real);
+    let mut raw = d.clone();
+    raw.extend_from_slice(&fake);
+    raw.extend_from_slice(b"PK\x03\x04");
+    for v in [20u16, 0, 0, 0, 0x21] {
+        raw.extend_from_slice(&v.to_le_bytes());
+    }
+    let hl = hidden_data.len() as u32;
+    for v in [crc(&hidden_data), hl, hl] {
+        raw.extend_from_slice(&v.to_le_bytes());
+    }
+    raw.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    raw.extend_from_slice(&0u16.to_le_bytes());
+    raw.extend_from_slice(name);
+    raw.extend_from_slice(&evil);
+    assert_eq!(raw.len() as u32, csize);
+    let zip = build_raw(&[
+        ("lib.so", 8, raw, c, size, Some(real)),
+        ("z.txt", 8, deflate(b"last"), crc(b"last"), 4, None),
+    ]);
+    // The attack works on Java: it installs a member no other reader sees.
+    let java = java_stream(&zip);
+    let names: Vec<&str> = java.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["lib.so", "engine/avengine", "z.txt"]);
+    assert_eq!(java[1].1, hidden_data);
+    ambiguous(&zip, "lib.so", "deflate stream ends after");
+
+    // A deflate stream that does end at its size still reads.
+    let r = read(&build_raw(&[("a", 8, d, c, size, None)])).unwrap();
+    assert_eq!(sha(&r, "a"), Sha256Digest::of(&lib));
+}
