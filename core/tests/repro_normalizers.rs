@@ -586,3 +586,48 @@ fn pe_checksum_only_when_zero_or_correct() {
         assert_eq!(verdict("t.exe", &v, &rebuild), Verdict::Different);
     }
 }
+
+// ---------------------------------------------------- detached signatures
+
+/// Vendor-only files are set aside as detached signatures only when they
+/// can be ones (adversarial review of issue 18): not executable, and a
+/// detached `X.sig`/`.asc`/`.p7s`/`.sigstore(.json)` next to the `X` it
+/// signs. Before, a vendor-only executable `run.asc` or a `payload.sig`
+/// signing nothing left the verdict EQUIVALENT.
+#[test]
+fn detached_signatures_only_next_to_what_they_sign_and_not_executable() {
+    use std::os::unix::fs::PermissionsExt;
+    let judge = |extra: &[(&str, &[u8], u32)]| {
+        let dir = tempfile::tempdir().unwrap();
+        let (v, r) = (dir.path().join("v"), dir.path().join("r"));
+        for d in [&v, &r] {
+            std::fs::create_dir_all(d.join("bin")).unwrap();
+            write(&d.join("bin/tool"), b"\x7fELF the tool");
+        }
+        for (name, bytes, mode) in extra {
+            let p = v.join(name);
+            write(&p, bytes);
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).unwrap();
+        }
+        compare(&v, &r, &ReproOptions::default()).unwrap().verdict
+    };
+    // Real signatures and a checksum list: set aside.
+    assert_eq!(
+        judge(&[
+            ("bin/tool.sig", &[7u8; 64], 0o644),
+            ("bin/tool.p7s", b"0\x82cms", 0o644),
+            ("SHA256SUMS", b"00  bin/tool\n", 0o644),
+        ]),
+        Verdict::Equivalent
+    );
+    // An executable named like a signature.
+    assert_eq!(
+        judge(&[("bin/tool.asc", b"#!/bin/sh\necho pwned\n", 0o755)]),
+        Verdict::Different
+    );
+    // A signature of nothing in the release.
+    assert_eq!(
+        judge(&[("bin/payload.sig", b"#!/bin/sh\necho pwned\n", 0o644)]),
+        Verdict::Different
+    );
+}

@@ -161,7 +161,7 @@ impl Comparer<'_> {
         for (key, m) in &vk {
             match rmap.get(key) {
                 Some(other) => self.member(m, other, &name(m)),
-                None if is_detached_signature(m)
+                None if is_detached_signature(m, |t| vmap.contains_key(&(t, 1)))
                     && self.allowed.allows(Normalization::DetachedSignatures) =>
                 {
                     self.normalize(Normalization::DetachedSignatures, &name(m));
@@ -265,14 +265,29 @@ impl Comparer<'_> {
 const MAX_SIGNATURE_BYTES: u64 = 1024 * 1024;
 
 /// A vendor-only regular file named like a detached signature, a signed
-/// checksum list or an attestation, and small enough to be one.
-fn is_detached_signature(m: &Member) -> bool {
+/// checksum list or an attestation, and small enough to be one. It may not
+/// be executable, and a detached signature `X.sig` (`.asc`, `.p7s`,
+/// `.sigstore`, `.sigstore.json`) must sit next to the `X` it signs
+/// (`has_sibling`): otherwise any vendor-only file named `run.asc` or
+/// `payload.sig`, an executable script among them, was set aside and the
+/// rebuild judged EQUIVALENT (adversarial review of issue 18).
+fn is_detached_signature(m: &Member, has_sibling: impl Fn(RawPath) -> bool) -> bool {
     let Some(Node::Blob(blob)) = &m.content else {
         return false;
     };
+    let name = m.path.file_name();
+    let executable = m.mode.is_some_and(|mode| mode & 0o111 != 0);
+    let signs_a_sibling = || match super::detached_target(m.path.as_bytes()) {
+        Some(target) => has_sibling(RawPath(target.to_vec())),
+        // Checksum lists and in-toto attestations name their subjects
+        // inside; `glassbox verify` checks those.
+        None => true,
+    };
     m.kind == crate::release::EntryKind::File
         && blob.size <= MAX_SIGNATURE_BYTES
-        && super::signature_file_name(m.path.file_name())
+        && !executable
+        && super::signature_file_name(name)
+        && signs_a_sibling()
 }
 
 /// A member's identity within an archive: its path and, for names that

@@ -102,6 +102,18 @@ pub fn signature_file_name(name: &[u8]) -> bool {
             .any(|l| name == *l || (name.starts_with(l) && name.get(l.len()) == Some(&b'.')))
 }
 
+/// The file a detached signature named `X.sig`, `X.asc`, `X.p7s`,
+/// `X.sigstore` or `X.sigstore.json` signs: `X` (same directory). `None`
+/// for names that are not detached signatures of one file.
+pub(crate) fn detached_target(path: &[u8]) -> Option<&[u8]> {
+    const SUFFIXES: [&[u8]; 5] = [b".sigstore.json", b".sigstore", b".sig", b".asc", b".p7s"];
+    let name_len = path.len() - path.iter().rposition(|b| *b == b'/').map_or(0, |i| i + 1);
+    SUFFIXES
+        .iter()
+        .find(|s| name_len > s.len() && path.ends_with(s))
+        .map(|s| &path[..path.len() - s.len()])
+}
+
 /// Where the vendor artifact and the rebuild still differ.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Difference {
