@@ -293,6 +293,24 @@ fn names_the_extractors_decode_differently_are_refused() {
     ambiguous(&build(b"", &[latin]), "caf", "CP437");
 }
 
+/// bsdtar makes a directory of a member whose attributes say directory
+/// (S_IFDIR, or the MS-DOS bit 0x10) whatever its name; unzip, Python and
+/// Java write a file. Found by cli/tests/differential.rs.
+#[test]
+fn a_directory_by_attributes_but_not_by_name_is_refused() {
+    let mut unix = z("engine/avengine.p7s", b"signature");
+    unix.attrs = 0o040755 << 16;
+    ambiguous(&build(b"", &[unix]), "avengine.p7s", "external attributes");
+    let mut dos = z("x", b"content");
+    dos.made_by = 20;
+    dos.attrs = 0x10;
+    ambiguous(&build(b"", &[dos]), "x", "external attributes");
+    // A directory by both is a directory.
+    let mut dir = z("d/", b"");
+    dir.attrs = (0o040755 << 16) | 0x10;
+    read(&build(b"", &[dir])).unwrap();
+}
+
 #[test]
 fn zip_symlinks_are_refused() {
     let mut l = z("lib.so", b"../../etc/passwd");

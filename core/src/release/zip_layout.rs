@@ -425,6 +425,19 @@ pub(crate) fn check(r: &mut dyn ReadSeek, label: &str) -> Result<Vec<Listed>, Re
                 }
             }
         }
+        // A directory by its attributes but not by its name (4.4.15: S_IFDIR
+        // from a Unix host, or the MS-DOS directory bit 0x10): bsdtar
+        // creates a directory, unzip, Python and Java a file holding the
+        // content. Found by cli/tests/differential.rs.
+        let unix_dir = made_by >> 8 == 3 && (attrs >> 16) & 0o170000 == 0o040000;
+        if (unix_dir || attrs & 0x10 != 0) && !name.ends_with(b"/") {
+            return Err(ctx.ambiguous(
+                &shown,
+                "a directory by its external attributes but a file by its name (no trailing \
+                 `/`): bsdtar creates a directory, unzip, Python and Java a file"
+                    .into(),
+            ));
+        }
         if name.ends_with(b"/") && usize != 0 {
             return Err(ctx.ambiguous(
                 &shown,
