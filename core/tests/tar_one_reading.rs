@@ -348,6 +348,33 @@ fn sizes_and_trailing_data_read_two_ways_are_refused() {
     ambiguous(&tar, "f", "GNU.sparse");
 }
 
+/// Python takes a header whose device numbers do not parse for the end of
+/// the archive (it extracts `a` only); GNU tar and bsdtar extract `b` too.
+/// A first byte 0x95 is base-256 to GNU tar and bsdtar, nothing to Python;
+/// `9` is nothing to anyone.
+#[test]
+fn device_numbers_that_are_not_numbers_are_refused() {
+    for (field, what, bad) in [
+        (329..337, "devmajor", 0x95),
+        (337..345, "devminor", 0x95),
+        (337..345, "devminor", b'9'),
+    ] {
+        let mut h = header(b"b", b'0', 1, b"", true);
+        h[field.start] = bad;
+        let mut t = tar::Header::new_old();
+        t.as_mut_bytes().copy_from_slice(&h);
+        t.set_cksum();
+        let tar = archive(&[file("a", b"a"), member(t.as_bytes().to_vec(), b"b")]);
+        match read(&tar) {
+            Err(ReleaseError::Corrupt { entry, reason, .. }) => {
+                assert!(entry.contains("after `a`"), "{entry}");
+                assert!(reason.contains(what), "{reason}");
+            }
+            other => panic!("wanted Corrupt for {what}, got {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn ar_members_with_one_name_are_refused() {
     let mut b = ar::Builder::new(Vec::new());

@@ -84,7 +84,18 @@ fn number(field: &[u8]) -> Result<u64, String> {
         if field[0] == 0xff {
             return Err("negative base-256 number".into());
         }
-        let mut v: u64 = u64::from(field[0] & 0x7f);
+        // GNU tar and bsdtar take any first byte with the high bit set as
+        // base-256 (its low bits part of the number); Python's tarfile only
+        // 0x80 and 0xff, and reads a header with any other for the end of
+        // the archive. Positive numbers written by GNU tar start with 0x80.
+        if field[0] != 0x80 {
+            return Err(format!(
+                "base-256 number starting with byte 0x{:02x}, not 0x80: Python's tarfile \
+                 reads no number there",
+                field[0]
+            ));
+        }
+        let mut v: u64 = 0;
         for b in &field[1..] {
             v = v
                 .checked_mul(256)
@@ -329,6 +340,13 @@ pub(crate) fn read(
             number(&block[range]).map_err(|e| corrupt(&here, header_at, format!("{what}: {e}")))
         };
         let header_size = num(124..136, "size")?;
+        // Python's tarfile parses the device numbers of every header and
+        // takes a malformed one, after the first header, for the end of
+        // the archive; GNU tar and bsdtar ignore them but for devices. So
+        // they must be numbers everywhere (found by
+        // cli/tests/differential.rs).
+        num(329..337, "devmajor")?;
+        num(337..345, "devminor")?;
         let data_at = header_at + BLOCK;
         let padded = |size: u64| {
             size.checked_next_multiple_of(BLOCK)
@@ -1047,6 +1065,7 @@ mod tests {
         assert!(number(b"12\0 34\0\0").is_err());
         assert_eq!(number(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]), Ok(256));
         assert!(number(&[0xff; 12]).is_err());
+        assert!(number(&[0x95, 0, 0, 0, 0, 0, 0, 0]).is_err());
     }
 
     #[test]
