@@ -297,6 +297,15 @@ pub fn cases() -> Vec<Case> {
         ));
     }
 
+    // A device number that is base-256 to GNU tar and bsdtar and nothing
+    // to Python, which then takes the header for the end of the archive.
+    let recs = with(engine_tar(), vec![Rec::file("engine/plugin", EVIL)]);
+    let mut odd = tar("devminor-not-a-number", recs.clone());
+    let h = *tarb::header_offsets(&recs).last().unwrap();
+    odd.bytes[h + 337] = 0x95;
+    tarb::fix_checksum(&mut odd.bytes[h..h + 512]);
+    v.push(odd);
+
     // --- tar: names and links that leave the tree ---------------------
     v.push(tar(
         "dotdot-name",
@@ -433,6 +442,19 @@ pub fn cases() -> Vec<Case> {
     v.push(zip(
         "unicode-path-extra-disagrees",
         members(with(engine_zip(), vec![uni])),
+    ));
+    // bsdtar makes a directory of it (S_IFDIR), the others a file.
+    let mut dir_by_mode = Member::file("engine/avengine.p7s", SIG);
+    dir_by_mode.unix_mode = 0o040755;
+    v.push(zip(
+        "directory-by-mode-file-by-name",
+        members(with(
+            engine_zip()
+                .into_iter()
+                .filter(|m| m.cd_name != b"engine/avengine.p7s")
+                .collect(),
+            vec![dir_by_mode],
+        )),
     ));
     v.push(zip(
         "symlink-member",
