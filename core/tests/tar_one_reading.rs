@@ -618,3 +618,29 @@ fn sparse_maps_whose_end_extractors_find_differently_are_refused() {
         Sha256Digest::of(&want)
     );
 }
+
+/// A pax header near the 1 MiB glassbox reads, of ~40,000 distinct keys
+/// every extractor accepts (`SCHILY.xattr.*`), on each of several members:
+/// the duplicate-key check compared every record with every earlier one,
+/// minutes per member in a debug build (adversarial review of issue 18).
+/// Work must stay linear in the header.
+#[test]
+fn a_pax_header_of_many_records_reads_in_linear_time() {
+    let keys: Vec<String> = (0..40_000).map(|i| format!("SCHILY.xattr.k{i}")).collect();
+    let records: Vec<(&str, &[u8])> = keys.iter().map(|k| (k.as_str(), &b""[..])).collect();
+    let mut parts = Vec::new();
+    for i in 0..4 {
+        parts.push(pax(b'x', &records));
+        parts.push(file(&format!("f{i}"), b"x"));
+    }
+    let tar = archive(&parts);
+    assert!(tar.len() > 3 << 20, "{}", tar.len());
+    let start = std::time::Instant::now();
+    let r = read(&tar).unwrap();
+    assert!(r.entry(&path("f3")).is_some());
+    assert!(
+        start.elapsed().as_secs() < 10,
+        "{:?} for 3.5 MiB of pax records",
+        start.elapsed()
+    );
+}
