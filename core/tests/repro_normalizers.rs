@@ -631,3 +631,82 @@ fn detached_signatures_only_next_to_what_they_sign_and_not_executable() {
         Verdict::Different
     );
 }
+
+// ------------------------------------------------------ deflate slack
+
+/// A one-entry deflated zip whose member holds `raw` (a deflate stream,
+/// perhaps with bytes after it) as its compressed data.
+fn zip_deflated(name: &[u8], raw: &[u8], data: &[u8]) -> Vec<u8> {
+    let crc = crc32(&[data]);
+    let fixed = |sig: u32, made_by: &[u8]| {
+        let mut h = sig.to_le_bytes().to_vec();
+        h.extend_from_slice(made_by);
+        h.extend_from_slice(&[20, 0, 0, 0, 8, 0]); // version, flags, deflate
+        h.extend_from_slice(&0x5b2c_6000u32.to_le_bytes());
+        h.extend_from_slice(&crc.to_le_bytes());
+        h.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+        h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&[0, 0]);
+        h
+    };
+    let mut out = fixed(0x0403_4b50, &[]);
+    out.extend_from_slice(name);
+    out.extend_from_slice(raw);
+    let mut central = fixed(0x0201_4b50, &[20, 3]);
+    central.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // comment, disk, internal
+    central.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
+    central.extend_from_slice(&0u32.to_le_bytes());
+    central.extend_from_slice(name);
+    let cd_offset = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+/// Bytes after a member's deflate stream but inside its compressed size
+/// (adversarial review of issue 18): Java's ZipInputStream reads a hidden
+/// member there, so a vendor zip carrying them was judged EQUIVALENT to a
+/// clean rebuild under `compressed-stream`. Now it is refused; a clean
+/// stream compressed differently is still EQUIVALENT.
+#[test]
+fn compressed_stream_only_when_the_deflate_stream_fills_its_member() {
+    let data = b"the engine ".repeat(200);
+    let deflate = |level: u32| {
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(level));
+        e.write_all(&data).unwrap();
+        e.finish().unwrap()
+    };
+    let rebuild = zip_deflated(b"engine", &deflate(9), &data);
+    assert_eq!(
+        verdict(
+            "p.zip",
+            &zip_deflated(b"engine", &deflate(1), &data),
+            &rebuild
+        ),
+        Verdict::Equivalent
+    );
+    let mut rng = Prng(0x5eed_0f0f_dead_beef);
+    for _ in 0..ROUNDS {
+        let mut slack = deflate(9);
+        slack.extend_from_slice(&rng.bytes_of(1, 64));
+        let dir = tempfile::tempdir().unwrap();
+        let (v, r) = (dir.path().join("v"), dir.path().join("r"));
+        for (d, bytes) in [
+            (&v, zip_deflated(b"engine", &slack, &data)),
+            (&r, rebuild.clone()),
+        ] {
+            std::fs::create_dir_all(d).unwrap();
+            write(&d.join("p.zip"), &bytes);
+        }
+        let err = compare(&v, &r, &ReproOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("after the deflate stream"),
+            "{err}"
+        );
+    }
+}

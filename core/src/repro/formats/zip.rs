@@ -577,6 +577,21 @@ impl Read for Inflate<'_> {
             self.raw.consume(consumed);
             if status == Status::StreamEnd {
                 self.done = true;
+                // Deflate marks its own end, so bytes can hide after it
+                // inside the compressed size: directory readers skip them,
+                // Java's ZipInputStream reads the next local header there
+                // (a hidden member). A vendor zip with such slack was
+                // judged EQUIVALENT to a clean rebuild (adversarial review
+                // of issue 18), so it is refused like the release reader
+                // refuses it.
+                if !self.raw.fill_buf()?.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::InvalidData,
+                        "bytes after the deflate stream's end inside the member's compressed \
+                         size: Java's ZipInputStream reads them as the next member, other \
+                         readers skip them",
+                    ));
+                }
                 return Ok(produced);
             }
             if produced > 0 {
