@@ -133,7 +133,11 @@ struct Node {
     /// Symlink target.
     target: Option<Vec<u8>>,
     memo: Memo,
-    children: HashMap<Vec<u8>, NodeId>,
+    /// foldhash rather than SipHash: a name walk hashes every component
+    /// of every name and link target, and SipHash was most of the time of
+    /// 10,000 4 KB link targets. foldhash is seeded per process, so
+    /// colliding names cannot be prepared in advance.
+    children: HashMap<Vec<u8>, NodeId, foldhash::fast::RandomState>,
 }
 
 impl Node {
@@ -143,7 +147,7 @@ impl Node {
             kind: None,
             target: None,
             memo: Memo::Unvisited,
-            children: HashMap::new(),
+            children: HashMap::default(),
         }
     }
 }
