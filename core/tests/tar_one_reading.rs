@@ -353,7 +353,7 @@ fn sizes_and_trailing_data_read_two_ways_are_refused() {
 /// A first byte 0x95 is base-256 to GNU tar and bsdtar, nothing to Python;
 /// `9` is nothing to anyone.
 #[test]
-fn device_numbers_that_are_not_numbers_are_refused() {
+fn numeric_fields_python_cannot_parse_are_refused() {
     for (field, what, bad) in [
         (329..337, "devmajor", 0x95),
         (337..345, "devminor", 0x95),
@@ -372,6 +372,18 @@ fn device_numbers_that_are_not_numbers_are_refused() {
             }
             other => panic!("wanted Corrupt for {what}, got {other:?}"),
         }
+    }
+    // The same in a pax header's own mtime: Python stops there, before `b`.
+    let mut x = pax(b'x', &[("path", b"b")]);
+    x[142] = b'I';
+    let mut t = tar::Header::new_old();
+    t.as_mut_bytes().copy_from_slice(&x[..512]);
+    t.set_cksum();
+    x[..512].copy_from_slice(t.as_bytes());
+    let tar = archive(&[file("a", b"a"), x, file("bb", b"b")]);
+    match read(&tar) {
+        Err(ReleaseError::Corrupt { reason, .. }) => assert!(reason.contains("mtime"), "{reason}"),
+        other => panic!("wanted Corrupt for a pax header's mtime, got {other:?}"),
     }
 }
 

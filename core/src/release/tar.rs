@@ -344,13 +344,21 @@ pub(crate) fn read(
             number(&block[range]).map_err(|e| corrupt(&here, header_at, format!("{what}: {e}")))
         };
         let header_size = num(124..136, "size")?;
-        // Python's tarfile parses the device numbers of every header and
-        // takes a malformed one, after the first header, for the end of
-        // the archive; GNU tar and bsdtar ignore them but for devices. So
-        // they must be numbers everywhere (found by
-        // cli/tests/differential.rs).
-        num(329..337, "devmajor")?;
-        num(337..345, "devminor")?;
+        // Python's tarfile parses every numeric field of every header
+        // (pax and GNU long-name headers included) and takes a malformed
+        // one, after the first header, for the end of the archive; GNU tar
+        // and bsdtar ignore the fields they do not use. So they must be
+        // numbers everywhere (found by cli/tests/differential.rs).
+        for (range, what) in [
+            (100..108, "mode"),
+            (108..116, "uid"),
+            (116..124, "gid"),
+            (136..148, "mtime"),
+            (329..337, "devmajor"),
+            (337..345, "devminor"),
+        ] {
+            num(range, what)?;
+        }
         let data_at = header_at + BLOCK;
         let padded = |size: u64| {
             size.checked_next_multiple_of(BLOCK)
