@@ -656,3 +656,50 @@ fn a_pax_header_of_many_records_reads_in_linear_time() {
         start.elapsed()
     );
 }
+
+/// Positive control for the sparse-map rules: what GNU tar itself writes
+/// (a map spilling into extension blocks, a file that is one hole, a file
+/// ending in a hole) reads as the files GNU tar archived.
+#[test]
+fn sparse_maps_gnu_tar_writes_still_read() {
+    use std::io::{Seek, SeekFrom};
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let mut many = std::fs::File::create(src.join("many.img")).unwrap();
+    for i in 0..40u64 {
+        many.seek(SeekFrom::Start(i * 65536)).unwrap();
+        many.write_all(format!("segment {i}").as_bytes()).unwrap();
+    }
+    many.set_len(40 * 65536 + 100_000).unwrap();
+    drop(many);
+    std::fs::File::create(src.join("hole.img"))
+        .unwrap()
+        .set_len(1 << 20)
+        .unwrap();
+    let mut tail = std::fs::File::create(src.join("tail.img")).unwrap();
+    tail.write_all(b"head").unwrap();
+    tail.set_len(1 << 20).unwrap();
+    drop(tail);
+    let out = t.path().join("s.tar");
+    let ok = Command::new("tar")
+        .args(["--format=gnu", "-S", "-cf"])
+        .arg(&out)
+        .arg("-C")
+        .arg(&src)
+        .args(["many.img", "hole.img", "tail.img"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut o = opts();
+    o.limits.max_ratio = u64::MAX;
+    let r = Release::open(&out, &o).unwrap();
+    for name in ["many.img", "hole.img", "tail.img"] {
+        let want = Sha256Digest::of(&std::fs::read(src.join(name)).unwrap());
+        assert_eq!(
+            r.entry(&path(name)).unwrap().digests.unwrap().sha256,
+            want,
+            "{name}"
+        );
+    }
+}
