@@ -213,6 +213,18 @@ fn signed_demo_report_verifies_with_artifacts() {
     );
 }
 
+/// Writes a case file into a fresh copy of the demo, so that its relative
+/// paths resolve as in the demo case. Tests never write into
+/// `testdata/demo` itself: other tests of this file copy and re-read it
+/// concurrently (a temporary case file there made `copy_dir` race).
+fn case_beside_a_demo_copy(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(&demo("")), d.path());
+    let case = d.path().join("case.toml");
+    std::fs::write(&case, text).unwrap();
+    (d, case)
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -304,13 +316,8 @@ fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
             log.display(),
             key.display()
         );
-    let case = tempfile::Builder::new()
-        .prefix("audit-log-")
-        .suffix(".toml")
-        .tempfile_in(demo(""))
-        .unwrap();
-    std::fs::write(case.path(), case_text).unwrap();
-    let (out, run) = audit(case.path().to_str().unwrap(), &[]);
+    let (_demo_copy, case) = case_beside_a_demo_copy(&case_text);
+    let (out, run) = audit(case.to_str().unwrap(), &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     assert!(stderr(&run).contains("44 entries appended, report at index 0"));
     let dir = report_dir(out.path());
@@ -555,13 +562,8 @@ fn new_signers_since_the_previous_release_are_high_findings() {
             "path = \"releases/exampleav-1.0.0\"",
             "path = \"rebuild/exampleav-1.1.0\"",
         );
-    let case = tempfile::Builder::new()
-        .prefix("audit-newsigner-")
-        .suffix(".toml")
-        .tempfile_in(demo(""))
-        .unwrap();
-    std::fs::write(case.path(), text).unwrap();
-    let (out, run) = audit(case.path().to_str().unwrap(), &[]);
+    let (_demo_copy, case) = case_beside_a_demo_copy(&text);
+    let (out, run) = audit(case.to_str().unwrap(), &[]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
     let report = glassbox_core_report(&json);
