@@ -104,7 +104,60 @@ fn long_name_and_pax_path_that_disagree_do_not_verify() {
         String::from_utf8_lossy(&bad.stdout),
         String::from_utf8_lossy(&bad.stderr)
     );
-    assert_ne!(bad.status.code(), Some(0), "{text}");
-    assert!(!text.contains("VERIFIED"), "{text}");
-    assert!(text.contains("engine/avengine"), "{text}");
+    // A refused archive is a failed verification (exit 1, critical in the
+    // audit), not an input error: the reader's reason is the failed check.
+    assert_eq!(bad.status.code(), Some(1), "{text}");
+    assert!(text.contains("one-reading"), "{text}");
+
+    // The audit of the attacked archive: FAIL with a critical finding
+    // carrying the reader's reason, never PASS and never "could not run".
+    let case = t.path().join("case.toml");
+    std::fs::write(
+        &case,
+        format!(
+            "vendor = \"ExampleAV\"\nproduct = \"ExampleAV Engine\"\n\
+             [auditor]\nname = \"Test\"\nkey = \"{key}\"\n\
+             [release]\npath = \"{release}\"\nversion = \"1.1.0\"\n\
+             [verify]\npolicy = \"{policy}\"\n",
+            key = demo("auditor/TEST-ONLY-auditor.key").display(),
+            release = attacked.display(),
+        ),
+    )
+    .unwrap();
+    let reports = t.path().join("reports");
+    let audit = glassbox(&[
+        "audit",
+        case.to_str().unwrap(),
+        "--time",
+        "2026-06-01T00:00:00Z",
+        "--output",
+        reports.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&audit.stderr).into_owned();
+    assert_eq!(audit.status.code(), Some(1), "{text}");
+    let json = walk_for(&reports, "report.json").expect("the audit writes report.json");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(report["summary"]["verdict"], "fail", "{report}");
+    let critical = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["severity"] == "critical" && f.to_string().contains("one-reading"));
+    assert!(critical.is_some(), "{report}");
+}
+
+/// The first file called `name` below `dir`.
+fn walk_for(dir: &Path, name: &str) -> Option<PathBuf> {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            if let Some(found) = walk_for(&p, name) {
+                return Some(found);
+            }
+        } else if p.file_name().is_some_and(|n| n == name) {
+            return Some(p);
+        }
+    }
+    None
 }

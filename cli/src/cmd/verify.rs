@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use glassbox_core::digest::{DigestSet, hash_reader};
 use glassbox_core::policy::TrustPolicy;
-use glassbox_core::release::{ReadOptions, Release};
 use glassbox_core::sig::continuity::{self, Continuity};
 use glassbox_core::sig::release::{
     self as rel, CoverageStatus, Failure, ReleaseFile, ReleaseVerification, SignatureResult,
@@ -295,19 +294,14 @@ fn check_log_proof(
     Ok(check)
 }
 
-/// Opens a release (directory or archive) and verifies it.
+/// Opens a release (directory or archive) and verifies it (core's one
+/// entry point; an archive the reader refuses as unsafe comes back FAILED).
 fn verify_release_at(
     path: &Path,
     policy: &TrustPolicy,
     now: OffsetDateTime,
 ) -> anyhow::Result<ReleaseVerification> {
-    let opts = ReadOptions {
-        digests: DigestSet { sha512: true },
-        ..ReadOptions::default()
-    };
-    let release = Release::open(path, &opts)?;
-    rel::verify_release(&release, policy, now)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    rel::verify_release_at(path, policy, now).map_err(anyhow::Error::msg)
 }
 
 fn verify_artifact(

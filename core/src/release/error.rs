@@ -170,6 +170,22 @@ pub enum ReleaseError {
 }
 
 impl ReleaseError {
+    /// True when the release was read far enough to be judged unsafe: an
+    /// archive real extractors read differently, a member name that escapes
+    /// or passes through a link, or a member whose size lies. That is a
+    /// verdict on the vendor's material, so `verify` and the audit report it
+    /// as a failed (critical) check rather than as an input they could not
+    /// use; the other errors (cannot open, truncated, over a limit) are
+    /// input errors.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::Ambiguous { .. } | Self::UnsafeName { .. } | Self::SizeMismatch { .. }
+        )
+    }
+}
+
+impl ReleaseError {
     /// Wraps a visitor's own error, naming the entry.
     pub fn visitor(
         path: &EntryPath,

@@ -270,22 +270,6 @@ fn serde_name<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// Opens a release and verifies its signatures against `policy` at `now`.
-fn verify_release_at(
-    path: &Path,
-    policy: &crate::policy::TrustPolicy,
-    now: time::OffsetDateTime,
-) -> Result<crate::sig::release::ReleaseVerification, String> {
-    use crate::release::{ReadOptions, Release};
-    let opts = ReadOptions {
-        digests: crate::digest::DigestSet { sha512: true },
-        ..ReadOptions::default()
-    };
-    let release = Release::open(path, &opts).map_err(|e| format!("{}: {e}", path.display()))?;
-    crate::sig::release::verify_release(&release, policy, now)
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
 /// Signatures, chains and coverage of the release against the trust policy
 /// (`core::sig`), at the report's time, and signer continuity against the
 /// previous release: a failed signature or checksum, or a required file
@@ -320,10 +304,11 @@ fn verify_step(
         Ok(t) => t,
         Err(e) => return could_not(findings, format!("report time: {e}")),
     };
-    let result = match verify_release_at(&case.release.path.resolved, &policy, now) {
-        Ok(r) => r,
-        Err(e) => return could_not(findings, e),
-    };
+    let result =
+        match crate::sig::release::verify_release_at(&case.release.path.resolved, &policy, now) {
+            Ok(r) => r,
+            Err(e) => return could_not(findings, e),
+        };
 
     // Failures, grouped per file so each file is one critical finding.
     let mut by_file: std::collections::BTreeMap<&str, Vec<&crate::sig::release::Failure>> =
@@ -457,69 +442,79 @@ fn verify_step(
 
     let continuity = match &case.previous {
         None => None,
-        Some(prev) => match verify_release_at(&prev.path.resolved, &policy, now) {
-            Err(e) => {
-                findings.push(
-                    Finding::new(
-                        Severity::High,
-                        Check::Verify,
-                        format!("{CANNOT_RUN}: signer continuity with {}", prev.path.written),
-                    )
-                    .evidence(e),
-                );
-                None
-            }
-            Ok(before) => {
-                let c = crate::sig::continuity::compare(&before.signers, &result.signers);
-                for s in &c.new {
+        Some(prev) => {
+            match crate::sig::release::verify_release_at(&prev.path.resolved, &policy, now)
+                .and_then(|before| {
+                    match before.failures.iter().find(|f| f.check == "one-reading") {
+                        // A previous release the reader refuses has no signers to
+                        // compare with: say so rather than call every signer new.
+                        Some(refused) => Err(refused.reason.clone()),
+                        None => Ok(before),
+                    }
+                }) {
+                Err(e) => {
                     findings.push(
                         Finding::new(
                             Severity::High,
                             Check::Verify,
-                            format!("New signer since {}: {}", prev.version, s.name),
+                            format!("{CANNOT_RUN}: signer continuity with {}", prev.path.written),
                         )
-                        .evidence(format!(
-                            "kind {}, key sha256 {}",
-                            serde_name(&s.kind),
-                            s.key_sha256.map(|k| k.to_hex()).unwrap_or_default()
-                        )),
+                        .evidence(e),
                     );
+                    None
                 }
-                for ch in &c.changed {
-                    findings.push(
-                        Finding::new(
-                            Severity::High,
+                Ok(before) => {
+                    let c = crate::sig::continuity::compare(&before.signers, &result.signers);
+                    for s in &c.new {
+                        findings.push(
+                            Finding::new(
+                                Severity::High,
+                                Check::Verify,
+                                format!("New signer since {}: {}", prev.version, s.name),
+                            )
+                            .evidence(format!(
+                                "kind {}, key sha256 {}",
+                                serde_name(&s.kind),
+                                s.key_sha256.map(|k| k.to_hex()).unwrap_or_default()
+                            )),
+                        );
+                    }
+                    for ch in &c.changed {
+                        findings.push(
+                            Finding::new(
+                                Severity::High,
+                                Check::Verify,
+                                format!(
+                                    "Signer {} has a new {} since {}",
+                                    ch.after.name, ch.what, prev.version
+                                ),
+                            )
+                            .evidence(format!(
+                                "key sha256 {} -> {}",
+                                ch.before.key_sha256.map(|k| k.to_hex()).unwrap_or_default(),
+                                ch.after.key_sha256.map(|k| k.to_hex()).unwrap_or_default()
+                            )),
+                        );
+                    }
+                    for s in &c.removed {
+                        findings.push(Finding::new(
+                            Severity::Medium,
                             Check::Verify,
-                            format!(
-                                "Signer {} has a new {} since {}",
-                                ch.after.name, ch.what, prev.version
-                            ),
-                        )
-                        .evidence(format!(
-                            "key sha256 {} -> {}",
-                            ch.before.key_sha256.map(|k| k.to_hex()).unwrap_or_default(),
-                            ch.after.key_sha256.map(|k| k.to_hex()).unwrap_or_default()
-                        )),
-                    );
+                            format!("Signer of {} no longer signs: {}", prev.version, s.name),
+                        ));
+                    }
+                    Some(super::Continuity {
+                        new: c.new.iter().map(signer_name).collect(),
+                        removed: c.removed.iter().map(signer_name).collect(),
+                        changed: c
+                            .changed
+                            .iter()
+                            .map(|ch| format!("{}: {}", ch.after.name, ch.what))
+                            .collect(),
+                    })
                 }
-                for s in &c.removed {
-                    findings.push(Finding::new(
-                        Severity::Medium,
-                        Check::Verify,
-                        format!("Signer of {} no longer signs: {}", prev.version, s.name),
-                    ));
-                }
-                Some(super::Continuity {
-                    new: c.new.iter().map(signer_name).collect(),
-                    removed: c.removed.iter().map(signer_name).collect(),
-                    changed: c
-                        .changed
-                        .iter()
-                        .map(|ch| format!("{}: {}", ch.after.name, ch.what))
-                        .collect(),
-                })
             }
-        },
+        }
     };
     let summary = format!(
         "{} signatures, {} of {} files verified, {} failed",

@@ -793,6 +793,50 @@ pub fn verify_release(
     })
 }
 
+/// Opens the release at `path` (directory or archive, through
+/// `core::release`) and verifies it against `policy` at `now`: the one
+/// entry point of `glassbox verify` and the audit.
+///
+/// A release the reader refuses as unsafe ([`ReleaseError::is_refusal`]:
+/// ambiguous to real extractors, unsafe names) is not verified: the result
+/// fails with one `one-reading` failure carrying the reader's reason, so
+/// the verdict is FAILED (critical in the audit), never an input error that
+/// could be mistaken for "could not run". Other read errors are returned.
+///
+/// [`ReleaseError::is_refusal`]: crate::release::ReleaseError::is_refusal
+pub fn verify_release_at(
+    path: &std::path::Path,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<ReleaseVerification, String> {
+    use crate::release::{ReadOptions, Release};
+    let opts = ReadOptions {
+        digests: crate::digest::DigestSet { sha512: true },
+        ..ReadOptions::default()
+    };
+    match Release::open(path, &opts) {
+        Ok(release) => {
+            verify_release(&release, policy, now).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        Err(e) if e.is_refusal() => Ok(ReleaseVerification {
+            policy: policy.source.clone(),
+            verified_at: now,
+            signatures: Vec::new(),
+            manifests: Vec::new(),
+            files: Vec::new(),
+            signers: Vec::new(),
+            failures: vec![Failure {
+                file: path.display().to_string(),
+                signature: String::new(),
+                check: "one-reading".into(),
+                reason: e.to_string(),
+            }],
+            verified: false,
+        }),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// The digests the listing already has for `algs`, if it has them all.
 fn known_digests(f: &ReleaseFile, algs: &BTreeSet<DigestAlgorithm>) -> Option<ContentDigests> {
     let mut out = Vec::new();
