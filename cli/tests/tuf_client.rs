@@ -9,14 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-fn corpus() -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("GLASSBOX_CORPORA") else {
-        eprintln!("GLASSBOX_CORPORA unset: skipping TUF client tests");
-        return None;
-    };
+fn corpus() -> PathBuf {
+    let dir = std::env::var_os("GLASSBOX_CORPORA")
+        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
     let dir = PathBuf::from(dir).join("tuf/generated/cases");
     assert!(dir.is_dir(), "{}: TUF corpus missing", dir.display());
-    Some(dir)
+    dir
 }
 
 fn percent_decode(s: &str) -> Vec<u8> {
@@ -168,8 +166,9 @@ fn setup<'a>(server: &'a Server, tmp: &Path) -> Conformance<'a> {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn conformance_protocol_valid_repository() {
-    let Some(cases) = corpus() else { return };
+    let cases = corpus();
     let case = cases.join("valid");
     let server = Server::start(&case);
     let tmp = tempfile::tempdir().unwrap();
@@ -234,8 +233,9 @@ fn conformance_protocol_valid_repository() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn conformance_protocol_rollback_across_refreshes() {
-    let Some(cases) = corpus() else { return };
+    let cases = corpus();
     let case = cases.join("rollback-timestamp");
     let server = Server::start(&case.join("step1"));
     let tmp = tempfile::tempdir().unwrap();
@@ -251,8 +251,9 @@ fn conformance_protocol_rollback_across_refreshes() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn conformance_protocol_bad_targets_and_unicode_names() {
-    let Some(cases) = corpus() else { return };
+    let cases = corpus();
     let case = cases.join("target-file-tampered");
     let server = Server::start(&case);
     let tmp = tempfile::tempdir().unwrap();
@@ -301,8 +302,9 @@ fn conformance_init_refuses_garbage_and_refresh_needs_init() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn verify_command_reports_roles_targets_and_exit_codes() {
-    let Some(cases) = corpus() else { return };
+    let cases = corpus();
     let case = cases.join("delegated-wrong-key");
     let root = case.join("initial_root.json");
     let (code, out) = glassbox(&[
@@ -362,8 +364,9 @@ fn verify_command_reports_roles_targets_and_exit_codes() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn verify_with_state_detects_rollback_on_a_later_audit() {
-    let Some(cases) = corpus() else { return };
+    let cases = corpus();
     let case = cases.join("rollback-snapshot");
     let state = tempfile::tempdir().unwrap();
     let audit = |step: &str| {

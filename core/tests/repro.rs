@@ -19,8 +19,14 @@ fn run(cmd: &mut Command) {
     );
 }
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
+/// Fails the test when `tool` is missing: tests that need it are ignored
+/// unless the build probe found it (test_cfgs.rs), and under CI they run
+/// and must fail here rather than pass having checked nothing.
+fn need(tool: &str) {
+    assert!(
+        Command::new(tool).arg("--version").output().is_ok(),
+        "{tool} is not installed (.ci/run installs it)"
+    );
 }
 
 /// A small release tree: text, a binary, a nested directory.
@@ -95,11 +101,9 @@ struct Fixture {
     root: PathBuf,
 }
 
-fn fixture() -> Option<Fixture> {
-    if !have("tar") || !have("gzip") {
-        eprintln!("notice: tar/gzip not installed; skipping");
-        return None;
-    }
+fn fixture() -> Fixture {
+    need("tar");
+    need("gzip");
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     make_tree(&root.join("vendor"), b"\x7fELF engine v1.1 code");
@@ -108,12 +112,13 @@ fn fixture() -> Option<Fixture> {
     touch_all(&root.join("vendor"), "2026-01-01 00:00:00");
     touch_all(&root.join("rebuild"), "2026-03-04 05:06:07");
     touch_all(&root.join("tampered"), "2026-01-01 00:00:00");
-    Some(Fixture { _dir: dir, root })
+    Fixture { _dir: dir, root }
 }
 
 #[test]
+#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
 fn same_file_is_identical() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let a = f.root.join("a.tar.gz");
     tar_gz(&f.root.join("vendor"), &a, false, "0", true);
     let r = compare(&a, &a, &ReproOptions::default()).unwrap();
@@ -122,8 +127,9 @@ fn same_file_is_identical() {
 }
 
 #[test]
+#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
 fn tar_gz_rebuild_with_metadata_noise_is_equivalent_with_each_normalization_named() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let (a, b) = (f.root.join("a.tar.gz"), f.root.join("b.tar.gz"));
     tar_gz(&f.root.join("vendor"), &a, false, "0", true);
     // Reverse order, another owner, gzip header with name and mtime.
@@ -142,8 +148,9 @@ fn tar_gz_rebuild_with_metadata_noise_is_equivalent_with_each_normalization_name
 }
 
 #[test]
+#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
 fn tar_gz_content_change_stays_visible_under_every_normalization() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let (a, t) = (f.root.join("a.tar.gz"), f.root.join("t.tar.gz"));
     tar_gz(&f.root.join("vendor"), &a, false, "0", true);
     tar_gz(&f.root.join("tampered"), &t, true, "1000", false);
@@ -158,8 +165,9 @@ fn tar_gz_content_change_stays_visible_under_every_normalization() {
 }
 
 #[test]
+#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
 fn strict_mode_reports_every_normalizable_field_as_a_difference() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let (a, b) = (f.root.join("a.tar.gz"), f.root.join("b.tar.gz"));
     tar_gz(&f.root.join("vendor"), &a, false, "0", true);
     tar_gz(&f.root.join("rebuild"), &b, false, "0", true);
@@ -192,8 +200,9 @@ fn strict_mode_reports_every_normalizable_field_as_a_difference() {
 }
 
 #[test]
+#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
 fn data_hidden_after_the_tar_end_marker_is_a_difference() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let (a, b) = (f.root.join("a.tar"), f.root.join("b.tar"));
     for p in [&a, &b] {
         run(Command::new("tar")
@@ -223,12 +232,10 @@ fn data_hidden_after_the_tar_end_marker_is_a_difference() {
 }
 
 #[test]
+#[cfg_attr(not(any(ci, all(has_tar, has_gzip, has_zip))), ignore = "needs tar, gzip, zip on PATH")]
 fn zip_rebuild_with_other_times_is_equivalent_and_content_change_is_not() {
-    let Some(f) = fixture() else { return };
-    if !have("zip") {
-        eprintln!("notice: zip not installed; skipping");
-        return;
-    }
+    let f = fixture();
+    need("zip");
     // The vendor zips without extra fields (-X), the rebuild with them.
     let zip = |src: &str, out: &Path| {
         let flags = if src == "rebuild" { "-qry" } else { "-qrXy" };
@@ -259,8 +266,9 @@ fn zip_rebuild_with_other_times_is_equivalent_and_content_change_is_not() {
 }
 
 #[test]
+#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
 fn directory_trees_differ_only_in_mtimes_and_modes_only_when_allowed() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let (v, r_) = (f.root.join("vendor"), f.root.join("rebuild"));
     let r = compare(&v, &r_, &ReproOptions::default()).unwrap();
     assert_eq!(r.verdict, Verdict::Equivalent);
@@ -289,12 +297,10 @@ fn directory_trees_differ_only_in_mtimes_and_modes_only_when_allowed() {
 }
 
 #[test]
+#[cfg_attr(not(any(ci, all(has_tar, has_gzip, has_ar))), ignore = "needs tar, gzip, ar on PATH")]
 fn ar_member_times_and_owners_are_normalized() {
-    let Some(f) = fixture() else { return };
-    if !have("ar") {
-        eprintln!("notice: ar not installed; skipping");
-        return;
-    }
+    let f = fixture();
+    need("ar");
     let (a, b, t) = (f.root.join("a.a"), f.root.join("b.a"), f.root.join("t.a"));
     let ar = |flags: &str, src: &str, out: &Path| {
         run(Command::new("ar")
@@ -314,8 +320,9 @@ fn ar_member_times_and_owners_are_normalized() {
 }
 
 #[test]
+#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
 fn nested_archives_are_compared_member_by_member() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     // vendor/pkg/lib/inner.tar.gz differs from rebuild's only in metadata.
     for (side, date, owner) in [
         ("vendor", "2026-01-01", "0"),

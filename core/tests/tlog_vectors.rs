@@ -17,14 +17,12 @@ use glassbox_core::tlog::{Error, merkle::leaf_hash};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn corpus() -> Option<PathBuf> {
-    let Some(base) = std::env::var_os("GLASSBOX_CORPORA") else {
-        eprintln!("GLASSBOX_CORPORA unset: skipping tlog vector tests");
-        return None;
-    };
+fn corpus() -> PathBuf {
+    let base = std::env::var_os("GLASSBOX_CORPORA")
+        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
     let dir = Path::new(&base).join("tlog");
     assert!(dir.is_dir(), "{} is missing", dir.display());
-    Some(dir)
+    dir
 }
 
 fn json(path: &Path) -> Value {
@@ -62,8 +60,9 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn transparency_dev_merkle_all_196_probes() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let base = dir.join("transparency-dev-merkle/testdata");
     let mut files = Vec::new();
     json_files(&base, &mut files);
@@ -111,8 +110,9 @@ fn transparency_dev_merkle_all_196_probes() {
 /// The happy-path probes were made from the RFC 6962 test leaves; our
 /// proof *creation* must give the same proofs.
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn transparency_dev_happy_paths_are_what_we_create() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let leaves = [
         "",
         "00",
@@ -185,8 +185,9 @@ fn keys(dir: &Path) -> Keys {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_spec_example_note_verifies() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let vkey: VerifierKey = std::fs::read_to_string(dir.join("c2sp/spec-example.vkey"))
         .unwrap()
         .trim_end()
@@ -207,8 +208,9 @@ fn c2sp_spec_example_note_verifies() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_keys_have_the_documented_ids() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let k = json(&dir.join("c2sp/keys.json"));
     let ks = keys(&dir);
     assert_eq!(
@@ -227,8 +229,9 @@ fn c2sp_keys_have_the_documented_ids() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_log_entries_roots_and_proofs() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let le = json(&dir.join("c2sp/log-entries.json"));
     let mut t = MemoryTree::new();
     for (e, h) in le["entries_utf8"]
@@ -277,8 +280,9 @@ fn c2sp_log_entries_roots_and_proofs() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_checkpoints_verify_with_log_and_both_witnesses() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let ks = keys(&dir);
     let ts = json(&dir.join("c2sp/keys.json"))["cosignature_timestamp"]
         .as_u64()
@@ -309,8 +313,9 @@ fn c2sp_checkpoints_verify_with_log_and_both_witnesses() {
 /// deterministic, so our signer and cosigner must reproduce the vectors'
 /// signature lines byte for byte.
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_signing_and_cosigning_reproduce_the_vectors() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let seed = |n: &str| -> [u8; 32] {
         Sha256::digest(format!("kaspersky-audit-tlog-sample-v1/{n}").as_bytes()).into()
     };
@@ -344,8 +349,9 @@ fn c2sp_signing_and_cosigning_reproduce_the_vectors() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_tlog_proof_for_entry_6() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let ks = keys(&dir);
     let bytes = std::fs::read(dir.join("c2sp/entry-6.tlog-proof")).unwrap();
     let p = TlogProof::parse(&bytes).unwrap();
@@ -365,8 +371,9 @@ fn c2sp_tlog_proof_for_entry_6() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_negative_notes_rejected_for_the_expected_reason() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let ks = keys(&dir);
     let expected = json(&dir.join("c2sp/negative/EXPECTED.json"));
     let mut n = 0;
@@ -399,8 +406,9 @@ fn c2sp_negative_notes_rejected_for_the_expected_reason() {
 /// Untrusted input: every single-byte change and every truncation of the
 /// vectors' cosigned checkpoint and tlog-proof is rejected, without a panic.
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn every_mutation_of_a_checkpoint_or_proof_is_rejected() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let ks = keys(&dir);
     let note = std::fs::read(dir.join("c2sp/checkpoint-13.note")).unwrap();
     let proof = std::fs::read(dir.join("c2sp/entry-6.tlog-proof")).unwrap();

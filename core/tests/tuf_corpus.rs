@@ -9,14 +9,12 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-fn corpus() -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("GLASSBOX_CORPORA") else {
-        eprintln!("GLASSBOX_CORPORA unset: skipping TUF corpus tests");
-        return None;
-    };
+fn corpus() -> PathBuf {
+    let dir = std::env::var_os("GLASSBOX_CORPORA")
+        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
     let dir = PathBuf::from(dir).join("tuf");
     assert!(dir.is_dir(), "{}: TUF corpus missing", dir.display());
-    Some(dir)
+    dir
 }
 
 fn stored_version(state: &Path, role: &str) -> u64 {
@@ -85,17 +83,19 @@ fn run_step(dir: &Path, state: &Path, expect: &Value, client_mode: bool) -> Vec<
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn generated_cases_match_manifest() {
     check_generated_cases(false);
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn generated_cases_match_manifest_in_client_mode() {
     check_generated_cases(true);
 }
 
 fn check_generated_cases(client_mode: bool) {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let gen_dir = dir.join("generated");
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(gen_dir.join("MANIFEST.json")).unwrap()).unwrap();
@@ -143,7 +143,7 @@ fn faketime(dir: &Path) -> OffsetDateTime {
 }
 
 fn verify_real_world(name: &str) -> RepositoryReport {
-    let dir = corpus().unwrap().join("real-world").join(name);
+    let dir = corpus().join("real-world").join(name);
     let target = std::fs::read_to_string(dir.join("targetpath")).unwrap();
     let mut opts = Options::at(faketime(&dir));
     opts.targets = TargetSelection::Names(vec![target.trim().to_owned()]);
@@ -155,10 +155,8 @@ fn verify_real_world(name: &str) -> RepositoryReport {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn sigstore_root_signing_verifies_at_faketime() {
-    if corpus().is_none() {
-        return;
-    }
     let report = verify_real_world("sigstore-root-signing");
     assert_eq!(report.root_chain.last().unwrap().version, 12);
     let roles: Vec<_> = report.roles.iter().map(|r| r.role.as_str()).collect();
@@ -167,7 +165,7 @@ fn sigstore_root_signing_verifies_at_faketime() {
 }
 
 fn sigstore_from(version: u64, strict_keyids: bool) -> RepositoryReport {
-    let dir = corpus().unwrap().join("real-world/sigstore-root-signing");
+    let dir = corpus().join("real-world/sigstore-root-signing");
     let root = std::fs::read(dir.join(format!("metadata/{version}.root.json"))).unwrap();
     let mut opts = Options::at(faketime(&dir));
     opts.strict_keyids = strict_keyids;
@@ -175,13 +173,11 @@ fn sigstore_from(version: u64, strict_keyids: bool) -> RepositoryReport {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn sigstore_whole_root_chain_verifies_with_tap12_keyids() {
     // v1..v12: hex and PEM ECDSA keys, RFC 3339 fractional expiry, empty
     // signatures; 11.root.json lists the online key under a keyid that is
     // not sha256 of the key, which TAP 12 allows and strict mode refuses.
-    if corpus().is_none() {
-        return;
-    }
     let report = sigstore_from(1, false);
     assert!(report.verified(), "{:?}", report.error);
     let versions: Vec<u64> = report.root_chain.iter().map(|s| s.version).collect();
@@ -199,8 +195,9 @@ fn sigstore_whole_root_chain_verifies_with_tap12_keyids() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn sigstore_expires_after_faketime_window() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let dir = dir.join("real-world/sigstore-root-signing");
     let root = std::fs::read(dir.join("initial_root.json")).unwrap();
     let opts = Options::at(faketime(&dir) + time::Duration::days(30));
@@ -209,19 +206,18 @@ fn sigstore_expires_after_faketime_window() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn tuf_on_ci_verifies_with_delegation() {
-    if corpus().is_none() {
-        return;
-    }
     let report = verify_real_world("tuf-on-ci-0.11");
     assert_eq!(report.targets[0].role.as_deref(), Some("delegatedrole"));
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn rollback_is_detected_across_audits_with_a_state_dir() {
     // Audit 1 on rollback-timestamp/step1 (timestamp v2), audit 2 on step2
     // (timestamp v1): the second audit reports the rollback.
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let case = dir.join("generated/cases/rollback-timestamp");
     let state = tempfile::tempdir().unwrap();
     let mut opts = Options::now();
@@ -245,8 +241,9 @@ fn rollback_is_detected_across_audits_with_a_state_dir() {
 }
 
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn all_targets_of_valid_case_verify() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let case = dir.join("generated/cases/valid");
     let mut opts = Options::now();
     opts.targets = TargetSelection::All;
@@ -271,10 +268,11 @@ fn all_targets_of_valid_case_verify() {
 /// content unchanged (e.g. a whitespace byte of timestamp.json), and never
 /// panics.
 #[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn single_byte_tampering_never_verifies_changed_content() {
     use glassbox_core::tuf::canonical_json::to_canonical;
     use glassbox_core::tuf::metadata::Envelope;
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let case = dir.join("generated/cases/valid");
     let work = tempfile::tempdir().unwrap();
     // Metadata is tampered in the copy; targets are read from the case.
