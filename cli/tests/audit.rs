@@ -340,7 +340,8 @@ fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
 }
 
 /// The committed example (audit-reports/example/) was signed by an earlier
-/// build; it must keep verifying (format compatibility).
+/// build; it must keep verifying (format compatibility), and its committed
+/// markdown and HTML must be what this build renders.
 #[test]
 fn committed_example_report_still_verifies() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit-reports/example");
@@ -362,8 +363,15 @@ fn committed_example_report_still_verifies() {
             "--format",
             format,
         ]);
-        assert!(out.status.success());
-        assert!(example.join(file).is_file());
+        assert!(out.status.success(), "{}", stderr(&out));
+        // The committed renderings are what a reader of the repository sees:
+        // they must be exactly what this build renders from report.json.
+        let committed = std::fs::read(example.join(file)).unwrap();
+        assert!(
+            out.stdout == committed,
+            "audit-reports/example/{file} differs from `glassbox report render --format \
+             {format}` of report.json: re-render it and commit the result"
+        );
     }
 }
 
