@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 WORK=${1:-/tmp/glassbox-bench}
 RUNS=${RUNS:-3}
-PAIR_SCRIPT=${PAIR_SCRIPT:-$repo/../../shared/bench/make-release-pair.sh}
+PAIR_SCRIPT=${PAIR_SCRIPT:-$repo/../shared/bench/make-release-pair.sh}
 [ -x "$PAIR_SCRIPT" ] || PAIR_SCRIPT=/work/shared/bench/make-release-pair.sh
 
 [ -x /usr/bin/time ] || {
@@ -63,25 +63,45 @@ version = "1.0"
 path = "R/pkg"
 TOML
 
-# measure NAME CMD...: median wall seconds and peak RSS KiB over $RUNS runs.
+# measure NAME OK CMD...: median wall seconds and peak RSS KiB over $RUNS
+# runs. OK lists the exit statuses of a completed run (an audit exits 1 on a
+# FAIL verdict, which is still a whole audit). Any other status, in the
+# warm-up or a timed run, prints FAILED with the status and the end of
+# stderr instead of a time, and the script exits 1 at the end: a time of a
+# run that failed early would look like a fast audit.
+failed=0
 measure() {
-  local name=$1; shift
-  "$@" >/dev/null 2>&1 || true
-  local walls=() rsss=()
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -q -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>&1 || true
-    read -r w r <"$WORK/time.out"
+  local name=$1 ok=$2; shift 2
+  local walls=() rsss=() st
+  for i in $(seq 0 "$RUNS"); do
+    if [ "$i" = 0 ]; then
+      "$@" >/dev/null 2>"$WORK/err.out" && st=0 || st=$?
+    else
+      /usr/bin/time -q -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>"$WORK/err.out" && st=0 || st=$?
+    fi
+    case " $ok " in
+      *" $st "*) ;;
+      *)
+        printf '%-28s FAILED: exit %s (expected %s)\n' "$name" "$st" "$ok"
+        tail -n 5 "$WORK/err.out" | sed 's/^/    /'
+        failed=1
+        return 0
+        ;;
+    esac
+    [ "$i" = 0 ] && continue
+    read -r w r < <(tail -n 1 "$WORK/time.out")
     walls+=("$w"); rsss+=("$r")
   done
   local mw mr
   mw=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
   mr=$(printf '%s\n' "${rsss[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
-  printf '%-28s wall %7.2f s   peak RSS %8d KiB\n' "$name" "$mw" "$mr"
+  printf '%-28s wall %7.2f s   peak RSS %8d KiB   exit %s\n' "$name" "$mw" "$mr" "$st"
 }
 
 T=2026-07-01T12:00:00Z
 files=$(find "$WORK/pair/B/pkg" -type f | wc -l)
 bytes=$(du -sb "$WORK/pair/B/pkg" | cut -f1)
 echo "== $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); pair B: $files files, $bytes bytes"
-measure "audit demo" "$GB" audit --quiet testdata/demo/audit.toml --time $T --force --output "$WORK/demo-reports"
-measure "audit pair (B)" "$GB" audit --quiet "$WORK/pair/audit.toml" --time $T --force
+measure "audit demo" "0" "$GB" audit --quiet testdata/demo/audit.toml --time $T --force --output "$WORK/demo-reports"
+measure "audit pair (B)" "0 1" "$GB" audit --quiet "$WORK/pair/audit.toml" --time $T --force
+exit "$failed"

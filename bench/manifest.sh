@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 WORK=${1:-/tmp/glassbox-bench}
 RUNS=${RUNS:-5}
-PAIR_SCRIPT=${PAIR_SCRIPT:-$repo/../../shared/bench/make-release-pair.sh}
+PAIR_SCRIPT=${PAIR_SCRIPT:-$repo/../shared/bench/make-release-pair.sh}
 [ -x "$PAIR_SCRIPT" ] || PAIR_SCRIPT=/work/shared/bench/make-release-pair.sh
 
 [ -x /usr/bin/time ] || {
@@ -44,13 +44,25 @@ A=$WORK/pair/A
 TGZ=$WORK/pair/A.tar.gz
 
 # measure NAME CMD...: runs CMD $RUNS times (after one warm-up), prints the
-# median wall seconds and median peak RSS KiB.
+# median wall seconds and median peak RSS KiB. Every run must exit 0: a
+# failed run is written to $WORK/failed (this runs in a process
+# substitution, so a variable would not reach the main shell) and the
+# summary is replaced by the failures, never a time.
 measure() {
   local name=$1; shift
-  "$@" >/dev/null 2>&1 || true
-  local walls=() rsss=()
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>&1 || true
+  local walls=() rsss=() st
+  for i in $(seq 0 "$RUNS"); do
+    if [ "$i" = 0 ]; then
+      "$@" >/dev/null 2>"$WORK/err.out" && st=0 || st=$?
+    else
+      /usr/bin/time -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>"$WORK/err.out" && st=0 || st=$?
+    fi
+    if [ "$st" != 0 ]; then
+      { printf '%s: exit %s\n' "$name" "$st"; tail -n 5 "$WORK/err.out" | sed 's/^/    /'; } >>"$WORK/failed"
+      echo "0 0"
+      return 0
+    fi
+    [ "$i" = 0 ] && continue
     read -r w r < <(tail -n 1 "$WORK/time.out")
     walls+=("$w"); rsss+=("$r")
   done
@@ -66,6 +78,7 @@ measure() {
 # The peers run in a shell so that GNU time sees the whole pipeline; RSS of
 # a pipeline is the largest of its processes.
 : >"$WORK/lines"
+: >"$WORK/failed"
 files=$(find "$A" -type f | wc -l)
 bytes=$(du -sb "$A" | cut -f1)
 echo "== directory A: $files files, $bytes bytes; $(nproc) cores; sha_ni: $(grep -q sha_ni /proc/cpuinfo && echo yes || echo no); load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -74,6 +87,14 @@ read -r gwn grn < <(measure "glassbox manifest --no-nested A" "$GB" manifest --q
 read -r sw sr < <(measure "find|xargs sha256sum" sh -c "find '$A' -type f -print0 | xargs -0 sha256sum")
 read -r tw tr < <(measure "glassbox manifest A.tar.gz" "$GB" manifest --quiet "$TGZ")
 read -r pw pr < <(measure "tar -xOzf | sha256sum" sh -c "tar -xOzf '$TGZ' | sha256sum")
+
+if [ -s "$WORK/failed" ]; then
+  cat "$WORK/lines"
+  echo
+  echo "FAILED (no summary; a failed run has no meaningful time):"
+  cat "$WORK/failed"
+  exit 1
+fi
 
 ratio() { python3 -c "import sys; a,b=map(float,sys.argv[1:]); print(f'{a/b:.2f}' if b else 'inf')" "$1" "$2"; }
 cat "$WORK/lines"
