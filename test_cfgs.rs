@@ -26,7 +26,10 @@ const PROBES: &[(&str, &str, &[&str])] = &[
     (
         "has_securesystemslib",
         "python3",
-        &["-c", "import securesystemslib.dsse, securesystemslib.signer"],
+        &[
+            "-c",
+            "import securesystemslib.dsse, securesystemslib.signer",
+        ],
     ),
     (
         "has_in_toto_attestation",

@@ -440,8 +440,9 @@ fn tampered_release_yields_a_critical_finding_naming_the_engine() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn audit_verifies_a_tuf_repository_at_the_report_time() {
-    let corpora = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let corpora = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let repo = PathBuf::from(corpora).join("tuf/real-world/tuf-on-ci-0.11");
     assert!(repo.is_dir(), "{} missing", repo.display());
     let faketime = std::fs::read_to_string(repo.join("faketime")).unwrap();

@@ -22,8 +22,9 @@ const INPUT_ERROR_CASES: [&str; 2] = [
 ];
 
 fn corpus() -> PathBuf {
-    let root = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let root = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let dir = PathBuf::from(root).join("sigstore-conformance/bundle-verify");
     assert!(
         dir.is_dir(),

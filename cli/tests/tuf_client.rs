@@ -10,8 +10,9 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 fn corpus() -> PathBuf {
-    let dir = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let dir = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let dir = PathBuf::from(dir).join("tuf/generated/cases");
     assert!(dir.is_dir(), "{}: TUF corpus missing", dir.display());
     dir

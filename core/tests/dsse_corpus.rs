@@ -8,8 +8,9 @@ use glassbox_core::keys::PublicKey;
 use serde_json::Value;
 
 fn corpus() -> PathBuf {
-    let root = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let root = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let dir = PathBuf::from(root).join("dsse");
     assert!(dir.is_dir(), "{}: DSSE corpus missing", dir.display());
     dir

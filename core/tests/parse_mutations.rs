@@ -11,8 +11,9 @@ use glassbox_core::keys::PublicKey;
 use glassbox_core::sig::sigstore::{self, Artifact, SignerRule, SigstoreTrust};
 
 fn corpora() -> PathBuf {
-    let root = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let root = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let root = PathBuf::from(root);
     for sub in ["dsse", "sigstore-conformance"] {
         assert!(

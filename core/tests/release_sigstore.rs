@@ -12,8 +12,9 @@ const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-danger
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 fn corpus() -> PathBuf {
-    let dir = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let dir = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let c = PathBuf::from(dir).join("sigstore-conformance");
     assert!(c.is_dir(), "{} is missing", c.display());
     c

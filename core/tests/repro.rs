@@ -116,7 +116,10 @@ fn fixture() -> Fixture {
 }
 
 #[test]
-#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
+#[cfg_attr(
+    not(any(ci, all(has_tar, has_gzip))),
+    ignore = "needs tar, gzip on PATH"
+)]
 fn same_file_is_identical() {
     let f = fixture();
     let a = f.root.join("a.tar.gz");
@@ -127,7 +130,10 @@ fn same_file_is_identical() {
 }
 
 #[test]
-#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
+#[cfg_attr(
+    not(any(ci, all(has_tar, has_gzip))),
+    ignore = "needs tar, gzip on PATH"
+)]
 fn tar_gz_rebuild_with_metadata_noise_is_equivalent_with_each_normalization_named() {
     let f = fixture();
     let (a, b) = (f.root.join("a.tar.gz"), f.root.join("b.tar.gz"));
@@ -148,7 +154,10 @@ fn tar_gz_rebuild_with_metadata_noise_is_equivalent_with_each_normalization_name
 }
 
 #[test]
-#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
+#[cfg_attr(
+    not(any(ci, all(has_tar, has_gzip))),
+    ignore = "needs tar, gzip on PATH"
+)]
 fn tar_gz_content_change_stays_visible_under_every_normalization() {
     let f = fixture();
     let (a, t) = (f.root.join("a.tar.gz"), f.root.join("t.tar.gz"));
@@ -165,7 +174,10 @@ fn tar_gz_content_change_stays_visible_under_every_normalization() {
 }
 
 #[test]
-#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
+#[cfg_attr(
+    not(any(ci, all(has_tar, has_gzip))),
+    ignore = "needs tar, gzip on PATH"
+)]
 fn strict_mode_reports_every_normalizable_field_as_a_difference() {
     let f = fixture();
     let (a, b) = (f.root.join("a.tar.gz"), f.root.join("b.tar.gz"));
@@ -200,7 +212,10 @@ fn strict_mode_reports_every_normalizable_field_as_a_difference() {
 }
 
 #[test]
-#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
+#[cfg_attr(
+    not(any(ci, all(has_tar, has_gzip))),
+    ignore = "needs tar, gzip on PATH"
+)]
 fn data_hidden_after_the_tar_end_marker_is_a_difference() {
     let f = fixture();
     let (a, b) = (f.root.join("a.tar"), f.root.join("b.tar"));
@@ -232,7 +247,10 @@ fn data_hidden_after_the_tar_end_marker_is_a_difference() {
 }
 
 #[test]
-#[cfg_attr(not(any(ci, all(has_tar, has_gzip, has_zip))), ignore = "needs tar, gzip, zip on PATH")]
+#[cfg_attr(
+    not(any(ci, all(has_tar, has_gzip, has_zip))),
+    ignore = "needs tar, gzip, zip on PATH"
+)]
 fn zip_rebuild_with_other_times_is_equivalent_and_content_change_is_not() {
     let f = fixture();
     need("zip");
@@ -266,7 +284,10 @@ fn zip_rebuild_with_other_times_is_equivalent_and_content_change_is_not() {
 }
 
 #[test]
-#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
+#[cfg_attr(
+    not(any(ci, all(has_tar, has_gzip))),
+    ignore = "needs tar, gzip on PATH"
+)]
 fn directory_trees_differ_only_in_mtimes_and_modes_only_when_allowed() {
     let f = fixture();
     let (v, r_) = (f.root.join("vendor"), f.root.join("rebuild"));
@@ -297,7 +318,10 @@ fn directory_trees_differ_only_in_mtimes_and_modes_only_when_allowed() {
 }
 
 #[test]
-#[cfg_attr(not(any(ci, all(has_tar, has_gzip, has_ar))), ignore = "needs tar, gzip, ar on PATH")]
+#[cfg_attr(
+    not(any(ci, all(has_tar, has_gzip, has_ar))),
+    ignore = "needs tar, gzip, ar on PATH"
+)]
 fn ar_member_times_and_owners_are_normalized() {
     let f = fixture();
     need("ar");
@@ -320,7 +344,10 @@ fn ar_member_times_and_owners_are_normalized() {
 }
 
 #[test]
-#[cfg_attr(not(any(ci, all(has_tar, has_gzip))), ignore = "needs tar, gzip on PATH")]
+#[cfg_attr(
+    not(any(ci, all(has_tar, has_gzip))),
+    ignore = "needs tar, gzip on PATH"
+)]
 fn nested_archives_are_compared_member_by_member() {
     let f = fixture();
     // vendor/pkg/lib/inner.tar.gz differs from rebuild's only in metadata.

@@ -336,8 +336,9 @@ fn monitor_reports_a_forked_log_as_a_split_view() {
 }
 
 fn python_checker() -> PathBuf {
-    let base = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let base = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let script = Path::new(&base).join("tlog/rfc9162_check.py");
     assert!(script.is_file(), "{} is missing", script.display());
     script

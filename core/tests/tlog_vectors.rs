@@ -18,8 +18,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 fn corpus() -> PathBuf {
-    let base = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let base = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let dir = Path::new(&base).join("tlog");
     assert!(dir.is_dir(), "{} is missing", dir.display());
     dir

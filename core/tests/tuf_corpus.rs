@@ -10,8 +10,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 fn corpus() -> PathBuf {
-    let dir = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let dir = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let dir = PathBuf::from(dir).join("tuf");
     assert!(dir.is_dir(), "{}: TUF corpus missing", dir.display());
     dir

@@ -642,8 +642,9 @@ fn min_rsa_bits_applies_to_every_chain_link() {
 
 /// The sigstore-conformance corpus, when `GLASSBOX_CORPORA` is set.
 fn sigstore_corpus() -> PathBuf {
-    let dir = std::env::var_os("GLASSBOX_CORPORA")
-        .expect("GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)");
+    let dir = std::env::var_os("GLASSBOX_CORPORA").expect(
+        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
+    );
     let c = PathBuf::from(dir).join("sigstore-conformance");
     assert!(c.is_dir(), "{} is missing", c.display());
     c
