@@ -145,6 +145,20 @@ fn long_name_and_pax_path_that_disagree_do_not_verify() {
         .iter()
         .find(|f| f["severity"] == "critical" && f.to_string().contains("one-reading"));
     assert!(critical.is_some(), "{report}");
+    let step = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["check"] == "verify")
+        .unwrap();
+    assert_eq!(step["status"], "failed", "{report}");
+    assert!(
+        step["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("release refused by the reader (one-reading)"),
+        "{report}"
+    );
 }
 
 /// The first file called `name` below `dir`.

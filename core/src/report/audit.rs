@@ -516,17 +516,23 @@ fn verify_step(
             }
         }
     };
-    let summary = format!(
-        "{} signatures, {} of {} files verified, {} failed",
-        result.signatures.len(),
-        coverage.verified,
-        result
-            .files
-            .iter()
-            .filter(|f| f.status != CoverageStatus::Signature)
-            .count(),
-        coverage.failed
-    );
+    // An archive the reader refused has no files to count: say why instead
+    // of "0 of 0 files verified, 0 failed".
+    let refused = result.failures.iter().find(|f| f.check == "one-reading");
+    let summary = match refused {
+        Some(r) => format!("release refused by the reader (one-reading): {}", r.reason),
+        None => format!(
+            "{} signatures, {} of {} files verified, {} failed",
+            result.signatures.len(),
+            coverage.verified,
+            result
+                .files
+                .iter()
+                .filter(|f| f.status != CoverageStatus::Signature)
+                .count(),
+            coverage.failed
+        ),
+    };
     if result.verified {
         findings.push(Finding::new(
             Severity::Info,
