@@ -23,6 +23,7 @@
 pub mod diff;
 pub mod digest;
 pub mod dsse;
+pub mod fsio;
 pub mod keys;
 pub mod policy;
 pub mod release;

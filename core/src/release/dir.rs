@@ -6,7 +6,7 @@
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufReader, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -79,12 +79,7 @@ fn list(
     files: &mut Vec<Pending>,
     others: &mut Vec<Entry>,
 ) -> Result<(), ReleaseError> {
-    let mut children: Vec<_> = fs::read_dir(dir)
-        .map_err(|e| io_err(dir, e))?
-        .map(|d| d.map(|d| d.file_name()))
-        .collect::<Result<_, _>>()
-        .map_err(|e| io_err(dir, e))?;
-    children.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    let children = crate::fsio::list_dir(dir).map_err(|e| io_err(dir, e))?;
     for name in children {
         let full = dir.join(&name);
         let mut child_rel = rel.to_vec();
@@ -124,40 +119,13 @@ fn list(
     Ok(())
 }
 
-/// Opens a regular file for reading. With `follow` false, O_NOFOLLOW makes
-/// a file swapped for a symlink fail (ELOOP) instead of being followed;
-/// O_NONBLOCK keeps one swapped for a FIFO from blocking the open (reads of
-/// regular files ignore the flag). Anything but a regular file is refused.
-pub(crate) fn open_regular(path: &Path, follow: bool) -> io::Result<File> {
-    let mut flags = libc::O_NONBLOCK;
-    if !follow {
-        flags |= libc::O_NOFOLLOW;
-    }
-    let f = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags)
-        .open(path)?;
-    if !f.metadata()?.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file or a directory",
-        ));
-    }
-    Ok(f)
-}
-
 /// Opens a listed file, refusing it if it is no longer the same inode (a
 /// file swapped for a symlink after listing must not be followed).
 fn open_same(full: &Path, path: &EntryPath, dev: u64, ino: u64) -> Result<File, ReleaseError> {
-    let f = open_regular(full, false).map_err(|e| match e.raw_os_error() {
-        Some(libc::ELOOP) => ReleaseError::Changed { path: path.clone() },
-        _ => io_err(full, e),
-    })?;
-    let meta = f.metadata().map_err(|e| io_err(full, e))?;
-    if meta.dev() != dev || meta.ino() != ino || !meta.is_file() {
-        return Err(ReleaseError::Changed { path: path.clone() });
-    }
-    Ok(f)
+    crate::fsio::open_same(full, dev, ino).map_err(|e| match e {
+        crate::fsio::OpenSameError::Changed => ReleaseError::Changed { path: path.clone() },
+        crate::fsio::OpenSameError::Io(e) => io_err(full, e),
+    })
 }
 
 /// Counts raw bytes read from disk for the progress bar.

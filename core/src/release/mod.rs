@@ -45,7 +45,7 @@ mod error;
 mod limits;
 mod model;
 mod pipeline;
-mod registry;
+pub(crate) mod registry;
 mod tar;
 mod walk;
 mod zip;
@@ -357,7 +357,7 @@ fn read_top(
     path: &Path,
     progress: Option<&dyn Progress>,
 ) -> Result<Format, ReleaseError> {
-    let f = dir::open_regular(path, true).map_err(|e| ReleaseError::Open {
+    let f = crate::fsio::open_regular(path, true).map_err(|e| ReleaseError::Open {
         path: path.to_path_buf(),
         error: e,
     })?;
@@ -391,10 +391,11 @@ fn read_top(
             // a file whatever precedes it (a self-extractor stub); read as
             // one opaque file, glassbox would see something else. The zip
             // reader refuses the prefix with its reason (zip_layout).
-            let mut f = dir::open_regular(&resolved, false).map_err(|e| ReleaseError::Open {
-                path: path.to_path_buf(),
-                error: e,
-            })?;
+            let mut f =
+                crate::fsio::open_regular(&resolved, false).map_err(|e| ReleaseError::Open {
+                    path: path.to_path_buf(),
+                    error: e,
+                })?;
             let zip_at_end = zip_layout::ends_like_zip(&mut f).map_err(|e| ReleaseError::Open {
                 path: path.to_path_buf(),
                 error: e,

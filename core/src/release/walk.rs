@@ -761,7 +761,7 @@ impl<'w, 'v> Walk<'w, 'v> {
             (false, true) => self.visit_inner(&recorded, reader, random),
             (true, true) => {
                 if let Some(p) = random {
-                    let mut f = super::dir::open_regular(p, false).map_err(lift)?;
+                    let mut f = crate::fsio::open_regular(p, false).map_err(lift)?;
                     (v.visit)(&recorded, &mut f)?;
                     return self.visit_inner(&recorded, reader, random);
                 }
@@ -827,10 +827,11 @@ impl<'w, 'v> Walk<'w, 'v> {
             }
             Reader::Zip => {
                 if let Some(p) = random {
-                    let f = super::dir::open_regular(p, false).map_err(|e| ReleaseError::Open {
-                        path: p.to_path_buf(),
-                        error: e,
-                    })?;
+                    let f =
+                        crate::fsio::open_regular(p, false).map_err(|e| ReleaseError::Open {
+                            path: p.to_path_buf(),
+                            error: e,
+                        })?;
                     super::zip::read(self, container, &mut BufReader::new(f), Some(p))?;
                     return Ok(Some(row.format));
                 }

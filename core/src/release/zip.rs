@@ -186,7 +186,7 @@ fn read_parallel(
     members: Vec<Member>,
 ) -> Result<(), ReleaseError> {
     let open = || -> Result<zip::ZipArchive<BufReader<File>>, ReleaseError> {
-        let f = super::dir::open_regular(path, false).map_err(|e| ReleaseError::Open {
+        let f = crate::fsio::open_regular(path, false).map_err(|e| ReleaseError::Open {
             path: path.to_path_buf(),
             error: e,
         })?;

@@ -19,6 +19,14 @@
 //! if report.verdict == Verdict::Different { /* report.differences says where */ }
 //! # Ok::<(), glassbox_core::repro::ReproError>(())
 //! ```
+//!
+//! A caller that has already opened both sides as [`Release`]s (the audit
+//! pipeline) calls [`compare_releases`] instead, so the listings are not
+//! read again.
+//!
+//! Formats are recognised through the release reader's one registry, and
+//! every file is opened through [`crate::fsio`] (no link followed, a
+//! swapped file caught).
 
 mod attestation;
 mod compare;
@@ -33,7 +41,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::digest::Sha256Digest;
-use crate::release::{EntryKind, Limits};
+use crate::release::{EntryKind, Limits, Release};
 
 pub use attestation::{REBUILD_PREDICATE_TYPE, statement};
 pub use normalization::{Normalization, NormalizationSet, UnknownNormalization};
@@ -296,6 +304,38 @@ pub fn compare(
     rebuild: &Path,
     opts: &ReproOptions,
 ) -> Result<ReproReport, ReproError> {
+    compare_inner(vendor, rebuild, opts, None)
+}
+
+/// [`compare`] for releases the caller has already opened with
+/// [`Release::open`] (the audit pipeline opens each release once and
+/// shares it between its checks).
+///
+/// The releases' listings are reused rather than read again: the evidence
+/// of a different verdict is the diff of these two [`Release`]s
+/// ([`crate::diff::diff_releases`]), so it is as deep as they were opened
+/// (open them with `expand_nested: true` for evidence inside nested
+/// archives). The canonical trees are still read from
+/// [`Release::source`]: they need header bytes the listing does not keep.
+pub fn compare_releases(
+    vendor: &Release,
+    rebuild: &Release,
+    opts: &ReproOptions,
+) -> Result<ReproReport, ReproError> {
+    compare_inner(
+        &vendor.source,
+        &rebuild.source,
+        opts,
+        Some((vendor, rebuild)),
+    )
+}
+
+fn compare_inner(
+    vendor: &Path,
+    rebuild: &Path,
+    opts: &ReproOptions,
+    opened: Option<(&Release, &Release)>,
+) -> Result<ReproReport, ReproError> {
     if let Some(report) = same_file(vendor, rebuild, opts)? {
         return Ok(report);
     }
@@ -324,7 +364,7 @@ pub fn compare(
         Verdict::Different
     };
     let (evidence, evidence_error) = if verdict == Verdict::Different {
-        match evidence(vendor, rebuild, &found.differences, opts) {
+        match evidence(vendor, rebuild, opened, &found.differences, opts) {
             Ok(d) => (Some(d), None),
             Err(e) => (None, Some(e.to_string())),
         }
@@ -363,6 +403,7 @@ pub fn compare(
 fn evidence(
     vendor: &Path,
     rebuild: &Path,
+    opened: Option<(&Release, &Release)>,
     differences: &[Difference],
     opts: &ReproOptions,
 ) -> Result<crate::diff::ReleaseDiff, crate::diff::DiffError> {
@@ -371,7 +412,10 @@ fn evidence(
         max_depth: opts.limits.max_depth,
         ..Default::default()
     };
-    let mut d = crate::diff::diff_paths(vendor, rebuild, &diff_opts, &|_| {})?;
+    let mut d = match opened {
+        Some((v, r)) => crate::diff::diff_releases(v, r, &diff_opts, &|_| {})?,
+        None => crate::diff::diff_paths(vendor, rebuild, &diff_opts, &|_| {})?,
+    };
     let under = |path: &str| {
         differences.iter().any(|diff| {
             let p = diff.path.as_str();
@@ -401,7 +445,9 @@ fn same_file(
         if !meta.is_file() {
             return Ok(None);
         }
-        let mut f = std::fs::File::open(p).map_err(|e| ReproError::io(p, e))?;
+        use std::os::unix::fs::MetadataExt;
+        let mut f =
+            crate::fsio::open_same(p, meta.dev(), meta.ino()).map_err(|e| read::open_err(p, e))?;
         let (d, _) = crate::digest::hash_reader(&mut f, Default::default())
             .map_err(|e| ReproError::io(p, e))?;
         Ok(Some(d.sha256))

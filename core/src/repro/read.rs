@@ -4,13 +4,13 @@
 //! nothing is written to disk.
 
 use std::fs::File;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
 
 use crate::digest::Sha256Digest;
-use crate::release::{EntryKind, Limits, RawPath};
+use crate::release::{EntryKind, Format, Limits, RawPath, registry};
 
 use super::ReproError;
 use super::content;
@@ -62,22 +62,31 @@ impl Reader {
                 why: "not a regular file or directory".into(),
             });
         }
-        let file = File::open(path).map_err(|e| ReproError::io(path, e))?;
+        // Opened once, without following a link and re-checked against the
+        // listing (`fsio`), then rewound for each of the three passes.
+        let mut file = crate::fsio::open_checked(path).map_err(|e| open_err(path, e))?;
         let name = path
             .file_name()
             .map(|n| n.as_encoded_bytes().to_vec())
             .unwrap_or_default();
         // A top-level zip is read with random access straight from the file.
-        let mut probe = [0u8; 4];
-        let n = read_up_to(&mut &file, &mut probe).map_err(|e| ReproError::io(path, e))?;
-        if zip::sniff(&probe[..n]) {
-            let raw = hash_file(path)?;
-            let file = File::open(path).map_err(|e| ReproError::io(path, e))?;
+        let mut probe = vec![0u8; registry::SNIFF_LEN];
+        let n = read_up_to(&mut file, &mut probe).map_err(|e| ReproError::io(path, e))?;
+        let rewind = |f: &mut File| {
+            f.seek(SeekFrom::Start(0))
+                .map(|_| ())
+                .map_err(|e| ReproError::io(path, e))
+        };
+        if matches!(sniff(&probe[..n], &name), Some(Sniffed::Zip)) {
+            rewind(&mut file)?;
+            let (raw, _) = crate::digest::hash_reader(&mut file, Default::default())
+                .map_err(|e| ReproError::io(path, e))?;
+            rewind(&mut file)?;
             let mut archive = zip::read(file, self, &path.display().to_string(), 0)?;
-            archive.raw_sha256 = Some(raw);
+            archive.raw_sha256 = Some(raw.sha256);
             return Ok(Node::Archive(archive));
         }
-        let file = File::open(path).map_err(|e| ReproError::io(path, e))?;
+        rewind(&mut file)?;
         self.read_stream(
             &mut io::BufReader::new(file),
             &name,
@@ -100,12 +109,7 @@ impl Reader {
     }
 
     fn walk(&mut self, root: &Path, dir: &Path, out: &mut Vec<Member>) -> Result<(), ReproError> {
-        let mut names: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| ReproError::io(dir, e))?
-            .map(|e| e.map(|e| e.file_name()))
-            .collect::<Result<_, _>>()
-            .map_err(|e| ReproError::io(dir, e))?;
-        names.sort();
+        let names = crate::fsio::list_dir(dir).map_err(|e| ReproError::io(dir, e))?;
         for name in names {
             let path = dir.join(&name);
             self.count_entry(&path.display().to_string())?;
@@ -199,7 +203,7 @@ impl Reader {
         let prefix = &head[..n];
         let mut whole = HashingReader::new(prefix.chain(input));
         let expand = depth < self.limits.max_depth;
-        let sniffed = sniff(prefix);
+        let sniffed = sniff(prefix, name);
         let parsed = self.read_container(sniffed, expand, prefix, &mut whole, name, at, depth);
         let node = match parsed {
             Ok(Some(node)) => node,
@@ -378,24 +382,22 @@ enum Sniffed {
     Ar,
 }
 
-fn sniff(prefix: &[u8]) -> Option<Sniffed> {
-    if prefix.starts_with(&[0x1f, 0x8b]) {
-        Some(Sniffed::Compressed(Compression::Gzip))
-    } else if prefix.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        Some(Sniffed::Compressed(Compression::Xz))
-    } else if prefix.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Some(Sniffed::Compressed(Compression::Zstd))
-    } else if prefix.starts_with(b"BZh") && prefix.len() > 3 && (b'1'..=b'9').contains(&prefix[3]) {
-        Some(Sniffed::Compressed(Compression::Bzip2))
-    } else if zip::sniff(prefix) {
-        Some(Sniffed::Zip)
-    } else if prefix.starts_with(b"!<arch>\n") {
-        Some(Sniffed::Ar)
-    } else if tar::sniff(prefix) {
-        Some(Sniffed::Tar)
-    } else {
-        None
-    }
+/// Recognises a container through the release reader's one registry, so
+/// `repro` and `release` never disagree about what a file is (they once
+/// did: `BZh1` without the block magic was bzip2 here and a plain file
+/// there).
+fn sniff(prefix: &[u8], name: &[u8]) -> Option<Sniffed> {
+    let row = registry::sniff(prefix, name)?;
+    Some(match row.format {
+        Format::Gz => Sniffed::Compressed(Compression::Gzip),
+        Format::Xz => Sniffed::Compressed(Compression::Xz),
+        Format::Zst => Sniffed::Compressed(Compression::Zstd),
+        Format::Bz2 => Sniffed::Compressed(Compression::Bzip2),
+        Format::Zip => Sniffed::Zip,
+        Format::Ar | Format::Deb => Sniffed::Ar,
+        Format::Tar => Sniffed::Tar,
+        _ => return None,
+    })
 }
 
 fn strip_compression_suffix(name: &[u8]) -> Vec<u8> {
@@ -427,11 +429,14 @@ pub(crate) fn read_up_to(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usi
     Ok(n)
 }
 
-fn hash_file(path: &Path) -> Result<Sha256Digest, ReproError> {
-    let mut f = File::open(path).map_err(|e| ReproError::io(path, e))?;
-    let (d, _) = crate::digest::hash_reader(&mut f, Default::default())
-        .map_err(|e| ReproError::io(path, e))?;
-    Ok(d.sha256)
+pub(crate) fn open_err(path: &Path, e: crate::fsio::OpenSameError) -> ReproError {
+    match e {
+        crate::fsio::OpenSameError::Io(e) => ReproError::io(path, e),
+        changed => ReproError::Input {
+            path: path.display().to_string(),
+            why: changed.to_string(),
+        },
+    }
 }
 
 /// Hashes the bytes read through it (optionally skipping a leading part).

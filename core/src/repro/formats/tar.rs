@@ -14,11 +14,6 @@ use super::super::node::{Archive, ArchiveFormat, Member};
 use super::super::normalization::Normalization;
 use super::super::read::Reader;
 
-/// The `ustar` magic at offset 257 (POSIX and GNU variants).
-pub(crate) fn sniff(prefix: &[u8]) -> bool {
-    prefix.len() >= 512 && prefix[257..262] == *b"ustar"
-}
-
 const PAX_TIMES: [&str; 3] = ["mtime", "atime", "ctime"];
 
 /// POSIX.1-2001 pax time: decimal seconds, optional sign and fraction,

@@ -17,11 +17,6 @@ use super::super::node::{Archive, ArchiveFormat, Member};
 use super::super::normalization::Normalization;
 use super::super::read::Reader;
 
-/// Local file header or end-of-central-directory signature.
-pub(crate) fn sniff(prefix: &[u8]) -> bool {
-    prefix.starts_with(b"PK\x03\x04") || prefix.starts_with(b"PK\x05\x06")
-}
-
 const EOCD: u32 = 0x0605_4b50;
 const EOCD64_LOCATOR: u32 = 0x0706_4b50;
 const EOCD64: u32 = 0x0606_4b50;
