@@ -18,12 +18,14 @@
 //! | [`repro`] | whether a rebuild reproduces the vendor's artifact |
 //! | [`report`] | the signed audit report |
 //! | [`tlog`] | append-only transparency log (RFC 6962, C2SP checkpoints, tiles) |
+//! | [`http`] | the one HTTP/1.1 client and server, bounded in bytes and time |
 #![forbid(unsafe_code)]
 
 pub mod diff;
 pub mod digest;
 pub mod dsse;
 pub mod fsio;
+pub mod http;
 pub mod keys;
 pub mod policy;
 pub mod release;
