@@ -4,7 +4,10 @@
 
 mod cmd;
 mod render;
-mod ui;
+
+// Commands reach the terminal conventions as `crate::ui`; they live in
+// render/ because only render/ and main.rs write to stdout or stderr.
+use render::ui;
 
 use std::process::ExitCode;
 

@@ -10,6 +10,7 @@ use glassbox_core::report::chain::auditor_chain;
 use glassbox_core::report::statement::sign_report;
 use glassbox_core::report::{AuditReport, Severity, StepStatus, render};
 
+use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
 
 /// Run an audit case (audit.toml): hash the inputs, run each check, gather
@@ -43,16 +44,8 @@ pub struct Args {
     output: Option<PathBuf>,
 
     /// What to print on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
     format: Format,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    /// A summary for people.
-    Text,
-    /// The report's canonical JSON.
-    Json,
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
@@ -120,7 +113,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
 
     match args.format {
         Format::Json => println!("{}", report.to_canonical_json()?),
-        Format::Text => print_summary(&report, &written, ui),
+        _ => print_summary(&report, &written, ui),
     }
     Ok(Outcome::from_ok(report.passed()))
 }

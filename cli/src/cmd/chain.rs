@@ -13,6 +13,7 @@ use glassbox_core::x509::{
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
 
 const EXAMPLES: &str = "\
@@ -73,7 +74,7 @@ struct ChainArgs {
     peer_name: Option<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
     format: Format,
 }
 
@@ -101,15 +102,6 @@ impl From<PurposeArg> for Purpose {
             PurposeArg::Any => Purpose::Any,
         }
     }
-}
-
-/// `--format`.
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Human-readable.
-    Text,
-    /// One JSON document.
-    Json,
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
@@ -154,7 +146,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             "{}",
             serde_json::to_string_pretty(&result_json(&result, purpose))?
         ),
-        Format::Text => print_text(&result, purpose, ui),
+        _ => print_text(&result, purpose, ui),
     }
     Ok(Outcome::from_ok(result.is_ok()))
 }

@@ -9,6 +9,7 @@ use glassbox_core::diff::{DiffOptions, DiffProgress, diff_paths};
 
 use crate::cmd::manifest::{ReadArgs, parse_bytes};
 use crate::render::diff::{html, markdown, text};
+use crate::render::{Format, Formats};
 use crate::ui::{Outcome, Ui};
 
 const EXAMPLES: &str = "\
@@ -18,19 +19,6 @@ Examples:
   glassbox diff old.zip new.zip --format json --exclude '*.pyc' --include-metadata
 
 Exit codes: 0 identical, 1 different, 2 error.";
-
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Diff-like text (default).
-    Text,
-    /// The typed result (schema: docs/diff-schema.md).
-    Json,
-    /// Markdown with tables.
-    Markdown,
-    /// One self-contained HTML page.
-    Html,
-}
 
 /// Show what an update changes between two releases (directories or
 /// archives: tar, tar.gz/xz/zst/bz2, zip, ar/deb; nested archives are
@@ -43,7 +31,7 @@ pub struct Args {
     /// The new release (directory or archive).
     new: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = Formats(&[Format::Text, Format::Json, Format::Markdown, Format::Html]))]
     format: Format,
     /// Write to FILE (atomically) instead of stdout.
     #[arg(long, short, value_name = "FILE")]
@@ -131,7 +119,6 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
 
     let color = args.output.is_none() && ui.color();
     let rendered = match args.format {
-        Format::Text => text::render(&diff, color),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&diff).context("serialising the diff")?;
             s.push('\n');
@@ -139,6 +126,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         }
         Format::Markdown => markdown::render(&diff, max_report_bytes),
         Format::Html => html::render(&diff, max_report_bytes),
+        _ => text::render(&diff, color),
     };
     match &args.output {
         Some(path) => crate::ui::write_atomic(path, rendered.as_bytes(), args.force)?,

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use glassbox_core::keys::{SigningAlgorithm, SigningKey};
 
 use crate::cmd::sigstore::emit;
+use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui, write_atomic};
 
 const EXAMPLES: &str = "\
@@ -36,7 +37,7 @@ pub struct Args {
     force: bool,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
     format: Format,
 }
 
@@ -46,12 +47,6 @@ enum Algorithm {
     Ed25519,
     /// ECDSA on NIST P-256 with SHA-256.
     P256,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
@@ -92,7 +87,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             .to_string()
                 + "\n"
         }
-        Format::Text => format!(
+        _ => format!(
             "{} key {key_id}\n  private key  {} (mode 0600)\n  public key   {}\n",
             ui.good(&alg_name),
             args.out.display(),

@@ -20,6 +20,7 @@ use glassbox_core::tlog::proof::{MAX_PROOF_BYTES, TlogProof};
 use glassbox_core::tlog::storage::{CHECKPOINT_FILE, Log, VKEY_FILE};
 use serde_json::json;
 
+use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui, write_atomic};
 
 /// stdout writes that end quietly when the reader goes away (`| head`).
@@ -57,17 +58,10 @@ pub struct Args {
     cmd: Cmd,
 }
 
-/// Output format of data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
-}
-
 #[derive(clap::Args)]
 struct FormatArg {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
     format: Format,
 }
 
@@ -372,11 +366,11 @@ fn init(dir: &Path, origin: &str, key: &Path, format: Format) -> anyhow::Result<
         .with_context(|| format!("{}: cannot create the log", dir.display()))?;
     let vkey = log.verifier_key().to_string();
     match format {
-        Format::Text => outln!("{vkey}"),
         Format::Json => print_json(&json!({
             "dir": dir, "origin": log.origin(), "vkey": vkey,
             "vkey_file": dir.join(VKEY_FILE),
         })),
+        _ => outln!("{vkey}"),
     }
     Ok(Outcome::Ok)
 }
@@ -406,7 +400,20 @@ fn append(
         .with_context(|| format!("{}: append failed", dir.display()))?;
     let cp = &appended.checkpoint;
     match format {
-        Format::Text => {
+        Format::Json => {
+            let entries: Vec<_> = files
+                .iter()
+                .zip(&records)
+                .zip(&appended.leaf_hashes)
+                .enumerate()
+                .map(|(i, ((f, r), h))| {
+                    json!({"index": appended.first_index + i as u64, "leaf_hash": hex::encode(h),
+                           "file": f, "record": r})
+                })
+                .collect();
+            print_json(&json!({"entries": entries, "checkpoint": checkpoint_json(cp)}));
+        }
+        _ => {
             for (i, ((f, r), h)) in files
                 .iter()
                 .zip(&records)
@@ -428,19 +435,6 @@ fn append(
                 B64.encode(cp.checkpoint.root)
             );
         }
-        Format::Json => {
-            let entries: Vec<_> = files
-                .iter()
-                .zip(&records)
-                .zip(&appended.leaf_hashes)
-                .enumerate()
-                .map(|(i, ((f, r), h))| {
-                    json!({"index": appended.first_index + i as u64, "leaf_hash": hex::encode(h),
-                           "file": f, "record": r})
-                })
-                .collect();
-            print_json(&json!({"entries": entries, "checkpoint": checkpoint_json(cp)}));
-        }
     }
     Ok(Outcome::Ok)
 }
@@ -451,8 +445,8 @@ fn show_checkpoint(dir: &Path, format: Format) -> anyhow::Result<Outcome> {
         .checkpoint()
         .with_context(|| format!("{}: checkpoint", dir.display()))?;
     match format {
-        Format::Text => out!("{}", String::from_utf8_lossy(&cp.to_bytes())),
         Format::Json => print_json(&checkpoint_json(&cp)),
+        _ => out!("{}", String::from_utf8_lossy(&cp.to_bytes())),
     }
     Ok(Outcome::Ok)
 }
@@ -499,20 +493,20 @@ fn prove(
         Some(p) => {
             write_atomic(p, &bytes, force)?;
             match format {
-                Format::Text => outln!(
-                    "proof of entry {index} in tree of size {size} written to {}",
-                    p.display()
-                ),
                 Format::Json => {
                     print_json(&json!({"index": index, "tree_size": size, "output": p}))
                 }
+                _ => outln!(
+                    "proof of entry {index} in tree of size {size} written to {}",
+                    p.display()
+                ),
             }
         }
         None => match format {
-            Format::Text => out!("{}", String::from_utf8_lossy(&bytes)),
             Format::Json => print_json(&json!({
                 "index": index, "tree_size": size, "proof": String::from_utf8_lossy(&bytes),
             })),
+            _ => out!("{}", String::from_utf8_lossy(&bytes)),
         },
     }
     Ok(Outcome::Ok)
@@ -546,7 +540,11 @@ fn verify_proof(
     match result {
         Ok((cp, record)) => {
             match format {
-                Format::Text => {
+                Format::Json => print_json(&json!({
+                    "verified": true, "index": proof.index, "record": record,
+                    "checkpoint": checkpoint_json(&cp),
+                })),
+                _ => {
                     let what = record.as_ref().map_or("entry".to_string(), |r| {
                         format!("{} (sha256 {})", r.name, r.sha256)
                     });
@@ -569,19 +567,15 @@ fn verify_proof(
                         }
                     );
                 }
-                Format::Json => print_json(&json!({
-                    "verified": true, "index": proof.index, "record": record,
-                    "checkpoint": checkpoint_json(&cp),
-                })),
             }
             Ok(Outcome::Ok)
         }
         Err(e) if is_verdict(&e) => {
             match format {
-                Format::Text => outln!("{} {e}", ui.bad("FAILED:")),
                 Format::Json => print_json(
                     &json!({"verified": false, "index": proof.index, "reason": e.to_string()}),
                 ),
+                _ => outln!("{} {e}", ui.bad("FAILED:")),
             }
             Ok(Outcome::Failed)
         }
@@ -638,8 +632,8 @@ fn consistency(
     let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
     let fail = |why: String| {
         match format {
-            Format::Text => outln!("{} {why}", ui.bad("FAILED:")),
             Format::Json => print_json(&json!({"consistent": false, "reason": why})),
+            _ => outln!("{} {why}", ui.bad("FAILED:")),
         }
         Ok(Outcome::Failed)
     };
@@ -654,17 +648,17 @@ fn consistency(
     match check_consistency(&log, &o, &n)? {
         Ok(proof) => {
             match format {
-                Format::Text => outln!(
+                Format::Json => print_json(&json!({
+                    "consistent": true, "old_size": o.checkpoint.size, "new_size": n.checkpoint.size,
+                    "proof": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
+                })),
+                _ => outln!(
                     "{} tree size {} is a prefix of tree size {} ({} proof hashes)",
                     ui.good("consistent:"),
                     o.checkpoint.size,
                     n.checkpoint.size,
                     proof.len()
                 ),
-                Format::Json => print_json(&json!({
-                    "consistent": true, "old_size": o.checkpoint.size, "new_size": n.checkpoint.size,
-                    "proof": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
-                })),
             }
             Ok(Outcome::Ok)
         }
@@ -711,8 +705,8 @@ fn witness(
     }
     let fail = |why: String| {
         match format {
-            Format::Text => outln!("{} {why}", ui.bad("REFUSED:")),
             Format::Json => print_json(&json!({"cosigned": false, "reason": why})),
+            _ => outln!("{} {why}", ui.bad("REFUSED:")),
         }
         Ok(Outcome::Failed)
     };
@@ -753,7 +747,12 @@ fn witness(
         write_atomic(p, &bytes, true)?;
     }
     match format {
-        Format::Text => {
+        Format::Json => print_json(&json!({
+            "cosigned": true, "origin": new.checkpoint.origin, "size": new.checkpoint.size,
+            "previous_size": old_size, "witness_vkey": signer.verifier_key().to_string(),
+            "timestamp": now, "note": String::from_utf8_lossy(&bytes),
+        })),
+        _ => {
             ui.note(&format!(
                 "cosigned {} size {} as {} (previous size {})",
                 new.checkpoint.origin,
@@ -763,11 +762,6 @@ fn witness(
             ));
             out!("{}", String::from_utf8_lossy(&bytes));
         }
-        Format::Json => print_json(&json!({
-            "cosigned": true, "origin": new.checkpoint.origin, "size": new.checkpoint.size,
-            "previous_size": old_size, "witness_vkey": signer.verifier_key().to_string(),
-            "timestamp": now, "note": String::from_utf8_lossy(&bytes),
-        })),
     }
     Ok(Outcome::Ok)
 }
@@ -777,7 +771,7 @@ fn run_monitor(vkey: &str, places: &[PathBuf], format: Format, ui: &Ui) -> anyho
     let report = monitor::monitor(places, &vkey).context("monitor")?;
     match format {
         Format::Json => print_json(&serde_json::to_value(&report).expect("report serialises")),
-        Format::Text => {
+        _ => {
             outln!(
                 "log {}: {} checkpoint(s) verified",
                 vkey.name,

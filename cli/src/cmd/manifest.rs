@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use glassbox_core::digest::DigestSet;
 use glassbox_core::release::{Entry, EntryKind, Limits, ReadOptions, Release};
 
+use crate::render::{Format, Formats};
 use crate::ui::{Outcome, Ui};
 
 const EXAMPLES: &str = "\
@@ -31,7 +32,7 @@ pub struct Args {
     /// Output format. `sha256sum` is exactly coreutils' format (top-level
     /// files only, so `sha256sum -c` can check a directory); findings then
     /// go to stderr.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = Formats(&[Format::Text, Format::Json, Format::Sha256sum]))]
     pub format: Format,
 
     /// Also compute SHA-512.
@@ -40,17 +41,6 @@ pub struct Args {
 
     #[command(flatten)]
     pub read: ReadArgs,
-}
-
-/// `--format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Aligned columns: digest, size, kind, path.
-    Text,
-    /// One JSON object (schema `glassbox.manifest/1`, see README).
-    Json,
-    /// `<sha256>  <path>` lines, as `sha256sum` prints them.
-    Sha256sum,
 }
 
 /// Options for reading an untrusted release, shared by every command that
@@ -146,7 +136,6 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match args.format {
-        Format::Text => write_text(&mut out, &release, ui)?,
         Format::Json => write_json(&mut out, &release)?,
         Format::Sha256sum => {
             write_sha256sum(&mut out, &release)?;
@@ -155,6 +144,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
                 eprintln!("{} {f}", ui.warn("finding:"));
             }
         }
+        _ => write_text(&mut out, &release, ui)?,
     }
     out.flush()?;
     Ok(Outcome::from_ok(release.findings.is_empty()))

@@ -11,6 +11,7 @@ use glassbox_core::report::statement::{check_subjects, parse_statement, verify_r
 use glassbox_core::report::{AuditReport, Verdict, render};
 use glassbox_core::x509;
 
+use crate::render::{Format, Formats, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
 
 /// Largest report file read (reports of big releases list every file).
@@ -98,16 +99,8 @@ struct VerifyArgs {
     report: Option<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
-    format: VerifyFormat,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum VerifyFormat {
-    /// For people.
-    Text,
-    /// One JSON object.
-    Json,
+    #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
+    format: Format,
 }
 
 /// Render a report (report.json, or the report inside a report.dsse.json)
@@ -122,8 +115,8 @@ struct RenderArgs {
     input: PathBuf,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = RenderFormat::Markdown)]
-    format: RenderFormat,
+    #[arg(long, default_value_t = Format::Markdown, value_parser = Formats(&[Format::Markdown, Format::Html, Format::Json]))]
+    format: Format,
 
     /// Write to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -132,16 +125,6 @@ struct RenderArgs {
     /// Overwrite --output if it exists.
     #[arg(long)]
     force: bool,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum RenderFormat {
-    /// Markdown (CommonMark with tables).
-    Markdown,
-    /// One self-contained HTML page.
-    Html,
-    /// The canonical JSON of the report.
-    Json,
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
@@ -252,7 +235,7 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         .map(|v| v.statement.report.summary.verdict);
     let passed = verdict == Some(Verdict::Pass);
     match args.format {
-        VerifyFormat::Json => {
+        Format::Json => {
             let out = serde_json::json!({
                 "verified": ok,
                 "verdict": verdict,
@@ -269,7 +252,7 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             });
             println!("{out}");
         }
-        VerifyFormat::Text => {
+        _ => {
             if let Some(v) = &verified {
                 let r = &v.statement.report;
                 println!(
@@ -350,13 +333,13 @@ pub(crate) fn read_bounded(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 fn render_cmd(args: RenderArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     let report = read_report(&args.input, ui)?;
     let text = match args.format {
-        RenderFormat::Markdown => render::markdown(&report),
-        RenderFormat::Html => render::html_page(&report),
-        RenderFormat::Json => {
+        Format::Html => render::html_page(&report),
+        Format::Json => {
             let mut j = report.to_canonical_json()?;
             j.push('\n');
             j
         }
+        _ => render::markdown(&report),
     };
     match &args.output {
         Some(path) => crate::ui::write_atomic(path, text.as_bytes(), args.force)?,

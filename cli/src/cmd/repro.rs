@@ -8,6 +8,7 @@ use glassbox_core::repro::{
     self, Normalization, NormalizationSet, ReproOptions, ReproReport, Verdict,
 };
 
+use crate::render::{Format, Formats};
 use crate::ui::{Outcome, Ui};
 
 /// Judge whether an independent rebuild reproduces the vendor's artifact:
@@ -35,7 +36,7 @@ pub struct Args {
     /// The independent rebuild of the same artifact.
     rebuild: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = Formats(&[Format::Text, Format::Json, Format::Markdown]))]
     format: Format,
     /// Apply no normalization at all: identical or different.
     #[arg(long)]
@@ -68,13 +69,6 @@ pub struct Args {
     /// Largest allowed decompression ratio (bomb defence).
     #[arg(long, default_value_t = Limits::default().max_ratio)]
     max_ratio: u64,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
-    Markdown,
 }
 
 fn parse_normalization(s: &str) -> Result<Normalization, String> {
@@ -122,8 +116,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     spinner.finish_and_clear();
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
-        Format::Text => render_text(&report, ui),
         Format::Markdown => render_markdown(&report),
+        _ => render_text(&report, ui),
     };
     print!("{out}");
     if let (Some(key), Some(output)) = (&key, &args.output) {

@@ -10,6 +10,7 @@ use glassbox_core::sig::sigstore::{
     self, Artifact, BundleContent, SignerRule, SigstoreError, SigstoreTrust, SigstoreVerified,
 };
 
+use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
 
 /// Sigstore bundles: verify offline against a trusted root.
@@ -79,18 +80,12 @@ struct VerifyBundle {
     trusted_root: Option<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
     format: Format,
 
     /// The artifact's path, or sha256:HEX.
     #[arg(value_name = "FILE_OR_DIGEST")]
     artifact: String,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
@@ -236,7 +231,7 @@ fn render_ok(format: &Format, ui: &Ui, bundle: &str, artifact: &str, v: &Sigstor
                 "verified_timestamps": v.verified_timestamps,
             })
         ),
-        Format::Text => {
+        _ => {
             out!(
                 text,
                 "{} {artifact}: {bundle} ({content})",
@@ -300,7 +295,7 @@ fn render_failed(format: &Format, ui: &Ui, bundle: &str, artifact: &str, e: &Sig
                 "reason": e.to_string(),
             })
         ),
-        Format::Text => out!(text, "{} {artifact}: {bundle}: {e}", ui.bad("FAILED")),
+        _ => out!(text, "{} {artifact}: {bundle}: {e}", ui.bad("FAILED")),
     }
     emit(&text);
 }

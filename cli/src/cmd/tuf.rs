@@ -9,6 +9,7 @@ use glassbox_core::tuf::{
     TargetSelection, metadata::TargetFile,
 };
 
+use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
 
 const EXAMPLES: &str = "\
@@ -73,14 +74,8 @@ struct VerifyArgs {
     #[arg(long)]
     allow_keyid_mismatch: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
     format: Format,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 /// The tuf-conformance client-under-test protocol (init, refresh,
@@ -174,7 +169,7 @@ fn verify(a: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             v["verified"] = report.verified().into();
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
-        Format::Text => print_text(&report, ui),
+        _ => print_text(&report, ui),
     }
     Ok(Outcome::from_ok(report.verified()))
 }

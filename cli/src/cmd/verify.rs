@@ -19,6 +19,7 @@ use glassbox_core::tlog::proof::{MAX_PROOF_BYTES, TlogProof};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
 
 const EXAMPLES: &str = "\
@@ -73,7 +74,7 @@ pub struct Args {
     quorum: Option<usize>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
     format: Format,
 }
 
@@ -96,12 +97,6 @@ struct LogProofCheck {
     cosigned_by: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 /// What `--format json` prints.
@@ -220,7 +215,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     };
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Text => print!("{}", render_text(&report, &policy, ui)),
+        _ => print!("{}", render_text(&report, &policy, ui)),
     }
     Ok(Outcome::from_ok(ok))
 }
