@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use glassbox_core::x509::{
-    self, Certificate, ChainFailure, Crl, PeerName, Purpose, ValidChain, ValidationOptions,
-    ValidationTime,
+    self, Certificate, Crl, PeerName, Purpose, ValidationOptions, ValidationTime,
 };
-use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::render::{Format, TEXT_JSON};
@@ -141,13 +139,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         ..Default::default()
     };
     let result = x509::validate(&leaf, &intermediates, &roots, &opts);
-    match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&result_json(&result, purpose))?
-        ),
-        _ => print_text(&result, purpose, ui),
-    }
+    crate::render::chain::chain(&result, purpose, args.format, ui)?;
     Ok(Outcome::from_ok(result.is_ok()))
 }
 
@@ -163,97 +155,4 @@ fn read_certs(p: &Path) -> anyhow::Result<Vec<Certificate>> {
 pub(crate) fn parse_time(t: &str) -> anyhow::Result<OffsetDateTime> {
     OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
         .context("not an RFC 3339 time")
-}
-
-fn fmt_time(t: OffsetDateTime) -> String {
-    let t = t.replace_nanosecond(0).unwrap_or(t);
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
-}
-
-fn cert_json(c: &Certificate, error: Option<&x509::CertError>) -> serde_json::Value {
-    json!({
-        "subject": c.subject().to_string(),
-        "issuer": c.issuer().to_string(),
-        "serial": c.serial_hex(),
-        "not_before": fmt_time(c.not_before()),
-        "not_after": fmt_time(c.not_after()),
-        "key": key_text(c),
-        "sha256": hex::encode(c.sha256_fingerprint()),
-        "error": error.map(|e| json!({"check": e, "message": e.to_string()})),
-    })
-}
-
-fn key_text(c: &Certificate) -> String {
-    match c.public_key() {
-        Ok(k) => k.to_string(),
-        Err(e) => format!("(not allowed: {e})"),
-    }
-}
-
-fn result_json(result: &Result<ValidChain, ChainFailure>, purpose: Purpose) -> serde_json::Value {
-    match result {
-        Ok(chain) => json!({
-            "valid": true,
-            "purpose": purpose,
-            "time": fmt_time(chain.time),
-            "chain": chain.certificates.iter().map(|c| cert_json(c, None)).collect::<Vec<_>>(),
-            "error": null,
-        }),
-        Err(f) => json!({
-            "valid": false,
-            "purpose": purpose,
-            "time": fmt_time(f.time),
-            "chain": f.chain.iter().map(|l| cert_json(&l.certificate, l.error.as_ref())).collect::<Vec<_>>(),
-            "error": {"check": &f.error, "message": f.to_string()},
-        }),
-    }
-}
-
-fn print_cert(i: usize, c: &Certificate, status: &str) {
-    println!("[{i}] {}", c.subject());
-    println!("    issuer:   {}", c.issuer());
-    println!("    serial:   {}", c.serial_hex());
-    println!(
-        "    validity: {} .. {}",
-        fmt_time(c.not_before()),
-        fmt_time(c.not_after())
-    );
-    println!("    key:      {}", key_text(c));
-    println!("    sha256:   {}", hex::encode(c.sha256_fingerprint()));
-    println!("    check:    {status}");
-}
-
-fn print_text(result: &Result<ValidChain, ChainFailure>, purpose: Purpose, ui: &Ui) {
-    match result {
-        Ok(chain) => {
-            for (i, c) in chain.certificates.iter().enumerate() {
-                let role = if i + 1 == chain.certificates.len() {
-                    "ok (trust anchor)"
-                } else {
-                    "ok"
-                };
-                print_cert(i, c, &ui.good(role));
-            }
-            println!(
-                "verdict: {} for {purpose} at {}",
-                ui.good("VALID"),
-                fmt_time(chain.time)
-            );
-        }
-        Err(f) => {
-            for (i, link) in f.chain.iter().enumerate() {
-                let status = match &link.error {
-                    Some(e) => ui.bad(&format!("FAILED: {e}")),
-                    None => "ok".to_string(),
-                };
-                print_cert(i, &link.certificate, &status);
-            }
-            println!(
-                "verdict: {} for {purpose} at {}: {f}",
-                ui.bad("INVALID"),
-                fmt_time(f.time)
-            );
-        }
-    }
 }

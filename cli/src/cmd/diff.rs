@@ -1,10 +1,8 @@
 //! `glassbox diff`: what an update changes between two releases.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::Context;
 use glassbox_core::diff::{DiffOptions, DiffProgress, diff_paths};
 
 use crate::cmd::manifest::{ReadArgs, parse_bytes};
@@ -119,25 +117,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
 
     let color = args.output.is_none() && ui.color();
     let rendered = match args.format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&diff).context("serialising the diff")?;
-            s.push('\n');
-            s
-        }
+        Format::Json => crate::render::to_json(&diff)?,
         Format::Markdown => markdown::render(&diff, max_report_bytes),
         Format::Html => html::render(&diff, max_report_bytes),
         _ => text::render(&diff, color),
     };
-    match &args.output {
-        Some(path) => crate::ui::write_atomic(path, rendered.as_bytes(), args.force)?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            match out.write_all(rendered.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                r => r.context("writing to stdout")?,
-            }
-        }
-    }
+    crate::render::emit(&rendered, args.output.as_deref(), args.force)?;
     Ok(Outcome::from_ok(diff.identical))
 }

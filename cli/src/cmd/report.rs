@@ -341,9 +341,6 @@ fn render_cmd(args: RenderArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         }
         _ => render::markdown(&report),
     };
-    match &args.output {
-        Some(path) => crate::ui::write_atomic(path, text.as_bytes(), args.force)?,
-        None => print!("{text}"),
-    }
+    crate::render::emit(&text, args.output.as_deref(), args.force)?;
     Ok(Outcome::Ok)
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use glassbox_core::tuf::{
-    self, Client, DirSource, HttpSource, Options, RepositoryReport, Source, StateDir,
-    TargetSelection, metadata::TargetFile,
+    self, Client, DirSource, HttpSource, Options, Source, StateDir, TargetSelection,
+    metadata::TargetFile,
 };
 
 use crate::render::{Format, TEXT_JSON};
@@ -163,98 +163,8 @@ fn verify(a: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     let report = tuf::verify_repository(&root, source.as_ref(), &opts)
         .with_context(|| format!("{}: unusable trust anchor or state", a.root.display()))?;
     spinner.finish_and_clear();
-    match a.format {
-        Format::Json => {
-            let mut v = serde_json::to_value(&report)?;
-            v["verified"] = report.verified().into();
-            println!("{}", serde_json::to_string_pretty(&v)?);
-        }
-        _ => print_text(&report, ui),
-    }
+    crate::render::tuf::repository(&report, a.format, ui)?;
     Ok(Outcome::from_ok(report.verified()))
-}
-
-fn print_text(r: &RepositoryReport, ui: &Ui) {
-    println!("repository  {}", r.source);
-    println!("reference   {}", r.reference_time);
-    let chain: Vec<String> = r
-        .root_chain
-        .iter()
-        .map(|s| format!("v{}", s.version))
-        .collect();
-    println!("root chain  {}", chain.join(" -> "));
-    for s in r.root_chain.iter().skip(1) {
-        let prev = s.by_previous.as_ref().map_or(String::new(), |p| {
-            format!(
-                "{} of {} previous root keys (need {}), ",
-                p.signers.len(),
-                p.keys,
-                p.threshold
-            )
-        });
-        println!(
-            "  {:<14} signed by {}{} of {} own root keys (need {})",
-            s.file,
-            prev,
-            s.by_self.signers.len(),
-            s.by_self.keys,
-            s.by_self.threshold
-        );
-    }
-    let w = r
-        .roles
-        .iter()
-        .map(|x| x.role.len())
-        .chain(r.role_failures.iter().map(|f| f.role.len()))
-        .max()
-        .unwrap_or(0)
-        .max(9);
-    println!(
-        "{:<w$} {:>7}  {:<25} {:<12}  {:<10} FILE",
-        "ROLE", "VERSION", "EXPIRES", "SIGNED", "BY"
-    );
-    for role in &r.roles {
-        println!(
-            "{:<w$} {:>7}  {:<25} {:<12}  {:<10} {}",
-            role.role,
-            role.version,
-            role.expires,
-            format!(
-                "{}/{} need {}",
-                role.signers.signers.len(),
-                role.signers.keys,
-                role.signers.threshold
-            ),
-            role.delegated_by,
-            role.file
-        );
-    }
-    for f in &r.role_failures {
-        println!("{:<w$} {} {}", f.role, ui.bad("FAILED"), f.error);
-    }
-    for t in &r.targets {
-        match &t.error {
-            None => println!(
-                "target {}  {} ({}, {} bytes)",
-                t.name,
-                ui.good("ok"),
-                t.role.as_deref().unwrap_or("?"),
-                t.length.unwrap_or(0)
-            ),
-            Some(e) => println!("target {}  {}: {e}", t.name, ui.bad("FAILED")),
-        }
-    }
-    for f in &r.findings {
-        println!("{} {}: {}", ui.warn("note"), f.subject, f.message);
-    }
-    match &r.error {
-        Some(e) => println!("{}: {e}", ui.bad("FAILED")),
-        None if r.verified() => println!("{}", ui.good("verified")),
-        None => println!(
-            "{}",
-            ui.bad("FAILED: some targets or delegated roles did not verify")
-        ),
-    }
 }
 
 /// The conformance protocol. Metadata in `--metadata-dir` uses

@@ -1,14 +1,13 @@
 //! `glassbox chain limbo`: run x509-limbo test cases through
 //! `glassbox_core::x509::validate` and write limbo's harness result format.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use glassbox_core::x509::{self, Certificate, Crl, PeerName, Purpose, ValidationOptions};
 use serde::Deserialize;
-use serde_json::json;
 
+use crate::render::chain::{LimboResult, LimboResults, LimboTally};
 use crate::ui::{Outcome, Ui};
 
 /// Run an x509-limbo corpus and write harness results.
@@ -110,7 +109,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         .collect();
     let bar = ui.progress(cases.len() as u64, "limbo");
     // namespace -> [pass, false accept, false reject, skipped]
-    let mut tally: BTreeMap<String, [usize; 4]> = BTreeMap::new();
+    let mut tally = LimboTally::new();
     let mut results = Vec::with_capacity(cases.len());
     for case in cases {
         let actual = run_case(case);
@@ -132,29 +131,24 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
                 ("SKIPPED", Some(why.clone()))
             }
         };
-        results.push(json!({"id": case.id, "actual_result": label, "context": context}));
+        results.push(LimboResult {
+            actual_result: label,
+            context,
+            id: case.id.clone(),
+        });
     }
     bar.finish_and_clear();
-    let doc = json!({"version": 1, "harness": "glassbox", "results": results});
+    let doc = LimboResults {
+        harness: "glassbox",
+        results,
+        version: 1,
+    };
     if let Some(out) = &args.output {
         crate::ui::write_atomic(out, serde_json::to_string_pretty(&doc)?.as_bytes(), true)?;
     }
-    println!(
-        "{:<14} {:>6} {:>13} {:>13} {:>8}",
-        "namespace", "pass", "false-accept", "false-reject", "skipped"
-    );
-    let mut total = [0usize; 4];
-    for (ns, t) in &tally {
-        println!("{ns:<14} {:>6} {:>13} {:>13} {:>8}", t[0], t[1], t[2], t[3]);
-        for i in 0..4 {
-            total[i] += t[i];
-        }
-    }
-    println!(
-        "{:<14} {:>6} {:>13} {:>13} {:>8}",
-        "total", total[0], total[1], total[2], total[3]
-    );
-    Ok(Outcome::from_ok(total[1] == 0))
+    crate::render::chain::limbo_table(&tally)?;
+    let false_accepts: usize = tally.values().map(|t| t[1]).sum();
+    Ok(Outcome::from_ok(false_accepts == 0))
 }
 
 fn parse_pems(pems: &[String]) -> (Vec<Certificate>, Vec<String>) {
