@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use glassbox_core::keys::{SigningAlgorithm, SigningKey};
 
-use crate::cmd::sigstore::emit;
 use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui, write_atomic};
 
@@ -78,14 +77,12 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     let alg_name = generated.key.public_key().algorithm().to_string();
     let text = match args.format {
         Format::Json => {
-            serde_json::json!({
-                "algorithm": alg_name,
-                "key_id": key_id,
-                "private_key": args.out.display().to_string(),
-                "public_key": pub_path.display().to_string(),
-            })
-            .to_string()
-                + "\n"
+            serde_json::to_string(&crate::render::KeygenJson {
+                algorithm: &alg_name,
+                key_id: &key_id,
+                private_key: args.out.display().to_string(),
+                public_key: pub_path.display().to_string(),
+            })? + "\n"
         }
         _ => format!(
             "{} key {key_id}\n  private key  {} (mode 0600)\n  public key   {}\n",
@@ -94,7 +91,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             pub_path.display()
         ),
     };
-    emit(&text);
+    crate::render::stdout(&text)?;
     Ok(Outcome::Ok)
 }
 

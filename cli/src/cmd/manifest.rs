@@ -1,10 +1,9 @@
 //! `glassbox manifest`: every entry of a release with its digest.
 
-use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 use glassbox_core::digest::DigestSet;
-use glassbox_core::release::{Entry, EntryKind, Limits, ReadOptions, Release};
+use glassbox_core::release::{Limits, ReadOptions, Release};
 
 use crate::render::{Format, Formats};
 use crate::ui::{Outcome, Ui};
@@ -133,135 +132,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     let release = Release::open_with_progress(&args.release, &opts, Some(&bar))?;
     bar.0.finish_and_clear();
 
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    match args.format {
-        Format::Json => write_json(&mut out, &release)?,
-        Format::Sha256sum => {
-            write_sha256sum(&mut out, &release)?;
-            out.flush()?;
-            for f in &release.findings {
-                eprintln!("{} {f}", ui.warn("finding:"));
-            }
-        }
-        _ => write_text(&mut out, &release, ui)?,
-    }
-    out.flush()?;
+    crate::render::manifest::release(&release, args.format, ui)?;
     Ok(Outcome::from_ok(release.findings.is_empty()))
-}
-
-fn write_text(out: &mut impl Write, r: &Release, ui: &Ui) -> io::Result<()> {
-    let width = r
-        .entries
-        .iter()
-        .map(|e| e.size.to_string().len())
-        .max()
-        .unwrap_or(1);
-    for e in &r.entries {
-        let digest = match &e.digests {
-            Some(d) => d.sha256.to_hex(),
-            None => format!("{:64}", "-"),
-        };
-        let size = if e.kind == EntryKind::File {
-            e.size.to_string()
-        } else {
-            "-".into()
-        };
-        write!(out, "{digest}  {size:>width$}  {:<8} {}", kind(e), e.path)?;
-        if let Some(t) = &e.link_target {
-            write!(out, " -> {t}")?;
-        }
-        if let Some(f) = e.expanded_as {
-            write!(out, "  [{f}]")?;
-        }
-        writeln!(out)?;
-        if let Some(s) = e.digests.and_then(|d| d.sha512) {
-            writeln!(out, "  sha512 {s}")?;
-        }
-    }
-    let files = r
-        .entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::File)
-        .count();
-    writeln!(
-        out,
-        "\n{} ({}): {} entries, {} files, {} findings",
-        r.source.display(),
-        r.format,
-        r.entries.len(),
-        files,
-        r.findings.len()
-    )?;
-    for f in &r.findings {
-        writeln!(out, "{} {f}", ui.warn("finding:"))?;
-    }
-    Ok(())
-}
-
-fn kind(e: &Entry) -> &'static str {
-    match e.kind {
-        EntryKind::File => "file",
-        EntryKind::Dir => "dir",
-        EntryKind::Symlink => "symlink",
-        EntryKind::Hardlink => "hardlink",
-        EntryKind::Other => "other",
-    }
-}
-
-/// The stable JSON document (README: "glassbox manifest", JSON schema).
-#[derive(serde::Serialize)]
-struct JsonManifest<'a> {
-    schema: &'static str,
-    source: String,
-    format: glassbox_core::release::Format,
-    entries: &'a [Entry],
-    findings: &'a [glassbox_core::release::ReadFinding],
-}
-
-fn write_json(out: &mut impl Write, r: &Release) -> io::Result<()> {
-    let doc = JsonManifest {
-        schema: "glassbox.manifest/1",
-        source: r.source.display().to_string(),
-        format: r.format,
-        entries: &r.entries,
-        findings: &r.findings,
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
-}
-
-/// coreutils' format: `<hex>  <name>`, with the name's raw bytes. A name
-/// holding `\`, newline or carriage return is escaped (`\\`, `\n`, `\r`) and
-/// the line starts with `\`, as `sha256sum` 9.x does.
-fn write_sha256sum(out: &mut impl Write, r: &Release) -> io::Result<()> {
-    for e in &r.entries {
-        let (Some(d), 0) = (&e.digests, e.path.depth()) else {
-            continue;
-        };
-        if e.kind != EntryKind::File {
-            continue;
-        }
-        let name = e.path.inner().as_bytes();
-        let escape = name.iter().any(|b| matches!(b, b'\\' | b'\n' | b'\r'));
-        let mut line = Vec::with_capacity(name.len() + 70);
-        if escape {
-            line.push(b'\\');
-        }
-        line.extend_from_slice(d.sha256.to_hex().as_bytes());
-        line.extend_from_slice(b"  ");
-        for &b in name {
-            match (escape, b) {
-                (true, b'\\') => line.extend_from_slice(b"\\\\"),
-                (true, b'\n') => line.extend_from_slice(b"\\n"),
-                (true, b'\r') => line.extend_from_slice(b"\\r"),
-                _ => line.push(b),
-            }
-        }
-        line.push(b'\n');
-        out.write_all(&line)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

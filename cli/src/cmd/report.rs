@@ -11,6 +11,7 @@ use glassbox_core::report::statement::{check_subjects, parse_statement, verify_r
 use glassbox_core::report::{AuditReport, Verdict, render};
 use glassbox_core::x509;
 
+use crate::render::report::{ReportCheck, SignerJson};
 use crate::render::{Format, Formats, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
 
@@ -234,81 +235,33 @@ fn verify_cmd(args: VerifyArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         .as_ref()
         .map(|v| v.statement.report.summary.verdict);
     let passed = verdict == Some(Verdict::Pass);
-    match args.format {
-        Format::Json => {
-            let out = serde_json::json!({
-                "verified": ok,
-                "verdict": verdict,
-                "require_pass": args.require_pass,
-                "envelope": args.envelope.display().to_string(),
-                "signers": verified.as_ref().map(|v| v.signers.iter().map(|s| serde_json::json!({
-                    "key": s.name, "key_id": s.key_id})).collect::<Vec<_>>()).unwrap_or_default(),
-                "schema_version": verified.as_ref().map(|v| v.statement.report.schema_version),
-                "subjects": verified.as_ref().map(|v| v.statement.subjects.len()),
-                "certificate_chain": chain,
-                "artifacts_checked": artifacts_checked,
-                "report_json": report_json.as_ref().map(|(p, _)| p.display().to_string()),
-                "problems": problems,
-            });
-            println!("{out}");
-        }
-        _ => {
-            if let Some(v) = &verified {
-                let r = &v.statement.report;
-                println!(
-                    "report: {} {} {} by {}, dated {} (schema v{}, glassbox {})",
-                    r.case.vendor,
-                    r.case.product,
-                    r.case.version,
-                    r.case.auditor.name,
-                    r.time,
-                    r.schema_version,
-                    r.tool.version
-                );
-                for s in &v.signers {
-                    println!("signed by: {} (key id {})", s.name, s.key_id);
-                }
-                if !chain.is_empty() {
-                    println!("certificate chain: {}", chain.join(" <- "));
-                }
-                println!("subjects: {}", v.statement.subjects.len());
-                if let Some((p, _)) = &report_json {
-                    println!("compared: {}", p.display());
-                }
-                if args.artifacts.is_some() {
-                    println!("artifacts checked: {artifacts_checked}");
-                }
-            }
-            for p in &problems {
-                println!("{} {p}", ui.bad("FAILED:"));
-            }
-            if ok && let Some(v) = &verified {
-                // The signature says who vouches for the report; the verdict
-                // is what they vouch: both, so a signed FAIL is never read
-                // as a pass.
-                let s = &v.statement.report.summary;
-                let counts = format!(
-                    "{} critical, {} high, {} medium, {} info",
-                    s.critical, s.high, s.medium, s.info
-                );
-                let verdict = if passed {
-                    ui.good("PASS")
-                } else {
-                    ui.bad("FAIL")
-                };
-                println!(
-                    "{} signature valid, report unaltered; audit verdict: {verdict} ({counts})",
-                    ui.good("verified:")
-                );
-                if args.require_pass && !passed {
-                    println!(
-                        "{} --require-pass: the audit's verdict is FAIL (see its findings with `glassbox report render`)",
-                        ui.bad("FAILED:")
-                    );
-                }
-            }
-        }
-    }
+    let check = ReportCheck {
+        artifacts_checked,
+        certificate_chain: chain,
+        envelope: args.envelope.display().to_string(),
+        problems,
+        report_json: report_json.as_ref().map(|(p, _)| p.display().to_string()),
+        require_pass: args.require_pass,
+        schema_version: verified.as_ref().map(|v| v.statement.report.schema_version),
+        signers: verified
+            .as_ref()
+            .map(|v| {
+                v.signers
+                    .iter()
+                    .map(|s| SignerJson {
+                        key: s.name.clone(),
+                        key_id: s.key_id.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        subjects: verified.as_ref().map(|v| v.statement.subjects.len()),
+        verdict,
+        verified: ok,
+        report: verified.as_ref(),
+        artifacts_given: args.artifacts.is_some(),
+    };
+    crate::render::report::verification(&check, args.format, ui)?;
     Ok(Outcome::from_ok(ok && (passed || !args.require_pass)))
 }
 

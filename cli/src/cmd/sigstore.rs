@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::keys::PublicKey;
-use glassbox_core::sig::sigstore::{
-    self, Artifact, BundleContent, SignerRule, SigstoreError, SigstoreTrust, SigstoreVerified,
-};
+use glassbox_core::sig::sigstore::{self, Artifact, SignerRule, SigstoreError, SigstoreTrust};
 
 use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
@@ -134,14 +132,14 @@ fn verify_bundle(args: VerifyBundle, ui: &Ui) -> anyhow::Result<Outcome> {
     let bundle_name = args.bundle.display().to_string();
     match result {
         Ok(v) => {
-            render_ok(&args.format, ui, &bundle_name, &artifact_name, &v);
+            crate::render::sigstore::verified(&v, &bundle_name, &artifact_name, args.format, ui)?;
             Ok(Outcome::Ok)
         }
         Err(SigstoreError::Artifact(why)) => {
             anyhow::bail!("{artifact_name}: cannot read artifact: {why}")
         }
         Err(e) => {
-            render_failed(&args.format, ui, &bundle_name, &artifact_name, &e);
+            crate::render::sigstore::failed(&e, &bundle_name, &artifact_name, args.format, ui)?;
             Ok(Outcome::Failed)
         }
     }
@@ -203,99 +201,4 @@ fn read_small(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
         anyhow::bail!("{}: {what} larger than {limit} bytes", path.display());
     }
     Ok(bytes)
-}
-
-fn render_ok(format: &Format, ui: &Ui, bundle: &str, artifact: &str, v: &SigstoreVerified) {
-    let mut text = String::new();
-    let content = match v.content {
-        BundleContent::MessageSignature => "message signature",
-        BundleContent::DsseEnvelope => "DSSE envelope",
-    };
-    match format {
-        Format::Json => out!(
-            text,
-            "{}",
-            serde_json::json!({
-                "verified": true,
-                "bundle": bundle,
-                "artifact": artifact,
-                "media_type": v.media_type,
-                "content": content,
-                "identity": v.identity,
-                "issuer": v.issuer,
-                "key_id": v.key_id,
-                "certificate_verified": v.certificate_verified,
-                "sct_verified": v.sct_verified,
-                "tlog_verified": v.tlog_verified,
-                "integrated_time": v.integrated_time,
-                "verified_timestamps": v.verified_timestamps,
-            })
-        ),
-        _ => {
-            out!(
-                text,
-                "{} {artifact}: {bundle} ({content})",
-                ui.good("verified")
-            );
-            if let Some(id) = &v.identity {
-                out!(text, "  identity     {id}");
-            }
-            if let Some(iss) = &v.issuer {
-                out!(text, "  issuer       {iss}");
-            }
-            if let Some(k) = &v.key_id {
-                out!(text, "  key          {k}");
-            }
-            out!(
-                text,
-                "  checks       certificate chain {}, SCT {}, transparency log {}",
-                yes(v.certificate_verified),
-                yes(v.sct_verified),
-                yes(v.tlog_verified)
-            );
-            for t in &v.verified_timestamps {
-                out!(text, "  signed at    {t}");
-            }
-        }
-    }
-    emit(&text);
-}
-
-/// Writes command output to stdout. A closed pipe (`| head`) is not an
-/// error worth a panic or a message: the reader has what it wanted.
-pub(crate) fn emit(text: &str) {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
-/// `writeln!` into a String buffer (which cannot fail).
-macro_rules! out {
-    ($buf:expr, $($arg:tt)*) => {{
-        use std::fmt::Write as _;
-        let _ = writeln!($buf, $($arg)*);
-    }};
-}
-use out;
-
-fn yes(b: bool) -> &'static str {
-    if b { "ok" } else { "n/a" }
-}
-
-fn render_failed(format: &Format, ui: &Ui, bundle: &str, artifact: &str, e: &SigstoreError) {
-    let mut text = String::new();
-    match format {
-        Format::Json => out!(
-            text,
-            "{}",
-            serde_json::json!({
-                "verified": false,
-                "bundle": bundle,
-                "artifact": artifact,
-                "reason": e.to_string(),
-            })
-        ),
-        _ => out!(text, "{} {artifact}: {bundle}: {e}", ui.bad("FAILED")),
-    }
-    emit(&text);
 }

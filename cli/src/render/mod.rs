@@ -16,6 +16,10 @@ macro_rules! outln {
 pub mod chain;
 pub mod diff;
 pub mod format;
+pub mod manifest;
+pub mod report;
+pub mod repro;
+pub mod sigstore;
 pub mod tuf;
 pub mod ui;
 
@@ -58,4 +62,16 @@ pub fn emit(text: &str, output: Option<&Path>, force: bool) -> anyhow::Result<()
         Some(path) => ui::write_atomic(path, text.as_bytes(), force),
         None => stdout(text),
     }
+}
+
+/// What `glassbox keygen --format json` prints (schema
+/// `core/schema/keygen.v1.schema.json`), on one line.
+#[derive(Serialize)]
+pub struct KeygenJson<'a> {
+    /// `ed25519` or `ecdsa-p256`.
+    pub algorithm: &'a str,
+    /// SHA-256 of the public key's SubjectPublicKeyInfo, hex.
+    pub key_id: &'a str,
+    pub private_key: String,
+    pub public_key: String,
 }
