@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use glassbox_core::tlog::Error;
 use glassbox_core::tlog::checkpoint::{self, SignedCheckpoint};
 use glassbox_core::tlog::cosignature;
@@ -18,24 +16,10 @@ use glassbox_core::tlog::monitor;
 use glassbox_core::tlog::note::{MAX_NOTE_BYTES, VerifierKey};
 use glassbox_core::tlog::proof::{MAX_PROOF_BYTES, TlogProof};
 use glassbox_core::tlog::storage::{CHECKPOINT_FILE, Log, VKEY_FILE};
-use serde_json::json;
 
+use crate::render::log as render;
 use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui, write_atomic};
-
-/// stdout writes that end quietly when the reader goes away (`| head`).
-macro_rules! out {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stdout().lock(), $($t)*);
-    }};
-}
-macro_rules! outln {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($t)*);
-    }};
-}
 
 const EXAMPLES: &str = "\
 Examples:
@@ -340,24 +324,6 @@ fn load_signer(path: &Path, name: &str, witness: bool) -> anyhow::Result<LogSign
     s.with_context(|| format!("{}: cannot load the key", path.display()))
 }
 
-fn checkpoint_json(cp: &SignedCheckpoint) -> serde_json::Value {
-    json!({
-        "origin": cp.checkpoint.origin,
-        "size": cp.checkpoint.size,
-        "root": B64.encode(cp.checkpoint.root),
-        "root_hex": hex::encode(cp.checkpoint.root),
-        "cosignatures": cp.cosignatures().map(|c| json!({"name": c.name, "timestamp": c.timestamp})).collect::<Vec<_>>(),
-        "note": String::from_utf8_lossy(&cp.to_bytes()),
-    })
-}
-
-fn print_json(v: &serde_json::Value) {
-    outln!(
-        "{}",
-        serde_json::to_string_pretty(v).expect("JSON values serialise")
-    );
-}
-
 fn init(dir: &Path, origin: &str, key: &Path, format: Format) -> anyhow::Result<Outcome> {
     let signer = load_signer(key, origin, false)?;
     let key_abs =
@@ -365,13 +331,7 @@ fn init(dir: &Path, origin: &str, key: &Path, format: Format) -> anyhow::Result<
     let log = Log::create_with_key_path(dir, &signer, Some(&key_abs))
         .with_context(|| format!("{}: cannot create the log", dir.display()))?;
     let vkey = log.verifier_key().to_string();
-    match format {
-        Format::Json => print_json(&json!({
-            "dir": dir, "origin": log.origin(), "vkey": vkey,
-            "vkey_file": dir.join(VKEY_FILE),
-        })),
-        _ => outln!("{vkey}"),
-    }
+    render::init(dir, log.origin(), &vkey, &dir.join(VKEY_FILE), format)?;
     Ok(Outcome::Ok)
 }
 
@@ -398,44 +358,7 @@ fn append(
     let appended = log
         .append(&signer, records.iter().map(LeafRecord::to_bytes))
         .with_context(|| format!("{}: append failed", dir.display()))?;
-    let cp = &appended.checkpoint;
-    match format {
-        Format::Json => {
-            let entries: Vec<_> = files
-                .iter()
-                .zip(&records)
-                .zip(&appended.leaf_hashes)
-                .enumerate()
-                .map(|(i, ((f, r), h))| {
-                    json!({"index": appended.first_index + i as u64, "leaf_hash": hex::encode(h),
-                           "file": f, "record": r})
-                })
-                .collect();
-            print_json(&json!({"entries": entries, "checkpoint": checkpoint_json(cp)}));
-        }
-        _ => {
-            for (i, ((f, r), h)) in files
-                .iter()
-                .zip(&records)
-                .zip(&appended.leaf_hashes)
-                .enumerate()
-            {
-                outln!(
-                    "{}  {}  {}  (sha256 {})",
-                    appended.first_index + i as u64,
-                    hex::encode(h),
-                    f.display(),
-                    r.sha256
-                );
-            }
-            outln!(
-                "checkpoint: {} size {} root {}",
-                cp.checkpoint.origin,
-                cp.checkpoint.size,
-                B64.encode(cp.checkpoint.root)
-            );
-        }
-    }
+    render::append(files, &records, &appended, format)?;
     Ok(Outcome::Ok)
 }
 
@@ -444,10 +367,7 @@ fn show_checkpoint(dir: &Path, format: Format) -> anyhow::Result<Outcome> {
     let cp = log
         .checkpoint()
         .with_context(|| format!("{}: checkpoint", dir.display()))?;
-    match format {
-        Format::Json => print_json(&checkpoint_json(&cp)),
-        _ => out!("{}", String::from_utf8_lossy(&cp.to_bytes())),
-    }
+    render::checkpoint(&cp, format)?;
     Ok(Outcome::Ok)
 }
 
@@ -489,26 +409,10 @@ fn prove(
     let size = checkpoint::open(&proof.checkpoint, log.verifier_key(), &[], 0)?
         .checkpoint
         .size;
-    match output {
-        Some(p) => {
-            write_atomic(p, &bytes, force)?;
-            match format {
-                Format::Json => {
-                    print_json(&json!({"index": index, "tree_size": size, "output": p}))
-                }
-                _ => outln!(
-                    "proof of entry {index} in tree of size {size} written to {}",
-                    p.display()
-                ),
-            }
-        }
-        None => match format {
-            Format::Json => print_json(&json!({
-                "index": index, "tree_size": size, "proof": String::from_utf8_lossy(&bytes),
-            })),
-            _ => out!("{}", String::from_utf8_lossy(&bytes)),
-        },
+    if let Some(p) = output {
+        write_atomic(p, &bytes, force)?;
     }
+    render::proof(index, size, &bytes, output, format)?;
     Ok(Outcome::Ok)
 }
 
@@ -539,44 +443,11 @@ fn verify_proof(
         .map(|v| (v.checkpoint, v.record));
     match result {
         Ok((cp, record)) => {
-            match format {
-                Format::Json => print_json(&json!({
-                    "verified": true, "index": proof.index, "record": record,
-                    "checkpoint": checkpoint_json(&cp),
-                })),
-                _ => {
-                    let what = record.as_ref().map_or("entry".to_string(), |r| {
-                        format!("{} (sha256 {})", r.name, r.sha256)
-                    });
-                    outln!(
-                        "{} {what} is entry {} of {} at tree size {}{}",
-                        ui.good("ok:"),
-                        proof.index,
-                        cp.checkpoint.origin,
-                        cp.checkpoint.size,
-                        if cp.cosignatures().count() > 0 {
-                            format!(
-                                ", cosigned by {}",
-                                cp.cosignatures()
-                                    .map(|c| c.name.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        } else {
-                            String::new()
-                        }
-                    );
-                }
-            }
+            render::proof_verified(proof.index, &cp, &record, format, ui)?;
             Ok(Outcome::Ok)
         }
         Err(e) if is_verdict(&e) => {
-            match format {
-                Format::Json => print_json(
-                    &json!({"verified": false, "index": proof.index, "reason": e.to_string()}),
-                ),
-                _ => outln!("{} {e}", ui.bad("FAILED:")),
-            }
+            render::proof_failed(proof.index, &e.to_string(), format, ui)?;
             Ok(Outcome::Failed)
         }
         Err(e) => Err(anyhow::Error::new(e).context(format!("{}", path.display()))),
@@ -631,10 +502,7 @@ fn consistency(
 ) -> anyhow::Result<Outcome> {
     let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
     let fail = |why: String| {
-        match format {
-            Format::Json => print_json(&json!({"consistent": false, "reason": why})),
-            _ => outln!("{} {why}", ui.bad("FAILED:")),
-        }
+        render::inconsistent(&why, format, ui)?;
         Ok(Outcome::Failed)
     };
     let o = match open_note(old, log.verifier_key())? {
@@ -647,19 +515,7 @@ fn consistency(
     };
     match check_consistency(&log, &o, &n)? {
         Ok(proof) => {
-            match format {
-                Format::Json => print_json(&json!({
-                    "consistent": true, "old_size": o.checkpoint.size, "new_size": n.checkpoint.size,
-                    "proof": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
-                })),
-                _ => outln!(
-                    "{} tree size {} is a prefix of tree size {} ({} proof hashes)",
-                    ui.good("consistent:"),
-                    o.checkpoint.size,
-                    n.checkpoint.size,
-                    proof.len()
-                ),
-            }
+            render::consistent(o.checkpoint.size, n.checkpoint.size, &proof, format, ui)?;
             Ok(Outcome::Ok)
         }
         Err(e) => fail(format!(
@@ -704,10 +560,7 @@ fn witness(
         bail!("{}: the log's key is not --vkey {vkey}", dir.display());
     }
     let fail = |why: String| {
-        match format {
-            Format::Json => print_json(&json!({"cosigned": false, "reason": why})),
-            _ => outln!("{} {why}", ui.bad("REFUSED:")),
-        }
+        render::refused(&why, format, ui)?;
         Ok(Outcome::Failed)
     };
     let new = match open_note(&dir.join(CHECKPOINT_FILE), &vkey)? {
@@ -746,71 +599,22 @@ fn witness(
     if let Some(p) = output {
         write_atomic(p, &bytes, true)?;
     }
-    match format {
-        Format::Json => print_json(&json!({
-            "cosigned": true, "origin": new.checkpoint.origin, "size": new.checkpoint.size,
-            "previous_size": old_size, "witness_vkey": signer.verifier_key().to_string(),
-            "timestamp": now, "note": String::from_utf8_lossy(&bytes),
-        })),
-        _ => {
-            ui.note(&format!(
-                "cosigned {} size {} as {} (previous size {})",
-                new.checkpoint.origin,
-                new.checkpoint.size,
-                signer.verifier_key(),
-                old_size.map_or("none".into(), |s| s.to_string())
-            ));
-            out!("{}", String::from_utf8_lossy(&bytes));
-        }
-    }
+    let cosigned = render::CosignedJson {
+        cosigned: true,
+        note: String::from_utf8_lossy(&bytes).into_owned(),
+        origin: &new.checkpoint.origin,
+        previous_size: old_size,
+        size: new.checkpoint.size,
+        timestamp: now,
+        witness_vkey: signer.verifier_key().to_string(),
+    };
+    render::cosigned(&cosigned, format, ui)?;
     Ok(Outcome::Ok)
 }
 
 fn run_monitor(vkey: &str, places: &[PathBuf], format: Format, ui: &Ui) -> anyhow::Result<Outcome> {
     let vkey = parse_vkey(vkey)?;
     let report = monitor::monitor(places, &vkey).context("monitor")?;
-    match format {
-        Format::Json => print_json(&serde_json::to_value(&report).expect("report serialises")),
-        _ => {
-            outln!(
-                "log {}: {} checkpoint(s) verified",
-                vkey.name,
-                report.observations.len()
-            );
-            for o in &report.observations {
-                outln!(
-                    "  size {:>10}  root {}  {}",
-                    o.size,
-                    o.root,
-                    o.place.display()
-                );
-            }
-            for r in &report.rejected {
-                outln!(
-                    "  {} {}: {}",
-                    ui.warn("ignored"),
-                    r.place.display(),
-                    r.reason
-                );
-            }
-            for u in &report.unchecked {
-                outln!(
-                    "  {} {}: larger than every log directory given",
-                    ui.warn("unchecked"),
-                    u.display()
-                );
-            }
-            if report.split_views.is_empty() {
-                outln!("{} no split view", ui.good("ok:"));
-            }
-            for s in &report.split_views {
-                outln!("{} {}", ui.bad("SPLIT VIEW:"), s.reason);
-                for o in [&s.first, &s.second] {
-                    outln!("--- evidence: {} (size {})", o.place.display(), o.size);
-                    out!("{}", o.note);
-                }
-            }
-        }
-    }
+    render::monitor(&vkey.name, &report, format, ui)?;
     Ok(Outcome::from_ok(report.split_views.is_empty()))
 }

@@ -16,6 +16,7 @@ macro_rules! outln {
 pub mod chain;
 pub mod diff;
 pub mod format;
+pub mod log;
 pub mod manifest;
 pub mod report;
 pub mod repro;
