@@ -767,7 +767,7 @@ fn verify_release(
     r: &DirRelease,
     policy: &TrustPolicy,
     now: OffsetDateTime,
-) -> Result<ReleaseVerification, String> {
+) -> Result<ReleaseVerification, glassbox_core::release::ReleaseError> {
     glassbox_core::sig::release::verify_release(&r.open(), policy, now)
 }
 

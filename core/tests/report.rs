@@ -89,7 +89,7 @@ fn full_report() -> AuditReport {
         changed_executables: vec!["engine/avengine".into()],
     });
     r.results.repro = Some(ReproSection {
-        verdict: "equivalent".into(),
+        verdict: ReproVerdict::Equivalent,
         normalizations: vec![Normalization {
             name: "tar-mtime".into(),
             description: "tar member modification times".into(),

@@ -349,7 +349,8 @@ impl ReleaseAccess for Many {
         &self,
         _: &std::collections::BTreeSet<String>,
         _: u64,
-    ) -> Result<std::collections::BTreeMap<String, Vec<u8>>, String> {
+    ) -> Result<std::collections::BTreeMap<String, Vec<u8>>, glassbox_core::release::ReleaseError>
+    {
         Ok(Default::default())
     }
 }

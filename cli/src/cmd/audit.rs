@@ -3,9 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use glassbox_core::audit::{AuditCase, AuditEvent, log_audit, run_audit};
 use glassbox_core::keys::SigningKey;
-use glassbox_core::report::audit::{AuditEvent, log_audit, run_audit};
-use glassbox_core::report::case::AuditCase;
 use glassbox_core::report::chain::auditor_chain;
 use glassbox_core::report::statement::sign_report;
 use glassbox_core::report::{AuditReport, Severity, StepStatus, render};

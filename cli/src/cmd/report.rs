@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use glassbox_core::audit::check_directories;
 use glassbox_core::dsse::Envelope;
 use glassbox_core::keys::PublicKey;
-use glassbox_core::report::audit::check_directories;
 use glassbox_core::report::chain::verify_report_with_roots;
 use glassbox_core::report::statement::{check_subjects, parse_statement, verify_report_envelope};
 use glassbox_core::report::{AuditReport, Verdict, render};

@@ -1,17 +1,15 @@
 //! `glassbox verify`: verify an artifact's signatures, or every signature
 //! inside a release with coverage, against a trust policy.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use glassbox_core::digest::{DigestSet, hash_reader};
 use glassbox_core::policy::TrustPolicy;
 use glassbox_core::sig::continuity::{self, Continuity};
+use glassbox_core::sig::fmt_time;
 use glassbox_core::sig::release::{
-    self as rel, CoverageStatus, Failure, ReleaseFile, ReleaseVerification, SignatureResult,
+    self as rel, CoverageStatus, Failure, ReleaseVerification, SignatureResult,
 };
-use glassbox_core::sig::{cms::DigestAlgorithm, fmt_time};
 use glassbox_core::tlog::Error as TlogError;
 use glassbox_core::tlog::leaf::LeafRecord;
 use glassbox_core::tlog::note::VerifierKey;
@@ -154,11 +152,16 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     let now = OffsetDateTime::now_utc();
     let report = if args.signatures.is_empty() {
         let spinner = ui.spinner("verifying");
-        let result = verify_release_at(&args.target, &policy, now)?;
+        // The message alone, as before: the reader's error already names
+        // the path and says why.
+        let verify = |p: &Path| {
+            rel::verify_release_at(p, &policy, now).map_err(|e| anyhow::Error::msg(e.to_string()))
+        };
+        let result = verify(&args.target)?;
         let continuity = match &args.previous {
             Some(prev) => {
-                let before = verify_release_at(prev, &policy, now)
-                    .with_context(|| format!("previous release {}", prev.display()))?;
+                let before =
+                    verify(prev).with_context(|| format!("previous release {}", prev.display()))?;
                 Some(continuity::compare(&before.signers, &result.signers))
             }
             None => None,
@@ -174,7 +177,14 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         if args.previous.is_some() {
             bail!("--previous compares releases; it cannot be used with --signature");
         }
-        verify_artifact(&args.target, &args.signatures, &policy, now)?
+        let v = rel::verify_artifact(&args.target, &args.signatures, &policy, now)?;
+        Report::Artifact {
+            artifact: v.artifact,
+            verified: v.verified,
+            signatures: v.signatures,
+            failures: v.failures,
+            log_proof: None,
+        }
     };
     let mut report = report;
     if let (Some(proof), Some((vkey, witnesses, quorum))) = (&args.log_proof, &log_keys) {
@@ -287,102 +297,6 @@ fn check_log_proof(
         }
     }
     Ok(check)
-}
-
-/// Opens a release (directory or archive) and verifies it (core's one
-/// entry point; an archive the reader refuses as unsafe comes back FAILED).
-fn verify_release_at(
-    path: &Path,
-    policy: &TrustPolicy,
-    now: OffsetDateTime,
-) -> anyhow::Result<ReleaseVerification> {
-    rel::verify_release_at(path, policy, now).map_err(anyhow::Error::msg)
-}
-
-fn verify_artifact(
-    artifact: &Path,
-    signatures: &[PathBuf],
-    policy: &TrustPolicy,
-    now: OffsetDateTime,
-) -> anyhow::Result<Report> {
-    let name = artifact.display().to_string();
-    let open = || {
-        std::fs::File::open(artifact).with_context(|| format!("{name}: cannot open the artifact"))
-    };
-    let meta = open()?.metadata()?;
-    if !meta.is_file() {
-        bail!("{name}: --signature needs a single file, not a directory");
-    }
-    let (digests, size) = hash_reader(&mut open()?, DigestSet { sha512: true })
-        .with_context(|| format!("{name}: cannot read"))?;
-    let file = ReleaseFile {
-        path: name.clone(),
-        size,
-        sha256: digests.sha256,
-        sha512: digests.sha512,
-    };
-    let mut sigs = Vec::new();
-    for s in signatures {
-        let mut bytes = Vec::new();
-        std::fs::File::open(s)
-            .and_then(|f| f.take(rel::MAX_SIGNATURE_FILE + 1).read_to_end(&mut bytes))
-            .with_context(|| format!("{}: cannot read the signature", s.display()))?;
-        if bytes.len() as u64 > rel::MAX_SIGNATURE_FILE {
-            bail!(
-                "{}: larger than {} bytes",
-                s.display(),
-                rel::MAX_SIGNATURE_FILE
-            );
-        }
-        sigs.push((s.display().to_string(), bytes));
-    }
-    // Whole content only when a verifier needs it (raw, Sigstore, or a
-    // CMS digest the streaming pass did not compute).
-    let needs_bytes = sigs.iter().any(|(_, b)| match rel::sniff_kind(b) {
-        rel::SignatureKind::Cms => glassbox_core::sig::cms::CmsSignature::parse(b)
-            .and_then(|s| s.digest_algorithms())
-            .is_ok_and(|a| a.contains(&DigestAlgorithm::Sha384)),
-        rel::SignatureKind::Raw | rel::SignatureKind::Sigstore => true,
-        _ => false,
-    });
-    let content = if needs_bytes {
-        if size > rel::MAX_CONTENT_BYTES {
-            bail!(
-                "{name}: {size} bytes is larger than the {}-byte limit for whole-content verification",
-                rel::MAX_CONTENT_BYTES
-            );
-        }
-        let mut b = Vec::new();
-        open()?.read_to_end(&mut b)?;
-        Some(b)
-    } else {
-        None
-    };
-    let results: Vec<SignatureResult> = sigs
-        .iter()
-        .map(|(path, bytes)| {
-            rel::verify_detached_signature(
-                path,
-                rel::sniff_kind(bytes),
-                bytes,
-                &file,
-                content.as_deref(),
-                policy,
-                now,
-            )
-        })
-        .collect();
-    let failures: Vec<Failure> = results
-        .iter()
-        .flat_map(|r| r.failures.iter().cloned())
-        .collect();
-    Ok(Report::Artifact {
-        artifact: name,
-        verified: failures.is_empty(),
-        signatures: results,
-        failures,
-        log_proof: None,
-    })
 }
 
 fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {

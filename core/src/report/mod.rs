@@ -24,9 +24,7 @@
 //! assert!(json.starts_with("{\"case\":"));
 //! ```
 
-pub mod audit;
 pub mod canonical;
-pub mod case;
 pub mod chain;
 pub mod render;
 pub mod statement;
@@ -443,14 +441,39 @@ pub struct DiffSection {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReproSection {
-    /// `identical`, `equivalent` or `different`.
-    pub verdict: String,
+    /// Whether the rebuild reproduced the release.
+    pub verdict: ReproVerdict,
     /// The normalizations that made the rebuild match, with counts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub normalizations: Vec<Normalization>,
     /// What still differs after normalization.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub differences: Vec<ReproDifference>,
+}
+
+/// The reproducibility verdict as the report records it (schema:
+/// `identical`, `equivalent` or `different`; anything else is not a v1
+/// report).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReproVerdict {
+    /// The same bytes.
+    Identical,
+    /// The same after the listed normalizations.
+    Equivalent,
+    /// Differences remain after normalization.
+    Different,
+}
+
+impl ReproVerdict {
+    /// The name the report uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReproVerdict::Identical => "identical",
+            ReproVerdict::Equivalent => "equivalent",
+            ReproVerdict::Different => "different",
+        }
+    }
 }
 
 /// One normalization the reproducibility check applied.

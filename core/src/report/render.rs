@@ -296,7 +296,7 @@ pub fn markdown(r: &AuditReport) -> String {
         let _ = writeln!(
             o,
             "### Reproducibility\n\nVerdict: **{}**\n",
-            md(&p.verdict)
+            md(p.verdict.name())
         );
         if !p.normalizations.is_empty() {
             o.push_str("| normalization | applied | what it ignores |\n|---|---|---|\n");
@@ -621,7 +621,7 @@ pub fn html_page(r: &AuditReport) -> String {
         let _ = writeln!(
             o,
             "<h3>Reproducibility</h3>\n<p>Verdict: <strong id=\"repro-verdict\">{}</strong></p>",
-            html(&p.verdict)
+            html(p.verdict.name())
         );
         if !p.normalizations.is_empty() {
             o.push_str("<table id=\"normalizations\">\n<tr><th>normalization</th><th>applied</th><th>what it ignores</th></tr>\n");

@@ -6,10 +6,42 @@
 
 use serde_json::{Map, Value};
 
-use super::audit::{Subject, subjects_of};
-use super::{AuditReport, ReportError, canonical, is_sha256_hex};
+use super::{AuditReport, InputKind, ReportError, canonical, is_sha256_hex};
 use crate::dsse::{self, Envelope, IN_TOTO_PAYLOAD_TYPE, Statement, VerifiedSigner};
 use crate::keys::{PublicKey, SigningKey};
+
+/// One audited artifact: a file the report's signature vouches for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subject {
+    /// Path relative to the case file's directory, `/`-separated.
+    pub name: String,
+    /// Lowercase hex SHA-256.
+    pub sha256: String,
+}
+
+/// The subjects a report vouches for: every file of every input, named
+/// relative to the case file, sorted by name, without duplicates.
+pub fn subjects_of(report: &AuditReport) -> Vec<Subject> {
+    let mut subjects: Vec<Subject> = Vec::new();
+    for input in &report.inputs {
+        match input.kind {
+            InputKind::File => subjects.push(Subject {
+                name: input.path.clone(),
+                sha256: input.sha256.clone(),
+            }),
+            InputKind::Directory => {
+                let base = input.path.trim_end_matches('/');
+                subjects.extend(input.files.iter().map(|f| Subject {
+                    name: format!("{base}/{}", f.path),
+                    sha256: f.sha256.clone(),
+                }))
+            }
+        }
+    }
+    subjects.sort_by(|a, b| a.name.cmp(&b.name).then(a.sha256.cmp(&b.sha256)));
+    subjects.dedup();
+    subjects
+}
 
 /// `predicateType` of glassbox audit reports, version 1.
 pub const PREDICATE_TYPE: &str = "https://glassbox.dev/audit-report/v1";

@@ -29,6 +29,7 @@ use super::manifest;
 use crate::digest::{Sha256Digest, Sha512Digest};
 use crate::keys::{KeyAlgorithm, PublicKey, SignatureScheme};
 use crate::policy::{SanMatch, TrustPolicy};
+use crate::release::{ReadOptions, Release, ReleaseError};
 
 /// Largest signature or manifest file read.
 pub const MAX_SIGNATURE_FILE: u64 = cms::MAX_SIGNATURE_BYTES as u64;
@@ -125,7 +126,98 @@ pub trait ReleaseAccess {
         &self,
         paths: &BTreeSet<String>,
         max_bytes: u64,
-    ) -> Result<BTreeMap<String, Vec<u8>>, String>;
+    ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError>;
+}
+
+/// Why a release could not be verified at all (as opposed to a verdict of
+/// FAILED, which is a [`ReleaseVerification`] with failures).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The release could not be opened (missing, unreadable, over a
+    /// limit). A release the reader refuses as unsafe is not this error
+    /// but a FAILED verdict (see [`verify_release_at`]).
+    #[error(transparent)]
+    Open(ReleaseError),
+    /// A signature or manifest file inside the release could not be read
+    /// back (the release changed under us, or its archive is truncated).
+    #[error("{}: {source}", path.display())]
+    ReadSignatures {
+        /// The release.
+        path: std::path::PathBuf,
+        /// The reader's error.
+        source: ReleaseError,
+    },
+}
+
+/// Why `glassbox verify --signature` could not check an artifact: every
+/// variant is an input error (exit 2), never a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    /// The artifact cannot be opened.
+    #[error("{name}: cannot open the artifact")]
+    Open {
+        /// The artifact as given.
+        name: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The artifact is a directory or special file.
+    #[error("{name}: --signature needs a single file, not a directory")]
+    NotAFile {
+        /// The artifact as given.
+        name: String,
+    },
+    /// Reading the artifact failed part-way.
+    #[error("{name}: cannot read")]
+    Read {
+        /// The artifact as given.
+        name: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A signature file cannot be read.
+    #[error("{name}: cannot read the signature")]
+    ReadSignature {
+        /// The signature file as given.
+        name: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A signature file is over [`MAX_SIGNATURE_FILE`].
+    #[error("{name}: larger than {MAX_SIGNATURE_FILE} bytes")]
+    SignatureTooLarge {
+        /// The signature file as given.
+        name: String,
+    },
+    /// The artifact must be read whole (raw or Sigstore signature, or a
+    /// CMS digest the streaming pass did not compute) but is over
+    /// [`MAX_CONTENT_BYTES`].
+    #[error(
+        "{name}: {size} bytes is larger than the {MAX_CONTENT_BYTES}-byte limit for whole-content verification"
+    )]
+    ContentTooLarge {
+        /// The artifact as given.
+        name: String,
+        /// Its size.
+        size: u64,
+    },
+}
+
+/// The verdict on one artifact and its detached signatures
+/// ([`verify_artifact`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct ArtifactVerification {
+    /// The artifact as given.
+    pub artifact: String,
+    /// True when every signature verified.
+    pub verified: bool,
+    /// Each signature's verdict, in the order given.
+    pub signatures: Vec<SignatureResult>,
+    /// Every failed check of every signature.
+    pub failures: Vec<Failure>,
 }
 
 /// Why `path` cannot be matched against the policy's globs with one
@@ -403,7 +495,7 @@ pub fn verify_release(
     release: &dyn ReleaseAccess,
     policy: &TrustPolicy,
     now: OffsetDateTime,
-) -> Result<ReleaseVerification, String> {
+) -> Result<ReleaseVerification, ReleaseError> {
     let Listing {
         files,
         others,
@@ -793,48 +885,176 @@ pub fn verify_release(
     })
 }
 
+/// The options the verifier reads a release with: SHA-512 as well as
+/// SHA-256 (manifests and signatures may use either), no nested expansion
+/// (a nested archive is covered through its container's digest).
+pub fn read_options() -> ReadOptions {
+    ReadOptions {
+        digests: crate::digest::DigestSet { sha512: true },
+        ..ReadOptions::default()
+    }
+}
+
 /// Opens the release at `path` (directory or archive, through
 /// `core::release`) and verifies it against `policy` at `now`: the one
-/// entry point of `glassbox verify` and the audit.
+/// entry point of `glassbox verify`.
 ///
 /// A release the reader refuses as unsafe ([`ReleaseError::is_refusal`]:
 /// ambiguous to real extractors, unsafe names) is not verified: the result
 /// fails with one `one-reading` failure carrying the reader's reason, so
 /// the verdict is FAILED (critical in the audit), never an input error that
 /// could be mistaken for "could not run". Other read errors are returned.
-///
-/// [`ReleaseError::is_refusal`]: crate::release::ReleaseError::is_refusal
 pub fn verify_release_at(
     path: &std::path::Path,
     policy: &TrustPolicy,
     now: OffsetDateTime,
-) -> Result<ReleaseVerification, String> {
-    use crate::release::{ReadOptions, Release};
-    let opts = ReadOptions {
-        digests: crate::digest::DigestSet { sha512: true },
-        ..ReadOptions::default()
-    };
-    match Release::open(path, &opts) {
-        Ok(release) => {
-            verify_release(&release, policy, now).map_err(|e| format!("{}: {e}", path.display()))
-        }
-        Err(e) if e.is_refusal() => Ok(ReleaseVerification {
-            policy: policy.source.clone(),
-            verified_at: now,
-            signatures: Vec::new(),
-            manifests: Vec::new(),
-            files: Vec::new(),
-            signers: Vec::new(),
-            failures: vec![Failure {
-                file: path.display().to_string(),
-                signature: String::new(),
-                check: "one-reading".into(),
-                reason: e.to_string(),
-            }],
-            verified: false,
-        }),
-        Err(e) => Err(e.to_string()),
+) -> Result<ReleaseVerification, VerifyError> {
+    match Release::open(path, &read_options()) {
+        Ok(release) => verify_opened(path, &release, policy, now),
+        Err(e) if e.is_refusal() => Ok(refused(path, &e, policy, now)),
+        Err(e) => Err(VerifyError::Open(e)),
     }
+}
+
+/// [`verify_release_at`] for a release the caller already opened with
+/// [`read_options`] (an audit reads each release once and shares it).
+pub fn verify_opened(
+    path: &std::path::Path,
+    release: &Release,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<ReleaseVerification, VerifyError> {
+    verify_release(release, policy, now).map_err(|source| VerifyError::ReadSignatures {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The FAILED verdict on a release the reader refused: one `one-reading`
+/// failure with the reader's reason, nothing else verified.
+fn refused(
+    path: &std::path::Path,
+    e: &ReleaseError,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> ReleaseVerification {
+    ReleaseVerification {
+        policy: policy.source.clone(),
+        verified_at: now,
+        signatures: Vec::new(),
+        manifests: Vec::new(),
+        files: Vec::new(),
+        signers: Vec::new(),
+        failures: vec![Failure {
+            file: path.display().to_string(),
+            signature: String::new(),
+            check: "one-reading".into(),
+            reason: e.to_string(),
+        }],
+        verified: false,
+    }
+}
+
+/// Verifies the detached `signatures` (files) of one `artifact` file
+/// against `policy` at `now`: the artifact is streamed once for its
+/// digests, and read whole only when a verifier needs the bytes (raw,
+/// Sigstore, or a CMS digest the streaming pass did not compute).
+/// Unreadable or oversized inputs are errors; every problem with a
+/// signature is a failure in the result.
+pub fn verify_artifact(
+    artifact: &std::path::Path,
+    signatures: &[std::path::PathBuf],
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<ArtifactVerification, ArtifactError> {
+    use std::io::Read;
+    let name = artifact.display().to_string();
+    let open = || {
+        std::fs::File::open(artifact).map_err(|source| ArtifactError::Open {
+            name: name.clone(),
+            source,
+        })
+    };
+    let meta = open()?.metadata().map_err(|source| ArtifactError::Open {
+        name: name.clone(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(ArtifactError::NotAFile { name });
+    }
+    let (digests, size) =
+        crate::digest::hash_reader(&mut open()?, crate::digest::DigestSet { sha512: true })
+            .map_err(|source| ArtifactError::Read {
+                name: name.clone(),
+                source,
+            })?;
+    let file = ReleaseFile {
+        path: name.clone(),
+        size,
+        sha256: digests.sha256,
+        sha512: digests.sha512,
+    };
+    let mut sigs = Vec::new();
+    for s in signatures {
+        let sig_name = s.display().to_string();
+        let mut bytes = Vec::new();
+        std::fs::File::open(s)
+            .and_then(|f| f.take(MAX_SIGNATURE_FILE + 1).read_to_end(&mut bytes))
+            .map_err(|source| ArtifactError::ReadSignature {
+                name: sig_name.clone(),
+                source,
+            })?;
+        if bytes.len() as u64 > MAX_SIGNATURE_FILE {
+            return Err(ArtifactError::SignatureTooLarge { name: sig_name });
+        }
+        sigs.push((sig_name, bytes));
+    }
+    let needs_bytes = sigs.iter().any(|(_, b)| match sniff_kind(b) {
+        SignatureKind::Cms => CmsSignature::parse(b)
+            .and_then(|s| s.digest_algorithms())
+            .is_ok_and(|a| a.contains(&DigestAlgorithm::Sha384)),
+        SignatureKind::Raw | SignatureKind::Sigstore => true,
+        _ => false,
+    });
+    let content = if needs_bytes {
+        if size > MAX_CONTENT_BYTES {
+            return Err(ArtifactError::ContentTooLarge { name, size });
+        }
+        let mut b = Vec::new();
+        open()?
+            .read_to_end(&mut b)
+            .map_err(|source| ArtifactError::Read {
+                name: name.clone(),
+                source,
+            })?;
+        Some(b)
+    } else {
+        None
+    };
+    let results: Vec<SignatureResult> = sigs
+        .iter()
+        .map(|(path, bytes)| {
+            verify_detached_signature(
+                path,
+                sniff_kind(bytes),
+                bytes,
+                &file,
+                content.as_deref(),
+                policy,
+                now,
+            )
+        })
+        .collect();
+    let failures: Vec<Failure> = results
+        .iter()
+        .flat_map(|r| r.failures.iter().cloned())
+        .collect();
+    Ok(ArtifactVerification {
+        artifact: name,
+        verified: failures.is_empty(),
+        signatures: results,
+        failures,
+    })
 }
 
 /// The digests the listing already has for `algs`, if it has them all.
@@ -1414,7 +1634,7 @@ impl ReleaseAccess for crate::release::Release {
         &self,
         paths: &BTreeSet<String>,
         max_bytes: u64,
-    ) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError> {
         use std::io::Read;
         let mut out = BTreeMap::new();
         // Nothing to read (a release with no signature files): do not
@@ -1428,9 +1648,9 @@ impl ReleaseAccess for crate::release::Release {
                 let mut buf = Vec::new();
                 r.take(max_bytes + 1)
                     .read_to_end(&mut buf)
-                    .map_err(|x| crate::release::ReleaseError::from_io(&e.path, x))?;
+                    .map_err(|x| ReleaseError::from_io(&e.path, x))?;
                 if buf.len() as u64 > max_bytes {
-                    return Err(crate::release::ReleaseError::TooLarge {
+                    return Err(ReleaseError::TooLarge {
                         path: e.path.clone(),
                         size: buf.len() as u64,
                         max: max_bytes,
@@ -1441,8 +1661,7 @@ impl ReleaseAccess for crate::release::Release {
                 out.entry(e.path.to_string()).or_insert(buf);
                 Ok(())
             },
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         Ok(out)
     }
 }

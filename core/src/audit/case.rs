@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Auditor, Case};
+use crate::report::{Auditor, Case};
 
 /// Largest case file read.
 pub const MAX_CASE_BYTES: u64 = 1 << 20;

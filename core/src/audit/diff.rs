@@ -1,0 +1,114 @@
+//! The diff check: what changed since the previous release
+//! (`core::diff`).
+
+use crate::diff::{DiffOptions, diff_paths, diff_releases};
+use crate::report::{AuditReport, Check, Finding, Severity};
+
+use super::case::CaseRelease;
+use super::releases::Releases;
+use super::step::{CANNOT_RUN, Outcome, serde_name};
+
+/// What changed since the previous release (`core::diff`): the counts per
+/// class, and every changed executable as a medium finding (an auditor
+/// must look at new code); an executable modified without a new build-id
+/// (patched after linking) is high.
+pub(super) fn diff_step(
+    releases: &Releases,
+    previous: &CaseRelease,
+    report: &mut AuditReport,
+    findings: &mut Vec<Finding>,
+) -> Outcome {
+    let opts = DiffOptions::default();
+    let old = releases.previous.as_ref().expect("opened with the case");
+    let new = &releases.release;
+    // Both readings shared when they are the diff's own; otherwise the
+    // diff reads both itself and reports its own error, as it would alone.
+    let result = match (old.for_diff(&opts), new.for_diff(&opts)) {
+        (Some(a), Some(b)) => diff_releases(a, b, &opts, &|_| {}),
+        _ => diff_paths(old.path(), new.path(), &opts, &|_| {}),
+    };
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    Check::Diff,
+                    format!(
+                        "{CANNOT_RUN}: cannot compare with {}",
+                        previous.path.written
+                    ),
+                )
+                .evidence(e.to_string()),
+            );
+            return Outcome::CouldNotRun("could not compare with the previous release".to_string());
+        }
+    };
+    let s = &result.summary;
+    let counts: std::collections::BTreeMap<String, u64> = [
+        ("added", s.added),
+        ("removed", s.removed),
+        ("modified", s.modified),
+        ("metadata", s.metadata),
+        ("renamed", s.renamed),
+        ("type-changed", s.type_changed),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let counted = format!(
+        "{} added, {} removed, {} modified, {} renamed, {} metadata-only",
+        s.added, s.removed, s.modified, s.renamed, s.metadata
+    );
+    findings.push(Finding::new(
+        Severity::Info,
+        Check::Diff,
+        format!("Changes since {}: {counted}", previous.version),
+    ));
+    let summary = format!("{counted} since {}", previous.version);
+    let mut executables = Vec::new();
+    for e in &s.changed_executables {
+        let path = e.path.to_string();
+        let class = serde_name(&e.class);
+        let digests = format!(
+            "sha256 {} -> {}",
+            e.old_sha256
+                .map(|d| d.to_hex())
+                .unwrap_or_else(|| "-".into()),
+            e.new_sha256
+                .map(|d| d.to_hex())
+                .unwrap_or_else(|| "-".into())
+        );
+        if e.build_id_unchanged {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    Check::Diff,
+                    format!("Executable {path} was modified but keeps its build-id"),
+                )
+                .evidence("patched after linking: the build-id no longer identifies the content")
+                .evidence(digests.clone())
+                .paths([path.clone()]),
+            );
+        }
+        findings.push(
+            Finding::new(
+                Severity::Medium,
+                Check::Diff,
+                format!(
+                    "Executable {path} {class} since {} ({})",
+                    previous.version, e.format
+                ),
+            )
+            .evidence(digests)
+            .paths([path.clone()]),
+        );
+        executables.push(path);
+    }
+    report.results.diff = Some(crate::report::DiffSection {
+        previous_version: previous.version.clone(),
+        counts,
+        changed_executables: executables,
+    });
+    Outcome::Ran(summary)
+}

@@ -1,0 +1,103 @@
+//! Running an audit case: every check the case asks for, on releases read
+//! once and shared by reference, each result and each failure to run
+//! turned into findings of one [`AuditReport`].
+//!
+//! ```text
+//! case (audit.toml) ──> Releases (each read once) ──┬─> inputs  (digests)
+//!                                                   ├─> verify  (core::sig)
+//!                                                   ├─> diff    (core::diff)
+//!                                                   ├─> repro   (core::repro)
+//!                                                   └─> tuf     (core::tuf)
+//!                                                        │
+//!                                  AuditReport <─────────┘ (core::report: sign, render)
+//! ```
+//!
+//! A check that cannot run (an unreadable release, a malformed policy)
+//! becomes a finding naming the reason, and the audit goes on: the report
+//! then says what was *not* established, which is itself evidence. A new
+//! check is one module here with a `*_step` function and one line in
+//! [`run_audit`].
+//!
+//! The one call: [`run_audit`]; after signing, [`log_audit`].
+
+pub mod case;
+mod diff;
+pub mod inputs;
+mod log;
+pub mod releases;
+mod repro;
+mod step;
+mod tuf;
+mod verify;
+
+pub use case::{AuditCase, CaseError};
+pub use inputs::{InputError, MAX_INPUT_FILES, check_directories, hash_directory};
+pub use log::{Logged, log_audit};
+pub use releases::Releases;
+
+use crate::report::{AuditReport, Check, ReportError, Step};
+
+use step::finish_step;
+
+/// What the audit tells its caller while it runs (for progress display).
+#[derive(Clone, Debug)]
+pub enum AuditEvent<'a> {
+    /// A check starts.
+    Started(Check),
+    /// A check ended.
+    Finished(&'a Step),
+}
+
+/// Why an audit could not produce a report at all (every problem with an
+/// input or a check is a finding instead).
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The report could not be started (the time is not RFC 3339).
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+/// Runs every check the case asks for, dated `time` (RFC 3339), and
+/// returns the finished report ([`AuditReport::finish`] called).
+pub fn run_audit(
+    case: &AuditCase,
+    time: &str,
+    progress: &mut dyn FnMut(AuditEvent<'_>),
+) -> Result<AuditReport, AuditError> {
+    let mut report = AuditReport::new(case.case.clone(), time)?;
+    let mut findings = Vec::new();
+    let releases = Releases::new(case);
+
+    progress(AuditEvent::Started(Check::Inputs));
+    releases.prefetch(case);
+    let outcome = inputs::inputs_step(case, &releases, &mut report, &mut findings);
+    finish_step(&mut report, &findings, Check::Inputs, outcome, progress);
+
+    if let Some(policy) = &case.policy {
+        progress(AuditEvent::Started(Check::Verify));
+        let outcome = verify::verify_step(case, policy, &releases, &mut report, &mut findings);
+        finish_step(&mut report, &findings, Check::Verify, outcome, progress);
+    }
+
+    if let Some(previous) = &case.previous {
+        progress(AuditEvent::Started(Check::Diff));
+        let outcome = diff::diff_step(&releases, previous, &mut report, &mut findings);
+        finish_step(&mut report, &findings, Check::Diff, outcome, progress);
+    }
+
+    if let Some(rebuild) = &case.rebuild {
+        progress(AuditEvent::Started(Check::Repro));
+        let outcome = repro::repro_step(&releases, rebuild, &mut report, &mut findings);
+        finish_step(&mut report, &findings, Check::Repro, outcome, progress);
+    }
+
+    if let Some(tuf) = &case.tuf {
+        progress(AuditEvent::Started(Check::Tuf));
+        let outcome = tuf::tuf_step(tuf, &mut report, &mut findings);
+        finish_step(&mut report, &findings, Check::Tuf, outcome, progress);
+    }
+
+    report.findings = findings;
+    report.finish();
+    Ok(report)
+}

@@ -1,0 +1,145 @@
+//! The releases of a case (the release under audit, the previous one, the
+//! rebuild), each read **once** through `core::release` and shared by
+//! reference by every check that needs it: the inputs' digests, the
+//! signatures, the diff.
+//!
+//! One reading serves them all because it is made with the union of what
+//! they need: SHA-512 when a policy is to be checked, nested archives
+//! expanded when a diff runs. Where a check's own reading would have come
+//! out differently, the check reads the release again with its own
+//! options rather than see something else (the audit's verdicts do not
+//! depend on which checks share a reading):
+//! - the reading failed (a limit crossed only because nested archives
+//!   were expanded, an unreadable release): each check reads on its own
+//!   and reports its own error, as it would alone;
+//! - the verifier reads without nested expansion, so a reading in which
+//!   nesting expanded or refused something is not the verifier's.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::diff::DiffOptions;
+use crate::release::{Format, ReadFindingKind, ReadOptions, Release, ReleaseError};
+
+use super::case::AuditCase;
+
+/// One release of the case, read at most once, on first use.
+#[derive(Debug)]
+pub struct SharedRelease {
+    path: PathBuf,
+    opts: ReadOptions,
+    read: OnceLock<Result<Release, ReleaseError>>,
+}
+
+impl SharedRelease {
+    fn new(path: &Path, opts: ReadOptions) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            opts,
+            read: OnceLock::new(),
+        }
+    }
+
+    /// Where the release is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The one reading (made now if not yet).
+    pub fn read(&self) -> Result<&Release, &ReleaseError> {
+        self.read
+            .get_or_init(|| Release::open(&self.path, &self.opts))
+            .as_ref()
+    }
+
+    /// The reading, for the inputs' digests (top-level files only, so any
+    /// successful reading is the same as a plain one).
+    pub fn for_inputs(&self) -> Option<&Release> {
+        self.read().ok()
+    }
+
+    /// The reading, when it is exactly what the signature verifier's own
+    /// ([`crate::sig::release::read_options`]) would give.
+    pub fn for_verify(&self) -> Option<&Release> {
+        let release = self.read().ok()?;
+        (self.opts.digests.sha512 && !nesting_changed(release)).then_some(release)
+    }
+
+    /// The reading, when it is what the diff's own would give.
+    pub fn for_diff(&self, opts: &DiffOptions) -> Option<&Release> {
+        let want = crate::diff::read_options(opts);
+        let same = self.opts.expand_nested == want.expand_nested && self.opts.limits == want.limits;
+        if same { self.read().ok() } else { None }
+    }
+}
+
+/// Whether nested expansion made this reading differ from one without
+/// it: an entry a plain reading would not expand was expanded, or
+/// expanding it was refused or stopped at the depth limit. A `.deb`'s
+/// members are expanded either way ([`ReadOptions::expand_nested`]).
+fn nesting_changed(release: &Release) -> bool {
+    let always = |depth: usize| release.format == Format::Deb && depth == 0;
+    release
+        .entries
+        .iter()
+        .any(|e| e.expanded_as.is_some() && !always(e.path.depth()))
+        || release.findings.iter().any(|f| {
+            matches!(
+                f.kind,
+                ReadFindingKind::NotExpanded { .. } | ReadFindingKind::DepthLimitReached
+            ) && !always(f.path.depth())
+        })
+}
+
+/// The case's releases, each read once.
+#[derive(Debug)]
+pub struct Releases {
+    /// The release under audit.
+    pub release: SharedRelease,
+    /// The previous release, if the case names one.
+    pub previous: Option<SharedRelease>,
+    /// The auditor's rebuild, if the case names one.
+    pub rebuild: Option<SharedRelease>,
+}
+
+impl Releases {
+    /// Prepares the readings of `case`'s releases with the options of the
+    /// checks the case runs (nothing is read yet).
+    pub fn new(case: &AuditCase) -> Self {
+        let mut opts = if case.previous.is_some() {
+            crate::diff::read_options(&DiffOptions::default())
+        } else {
+            ReadOptions::default()
+        };
+        if case.policy.is_some() {
+            opts.digests = crate::sig::release::read_options().digests;
+        }
+        Self {
+            release: SharedRelease::new(&case.release.path.resolved, opts.clone()),
+            previous: case
+                .previous
+                .as_ref()
+                .map(|p| SharedRelease::new(&p.path.resolved, opts.clone())),
+            rebuild: case
+                .rebuild
+                .as_ref()
+                .map(|r| SharedRelease::new(&r.resolved, ReadOptions::default())),
+        }
+    }
+
+    /// Reads, in parallel, every release some check will need: each one
+    /// the inputs hash as a directory, and the release and previous
+    /// release when signatures or a diff are checked.
+    pub fn prefetch(&self, case: &AuditCase) {
+        let checked = case.policy.is_some() || case.previous.is_some();
+        let wanted: Vec<&SharedRelease> = std::iter::once(&self.release)
+            .chain(&self.previous)
+            .filter(|r| checked || r.path.is_dir())
+            .chain(self.rebuild.iter().filter(|r| r.path.is_dir()))
+            .collect();
+        use rayon::prelude::*;
+        wanted.par_iter().for_each(|r| {
+            let _ = r.read();
+        });
+    }
+}

@@ -1,0 +1,141 @@
+//! The repro check: whether the auditor's rebuild reproduces the release
+//! (`core::repro`).
+
+use crate::report::{AuditReport, Check, Finding, ReproVerdict, Severity};
+use crate::repro::{self, ReproOptions, Verdict};
+
+use super::case::CasePath;
+use super::releases::Releases;
+use super::step::{CANNOT_RUN, Outcome, name_some};
+
+/// Reproducibility against the auditor's rebuild (`core::repro`):
+/// different is critical and names the files, equivalent is info listing
+/// the normalizations, identical is info.
+pub(super) fn repro_step(
+    releases: &Releases,
+    rebuild: &CasePath,
+    report: &mut AuditReport,
+    findings: &mut Vec<Finding>,
+) -> Outcome {
+    let shared = releases.rebuild.as_ref().expect("opened with the case");
+    let result = match repro::compare(
+        releases.release.path(),
+        shared.path(),
+        &ReproOptions::default(),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    Check::Repro,
+                    format!(
+                        "{CANNOT_RUN}: cannot compare with the rebuild {}",
+                        rebuild.written
+                    ),
+                )
+                .evidence(e.to_string()),
+            );
+            return Outcome::CouldNotRun("could not compare with the rebuild".to_string());
+        }
+    };
+    let normalizations: Vec<crate::report::Normalization> = result
+        .normalizations
+        .iter()
+        .map(|n| crate::report::Normalization {
+            name: n.name.name().to_string(),
+            description: n.description.to_string(),
+            count: n.count,
+        })
+        .collect();
+    let differences: Vec<crate::report::ReproDifference> = result
+        .differences
+        .iter()
+        .map(|d| crate::report::ReproDifference {
+            path: d.path.clone(),
+            kind: difference_kind(&d.kind).0,
+        })
+        .collect();
+    let verdict = match result.verdict {
+        Verdict::Identical => ReproVerdict::Identical,
+        Verdict::Equivalent => ReproVerdict::Equivalent,
+        Verdict::Different => ReproVerdict::Different,
+    };
+    let norm_lines = || {
+        normalizations
+            .iter()
+            .map(|n| format!("{} ({}): {}", n.name, n.count, n.description))
+    };
+    let summary = match result.verdict {
+        Verdict::Identical => {
+            findings.push(Finding::new(
+                Severity::Info,
+                Check::Repro,
+                format!("The rebuild {} is bit-for-bit identical", rebuild.written),
+            ));
+            "identical".to_string()
+        }
+        Verdict::Equivalent => {
+            let mut f = Finding::new(
+                Severity::Info,
+                Check::Repro,
+                format!(
+                    "The rebuild {} is equivalent after {} normalization(s)",
+                    rebuild.written,
+                    normalizations.len()
+                ),
+            );
+            for line in norm_lines() {
+                f = f.evidence(line);
+            }
+            findings.push(f);
+            format!("equivalent ({} normalizations)", normalizations.len())
+        }
+        Verdict::Different => {
+            let paths: Vec<String> = differences.iter().map(|d| d.path.clone()).collect();
+            let mut f = Finding::new(
+                Severity::Critical,
+                Check::Repro,
+                format!("Not reproduced by the rebuild: {}", name_some(&paths)),
+            );
+            for d in &result.differences {
+                let (kind, detail) = difference_kind(&d.kind);
+                f = f.evidence(if detail.is_empty() {
+                    format!("{}: {kind}", d.path)
+                } else {
+                    format!("{}: {kind}: {detail}", d.path)
+                });
+            }
+            for line in norm_lines() {
+                f = f.evidence(format!("normalized: {line}"));
+            }
+            findings.push(f.paths(paths));
+            format!("different ({} files)", differences.len())
+        }
+    };
+    report.results.repro = Some(crate::report::ReproSection {
+        verdict,
+        normalizations,
+        differences,
+    });
+    Outcome::Ran(summary)
+}
+
+/// A repro difference as its stable kind name (the JSON tag `core::repro`
+/// gives it) and its details as `field=value` pairs.
+fn difference_kind(kind: &crate::repro::DifferenceKind) -> (String, String) {
+    let value = serde_json::to_value(kind).unwrap_or_default();
+    let mut name = String::from("unknown");
+    let mut details = Vec::new();
+    if let Some(obj) = value.as_object() {
+        for (k, v) in obj {
+            if k == "difference" {
+                name = v.as_str().unwrap_or("unknown").to_string();
+            } else {
+                let shown = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                details.push(format!("{k}={shown}"));
+            }
+        }
+    }
+    (name, details.join(", "))
+}

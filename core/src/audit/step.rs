@@ -1,0 +1,89 @@
+//! What every check of the audit shares: how a step ends, how a check
+//! that could not run is said, how a long list of files is named.
+
+use crate::report::{AuditReport, Check, Finding, InputRole, Step, StepStatus};
+
+use super::AuditEvent;
+
+/// Title prefix of the finding a check that could not run produces.
+pub(super) const CANNOT_RUN: &str = "Check could not run";
+
+/// Most differing files named in a finding's title (all are in its paths).
+const TITLE_PATHS: usize = 5;
+
+/// How a check ended, with the one-line summary its step records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Outcome {
+    /// The check ran; its findings say what it found.
+    Ran(String),
+    /// The check could not run (its finding says why): the step is an
+    /// error, and the report says what was *not* established.
+    CouldNotRun(String),
+}
+
+/// `a, b, c and 4 more`.
+pub(super) fn name_some(paths: &[String]) -> String {
+    let shown: Vec<&str> = paths.iter().take(TITLE_PATHS).map(String::as_str).collect();
+    let more = paths.len().saturating_sub(TITLE_PATHS);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// The kebab-case name serde gives a unit variant (`cms`, `pinned-key`,
+/// ...): the report records these names, and serde is where they are
+/// defined once.
+pub(super) fn serde_name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Records the step of `check`: an error when it could not run, failed
+/// when it produced a high or critical finding, else passed.
+pub(super) fn finish_step(
+    report: &mut AuditReport,
+    findings: &[Finding],
+    check: Check,
+    outcome: Outcome,
+    progress: &mut dyn FnMut(AuditEvent<'_>),
+) {
+    let (status, summary) = match outcome {
+        Outcome::CouldNotRun(summary) => (StepStatus::Error, summary),
+        Outcome::Ran(summary) => {
+            let failed = findings
+                .iter()
+                .any(|f| f.check == check && f.severity.fails_audit());
+            let status = if failed {
+                StepStatus::Failed
+            } else {
+                StepStatus::Passed
+            };
+            (status, summary)
+        }
+    };
+    report.steps.push(Step {
+        check,
+        status,
+        summary,
+    });
+    progress(AuditEvent::Finished(
+        report.steps.last().expect("just pushed"),
+    ));
+}
+
+/// The word a finding uses for an input of `role`.
+pub(super) fn role_word(role: InputRole) -> &'static str {
+    match role {
+        InputRole::Release => "release",
+        InputRole::Previous => "previous release",
+        InputRole::Rebuild => "rebuild",
+        InputRole::Policy => "trust policy",
+        InputRole::TufRoot => "TUF trust anchor",
+        InputRole::TufRepository => "TUF repository",
+        InputRole::TrustMaterial => "trust material",
+    }
+}
