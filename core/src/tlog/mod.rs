@@ -45,6 +45,7 @@ pub mod note;
 pub mod proof;
 pub mod storage;
 pub mod tiles;
+pub mod witness;
 
 use std::path::PathBuf;
 
