@@ -205,8 +205,13 @@ fn refusals_have_the_spec_status_codes() {
     let forged = imposter.sign_note(&text).unwrap().to_bytes();
     assert_eq!(post(&body(7, &v.proof_7_13(), &forged)).status, 403);
     // 403: the log's own signature over a tampered text.
-    let tampered = String::from_utf8(v.note(13)).unwrap().replace("\n13\n", "\n14\n");
-    assert_eq!(post(&body(7, &v.proof_7_13(), tampered.as_bytes())).status, 403);
+    let tampered = String::from_utf8(v.note(13))
+        .unwrap()
+        .replace("\n13\n", "\n14\n");
+    assert_eq!(
+        post(&body(7, &v.proof_7_13(), tampered.as_bytes())).status,
+        403
+    );
     // 422: a proof that does not verify (one hash flipped).
     let mut bad = v.proof_7_13();
     bad[0][0] ^= 1;
@@ -237,7 +242,12 @@ fn a_fork_is_refused() {
     // The fork: the first 6 entries, then different ones.
     let entries = json(&v.dir.join("log-entries.json"));
     let mut fork = MemoryTree::new();
-    for (i, e) in entries["entries_utf8"].as_array().unwrap().iter().enumerate() {
+    for (i, e) in entries["entries_utf8"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         let e = e.as_str().unwrap();
         fork.push(leaf_hash(if i < 6 { e.as_bytes() } else { b"tampered" }));
     }
@@ -295,7 +305,12 @@ fn state_survives_a_restart_and_is_never_reset() {
     std::fs::write(&file, &bytes).unwrap();
     let w = v.witness(state.path());
     for old in [0, 7, 8] {
-        let r = w.handle("POST", "/add-checkpoint", &body(old, &[], &v.note(13)), v.ts);
+        let r = w.handle(
+            "POST",
+            "/add-checkpoint",
+            &body(old, &[], &v.note(13)),
+            v.ts,
+        );
         assert_eq!(r.status, 500, "{}", String::from_utf8_lossy(&r.body));
     }
 }
@@ -328,7 +343,11 @@ fn concurrent_requests_are_serialised() {
                 extensions: vec![],
             };
             let note = log.sign_note(&cp.to_text()).unwrap().to_bytes();
-            body(7, &merkle::consistency_proof(&tree, 7, size).unwrap(), &note)
+            body(
+                7,
+                &merkle::consistency_proof(&tree, 7, size).unwrap(),
+                &note,
+            )
         })
         .collect();
     let statuses: Vec<u16> = std::thread::scope(|s| {
@@ -338,8 +357,16 @@ fn concurrent_requests_are_serialised() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert_eq!(statuses.iter().filter(|&&s| s == 200).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|&&s| s == 409).count(), 5, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        5,
+        "{statuses:?}"
+    );
 }
 
 trait RootAt {

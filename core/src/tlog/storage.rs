@@ -32,7 +32,7 @@ use super::checkpoint::{self, Checkpoint, SignedCheckpoint};
 use super::key::LogSigner;
 use super::leaf::LeafRecord;
 use super::merkle::{self, CompactRange, Hash, NodeSource, leaf_hash, perfect_root};
-use super::note::{KeyType, VerifierKey};
+use super::note::{KeyType, Signature, VerifierKey};
 use super::proof::TlogProof;
 use super::tiles::{
     self, MAX_ENTRY_BYTES, TILE_HEIGHT, TILE_WIDTH, TileReader, bundle_path, tile_path,
@@ -344,6 +344,52 @@ impl Log {
             return Err(Error::InjectedCrash(CrashPoint::AfterCheckpointRename));
         }
         sync_dir(&self.dir)?;
+        checkpoint::open(&bytes, &self.vkey, &[], 0)
+    }
+
+    /// Adds witness cosignatures to the published checkpoint, whose text
+    /// must still be `text` (the checkpoint the witnesses cosigned): each
+    /// line replaces an older one of the same key. Published like a new
+    /// checkpoint (temporary file, fsync, rename), under the append lock,
+    /// so monitors, proofs and `log serve` see the cosignatures with it.
+    /// The cosignatures are not verified here: the caller verified them
+    /// with the witness keys it trusts ([`super::witness::read_reply`]).
+    pub fn add_cosignatures(
+        &self,
+        text: &str,
+        cosignatures: &[Signature],
+    ) -> Result<SignedCheckpoint, Error> {
+        let lock_path = self.dir.join(LOCK_FILE);
+        let lock = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(Error::io(&lock_path))?;
+        lock.lock().map_err(Error::io(&lock_path))?;
+        let current = self.checkpoint()?;
+        if current.note.text != text {
+            let asked = Checkpoint::parse(text).map(|c| c.size).unwrap_or(0);
+            return Err(Error::Inconsistent(format!(
+                "the log published checkpoint {} while witnesses cosigned checkpoint {asked}; \
+                 ask the witnesses again",
+                current.checkpoint.size
+            )));
+        }
+        let mut note = current.note;
+        for c in cosignatures {
+            if c.name == self.vkey.name && c.id == self.vkey.id {
+                continue; // never replace the log's own signature
+            }
+            note.signatures
+                .retain(|s| !(s.name == c.name && s.id == c.id));
+            note.signatures.push(c.clone());
+        }
+        let bytes = note.to_bytes();
+        write_durable(&self.dir.join(CHECKPOINT_FILE), &bytes)?;
+        sync_dir(&self.dir)?;
+        drop(lock);
         checkpoint::open(&bytes, &self.vkey, &[], 0)
     }
 

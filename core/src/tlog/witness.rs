@@ -97,9 +97,10 @@ impl AddCheckpoint {
             if proof.len() == MAX_PROOF_LINES {
                 return Err(bad("more than 63 consistency proof lines"));
             }
-            proof.push(decode_hash(line).ok_or_else(|| {
-                bad("a consistency proof line is not the base64 of 32 bytes")
-            })?);
+            proof
+                .push(decode_hash(line).ok_or_else(|| {
+                    bad("a consistency proof line is not the base64 of 32 bytes")
+                })?);
         }
         Ok(Self {
             old_size: old,
@@ -315,7 +316,10 @@ impl Witness {
     /// [`Witness::add_checkpoint`], anything else 404 or 405.
     pub fn handle(&self, method: &str, path: &str, body: &[u8], now: u64) -> Response {
         if path != ADD_CHECKPOINT_PATH {
-            return Response::text(404, "not found: this witness serves POST /add-checkpoint\n".into());
+            return Response::text(
+                404,
+                "not found: this witness serves POST /add-checkpoint\n".into(),
+            );
         }
         if method != "POST" {
             return Response::text(405, "method not allowed: use POST\n".into());
@@ -641,6 +645,158 @@ pub fn read_reply(
             },
         },
     }
+}
+
+/// A witness's answer as it came over the wire.
+#[derive(Clone, Debug)]
+pub struct HttpReply {
+    /// The status code.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body (bounded by the transport to [`MAX_RESPONSE_BYTES`]).
+    pub body: Vec<u8>,
+}
+
+/// What asking one witness gave.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WitnessOutcome {
+    /// The witness's URL prefix.
+    pub url: String,
+    /// The old size of the request that got the final answer.
+    pub old_size: u64,
+    /// Whether the first request got a 409 and was sent again.
+    pub retried: bool,
+    /// The names of the witness keys whose cosignatures verified (empty on failure).
+    pub cosigned_by: Vec<String>,
+    /// Why there is no cosignature (`None` on success).
+    pub failure: Option<String>,
+}
+
+/// The result of [`cosign_log`].
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CosignReport {
+    /// The log's origin.
+    pub origin: String,
+    /// The size of the checkpoint the witnesses were asked to cosign.
+    pub size: u64,
+    /// One outcome per witness, in the order given.
+    pub witnesses: Vec<WitnessOutcome>,
+    /// Names of all witness keys whose cosignatures are now stored with the
+    /// checkpoint (older ones of other witnesses included).
+    pub stored: Vec<String>,
+}
+
+/// The file in a log directory remembering, per witness URL, the size it
+/// last cosigned, so the next request carries the right old size and proof
+/// at once (a stale hint only costs one 409 and a retry).
+pub const HINTS_FILE: &str = "witness-sizes.json";
+
+/// Asks each witness at `urls` to cosign the log's published checkpoint
+/// (tlog-witness "add-checkpoint"), sending the consistency proof from the
+/// size it last cosigned; on 409 it retries once from the size the witness
+/// reports. Cosignatures that verify with `witness_keys` are stored with
+/// the checkpoint ([`super::Log::add_cosignatures`]). `post(url, body)`
+/// sends one request (the HTTP client, bounded in size and time).
+pub fn cosign_log(
+    log: &super::Log,
+    urls: &[String],
+    witness_keys: &[VerifierKey],
+    post: &dyn Fn(&str, &[u8]) -> Result<HttpReply, String>,
+) -> Result<CosignReport, Error> {
+    let cp = log.checkpoint()?;
+    let size = cp.checkpoint.size;
+    let hints_path = log.dir().join(HINTS_FILE);
+    let mut hints: std::collections::BTreeMap<String, u64> = read_state(&hints_path)?
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let note_bytes = cp.to_bytes();
+    let mut outcomes = Vec::new();
+    let mut cosignatures: Vec<Signature> = Vec::new();
+    for url in urls {
+        let mut old = hints.get(url).copied().filter(|&h| h <= size).unwrap_or(0);
+        let mut retried = false;
+        let outcome = loop {
+            let proof = if old == 0 || old == size {
+                Vec::new()
+            } else {
+                log.consistency_proof(old, size)?
+            };
+            let body = AddCheckpoint {
+                old_size: old,
+                proof,
+                checkpoint: note_bytes.clone(),
+            }
+            .to_bytes();
+            let endpoint = format!("{}{ADD_CHECKPOINT_PATH}", url.trim_end_matches('/'));
+            let reply = match post(&endpoint, &body) {
+                Ok(r) => r,
+                Err(e) => break Err(e),
+            };
+            match read_reply(
+                &cp.note,
+                witness_keys,
+                reply.status,
+                reply.content_type.as_deref(),
+                &reply.body,
+            ) {
+                Reply::Cosigned(sigs) => break Ok(sigs),
+                Reply::Conflict(latest) if latest > size => {
+                    break Err(format!(
+                        "the witness has cosigned size {latest} of this log, larger than its \
+                         checkpoint {size}: the log was rolled back, or the witness saw a fork; \
+                         compare with `glassbox log monitor`"
+                    ));
+                }
+                Reply::Conflict(latest) if !retried => {
+                    retried = true;
+                    old = latest;
+                }
+                Reply::Conflict(latest) => {
+                    break Err(format!(
+                        "409 twice: the witness's size moved to {latest} during the exchange"
+                    ));
+                }
+                Reply::Refused { reason, .. } => break Err(reason),
+            }
+        };
+        let (cosigned_by, failure) = match outcome {
+            Ok(sigs) => {
+                hints.insert(url.clone(), size);
+                let names = sigs.iter().map(|s| s.name.clone()).collect();
+                cosignatures.extend(sigs);
+                (names, None)
+            }
+            Err(why) => (Vec::new(), Some(why)),
+        };
+        outcomes.push(WitnessOutcome {
+            url: url.clone(),
+            old_size: old,
+            retried,
+            cosigned_by,
+            failure,
+        });
+    }
+    let stored_cp = if cosignatures.is_empty() {
+        cp
+    } else {
+        log.add_cosignatures(&cp.note.text, &cosignatures)?
+    };
+    // The hints are only a shortcut: losing them costs a 409 and a retry.
+    let hints_json = serde_json::to_vec_pretty(&hints).expect("hints serialise");
+    let _ = fs::write(&hints_path, hints_json);
+    let known: Vec<VerifierKey> = witness_keys.to_vec();
+    let stored = stored_cp
+        .note
+        .verify(&known)
+        .map(|v| v.into_iter().map(|s| s.name).collect())
+        .unwrap_or_default();
+    Ok(CosignReport {
+        origin: stored_cp.checkpoint.origin,
+        size,
+        witnesses: outcomes,
+        stored,
+    })
 }
 
 #[cfg(test)]
