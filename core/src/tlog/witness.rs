@@ -687,6 +687,10 @@ pub struct CosignReport {
     pub stored: Vec<String>,
 }
 
+/// Sends one add-checkpoint request: `(endpoint URL, body)` to the reply,
+/// or why there is none (connection, time-out, oversized reply).
+pub type Post = dyn Fn(&str, &[u8]) -> Result<HttpReply, String>;
+
 /// The file in a log directory remembering, per witness URL, the size it
 /// last cosigned, so the next request carries the right old size and proof
 /// at once (a stale hint only costs one 409 and a retry).
@@ -702,7 +706,7 @@ pub fn cosign_log(
     log: &super::Log,
     urls: &[String],
     witness_keys: &[VerifierKey],
-    post: &dyn Fn(&str, &[u8]) -> Result<HttpReply, String>,
+    post: &Post,
 ) -> Result<CosignReport, Error> {
     let cp = log.checkpoint()?;
     let size = cp.checkpoint.size;
