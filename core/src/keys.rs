@@ -227,28 +227,33 @@ impl SignatureScheme {
         )
     }
 
-    /// ring verification algorithms for this scheme (ECDSA: DER then fixed).
-    fn ring_algorithms(self) -> Vec<&'static dyn signature::VerificationAlgorithm> {
+    /// ring verification algorithm for this scheme; ECDSA in its DER
+    /// `ECDSA-Sig-Value` form (RFC 3279 §2.2.3), the only one X.509 and CMS
+    /// signatures may use.
+    fn ring_algorithm(self) -> &'static dyn signature::VerificationAlgorithm {
         use SignatureScheme as S;
         match self {
-            S::Ed25519 => vec![&signature::ED25519],
-            S::EcdsaP256Sha256 => vec![
-                &signature::ECDSA_P256_SHA256_ASN1,
-                &signature::ECDSA_P256_SHA256_FIXED,
-            ],
-            // ring has no fixed-width variant for the mixed-hash pairs.
-            S::EcdsaP256Sha384 => vec![&signature::ECDSA_P256_SHA384_ASN1],
-            S::EcdsaP384Sha384 => vec![
-                &signature::ECDSA_P384_SHA384_ASN1,
-                &signature::ECDSA_P384_SHA384_FIXED,
-            ],
-            S::EcdsaP384Sha256 => vec![&signature::ECDSA_P384_SHA256_ASN1],
-            S::RsaPkcs1Sha256 => vec![&signature::RSA_PKCS1_2048_8192_SHA256],
-            S::RsaPkcs1Sha384 => vec![&signature::RSA_PKCS1_2048_8192_SHA384],
-            S::RsaPkcs1Sha512 => vec![&signature::RSA_PKCS1_2048_8192_SHA512],
-            S::RsaPssSha256 => vec![&signature::RSA_PSS_2048_8192_SHA256],
-            S::RsaPssSha384 => vec![&signature::RSA_PSS_2048_8192_SHA384],
-            S::RsaPssSha512 => vec![&signature::RSA_PSS_2048_8192_SHA512],
+            S::Ed25519 => &signature::ED25519,
+            S::EcdsaP256Sha256 => &signature::ECDSA_P256_SHA256_ASN1,
+            S::EcdsaP256Sha384 => &signature::ECDSA_P256_SHA384_ASN1,
+            S::EcdsaP384Sha384 => &signature::ECDSA_P384_SHA384_ASN1,
+            S::EcdsaP384Sha256 => &signature::ECDSA_P384_SHA256_ASN1,
+            S::RsaPkcs1Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            S::RsaPkcs1Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+            S::RsaPkcs1Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+            S::RsaPssSha256 => &signature::RSA_PSS_2048_8192_SHA256,
+            S::RsaPssSha384 => &signature::RSA_PSS_2048_8192_SHA384,
+            S::RsaPssSha512 => &signature::RSA_PSS_2048_8192_SHA512,
+        }
+    }
+
+    /// The fixed-width `r‖s` ECDSA form (JOSE, DSSE, TUF), where ring has
+    /// one; it has none for the mixed-hash pairs.
+    fn ring_fixed_algorithm(self) -> Option<&'static dyn signature::VerificationAlgorithm> {
+        match self {
+            SignatureScheme::EcdsaP256Sha256 => Some(&signature::ECDSA_P256_SHA256_FIXED),
+            SignatureScheme::EcdsaP384Sha384 => Some(&signature::ECDSA_P384_SHA384_FIXED),
+            _ => None,
         }
     }
 }
@@ -456,6 +461,22 @@ impl PublicKey {
         Self::from_spki_der(&[ED25519_SPKI_PREFIX, raw].concat())
     }
 
+    /// An ECDSA public key from its uncompressed SEC1 point (as TUF's
+    /// securesystemslib once listed them) on `curve`, P-256 or P-384.
+    pub fn from_ec_point(curve: KeyAlgorithm, point: &[u8]) -> Result<Self, KeyError> {
+        let prefix = match curve {
+            KeyAlgorithm::EcdsaP256 => P256_SPKI_PREFIX,
+            KeyAlgorithm::EcdsaP384 => P384_SPKI_PREFIX,
+            other => {
+                return Err(KeyError::Malformed {
+                    what: "EC public key",
+                    why: format!("{other} is not an elliptic curve"),
+                });
+            }
+        };
+        Self::from_spki_der(&[prefix, point].concat())
+    }
+
     /// The key's algorithm.
     pub fn algorithm(&self) -> KeyAlgorithm {
         self.algorithm
@@ -535,12 +556,45 @@ impl PublicKey {
         }
     }
 
+    /// Verifies under exactly `scheme` with ECDSA signatures in DER only,
+    /// as X.509 (RFC 5280 §4.1.1.3) and CMS (RFC 5753 §2.1.1) encode them:
+    /// accepting a raw `r‖s` there would read a second encoding those
+    /// formats do not have.
+    pub fn verify_der_with(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), KeyError> {
+        if !scheme.applies_to(self.algorithm) {
+            return Err(KeyError::SchemeMismatch {
+                scheme,
+                key: self.algorithm,
+            });
+        }
+        if self.verify_ring_one(scheme.ring_algorithm(), message, signature) {
+            Ok(())
+        } else {
+            Err(self.bad_signature(scheme.name().to_string()))
+        }
+    }
+
     fn verify_ring(&self, scheme: SignatureScheme, message: &[u8], signature: &[u8]) -> bool {
-        scheme.ring_algorithms().iter().any(|alg| {
-            signature::UnparsedPublicKey::new(*alg, &self.key_bytes)
-                .verify(message, signature)
-                .is_ok()
-        })
+        self.verify_ring_one(scheme.ring_algorithm(), message, signature)
+            || scheme
+                .ring_fixed_algorithm()
+                .is_some_and(|alg| self.verify_ring_one(alg, message, signature))
+    }
+
+    fn verify_ring_one(
+        &self,
+        alg: &'static dyn signature::VerificationAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        signature::UnparsedPublicKey::new(alg, &self.key_bytes)
+            .verify(message, signature)
+            .is_ok()
     }
 
     fn bad_signature(&self, tried: String) -> KeyError {
@@ -561,13 +615,18 @@ fn modulus_bits(modulus: &[u8]) -> usize {
     (m.len() - 1) * 8 + (8 - m[0].leading_zeros() as usize)
 }
 
-// SPKI headers for the two key types we generate (RFC 8410 §4, RFC 5480 §2).
+// SPKI headers before the raw key: Ed25519 (RFC 8410 §4) and uncompressed
+// P-256/P-384 points (RFC 5480 §2).
 const ED25519_SPKI_PREFIX: &[u8] = &[
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
 ];
 const P256_SPKI_PREFIX: &[u8] = &[
     0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
     0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+const P384_SPKI_PREFIX: &[u8] = &[
+    0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b,
+    0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
 ];
 
 /// The algorithms the auditor's own keys may use.

@@ -197,7 +197,7 @@ impl AlgorithmPolicy {
             let alg = cert
                 .signature_algorithm()
                 .map_err(|e| format!("certificate {}: {e}", who()))?;
-            let scheme = scheme_of(alg, issuer_key).ok_or_else(|| {
+            let scheme = alg.scheme_for(issuer_key).map_err(|_| {
                 format!(
                     "certificate {}: signed with {alg} by a {issuer_key} key",
                     who()
@@ -219,39 +219,7 @@ impl AlgorithmPolicy {
 fn x509_key_algorithm(
     cert: &crate::x509::Certificate,
 ) -> Result<crate::keys::KeyAlgorithm, String> {
-    use crate::keys::KeyAlgorithm as K;
-    use crate::x509::PublicKey as P;
-    Ok(match cert.public_key()? {
-        P::Rsa { bits, .. } => K::Rsa { bits: *bits },
-        P::P256(_) => K::EcdsaP256,
-        P::P384(_) => K::EcdsaP384,
-        P::Ed25519(_) => K::Ed25519,
-    })
-}
-
-/// An X.509 signature algorithm made by a key of `key`, as the policy's
-/// scheme (ECDSA names the curve through the key).
-fn scheme_of(
-    alg: crate::x509::SignatureAlgorithm,
-    key: crate::keys::KeyAlgorithm,
-) -> Option<Algorithm> {
-    use crate::keys::KeyAlgorithm as K;
-    use crate::x509::SignatureAlgorithm as X;
-    let s = match (alg, key) {
-        (X::RsaPkcs1Sha256, K::Rsa { .. }) => Algorithm::RsaPkcs1Sha256,
-        (X::RsaPkcs1Sha384, K::Rsa { .. }) => Algorithm::RsaPkcs1Sha384,
-        (X::RsaPkcs1Sha512, K::Rsa { .. }) => Algorithm::RsaPkcs1Sha512,
-        (X::RsaPssSha256, K::Rsa { .. }) => Algorithm::RsaPssSha256,
-        (X::RsaPssSha384, K::Rsa { .. }) => Algorithm::RsaPssSha384,
-        (X::RsaPssSha512, K::Rsa { .. }) => Algorithm::RsaPssSha512,
-        (X::EcdsaSha256, K::EcdsaP256) => Algorithm::EcdsaP256Sha256,
-        (X::EcdsaSha384, K::EcdsaP256) => Algorithm::EcdsaP256Sha384,
-        (X::EcdsaSha256, K::EcdsaP384) => Algorithm::EcdsaP384Sha256,
-        (X::EcdsaSha384, K::EcdsaP384) => Algorithm::EcdsaP384Sha384,
-        (X::Ed25519, K::Ed25519) => Algorithm::Ed25519,
-        _ => return None,
-    };
-    Some(s)
+    Ok(cert.public_key()?.algorithm())
 }
 
 impl Default for AlgorithmPolicy {

@@ -365,17 +365,17 @@ fn verify_signed_data_allow_list() {
     let sig = key.sign(b"release.tar.gz digest").unwrap();
     x509::verify_signed_data(
         &spki,
-        SignatureAlgorithm::EcdsaSha256,
+        SignatureAlgorithm::ECDSA_SHA256,
         b"release.tar.gz digest",
         &sig,
     )
     .expect("good signature");
     assert_eq!(
-        x509::verify_signed_data(&spki, SignatureAlgorithm::EcdsaSha256, b"tampered", &sig),
+        x509::verify_signed_data(&spki, SignatureAlgorithm::ECDSA_SHA256, b"tampered", &sig),
         Err(X509Error::BadSignature)
     );
     assert!(matches!(
-        x509::verify_signed_data(&spki, SignatureAlgorithm::RsaPkcs1Sha256, b"x", &sig),
+        x509::verify_signed_data(&spki, SignatureAlgorithm::RSA_PKCS1_SHA256, b"x", &sig),
         Err(X509Error::KeyAlgorithmMismatch { .. })
     ));
     // sha1WithRSAEncryption and MD5 are refused before any key is looked at.

@@ -98,7 +98,11 @@ pub fn fmt_time(t: OffsetDateTime) -> String {
 
 fn key_text(c: &Certificate) -> String {
     match c.public_key() {
-        Ok(k) => k.to_string(),
+        // "RSA 3072" (a space, as this command has always printed it).
+        Ok(k) => match k.algorithm() {
+            glassbox_core::keys::KeyAlgorithm::Rsa { bits } => format!("RSA {bits}"),
+            other => other.to_string(),
+        },
         Err(e) => format!("(not allowed: {e})"),
     }
 }

@@ -38,9 +38,10 @@ pub enum KeyError {
     Malformed(String),
 }
 
-/// A parsed public key that can verify signatures.
+/// A TUF key object: the listed `keytype`/`scheme`, the one
+/// [`crate::keys::PublicKey`] it holds, pinned to the one scheme it lists.
 #[derive(Debug, Clone)]
-pub struct PublicKey {
+pub struct TufKey {
     /// `keytype` as listed in the metadata.
     pub keytype: String,
     /// `scheme` as listed in the metadata.
@@ -54,7 +55,7 @@ pub struct PublicKey {
     pub computed_keyid: String,
 }
 
-impl PublicKey {
+impl TufKey {
     /// Parses a TUF key object.
     pub fn from_json(key: &Value) -> Result<Self, KeyError> {
         let obj = key
@@ -84,11 +85,11 @@ impl PublicKey {
                 (key, SignatureScheme::Ed25519)
             }
             ("ecdsa" | "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256") => (
-                ec_key(public, P256_SPKI_PREFIX)?,
+                ec_key(public, KeyAlgorithm::EcdsaP256)?,
                 SignatureScheme::EcdsaP256Sha256,
             ),
             ("ecdsa" | "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384") => (
-                ec_key(public, P384_SPKI_PREFIX)?,
+                ec_key(public, KeyAlgorithm::EcdsaP384)?,
                 SignatureScheme::EcdsaP384Sha384,
             ),
             ("rsa", "rsassa-pss-sha256") => (
@@ -130,25 +131,15 @@ impl PublicKey {
     }
 }
 
-// SPKI DER headers for an uncompressed point (RFC 5480 §2): securesystemslib
-// used to list ECDSA keys as bare hex SEC1 points (Sigstore roots v1-v4).
-const P256_SPKI_PREFIX: &[u8] = &[
-    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
-    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-];
-const P384_SPKI_PREFIX: &[u8] = &[
-    0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b,
-    0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
-];
-
-/// An EC key from PEM SPKI or a hex SEC1 point on the scheme's curve.
-fn ec_key(public: &str, hex_prefix: &[u8]) -> Result<crate::keys::PublicKey, KeyError> {
+/// An EC key from PEM SPKI or, as securesystemslib used to list them
+/// (Sigstore roots v1-v4), a bare hex SEC1 point on the scheme's curve.
+fn ec_key(public: &str, curve: KeyAlgorithm) -> Result<crate::keys::PublicKey, KeyError> {
     let parsed = if public.trim_start().starts_with("-----BEGIN") {
         crate::keys::PublicKey::from_pem_or_der(public.as_bytes())
     } else {
         let point = hex::decode(public)
             .map_err(|_| KeyError::Malformed("EC key is neither PEM nor hex".into()))?;
-        crate::keys::PublicKey::from_spki_der(&[hex_prefix, &point].concat())
+        crate::keys::PublicKey::from_ec_point(curve, &point)
     };
     parsed.map_err(|e| KeyError::Malformed(e.to_string()))
 }
@@ -168,7 +159,7 @@ mod tests {
             "keytype": "ed25519", "scheme": "ed25519",
             "keyval": {"public": hex::encode(pair.public_key().as_ref())}
         });
-        let pk = PublicKey::from_json(&key).unwrap();
+        let pk = TufKey::from_json(&key).unwrap();
         let sig = pair.sign(b"msg");
         assert!(pk.verify(b"msg", sig.as_ref()));
         assert!(!pk.verify(b"msh", sig.as_ref()));
@@ -189,7 +180,7 @@ mod tests {
         assert_eq!(vectors.len(), 4);
         for v in vectors {
             let name = v["name"].as_str().unwrap();
-            let pk = PublicKey::from_json(&v["key"]).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let pk = TufKey::from_json(&v["key"]).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(pk.computed_keyid, v["keyid"].as_str().unwrap(), "{name}");
             let msg = v["message"].as_str().unwrap().as_bytes();
             let sig = hex::decode(v["sig"].as_str().unwrap()).unwrap();
@@ -203,20 +194,14 @@ mod tests {
     fn unknown_and_malformed_keys_are_rejected() {
         let k = serde_json::json!({"keytype": "dsa", "scheme": "dsa", "keyval": {"public": "00"}});
         assert!(matches!(
-            PublicKey::from_json(&k),
+            TufKey::from_json(&k),
             Err(KeyError::Unsupported { .. })
         ));
         let k = serde_json::json!({"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": "abcd"}});
-        assert!(matches!(
-            PublicKey::from_json(&k),
-            Err(KeyError::Malformed(_))
-        ));
+        assert!(matches!(TufKey::from_json(&k), Err(KeyError::Malformed(_))));
         // A P-256 point under a P-384 scheme.
         let k = serde_json::json!({"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp384",
             "keyval": {"public": format!("04{}", "11".repeat(64))}});
-        assert!(matches!(
-            PublicKey::from_json(&k),
-            Err(KeyError::Malformed(_))
-        ));
+        assert!(matches!(TufKey::from_json(&k), Err(KeyError::Malformed(_))));
     }
 }

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::canonical_json;
-use super::keys::{KeyError, PublicKey};
+use super::keys::{KeyError, TufKey};
 
 /// Why a metadata file is malformed or not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -152,7 +152,7 @@ pub struct ListedKey {
     /// The keyid it is listed under.
     pub keyid: String,
     /// The parsed key, or why it cannot verify anything.
-    pub key: Result<PublicKey, KeyError>,
+    pub key: Result<TufKey, KeyError>,
 }
 
 impl ListedKey {
@@ -222,7 +222,7 @@ fn parse_keys(v: Option<&Value>, what: &str) -> Result<BTreeMap<String, ListedKe
                 keyid.clone(),
                 ListedKey {
                     keyid: keyid.clone(),
-                    key: PublicKey::from_json(key),
+                    key: TufKey::from_json(key),
                 },
             )
         })

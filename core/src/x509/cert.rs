@@ -16,9 +16,10 @@ use x509_parser::asn1_rs::FromDer;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 
-use super::algorithm::{PublicKey, SignatureAlgorithm};
+use super::algorithm::SignatureAlgorithm;
 use super::error::{CertError, X509Error};
 use super::names::{DistinguishedName, GeneralName};
+use crate::keys::PublicKey;
 
 /// Largest accepted certificate, in octets.
 pub const MAX_CERT_SIZE: usize = 1 << 20;
@@ -257,7 +258,8 @@ impl Certificate {
         }
 
         let extensions = parse_extensions(tbs.extensions(), &mut defects);
-        let public_key = PublicKey::from_parsed(&tbs.subject_pki).map_err(|e| e.to_string());
+        let public_key = PublicKey::from_spki_der(tbs.subject_pki.raw)
+            .map_err(|e| X509Error::from(e).to_string());
         let signature_algorithm =
             SignatureAlgorithm::from_parsed(&cert.signature_algorithm).map_err(|e| e.to_string());
 

@@ -215,7 +215,7 @@ pub(crate) fn check_revocation(
             Ok(k) => k,
             Err(e) => return unusable(format!("issuer key: {e}")),
         };
-        if let Err(e) = key.verify(alg, &crl.tbs, &crl.signature) {
+        if let Err(e) = super::algorithm::verify_with_key(key, alg, &crl.tbs, &crl.signature) {
             return unusable(format!("CRL signature: {e}"));
         }
         if crl.this_update > at {

@@ -67,7 +67,7 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
-pub use algorithm::{PublicKey, SignatureAlgorithm, verify_signed_data};
+pub use algorithm::{SignatureAlgorithm, verify_signed_data, verify_with_key};
 pub use cert::{
     AuthorityKeyId, BasicConstraints, Certificate, Extensions, KEY_USAGE_NAMES, MAX_BUNDLE_CERTS,
     MAX_CERT_SIZE, NameConstraints, parse_pem_or_der_bundle,

@@ -291,8 +291,9 @@ fn verify_link(child: &Certificate, issuer: &Certificate) -> Result<(), CertErro
     let key = issuer.public_key().map_err(|e| CertError::DisallowedKey {
         reason: e.to_string(),
     })?;
-    key.verify(alg, child.tbs(), child.signature())
-        .map_err(|e| CertError::BadSignature {
+    super::algorithm::verify_with_key(key, alg, child.tbs(), child.signature()).map_err(|e| {
+        CertError::BadSignature {
             reason: e.to_string(),
-        })
+        }
+    })
 }
