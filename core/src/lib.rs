@@ -6,6 +6,7 @@
 //!
 //! | module | concept |
 //! |---|---|
+//! | [`check`] | the customer side: is every received file covered by a logged, passing audit |
 //! | [`digest`] | SHA-256/SHA-512 digests computed while streaming |
 //! | [`release`] | a vendor release (directory or archive, nested) as entries |
 //! | [`x509`] | RFC 5280 certificate path building and validation |
@@ -23,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod check;
 pub mod diff;
 pub mod digest;
 pub mod dsse;

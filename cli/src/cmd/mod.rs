@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod chain;
+pub mod check;
 pub mod diff;
 pub mod keygen;
 pub mod log;

@@ -14,6 +14,7 @@ macro_rules! outln {
 }
 
 pub mod chain;
+pub mod check;
 pub mod diff;
 pub mod format;
 pub mod log;

@@ -1,0 +1,432 @@
+//! `glassbox check` end to end: a real audit of the demo release signed
+//! and logged at test time, then the customer's check of what it received.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use glassbox_core::tlog::{LogSigner, key};
+
+fn glassbox(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run glassbox")
+}
+
+fn demo(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/demo")
+        .join(file)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A log, the auditor's report of demo 1.1.0 (directory) appended to it,
+/// and the paths a customer's check needs.
+struct Published {
+    dir: tempfile::TempDir,
+}
+
+impl Published {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("log.key"),
+            key::pkcs8_pem(&key::generate_pkcs8().unwrap()),
+        )
+        .unwrap();
+        let init = glassbox(&[
+            "log",
+            "init",
+            s(&d.join("log")),
+            "--origin",
+            "check.test/log",
+            "--key",
+            s(&d.join("log.key")),
+        ]);
+        assert!(init.status.success(), "{}", out(&init));
+        let case = format!(
+            "vendor = \"ExampleAV\"\nproduct = \"ExampleAV Engine\"\n\
+             [auditor]\nname = \"Test Auditor\"\nkey = \"{}\"\n\
+             [release]\npath = \"{}\"\nversion = \"1.1.0\"\n\
+             [verify]\npolicy = \"{}\"\n\
+             [log]\ndir = \"{}\"\nkey = \"{}\"\n",
+            demo("auditor/TEST-ONLY-auditor.key").display(),
+            demo("releases/exampleav-1.1.0").display(),
+            demo("policy.toml").display(),
+            d.join("log").display(),
+            d.join("log.key").display(),
+        );
+        std::fs::write(d.join("case.toml"), case).unwrap();
+        let audit = glassbox(&[
+            "audit",
+            s(&d.join("case.toml")),
+            "--time",
+            "2026-07-01T12:00:00Z",
+            "--output",
+            s(&d.join("reports")),
+        ]);
+        assert!(audit.status.success(), "{}", out(&audit));
+        Self { dir }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// `glassbox check TARGET` against this bundle, plus `extra` arguments.
+    fn check(&self, target: &Path, extra: &[&str]) -> Output {
+        let log = self.path("log");
+        let vkey = log.join("vkey");
+        let reports = self.path("reports");
+        let auditor = demo("auditor/TEST-ONLY-auditor.key.pub");
+        let mut args = vec![
+            "check",
+            s(target),
+            "--log",
+            s(&log),
+            "--vkey",
+            s(&vkey),
+            "--reports",
+            s(&reports),
+            "--auditor-key",
+            s(&auditor),
+        ];
+        args.extend_from_slice(extra);
+        glassbox(&args)
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn audited_release_passes_in_every_form_it_can_arrive_in() {
+    let p = Published::new();
+    let listing = p.path("manifest.json");
+    let m = glassbox(&[
+        "manifest",
+        s(&demo("releases/exampleav-1.1.0")),
+        "--format",
+        "json",
+    ]);
+    std::fs::write(&listing, &m.stdout).unwrap();
+    for target in [
+        demo("releases/exampleav-1.1.0"),
+        demo("releases/exampleav-1.1.0.tar.gz"),
+        demo("releases/exampleav-1.1.0.zip"),
+        listing,
+    ] {
+        let r = p.check(&target, &[]);
+        let text = out(&r);
+        assert_eq!(r.status.code(), Some(0), "{}: {text}", target.display());
+        assert!(text.contains("15 file(s): 15 covered"), "{text}");
+    }
+}
+
+#[test]
+fn tampered_engine_fails_named_and_json_says_why() {
+    let p = Published::new();
+    for target in [
+        "tampered/exampleav-1.1.0",
+        "tampered/exampleav-1.1.0.tar.gz",
+    ] {
+        let r = p.check(&demo(target), &[]);
+        let text = out(&r);
+        assert_eq!(r.status.code(), Some(1), "{text}");
+        assert!(
+            text.contains("FAIL engine/avengine: not covered by any audit"),
+            "{text}"
+        );
+        assert!(text.contains("14 covered, 1 not covered"), "{text}");
+    }
+    let r = p.check(&demo("tampered/exampleav-1.1.0"), &["--format", "json"]);
+    assert_eq!(r.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let bad: Vec<&serde_json::Value> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] != "covered")
+        .collect();
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0]["path"], "engine/avengine");
+    assert_eq!(bad[0]["status"], "uncovered");
+    assert_valid(&v);
+}
+
+/// Validates against the published schema (core/schema/).
+fn assert_valid(v: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(include_str!(
+        "../../core/schema/check-result.v1.schema.json"
+    ))
+    .unwrap();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn an_extra_file_and_a_link_on_the_machine_are_named() {
+    let p = Published::new();
+    let machine = p.path("machine");
+    copy_dir(&demo("releases/exampleav-1.1.0"), &machine);
+    std::fs::write(machine.join("engine/helper.so"), b"not audited").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("avengine", machine.join("engine/av")).unwrap();
+    let r = p.check(&machine, &[]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL engine/helper.so: not covered by any audit"),
+        "{text}"
+    );
+    #[cfg(unix)]
+    assert!(
+        text.contains("FAIL engine/av: a symlink, not a regular file"),
+        "{text}"
+    );
+    let j = p.check(&machine, &["--format", "json"]);
+    assert_eq!(j.status.code(), Some(1));
+    assert_valid(&serde_json::from_slice(&j.stdout).unwrap());
+    // Modes are not part of what an auditor signs: a stricter mode on the
+    // machine does not fail the check.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::remove_file(machine.join("engine/helper.so")).unwrap();
+        std::fs::remove_file(machine.join("engine/av")).unwrap();
+        std::fs::set_permissions(
+            machine.join("engine/avengine"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .unwrap();
+        let r = p.check(&machine, &[]);
+        assert_eq!(r.status.code(), Some(0), "{}", out(&r));
+    }
+}
+
+#[test]
+fn a_report_signed_by_another_key_covers_nothing() {
+    let p = Published::new();
+    let other = p.path("other.key");
+    let k = glassbox(&["keygen", "--out", s(&other)]);
+    assert!(k.status.success(), "{}", out(&k));
+    let pubkey = p.path("other.key.pub");
+    let r = glassbox(&[
+        "check",
+        s(&demo("releases/exampleav-1.1.0")),
+        "--log",
+        s(&p.path("log")),
+        "--vkey",
+        s(&p.path("log/vkey")),
+        "--reports",
+        s(&p.path("reports")),
+        "--auditor-key",
+        s(&pubkey),
+    ]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("not verified with the auditor keys given"),
+        "{text}"
+    );
+    assert!(text.contains("0 covered, 15 not covered"), "{text}");
+}
+
+#[test]
+fn a_report_missing_from_the_log_is_unproved() {
+    let p = Published::new();
+    // Another log with the same key and origin that never held the report:
+    // what a vendor controlling the log could show one customer.
+    let other = p.path("other-log");
+    let init = glassbox(&[
+        "log",
+        "init",
+        s(&other),
+        "--origin",
+        "check.test/log",
+        "--key",
+        s(&p.path("log.key")),
+    ]);
+    assert!(init.status.success(), "{}", out(&init));
+    let a = glassbox(&[
+        "log",
+        "append",
+        s(&other),
+        s(&demo("releases/exampleav-1.1.0.tar.gz")),
+    ]);
+    assert!(a.status.success(), "{}", out(&a));
+    let r = glassbox(&[
+        "check",
+        s(&demo("releases/exampleav-1.1.0")),
+        "--log",
+        s(&other),
+        "--vkey",
+        s(&p.path("log/vkey")),
+        "--reports",
+        s(&p.path("reports")),
+        "--auditor-key",
+        s(&demo("auditor/TEST-ONLY-auditor.key.pub")),
+    ]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(text.contains("not this report"), "{text}");
+    assert!(text.contains("0 covered"), "{text}");
+}
+
+/// Cosigns the log's checkpoint as witness `name` (the local witness) and
+/// publishes the cosigned note as the log's checkpoint. Returns the
+/// witness's verifier key.
+fn cosign(p: &Published, name: &str) -> String {
+    let der = key::generate_pkcs8().unwrap();
+    let keyfile = p.path(&format!("{}.key", name.replace('/', "_")));
+    std::fs::write(&keyfile, key::pkcs8_pem(&der)).unwrap();
+    let cp = p.path("log/checkpoint");
+    let w = glassbox(&[
+        "log",
+        "witness",
+        "--log",
+        s(&p.path("log")),
+        "--state",
+        s(&p.path(&format!("wstate-{}", name.replace('/', "_")))),
+        "--key",
+        s(&keyfile),
+        "--name",
+        name,
+        "--vkey",
+        s(&p.path("log/vkey")),
+        "--output",
+        s(&cp),
+    ]);
+    assert!(w.status.success(), "{}", out(&w));
+    LogSigner::witness_from_pkcs8(name, &der)
+        .unwrap()
+        .verifier_key()
+        .to_string()
+}
+
+#[test]
+fn quorum_counts_cosignatures_stored_with_the_checkpoint() {
+    let p = Published::new();
+    let w1 = cosign(&p, "w1.test/witness");
+    let w2 = {
+        let der = key::generate_pkcs8().unwrap();
+        LogSigner::witness_from_pkcs8("w2.test/witness", &der)
+            .unwrap()
+            .verifier_key()
+            .to_string()
+    };
+    let target = demo("releases/exampleav-1.1.0");
+    let witnesses = ["--witness-vkey", &w1, "--witness-vkey", &w2];
+    let one = [&witnesses[..], &["--quorum", "1"]].concat();
+    let r = p.check(&target, &one);
+    assert_eq!(r.status.code(), Some(0), "{}", out(&r));
+    assert!(out(&r).contains("cosigned by 1 witness(es) (quorum 1)"));
+    let two = [&witnesses[..], &["--quorum", "2"]].concat();
+    let r = p.check(&target, &two);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("witness quorum not met: 1 of 2 cosignatures"),
+        "{text}"
+    );
+    // A quorum above the keys given is a usage error, not a pass.
+    let r = p.check(&target, &["--witness-vkey", &w1, "--quorum", "2"]);
+    assert_eq!(r.status.code(), Some(2), "{}", out(&r));
+}
+
+#[test]
+fn state_catches_a_fork_shown_after_the_real_log() {
+    let p = Published::new();
+    let target = demo("releases/exampleav-1.1.0");
+    let state = p.path("state");
+    let st = ["--state", s(&state)];
+    // The fork: a copy of the log as it is now, which then grows apart.
+    copy_dir(&p.path("log"), &p.path("fork"));
+    let r = p.check(&target, &st);
+    assert_eq!(r.status.code(), Some(0), "{}", out(&r));
+    assert!(out(&r).contains("state: first checkpoint stored"));
+    let grow = |log: &str, file: &str| {
+        let a = glassbox(&["log", "append", s(&p.path(log)), s(&demo(file))]);
+        assert!(a.status.success(), "{}", out(&a));
+    };
+    grow("log", "releases/exampleav-1.1.0.zip");
+    let r = p.check(&target, &st);
+    assert_eq!(r.status.code(), Some(0), "{}", out(&r));
+    assert!(out(&r).contains("state: consistent with size"));
+    // The same size as the checkpoint stored, another entry: a split view.
+    grow("fork", "tampered/exampleav-1.1.0.zip");
+    std::fs::remove_dir_all(p.path("log")).unwrap();
+    std::fs::rename(p.path("fork"), p.path("log")).unwrap();
+    let r = p.check(&target, &st);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(text.contains("SPLIT VIEW"), "{text}");
+    assert!(text.contains("same size, another root hash"), "{text}");
+    let j = p.check(&target, &[&st[..], &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(v["log"]["state"]["updated"], false);
+    assert_valid(&v);
+    // Grown past the stored size, the fork still does not extend it.
+    grow("log", "tampered/exampleav-1.1.0.tar.gz");
+    let r = p.check(&target, &st);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(text.contains("consistency proof does not verify"), "{text}");
+    // Without the state the fork's own checkpoint is fine: only the
+    // memory of what this machine saw catches it.
+    assert_eq!(p.check(&target, &[]).status.code(), Some(0));
+}
+
+#[test]
+fn unusable_input_is_exit_2() {
+    let p = Published::new();
+    let r = p.check(Path::new("/nonexistent/target"), &[]);
+    assert_eq!(r.status.code(), Some(2), "{}", out(&r));
+    let empty = p.path("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let r = glassbox(&[
+        "check",
+        s(&demo("releases/exampleav-1.1.0")),
+        "--log",
+        s(&p.path("log")),
+        "--vkey",
+        s(&p.path("log/vkey")),
+        "--reports",
+        s(&empty),
+        "--auditor-key",
+        s(&demo("auditor/TEST-ONLY-auditor.key.pub")),
+    ]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(2), "{text}");
+    assert!(text.contains("no report.dsse.json found"), "{text}");
+}
