@@ -681,7 +681,7 @@ pub(crate) fn read(
             entry: name.clone(),
             offset: header_at,
         };
-        if typeflag == b'S' {
+        let sparse = if typeflag == b'S' {
             if flavour != Flavour::Gnu || pax.is_some() {
                 return Err(ambiguous(
                     &name_shown,
@@ -698,51 +698,52 @@ pub(crate) fn read(
                 &sparse,
                 (stream.pos - header_at).saturating_add(size),
             )?;
-            let content_at = stream.pos;
-            let next = size
-                .checked_next_multiple_of(BLOCK)
-                .and_then(|s| content_at.checked_add(s))
-                .ok_or_else(|| corrupt(&name, header_at, "size overflows".into()))?;
-            let mut entry = entry;
-            entry.size = sparse.real;
-            let mut reader = SparseReader {
-                stream: &mut stream,
-                map: &sparse.map,
-                real: sparse.real,
-                pos: 0,
-                idx: 0,
+            Some(sparse)
+        } else {
+            None
+        };
+        // One tail for sparse and regular members: hand the content to the
+        // walk (the real bytes behind a sparse map, or the stored bytes),
+        // then skip to the next header, refusing an input that ends early.
+        let (content_at, next, declared) = match &sparse {
+            Some(sparse) => {
+                let content_at = stream.pos;
+                let next = size
+                    .checked_next_multiple_of(BLOCK)
+                    .and_then(|s| content_at.checked_add(s))
+                    .ok_or_else(|| corrupt(&name, header_at, "size overflows".into()))?;
+                (content_at, next, sparse.real)
+            }
+            None => (data_at, padded(size)?, size),
+        };
+        let mut entry = entry;
+        if sparse.is_some() {
+            entry.size = declared;
+        }
+        {
+            let mut sparse_reader;
+            let mut plain;
+            let reader: &mut dyn Read = match &sparse {
+                Some(sparse) => {
+                    sparse_reader = SparseReader {
+                        stream: &mut stream,
+                        map: &sparse.map,
+                        real: sparse.real,
+                        pos: 0,
+                        idx: 0,
+                    };
+                    &mut sparse_reader
+                }
+                None => {
+                    plain = (&mut stream).take(size);
+                    &mut plain
+                }
             };
             walk.file(
                 entry,
                 Content {
-                    reader: &mut reader,
-                    declared: Some(sparse.real),
-                    place,
-                    short_is_truncation: true,
-                    random: None,
-                    forced: false,
-                },
-            )?;
-            if !stream
-                .skip_to(next)
-                .map_err(|e| io_err(&name, content_at, e))?
-            {
-                return Err(corrupt(
-                    &name,
-                    content_at,
-                    "the input ends inside a member".into(),
-                ));
-            }
-            continue;
-        }
-        let next = padded(size)?;
-        {
-            let mut content = (&mut stream).take(size);
-            walk.file(
-                entry,
-                Content {
-                    reader: &mut content,
-                    declared: Some(size),
+                    reader,
+                    declared: Some(declared),
                     place,
                     short_is_truncation: true,
                     random: None,
@@ -752,13 +753,13 @@ pub(crate) fn read(
         }
         if !stream
             .skip_to(next)
-            .map_err(|e| io_err(&name, data_at, e))?
+            .map_err(|e| io_err(&name, content_at, e))?
         {
-            return Err(corrupt(
-                &name,
-                data_at,
-                format!("the input ends inside the member's {size} bytes"),
-            ));
+            let why = match sparse {
+                Some(_) => "the input ends inside a member".to_string(),
+                None => format!("the input ends inside the member's {size} bytes"),
+            };
+            return Err(corrupt(&name, content_at, why));
         }
     }
     if let Some(at) = pending.first {
