@@ -40,6 +40,7 @@
 //! [`ReleaseError`].
 
 mod ar;
+pub(crate) mod canonical;
 mod dir;
 mod error;
 mod limits;
@@ -58,6 +59,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+pub use canonical::CanonicalError;
 pub use error::ReleaseError;
 pub use limits::RATIO_GRACE_BYTES;
 pub use model::*;

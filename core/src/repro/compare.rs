@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::release::RawPath;
 
-use super::node::{Archive, Blob, Compressed, Member, Node};
 use super::normalization::{Normalization, NormalizationSet};
 use super::{Difference, DifferenceKind};
+use crate::release::canonical::{Archive, Blob, Compressed, Field, Member, Node};
 
 /// What a comparison found.
 #[derive(Default)]
@@ -81,7 +81,9 @@ impl Comparer<'_> {
             return;
         }
         match (v.normalized, r.normalized) {
-            (Some((nv, dv)), Some((nr, dr))) if nv == nr && dv == dr => self.normalize(nv, path),
+            (Some((nv, dv)), Some((nr, dr))) if nv == nr && dv == dr => {
+                self.normalize(Normalization::of(nv), path)
+            }
             _ => self.differ(
                 path,
                 DifferenceKind::Content {
@@ -233,17 +235,17 @@ impl Comparer<'_> {
             if r.field(*n) != Some(value.as_slice()) {
                 // A compressed-size/method difference is settled by the
                 // content comparison below.
-                if *n == Normalization::CompressedStream {
+                if *n == Field::CompressedStream {
                     continue;
                 }
-                self.normalize(*n, path);
+                self.normalize(Normalization::of(*n), path);
             }
         }
         match (&v.content, &r.content) {
             (Some(a), Some(b)) => {
                 let same_bytes = a.raw_sha256().is_some() && a.raw_sha256() == b.raw_sha256();
-                let compressed_differs = v.field(Normalization::CompressedStream)
-                    != r.field(Normalization::CompressedStream);
+                let compressed_differs =
+                    v.field(Field::CompressedStream) != r.field(Field::CompressedStream);
                 if same_bytes && compressed_differs {
                     self.normalize(Normalization::CompressedStream, path);
                 }

@@ -31,17 +31,14 @@
 mod attestation;
 mod compare;
 mod content;
-mod formats;
-mod node;
 mod normalization;
-mod read;
 
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::digest::Sha256Digest;
-use crate::release::{EntryKind, Limits, Release};
+use crate::release::{EntryKind, Limits, Release, canonical};
 
 pub use attestation::{REBUILD_PREDICATE_TYPE, statement};
 pub use normalization::{Normalization, NormalizationSet, UnknownNormalization};
@@ -235,68 +232,10 @@ pub struct ReproReport {
     pub evidence_error: Option<String>,
 }
 
-/// Why a comparison could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum ReproError {
-    /// A file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// Which file.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The input is not something that can be compared.
-    #[error("{path}: {why}")]
-    Input {
-        /// Which input.
-        path: String,
-        /// Why.
-        why: String,
-    },
-    /// A container is malformed or truncated.
-    #[error("{at}: corrupt at byte offset {offset}: {why}")]
-    Corrupt {
-        /// The container and member.
-        at: String,
-        /// Byte offset in the container where it went wrong.
-        offset: u64,
-        /// What was wrong.
-        why: String,
-    },
-    /// A limit was reached.
-    #[error("{at}: {why}")]
-    Limit {
-        /// Where.
-        at: String,
-        /// Which limit, and how to raise it.
-        why: String,
-    },
-}
-
-impl ReproError {
-    fn io(path: &Path, source: std::io::Error) -> Self {
-        ReproError::Io {
-            path: path.display().to_string(),
-            source,
-        }
-    }
-
-    fn read(at: &str, e: std::io::Error) -> Self {
-        ReproError::Input {
-            path: at.to_string(),
-            why: format!("cannot read: {e}"),
-        }
-    }
-
-    fn corrupt(at: &str, offset: u64, why: impl std::fmt::Display) -> Self {
-        ReproError::Corrupt {
-            at: at.to_string(),
-            offset,
-            why: why.to_string(),
-        }
-    }
-}
+/// Why a comparison could not be made: the canonical reader's error
+/// (a file unreadable, an input not comparable, a container corrupt, a
+/// limit reached).
+pub use crate::release::CanonicalError as ReproError;
 
 /// Compares the vendor's artifact with an independent rebuild.
 pub fn compare(
@@ -340,8 +279,8 @@ fn compare_inner(
         return Ok(report);
     }
     let (vendor_tree, rebuild_tree) = rayon::join(
-        || read::Reader::new(opts.limits).read_path(vendor),
-        || read::Reader::new(opts.limits).read_path(rebuild),
+        || canonical::read_path(vendor, opts.limits, content::read_blob),
+        || canonical::read_path(rebuild, opts.limits, content::read_blob),
     );
     let (vendor_tree, rebuild_tree) = (vendor_tree?, rebuild_tree?);
     let mut comparer = compare::Comparer {
@@ -371,7 +310,7 @@ fn compare_inner(
     } else {
         (None, None)
     };
-    let info = |path: &Path, node: &node::Node| ArtifactInfo {
+    let info = |path: &Path, node: &canonical::Node| ArtifactInfo {
         path: path.display().to_string(),
         sha256: node.raw_sha256(),
         format: describe(node),
@@ -446,8 +385,8 @@ fn same_file(
             return Ok(None);
         }
         use std::os::unix::fs::MetadataExt;
-        let mut f =
-            crate::fsio::open_same(p, meta.dev(), meta.ino()).map_err(|e| read::open_err(p, e))?;
+        let mut f = crate::fsio::open_same(p, meta.dev(), meta.ino())
+            .map_err(|e| canonical::open_err(p, e))?;
         let (d, _) = crate::digest::hash_reader(&mut f, Default::default())
             .map_err(|e| ReproError::io(p, e))?;
         Ok(Some(d.sha256))
@@ -477,9 +416,9 @@ fn same_file(
 }
 
 /// `tar+gzip`, `zip`, `directory`, `file`, ...
-fn describe(node: &node::Node) -> String {
+fn describe(node: &canonical::Node) -> String {
     match node {
-        node::Node::Compressed(c) => format!("{}+{}", describe(&c.payload), c.format.name()),
+        canonical::Node::Compressed(c) => format!("{}+{}", describe(&c.payload), c.format.name()),
         other => other.format_name().to_string(),
     }
 }

@@ -61,6 +61,28 @@ pub enum Normalization {
 }
 
 impl Normalization {
+    /// The normalization that may ignore a field the release reader
+    /// recorded (one per field: which field a normalization covers is
+    /// decided here, in one place).
+    pub(crate) fn of(field: crate::release::canonical::Field) -> Normalization {
+        use crate::release::canonical::Field;
+        match field {
+            Field::TarMtime => Normalization::TarMtime,
+            Field::TarOwner => Normalization::TarOwner,
+            Field::TarPaxTimes => Normalization::TarPaxTimes,
+            Field::ZipDosTime => Normalization::ZipDosTime,
+            Field::ZipExtraFields => Normalization::ZipExtraFields,
+            Field::CompressedStream => Normalization::CompressedStream,
+            Field::ArMetadata => Normalization::ArMetadata,
+            Field::FileMtime => Normalization::FileMtime,
+            Field::FileOwner => Normalization::FileOwner,
+            Field::PycSourceMtime => Normalization::PycSourceMtime,
+            Field::PeTimestamp => Normalization::PeTimestamp,
+            Field::JarManifestTimestamps => Normalization::JarManifestTimestamps,
+            Field::PngTime => Normalization::PngTime,
+        }
+    }
+
     /// Every normalization, in a stable order.
     pub const ALL: [Normalization; 18] = [
         Normalization::MemberOrder,

@@ -184,7 +184,7 @@ fn timestamp_attribute(line: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::super::normalized_of;
-    use crate::repro::normalization::Normalization;
+    use crate::release::canonical::Field;
 
     const NAME: &str = "lib/engine.jar!META-INF/MANIFEST.MF";
 
@@ -200,7 +200,7 @@ mod tests {
         let a = manifest("1700000000000", "1.1.0");
         let b = manifest("1800000000000", "1.1.0").replace_bytes("2026-11-2", "2027-01-0");
         let na = normalized_of(&a, NAME).unwrap();
-        assert_eq!(na.0, Normalization::JarManifestTimestamps);
+        assert_eq!(na.0, Field::JarManifestTimestamps);
         assert_eq!(na, normalized_of(&b, NAME).unwrap());
         let c = manifest("1700000000000", "1.1.1");
         assert_ne!(na, normalized_of(&c, NAME).unwrap());

@@ -15,9 +15,9 @@ use sha2::{Digest as _, Sha256};
 use crate::digest::Sha256Digest;
 use crate::release::Limits;
 
-use super::node::Blob;
-use super::normalization::Normalization;
-use super::read::read_up_to;
+use crate::release::canonical::Blob;
+use crate::release::canonical::Field;
+use crate::release::canonical::read_up_to;
 
 /// How much of a stream is read ahead to sniff formats and headers (a PE
 /// header further in than this is not normalized, only compared).
@@ -33,27 +33,24 @@ const MAX_WHOLE: usize = 32 * 1024 * 1024;
 
 enum Normalizer {
     /// Rewrites fixed fields in the first [`PREFIX`] bytes.
-    Header(Normalization, fn(&mut [u8])),
+    Header(Field, fn(&mut [u8])),
     /// Rewrites the whole file.
-    Whole(Normalization, fn(&[u8]) -> Option<Vec<u8>>),
+    Whole(Field, fn(&[u8]) -> Option<Vec<u8>>),
 }
 
 fn normalizer_for(prefix: &[u8], name: &[u8]) -> Option<Normalizer> {
     if pyc::applies(prefix, name) {
         Some(Normalizer::Header(
-            Normalization::PycSourceMtime,
+            Field::PycSourceMtime,
             pyc::normalize_header,
         ))
     } else if pe::applies(prefix) {
-        Some(Normalizer::Header(
-            Normalization::PeTimestamp,
-            pe::normalize_header,
-        ))
+        Some(Normalizer::Header(Field::PeTimestamp, pe::normalize_header))
     } else if png::applies(prefix) {
-        Some(Normalizer::Whole(Normalization::PngTime, png::normalize))
+        Some(Normalizer::Whole(Field::PngTime, png::normalize))
     } else if jar::applies(name) {
         Some(Normalizer::Whole(
-            Normalization::JarManifestTimestamps,
+            Field::JarManifestTimestamps,
             jar::normalize,
         ))
     } else {
@@ -79,7 +76,7 @@ pub(crate) fn read_blob(input: &mut dyn Read, name: &[u8], _limits: Limits) -> i
             rewrite(&mut rewritten[..n]);
             norm.update(&rewritten[..n]);
             // A PE CheckSum is ignorable only when it is 0 or correct.
-            let pe_field = (which == Normalization::PeTimestamp)
+            let pe_field = (which == Field::PeTimestamp)
                 .then(|| pe::checksum_field(prefix))
                 .flatten();
             let mut pe_sum = pe_field.map(|(at, _)| pe::Checksum::new(at));
@@ -157,7 +154,7 @@ fn read_some(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 #[cfg(test)]
-pub(crate) fn normalized_of(bytes: &[u8], name: &str) -> Option<(Normalization, Sha256Digest)> {
+pub(crate) fn normalized_of(bytes: &[u8], name: &str) -> Option<(Field, Sha256Digest)> {
     read_blob(&mut &bytes[..], name.as_bytes(), Limits::default())
         .unwrap()
         .normalized

@@ -96,7 +96,7 @@ pub(super) fn normalize_header(prefix: &mut [u8]) {
 mod tests {
     use super::super::normalized_of;
     use super::fields;
-    use crate::repro::normalization::Normalization;
+    use crate::release::canonical::Field;
 
     /// A real PE executable written by the `object` crate's PE writer.
     pub(crate) fn sample_pe(stamp: u32, code: &[u8]) -> Vec<u8> {
@@ -147,7 +147,7 @@ mod tests {
         b[checksum..checksum + 4].copy_from_slice(&real.to_le_bytes());
         assert_ne!(a, b);
         let na = normalized_of(&a, "bin/tool.exe").unwrap();
-        assert_eq!(na.0, Normalization::PeTimestamp);
+        assert_eq!(na.0, Field::PeTimestamp);
         assert_eq!(na, normalized_of(&b, "bin/tool.exe").unwrap());
         // Any other CheckSum is four bytes of data, not a checksum.
         b[checksum..checksum + 4].copy_from_slice(&(real ^ 0x5a).to_le_bytes());

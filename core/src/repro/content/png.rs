@@ -61,7 +61,7 @@ pub(super) fn normalize(bytes: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::normalized_of;
-    use crate::repro::normalization::Normalization;
+    use crate::release::canonical::Field;
 
     fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
         let mut c = (data.len() as u32).to_be_bytes().to_vec();
@@ -95,7 +95,7 @@ pub(crate) mod tests {
         let b = sample_png(Some([0x07, 0xeb, 6, 7, 8, 9, 10]), 200);
         let none = sample_png(None, 200);
         let na = normalized_of(&a, "icon.png").unwrap();
-        assert_eq!(na.0, Normalization::PngTime);
+        assert_eq!(na.0, Field::PngTime);
         assert_eq!(na, normalized_of(&b, "icon.png").unwrap());
         assert_eq!(na, normalized_of(&none, "icon.png").unwrap());
         let c = sample_png(Some([0x07, 0xeb, 6, 7, 8, 9, 10]), 201);

@@ -18,7 +18,7 @@ pub(super) fn normalize_header(prefix: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::super::normalized_of;
-    use crate::repro::normalization::Normalization;
+    use crate::release::canonical::Field;
 
     /// A real pyc compiled by the host's Python, when there is one.
     fn compiled_pyc() -> Option<Vec<u8>> {
@@ -53,7 +53,7 @@ mod tests {
         b[8] ^= 0xff; // another source mtime
         let na = normalized_of(&a, "pkg/__pycache__/m.cpython-311.pyc").unwrap();
         let nb = normalized_of(&b, "pkg/__pycache__/m.cpython-311.pyc").unwrap();
-        assert_eq!(na.0, Normalization::PycSourceMtime);
+        assert_eq!(na.0, Field::PycSourceMtime);
         assert_eq!(na, nb);
 
         let mut c = b.clone();

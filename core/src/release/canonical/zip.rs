@@ -12,10 +12,10 @@ use std::io::{Read, Seek, SeekFrom};
 
 use crate::release::{EntryKind, RawPath};
 
-use super::super::ReproError;
-use super::super::node::{Archive, ArchiveFormat, Member};
-use super::super::normalization::Normalization;
-use super::super::read::Reader;
+use super::CanonicalError;
+use super::Field;
+use super::node::{Archive, ArchiveFormat, Member};
+use super::read::Reader;
 
 const EOCD: u32 = 0x0605_4b50;
 const EOCD64_LOCATOR: u32 = 0x0706_4b50;
@@ -96,14 +96,14 @@ fn time_field_shaped(id: u16, data: &[u8]) -> bool {
 }
 
 /// Splits extra fields into (exact, normalizable) parts, in order.
-fn split_extra(extra: &[u8], at: &str) -> Result<(Vec<u8>, Vec<u8>), ReproError> {
+fn split_extra(extra: &[u8], at: &str) -> Result<(Vec<u8>, Vec<u8>), CanonicalError> {
     let (mut exact, mut times) = (Vec::new(), Vec::new());
     // Each time field once: a repeated one is compared.
     let mut seen = Vec::new();
     let mut i = 0;
     while i < extra.len() {
         if i + 4 > extra.len() {
-            return Err(ReproError::corrupt(
+            return Err(CanonicalError::corrupt(
                 at,
                 0,
                 "truncated zip extra field header",
@@ -112,9 +112,9 @@ fn split_extra(extra: &[u8], at: &str) -> Result<(Vec<u8>, Vec<u8>), ReproError>
         let id = u16_at(extra, i);
         let len = u16_at(extra, i + 2) as usize;
         let end = i + 4 + len;
-        let field = extra
-            .get(i..end)
-            .ok_or_else(|| ReproError::corrupt(at, 0, "zip extra field runs past its header"))?;
+        let field = extra.get(i..end).ok_or_else(|| {
+            CanonicalError::corrupt(at, 0, "zip extra field runs past its header")
+        })?;
         if TIME_FIELDS.contains(&id) && !seen.contains(&id) && time_field_shaped(id, &field[4..]) {
             seen.push(id);
             times.extend_from_slice(field);
@@ -131,12 +131,13 @@ fn read_exact_at<R: Read + Seek>(
     offset: u64,
     len: usize,
     at: &str,
-) -> Result<Vec<u8>, ReproError> {
+) -> Result<Vec<u8>, CanonicalError> {
     r.seek(SeekFrom::Start(offset))
-        .map_err(|e| ReproError::corrupt(at, offset, e))?;
+        .map_err(|e| CanonicalError::corrupt(at, offset, e))?;
     let mut buf = vec![0u8; len];
-    r.read_exact(&mut buf)
-        .map_err(|e| ReproError::corrupt(at, offset, format!("truncated zip structure: {e}")))?;
+    r.read_exact(&mut buf).map_err(|e| {
+        CanonicalError::corrupt(at, offset, format!("truncated zip structure: {e}"))
+    })?;
     Ok(buf)
 }
 
@@ -144,21 +145,23 @@ fn read_exact_at<R: Read + Seek>(
 /// (offset, size, entry count, comment, end of the end record).
 type EndRecord = (u64, u64, u64, Vec<u8>, u64);
 
-fn find_central<R: Read + Seek>(r: &mut R, at: &str) -> Result<EndRecord, ReproError> {
+fn find_central<R: Read + Seek>(r: &mut R, at: &str) -> Result<EndRecord, CanonicalError> {
     let len = r
         .seek(SeekFrom::End(0))
-        .map_err(|e| ReproError::read(at, e))?;
+        .map_err(|e| CanonicalError::read(at, e))?;
     let window = len.min(22 + 65535);
     let tail = read_exact_at(r, len - window, window as usize, at)?;
     let pos = (0..tail.len().saturating_sub(21))
         .rev()
         .find(|&i| u32_at(&tail, i) == EOCD)
-        .ok_or_else(|| ReproError::corrupt(at, len, "no zip end-of-central-directory record"))?;
+        .ok_or_else(|| {
+            CanonicalError::corrupt(at, len, "no zip end-of-central-directory record")
+        })?;
     let eocd = &tail[pos..];
     let comment_len = u16_at(eocd, 20) as usize;
     let comment = eocd
         .get(22..22 + comment_len)
-        .ok_or_else(|| ReproError::corrupt(at, len, "zip comment runs past the end"))?
+        .ok_or_else(|| CanonicalError::corrupt(at, len, "zip comment runs past the end"))?
         .to_vec();
     let mut count = u16_at(eocd, 10) as u64;
     let mut size = u32_at(eocd, 12) as u64;
@@ -169,7 +172,7 @@ fn find_central<R: Read + Seek>(r: &mut R, at: &str) -> Result<EndRecord, ReproE
         if u32_at(&loc, 0) == EOCD64_LOCATOR {
             let rec = read_exact_at(r, u64_at(&loc, 8), 56, at)?;
             if u32_at(&rec, 0) != EOCD64 {
-                return Err(ReproError::corrupt(
+                return Err(CanonicalError::corrupt(
                     at,
                     u64_at(&loc, 8),
                     "bad zip64 end record",
@@ -192,10 +195,10 @@ fn central_records<R: Read + Seek>(
     r: &mut R,
     reader: &Reader,
     at: &str,
-) -> Result<Central, ReproError> {
+) -> Result<Central, CanonicalError> {
     let (offset, size, count, comment, end) = find_central(r, at)?;
     if count > reader.limits.max_entries {
-        return Err(ReproError::Limit {
+        return Err(CanonicalError::Limit {
             at: at.to_string(),
             why: format!(
                 "zip declares {count} entries, above --max-entries {}",
@@ -207,17 +210,17 @@ fn central_records<R: Read + Seek>(
         .ok()
         .filter(|&s| s <= 64 * 1024 * 1024 * 16)
         .ok_or_else(|| {
-            ReproError::corrupt(at, offset, "zip central directory size is implausible")
+            CanonicalError::corrupt(at, offset, "zip central directory size is implausible")
         })?;
     let cd = read_exact_at(r, offset, size, at)?;
     let mut records = Vec::new();
     let mut i = 0;
     for _ in 0..count {
         let fixed = cd.get(i..i + 46).ok_or_else(|| {
-            ReproError::corrupt(at, offset + i as u64, "truncated zip central directory")
+            CanonicalError::corrupt(at, offset + i as u64, "truncated zip central directory")
         })?;
         if u32_at(fixed, 0) != CENTRAL {
-            return Err(ReproError::corrupt(
+            return Err(CanonicalError::corrupt(
                 at,
                 offset + i as u64,
                 "bad zip central directory signature",
@@ -229,7 +232,7 @@ fn central_records<R: Read + Seek>(
             u16_at(fixed, 32) as usize,
         );
         let var = cd.get(i + 46..i + 46 + n + e + c).ok_or_else(|| {
-            ReproError::corrupt(
+            CanonicalError::corrupt(
                 at,
                 offset + i as u64,
                 "zip central header runs past the directory",
@@ -305,7 +308,7 @@ pub(crate) fn read<R: Read + Seek>(
     reader: &mut Reader,
     at: &str,
     depth: usize,
-) -> Result<Archive, ReproError> {
+) -> Result<Archive, CanonicalError> {
     let (records, comment, directory) = central_records(&mut input, reader, at)?;
     // Local headers carry their own time fields and extra fields.
     let mut locals = Vec::with_capacity(records.len());
@@ -313,7 +316,7 @@ pub(crate) fn read<R: Read + Seek>(
         let entry_at = format!("{at}!{}", RawPath(rec.name.clone()));
         let fixed = read_exact_at(&mut input, rec.local_offset, 30, &entry_at)?;
         if u32_at(&fixed, 0) != LOCAL {
-            return Err(ReproError::corrupt(
+            return Err(CanonicalError::corrupt(
                 &entry_at,
                 rec.local_offset,
                 "bad zip local header signature",
@@ -322,7 +325,7 @@ pub(crate) fn read<R: Read + Seek>(
         let (n, e) = (u16_at(&fixed, 26) as usize, u16_at(&fixed, 28) as usize);
         let var = read_exact_at(&mut input, rec.local_offset + 30, n + e, &entry_at)?;
         if var[..n] != rec.name[..] {
-            return Err(ReproError::corrupt(
+            return Err(CanonicalError::corrupt(
                 &entry_at,
                 rec.local_offset,
                 "local header name differs from the central directory (a classic zip confusion attack)",
@@ -349,13 +352,13 @@ pub(crate) fn read<R: Read + Seek>(
         strict.extend_from_slice(&file_type.to_le_bytes());
         strict.extend_from_slice(&local_exact);
         let data_end = data_start.checked_add(rec.compressed_size).ok_or_else(|| {
-            ReproError::corrupt(&entry_at, rec.local_offset, "compressed size overflows")
+            CanonicalError::corrupt(&entry_at, rec.local_offset, "compressed size overflows")
         })?;
         let end = data_end + descriptor_len(&mut input, data_end, rec.flags, &entry_at)?;
         covered.push((rec.local_offset, end));
         input
             .seek(SeekFrom::Start(data_start))
-            .map_err(|e| ReproError::corrupt(&entry_at, data_start, e))?;
+            .map_err(|e| CanonicalError::corrupt(&entry_at, data_start, e))?;
         let mut raw = std::io::BufReader::new((&mut input).take(rec.compressed_size));
         let mut state = reader.take_inflater();
         let mut entry = MemberReader::new(&mut raw, &mut state, rec.method, &entry_at, data_start)?;
@@ -366,7 +369,7 @@ pub(crate) fn read<R: Read + Seek>(
             (&mut entry)
                 .take(64 * 1024)
                 .read_to_end(&mut target)
-                .map_err(|e| ReproError::read(&entry_at, e))?;
+                .map_err(|e| CanonicalError::read(&entry_at, e))?;
             (EntryKind::Symlink, Some(RawPath(target)), None)
         } else {
             let node = reader.read_stream(&mut entry, &rec.name, &entry_at, depth + 1)?;
@@ -382,15 +385,12 @@ pub(crate) fn read<R: Read + Seek>(
             mode,
             strict,
             normalized: vec![
+                (Field::ZipDosTime, [rec.dos_time, local_time].concat()),
                 (
-                    Normalization::ZipDosTime,
-                    [rec.dos_time, local_time].concat(),
-                ),
-                (
-                    Normalization::ZipExtraFields,
+                    Field::ZipExtraFields,
                     [rec.time_fields, local_times].concat(),
                 ),
-                (Normalization::CompressedStream, rec.compression),
+                (Field::CompressedStream, rec.compression),
             ],
             content,
         });
@@ -414,7 +414,7 @@ fn descriptor_len<R: Read + Seek>(
     at_offset: u64,
     flags: u16,
     at: &str,
-) -> Result<u64, ReproError> {
+) -> Result<u64, CanonicalError> {
     if flags & 8 == 0 {
         return Ok(0);
     }
@@ -435,11 +435,11 @@ fn unaccounted_bytes<R: Read + Seek>(
     r: &mut R,
     mut covered: Vec<(u64, u64)>,
     at: &str,
-) -> Result<Vec<u8>, ReproError> {
+) -> Result<Vec<u8>, CanonicalError> {
     use sha2::Digest as _;
     let len = r
         .seek(SeekFrom::End(0))
-        .map_err(|e| ReproError::read(at, e))?;
+        .map_err(|e| CanonicalError::read(at, e))?;
     covered.sort_unstable();
     let mut gaps = Vec::new();
     let mut pos = 0u64;
@@ -459,12 +459,12 @@ fn unaccounted_bytes<R: Read + Seek>(
     let mut total = 0u64;
     for (start, end) in gaps {
         r.seek(SeekFrom::Start(start))
-            .map_err(|e| ReproError::read(at, e))?;
+            .map_err(|e| CanonicalError::read(at, e))?;
         let n = std::io::copy(
             &mut (&mut *r).take(end - start),
             &mut HashWriter(&mut hasher),
         )
-        .map_err(|e| ReproError::read(at, e))?;
+        .map_err(|e| CanonicalError::read(at, e))?;
         total += n;
     }
     let mut out = format!("unaccounted {total} bytes ").into_bytes();
@@ -499,7 +499,7 @@ impl<'a> MemberReader<'a> {
         method: u16,
         at: &str,
         offset: u64,
-    ) -> Result<Self, ReproError> {
+    ) -> Result<Self, CanonicalError> {
         let inner: Box<dyn Read + 'a> = match method {
             0 => Box::new(raw),
             8 => Box::new(Inflate {
@@ -508,7 +508,7 @@ impl<'a> MemberReader<'a> {
                 done: false,
             }),
             other => {
-                return Err(ReproError::corrupt(
+                return Err(CanonicalError::corrupt(
                     at,
                     offset,
                     format!(
@@ -523,10 +523,16 @@ impl<'a> MemberReader<'a> {
         })
     }
 
-    fn finish(mut self, crc32: u32, size: u64, at: &str, offset: u64) -> Result<(), ReproError> {
-        std::io::copy(&mut self, &mut std::io::sink()).map_err(|e| ReproError::read(at, e))?;
+    fn finish(
+        mut self,
+        crc32: u32,
+        size: u64,
+        at: &str,
+        offset: u64,
+    ) -> Result<(), CanonicalError> {
+        std::io::copy(&mut self, &mut std::io::sink()).map_err(|e| CanonicalError::read(at, e))?;
         if self.crc.amount() as u64 != size & 0xffff_ffff || self.crc.sum() != crc32 {
-            return Err(ReproError::corrupt(
+            return Err(CanonicalError::corrupt(
                 at,
                 offset,
                 format!(

@@ -12,11 +12,10 @@ use sha2::{Digest as _, Sha256};
 use crate::digest::Sha256Digest;
 use crate::release::{EntryKind, Format, Limits, RawPath, registry};
 
-use super::ReproError;
-use super::content;
-use super::formats::{ar, gzip, tar, zip, zstd};
+use super::CanonicalError;
+use super::Field;
 use super::node::{Archive, ArchiveFormat, Blob, Compressed, Compression, Member, Node};
-use super::normalization::Normalization;
+use super::{BlobReader, HEAD_LEN, ar, gzip, tar, zip, zstd};
 
 /// Largest nested zip member held in memory to be expanded (zip needs
 /// random access; we never spill to disk). Larger ones are compared as
@@ -26,6 +25,9 @@ pub(crate) const MAX_BUFFERED_ZIP: u64 = 256 * 1024 * 1024;
 /// State shared by one read: limits and what they have used.
 pub(crate) struct Reader {
     pub limits: Limits,
+    /// Reads content that is not a container (the caller's content
+    /// normalizers: pyc, PE, PNG, jar manifests).
+    blob: BlobReader,
     /// The artifact being compared: a container inside it that fails to
     /// parse is compared as plain bytes, but the artifact itself must parse.
     root: Option<String>,
@@ -37,9 +39,10 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    pub(crate) fn new(limits: Limits) -> Self {
+    pub(crate) fn new(limits: Limits, blob: BlobReader) -> Self {
         Self {
             limits,
+            blob,
             root: None,
             inflater: None,
             entries: 0,
@@ -48,16 +51,16 @@ impl Reader {
     }
 
     /// Reads the artifact at `path`: a directory, an archive, or a file.
-    pub(crate) fn read_path(&mut self, path: &Path) -> Result<Node, ReproError> {
+    pub(crate) fn read_path(&mut self, path: &Path) -> Result<Node, CanonicalError> {
         if self.root.is_none() {
             self.root = Some(path.display().to_string());
         }
-        let meta = std::fs::symlink_metadata(path).map_err(|e| ReproError::io(path, e))?;
+        let meta = std::fs::symlink_metadata(path).map_err(|e| CanonicalError::io(path, e))?;
         if meta.is_dir() {
             return self.read_dir(path);
         }
         if !meta.is_file() {
-            return Err(ReproError::Input {
+            return Err(CanonicalError::Input {
                 path: path.display().to_string(),
                 why: "not a regular file or directory".into(),
             });
@@ -71,16 +74,16 @@ impl Reader {
             .unwrap_or_default();
         // A top-level zip is read with random access straight from the file.
         let mut probe = vec![0u8; registry::SNIFF_LEN];
-        let n = read_up_to(&mut file, &mut probe).map_err(|e| ReproError::io(path, e))?;
+        let n = read_up_to(&mut file, &mut probe).map_err(|e| CanonicalError::io(path, e))?;
         let rewind = |f: &mut File| {
             f.seek(SeekFrom::Start(0))
                 .map(|_| ())
-                .map_err(|e| ReproError::io(path, e))
+                .map_err(|e| CanonicalError::io(path, e))
         };
         if matches!(sniff(&probe[..n], &name), Some(Sniffed::Zip)) {
             rewind(&mut file)?;
             let (raw, _) = crate::digest::hash_reader(&mut file, Default::default())
-                .map_err(|e| ReproError::io(path, e))?;
+                .map_err(|e| CanonicalError::io(path, e))?;
             rewind(&mut file)?;
             let mut archive = zip::read(file, self, &path.display().to_string(), 0)?;
             archive.raw_sha256 = Some(raw.sha256);
@@ -95,7 +98,7 @@ impl Reader {
         )
     }
 
-    fn read_dir(&mut self, root: &Path) -> Result<Node, ReproError> {
+    fn read_dir(&mut self, root: &Path) -> Result<Node, CanonicalError> {
         let mut members = Vec::new();
         self.walk(root, root, &mut members)?;
         members.sort_by(|a, b| a.path.cmp(&b.path));
@@ -108,13 +111,19 @@ impl Reader {
         }))
     }
 
-    fn walk(&mut self, root: &Path, dir: &Path, out: &mut Vec<Member>) -> Result<(), ReproError> {
-        let names = crate::fsio::list_dir(dir).map_err(|e| ReproError::io(dir, e))?;
+    fn walk(
+        &mut self,
+        root: &Path,
+        dir: &Path,
+        out: &mut Vec<Member>,
+    ) -> Result<(), CanonicalError> {
+        let names = crate::fsio::list_dir(dir).map_err(|e| CanonicalError::io(dir, e))?;
         for name in names {
             let path = dir.join(&name);
             self.count_entry(&path.display().to_string())?;
             // Never follow symlinks: a link is compared by its target text.
-            let meta = std::fs::symlink_metadata(&path).map_err(|e| ReproError::io(&path, e))?;
+            let meta =
+                std::fs::symlink_metadata(&path).map_err(|e| CanonicalError::io(&path, e))?;
             let rel = path.strip_prefix(root).unwrap_or(&path);
             let rel = RawPath(
                 rel.as_os_str()
@@ -125,7 +134,7 @@ impl Reader {
             );
             let ft = meta.file_type();
             let (kind, link_target, content) = if ft.is_symlink() {
-                let target = std::fs::read_link(&path).map_err(|e| ReproError::io(&path, e))?;
+                let target = std::fs::read_link(&path).map_err(|e| CanonicalError::io(&path, e))?;
                 (
                     EntryKind::Symlink,
                     Some(RawPath(target.as_os_str().as_encoded_bytes().to_vec())),
@@ -146,8 +155,8 @@ impl Reader {
                 mode: Some(unix_mode(&meta)),
                 strict: Vec::new(),
                 normalized: vec![
-                    (Normalization::FileMtime, mtime_bytes(&meta)),
-                    (Normalization::FileOwner, owner_bytes(&meta)),
+                    (Field::FileMtime, mtime_bytes(&meta)),
+                    (Field::FileOwner, owner_bytes(&meta)),
                 ],
                 content,
             });
@@ -175,10 +184,10 @@ impl Reader {
     }
 
     /// Counts one more entry against `max_entries`.
-    pub(crate) fn count_entry(&mut self, at: &str) -> Result<(), ReproError> {
+    pub(crate) fn count_entry(&mut self, at: &str) -> Result<(), CanonicalError> {
         self.entries += 1;
         if self.entries > self.limits.max_entries {
-            return Err(ReproError::Limit {
+            return Err(CanonicalError::Limit {
                 at: at.to_string(),
                 why: format!(
                     "more than {} entries (raise --max-entries if this is expected)",
@@ -197,9 +206,9 @@ impl Reader {
         name: &[u8],
         at: &str,
         depth: usize,
-    ) -> Result<Node, ReproError> {
-        let mut head = [0u8; content::PREFIX];
-        let n = read_up_to(input, &mut head).map_err(|e| ReproError::read(at, e))?;
+    ) -> Result<Node, CanonicalError> {
+        let mut head = [0u8; HEAD_LEN];
+        let n = read_up_to(input, &mut head).map_err(|e| CanonicalError::read(at, e))?;
         let prefix = &head[..n];
         let mut whole = HashingReader::new(prefix.chain(input));
         let expand = depth < self.limits.max_depth;
@@ -208,8 +217,8 @@ impl Reader {
         let node = match parsed {
             Ok(Some(node)) => node,
             Ok(None) => {
-                let mut blob = content::read_blob(&mut whole, name, self.limits)
-                    .map_err(|e| ReproError::read(at, e))?;
+                let mut blob = (self.blob)(&mut whole, name, self.limits)
+                    .map_err(|e| CanonicalError::read(at, e))?;
                 if sniffed.is_some() {
                     blob.not_expanded = Some(format!(
                         "nesting deeper than --max-depth {}",
@@ -222,10 +231,10 @@ impl Reader {
             // (test fixtures, data that happens to start with a magic
             // number) is compared as plain bytes: that can only make the
             // verdict stricter. Limits are never relaxed this way.
-            Err(e @ (ReproError::Corrupt { .. } | ReproError::Input { .. }))
+            Err(e @ (CanonicalError::Corrupt { .. } | CanonicalError::Input { .. }))
                 if self.root.as_deref() != Some(at) =>
             {
-                io::copy(&mut whole, &mut io::sink()).map_err(|e| ReproError::read(at, e))?;
+                io::copy(&mut whole, &mut io::sink()).map_err(|e| CanonicalError::read(at, e))?;
                 return Ok(Node::Blob(Blob {
                     size: whole.len,
                     sha256: whole.finish(),
@@ -237,7 +246,7 @@ impl Reader {
         };
         // Containers may end before their input does: hash what is left so
         // the raw digest covers every byte.
-        io::copy(&mut whole, &mut io::sink()).map_err(|e| ReproError::read(at, e))?;
+        io::copy(&mut whole, &mut io::sink()).map_err(|e| CanonicalError::read(at, e))?;
         let raw = whole.finish();
         Ok(match node {
             Node::Archive(mut a) => {
@@ -264,7 +273,7 @@ impl Reader {
         name: &[u8],
         at: &str,
         depth: usize,
-    ) -> Result<Option<Node>, ReproError> {
+    ) -> Result<Option<Node>, CanonicalError> {
         Ok(Some(match sniffed {
             Some(Sniffed::Compressed(format)) if expand => {
                 self.read_compressed(format, prefix, whole, name, at, depth)?
@@ -276,11 +285,11 @@ impl Reader {
                 let got = whole
                     .take(MAX_BUFFERED_ZIP + 1)
                     .read_to_end(&mut buf)
-                    .map_err(|e| ReproError::read(at, e))?;
+                    .map_err(|e| CanonicalError::read(at, e))?;
                 if got as u64 > MAX_BUFFERED_ZIP {
                     let mut rest = Cursor::new(buf).chain(whole);
-                    let mut blob = content::read_blob(&mut rest, &[], self.limits)
-                        .map_err(|e| ReproError::read(at, e))?;
+                    let mut blob = (self.blob)(&mut rest, &[], self.limits)
+                        .map_err(|e| CanonicalError::read(at, e))?;
                     blob.not_expanded = Some(format!(
                         "nested zip larger than {MAX_BUFFERED_ZIP} bytes is compared as plain content"
                     ));
@@ -300,10 +309,10 @@ impl Reader {
         name: &[u8],
         at: &str,
         depth: usize,
-    ) -> Result<Node, ReproError> {
+    ) -> Result<Node, CanonicalError> {
         let (strict, header, header_len) = match format {
             Compression::Gzip => {
-                let h = gzip::parse_header(prefix).map_err(|why| ReproError::Corrupt {
+                let h = gzip::parse_header(prefix).map_err(|why| CanonicalError::Corrupt {
                     at: at.to_string(),
                     offset: 0,
                     why,
@@ -338,7 +347,7 @@ impl Reader {
                     zstd_skippable = Some(frames.skippable());
                     Box::new(
                         ::zstd::stream::read::Decoder::new(frames)
-                            .map_err(|e| ReproError::read(at, e))?,
+                            .map_err(|e| CanonicalError::read(at, e))?,
                     )
                 }
                 Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(&mut counted)),
@@ -429,10 +438,10 @@ pub(crate) fn read_up_to(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usi
     Ok(n)
 }
 
-pub(crate) fn open_err(path: &Path, e: crate::fsio::OpenSameError) -> ReproError {
+pub(crate) fn open_err(path: &Path, e: crate::fsio::OpenSameError) -> CanonicalError {
     match e {
-        crate::fsio::OpenSameError::Io(e) => ReproError::io(path, e),
-        changed => ReproError::Input {
+        crate::fsio::OpenSameError::Io(e) => CanonicalError::io(path, e),
+        changed => CanonicalError::Input {
             path: path.display().to_string(),
             why: changed.to_string(),
         },
@@ -555,9 +564,14 @@ impl Read for BombGuard<'_> {
 }
 
 /// Checks the compression ratio of a finished or running stream.
-fn check_ratio(produced: u64, consumed: u64, limits: &Limits, at: &str) -> Result<(), ReproError> {
+fn check_ratio(
+    produced: u64,
+    consumed: u64,
+    limits: &Limits,
+    at: &str,
+) -> Result<(), CanonicalError> {
     if produced > RATIO_GRACE && produced / consumed.max(1) > limits.max_ratio {
-        return Err(ReproError::Limit {
+        return Err(CanonicalError::Limit {
             at: at.to_string(),
             why: format!(
                 "decompresses {produced} bytes from {consumed} (ratio above --max-ratio {}); refusing a possible decompression bomb",

@@ -8,7 +8,7 @@
 use crate::digest::Sha256Digest;
 use crate::release::{EntryKind, RawPath};
 
-use super::normalization::Normalization;
+use super::Field;
 
 /// One artifact, or one member's content.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ pub(crate) struct Blob {
     pub size: u64,
     /// The digest after a content normalizer (pyc, PE, PNG, jar manifest)
     /// rewrote its ignorable fields, when one applies.
-    pub normalized: Option<(Normalization, Sha256Digest)>,
+    pub normalized: Option<(Field, Sha256Digest)>,
     /// Why a container-looking blob was not expanded, if it was not.
     pub not_expanded: Option<String>,
 }
@@ -137,14 +137,14 @@ pub(crate) struct Member {
     /// Format-specific header bytes that must match exactly.
     pub strict: Vec<u8>,
     /// Values of fields that a named normalization may ignore.
-    pub normalized: Vec<(Normalization, Vec<u8>)>,
+    pub normalized: Vec<(Field, Vec<u8>)>,
     /// The content, for files.
     pub content: Option<Node>,
 }
 
 impl Member {
     /// The value recorded for `n`, if any.
-    pub(crate) fn field(&self, n: Normalization) -> Option<&[u8]> {
+    pub(crate) fn field(&self, n: Field) -> Option<&[u8]> {
         self.normalized
             .iter()
             .find(|(k, _)| *k == n)

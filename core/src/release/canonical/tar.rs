@@ -9,10 +9,10 @@ use std::io::Read;
 
 use crate::release::{EntryKind, RawPath};
 
-use super::super::ReproError;
-use super::super::node::{Archive, ArchiveFormat, Member};
-use super::super::normalization::Normalization;
-use super::super::read::Reader;
+use super::CanonicalError;
+use super::Field;
+use super::node::{Archive, ArchiveFormat, Member};
+use super::read::Reader;
 
 const PAX_TIMES: [&str; 3] = ["mtime", "atime", "ctime"];
 
@@ -79,13 +79,13 @@ pub(crate) fn read(
     reader: &mut Reader,
     at: &str,
     depth: usize,
-) -> Result<Archive, ReproError> {
+) -> Result<Archive, CanonicalError> {
     let mut archive = tar::Archive::new(input);
     let mut members = Vec::new();
     {
-        let entries = archive.entries().map_err(|e| ReproError::read(at, e))?;
+        let entries = archive.entries().map_err(|e| CanonicalError::read(at, e))?;
         for entry in entries {
-            let mut entry = entry.map_err(|e| ReproError::read(at, e))?;
+            let mut entry = entry.map_err(|e| CanonicalError::read(at, e))?;
             let offset = entry.raw_header_position();
             let path = RawPath(entry.path_bytes().into_owned());
             let member_at = format!("{at}!{path}");
@@ -96,11 +96,12 @@ pub(crate) fn read(
             let mut pax_times = Vec::new();
             if let Some(pax) = entry
                 .pax_extensions()
-                .map_err(|e| ReproError::corrupt(&member_at, offset, e))?
+                .map_err(|e| CanonicalError::corrupt(&member_at, offset, e))?
             {
                 let mut records = Vec::new();
                 for record in pax {
-                    let record = record.map_err(|e| ReproError::corrupt(&member_at, offset, e))?;
+                    let record =
+                        record.map_err(|e| CanonicalError::corrupt(&member_at, offset, e))?;
                     records.push((record.key_bytes().to_vec(), record.value_bytes().to_vec()));
                 }
                 records.sort();
@@ -181,9 +182,9 @@ pub(crate) fn read(
                 mode,
                 strict,
                 normalized: vec![
-                    (Normalization::TarMtime, mtime),
-                    (Normalization::TarOwner, owner),
-                    (Normalization::TarPaxTimes, pax_times),
+                    (Field::TarMtime, mtime),
+                    (Field::TarOwner, owner),
+                    (Field::TarPaxTimes, pax_times),
                 ],
                 content,
             });
@@ -196,7 +197,9 @@ pub(crate) fn read(
     let mut trailer = sha2::Sha256::default();
     let mut nonzero = false;
     loop {
-        let n = rest.read(&mut buf).map_err(|e| ReproError::read(at, e))?;
+        let n = rest
+            .read(&mut buf)
+            .map_err(|e| CanonicalError::read(at, e))?;
         if n == 0 {
             break;
         }

@@ -9,21 +9,21 @@ use std::io::Read;
 
 use crate::release::{EntryKind, RawPath};
 
-use super::super::ReproError;
-use super::super::node::{Archive, ArchiveFormat, Member};
-use super::super::normalization::Normalization;
-use super::super::read::Reader;
+use super::CanonicalError;
+use super::Field;
+use super::node::{Archive, ArchiveFormat, Member};
+use super::read::Reader;
 
 pub(crate) fn read(
     input: &mut dyn Read,
     reader: &mut Reader,
     at: &str,
     depth: usize,
-) -> Result<Archive, ReproError> {
+) -> Result<Archive, CanonicalError> {
     let mut archive = ar::Archive::new(input);
     let mut members = Vec::new();
     while let Some(entry) = archive.next_entry() {
-        let mut entry = entry.map_err(|e| ReproError::read(at, e))?;
+        let mut entry = entry.map_err(|e| CanonicalError::read(at, e))?;
         let h = entry.header();
         let path = RawPath(h.identifier().to_vec());
         let member_at = format!("{at}!{path}");
@@ -51,7 +51,7 @@ pub(crate) fn read(
             link_target: None,
             mode: Some(mode),
             strict,
-            normalized: vec![(Normalization::ArMetadata, meta)],
+            normalized: vec![(Field::ArMetadata, meta)],
             content: Some(content),
         });
     }

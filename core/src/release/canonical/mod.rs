@@ -1,0 +1,149 @@
+//! The canonical, byte-exact view of an artifact that reproducibility is
+//! judged on: every container parsed down to its members, with the header
+//! bytes that must match kept apart from the [`Field`]s that record when,
+//! where or by whom something was built (mtimes, owners, gzip headers,
+//! compression parameters), in member order.
+//!
+//! This is part of the release reader so that one module opens artifacts:
+//! formats are recognised through the one registry (`registry.rs`) and
+//! files are opened through [`crate::fsio`]. `repro` builds its verdict from
+//! these trees and keeps only the comparison and the normalizers (which
+//! [`Field`] a named normalization may ignore).
+//!
+//! Where a format's raw fields are read: gzip header and member count
+//! (`gzip.rs`, RFC 1952), zstd frames (`zstd.rs`), tar headers and pax
+//! records (`tar.rs`), zip local and central records (`zip.rs`, APPNOTE),
+//! ar headers (`ar.rs`); directories and compression in `read.rs`.
+
+mod ar;
+mod gzip;
+mod node;
+mod read;
+mod tar;
+mod zip;
+mod zstd;
+
+use std::io::{self, Read};
+use std::path::Path;
+
+use super::Limits;
+
+pub(crate) use node::{Archive, Blob, Compressed, Member, Node};
+pub(crate) use read::{open_err, read_up_to};
+
+/// How many leading bytes of a stream are looked at before it is read
+/// (at least the registry's sniff length).
+pub(crate) const HEAD_LEN: usize = 8 * 1024;
+const _: () = assert!(HEAD_LEN >= super::registry::SNIFF_LEN);
+
+/// Reads content that is not a container (or is not expanded), given its
+/// file name: the caller's content normalizers hook in here.
+pub(crate) type BlobReader = fn(&mut dyn Read, &[u8], Limits) -> io::Result<Blob>;
+
+/// A recorded field that carries no content but when, where or by whom an
+/// artifact was built; `repro` decides which named normalization may
+/// ignore each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Field {
+    /// tar header mtime, GNU atime/ctime.
+    TarMtime,
+    /// tar header uid, gid, uname, gname.
+    TarOwner,
+    /// pax time records.
+    TarPaxTimes,
+    /// zip MS-DOS date and time.
+    ZipDosTime,
+    /// zip time and unix-owner extra fields.
+    ZipExtraFields,
+    /// How a member's bytes were compressed (method parameters, the
+    /// compressed bytes' digest).
+    CompressedStream,
+    /// ar member mtime, uid, gid.
+    ArMetadata,
+    /// Directory file mtime.
+    FileMtime,
+    /// Directory file owner.
+    FileOwner,
+    /// `.pyc` source mtime (PEP 552).
+    PycSourceMtime,
+    /// PE COFF TimeDateStamp and CheckSum.
+    PeTimestamp,
+    /// Timestamps in a jar manifest.
+    JarManifestTimestamps,
+    /// PNG tIME chunk.
+    PngTime,
+}
+
+/// Reads the artifact at `path` (a directory, an archive or a file) into
+/// its canonical tree under `limits`; `blob` reads plain content.
+pub(crate) fn read_path(
+    path: &Path,
+    limits: Limits,
+    blob: BlobReader,
+) -> Result<Node, CanonicalError> {
+    read::Reader::new(limits, blob).read_path(path)
+}
+
+/// Why an artifact could not be read into its canonical tree (re-exported
+/// by `repro` as `ReproError`).
+#[derive(Debug, thiserror::Error)]
+pub enum CanonicalError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// Which file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The input is not something that can be compared.
+    #[error("{path}: {why}")]
+    Input {
+        /// Which input.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// A container is malformed or truncated.
+    #[error("{at}: corrupt at byte offset {offset}: {why}")]
+    Corrupt {
+        /// The container and member.
+        at: String,
+        /// Byte offset in the container where it went wrong.
+        offset: u64,
+        /// What was wrong.
+        why: String,
+    },
+    /// A limit was reached.
+    #[error("{at}: {why}")]
+    Limit {
+        /// Where.
+        at: String,
+        /// Which limit, and how to raise it.
+        why: String,
+    },
+}
+
+impl CanonicalError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        CanonicalError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    pub(crate) fn read(at: &str, e: std::io::Error) -> Self {
+        CanonicalError::Input {
+            path: at.to_string(),
+            why: format!("cannot read: {e}"),
+        }
+    }
+
+    pub(crate) fn corrupt(at: &str, offset: u64, why: impl std::fmt::Display) -> Self {
+        CanonicalError::Corrupt {
+            at: at.to_string(),
+            offset,
+            why: why.to_string(),
+        }
+    }
+}
