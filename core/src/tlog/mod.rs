@@ -43,6 +43,8 @@ pub mod merkle;
 pub mod monitor;
 pub mod note;
 pub mod proof;
+pub mod serve;
+pub mod source;
 pub mod storage;
 pub mod tiles;
 pub mod witness;
@@ -51,6 +53,7 @@ use std::path::PathBuf;
 
 pub use key::LogSigner;
 pub use merkle::Hash;
+pub use source::LogSource;
 pub use storage::Log;
 
 /// Everything that can go wrong in the transparency log, as verdicts.
@@ -128,6 +131,9 @@ pub enum Error {
         /// The operating system's error.
         error: std::io::Error,
     },
+    /// A log served over HTTP could not be fetched (the error names the URL).
+    #[error(transparent)]
+    Http(#[from] crate::http::Error),
     /// The writer stopped at a fault-injection point (tests of crash safety).
     #[error("simulated crash at {0:?}")]
     InjectedCrash(storage::CrashPoint),

@@ -15,6 +15,7 @@ use super::checkpoint::{self, Checkpoint};
 use super::merkle;
 use super::note::VerifierKey;
 use super::proof::{HEADER as PROOF_HEADER, TlogProof};
+use super::source::LogSource;
 use super::storage::CHECKPOINT_FILE;
 use super::tiles::{self, TileReader};
 
@@ -159,6 +160,18 @@ fn observation(place: &Path, cp: &Checkpoint, note: &[u8]) -> Observation {
 /// directories, walked for `checkpoint`, `*.note`, `*.checkpoint` and
 /// `*.tlog-proof`) and looks for split views.
 pub fn monitor(places: &[PathBuf], vkey: &VerifierKey) -> Result<MonitorReport, Error> {
+    monitor_sources(places, &[], vkey)
+}
+
+/// [`monitor`], with logs served over HTTP as well: each one's checkpoint
+/// is an observation (its place is the checkpoint's URL) and, when its
+/// tiles reproduce that checkpoint, a proof source. A log that cannot be
+/// fetched, or whose tiles do not match, is rejected with the URL and why.
+pub fn monitor_sources(
+    places: &[PathBuf],
+    remote: &[LogSource],
+    vkey: &VerifierKey,
+) -> Result<MonitorReport, Error> {
     let mut files = Vec::new();
     let mut logs = Vec::new();
     for p in places {
@@ -187,6 +200,7 @@ pub fn monitor(places: &[PathBuf], vkey: &VerifierKey) -> Result<MonitorReport, 
     let mut sources = Vec::new();
     logs.sort();
     logs.dedup();
+    let mut candidates: Vec<(PathBuf, Observation, TileReader)> = Vec::new();
     for dir in logs {
         let place = std::fs::canonicalize(dir.join(CHECKPOINT_FILE)).ok();
         let Some(obs) = report
@@ -198,6 +212,28 @@ pub fn monitor(places: &[PathBuf], vkey: &VerifierKey) -> Result<MonitorReport, 
             continue;
         };
         let reader = TileReader::new(&dir, obs.size);
+        candidates.push((dir, obs, reader));
+    }
+    for src in remote {
+        let place = src.location(CHECKPOINT_FILE);
+        let observed = src
+            .checkpoint_bytes()
+            .and_then(|note| {
+                checkpoint::open(&note, vkey, &[], 0).map(|cp| observation(&place, &cp.checkpoint, &note))
+            });
+        match observed {
+            Ok(obs) => {
+                report.observations.push(obs.clone());
+                let reader = src.reader(obs.size);
+                candidates.push((PathBuf::from(src.describe()), obs, reader));
+            }
+            Err(e) => report.rejected.push(Rejected {
+                place,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    for (dir, obs, reader) in candidates {
         match merkle::root_at(&reader, obs.size) {
             Ok(root) if hex::encode(root) == obs.root => {
                 report.proof_sources.push(dir.clone());
@@ -247,8 +283,21 @@ pub fn monitor(places: &[PathBuf], vkey: &VerifierKey) -> Result<MonitorReport, 
     for o in obs {
         let mut checked = obs.iter().any(|x| x.size == o.size && x.place != o.place);
         for s in sources.iter().filter(|s| s.obs.size >= o.size) {
+            // A source that stops answering half-way (a served log going
+            // down) cannot decide this pair: say so rather than abort or
+            // pass.
+            let root = match merkle::root_at(&s.reader, o.size) {
+                Ok(r) => r,
+                Err(e) if matches!(s.reader.source(), LogSource::Http { .. }) => {
+                    report.rejected.push(Rejected {
+                        place: s.dir.clone(),
+                        reason: format!("tiles unreadable: {e}"),
+                    });
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             checked = true;
-            let root = merkle::root_at(&s.reader, o.size)?;
             if hex::encode(root) != o.root {
                 push(
                     o,

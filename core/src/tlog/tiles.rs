@@ -8,10 +8,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 use super::Error;
+use super::source::{LogSource, MAX_BUNDLE_BYTES, MAX_TILE_BYTES};
 use super::merkle::{Hash, NodeSource, perfect_root};
 
 /// Tree levels per tile (tlog-tiles "tile height").
@@ -140,7 +141,7 @@ pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
 /// small cache. A node is served only if it is a complete subtree of that
 /// tree.
 pub struct TileReader {
-    dir: PathBuf,
+    source: LogSource,
     size: u64,
     cache: RefCell<HashMap<TileId, Rc<Vec<Hash>>>>,
 }
@@ -154,11 +155,22 @@ const CACHE_TILES: usize = 256;
 impl TileReader {
     /// A reader of `dir` as the tree of `size` leaves.
     pub fn new(dir: &Path, size: u64) -> Self {
+        Self::from_source(LogSource::Dir(dir.to_path_buf()), size)
+    }
+
+    /// A reader of `source` (a directory or a URL) as the tree of `size`
+    /// leaves.
+    pub fn from_source(source: LogSource, size: u64) -> Self {
         Self {
-            dir: dir.to_path_buf(),
+            source,
             size,
             cache: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Where the tiles are read from.
+    pub fn source(&self) -> &LogSource {
+        &self.source
     }
 
     /// The tree size this reader serves.
@@ -178,21 +190,19 @@ impl TileReader {
                 self.size
             )));
         }
-        let path = self.dir.join(tile_path(level, index, width));
-        let full_path = self.dir.join(tile_path(level, index, TILE_WIDTH));
+        let rel = tile_path(level, index, width);
         // A partial tile may have been replaced by its full tile, whose
         // first `width` hashes are the same (tlog-tiles "Partial tiles").
-        let hashes = match read_bounded(&path, width * 32) {
-            Ok(bytes) => decode_tile(&bytes, width, &path)?,
-            Err(Error::Io { error, .. })
-                if width < TILE_WIDTH && error.kind() == std::io::ErrorKind::NotFound =>
-            {
-                let bytes = read_bounded(&full_path, TILE_WIDTH * 32)?;
-                let mut h = decode_tile(&bytes, TILE_WIDTH, &full_path)?;
+        let hashes = match self.source.fetch(&rel, width * 32)? {
+            Some(bytes) => decode_tile(&bytes, width, &self.source.location(&rel))?,
+            None if width < TILE_WIDTH => {
+                let full = tile_path(level, index, TILE_WIDTH);
+                let bytes = self.source.fetch_required(&full, MAX_TILE_BYTES)?;
+                let mut h = decode_tile(&bytes, TILE_WIDTH, &self.source.location(&full))?;
                 h.truncate(width as usize);
                 h
             }
-            Err(e) => return Err(e),
+            None => return Err(self.source.not_found(&rel)),
         };
         let rc = Rc::new(hashes);
         let mut cache = self.cache.borrow_mut();
@@ -213,19 +223,17 @@ impl TileReader {
             )));
         }
         let max = width * (2 + MAX_ENTRY_BYTES as u64);
-        let path = self.dir.join(bundle_path(index, width));
-        match read_bounded(&path, max) {
-            Ok(bytes) => decode_bundle(&bytes, width, &path),
-            Err(Error::Io { error, .. })
-                if width < TILE_WIDTH && error.kind() == std::io::ErrorKind::NotFound =>
-            {
-                let full = self.dir.join(bundle_path(index, TILE_WIDTH));
-                let bytes = read_bounded(&full, TILE_WIDTH * (2 + MAX_ENTRY_BYTES as u64))?;
-                let mut e = decode_bundle(&bytes, TILE_WIDTH, &full)?;
+        let rel = bundle_path(index, width);
+        match self.source.fetch(&rel, max)? {
+            Some(bytes) => decode_bundle(&bytes, width, &self.source.location(&rel)),
+            None if width < TILE_WIDTH => {
+                let full = bundle_path(index, TILE_WIDTH);
+                let bytes = self.source.fetch_required(&full, MAX_BUNDLE_BYTES)?;
+                let mut e = decode_bundle(&bytes, TILE_WIDTH, &self.source.location(&full))?;
                 e.truncate(width as usize);
                 Ok(e)
             }
-            Err(e) => Err(e),
+            None => Err(self.source.not_found(&rel)),
         }
     }
 }
