@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
-use glassbox_core::tlog::Error;
+use glassbox_core::http;
 use glassbox_core::tlog::checkpoint::{self, SignedCheckpoint};
 use glassbox_core::tlog::cosignature;
 use glassbox_core::tlog::key::LogSigner;
@@ -15,7 +15,9 @@ use glassbox_core::tlog::merkle;
 use glassbox_core::tlog::monitor;
 use glassbox_core::tlog::note::{MAX_NOTE_BYTES, VerifierKey};
 use glassbox_core::tlog::proof::{MAX_PROOF_BYTES, TlogProof};
+use glassbox_core::tlog::serve as serve_tiles;
 use glassbox_core::tlog::storage::{CHECKPOINT_FILE, Log, VKEY_FILE};
+use glassbox_core::tlog::{Error, LogSource};
 
 use crate::render::log as render;
 use crate::render::{Format, TEXT_JSON};
@@ -30,7 +32,9 @@ Examples:
   glassbox log verify-proof release.tlog-proof --vkey audit-log/vkey --file release-1.1.0.tar.gz
   glassbox log consistency old.checkpoint audit-log/checkpoint --log audit-log
   glassbox log witness --log audit-log --state wstate --key w.key --name witness.example/w1 --vkey audit-log/vkey
-  glassbox log monitor --vkey audit-log/vkey audit-log customer-a/ customer-b.tlog-proof";
+  glassbox log monitor --vkey audit-log/vkey audit-log customer-a/ customer-b.tlog-proof
+  glassbox log serve audit-log --listen 127.0.0.1:8080
+  glassbox log monitor --vkey audit-log/vkey http://127.0.0.1:8080/ customer-a/";
 
 /// Append-only transparency log of audited releases: init, append files,
 /// publish checkpoints, prove inclusion, verify proofs and consistency,
@@ -47,6 +51,32 @@ struct FormatArg {
     /// Output format.
     #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
     format: Format,
+}
+
+#[derive(clap::Args)]
+struct TimeoutArg {
+    /// Seconds allowed for each fetch from an http:// log, from connecting
+    /// to the last byte (a stalled server fails after this, naming the URL).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_timeout)]
+    timeout: f64,
+}
+
+impl TimeoutArg {
+    fn client(&self) -> http::Client {
+        let total = std::time::Duration::from_secs_f64(self.timeout);
+        http::Client {
+            connect_timeout: total.min(std::time::Duration::from_secs(10)),
+            read_timeout: total.min(std::time::Duration::from_secs(10)),
+            total_timeout: total,
+        }
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t > 0.0 && t <= 3600.0 => Ok(t),
+        _ => Err("a number of seconds in (0, 3600]".into()),
+    }
 }
 
 #[derive(clap::Subcommand)]
@@ -151,9 +181,16 @@ enum Cmd {
         old: PathBuf,
         /// The newer checkpoint (signed note).
         new: PathBuf,
-        /// The log directory the proof is computed from.
+        /// The log the proof is computed from: a log directory, or an
+        /// http:// URL serving one (`glassbox log serve`).
         #[arg(long)]
-        log: PathBuf,
+        log: String,
+        /// The log's verifier key (string or file). Required for an http://
+        /// log; for a directory, it must match the log's own key.
+        #[arg(long)]
+        vkey: Option<String>,
+        #[command(flatten)]
+        t: TimeoutArg,
         #[command(flatten)]
         f: FormatArg,
     },
@@ -195,11 +232,31 @@ enum Cmd {
         /// The log's verifier key (string or file).
         #[arg(long)]
         vkey: String,
-        /// Checkpoint or tlog-proof files, directories, log directories.
+        /// Checkpoint or tlog-proof files, directories, log directories,
+        /// and logs served over http:// (their checkpoint is observed and
+        /// their tiles prove consistency).
         #[arg(required = true)]
         places: Vec<PathBuf>,
         #[command(flatten)]
+        t: TimeoutArg,
+        #[command(flatten)]
         f: FormatArg,
+    },
+    /// Serve a log directory read-only over HTTP as C2SP tlog-tiles
+    /// (checkpoint, tiles, entry bundles; GET and HEAD only; nothing else
+    /// in the directory is reachable). Prints the URL it listens on, then
+    /// serves until killed.
+    #[command(after_help = "Example:\n  glassbox log serve audit-log --listen 127.0.0.1:8080")]
+    Serve {
+        /// The log directory.
+        dir: PathBuf,
+        /// Address and port to listen on; port 0 picks a free port (the
+        /// URL printed says which).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Connections served at once.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: u16,
     },
 }
 
@@ -245,7 +302,14 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             f.format,
             ui,
         ),
-        Cmd::Consistency { old, new, log, f } => consistency(&old, &new, &log, f.format, ui),
+        Cmd::Consistency {
+            old,
+            new,
+            log,
+            vkey,
+            t,
+            f,
+        } => consistency(&old, &new, &log, vkey.as_deref(), t.client(), f.format, ui),
         Cmd::Witness {
             log,
             state,
@@ -264,7 +328,14 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             f.format,
             ui,
         ),
-        Cmd::Monitor { vkey, places, f } => run_monitor(&vkey, &places, f.format, ui),
+        Cmd::Monitor { vkey, places, t, f } => {
+            run_monitor(&vkey, &places, t.client(), f.format, ui)
+        }
+        Cmd::Serve {
+            dir,
+            listen,
+            threads,
+        } => serve(&dir, &listen, threads.into()),
     }
 }
 
@@ -465,7 +536,7 @@ fn open_note(path: &Path, vkey: &VerifierKey) -> anyhow::Result<Result<SignedChe
 
 /// Checks that `old` is a prefix of `new` using proofs from `log`.
 fn check_consistency(
-    log: &Log,
+    log: &LogSource,
     old: &SignedCheckpoint,
     new: &SignedCheckpoint,
 ) -> anyhow::Result<Result<Vec<merkle::Hash>, Error>> {
@@ -484,32 +555,52 @@ fn check_consistency(
             merkle::verify_consistency(o.size, n.size, &[], &o.root, &n.root).map(|_| Vec::new()),
         );
     }
-    let proof = log.consistency_proof(o.size, n.size).with_context(|| {
-        format!(
-            "{}: cannot compute a consistency proof",
-            log.dir().display()
-        )
-    })?;
+    // Tiles are read as the newer tree; nothing read is trusted, the proof
+    // is checked against both signed roots below.
+    let proof = merkle::consistency_proof(&log.reader(n.size), o.size, n.size)
+        .with_context(|| format!("{}: cannot compute a consistency proof", log.describe()))?;
     Ok(merkle::verify_consistency(o.size, n.size, &proof, &o.root, &n.root).map(|_| proof))
 }
 
 fn consistency(
     old: &Path,
     new: &Path,
-    dir: &Path,
+    log_arg: &str,
+    vkey: Option<&str>,
+    client: http::Client,
     format: Format,
     ui: &Ui,
 ) -> anyhow::Result<Outcome> {
-    let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
+    let log = LogSource::parse(log_arg)?.with_client(client);
+    let vkey = match (&log, vkey) {
+        (LogSource::Dir(dir), given) => {
+            let own = Log::open(dir)
+                .with_context(|| format!("{}: not a glassbox log", dir.display()))?
+                .verifier_key()
+                .clone();
+            if let Some(v) = given
+                && parse_vkey(v)? != own
+            {
+                bail!("{}: the log's key is not --vkey {v}", dir.display());
+            }
+            own
+        }
+        (LogSource::Http { .. }, Some(v)) => parse_vkey(v)?,
+        // The server's word on its own key is worth nothing: the key must
+        // come from the auditor.
+        (LogSource::Http { .. }, None) => {
+            bail!("--log {log_arg} is a URL: give the log's key with --vkey")
+        }
+    };
     let fail = |why: String| {
         render::inconsistent(&why, format, ui)?;
         Ok(Outcome::Failed)
     };
-    let o = match open_note(old, log.verifier_key())? {
+    let o = match open_note(old, &vkey)? {
         Ok(c) => c,
         Err(e) => return fail(format!("{}: {e}", old.display())),
     };
-    let n = match open_note(new, log.verifier_key())? {
+    let n = match open_note(new, &vkey)? {
         Ok(c) => c,
         Err(e) => return fail(format!("{}: {e}", new.display())),
     };
@@ -519,8 +610,10 @@ fn consistency(
             Ok(Outcome::Ok)
         }
         Err(e) => fail(format!(
-            "tree size {} is not a prefix of tree size {}: {e}",
-            o.checkpoint.size, n.checkpoint.size
+            "tree size {} is not a prefix of tree size {}: {e} (proof from {})",
+            o.checkpoint.size,
+            n.checkpoint.size,
+            log.describe()
         )),
     }
 }
@@ -578,7 +671,7 @@ fn witness(
                 stored_path.display()
             ),
         };
-        if let Err(e) = check_consistency(&log, &old, &new)? {
+        if let Err(e) = check_consistency(&LogSource::from(dir), &old, &new)? {
             return fail(format!(
                 "checkpoint {} is not consistent with the stored checkpoint {}: {e}",
                 new.checkpoint.size, old.checkpoint.size
@@ -612,9 +705,44 @@ fn witness(
     Ok(Outcome::Ok)
 }
 
-fn run_monitor(vkey: &str, places: &[PathBuf], format: Format, ui: &Ui) -> anyhow::Result<Outcome> {
+fn run_monitor(
+    vkey: &str,
+    places: &[PathBuf],
+    client: http::Client,
+    format: Format,
+    ui: &Ui,
+) -> anyhow::Result<Outcome> {
     let vkey = parse_vkey(vkey)?;
-    let report = monitor::monitor(places, &vkey).context("monitor")?;
+    // An http:// place is a served log; anything else a file or directory.
+    let (urls, paths): (Vec<&PathBuf>, Vec<&PathBuf>) = places.iter().partition(|p| {
+        p.to_str()
+            .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
+    });
+    let remote = urls
+        .iter()
+        .map(|u| LogSource::parse(u.to_str().unwrap_or_default()).map(|s| s.with_client(client)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
+    let report = monitor::monitor_sources(&paths, &remote, &vkey).context("monitor")?;
     render::monitor(&vkey.name, &report, format, ui)?;
     Ok(Outcome::from_ok(report.split_views.is_empty()))
+}
+
+fn serve(dir: &Path, listen: &str, threads: usize) -> anyhow::Result<Outcome> {
+    // Refuse a directory that is not a log now, not request by request.
+    let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
+    log.checkpoint()
+        .with_context(|| format!("{}: its checkpoint does not verify", dir.display()))?;
+    let server =
+        http::Server::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+    let url = server.url()?;
+    render::serving(&url, dir)?;
+    let config = http::ServerConfig {
+        threads,
+        ..http::ServerConfig::default()
+    };
+    server
+        .run(config, serve_tiles::handler(dir.to_path_buf()))
+        .with_context(|| format!("serving {}", dir.display()))?;
+    Ok(Outcome::Ok)
 }

@@ -418,3 +418,9 @@ pub fn monitor(
     }
     super::stdout(&o)
 }
+
+/// Announces `log serve`'s URL on stdout (tests and scripts read the first
+/// line to learn the port chosen for `--listen ...:0`).
+pub fn serving(url: &str, dir: &Path) -> anyhow::Result<()> {
+    super::stdout(&format!("serving {} at {url}\n", dir.display()))
+}

@@ -216,11 +216,10 @@ pub fn monitor_sources(
     }
     for src in remote {
         let place = src.location(CHECKPOINT_FILE);
-        let observed = src
-            .checkpoint_bytes()
-            .and_then(|note| {
-                checkpoint::open(&note, vkey, &[], 0).map(|cp| observation(&place, &cp.checkpoint, &note))
-            });
+        let observed = src.checkpoint_bytes().and_then(|note| {
+            checkpoint::open(&note, vkey, &[], 0)
+                .map(|cp| observation(&place, &cp.checkpoint, &note))
+        });
         match observed {
             Ok(obs) => {
                 report.observations.push(obs.clone());

@@ -178,7 +178,8 @@ fn parse_x_path(s: &str) -> Option<u64> {
 /// The answer to `req` from the log directory `dir`.
 pub fn respond(dir: &Path, req: &Request) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
-        return Response::text(405, "read-only log: GET and HEAD only").with_header("Allow", "GET, HEAD");
+        return Response::text(405, "read-only log: GET and HEAD only")
+            .with_header("Allow", "GET, HEAD");
     }
     let Some(res) = Resource::parse(&req.path) else {
         return Response::text(404, "not a tlog-tiles resource");
@@ -255,6 +256,14 @@ mod tests {
         ] {
             assert_eq!(Resource::parse(bad), None, "{bad}");
         }
-        assert_eq!(Resource::Tile { level: 0, index: 0, width: 7 }.max_bytes(), MAX_TILE_BYTES / 256 * 7);
+        assert_eq!(
+            Resource::Tile {
+                level: 0,
+                index: 0,
+                width: 7
+            }
+            .max_bytes(),
+            MAX_TILE_BYTES / 256 * 7
+        );
     }
 }

@@ -12,8 +12,8 @@ use std::path::Path;
 use std::rc::Rc;
 
 use super::Error;
-use super::source::{LogSource, MAX_BUNDLE_BYTES, MAX_TILE_BYTES};
 use super::merkle::{Hash, NodeSource, perfect_root};
+use super::source::{LogSource, MAX_BUNDLE_BYTES, MAX_TILE_BYTES};
 
 /// Tree levels per tile (tlog-tiles "tile height").
 pub const TILE_HEIGHT: u32 = 8;
