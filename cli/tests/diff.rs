@@ -215,3 +215,24 @@ fn html_report_loads_in_headless_chromium() {
         }
     }
 }
+
+/// The diff page and the report page share one HTML escaper: a control
+/// character in a vendor's file name or text line is shown as `\u{..}`,
+/// never handed raw to the browser; a tab in code stays a tab.
+#[test]
+fn html_shows_control_characters_in_names_and_lines() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("old"), t.path().join("new"));
+    write(&a, "src/lib.c", b"int x;\n\tint y;\n");
+    write(&b, "src/lib.c", b"int x;\n\tint z;\x0cpage\n");
+    write(&b, "src/evil\x1b[2Jname.txt", b"hidden\n");
+    let out = glassbox(&["diff", "old", "new", "--format", "html"], t.path());
+    assert_eq!(out.status.code(), Some(1));
+    let h = String::from_utf8(out.stdout).unwrap();
+    assert!(!h.contains('\u{1b}'), "raw ESC in the page");
+    assert!(!h.contains('\u{c}'), "raw form feed in the page");
+    // Names are shown escaped by the release reader already.
+    assert!(h.contains("evil\\x1b[2Jname.txt"), "{h}");
+    assert!(h.contains("z;\\u{c}page"), "{h}");
+    assert!(h.contains("\tint "), "{h}");
+}

@@ -50,9 +50,15 @@ fn md(text: &str) -> String {
     out
 }
 
-/// Escapes text for HTML element content and quoted attributes; control
-/// characters are shown as `\u{..}`.
-fn html(text: &str) -> String {
+/// Escapes untrusted text for HTML element content and quoted attributes:
+/// the one HTML escaper of glassbox (report pages and `diff --format html`).
+///
+/// Control characters other than tab are shown as `\u{..}`: a vendor's
+/// file name or a report field holding ESC, NUL, CR or a C1 control must be
+/// seen by the auditor, not swallowed by the browser (HTML Living Standard
+/// §13.2.5 makes most of them parse errors and drops or replaces NUL). Tab
+/// stays: it is HTML whitespace, and code in a diff is full of it.
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -61,7 +67,7 @@ fn html(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() => {
+            c if c.is_control() && c != '\t' => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -436,18 +442,18 @@ pub fn html_page(r: &AuditReport) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
          <title>{}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n",
-        html(&title)
+        escape_html(&title)
     );
     let verdict_class = match r.summary.verdict {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
     };
-    let _ = writeln!(o, "<h1>{}</h1>", html(&title));
+    let _ = writeln!(o, "<h1>{}</h1>", escape_html(&title));
     let _ = writeln!(
         o,
         "<section id=\"summary\">\n<p><span class=\"verdict {verdict_class}\" id=\"verdict\">Verdict: {}</span> {}</p>",
         verdict_word(r),
-        html(&counts_line(r))
+        escape_html(&counts_line(r))
     );
     o.push_str("<table>\n");
     for (k, v) in [
@@ -464,7 +470,7 @@ pub fn html_page(r: &AuditReport) -> String {
             ),
         ),
     ] {
-        let _ = writeln!(o, "<tr><th>{k}</th><td>{}</td></tr>", html(&v));
+        let _ = writeln!(o, "<tr><th>{k}</th><td>{}</td></tr>", escape_html(&v));
     }
     o.push_str("</table>\n");
     if !r.steps.is_empty() {
@@ -475,7 +481,7 @@ pub fn html_page(r: &AuditReport) -> String {
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 s.check.name(),
                 status_word(s.status),
-                html(&s.summary)
+                escape_html(&s.summary)
             );
         }
         o.push_str("</table>\n");
@@ -490,21 +496,21 @@ pub fn html_page(r: &AuditReport) -> String {
             let _ = write!(
                 o,
                 "<div class=\"finding {s}\" id=\"{}\"><p><span class=\"sev {s}\">{s}</span> <strong>{}</strong> {} <small>(check: {})</small></p>",
-                html(&f.id),
-                html(&f.id),
-                html(&f.title),
+                escape_html(&f.id),
+                escape_html(&f.id),
+                escape_html(&f.title),
                 f.check.name()
             );
             if !f.evidence.is_empty() || !f.paths.is_empty() {
                 o.push_str("<ul>");
                 for e in &f.evidence {
-                    let _ = write!(o, "<li>{}</li>", html(e));
+                    let _ = write!(o, "<li>{}</li>", escape_html(e));
                 }
                 if !f.paths.is_empty() {
                     let paths: Vec<String> = f
                         .paths
                         .iter()
-                        .map(|p| format!("<code>{}</code>", html(p)))
+                        .map(|p| format!("<code>{}</code>", escape_html(p)))
                         .collect();
                     let _ = write!(o, "<li>files: {}</li>", paths.join(", "));
                 }
@@ -532,14 +538,14 @@ pub fn html_page(r: &AuditReport) -> String {
                 let _ = writeln!(
                     o,
                     "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    html(&s.signature),
-                    html(&s.format),
-                    html(&s.targets.join(", ")),
+                    escape_html(&s.signature),
+                    escape_html(&s.format),
+                    escape_html(&s.targets.join(", ")),
                     if s.verified { "" } else { " class=\"no\"" },
                     yes_no(s.verified),
-                    html(&s.signers.join(", ")),
-                    html(s.time.as_deref().unwrap_or("")),
-                    html(s.reason.as_deref().unwrap_or(""))
+                    escape_html(&s.signers.join(", ")),
+                    escape_html(s.time.as_deref().unwrap_or("")),
+                    escape_html(s.reason.as_deref().unwrap_or(""))
                 );
             }
             o.push_str("</table>\n");
@@ -550,10 +556,10 @@ pub fn html_page(r: &AuditReport) -> String {
                 let _ = writeln!(
                     o,
                     "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                    html(&p.file),
-                    html(&p.signature),
-                    html(&p.check),
-                    html(&p.reason)
+                    escape_html(&p.file),
+                    escape_html(&p.signature),
+                    escape_html(&p.check),
+                    escape_html(&p.reason)
                 );
             }
             o.push_str("</table>\n");
@@ -564,14 +570,14 @@ pub fn html_page(r: &AuditReport) -> String {
                 let _ = write!(
                     o,
                     "<li><strong>{}</strong> ({})",
-                    html(&s.signer),
-                    html(&s.kind)
+                    escape_html(&s.signer),
+                    escape_html(&s.kind)
                 );
                 if let Some(k) = &s.key_sha256 {
-                    let _ = write!(o, ", key sha256 <code>{}</code>", html(k));
+                    let _ = write!(o, ", key sha256 <code>{}</code>", escape_html(k));
                 }
                 if !s.chain.is_empty() {
-                    let chain: Vec<String> = s.chain.iter().map(|c| html(c)).collect();
+                    let chain: Vec<String> = s.chain.iter().map(|c| escape_html(c)).collect();
                     let _ = write!(o, "<br>chain: {}", chain.join(" &rarr; "));
                 }
                 o.push_str("</li>\n");
@@ -590,7 +596,11 @@ pub fn html_page(r: &AuditReport) -> String {
                 } else {
                     list.join(", ")
                 };
-                let _ = writeln!(o, "<tr><th>{what}</th><td>{}</td></tr>", html(&shown));
+                let _ = writeln!(
+                    o,
+                    "<tr><th>{what}</th><td>{}</td></tr>",
+                    escape_html(&shown)
+                );
             }
             o.push_str("</table>\n");
         }
@@ -600,10 +610,10 @@ pub fn html_page(r: &AuditReport) -> String {
         let _ = writeln!(
             o,
             "<h3>Changes since {}</h3>\n<table id=\"diff\">\n<tr><th>change</th><th>entries</th></tr>",
-            html(&d.previous_version)
+            escape_html(&d.previous_version)
         );
         for (k, n) in &d.counts {
-            let _ = writeln!(o, "<tr><td>{}</td><td>{n}</td></tr>", html(k));
+            let _ = writeln!(o, "<tr><td>{}</td><td>{n}</td></tr>", escape_html(k));
         }
         o.push_str("</table>\n");
         if d.changed_executables.is_empty() {
@@ -611,7 +621,7 @@ pub fn html_page(r: &AuditReport) -> String {
         } else {
             o.push_str("<p>Changed executables:</p>\n<ul>");
             for e in &d.changed_executables {
-                let _ = write!(o, "<li><code>{}</code></li>", html(e));
+                let _ = write!(o, "<li><code>{}</code></li>", escape_html(e));
             }
             o.push_str("</ul>\n");
         }
@@ -621,7 +631,7 @@ pub fn html_page(r: &AuditReport) -> String {
         let _ = writeln!(
             o,
             "<h3>Reproducibility</h3>\n<p>Verdict: <strong id=\"repro-verdict\">{}</strong></p>",
-            html(p.verdict.name())
+            escape_html(p.verdict.name())
         );
         if !p.normalizations.is_empty() {
             o.push_str("<table id=\"normalizations\">\n<tr><th>normalization</th><th>applied</th><th>what it ignores</th></tr>\n");
@@ -629,9 +639,9 @@ pub fn html_page(r: &AuditReport) -> String {
                 let _ = writeln!(
                     o,
                     "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    html(&n.name),
+                    escape_html(&n.name),
                     n.count,
-                    html(&n.description)
+                    escape_html(&n.description)
                 );
             }
             o.push_str("</table>\n");
@@ -642,8 +652,8 @@ pub fn html_page(r: &AuditReport) -> String {
                 let _ = writeln!(
                     o,
                     "<tr><td><code>{}</code></td><td>{}</td></tr>",
-                    html(&d.path),
-                    html(&d.kind)
+                    escape_html(&d.path),
+                    escape_html(&d.kind)
                 );
             }
             o.push_str("</table>\n");
@@ -660,7 +670,7 @@ pub fn html_page(r: &AuditReport) -> String {
             roots.join(" &rarr; ")
         );
         if let Some(e) = &t.error {
-            let _ = writeln!(o, "<p>Error: {}</p>", html(e));
+            let _ = writeln!(o, "<p>Error: {}</p>", escape_html(e));
         }
         if !t.roles.is_empty() {
             o.push_str("<table id=\"tuf-roles\">\n<tr><th>role</th><th>version</th><th>expires</th><th>signatures / threshold</th></tr>\n");
@@ -668,9 +678,9 @@ pub fn html_page(r: &AuditReport) -> String {
                 let _ = writeln!(
                     o,
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td></tr>",
-                    html(&role.role),
+                    escape_html(&role.role),
                     role.version,
-                    html(&role.expires),
+                    escape_html(&role.expires),
                     role.signatures,
                     role.threshold
                 );
@@ -683,9 +693,9 @@ pub fn html_page(r: &AuditReport) -> String {
                 let _ = writeln!(
                     o,
                     "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                    html(&target.name),
+                    escape_html(&target.name),
                     yes_no(target.verified),
-                    html(target.error.as_deref().unwrap_or(""))
+                    escape_html(target.error.as_deref().unwrap_or(""))
                 );
             }
             o.push_str("</table>\n");
@@ -702,9 +712,9 @@ pub fn html_page(r: &AuditReport) -> String {
                 o,
                 "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
                 role_name(i.role),
-                html(&i.path),
+                escape_html(&i.path),
                 kind_name(i.kind),
-                html(&i.sha256),
+                escape_html(&i.sha256),
                 i.files.len()
             );
         }
@@ -731,9 +741,13 @@ mod tests {
     #[test]
     fn html_escaping_keeps_hostile_names_inert() {
         assert_eq!(
-            html("<script>alert('x')</script>&\""),
+            escape_html("<script>alert('x')</script>&\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
         );
-        assert_eq!(html("a\u{1b}b"), "a\\u{1b}b");
+        assert_eq!(escape_html("a\u{1b}b"), "a\\u{1b}b");
+        // NUL, CR and C1 controls are shown too; tab is HTML whitespace and
+        // stays (code in `diff --format html` is full of it).
+        assert_eq!(escape_html("a\0b\rc\u{85}d"), "a\\u{0}b\\u{d}c\\u{85}d");
+        assert_eq!(escape_html("\tx"), "\tx");
     }
 }

@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use glassbox_core::diff::{ChangeClass, EntryChange, LineTag, ReleaseDiff, TextDiff};
+use glassbox_core::report::render::escape_html as esc;
 
 use super::{Tone, change_brief, change_path, detail_lines, hunk_header};
 
@@ -26,22 +27,6 @@ tr.del td.t{background:#ffebe9}tr.ins td.t{background:#e6ffec}tr.hunk td{backgro
 tr.del span.e{background:#ff818266}tr.ins span.e{background:#abf2bc}\
 .truncated{border:2px solid #9a6700;background:#fff8c5;padding:.6em;font-weight:700}\
 @media print{details{break-inside:avoid}}";
-
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
 
 fn text_table(t: &TextDiff) -> String {
     let mut o = String::from("<table class=\"diff\">");
