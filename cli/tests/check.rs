@@ -430,3 +430,72 @@ fn unusable_input_is_exit_2() {
     assert_eq!(r.status.code(), Some(2), "{text}");
     assert!(text.contains("no report.dsse.json found"), "{text}");
 }
+
+/// The published log served by `glassbox log serve` on loopback (port 0),
+/// stopped on drop.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Served {
+    fn start(dir: &Path) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+            .args(["log", "serve", s(dir), "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{line:?}");
+        Self { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn over_http_the_log_gives_the_same_verdicts() {
+    let p = Published::new();
+    let served = Served::start(&p.path("log"));
+    let url = served.url.clone();
+    let over_http = |target: &Path| {
+        glassbox(&[
+            "check",
+            s(target),
+            "--log",
+            &url,
+            "--vkey",
+            s(&p.path("log/vkey")),
+            "--reports",
+            s(&p.path("reports")),
+            "--auditor-key",
+            s(&demo("auditor/TEST-ONLY-auditor.key.pub")),
+        ])
+    };
+    let r = over_http(&demo("releases/exampleav-1.1.0"));
+    assert_eq!(r.status.code(), Some(0), "{}", out(&r));
+    assert!(out(&r).contains("15 file(s): 15 covered"), "{}", out(&r));
+    let r = over_http(&demo("tampered/exampleav-1.1.0"));
+    assert_eq!(r.status.code(), Some(1), "{}", out(&r));
+    assert!(
+        out(&r).contains("FAIL engine/avengine: not covered by any audit"),
+        "{}",
+        out(&r)
+    );
+    // With the server gone, the check cannot prove anything: unusable
+    // input (exit 2) naming the URL, not a pass.
+    drop(served);
+    let r = over_http(&demo("releases/exampleav-1.1.0"));
+    assert_eq!(r.status.code(), Some(2), "{}", out(&r));
+    assert!(out(&r).contains(&url), "{}", out(&r));
+}

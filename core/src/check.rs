@@ -155,6 +155,20 @@ impl LogSource for DirLog {
     }
 }
 
+/// A log directory or an `http://` URL serving one (`glassbox log serve`),
+/// fetched with the sizes tlog-tiles bounds and the client's time-outs.
+impl LogSource for crate::tlog::LogSource {
+    fn place(&self) -> String {
+        self.describe()
+    }
+    fn checkpoint(&self) -> Result<Vec<u8>, crate::tlog::Error> {
+        self.checkpoint_bytes()
+    }
+    fn reader(&self, size: u64) -> Box<dyn TreeReader + '_> {
+        Box::new(crate::tlog::LogSource::reader(self, size))
+    }
+}
+
 /// What the target was read as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use glassbox_core::check::{CheckPolicy, DirLog, check};
+use glassbox_core::check::{CheckPolicy, check};
 use glassbox_core::keys::PublicKey;
 
 use crate::cmd::log::parse_vkey;
@@ -43,9 +43,10 @@ pub struct Args {
     /// The installed directory, received update or manifest listing.
     target: PathBuf,
 
-    /// The transparency log: a directory in C2SP tlog-tiles layout.
+    /// The transparency log: a directory in C2SP tlog-tiles layout, or an
+    /// http:// URL serving one (`glassbox log serve`, any static server).
     #[arg(long, value_name = "LOG")]
-    log: PathBuf,
+    log: String,
 
     /// The log's verifier key (`name+keyid+base64`, or a file holding it).
     #[arg(long, value_name = "VKEY")]
@@ -98,7 +99,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         quorum: args.quorum,
         auditor_keys,
     };
-    let log = DirLog(args.log.clone());
+    let log = glassbox_core::tlog::LogSource::parse(&args.log)?;
     let result = check(
         &args.target,
         &args.reports,
