@@ -3,20 +3,21 @@
 //! split-view monitoring).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use glassbox_core::http;
 use glassbox_core::tlog::checkpoint::{self, SignedCheckpoint};
-use glassbox_core::tlog::cosignature;
 use glassbox_core::tlog::key::LogSigner;
 use glassbox_core::tlog::leaf::LeafRecord;
 use glassbox_core::tlog::merkle;
 use glassbox_core::tlog::monitor;
-use glassbox_core::tlog::note::{MAX_NOTE_BYTES, VerifierKey};
+use glassbox_core::tlog::note::{KeyType, MAX_NOTE_BYTES, VerifierKey};
 use glassbox_core::tlog::proof::{MAX_PROOF_BYTES, TlogProof};
 use glassbox_core::tlog::serve as serve_tiles;
-use glassbox_core::tlog::storage::{CHECKPOINT_FILE, Log, VKEY_FILE};
+use glassbox_core::tlog::storage::{Log, VKEY_FILE};
+use glassbox_core::tlog::witness::{self, Witness};
 use glassbox_core::tlog::{Error, LogSource};
 
 use crate::render::log as render;
@@ -31,7 +32,8 @@ Examples:
   glassbox log prove audit-log --file release-1.1.0.tar.gz --output release.tlog-proof
   glassbox log verify-proof release.tlog-proof --vkey audit-log/vkey --file release-1.1.0.tar.gz
   glassbox log consistency old.checkpoint audit-log/checkpoint --log audit-log
-  glassbox log witness --log audit-log --state wstate --key w.key --name witness.example/w1 --vkey audit-log/vkey
+  glassbox log witness --listen 127.0.0.1:7380 --state wstate --key w.key --name witness.example/w1 --log-vkey audit-log/vkey
+  glassbox log cosign --log audit-log --witness http://127.0.0.1:7380 --witness-vkey w1.vkey
   glassbox log monitor --vkey audit-log/vkey audit-log customer-a/ customer-b.tlog-proof
   glassbox log serve audit-log --listen 127.0.0.1:8080
   glassbox log monitor --vkey audit-log/vkey http://127.0.0.1:8080/ customer-a/";
@@ -194,16 +196,23 @@ enum Cmd {
         #[command(flatten)]
         f: FormatArg,
     },
-    /// Act as a witness: verify the log's checkpoint is consistent with the
-    /// one stored in --state, then cosign it (tlog-cosignature/v1), store it
-    /// and print the cosigned checkpoint.
+    /// Act as a C2SP tlog-witness: cosign a log's checkpoint (cosignature/v1)
+    /// only if it extends the one last cosigned, kept in --state. With
+    /// --listen, serve `POST /add-checkpoint` over HTTP (c2sp.org/tlog-witness:
+    /// 409 for a stale old size, 422 for an inconsistent proof, 403 for a bad
+    /// signature, 404 for an unknown origin); with --log, cosign that log
+    /// directory's checkpoint once and print it.
     #[command(
-        after_help = "Example:\n  glassbox log witness --log audit-log --state wstate --key w.key --name witness.example/w1 --vkey audit-log/vkey"
+        after_help = "Examples:\n  glassbox log witness --listen 127.0.0.1:7380 --state wstate --key w.key --name witness.example/w1 --log-vkey audit-log/vkey\n  glassbox log witness --log audit-log --state wstate --key w.key --name witness.example/w1 --log-vkey audit-log/vkey"
     )]
     Witness {
-        /// The log directory.
+        /// Serve the witness protocol on this address (port 0 picks a free
+        /// port; the URL is printed on stdout).
+        #[arg(long, conflicts_with_all = ["log", "output"], required_unless_present = "log")]
+        listen: Option<String>,
+        /// Cosign this log directory's checkpoint once, without HTTP.
         #[arg(long)]
-        log: PathBuf,
+        log: Option<PathBuf>,
         /// The witness's state directory (last cosigned checkpoint per origin).
         #[arg(long)]
         state: PathBuf,
@@ -213,12 +222,33 @@ enum Cmd {
         /// The witness's name (its key name).
         #[arg(long)]
         name: String,
-        /// The log's verifier key (string or file).
-        #[arg(long)]
-        vkey: String,
-        /// Also write the cosigned checkpoint here.
+        /// The verifier key of a log this witness cosigns (string or file);
+        /// repeatable, one per log.
+        #[arg(long = "log-vkey", alias = "vkey", required = true)]
+        log_vkeys: Vec<String>,
+        /// With --log: also write the cosigned checkpoint here.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        f: FormatArg,
+    },
+    /// Ask witnesses (C2SP tlog-witness) to cosign the log's checkpoint and
+    /// store their cosignatures with it, so proofs, `check --quorum` and
+    /// monitors see them. Exit 1 unless every witness cosigned.
+    #[command(
+        after_help = "Example:\n  glassbox log cosign --log audit-log --witness http://127.0.0.1:7380 --witness-vkey w1.vkey"
+    )]
+    Cosign {
+        /// The log directory.
+        #[arg(long, default_value = ".")]
+        log: PathBuf,
+        /// A witness's URL prefix (requests go to URL/add-checkpoint); repeatable.
+        #[arg(long = "witness", required = true)]
+        witnesses: Vec<String>,
+        /// A witness verifier key (string or file); repeatable. Cosignatures
+        /// from other keys are ignored.
+        #[arg(long = "witness-vkey", required = true)]
+        witness_vkeys: Vec<String>,
         #[command(flatten)]
         f: FormatArg,
     },
@@ -311,23 +341,34 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             f,
         } => consistency(&old, &new, &log, vkey.as_deref(), t.client(), f.format, ui),
         Cmd::Witness {
+            listen,
             log,
             state,
             key,
             name,
-            vkey,
+            log_vkeys,
             output,
             f,
-        } => witness(
-            &log,
-            &state,
-            &key,
-            &name,
-            &vkey,
-            output.as_deref(),
-            f.format,
-            ui,
-        ),
+        } => {
+            let vkeys = log_vkeys
+                .iter()
+                .map(|v| parse_vkey(v))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let signer = load_signer(&key, &name, true)?;
+            let w = Witness::open(&state, signer, vkeys)
+                .with_context(|| format!("{}: cannot open the witness state", state.display()))?;
+            match (listen, log) {
+                (Some(addr), _) => serve_witness(w, &addr, ui),
+                (None, Some(log)) => witness_once(&w, &log, output.as_deref(), f.format, ui),
+                (None, None) => bail!("give --listen ADDR or --log DIR"),
+            }
+        }
+        Cmd::Cosign {
+            log,
+            witnesses,
+            witness_vkeys,
+            f,
+        } => cosign(&log, &witnesses, &witness_vkeys, f.format, ui),
         Cmd::Monitor { vkey, places, t, f } => {
             run_monitor(&vkey, &places, t.client(), f.format, ui)
         }
@@ -618,91 +659,142 @@ fn consistency(
     }
 }
 
-/// The state file of one origin: its name is the origin with anything but
-/// [A-Za-z0-9.-] replaced, plus a short hash so distinct origins never clash.
-fn state_file(state: &Path, origin: &str) -> PathBuf {
-    let safe: String = origin
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let h = glassbox_core::digest::Sha256Digest::of(origin.as_bytes()).to_hex();
-    state.join(format!("{safe}-{}.checkpoint", &h[..8]))
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn witness(
+/// Local mode: one add-checkpoint request built from the log directory
+/// (old size = what the witness stored, proof from the log's tiles), through
+/// the same handler the HTTP witness uses.
+fn witness_once(
+    w: &Witness,
     dir: &Path,
-    state: &Path,
-    key: &Path,
-    name: &str,
-    vkey: &str,
     output: Option<&Path>,
     format: Format,
     ui: &Ui,
 ) -> anyhow::Result<Outcome> {
-    let vkey = parse_vkey(vkey)?;
-    let signer = load_signer(key, name, true)?;
     let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
-    if log.verifier_key() != &vkey {
-        bail!("{}: the log's key is not --vkey {vkey}", dir.display());
-    }
-    let fail = |why: String| {
-        render::refused(&why, format, ui)?;
-        Ok(Outcome::Failed)
+    let new = log
+        .checkpoint()
+        .with_context(|| format!("{}: the log's checkpoint", dir.display()))?;
+    let size = new.checkpoint.size;
+    let stored = w
+        .stored(log.origin())
+        .with_context(|| format!("witness state for {}", log.origin()))?;
+    let old = match &stored {
+        Some(n) => checkpoint::Checkpoint::parse(&n.text)?.size,
+        None => 0,
     };
-    let new = match open_note(&dir.join(CHECKPOINT_FILE), &vkey)? {
-        Ok(c) => c,
-        Err(e) => return fail(format!("the log's checkpoint: {e}")),
-    };
-    std::fs::create_dir_all(state)
-        .with_context(|| format!("{}: cannot create", state.display()))?;
-    let stored_path = state_file(state, &vkey.name);
-    let old_size = if stored_path.exists() {
-        let old = match open_note(&stored_path, &vkey)? {
-            Ok(c) => c,
-            Err(e) => bail!(
-                "{}: stored checkpoint does not verify: {e}",
-                stored_path.display()
-            ),
-        };
-        if let Err(e) = check_consistency(&LogSource::from(dir), &old, &new)? {
-            return fail(format!(
-                "checkpoint {} is not consistent with the stored checkpoint {}: {e}",
-                new.checkpoint.size, old.checkpoint.size
-            ));
-        }
-        Some(old.checkpoint.size)
+    let proof = if old == 0 || old >= size {
+        Vec::new()
     } else {
-        None
+        log.consistency_proof(old, size)
+            .with_context(|| format!("{}: cannot compute a consistency proof", dir.display()))?
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let mut note = new.note.clone();
-    cosignature::cosign(&mut note, &signer, now)?;
-    let bytes = note.to_bytes();
-    write_atomic(&stored_path, &bytes, true)?;
-    if let Some(p) = output {
-        write_atomic(p, &bytes, true)?;
+    let body = witness::AddCheckpoint {
+        old_size: old,
+        proof,
+        checkpoint: new.to_bytes(),
     }
-    let cosigned = render::CosignedJson {
-        cosigned: true,
-        note: String::from_utf8_lossy(&bytes).into_owned(),
-        origin: &new.checkpoint.origin,
-        previous_size: old_size,
-        size: new.checkpoint.size,
-        timestamp: now,
-        witness_vkey: signer.verifier_key().to_string(),
+    .to_bytes();
+    let now = now();
+    match w.add_checkpoint(&body, now) {
+        Ok(c) => {
+            // The log's note as published, with our line added.
+            let mut note = new.note.clone();
+            note.signatures.extend(c.note.signatures.last().cloned());
+            let bytes = note.to_bytes();
+            if let Some(p) = output {
+                write_atomic(p, &bytes, true)?;
+            }
+            let cosigned = render::CosignedJson {
+                cosigned: true,
+                note: String::from_utf8_lossy(&bytes).into_owned(),
+                origin: &c.checkpoint.origin,
+                previous_size: stored.is_some().then_some(c.previous_size),
+                size,
+                timestamp: now,
+                witness_vkey: w.verifier_key().to_string(),
+            };
+            render::cosigned(&cosigned, format, ui)?;
+            Ok(Outcome::Ok)
+        }
+        Err(witness::Refusal::State(e)) => Err(anyhow::Error::new(e).context("witness state")),
+        Err(r) => {
+            render::refused(&r.to_string(), format, ui)?;
+            Ok(Outcome::Failed)
+        }
+    }
+}
+
+/// `--listen`: the tlog-witness HTTP endpoint, until the process is killed.
+/// Each request is logged on stderr, even with --quiet: it is the witness's
+/// trail of what it refused.
+fn serve_witness(w: Witness, addr: &str, ui: &Ui) -> anyhow::Result<Outcome> {
+    let server = http::Server::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    let url = server.url()?;
+    render::witness_listening(&url, w.verifier_key(), ui)?;
+    let w = Arc::new(w);
+    let handler: Arc<http::Handler> = Arc::new(move |req: &http::Request| {
+        let r = w.handle(&req.method, &req.path, &req.body, now());
+        render::witness_request(req.peer, &req.method, &req.path, r.status, &r.body);
+        http::Response::new(r.status, r.content_type, r.body)
+    });
+    let config = http::ServerConfig {
+        max_request_body: witness::MAX_REQUEST_BYTES as u64,
+        ..http::ServerConfig::default()
     };
-    render::cosigned(&cosigned, format, ui)?;
+    server
+        .run(config, handler)
+        .with_context(|| format!("witness server on {url}"))?;
     Ok(Outcome::Ok)
+}
+
+/// `log cosign`: asks each witness over HTTP, stores what verified.
+fn cosign(
+    dir: &Path,
+    urls: &[String],
+    vkeys: &[String],
+    format: Format,
+    ui: &Ui,
+) -> anyhow::Result<Outcome> {
+    let keys = vkeys
+        .iter()
+        .map(|v| parse_vkey(v))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if let Some(k) = keys.iter().find(|k| k.kind != KeyType::CosignatureV1) {
+        bail!("--witness-vkey {k}: not a witness key (type 0x04, cosignature/v1)");
+    }
+    for u in urls {
+        http::Url::parse(u).with_context(|| format!("--witness {u}"))?;
+    }
+    let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
+    let client = http::Client::default();
+    let post = |endpoint: &str, body: &[u8]| -> Result<witness::HttpReply, String> {
+        let url = http::Url::parse(endpoint).map_err(|e| e.to_string())?;
+        let r = client
+            .post(
+                &url,
+                &[("Content-Type", "text/plain")],
+                body,
+                witness::MAX_RESPONSE_BYTES as u64,
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(witness::HttpReply {
+            status: r.status,
+            content_type: r.header("content-type").map(str::to_string),
+            body: r.body,
+        })
+    };
+    let report = witness::cosign_log(&log, urls, &keys, &post)
+        .with_context(|| format!("{}: cosign", dir.display()))?;
+    render::cosign(&report, format, ui)?;
+    Ok(Outcome::from_ok(
+        report.witnesses.iter().all(|w| w.failure.is_none()),
+    ))
 }
 
 fn run_monitor(

@@ -2,6 +2,7 @@
 //! (schemas `core/schema/log-*.v1.schema.json`). JSON keys are sorted, as
 //! they have always been.
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -10,7 +11,9 @@ use glassbox_core::tlog::checkpoint::SignedCheckpoint;
 use glassbox_core::tlog::leaf::LeafRecord;
 use glassbox_core::tlog::merkle;
 use glassbox_core::tlog::monitor::MonitorReport;
+use glassbox_core::tlog::note::VerifierKey;
 use glassbox_core::tlog::storage::Appended;
+use glassbox_core::tlog::witness::CosignReport;
 use serde::Serialize;
 
 use super::Format;
@@ -361,6 +364,65 @@ pub fn refused(reason: &str, format: Format, ui: &Ui) -> anyhow::Result<()> {
         }),
         _ => super::stdout(&format!("{} {reason}\n", ui.bad("REFUSED:"))),
     }
+}
+
+/// `log witness --listen`: the URL on stdout (so scripts and tests can
+/// read the chosen port), the key on stderr.
+pub fn witness_listening(url: &str, vkey: &VerifierKey, ui: &Ui) -> anyhow::Result<()> {
+    ui.note(&format!("witness {vkey} serving POST {url}add-checkpoint"));
+    super::stdout(&format!("{url}\n"))
+}
+
+/// One request the witness answered, on stderr: who, what, the status, and
+/// for a refusal the reason (evidence of a log's misbehaviour).
+pub fn witness_request(peer: SocketAddr, method: &str, path: &str, status: u16, body: &[u8]) {
+    let why = if status == 200 {
+        String::new()
+    } else {
+        let b = String::from_utf8_lossy(&body[..body.len().min(300)]);
+        format!(": {}", b.trim())
+    };
+    eprintln!("{peer} {method} {path} {status}{why}");
+}
+
+/// `log cosign`: per witness, cosigned or why not.
+pub fn cosign(report: &CosignReport, format: Format, ui: &Ui) -> anyhow::Result<()> {
+    if format == Format::Json {
+        return json_sorted(report);
+    }
+    let mut o = String::new();
+    for w in &report.witnesses {
+        match &w.failure {
+            None => outln!(
+                o,
+                "{} {} cosigned {} size {} as {}{}",
+                ui.good("ok:"),
+                w.url,
+                report.origin,
+                report.size,
+                w.cosigned_by.join(", "),
+                if w.retried {
+                    format!(" (after a 409, from size {})", w.old_size)
+                } else {
+                    String::new()
+                }
+            ),
+            Some(why) => outln!(o, "{} {}: {why}", ui.bad("FAILED:"), w.url),
+        }
+    }
+    outln!(
+        o,
+        "checkpoint {} size {}: {} cosignature(s) stored{}",
+        report.origin,
+        report.size,
+        report.stored.len(),
+        if report.stored.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", report.stored.join(", "))
+        }
+    );
+    super::stdout(&o)
 }
 
 /// Renders `log monitor`'s report: checkpoints seen, split views found.

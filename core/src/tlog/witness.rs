@@ -52,6 +52,8 @@ pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024;
 /// Name of the lock file in the state directory.
 pub const STATE_LOCK_FILE: &str = "lock";
+/// Name of the file in the state directory holding the witness's verifier key.
+pub const STATE_VKEY_FILE: &str = "vkey";
 
 /// A parsed `add-checkpoint` request body (tlog-witness "add-checkpoint").
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -298,6 +300,23 @@ impl Witness {
             }
             Err(fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path)(e)),
         }
+        // The state belongs to one witness key: another key must not inherit
+        // it, and log operators read the verifier key from here.
+        let vkey_path = dir.join(STATE_VKEY_FILE);
+        let vkey = format!("{}\n", signer.verifier_key());
+        match read_state(&vkey_path)? {
+            Some(b) if b == vkey.as_bytes() => {}
+            Some(b) => {
+                return Err(Error::Inconsistent(format!(
+                    "{}: this state belongs to witness key {}, not {}; give the key it was \
+                     made with, or another --state",
+                    vkey_path.display(),
+                    String::from_utf8_lossy(&b).trim(),
+                    signer.verifier_key()
+                )));
+            }
+            None => write_durable(dir, &vkey_path, vkey.as_bytes())?,
+        }
         Ok(Self {
             signer,
             logs,
@@ -454,17 +473,24 @@ impl Witness {
     }
 
     fn store(&self, origin: &str, bytes: &[u8]) -> Result<(), Error> {
-        let path = state_file(&self.dir, origin);
-        let tmp = path.with_extension("checkpoint.tmp");
-        let mut f = File::create(&tmp).map_err(Error::io(&tmp))?;
-        f.write_all(bytes)
-            .and_then(|_| f.sync_all())
-            .map_err(Error::io(&tmp))?;
-        fs::rename(&tmp, &path).map_err(Error::io(&path))?;
-        File::open(&self.dir)
-            .and_then(|d| d.sync_all())
-            .map_err(Error::io(&self.dir))
+        write_durable(&self.dir, &state_file(&self.dir, origin), bytes)
     }
+}
+
+/// Temporary file, fsync, rename, fsync the directory: after a crash the
+/// file holds either the old bytes or the new ones.
+fn write_durable(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f = File::create(&tmp).map_err(Error::io(&tmp))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(Error::io(&tmp))?;
+    fs::rename(&tmp, path).map_err(Error::io(path))?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(Error::io(dir))
 }
 
 /// The stored checkpoint must be the new one's prefix (tlog-witness
@@ -689,7 +715,7 @@ pub struct CosignReport {
 
 /// Sends one add-checkpoint request: `(endpoint URL, body)` to the reply,
 /// or why there is none (connection, time-out, oversized reply).
-pub type Post = dyn Fn(&str, &[u8]) -> Result<HttpReply, String>;
+pub type Post<'a> = dyn Fn(&str, &[u8]) -> Result<HttpReply, String> + 'a;
 
 /// The file in a log directory remembering, per witness URL, the size it
 /// last cosigned, so the next request carries the right old size and proof
@@ -706,7 +732,7 @@ pub fn cosign_log(
     log: &super::Log,
     urls: &[String],
     witness_keys: &[VerifierKey],
-    post: &Post,
+    post: &Post<'_>,
 ) -> Result<CosignReport, Error> {
     let cp = log.checkpoint()?;
     let size = cp.checkpoint.size;
