@@ -7,7 +7,7 @@ use glassbox_core::audit::{AuditCase, AuditEvent, log_audit, run_audit};
 use glassbox_core::keys::SigningKey;
 use glassbox_core::report::chain::auditor_chain;
 use glassbox_core::report::statement::sign_report;
-use glassbox_core::report::{AuditReport, Severity, StepStatus, render};
+use glassbox_core::report::{AuditReport, StepStatus, render};
 
 use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
@@ -110,10 +110,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         }
     }
 
-    match args.format {
-        Format::Json => println!("{}", report.to_canonical_json()?),
-        _ => print_summary(&report, &written, ui),
-    }
+    crate::render::audit::report(&report, &written, args.format, ui)?;
     Ok(Outcome::from_ok(report.passed()))
 }
 
@@ -178,33 +175,4 @@ fn readable(path: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("{}: cannot set permissions", path.display()))?;
     }
     Ok(())
-}
-
-fn print_summary(r: &AuditReport, written: &[PathBuf], ui: &Ui) {
-    let verdict = if r.passed() {
-        ui.good("PASS")
-    } else {
-        ui.bad("FAIL")
-    };
-    println!(
-        "{} {} {}: {verdict} ({} critical, {} high, {} medium, {} info)",
-        r.case.vendor,
-        r.case.product,
-        r.case.version,
-        r.summary.critical,
-        r.summary.high,
-        r.summary.medium,
-        r.summary.info
-    );
-    for f in &r.findings {
-        let sev = match f.severity {
-            Severity::Critical | Severity::High => ui.bad(f.severity.name()),
-            Severity::Medium => ui.warn(f.severity.name()),
-            Severity::Info => f.severity.name().to_string(),
-        };
-        println!("  {:9} {:10} {}", sev, f.id, f.title);
-    }
-    for p in written {
-        println!("wrote {}", p.display());
-    }
 }

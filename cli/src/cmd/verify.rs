@@ -5,18 +5,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use glassbox_core::policy::TrustPolicy;
-use glassbox_core::sig::continuity::{self, Continuity};
-use glassbox_core::sig::fmt_time;
-use glassbox_core::sig::release::{
-    self as rel, CoverageStatus, Failure, ReleaseVerification, SignatureResult,
-};
+use glassbox_core::sig::continuity;
+use glassbox_core::sig::release::{self as rel, Failure};
 use glassbox_core::tlog::Error as TlogError;
 use glassbox_core::tlog::leaf::LeafRecord;
 use glassbox_core::tlog::note::VerifierKey;
 use glassbox_core::tlog::proof::{MAX_PROOF_BYTES, TlogProof};
-use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::render::verify::{LogProofCheck, Report};
 use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
 
@@ -74,51 +71,6 @@ pub struct Args {
     /// Output format.
     #[arg(long, default_value_t = Format::Text, value_parser = TEXT_JSON)]
     format: Format,
-}
-
-/// The verdict on `--log-proof`.
-#[derive(Serialize)]
-struct LogProofCheck {
-    /// The proof file.
-    proof: String,
-    verified: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    index: Option<u64>,
-    /// The log's origin (the checkpoint's first line), when it verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    origin: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tree_size: Option<u64>,
-    /// What the log recorded for the entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    record: Option<LeafRecord>,
-    cosigned_by: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
-/// What `--format json` prints.
-#[derive(Serialize)]
-#[serde(tag = "mode", rename_all = "kebab-case")]
-#[allow(clippy::large_enum_variant)] // one value per run
-enum Report {
-    Artifact {
-        artifact: String,
-        verified: bool,
-        signatures: Vec<SignatureResult>,
-        failures: Vec<Failure>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        log_proof: Option<LogProofCheck>,
-    },
-    Release {
-        release: String,
-        #[serde(flatten)]
-        result: ReleaseVerification,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        continuity: Option<Continuity>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        log_proof: Option<LogProofCheck>,
-    },
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
@@ -223,10 +175,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         Report::Artifact { verified, .. } => *verified,
         Report::Release { result, .. } => result.verified,
     };
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        _ => print!("{}", render_text(&report, &policy, ui)),
-    }
+    crate::render::verify::report(&report, &policy, args.format, ui)?;
     Ok(Outcome::from_ok(ok))
 }
 
@@ -297,209 +246,4 @@ fn check_log_proof(
         }
     }
     Ok(check)
-}
-
-fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let time = serde_json::to_value(policy.validation_time)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let sig_line = |out: &mut String, s: &SignatureResult| {
-        let mark = if s.verified {
-            ui.good("ok  ")
-        } else {
-            ui.bad("FAIL")
-        };
-        let who = s
-            .signers
-            .iter()
-            .map(|x| x.name.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let when = s
-            .time
-            .map(|t| format!(" timestamp {}", fmt_time(t)))
-            .unwrap_or_default();
-        let _ = write!(out, "  {mark} {} [{}]", s.signature, serde_kind(s));
-        if s.verified {
-            let _ = writeln!(out, " {who}{when}");
-        } else if let Some(f) = s.failures.first() {
-            let more = match s.failures.len() {
-                1 => String::new(),
-                n => format!(" (and {} more)", n - 1),
-            };
-            let _ = writeln!(out, " {}: {}{more}", f.check, f.reason);
-        }
-    };
-    let failures_block = |out: &mut String, failures: &[Failure]| {
-        if !failures.is_empty() {
-            let _ = writeln!(out, "failures:");
-            for f in failures {
-                let sig = if f.signature.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [{}]", f.signature)
-                };
-                let _ = writeln!(out, "  {}{sig} {}: {}", f.file, f.check, f.reason);
-            }
-        }
-    };
-    let log_block = |out: &mut String, check: &Option<LogProofCheck>| {
-        let Some(c) = check else { return };
-        let _ = writeln!(out, "transparency log:");
-        if c.verified {
-            let cosigned = if c.cosigned_by.is_empty() {
-                String::new()
-            } else {
-                format!(", cosigned by {}", c.cosigned_by.join(", "))
-            };
-            let _ = writeln!(
-                out,
-                "  {} {} is entry {} of {} at tree size {}{cosigned} [{}]",
-                ui.good("ok  "),
-                c.record.as_ref().map_or("", |r| r.name.as_str()),
-                c.index.unwrap_or_default(),
-                c.origin.as_deref().unwrap_or_default(),
-                c.tree_size.unwrap_or_default(),
-                c.proof
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "  {} [{}] {}",
-                ui.bad("FAIL"),
-                c.proof,
-                c.reason.as_deref().unwrap_or_default()
-            );
-        }
-    };
-    match report {
-        Report::Artifact {
-            artifact,
-            verified,
-            signatures,
-            failures,
-            log_proof,
-        } => {
-            let _ = writeln!(
-                out,
-                "artifact {artifact} (policy {}, validation time {time})",
-                policy.source.display()
-            );
-            for s in signatures {
-                sig_line(&mut out, s);
-            }
-            log_block(&mut out, log_proof);
-            failures_block(&mut out, failures);
-            verdict(&mut out, *verified, failures.len(), ui);
-        }
-        Report::Release {
-            release,
-            result,
-            continuity,
-            log_proof,
-        } => {
-            let _ = writeln!(
-                out,
-                "release {release} (policy {}, validation time {time})",
-                policy.source.display()
-            );
-            let _ = writeln!(out, "signatures ({}):", result.signatures.len());
-            for s in &result.signatures {
-                sig_line(&mut out, s);
-            }
-            let _ = writeln!(out, "files:");
-            for f in result
-                .files
-                .iter()
-                .filter(|f| f.status != CoverageStatus::Signature)
-            {
-                let status = match f.status {
-                    CoverageStatus::Verified => ui.good("verified"),
-                    CoverageStatus::Unsigned => ui.warn("unsigned"),
-                    CoverageStatus::Failed => ui.bad("FAILED  "),
-                    CoverageStatus::Signature => unreachable!("filtered"),
-                };
-                let by = f
-                    .covered_by
-                    .iter()
-                    .map(|c| match &c.manifest {
-                        Some(m) => format!("{} via {m}", c.signature),
-                        None => c.signature.clone(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let by = if by.is_empty() {
-                    String::new()
-                } else {
-                    format!("  by {by}")
-                };
-                let what = match (f.kind, &f.target) {
-                    (rel::EntryType::File, _) => String::new(),
-                    (k, Some(t)) => format!(" ({} -> {t})", k.name()),
-                    (k, None) => format!(" ({})", k.name()),
-                };
-                let _ = writeln!(out, "  {status} {}{what}{by}", f.path);
-            }
-            let _ = writeln!(out, "signers:");
-            for s in &result.signers {
-                let key = s
-                    .key_sha256
-                    .map(|k| format!(" key sha256:{k}"))
-                    .unwrap_or_default();
-                let _ = writeln!(out, "  {} {}{key}", serde_json_str(&s.kind), s.name);
-            }
-            if let Some(c) = continuity {
-                let _ = writeln!(out, "signer continuity with the previous release:");
-                if !c.has_changes() {
-                    let _ = writeln!(out, "  unchanged ({} signers)", c.unchanged.len());
-                }
-                for s in &c.new {
-                    let _ = writeln!(out, "  {} {}", ui.warn("NEW signer"), s.name);
-                }
-                for s in &c.removed {
-                    let _ = writeln!(out, "  {} {}", ui.warn("removed signer"), s.name);
-                }
-                for ch in &c.changed {
-                    let _ = writeln!(
-                        out,
-                        "  {} {} ({} changed)",
-                        ui.warn("CHANGED signer"),
-                        ch.after.name,
-                        ch.what
-                    );
-                }
-            }
-            log_block(&mut out, log_proof);
-            failures_block(&mut out, &result.failures);
-            verdict(&mut out, result.verified, result.failures.len(), ui);
-        }
-    }
-    out
-}
-
-fn serde_kind(s: &SignatureResult) -> String {
-    serde_json_str(&s.kind)
-}
-
-fn serde_json_str<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-fn verdict(out: &mut String, ok: bool, failures: usize, ui: &Ui) {
-    use std::fmt::Write;
-    if ok {
-        let _ = writeln!(out, "verdict: {}", ui.good("VERIFIED"));
-    } else {
-        let _ = writeln!(
-            out,
-            "verdict: {} ({failures} failed checks)",
-            ui.bad("FAILED")
-        );
-    }
 }

@@ -13,6 +13,7 @@ macro_rules! outln {
     }};
 }
 
+pub mod audit;
 pub mod chain;
 pub mod check;
 pub mod diff;
@@ -24,6 +25,7 @@ pub mod repro;
 pub mod sigstore;
 pub mod tuf;
 pub mod ui;
+pub mod verify;
 
 pub use format::{Format, Formats, TEXT_JSON};
 
