@@ -355,3 +355,88 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
     let r = raw_post(&w1.url, &body);
     assert!(r.starts_with("HTTP/1.1 404 "), "{r}");
 }
+
+/// Witnesses that stall or answer with an endless body: each fails within
+/// the time-out, named by its URL, and nothing is stored.
+#[test]
+fn hostile_witnesses_fail_within_the_timeout() {
+    use std::net::TcpListener;
+    use std::time::{Duration, Instant};
+    let t = setup();
+    let d = t.path();
+    let stall = TcpListener::bind("127.0.0.1:0").unwrap();
+    let flood = TcpListener::bind("127.0.0.1:0").unwrap();
+    let stall_url = format!("http://{}/", stall.local_addr().unwrap());
+    let flood_url = format!("http://{}/", flood.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in stall.incoming() {
+            held.push(c); // read nothing, answer nothing
+        }
+    });
+    std::thread::spawn(move || {
+        for c in flood.incoming() {
+            let Ok(mut c) = c else { continue };
+            std::thread::spawn(move || {
+                let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+                let line = format!("\u{2014} w1.example/w {}\n", "A".repeat(96));
+                while c.write_all(line.as_bytes()).is_ok() {}
+            });
+        }
+    });
+    let start = Instant::now();
+    let o = glassbox(
+        &[
+            "log",
+            "cosign",
+            "--log",
+            "L",
+            "--witness",
+            &stall_url,
+            "--witness",
+            &flood_url,
+            "--witness-vkey",
+            "L/vkey",
+            "--timeout",
+            "2",
+            "--format",
+            "json",
+        ],
+        d,
+    );
+    // L/vkey is a log key, not a witness key: refused as input first.
+    assert_eq!(code(&o), 2, "{o:?}");
+    let w = WitnessProcess::start(d, "ws1", "w1.key", "w1.example/w");
+    drop(w);
+    let o = glassbox(
+        &[
+            "log",
+            "cosign",
+            "--log",
+            "L",
+            "--witness",
+            &stall_url,
+            "--witness",
+            &flood_url,
+            "--witness-vkey",
+            "ws1/vkey",
+            "--timeout",
+            "2",
+            "--format",
+            "json",
+        ],
+        d,
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(code(&o), 1, "{o:?}");
+    let j = json(&o);
+    for (i, url) in [&stall_url, &flood_url].into_iter().enumerate() {
+        let why = j["witnesses"][i]["failure"].as_str().unwrap();
+        assert!(why.contains(url.trim_end_matches('/')), "{why}");
+    }
+    assert_eq!(j["stored"].as_array().unwrap().len(), 0);
+}

@@ -57,8 +57,9 @@ struct FormatArg {
 
 #[derive(clap::Args)]
 struct TimeoutArg {
-    /// Seconds allowed for each fetch from an http:// log, from connecting
-    /// to the last byte (a stalled server fails after this, naming the URL).
+    /// Seconds allowed for each HTTP request (a fetch from an http:// log, a
+    /// witness request), from connecting to the last byte (a stalled server
+    /// fails after this, naming the URL).
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_timeout)]
     timeout: f64,
 }
@@ -250,6 +251,8 @@ enum Cmd {
         #[arg(long = "witness-vkey", required = true)]
         witness_vkeys: Vec<String>,
         #[command(flatten)]
+        t: TimeoutArg,
+        #[command(flatten)]
         f: FormatArg,
     },
     /// Compare checkpoints of one log gathered from files and directories
@@ -367,8 +370,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             log,
             witnesses,
             witness_vkeys,
+            t,
             f,
-        } => cosign(&log, &witnesses, &witness_vkeys, f.format, ui),
+        } => cosign(&log, &witnesses, &witness_vkeys, t.client(), f.format, ui),
         Cmd::Monitor { vkey, places, t, f } => {
             run_monitor(&vkey, &places, t.client(), f.format, ui)
         }
@@ -758,6 +762,7 @@ fn cosign(
     dir: &Path,
     urls: &[String],
     vkeys: &[String],
+    client: http::Client,
     format: Format,
     ui: &Ui,
 ) -> anyhow::Result<Outcome> {
@@ -772,7 +777,6 @@ fn cosign(
         http::Url::parse(u).with_context(|| format!("--witness {u}"))?;
     }
     let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
-    let client = http::Client::default();
     let post = |endpoint: &str, body: &[u8]| -> Result<witness::HttpReply, String> {
         let url = http::Url::parse(endpoint).map_err(|e| e.to_string())?;
         let r = client
