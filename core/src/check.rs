@@ -38,9 +38,10 @@ use crate::keys::PublicKey;
 use crate::release::{EntryKind, Format, ReadOptions, Release};
 use crate::report::statement::verify_report_envelope;
 use crate::report::{InputKind, InputRole, Verdict};
+use crate::tlog::LogSource;
 use crate::tlog::checkpoint::{self, SignedCheckpoint};
 use crate::tlog::leaf::LeafRecord;
-use crate::tlog::merkle::{self, NodeSource};
+use crate::tlog::merkle;
 use crate::tlog::note::VerifierKey;
 use crate::tlog::tiles::{TILE_WIDTH, TileReader};
 
@@ -113,60 +114,6 @@ pub struct CheckPolicy {
     pub quorum: usize,
     /// Auditor public keys, each with a name shown in the result.
     pub auditor_keys: Vec<(String, PublicKey)>,
-}
-
-/// Where the log is read from. The layout is C2SP tlog-tiles either way.
-pub trait LogSource {
-    /// Where it is, for messages.
-    fn place(&self) -> String;
-    /// The checkpoint note's bytes.
-    fn checkpoint(&self) -> Result<Vec<u8>, crate::tlog::Error>;
-    /// A reader of the tree at `size` (tiles cached for the run).
-    fn reader(&self, size: u64) -> Box<dyn TreeReader + '_>;
-}
-
-/// The tree of one size: hashes for proofs, entries by bundle.
-pub trait TreeReader: NodeSource {
-    /// Entry bundle `index` at this size.
-    fn bundle(&self, index: u64) -> Result<Vec<Vec<u8>>, crate::tlog::Error>;
-}
-
-impl TreeReader for TileReader {
-    fn bundle(&self, index: u64) -> Result<Vec<Vec<u8>>, crate::tlog::Error> {
-        TileReader::bundle(self, index)
-    }
-}
-
-/// A log directory (what `glassbox log init` made, or a mirror of it).
-pub struct DirLog(pub PathBuf);
-
-impl LogSource for DirLog {
-    fn place(&self) -> String {
-        self.0.display().to_string()
-    }
-    fn checkpoint(&self) -> Result<Vec<u8>, crate::tlog::Error> {
-        crate::tlog::tiles::read_bounded(
-            &self.0.join(crate::tlog::storage::CHECKPOINT_FILE),
-            crate::tlog::note::MAX_NOTE_BYTES as u64,
-        )
-    }
-    fn reader(&self, size: u64) -> Box<dyn TreeReader + '_> {
-        Box::new(TileReader::new(&self.0, size))
-    }
-}
-
-/// A log directory or an `http://` URL serving one (`glassbox log serve`),
-/// fetched with the sizes tlog-tiles bounds and the client's time-outs.
-impl LogSource for crate::tlog::LogSource {
-    fn place(&self) -> String {
-        self.describe()
-    }
-    fn checkpoint(&self) -> Result<Vec<u8>, crate::tlog::Error> {
-        self.checkpoint_bytes()
-    }
-    fn reader(&self, size: u64) -> Box<dyn TreeReader + '_> {
-        Box::new(crate::tlog::LogSource::reader(self, size))
-    }
 }
 
 /// What the target was read as.
@@ -358,7 +305,7 @@ struct Item {
 pub fn check(
     target: &Path,
     reports_dir: &Path,
-    log: &dyn LogSource,
+    log: &LogSource,
     policy: &CheckPolicy,
     state: Option<&Path>,
 ) -> Result<CheckResult, CheckError> {
@@ -377,7 +324,7 @@ pub fn check(
     let (form, items, whole) = read_target(target)?;
     let (log_check, cp) = open_checkpoint(log, policy, state)?;
     let reader = cp.as_ref().map(|cp| log.reader(cp.checkpoint.size));
-    let reports = load_reports(reports_dir, policy, cp.as_ref(), reader.as_deref())?;
+    let reports = load_reports(reports_dir, policy, cp.as_ref(), reader.as_ref())?;
 
     // Coverage indexes over verified reports: (path, sha256) of release
     // directory files, sha256 of release files.
@@ -681,16 +628,16 @@ fn read_listing(path: &Path) -> Result<Option<Vec<Item>>, CheckError> {
 
 /// Fetches and opens the checkpoint; compares it with the state.
 fn open_checkpoint(
-    log: &dyn LogSource,
+    log: &LogSource,
     policy: &CheckPolicy,
     state: Option<&Path>,
 ) -> Result<(LogCheck, Option<SignedCheckpoint>), CheckError> {
-    let bytes = log.checkpoint().map_err(|e| CheckError::Log {
-        place: log.place(),
+    let bytes = log.checkpoint_bytes().map_err(|e| CheckError::Log {
+        place: log.describe(),
         why: e.to_string(),
     })?;
     let mut lc = LogCheck {
-        place: log.place(),
+        place: log.describe(),
         origin: policy.log_key.name.clone(),
         size: None,
         root: None,
@@ -747,7 +694,7 @@ pub fn state_file(state: &Path, origin: &str) -> PathBuf {
 /// rollback shown to this machine).
 fn compare_state(
     dir: &Path,
-    log: &dyn LogSource,
+    log: &LogSource,
     policy: &CheckPolicy,
     cp: &SignedCheckpoint,
 ) -> Result<(StateCheck, Option<String>), CheckError> {
@@ -798,7 +745,7 @@ fn compare_state(
         }
         if new.size > old.size && old.size > 0 {
             let reader = log.reader(new.size);
-            let proof = match merkle::consistency_proof(reader.as_ref(), old.size, new.size) {
+            let proof = match merkle::consistency_proof(&reader, old.size, new.size) {
                 Ok(p) => p,
                 Err(e) => {
                     return Ok((
@@ -880,7 +827,7 @@ fn load_reports(
     dir: &Path,
     policy: &CheckPolicy,
     cp: Option<&SignedCheckpoint>,
-    reader: Option<&dyn TreeReader>,
+    reader: Option<&TileReader>,
 ) -> Result<Vec<(ReportCheck, Option<crate::report::AuditReport>)>, CheckError> {
     let mut out = Vec::new();
     for path in find_reports(dir)? {
@@ -956,7 +903,7 @@ fn prove_report(
     path: &Path,
     envelope: &[u8],
     cp: &SignedCheckpoint,
-    reader: &dyn TreeReader,
+    reader: &TileReader,
 ) -> Result<u64, String> {
     let proof_path = path.with_file_name(PROOF_FILE);
     let proof_bytes = crate::tlog::tiles::read_bounded(
