@@ -1,0 +1,509 @@
+//! Every command's `--format json` against its published schema in
+//! `core/schema/`: real runs on the demo releases, PKI, log and auditor
+//! keys (testdata/demo), on logs and keys made here, and on the corpora,
+//! never hand-written JSON. A field renamed, dropped or retyped in a result
+//! type fails here until its schema says so.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn demo(p: &str) -> String {
+    root().join("testdata/demo").join(p).display().to_string()
+}
+
+/// Runs glassbox in `dir`; checks the exit code; returns stdout.
+fn run(dir: &Path, args: &[&str], code: i32) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "glassbox {args:?}\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn schema(name: &str) -> serde_json::Value {
+    let path = root()
+        .join("core/schema")
+        .join(format!("{name}.v1.schema.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Asserts that `stdout` is one JSON document valid under `name`'s schema.
+fn assert_valid(name: &str, stdout: &[u8]) {
+    let validator = jsonschema::draft202012::options()
+        .build(&schema(name))
+        .unwrap_or_else(|e| panic!("{name}: the schema does not compile: {e}"));
+    let value: serde_json::Value = serde_json::from_slice(stdout).unwrap_or_else(|e| {
+        panic!(
+            "{name}: not one JSON document: {e}\n{}",
+            String::from_utf8_lossy(stdout)
+        )
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:#?}\n{value:#}");
+}
+
+#[test]
+fn every_schema_compiles_and_names_itself() {
+    let dir = root().join("core/schema");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let file = p.file_name().unwrap().to_str().unwrap().to_string();
+        let Some(name) = file.strip_suffix(".v1.schema.json") else {
+            panic!("{file}: schemas are named NAME.v1.schema.json");
+        };
+        let s = schema(name);
+        assert_eq!(
+            s["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "{file}"
+        );
+        assert_eq!(
+            s["$id"],
+            format!("https://glassbox.dev/schema/{file}"),
+            "{file}"
+        );
+        jsonschema::draft202012::options()
+            .build(&s)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        n += 1;
+    }
+    assert!(n >= 19, "{n} schemas");
+}
+
+#[test]
+fn manifest() {
+    let t = tempfile::tempdir().unwrap();
+    let out = run(
+        t.path(),
+        &[
+            "manifest",
+            &demo("releases/exampleav-1.1.0"),
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_valid("manifest", &out);
+    let out = run(
+        t.path(),
+        &[
+            "manifest",
+            &demo("tampered/exampleav-1.1.0.tar.gz"),
+            "--sha512",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_valid("manifest", &out);
+}
+
+#[test]
+fn diff() {
+    let t = tempfile::tempdir().unwrap();
+    let out = run(
+        t.path(),
+        &[
+            "diff",
+            &demo("releases/exampleav-1.0.0"),
+            &demo("releases/exampleav-1.1.0.tar.gz"),
+            "--format",
+            "json",
+        ],
+        1,
+    );
+    assert_valid("diff", &out);
+}
+
+#[test]
+fn repro() {
+    let t = tempfile::tempdir().unwrap();
+    let vendor = demo("releases/exampleav-1.1.0.tar.gz");
+    for (other, code) in [("rebuild", 0), ("tampered", 1)] {
+        let other = demo(&format!("{other}/exampleav-1.1.0.tar.gz"));
+        let out = run(
+            t.path(),
+            &["repro", &vendor, &other, "--format", "json"],
+            code,
+        );
+        assert_valid("repro", &out);
+    }
+}
+
+#[test]
+fn verify_artifact_and_release() {
+    let t = tempfile::tempdir().unwrap();
+    let policy = demo("policy.toml");
+    let sig = demo("releases/exampleav-1.1.0/engine/avengine.p7s");
+    for (rel, code) in [("releases", 0), ("tampered", 1)] {
+        let artifact = demo(&format!("{rel}/exampleav-1.1.0/engine/avengine"));
+        let out = run(
+            t.path(),
+            &[
+                "verify",
+                &artifact,
+                "--signature",
+                &sig,
+                "--policy",
+                &policy,
+                "--format",
+                "json",
+            ],
+            code,
+        );
+        assert_valid("verify", &out);
+        let release = demo(&format!("{rel}/exampleav-1.1.0"));
+        let previous = demo("releases/exampleav-1.0.0");
+        let out = run(
+            t.path(),
+            &[
+                "verify",
+                &release,
+                "--policy",
+                &policy,
+                "--previous",
+                &previous,
+                "--format",
+                "json",
+            ],
+            code,
+        );
+        assert_valid("verify", &out);
+    }
+    let out = run(
+        t.path(),
+        &[
+            "verify",
+            &demo("releases/exampleav-1.1.0.tar.gz"),
+            "--policy",
+            &policy,
+            "--log-proof",
+            &demo("log/exampleav-1.1.0.tar.gz.tlog-proof"),
+            "--log-vkey",
+            &demo("log/vkey"),
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_valid("verify", &out);
+}
+
+#[test]
+fn chain() {
+    let t = tempfile::tempdir().unwrap();
+    let leaf = demo("pki/codesign.pem");
+    let inter = demo("pki/intermediate.pem");
+    let roots = demo("pki/root.pem");
+    let out = run(
+        t.path(),
+        &[
+            "chain",
+            &leaf,
+            "--intermediates",
+            &inter,
+            "--roots",
+            &roots,
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_valid("chain", &out);
+    // Without the intermediate there is no path: the invalid form.
+    let out = run(
+        t.path(),
+        &["chain", &leaf, "--roots", &roots, "--format", "json"],
+        1,
+    );
+    assert_valid("chain", &out);
+}
+
+#[test]
+fn keygen_and_report_verify_and_render() {
+    let t = tempfile::tempdir().unwrap();
+    let out = run(
+        t.path(),
+        &["keygen", "--out", "k.key", "--format", "json"],
+        0,
+    );
+    assert_valid("keygen", &out);
+    let out = run(
+        t.path(),
+        &[
+            "keygen",
+            "--out",
+            "p.key",
+            "--algorithm",
+            "p256",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_valid("keygen", &out);
+
+    let example = root().join("audit-reports/example");
+    let envelope = example.join("report.dsse.json").display().to_string();
+    let auditor = demo("auditor/TEST-ONLY-auditor.key.pub");
+    let out = run(
+        t.path(),
+        &[
+            "report", "verify", &envelope, "--key", &auditor, "--format", "json",
+        ],
+        0,
+    );
+    assert_valid("report-verify", &out);
+    // A key that did not sign it: the failed form, with its problem.
+    let out = run(
+        t.path(),
+        &[
+            "report",
+            "verify",
+            &envelope,
+            "--key",
+            "k.key.pub",
+            "--format",
+            "json",
+        ],
+        1,
+    );
+    assert_valid("report-verify", &out);
+
+    let report = example.join("report.json").display().to_string();
+    let out = run(
+        t.path(),
+        &["report", "render", &report, "--format", "json"],
+        0,
+    );
+    assert_valid("audit-report", &out);
+}
+
+#[test]
+fn every_log_subcommand() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    run(d, &["keygen", "--out", "log.key"], 0);
+    run(d, &["keygen", "--out", "w.key"], 0);
+    std::fs::write(d.join("a.bin"), b"first\n").unwrap();
+    std::fs::write(d.join("b.bin"), b"second\n").unwrap();
+    let out = run(
+        d,
+        &[
+            "log",
+            "init",
+            "L",
+            "--origin",
+            "test.example/log",
+            "--key",
+            "log.key",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_valid("log-init", &out);
+    std::fs::write(d.join("empty.cp"), run(d, &["log", "checkpoint", "L"], 0)).unwrap();
+    let out = run(
+        d,
+        &["log", "append", "L", "a.bin", "b.bin", "--format", "json"],
+        0,
+    );
+    assert_valid("log-append", &out);
+    let out = run(d, &["log", "checkpoint", "L", "--format", "json"], 0);
+    assert_valid("log-checkpoint", &out);
+    let out = run(
+        d,
+        &["log", "prove", "L", "--file", "a.bin", "--format", "json"],
+        0,
+    );
+    assert_valid("log-prove", &out);
+    let out = run(
+        d,
+        &[
+            "log", "prove", "L", "--index", "1", "--output", "b.proof", "--format", "json",
+        ],
+        0,
+    );
+    assert_valid("log-prove", &out);
+    for (file, code) in [("b.bin", 0), ("a.bin", 1)] {
+        let out = run(
+            d,
+            &[
+                "log",
+                "verify-proof",
+                "b.proof",
+                "--vkey",
+                "L/vkey",
+                "--file",
+                file,
+                "--format",
+                "json",
+            ],
+            code,
+        );
+        assert_valid("log-verify-proof", &out);
+    }
+    for (old, new, code) in [
+        ("empty.cp", "L/checkpoint", 0),
+        ("L/checkpoint", "empty.cp", 1),
+    ] {
+        let out = run(
+            d,
+            &[
+                "log",
+                "consistency",
+                old,
+                new,
+                "--log",
+                "L",
+                "--format",
+                "json",
+            ],
+            code,
+        );
+        assert_valid("log-consistency", &out);
+    }
+    let witness = [
+        "log",
+        "witness",
+        "--log",
+        "L",
+        "--state",
+        "ws",
+        "--key",
+        "w.key",
+        "--name",
+        "w.example/w1",
+        "--vkey",
+        "L/vkey",
+        "--format",
+        "json",
+    ];
+    assert_valid("log-witness", &run(d, &witness, 0));
+    run(d, &["log", "append", "L", "a.bin"], 0);
+    // Now with the size it cosigned before.
+    assert_valid("log-witness", &run(d, &witness, 0));
+    let out = run(
+        d,
+        &[
+            "log",
+            "monitor",
+            "--vkey",
+            "L/vkey",
+            "L",
+            "L/checkpoint",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_valid("log-monitor", &out);
+    // The demo's split view: the evidence form.
+    let out = run(
+        d,
+        &[
+            "log",
+            "monitor",
+            "--vkey",
+            &demo("log/vkey"),
+            &demo("log"),
+            &demo("log-targeted"),
+            "--format",
+            "json",
+        ],
+        1,
+    );
+    assert_valid("log-monitor", &out);
+}
+
+fn corpora() -> PathBuf {
+    PathBuf::from(std::env::var_os("GLASSBOX_CORPORA").expect("GLASSBOX_CORPORA"))
+}
+
+#[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
+fn sigstore_verify_bundle() {
+    let t = tempfile::tempdir().unwrap();
+    let cases = corpora().join("sigstore-conformance/bundle-verify");
+    let artifact = cases.join("a.txt").display().to_string();
+    let identity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let issuer = "https://token.actions.githubusercontent.com";
+    for (case, code) in [
+        ("happy-path-v0.3", 0),
+        ("managed-key-happy-path", 0),
+        ("dsse-invalid-sig_fail", 1),
+    ] {
+        let dir = cases.join(case);
+        let bundle = dir.join("bundle.sigstore.json").display().to_string();
+        let key = dir.join("key.pub").display().to_string();
+        let root = dir.join("trusted_root.json").display().to_string();
+        let mut args = vec!["sigstore", "verify-bundle", "--bundle", &bundle];
+        if dir.join("key.pub").exists() {
+            args.extend(["--key", &key]);
+        } else {
+            args.extend(["--certificate-identity", identity]);
+            args.extend(["--certificate-oidc-issuer", issuer]);
+        }
+        if dir.join("trusted_root.json").exists() {
+            args.extend(["--trusted-root", &root]);
+        }
+        args.extend(["--format", "json", &artifact]);
+        assert_valid("sigstore-verify", &run(t.path(), &args, code));
+    }
+}
+
+#[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
+fn tuf_verify() {
+    let t = tempfile::tempdir().unwrap();
+    let cases = corpora().join("tuf/generated/cases");
+    for (case, code) in [
+        ("valid", 0),
+        ("expired-root", 1),
+        ("delegated-wrong-key", 1),
+    ] {
+        let dir = cases.join(case);
+        let root = dir.join("initial_root.json").display().to_string();
+        let repo = dir.display().to_string();
+        let out = run(
+            t.path(),
+            &[
+                "tuf",
+                "verify",
+                "--root",
+                &root,
+                "--repo",
+                &repo,
+                "--targets",
+                "all",
+                "--at",
+                "2026-11-01T00:00:00Z",
+                "--format",
+                "json",
+            ],
+            code,
+        );
+        assert_valid("tuf-verify", &out);
+    }
+}
