@@ -334,6 +334,14 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
     assert_eq!(code(&glassbox(&["log", "append", "L", "c.bin"], d)), 0);
     let o = cosign(d, "L", &w1, "ws1/vkey");
     assert_eq!(code(&o), 0, "{o:?}");
+    // The witness kept the fork's signed checkpoints as evidence: a monitor
+    // over its state directory and the honest log shows the split view.
+    let o = glassbox(&["log", "monitor", "--vkey", "L/vkey", "L", "ws1"], d);
+    assert_eq!(code(&o), 1, "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("SPLIT VIEW"),
+        "{o:?}"
+    );
 
     // An unknown origin is 404 on the wire.
     write_key(d, "other.key");

@@ -270,6 +270,17 @@ fn a_fork_is_refused() {
     assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
     assert!(String::from_utf8_lossy(&r.body).contains("not consistent"));
 
+    // Both refused checkpoints are kept as evidence, signed by the log.
+    let evidence: Vec<_> = std::fs::read_dir(state.path().join("evidence"))
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(evidence.len(), 2);
+    for e in &evidence {
+        let cp = checkpoint::open(e, &v.log_vkey, &[], 0).unwrap();
+        assert_eq!(cp.checkpoint.root, fork.root_at_size(cp.checkpoint.size));
+    }
+
     let stored = w.stored("audit.example/log").unwrap().unwrap();
     assert_eq!(
         Checkpoint::parse(&stored.text).unwrap(),
@@ -296,6 +307,10 @@ fn state_survives_a_restart_and_is_never_reset() {
     let r = w.handle("POST", "/add-checkpoint", &body(0, &[], &v.note(13)), v.ts);
     assert_eq!((r.status, r.body.as_slice()), (409, &b"7\n"[..]));
     drop(w);
+    // The state belongs to the witness key it was made with.
+    let other = LogSigner::from_seed("witness.example/w1", KeyType::CosignatureV1, &[7; 32]);
+    let e = Witness::open(state.path(), other.unwrap(), vec![v.log_vkey.clone()]).unwrap_err();
+    assert!(e.to_string().contains("belongs to witness key"), "{e}");
 
     // Damage the state file: the witness answers 500 and cosigns nothing.
     let file = witness::state_file(state.path(), "audit.example/log");

@@ -52,6 +52,11 @@ pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024;
 /// Name of the lock file in the state directory.
 pub const STATE_LOCK_FILE: &str = "lock";
+/// Directory in the state directory where refused, validly signed
+/// checkpoints are kept as evidence.
+pub const EVIDENCE_DIR: &str = "evidence";
+/// The most refused checkpoints kept as evidence.
+pub const MAX_EVIDENCE_FILES: usize = 1000;
 /// Name of the file in the state directory holding the witness's verifier key.
 pub const STATE_VKEY_FILE: &str = "vkey";
 
@@ -400,7 +405,13 @@ impl Witness {
                 latest: latest.size,
             });
         }
-        check_extends(&latest, &cp, &req.proof)?;
+        if let Err(r) = check_extends(&latest, &cp, &req.proof) {
+            // tlog-witness: "the witness MAY log the request even if the
+            // consistency proof doesn't verify ... as it might be proof of log
+            // misbehavior". Best effort: the refusal stands either way.
+            let _ = self.keep_evidence(&note);
+            return Err(r);
+        }
         if now > i64::MAX as u64 {
             // tlog-cosignature: the timestamp "MUST NOT exceed 2^63 - 1".
             return Err(Refusal::State(Error::Limit(
@@ -470,6 +481,30 @@ impl Witness {
                 })
             }
         }
+    }
+
+    /// Keeps a log-signed checkpoint the witness refused as inconsistent in
+    /// `evidence/`, named `<sha256 of its text>.note` (one file per distinct
+    /// checkpoint, at most [`MAX_EVIDENCE_FILES`]): with the state file next
+    /// to it, `glassbox log monitor` over the state directory and the log
+    /// shows the split view. Only the log's key can sign these, so their
+    /// number is bounded by the log's misbehaviour, and capped anyway.
+    fn keep_evidence(&self, note: &Note) -> Result<(), Error> {
+        let dir = self.dir.join(EVIDENCE_DIR);
+        fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+        let name = crate::digest::Sha256Digest::of(note.text.as_bytes()).to_hex();
+        let path = dir.join(format!("{name}.note"));
+        if path.exists() {
+            return Ok(());
+        }
+        let count = fs::read_dir(&dir).map_err(Error::io(&dir))?.count();
+        if count >= MAX_EVIDENCE_FILES {
+            return Err(Error::Limit(format!(
+                "{}: {MAX_EVIDENCE_FILES} refused checkpoints kept already",
+                dir.display()
+            )));
+        }
+        write_durable(&dir, &path, &note.to_bytes())
     }
 
     fn store(&self, origin: &str, bytes: &[u8]) -> Result<(), Error> {
