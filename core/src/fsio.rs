@@ -131,9 +131,10 @@ impl ReadFileError {
     pub fn into_io(self) -> io::Error {
         match self {
             ReadFileError::Io { source, .. } => source,
-            e @ ReadFileError::TooLarge { .. } => {
-                io::Error::new(io::ErrorKind::InvalidData, e.to_string())
-            }
+            ReadFileError::TooLarge { max, .. } => io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("larger than the {max}-byte limit"),
+            ),
         }
     }
 }

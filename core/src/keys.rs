@@ -786,18 +786,7 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
 /// Reads a whole file of at most `limit` bytes; a larger file is an
 /// `InvalidData` error rather than an unbounded allocation.
 pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("larger than the {limit}-byte limit"),
-        ));
-    }
-    Ok(bytes)
+    crate::fsio::read_file_capped(path, limit).map_err(crate::fsio::ReadFileError::into_io)
 }
 
 /// The `privateKeyAlgorithm` OID (content octets) of a PKCS#8

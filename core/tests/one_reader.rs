@@ -62,10 +62,7 @@ fn compare_releases_on_opened_releases_matches_compare_on_paths() {
     let opts = ReproOptions::default();
     let by_path = compare(&vendor, &rebuild, &opts).unwrap();
 
-    let ro = ReadOptions {
-        expand_nested: true,
-        ..Default::default()
-    };
+    let ro = glassbox_core::repro::read_options(&opts);
     let v = Release::open(&vendor, &ro).unwrap();
     let r = Release::open(&rebuild, &ro).unwrap();
     let shared = compare_releases(&v, &r, &opts).unwrap();

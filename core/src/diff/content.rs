@@ -88,13 +88,11 @@ fn read_capped(
     cap: u64,
     hint: u64,
 ) -> std::io::Result<(Option<Vec<u8>>, Vec<u8>)> {
-    // Room for the one byte past the cap, so a full read never regrows.
-    let mut buf = Vec::with_capacity(hint.min(cap).saturating_add(1) as usize);
-    r.take(cap + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > cap {
-        return Ok((None, buf));
+    let got = crate::fsio::read_capped(r, cap, hint)?;
+    if got.over {
+        return Ok((None, got.bytes));
     }
-    Ok((Some(buf), Vec::new()))
+    Ok((Some(got.bytes), Vec::new()))
 }
 
 fn open<'s>(

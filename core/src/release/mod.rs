@@ -40,6 +40,7 @@
 //! [`ReleaseError`].
 
 mod ar;
+mod bzip2;
 pub(crate) mod canonical;
 mod dir;
 mod error;
@@ -325,18 +326,16 @@ impl Release {
             if out.is_some() {
                 return Ok(());
             }
-            let mut buf = Vec::new();
-            r.take(max_bytes + 1)
-                .read_to_end(&mut buf)
+            let got = crate::fsio::read_capped(r, max_bytes, e.size)
                 .map_err(|err| ReleaseError::from_io(&e.path, err))?;
-            if buf.len() as u64 > max_bytes {
+            if got.over {
                 return Err(ReleaseError::TooLarge {
                     path: e.path.clone(),
-                    size: buf.len() as u64,
+                    size: got.bytes.len() as u64,
                     max: max_bytes,
                 });
             }
-            out = Some(buf);
+            out = Some(got.bytes);
             Ok(())
         })?;
         out.ok_or_else(|| ReleaseError::Changed { path: path.clone() })

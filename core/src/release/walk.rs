@@ -765,12 +765,10 @@ impl<'w, 'v> Walk<'w, 'v> {
                     (v.visit)(&recorded, &mut f)?;
                     return self.visit_inner(&recorded, reader, random);
                 }
-                let mut buf = Vec::new();
-                reader
-                    .take(NESTED_ZIP_BUFFER_CAP + 1)
-                    .read_to_end(&mut buf)
+                let got = crate::fsio::read_capped(&mut *reader, NESTED_ZIP_BUFFER_CAP, 0)
                     .map_err(lift)?;
-                if buf.len() as u64 > NESTED_ZIP_BUFFER_CAP {
+                let buf = got.bytes;
+                if got.over {
                     // Too big to hold: expand it now (its inner entries
                     // stream from here) and hand its own bytes over in a
                     // later pass.
@@ -835,12 +833,10 @@ impl<'w, 'v> Walk<'w, 'v> {
                     super::zip::read(self, container, &mut BufReader::new(f), Some(p))?;
                     return Ok(Some(row.format));
                 }
-                let mut buf = Vec::new();
-                reader
-                    .take(NESTED_ZIP_BUFFER_CAP + 1)
-                    .read_to_end(&mut buf)
+                let got = crate::fsio::read_capped(&mut *reader, NESTED_ZIP_BUFFER_CAP, 0)
                     .map_err(|e| self.io_error(container, e))?;
-                if buf.len() as u64 > NESTED_ZIP_BUFFER_CAP {
+                let buf = got.bytes;
+                if got.over {
                     let path = container
                         .cloned()
                         .unwrap_or_else(|| EntryPath::top(RawPath(name.to_vec())));

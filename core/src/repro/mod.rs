@@ -252,9 +252,9 @@ pub fn compare(
 ///
 /// The releases' listings are reused rather than read again: the evidence
 /// of a different verdict is the diff of these two [`Release`]s
-/// ([`crate::diff::diff_releases`]), so it is as deep as they were opened
-/// (open them with `expand_nested: true` for evidence inside nested
-/// archives). The canonical trees are still read from
+/// ([`crate::diff::diff_releases`]). Open them with [`read_options`] and
+/// the report is exactly [`compare`]'s; opened otherwise, the evidence is
+/// as deep as they were read. The canonical trees are still read from
 /// [`Release::source`]: they need header bytes the listing does not keep.
 pub fn compare_releases(
     vendor: &Release,
@@ -267,6 +267,20 @@ pub fn compare_releases(
         opts,
         Some((vendor, rebuild)),
     )
+}
+
+/// The options to open releases with for [`compare_releases`] so that its
+/// report is the same as [`compare`]'s (the evidence diff's reading).
+pub fn read_options(opts: &ReproOptions) -> crate::release::ReadOptions {
+    crate::diff::read_options(&evidence_options(opts))
+}
+
+fn evidence_options(opts: &ReproOptions) -> crate::diff::DiffOptions {
+    crate::diff::DiffOptions {
+        limits: opts.limits,
+        max_depth: opts.limits.max_depth,
+        ..Default::default()
+    }
 }
 
 fn compare_inner(
@@ -346,11 +360,7 @@ fn evidence(
     differences: &[Difference],
     opts: &ReproOptions,
 ) -> Result<crate::diff::ReleaseDiff, crate::diff::DiffError> {
-    let diff_opts = crate::diff::DiffOptions {
-        limits: opts.limits,
-        max_depth: opts.limits.max_depth,
-        ..Default::default()
-    };
+    let diff_opts = evidence_options(opts);
     let mut d = match opened {
         Some((v, r)) => crate::diff::diff_releases(v, r, &diff_opts, &|_| {})?,
         None => crate::diff::diff_paths(vendor, rebuild, &diff_opts, &|_| {})?,

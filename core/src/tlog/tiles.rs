@@ -122,19 +122,14 @@ pub fn decode_tile(bytes: &[u8], width: u64, path: &Path) -> Result<Vec<Hash>, E
 
 /// Reads a file of at most `max` bytes.
 pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).map_err(Error::io(path))?;
-    let mut buf = Vec::new();
-    f.take(max + 1)
-        .read_to_end(&mut buf)
-        .map_err(Error::io(path))?;
-    if buf.len() as u64 > max {
-        return Err(Error::MalformedTile {
+    use crate::fsio::ReadFileError;
+    crate::fsio::read_file_capped(path, max).map_err(|e| match e {
+        ReadFileError::Io { source, .. } => Error::io(path)(source),
+        ReadFileError::TooLarge { .. } => Error::MalformedTile {
             path: path.to_path_buf(),
             why: format!("larger than {max} bytes"),
-        });
-    }
-    Ok(buf)
+        },
+    })
 }
 
 /// Reads the tiles of a log directory as the tree of `size` leaves, with a

@@ -281,12 +281,10 @@ impl Reader {
             Some(Sniffed::Tar) if expand => Node::Archive(tar::read(whole, self, at, depth)?),
             Some(Sniffed::Ar) if expand => Node::Archive(ar::read(whole, self, at, depth)?),
             Some(Sniffed::Zip) if expand => {
-                let mut buf = Vec::new();
-                let got = whole
-                    .take(MAX_BUFFERED_ZIP + 1)
-                    .read_to_end(&mut buf)
+                let got = crate::fsio::read_capped(&mut *whole, MAX_BUFFERED_ZIP, 0)
                     .map_err(|e| CanonicalError::read(at, e))?;
-                if got as u64 > MAX_BUFFERED_ZIP {
+                let buf = got.bytes;
+                if got.over {
                     let mut rest = Cursor::new(buf).chain(whole);
                     let mut blob = (self.blob)(&mut rest, &[], self.limits)
                         .map_err(|e| CanonicalError::read(at, e))?;
@@ -350,7 +348,8 @@ impl Reader {
                             .map_err(|e| CanonicalError::read(at, e))?,
                     )
                 }
-                Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(&mut counted)),
+                Compression::Bzip2 => crate::release::bzip2::decode(Box::new(&mut counted))
+                    .map_err(|e| CanonicalError::read(at, e))?,
             };
             let mut limited = BombGuard::new(decoder, budget, consumed, at);
             let inner_at = format!("{at}!({})", format.name());
