@@ -33,7 +33,7 @@ mod verify;
 pub use case::{AuditCase, CaseError};
 pub use inputs::{InputError, MAX_INPUT_FILES, check_directories, hash_directory};
 pub use log::{Logged, log_audit};
-pub use releases::Releases;
+pub use releases::{Reads, Releases, SharedRelease};
 
 use crate::report::{AuditReport, Check, ReportError, Step};
 
@@ -64,30 +64,41 @@ pub fn run_audit(
     time: &str,
     progress: &mut dyn FnMut(AuditEvent<'_>),
 ) -> Result<AuditReport, AuditError> {
+    run_audit_with(case, &Releases::new(case), time, progress)
+}
+
+/// [`run_audit`] over `releases` (made with [`Releases::new`] for this
+/// case), which the caller keeps: to see how often each was read, or to
+/// use the readings after the audit.
+pub fn run_audit_with(
+    case: &AuditCase,
+    releases: &Releases,
+    time: &str,
+    progress: &mut dyn FnMut(AuditEvent<'_>),
+) -> Result<AuditReport, AuditError> {
     let mut report = AuditReport::new(case.case.clone(), time)?;
     let mut findings = Vec::new();
-    let releases = Releases::new(case);
 
     progress(AuditEvent::Started(Check::Inputs));
     releases.prefetch(case);
-    let outcome = inputs::inputs_step(case, &releases, &mut report, &mut findings);
+    let outcome = inputs::inputs_step(case, releases, &mut report, &mut findings);
     finish_step(&mut report, &findings, Check::Inputs, outcome, progress);
 
     if let Some(policy) = &case.policy {
         progress(AuditEvent::Started(Check::Verify));
-        let outcome = verify::verify_step(case, policy, &releases, &mut report, &mut findings);
+        let outcome = verify::verify_step(case, policy, releases, &mut report, &mut findings);
         finish_step(&mut report, &findings, Check::Verify, outcome, progress);
     }
 
     if let Some(previous) = &case.previous {
         progress(AuditEvent::Started(Check::Diff));
-        let outcome = diff::diff_step(&releases, previous, &mut report, &mut findings);
+        let outcome = diff::diff_step(releases, previous, &mut report, &mut findings);
         finish_step(&mut report, &findings, Check::Diff, outcome, progress);
     }
 
     if let Some(rebuild) = &case.rebuild {
         progress(AuditEvent::Started(Check::Repro));
-        let outcome = repro::repro_step(&releases, rebuild, &mut report, &mut findings);
+        let outcome = repro::repro_step(releases, rebuild, &mut report, &mut findings);
         finish_step(&mut report, &findings, Check::Repro, outcome, progress);
     }
 

@@ -17,6 +17,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diff::DiffOptions;
 use crate::release::{Format, ReadFindingKind, ReadOptions, Release, ReleaseError};
@@ -29,6 +30,20 @@ pub struct SharedRelease {
     path: PathBuf,
     opts: ReadOptions,
     read: OnceLock<Result<Release, ReleaseError>>,
+    /// Times the shared reading was made (0 or 1).
+    shared_reads: AtomicUsize,
+    /// Times a check was told to read on its own instead.
+    own_reads: AtomicUsize,
+}
+
+/// How often a release was read during an audit ([`SharedRelease::reads`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// The shared reading (0 or 1).
+    pub shared: usize,
+    /// Readings checks made on their own because the shared one was not
+    /// theirs (see the module documentation).
+    pub own: usize,
 }
 
 impl SharedRelease {
@@ -37,7 +52,27 @@ impl SharedRelease {
             path: path.to_path_buf(),
             opts,
             read: OnceLock::new(),
+            shared_reads: AtomicUsize::new(0),
+            own_reads: AtomicUsize::new(0),
         }
+    }
+
+    /// How often this release has been read so far by the audit's checks
+    /// (the repro check, which reads on its own, is not counted yet).
+    pub fn reads(&self) -> Reads {
+        Reads {
+            shared: self.shared_reads.load(Ordering::Relaxed),
+            own: self.own_reads.load(Ordering::Relaxed),
+        }
+    }
+
+    /// `reading` when a check can use it, else a count of the reading the
+    /// check will make on its own.
+    fn usable<'a>(&self, reading: Option<&'a Release>) -> Option<&'a Release> {
+        if reading.is_none() {
+            self.own_reads.fetch_add(1, Ordering::Relaxed);
+        }
+        reading
     }
 
     /// Where the release is.
@@ -48,28 +83,35 @@ impl SharedRelease {
     /// The one reading (made now if not yet).
     pub fn read(&self) -> Result<&Release, &ReleaseError> {
         self.read
-            .get_or_init(|| Release::open(&self.path, &self.opts))
+            .get_or_init(|| {
+                self.shared_reads.fetch_add(1, Ordering::Relaxed);
+                Release::open(&self.path, &self.opts)
+            })
             .as_ref()
     }
 
     /// The reading, for the inputs' digests (top-level files only, so any
     /// successful reading is the same as a plain one).
     pub fn for_inputs(&self) -> Option<&Release> {
-        self.read().ok()
+        self.usable(self.read().ok())
     }
 
     /// The reading, when it is exactly what the signature verifier's own
     /// ([`crate::sig::release::read_options`]) would give.
     pub fn for_verify(&self) -> Option<&Release> {
-        let release = self.read().ok()?;
-        (self.opts.digests.sha512 && !nesting_changed(release)).then_some(release)
+        let release = self
+            .read()
+            .ok()
+            .filter(|r| self.opts.digests.sha512 && !nesting_changed(r));
+        self.usable(release)
     }
 
     /// The reading, when it is what the diff's own would give.
     pub fn for_diff(&self, opts: &DiffOptions) -> Option<&Release> {
         let want = crate::diff::read_options(opts);
         let same = self.opts.expand_nested == want.expand_nested && self.opts.limits == want.limits;
-        if same { self.read().ok() } else { None }
+        let release = if same { self.read().ok() } else { None };
+        self.usable(release)
     }
 }
 

@@ -1,0 +1,160 @@
+//! `core::audit`: each release of a case is read once and shared by the
+//! checks, and sharing never changes a verdict.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use glassbox_core::audit::{AuditCase, Reads, Releases, run_audit, run_audit_with};
+use glassbox_core::policy::TrustPolicy;
+use glassbox_core::report::{Check, StepStatus};
+use glassbox_core::sig::release::verify_release_at;
+
+const TIME: &str = "2026-07-01T12:00:00Z";
+
+fn demo_case() -> AuditCase {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo/audit.toml");
+    AuditCase::load(&p).unwrap()
+}
+
+/// The demo case runs inputs, verify (with signer continuity), diff and
+/// repro. Before the pipeline each of them opened the release itself
+/// (four readings of 1.1.0, two of 1.0.0); now the inputs, verify and
+/// diff steps share one reading of each, and none reads on its own.
+#[test]
+fn demo_case_reads_each_release_once() {
+    let case = demo_case();
+    let releases = Releases::new(&case);
+    let report = run_audit_with(&case, &releases, TIME, &mut |_| {}).unwrap();
+    let once = Reads { shared: 1, own: 0 };
+    assert_eq!(releases.release.reads(), once, "release");
+    assert_eq!(
+        releases.previous.as_ref().unwrap().reads(),
+        once,
+        "previous"
+    );
+    assert_eq!(releases.rebuild.as_ref().unwrap().reads(), once, "rebuild");
+    // Every check ran on the shared readings.
+    let ran: Vec<Check> = report.steps.iter().map(|s| s.check).collect();
+    assert_eq!(
+        ran,
+        [Check::Inputs, Check::Verify, Check::Diff, Check::Repro]
+    );
+    assert!(report.steps.iter().all(|s| s.status != StepStatus::Error));
+    // Sharing is invisible in the report: the same as a fresh run.
+    assert_eq!(report, run_audit(&case, TIME, &mut |_| {}).unwrap());
+}
+
+/// A zip inside the release with a member named `../evil`: the diff
+/// expands nested archives and its reader refuses the whole release, but
+/// the verifier does not expand them and verifies the release as it
+/// would alone. The audit must give the verifier its own reading, not
+/// the refusal of the diff's.
+#[test]
+fn a_reading_refused_for_the_diff_is_not_the_verifiers() {
+    let (report, reads, alone) = audit_with_nested_zip(Zip::UnsafeMember);
+    assert_eq!(report.results.verify.as_ref().unwrap().verified, alone);
+    let step = report
+        .steps
+        .iter()
+        .find(|s| s.check == Check::Verify)
+        .unwrap();
+    assert!(!step.summary.contains("refused"), "{}", step.summary);
+    // The diff, which does expand it, still says it could not compare.
+    let diff = report
+        .steps
+        .iter()
+        .find(|s| s.check == Check::Diff)
+        .unwrap();
+    assert_eq!(diff.status, StepStatus::Error, "{}", diff.summary);
+    // The shared reading was tried once; the checks read on their own.
+    assert_eq!(reads.shared, 1);
+    assert!(reads.own >= 2, "{reads:?}");
+}
+
+/// A truncated zip inside the release: the diff's reading lists it as a
+/// file with a `not-expanded` finding, which the verifier (it does not
+/// expand nested archives, so never sees one) would count as a failure.
+/// The reading is shared with the inputs and the diff, not the verifier.
+#[test]
+fn a_finding_of_nested_expansion_does_not_reach_the_verifier() {
+    let (report, reads, alone) = audit_with_nested_zip(Zip::Truncated);
+    assert!(alone, "the verifier alone passes the release");
+    let verify = report.results.verify.as_ref().unwrap();
+    assert!(verify.verified, "{:?}", verify.problems);
+    let diff = report
+        .steps
+        .iter()
+        .find(|s| s.check == Check::Diff)
+        .unwrap();
+    assert_ne!(diff.status, StepStatus::Error, "{}", diff.summary);
+    assert_eq!(reads, Reads { shared: 1, own: 1 });
+}
+
+enum Zip {
+    UnsafeMember,
+    Truncated,
+}
+
+/// Audits `new` (a README and `bundle.zip`) against `old` (a README) with
+/// a policy allowing every file unsigned; returns the report, the reads of
+/// `new`, and whether `new` verifies when verified alone.
+fn audit_with_nested_zip(zip: Zip) -> (glassbox_core::report::AuditReport, Reads, bool) {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    for (dir, body) in [("old", "old"), ("new", "new")] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+        std::fs::write(root.join(dir).join("README"), body).unwrap();
+    }
+    let made = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, zipfile\n\
+             with zipfile.ZipFile(sys.argv[1], 'w') as z:\n    z.writestr('../evil', 'x')\n",
+        )
+        .arg(root.join("new/bundle.zip"))
+        .status()
+        .expect("python3 (needed to build the zip)");
+    assert!(made.success());
+    if let Zip::Truncated = zip {
+        let whole = std::fs::read(root.join("new/bundle.zip")).unwrap();
+        std::fs::write(root.join("new/bundle.zip"), &whole[..whole.len() / 2]).unwrap();
+    }
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo");
+    std::fs::write(
+        root.join("policy.toml"),
+        format!(
+            "[[keys]]\nname = \"vendor\"\npath = \"{}\"\n\
+             [coverage]\nallow_unsigned = [\"**\"]\n",
+            demo.join("keys/exampleav-release-ed25519.pub.pem")
+                .display()
+        ),
+    )
+    .unwrap();
+    let key = demo.join("auditor/TEST-ONLY-auditor.key");
+    let case_file: PathBuf = root.join("audit.toml");
+    std::fs::write(
+        &case_file,
+        format!(
+            "vendor = \"V\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\nkey = \"{}\"\n\
+             [release]\npath = \"new\"\nversion = \"2\"\n\
+             [previous]\npath = \"old\"\nversion = \"1\"\n\
+             [verify]\npolicy = \"policy.toml\"\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    let case = AuditCase::load(&case_file).unwrap();
+    let releases = Releases::new(&case);
+    let report = run_audit_with(&case, &releases, TIME, &mut |_| {}).unwrap();
+
+    let policy = TrustPolicy::load(&root.join("policy.toml")).unwrap();
+    let now =
+        time::OffsetDateTime::parse(TIME, &time::format_description::well_known::Rfc3339).unwrap();
+    let alone = verify_release_at(&root.join("new"), &policy, now).unwrap();
+    assert!(
+        alone.failures.iter().all(|f| f.check != "one-reading"),
+        "the verifier alone does not expand the zip: {:?}",
+        alone.failures
+    );
+    (report, releases.release.reads(), alone.verified)
+}
