@@ -89,6 +89,10 @@ pub struct ServerConfig {
     /// Time a client has to send its whole request; a slow client holds a
     /// worker no longer than this.
     pub read_timeout: Duration,
+    /// Time a client has to take the whole response: one that reads just
+    /// fast enough to beat every single write's time-out is still cut off
+    /// here, so a slow reader cannot hold a worker indefinitely.
+    pub write_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -97,6 +101,7 @@ impl Default for ServerConfig {
             threads: 8,
             max_request_body: 64 * 1024,
             read_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -241,7 +246,6 @@ fn serve_connection(
     config: ServerConfig,
     handler: &Handler,
 ) -> std::io::Result<()> {
-    stream.set_write_timeout(Some(config.read_timeout))?;
     let mut reader = BufReader::new(Deadline {
         stream: &stream,
         deadline: Instant::now() + config.read_timeout,
@@ -250,9 +254,9 @@ fn serve_connection(
         Ok(req) => {
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&req)))
                 .unwrap_or_else(|_| Response::text(500, "internal error"));
-            write_response(&stream, &r, req.method == "HEAD")
+            write_response(&stream, &r, req.method == "HEAD", config)
         }
-        Err(r) => write_response(&stream, &r, false),
+        Err(r) => write_response(&stream, &r, false, config),
     };
     let _ = stream.shutdown(std::net::Shutdown::Write);
     response
@@ -328,7 +332,12 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn write_response(mut stream: &TcpStream, r: &Response, head_only: bool) -> std::io::Result<()> {
+fn write_response(
+    mut stream: &TcpStream,
+    r: &Response,
+    head_only: bool,
+    config: ServerConfig,
+) -> std::io::Result<()> {
     let mut head = format!("HTTP/1.1 {} {}\r\n", r.status, reason(r.status));
     for (n, v) in &r.headers {
         // A handler bug must not split the response.
@@ -341,9 +350,15 @@ fn write_response(mut stream: &TcpStream, r: &Response, head_only: bool) -> std:
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
         r.body.len()
     ));
-    stream.write_all(head.as_bytes())?;
-    if !head_only {
-        stream.write_all(&r.body)?;
+    let deadline = Instant::now() + config.write_timeout;
+    let body: &[u8] = if head_only { &[] } else { &r.body };
+    for part in std::iter::once(head.as_bytes()).chain(body.chunks(64 * 1024)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        stream.set_write_timeout(Some(left.min(config.read_timeout)))?;
+        stream.write_all(part)?;
     }
     stream.flush()
 }
@@ -358,6 +373,9 @@ mod tests {
             if r.path == "/panic" {
                 panic!("handler bug");
             }
+            if r.path == "/big" {
+                return Response::new(200, "application/octet-stream", vec![0u8; 64 << 20]);
+            }
             Response::new(200, "application/octet-stream", r.body.clone())
                 .with_header("X-Method", &r.method)
                 .with_header("X-Path", &r.path)
@@ -366,6 +384,7 @@ mod tests {
             threads: 2,
             max_request_body: 16,
             read_timeout: Duration::from_millis(500),
+            write_timeout: Duration::from_secs(1),
         };
         Server::bind("127.0.0.1:0").unwrap().spawn(cfg, h).unwrap()
     }
@@ -404,5 +423,40 @@ mod tests {
             .unwrap();
         assert_eq!(r.body, b"ok");
         assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn a_slow_reader_is_cut_off_and_others_are_served() {
+        let s = echo();
+        // Two clients take a 64 MiB response at 64 KiB per 10 ms: each
+        // write makes progress within the write time-out, so only the
+        // overall deadline frees the workers (otherwise: 10 s).
+        let mut slow = Vec::new();
+        for _ in 0..2 {
+            let mut c = TcpStream::connect(s.addr()).unwrap();
+            c.write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            slow.push(std::thread::spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                let t = Instant::now();
+                while t.elapsed() < Duration::from_secs(10) {
+                    match c.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => std::thread::sleep(Duration::from_millis(10)),
+                    }
+                }
+            }));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let t = Instant::now();
+        let url = Url::parse(&s.url()).unwrap().join("x");
+        let r = Client::with_timeout(Duration::from_secs(8))
+            .post(&url, &[], b"ok", 100)
+            .unwrap();
+        assert_eq!(r.body, b"ok");
+        assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+        for h in slow {
+            h.join().unwrap();
+        }
     }
 }
