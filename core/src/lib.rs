@@ -36,6 +36,7 @@ pub mod release;
 pub mod report;
 pub mod repro;
 pub mod sig;
+pub mod sigstore_root;
 pub mod tlog;
 pub mod tuf;
 pub mod x509;

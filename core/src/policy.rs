@@ -56,28 +56,37 @@ impl Serialize for ValidationTime {
     }
 }
 
-/// A certificate the policy trusts (root or intermediate), with its origin.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A certificate the policy trusts (root or intermediate), with its origin,
+/// parsed once when the policy loads.
+#[derive(Clone, Debug, Serialize)]
 pub struct TrustedCert {
     /// The PEM file it was read from.
     pub path: PathBuf,
-    /// The certificate, DER.
+    /// The certificate.
     #[serde(skip)]
-    pub der: Vec<u8>,
+    pub cert: crate::x509::Certificate,
     /// Its subject, for reports.
     pub subject: String,
 }
 
-/// A public key pinned by name.
+impl TrustedCert {
+    /// The certificate's DER.
+    pub fn der(&self) -> &[u8] {
+        self.cert.der()
+    }
+}
+
+/// A public key pinned by name, parsed (and checked against the key
+/// allow-list) once when the policy loads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PinnedKey {
     /// The auditor's name for the key, used in reports.
     pub name: String,
     /// The PEM file it was read from.
     pub path: PathBuf,
-    /// The SubjectPublicKeyInfo, DER.
+    /// The key.
     #[serde(skip)]
-    pub spki_der: Vec<u8>,
+    pub key: crate::keys::PublicKey,
 }
 
 /// One Sigstore certificate identity the policy accepts.
@@ -119,9 +128,9 @@ impl SanMatch {
 pub struct SigstoreRoot {
     /// The `trusted_root.json` file.
     pub trusted_root: PathBuf,
-    /// Its content (validated as a Sigstore TrustedRoot on load).
+    /// Its trust material, parsed and validated when the policy loads.
     #[serde(skip)]
-    pub trusted_root_json: String,
+    pub trust: std::sync::Arc<crate::sigstore_root::SigstoreTrust>,
     /// Accepted identities; a bundle must match one of them.
     pub identities: Vec<SigstoreIdentity>,
 }
@@ -586,10 +595,10 @@ impl TrustPolicy {
                     .map_err(|e| err(&key, format!("cannot read {}: {e}", p.display())))?;
                 let found = read_pem_certificates(&bytes)
                     .map_err(|e| err(&key, format!("{}: {e}", p.display())))?;
-                out.extend(found.into_iter().map(|(der, subject)| TrustedCert {
+                out.extend(found.into_iter().map(|cert| TrustedCert {
                     path: p.clone(),
-                    der,
-                    subject,
+                    subject: cert.subject().to_string(),
+                    cert,
                 }));
             }
             Ok(out)
@@ -616,12 +625,12 @@ impl TrustPolicy {
             let p = base.join(&k.path);
             let bytes = std::fs::read(&p)
                 .map_err(|e| err(&key, format!("cannot read {}: {e}", p.display())))?;
-            let spki_der =
-                read_public_key(&bytes).map_err(|e| err(&key, format!("{}: {e}", p.display())))?;
+            let public = crate::keys::PublicKey::from_pem_or_der(&bytes)
+                .map_err(|e| err(&key, format!("{}: {e}", p.display())))?;
             keys.push(PinnedKey {
                 name: k.name.clone(),
                 path: p,
-                spki_der,
+                key: public,
             });
         }
 
@@ -631,7 +640,7 @@ impl TrustPolicy {
             let p = base.join(&s.trusted_root);
             let json = std::fs::read_to_string(&p)
                 .map_err(|e| err(&key, format!("cannot read {}: {e}", p.display())))?;
-            crate::sig::sigstore::SigstoreTrust::from_json(json.as_bytes())
+            let trust = crate::sigstore_root::SigstoreTrust::from_json(json.as_bytes())
                 .map_err(|e| err(&key, format!("{}: {e}", p.display())))?;
             if s.identities.is_empty() {
                 return Err(err(
@@ -665,7 +674,7 @@ impl TrustPolicy {
             }
             sigstore.push(SigstoreRoot {
                 trusted_root: p,
-                trusted_root_json: json,
+                trust: std::sync::Arc::new(trust),
                 identities,
             });
         }
@@ -752,24 +761,15 @@ impl TrustPolicy {
     }
 }
 
-/// Every `CERTIFICATE` block of a PEM file, as (DER, subject). A file with
-/// no certificate, or one that does not parse, is an error.
-fn read_pem_certificates(bytes: &[u8]) -> Result<Vec<(Vec<u8>, String)>, String> {
+/// Every `CERTIFICATE` block of a PEM file (or the DER certificates of a
+/// DER file). A file with no certificate, or one that does not parse, is an
+/// error.
+fn read_pem_certificates(bytes: &[u8]) -> Result<Vec<crate::x509::Certificate>, String> {
     let certs = crate::x509::parse_pem_or_der_bundle(bytes).map_err(|e| e.to_string())?;
     if certs.is_empty() {
         return Err("no certificate".into());
     }
-    Ok(certs
-        .iter()
-        .map(|c| (c.der().to_vec(), c.subject().to_string()))
-        .collect())
-}
-
-/// A PEM or DER public key (SubjectPublicKeyInfo) of a supported type.
-fn read_public_key(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    crate::keys::PublicKey::from_pem_or_der(bytes)
-        .map(|k| k.spki_der().to_vec())
-        .map_err(|e| e.to_string())
+    Ok(certs)
 }
 
 #[cfg(test)]

@@ -571,9 +571,7 @@ pub(crate) fn validate_signer_chain(
             }
         }
     }
-    for c in &policy.intermediates {
-        inter.push(parse(&c.der)?);
-    }
+    inter.extend(policy.intermediates.iter().map(|c| c.cert.clone()));
     let anchors = match purpose {
         Purpose::TimeStamping => &policy.tsa_roots,
         p if p == required_purpose(policy) => &policy.roots,
@@ -584,10 +582,7 @@ pub(crate) fn validate_signer_chain(
             "the policy has no trusted roots for this purpose".into(),
         ));
     }
-    let roots = anchors
-        .iter()
-        .map(|c| parse(&c.der))
-        .collect::<Result<Vec<_>, _>>()?;
+    let roots: Vec<x509::Certificate> = anchors.iter().map(|c| c.cert.clone()).collect();
     let opts = x509::ValidationOptions {
         time: x509::ValidationTime::At(at),
         purpose,

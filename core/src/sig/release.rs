@@ -1206,11 +1206,7 @@ fn pinned_keys(policy: &TrustPolicy) -> Vec<(String, PublicKey)> {
     policy
         .keys
         .iter()
-        .filter_map(|k| {
-            PublicKey::from_spki_der(&k.spki_der)
-                .ok()
-                .map(|p| (k.name.clone(), p))
-        })
+        .map(|k| (k.name.clone(), k.key.clone()))
         .collect()
 }
 
@@ -1320,8 +1316,8 @@ fn verify_sigstore(
     }
     let mut problems = Vec::new();
     for root in &policy.sigstore {
-        let trust = SigstoreTrust::from_json(root.trusted_root_json.as_bytes())
-            .map_err(|e| ("sigstore", format!("{}: {e}", root.trusted_root.display())))?;
+        // Parsed once, when the policy loaded.
+        let trust: &SigstoreTrust = &root.trust;
         let mut rules: Vec<(Option<String>, SignerRule)> = root
             .identities
             .iter()
@@ -1345,7 +1341,7 @@ fn verify_sigstore(
                 .map(|(n, k)| (Some(n), SignerRule::Key(k))),
         );
         for (key_name, rule) in &rules {
-            match verify_bundle(bundle, Artifact::Bytes(content), rule, &trust) {
+            match verify_bundle(bundle, Artifact::Bytes(content), rule, trust) {
                 Ok(v) => {
                     check_sigstore_algorithm(v.key_algorithm, policy)
                         .map_err(|e| ("algorithm-policy", e))?;

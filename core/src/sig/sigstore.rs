@@ -23,28 +23,25 @@
 use std::io::Read;
 
 use regex::Regex;
-use sigstore_verify::trust_root::{
-    SIGSTORE_PRODUCTION_TRUSTED_ROOT, SIGSTORE_STAGING_TRUSTED_ROOT, TrustedRoot,
-};
 use sigstore_verify::types::{Bundle, DerPublicKey, Sha256Hash, SignatureContent};
 use sigstore_verify::{
     PublicKeyVerificationPolicy, VerificationPolicy, VerificationResult, Verifier,
 };
+
+pub use crate::sigstore_root::{MAX_TRUSTED_ROOT_BYTES, SigstoreTrust};
 
 use crate::digest::Sha256Digest;
 use crate::keys::PublicKey;
 
 /// Largest bundle accepted (16 MiB; real bundles are a few KiB).
 pub const MAX_BUNDLE_BYTES: usize = 16 << 20;
-/// Largest trusted root accepted (16 MiB).
-pub const MAX_TRUSTED_ROOT_BYTES: usize = 16 << 20;
 
 /// Why a bundle did not verify, or trust material could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SigstoreError {
     /// The trusted root is not valid JSON or holds invalid trust material.
-    #[error("invalid Sigstore trusted root: {0}")]
-    TrustedRoot(String),
+    #[error(transparent)]
+    TrustedRoot(#[from] crate::sigstore_root::TrustedRootError),
     /// The signer rule is unusable (bad regex, unsupported key).
     #[error("invalid Sigstore signer rule: {0}")]
     Rule(String),
@@ -68,44 +65,6 @@ pub enum SigstoreError {
     /// The artifact could not be read.
     #[error("cannot read artifact: {0}")]
     Artifact(String),
-}
-
-/// Sigstore trust material: a parsed, validated `trusted_root.json`
-/// (Fulcio CAs, Rekor and CT log keys, TSAs), ready to verify many bundles.
-pub struct SigstoreTrust {
-    verifier: Verifier,
-}
-
-impl SigstoreTrust {
-    /// Loads a `trusted_root.json` (protobuf-specs `TrustedRoot` in JSON,
-    /// at most [`MAX_TRUSTED_ROOT_BYTES`]), rejecting malformed or
-    /// duplicate trust material.
-    pub fn from_json(json: &[u8]) -> Result<Self, SigstoreError> {
-        if json.len() > MAX_TRUSTED_ROOT_BYTES {
-            return Err(SigstoreError::TrustedRoot(format!(
-                "{} bytes, more than the {MAX_TRUSTED_ROOT_BYTES}-byte limit",
-                json.len()
-            )));
-        }
-        let text = std::str::from_utf8(json)
-            .map_err(|_| SigstoreError::TrustedRoot("not UTF-8".into()))?;
-        let root =
-            TrustedRoot::from_json(text).map_err(|e| SigstoreError::TrustedRoot(e.to_string()))?;
-        let verifier =
-            Verifier::new(&root).map_err(|e| SigstoreError::TrustedRoot(e.to_string()))?;
-        Ok(Self { verifier })
-    }
-
-    /// The Sigstore public-good production root, as compiled into
-    /// `sigstore-trust-root` 0.15.1 (a snapshot: no TUF refresh, offline).
-    pub fn production() -> Result<Self, SigstoreError> {
-        Self::from_json(SIGSTORE_PRODUCTION_TRUSTED_ROOT.as_bytes())
-    }
-
-    /// The Sigstore staging root, as compiled into `sigstore-trust-root`.
-    pub fn staging() -> Result<Self, SigstoreError> {
-        Self::from_json(SIGSTORE_STAGING_TRUSTED_ROOT.as_bytes())
-    }
 }
 
 /// How the certificate identity (SAN) must look.
