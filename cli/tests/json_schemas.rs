@@ -4,8 +4,9 @@
 //! never hand-written JSON. A field renamed, dropped or retyped in a result
 //! type fails here until its schema says so.
 
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -87,7 +88,7 @@ fn every_schema_compiles_and_names_itself() {
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         n += 1;
     }
-    assert!(n >= 19, "{n} schemas");
+    assert!(n >= 20, "{n} schemas");
 }
 
 #[test]
@@ -435,6 +436,92 @@ fn every_log_subcommand() {
         1,
     );
     assert_valid("log-monitor", &out);
+}
+
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `log cosign` against a real `log witness --listen` on loopback, and
+/// against a port nobody listens on (the failure form).
+#[test]
+fn log_cosign() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    run(d, &["keygen", "--out", "log.key"], 0);
+    run(d, &["keygen", "--out", "w.key"], 0);
+    std::fs::write(d.join("a.bin"), b"first\n").unwrap();
+    run(
+        d,
+        &[
+            "log",
+            "init",
+            "L",
+            "--origin",
+            "test.example/log",
+            "--key",
+            "log.key",
+        ],
+        0,
+    );
+    run(d, &["log", "append", "L", "a.bin"], 0);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args([
+            "log",
+            "witness",
+            "--listen",
+            "127.0.0.1:0",
+            "--state",
+            "ws",
+            "--key",
+            "w.key",
+            "--name",
+            "w.example/w",
+            "--log-vkey",
+            "L/vkey",
+        ])
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Killed when dropped, also when an assertion fails first.
+    let witness = Killed(child);
+    let mut url = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut url).unwrap();
+    let url = url.trim().to_string();
+    let cosign = |witness: &str, code| {
+        run(
+            d,
+            &[
+                "log",
+                "cosign",
+                "--log",
+                "L",
+                "--witness",
+                witness,
+                "--witness-vkey",
+                "ws/vkey",
+                "--timeout",
+                "5",
+                "--format",
+                "json",
+            ],
+            code,
+        )
+    };
+    let ok = cosign(&url, 0);
+    drop(witness);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+    assert_valid("log-cosign", &ok);
+    // Port 9 (discard) on loopback: nobody answers.
+    assert_valid("log-cosign", &cosign("http://127.0.0.1:9", 1));
 }
 
 fn corpora() -> PathBuf {
