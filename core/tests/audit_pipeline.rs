@@ -18,8 +18,9 @@ fn demo_case() -> AuditCase {
 
 /// The demo case runs inputs, verify (with signer continuity), diff and
 /// repro. Before the pipeline each of them opened the release itself
-/// (four readings of 1.1.0, two of 1.0.0); now the inputs, verify and
-/// diff steps share one reading of each, and none reads on its own.
+/// (four listings of 1.1.0, two of 1.0.0, two of the rebuild); now the
+/// inputs, verify, diff and repro steps share one listing of each, and
+/// none lists a release on its own.
 #[test]
 fn demo_case_reads_each_release_once() {
     let case = demo_case();

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diff::DiffOptions;
 use crate::release::{Format, ReadFindingKind, ReadOptions, Release, ReleaseError};
+use crate::repro::ReproOptions;
 
 use super::case::AuditCase;
 
@@ -57,8 +58,10 @@ impl SharedRelease {
         }
     }
 
-    /// How often this release has been read so far by the audit's checks
-    /// (the repro check, which reads on its own, is not counted yet).
+    /// How often this release has been listed so far by the audit's
+    /// checks. The repro check's canonical trees (raw header bytes the
+    /// listing does not keep) are a second pass over the bytes, not
+    /// counted here.
     pub fn reads(&self) -> Reads {
         Reads {
             shared: self.shared_reads.load(Ordering::Relaxed),
@@ -108,7 +111,18 @@ impl SharedRelease {
 
     /// The reading, when it is what the diff's own would give.
     pub fn for_diff(&self, opts: &DiffOptions) -> Option<&Release> {
-        let want = crate::diff::read_options(opts);
+        self.read_as(&crate::diff::read_options(opts))
+    }
+
+    /// The reading, when it is what the repro check's own would give
+    /// ([`crate::repro::read_options`]).
+    pub fn for_repro(&self, opts: &ReproOptions) -> Option<&Release> {
+        self.read_as(&crate::repro::read_options(opts))
+    }
+
+    /// The reading, when it was made as `want` would make it (the digests
+    /// may be more: a check ignores a digest it did not ask for).
+    fn read_as(&self, want: &ReadOptions) -> Option<&Release> {
         let same = self.opts.expand_nested == want.expand_nested && self.opts.limits == want.limits;
         let release = if same { self.read().ok() } else { None };
         self.usable(release)
@@ -148,8 +162,11 @@ impl Releases {
     /// Prepares the readings of `case`'s releases with the options of the
     /// checks the case runs (nothing is read yet).
     pub fn new(case: &AuditCase) -> Self {
-        let mut opts = if case.previous.is_some() {
-            crate::diff::read_options(&DiffOptions::default())
+        // The diff and the repro check (whose evidence is a diff) read
+        // nested archives; the inputs and the verifier take any reading.
+        let nested = crate::diff::read_options(&DiffOptions::default());
+        let mut opts = if case.previous.is_some() || case.rebuild.is_some() {
+            nested.clone()
         } else {
             ReadOptions::default()
         };
@@ -165,7 +182,7 @@ impl Releases {
             rebuild: case
                 .rebuild
                 .as_ref()
-                .map(|r| SharedRelease::new(&r.resolved, ReadOptions::default())),
+                .map(|r| SharedRelease::new(&r.resolved, nested.clone())),
         }
     }
 
@@ -176,8 +193,8 @@ impl Releases {
         let checked = case.policy.is_some() || case.previous.is_some();
         let wanted: Vec<&SharedRelease> = std::iter::once(&self.release)
             .chain(&self.previous)
-            .filter(|r| checked || r.path.is_dir())
-            .chain(self.rebuild.iter().filter(|r| r.path.is_dir()))
+            .filter(|r| checked || case.rebuild.is_some() || r.path.is_dir())
+            .chain(&self.rebuild)
             .collect();
         use rayon::prelude::*;
         wanted.par_iter().for_each(|r| {

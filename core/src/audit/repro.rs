@@ -17,12 +17,16 @@ pub(super) fn repro_step(
     report: &mut AuditReport,
     findings: &mut Vec<Finding>,
 ) -> Outcome {
-    let shared = releases.rebuild.as_ref().expect("opened with the case");
-    let result = match repro::compare(
-        releases.release.path(),
-        shared.path(),
-        &ReproOptions::default(),
-    ) {
+    let opts = ReproOptions::default();
+    let vendor = &releases.release;
+    let rebuilt = releases.rebuild.as_ref().expect("opened with the case");
+    // Both readings shared when they are repro's own; otherwise repro
+    // reads both itself and reports its own error, as it would alone.
+    let result = match (vendor.for_repro(&opts), rebuilt.for_repro(&opts)) {
+        (Some(a), Some(b)) => repro::compare_releases(a, b, &opts),
+        _ => repro::compare(vendor.path(), rebuilt.path(), &opts),
+    };
+    let result = match result {
         Ok(r) => r,
         Err(e) => {
             findings.push(
