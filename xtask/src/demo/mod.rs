@@ -9,6 +9,7 @@
 mod archive;
 mod cmssig;
 mod content;
+pub mod customers;
 mod elf;
 mod pem;
 mod pki;
@@ -68,17 +69,20 @@ pub const BINARY_FILES: [&str; 3] = [
 pub fn input_files() -> Vec<&'static str> {
     let mut files: Vec<&str> = pki::KEY_FILES.iter().map(|(_, rel)| *rel).collect();
     files.push(sign::ED25519_KEY_FILE);
+    files.push(customers::AUDITOR_KEY_FILE);
     files.extend(BINARY_FILES);
     files
 }
 
 /// Generated top-level directories, removed and rewritten on each run.
-const GENERATED_DIRS: [&str; 5] = [
+const GENERATED_DIRS: [&str; 7] = [
     "releases",
     "rebuild",
     "tampered",
     tlog::LOG_DIR,
     tlog::TARGETED_DIR,
+    customers::PUBLISHED_DIR,
+    customers::CUSTOMERS_DIR,
 ];
 
 /// The vendor's own archive metadata: root-owned, sorted, no zip extras.
@@ -164,6 +168,8 @@ pub fn generate(opts: &Options) -> Result<Summary> {
     write_release(out, "tampered", Version::V1_1, &tampered, &meta11)?;
     // The transparency log of the releases, and its fork for one customer.
     tlog::build(out)?;
+    // The auditor's published bundle and two customers' machines.
+    customers::build(out, &signed11, &tampered, EPOCH_1_1)?;
 
     Ok(Summary { notes, tamper })
 }
