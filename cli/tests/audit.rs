@@ -1,24 +1,10 @@
 //! `glassbox audit` and `glassbox report` on the demo vendor.
 
+mod common;
+use common::{demo, glassbox, repo_root, stderr};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn glassbox(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run glassbox")
-}
-
-fn demo(file: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/demo")
-        .join(file)
-        .to_str()
-        .unwrap()
-        .to_string()
-}
+use std::process::Output;
 
 const TIME: &str = "2026-07-01T12:00:00Z";
 
@@ -40,10 +26,6 @@ fn audit(case: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
 
 fn report_dir(out: &Path) -> PathBuf {
     out.join("exampleav-1.1.0-2026-07-01")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]
@@ -344,7 +326,7 @@ fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
 /// markdown and HTML must be what this build renders.
 #[test]
 fn committed_example_report_still_verifies() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit-reports/example");
+    let example = repo_root().join("audit-reports/example");
     let r = verify(
         &example.join("report.dsse.json"),
         &["--artifacts", &demo("")],
@@ -689,7 +671,7 @@ fn envelopes_with_an_extra_or_duplicated_signature_fail() {
 
 #[test]
 fn artifacts_bind_whole_directories_and_the_policy_trust_material() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit-reports/example");
+    let example = repo_root().join("audit-reports/example");
     let env = example.join("report.dsse.json");
     // The policy's roots and keys are inputs of the signed report.
     let report =

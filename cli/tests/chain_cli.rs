@@ -1,29 +1,21 @@
 //! `glassbox chain` on the demo vendor PKI: exit codes and JSON verdicts.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+use common::{demo_path, glassbox_cmd, json};
 
-fn pki(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/demo/pki")
-        .join(name)
-}
+use std::process::Output;
 
 fn chain(extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
+    glassbox_cmd()
         .arg("chain")
-        .arg(pki("codesign.pem"))
+        .arg(demo_path("pki/codesign.pem"))
         .arg("--intermediates")
-        .arg(pki("intermediate.pem"))
+        .arg(demo_path("pki/intermediate.pem"))
         .arg("--roots")
-        .arg(pki("root.pem"))
+        .arg(demo_path("pki/root.pem"))
         .args(extra)
         .output()
         .unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
 #[test]
@@ -84,11 +76,11 @@ fn bad_input_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.pem");
     std::fs::write(&junk, "not a certificate").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_glassbox"))
+    let out = glassbox_cmd()
         .arg("chain")
         .arg(&junk)
         .arg("--roots")
-        .arg(pki("root.pem"))
+        .arg(demo_path("pki/root.pem"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

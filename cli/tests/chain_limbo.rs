@@ -2,22 +2,14 @@
 //! zero false accepts, a pass rate of at least 99.8% of evaluated cases, and
 //! an exact exceptions file (testdata/x509/limbo-exceptions.toml).
 
+mod common;
+use common::{corpus, repo_root};
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::process::Command;
 
-fn corpus() -> PathBuf {
-    let dir = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let path = PathBuf::from(dir).join("x509-limbo/limbo-dev.json");
-    assert!(path.is_file(), "{} is missing", path.display());
-    path
-}
-
 fn load_exceptions() -> (BTreeSet<String>, BTreeSet<String>) {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/x509/limbo-exceptions.toml");
+    let path = repo_root().join("testdata/x509/limbo-exceptions.toml");
     let text = std::fs::read_to_string(&path).expect("exceptions file");
     let doc: BTreeMap<String, BTreeMap<String, String>> = toml::from_str(&text).expect("toml");
     let keys = |table: &str| {
@@ -33,7 +25,7 @@ fn load_exceptions() -> (BTreeSet<String>, BTreeSet<String>) {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn limbo_dev_split() {
-    let limbo = corpus();
+    let limbo = corpus("x509-limbo/limbo-dev.json");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results.json");
     let status = Command::new(env!("CARGO_BIN_EXE_glassbox"))

@@ -1,18 +1,12 @@
 //! `glassbox diff` end to end: exit codes, every output format, and the HTML
 //! report loaded in headless Chromium.
 
+mod common;
+use common::glassbox_in;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn glassbox(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run glassbox")
-}
+use std::process::Command;
 
 fn write(root: &Path, rel: &str, data: &[u8]) {
     let p = root.join(rel);
@@ -46,13 +40,13 @@ fn pair(t: &Path) -> (PathBuf, PathBuf) {
 fn exit_codes_identical_different_and_error() {
     let t = tempfile::tempdir().unwrap();
     let (a, _) = pair(t.path());
-    let same = glassbox(
+    let same = glassbox_in(
         &["diff", a.to_str().unwrap(), a.to_str().unwrap()],
         t.path(),
     );
     assert_eq!(same.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&same.stdout).contains("identical"));
-    let diff = glassbox(&["diff", "old", "new"], t.path());
+    let diff = glassbox_in(&["diff", "old", "new"], t.path());
     assert_eq!(
         diff.status.code(),
         Some(1),
@@ -63,12 +57,12 @@ fn exit_codes_identical_different_and_error() {
     assert!(text.contains("1 added, 1 removed, 3 modified"), "{text}");
     assert!(text.contains("M elf   app/bin/engine"), "{text}");
     assert!(text.contains("+print('hello <there> & \"world\"')"));
-    let missing = glassbox(&["diff", "old", "nope"], t.path());
+    let missing = glassbox_in(&["diff", "old", "nope"], t.path());
     assert_eq!(missing.status.code(), Some(2));
     let err = String::from_utf8_lossy(&missing.stderr);
     assert!(err.starts_with("error: new release nope"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    let bad_glob = glassbox(&["diff", "old", "new", "--exclude", "a["], t.path());
+    let bad_glob = glassbox_in(&["diff", "old", "new", "--exclude", "a["], t.path());
     assert_eq!(bad_glob.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_glob.stderr).contains("invalid exclude pattern"));
 }
@@ -77,7 +71,7 @@ fn exit_codes_identical_different_and_error() {
 fn json_has_the_documented_fields_and_both_digests() {
     let t = tempfile::tempdir().unwrap();
     pair(t.path());
-    let out = glassbox(&["diff", "old", "new", "--format", "json"], t.path());
+    let out = glassbox_in(&["diff", "old", "new", "--format", "json"], t.path());
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema"], "glassbox.diff/v1");
@@ -110,7 +104,7 @@ fn json_has_the_documented_fields_and_both_digests() {
 fn markdown_and_output_file_are_written_atomically() {
     let t = tempfile::tempdir().unwrap();
     pair(t.path());
-    let out = glassbox(
+    let out = glassbox_in(
         &[
             "diff", "old", "new", "--format", "markdown", "--output", "d.md",
         ],
@@ -121,7 +115,7 @@ fn markdown_and_output_file_are_written_atomically() {
     let md = fs::read_to_string(t.path().join("d.md")).unwrap();
     assert!(md.starts_with("# Release diff"));
     assert!(md.contains("| 1 | 1 | 3 | 0 | 0 | 0 |"));
-    let again = glassbox(
+    let again = glassbox_in(
         &[
             "diff", "old", "new", "--format", "markdown", "--output", "d.md",
         ],
@@ -159,7 +153,7 @@ fn html_report_loads_in_headless_chromium() {
     let t = tempfile::tempdir().unwrap();
     pair(t.path());
     for (name, cap) in [("full.html", "8000000"), ("small.html", "2500")] {
-        let out = glassbox(
+        let out = glassbox_in(
             &[
                 "diff",
                 "old",

@@ -2,11 +2,14 @@
 //! bytes, truncated archives, empty files, directories where files belong)
 //! exits 2 with an `error:` line and no panic or backtrace.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{demo_path, glassbox_cmd};
+
+use std::path::PathBuf;
 use std::process::Command;
 
 fn glassbox() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_glassbox"));
+    let mut c = glassbox_cmd();
     c.env("RUST_BACKTRACE", "1");
     c
 }
@@ -32,7 +35,7 @@ struct Garbage {
 fn garbage() -> Garbage {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo");
+    let demo = demo_path("");
     let tgz = std::fs::read(demo.join("releases/exampleav-1.1.0.tar.gz")).unwrap();
     let zip = std::fs::read(demo.join("releases/exampleav-1.1.0.zip")).unwrap();
     let mut pem = b"-----BEGIN CERTIFICATE-----\n".to_vec();

@@ -1,20 +1,19 @@
 //! `glassbox keygen` writes a 0600 PKCS#8 key and its SPKI public key that
 //! core loads and verifies with.
 
+mod common;
+use common::glassbox_cmd;
+
 use std::process::Command;
 
 use glassbox_core::keys::{PublicKey, SigningKey};
-
-fn glassbox() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-}
 
 #[test]
 fn keygen_writes_a_usable_key_pair_with_private_mode_0600() {
     let dir = tempfile::tempdir().unwrap();
     for alg in ["ed25519", "p256"] {
         let key = dir.path().join(format!("{alg}.key"));
-        let out = glassbox()
+        let out = glassbox_cmd()
             .args(["keygen", "--format", "json", "--algorithm", alg, "--out"])
             .arg(&key)
             .output()
@@ -42,7 +41,7 @@ fn keygen_writes_a_usable_key_pair_with_private_mode_0600() {
         public.verify(b"m", &signing.sign(b"m").unwrap()).unwrap();
 
         // No silent overwrite: exit 2 with the file named.
-        let again = glassbox()
+        let again = glassbox_cmd()
             .args(["keygen", "--out"])
             .arg(&key)
             .output()

@@ -1,27 +1,13 @@
 //! `glassbox log` end to end: init, append, prove, verify-proof,
 //! consistency, witness, monitor, with their exit codes.
 
+mod common;
+use common::{code, glassbox_in, stdout};
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use glassbox_core::tlog::key;
-
-fn glassbox(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn write_key(dir: &Path, name: &str) {
     let der = key::generate_pkcs8().unwrap();
@@ -36,7 +22,7 @@ fn setup() -> tempfile::TempDir {
     for (n, c) in [("a.bin", "alpha"), ("b.bin", "beta"), ("c.bin", "gamma")] {
         std::fs::write(d.join(n), c).unwrap();
     }
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "init",
@@ -59,15 +45,15 @@ fn setup() -> tempfile::TempDir {
 fn append_prove_verify_round_trip() {
     let t = setup();
     let d = t.path();
-    let o = glassbox(&["log", "append", "L", "a.bin", "b.bin"], d);
+    let o = glassbox_in(&["log", "append", "L", "a.bin", "b.bin"], d);
     assert_eq!(code(&o), 0, "{o:?}");
     assert!(stdout(&o).starts_with("0  "), "{}", stdout(&o));
-    let o = glassbox(&["log", "append", "L", "c.bin", "--format", "json"], d);
+    let o = glassbox_in(&["log", "append", "L", "c.bin", "--format", "json"], d);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["entries"][0]["index"], 2);
     assert_eq!(j["checkpoint"]["size"], 3);
 
-    let o = glassbox(
+    let o = glassbox_in(
         &["log", "prove", "L", "--file", "b.bin", "-o", "b.tlog-proof"],
         d,
     );
@@ -76,7 +62,7 @@ fn append_prove_verify_round_trip() {
     assert!(proof.starts_with("c2sp.org/tlog-proof@v1\nextra "));
     assert!(proof.contains("\nindex 1\n"));
 
-    let ok = glassbox(
+    let ok = glassbox_in(
         &[
             "log",
             "verify-proof",
@@ -91,7 +77,7 @@ fn append_prove_verify_round_trip() {
     assert_eq!(code(&ok), 0, "{ok:?}");
     assert!(stdout(&ok).starts_with("ok: b.bin"));
     // Another file, another log key, a tampered proof: verification fails (1).
-    let other = glassbox(
+    let other = glassbox_in(
         &[
             "log",
             "verify-proof",
@@ -105,7 +91,7 @@ fn append_prove_verify_round_trip() {
     );
     assert_eq!(code(&other), 1);
     write_key(d, "other.key");
-    glassbox(
+    glassbox_in(
         &[
             "log",
             "init",
@@ -117,14 +103,14 @@ fn append_prove_verify_round_trip() {
         ],
         d,
     );
-    let wrong_key = glassbox(
+    let wrong_key = glassbox_in(
         &["log", "verify-proof", "b.tlog-proof", "--vkey", "M/vkey"],
         d,
     );
     assert_eq!(code(&wrong_key), 1, "{wrong_key:?}");
     let tampered = proof.replace("\nindex 1\n", "\nindex 0\n");
     std::fs::write(d.join("t.tlog-proof"), tampered).unwrap();
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "verify-proof",
@@ -141,18 +127,18 @@ fn append_prove_verify_round_trip() {
     assert_eq!(j["verified"], false);
     // Malformed input: exit 2 with one error line.
     std::fs::write(d.join("junk.tlog-proof"), "nonsense").unwrap();
-    let o = glassbox(
+    let o = glassbox_in(
         &["log", "verify-proof", "junk.tlog-proof", "--vkey", "L/vkey"],
         d,
     );
     assert_eq!(code(&o), 2);
     assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: "));
-    let o = glassbox(&["log", "prove", "L", "--index", "3"], d);
+    let o = glassbox_in(&["log", "prove", "L", "--index", "3"], d);
     assert_eq!(code(&o), 2);
     // A file never logged: prove reports it and exits 1.
     std::fs::write(d.join("new.bin"), "never logged").unwrap();
     assert_eq!(
-        code(&glassbox(&["log", "prove", "L", "--file", "new.bin"], d)),
+        code(&glassbox_in(&["log", "prove", "L", "--file", "new.bin"], d)),
         1
     );
 }
@@ -161,7 +147,7 @@ fn append_prove_verify_round_trip() {
 fn consistency_and_witness() {
     let t = setup();
     let d = t.path();
-    glassbox(&["log", "append", "L", "a.bin"], d);
+    glassbox_in(&["log", "append", "L", "a.bin"], d);
     std::fs::copy(d.join("L/checkpoint"), d.join("old.cp")).unwrap();
     let w = [
         "log",
@@ -177,25 +163,25 @@ fn consistency_and_witness() {
         "--vkey",
         "L/vkey",
     ];
-    let o = glassbox(&w, d);
+    let o = glassbox_in(&w, d);
     assert_eq!(code(&o), 0, "{o:?}");
     assert!(stdout(&o).contains("\u{2014} w.example/w1 "));
-    glassbox(&["log", "append", "L", "b.bin", "c.bin"], d);
-    let o = glassbox(
+    glassbox_in(&["log", "append", "L", "b.bin", "c.bin"], d);
+    let o = glassbox_in(
         &["log", "consistency", "old.cp", "L/checkpoint", "--log", "L"],
         d,
     );
     assert_eq!(code(&o), 0, "{o:?}");
-    let o = glassbox(
+    let o = glassbox_in(
         &["log", "consistency", "L/checkpoint", "old.cp", "--log", "L"],
         d,
     );
     assert_eq!(code(&o), 1, "{o:?}");
-    let o = glassbox(&w, d);
+    let o = glassbox_in(&w, d);
     assert_eq!(code(&o), 0, "{o:?}");
     // The witness refuses a log rewritten behind its back.
     std::fs::rename(d.join("L"), d.join("L.orig")).unwrap();
-    glassbox(
+    glassbox_in(
         &[
             "log",
             "init",
@@ -207,11 +193,11 @@ fn consistency_and_witness() {
         ],
         d,
     );
-    glassbox(
+    glassbox_in(
         &["log", "append", "L", "c.bin", "b.bin", "a.bin", "a.bin"],
         d,
     );
-    let o = glassbox(&w, d);
+    let o = glassbox_in(&w, d);
     assert_eq!(code(&o), 1, "{o:?}");
     assert!(stdout(&o).contains("not consistent"));
 }
@@ -220,7 +206,7 @@ fn consistency_and_witness() {
 fn monitor_exits_1_on_a_split_view_with_both_checkpoints_as_evidence() {
     let t = setup();
     let d = t.path();
-    glassbox(&["log", "append", "L", "a.bin", "b.bin"], d);
+    glassbox_in(&["log", "append", "L", "a.bin", "b.bin"], d);
     // Copy the log, and append different files to each copy: a fork.
     let copy = Command::new("cp")
         .args(["-r", "L", "F"])
@@ -228,9 +214,9 @@ fn monitor_exits_1_on_a_split_view_with_both_checkpoints_as_evidence() {
         .status()
         .unwrap();
     assert!(copy.success());
-    glassbox(&["log", "append", "F", "c.bin"], d);
-    glassbox(&["log", "append", "L", "a.bin", "a.bin"], d);
-    glassbox(
+    glassbox_in(&["log", "append", "F", "c.bin"], d);
+    glassbox_in(&["log", "append", "L", "a.bin", "a.bin"], d);
+    glassbox_in(
         &[
             "log",
             "prove",
@@ -242,9 +228,9 @@ fn monitor_exits_1_on_a_split_view_with_both_checkpoints_as_evidence() {
         ],
         d,
     );
-    let o = glassbox(&["log", "monitor", "--vkey", "L/vkey", "L"], d);
+    let o = glassbox_in(&["log", "monitor", "--vkey", "L/vkey", "L"], d);
     assert_eq!(code(&o), 0, "{o:?}");
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "monitor",
@@ -259,7 +245,7 @@ fn monitor_exits_1_on_a_split_view_with_both_checkpoints_as_evidence() {
     let out = stdout(&o);
     assert!(out.contains("SPLIT VIEW"), "{out}");
     assert_eq!(out.matches("--- evidence").count(), 2);
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log", "monitor", "--vkey", "L/vkey", "L", "F", "--format", "json",
         ],
@@ -269,7 +255,10 @@ fn monitor_exits_1_on_a_split_view_with_both_checkpoints_as_evidence() {
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["split_views"].as_array().unwrap().len(), 1);
     assert_eq!(
-        code(&glassbox(&["log", "monitor", "--vkey", "nonsense", "L"], d)),
+        code(&glassbox_in(
+            &["log", "monitor", "--vkey", "nonsense", "L"],
+            d
+        )),
         2
     );
 }
@@ -303,7 +292,7 @@ fn concurrent_append_processes_are_serialised() {
     assert_eq!(log.check().unwrap().checkpoint.size, 40);
     for p in 0..4 {
         for i in 0..10 {
-            let o = glassbox(
+            let o = glassbox_in(
                 &["log", "prove", "L", "--file", &format!("p{p}-{i}.bin")],
                 d,
             );

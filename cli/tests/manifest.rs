@@ -1,18 +1,12 @@
 //! `glassbox manifest` end to end: formats, exit codes, and garbage input.
 
+mod common;
+use common::glassbox_in;
+
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn glassbox(args: &[&std::ffi::OsStr], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run glassbox")
-}
+use std::process::Command;
 
 fn s(x: &str) -> &std::ffi::OsStr {
     std::ffi::OsStr::new(x)
@@ -32,7 +26,7 @@ fn sha256sum_format_is_accepted_by_sha256sum_check() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("rel");
     release(&d);
-    let out = glassbox(&[s("manifest"), s("--format"), s("sha256sum"), s(".")], &d);
+    let out = glassbox_in(&[s("manifest"), s("--format"), s("sha256sum"), s(".")], &d);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -71,7 +65,7 @@ fn text_and_json_list_every_entry() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("rel");
     release(&d);
-    let out = glassbox(&[s("manifest"), d.as_os_str()], t.path());
+    let out = glassbox_in(&[s("manifest"), d.as_os_str()], t.path());
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -81,7 +75,7 @@ fn text_and_json_list_every_entry() {
         "{text}"
     );
     assert!(text.contains("caf\\xe9"), "{text}");
-    let out = glassbox(
+    let out = glassbox_in(
         &[
             s("manifest"),
             s("--format"),
@@ -111,7 +105,7 @@ fn findings_give_exit_1_and_are_printed() {
     let d = t.path().join("rel");
     release(&d);
     std::os::unix::fs::symlink("/etc/passwd", d.join("pw")).unwrap();
-    let out = glassbox(
+    let out = glassbox_in(
         &[s("manifest"), s("--format"), s("sha256sum"), d.as_os_str()],
         t.path(),
     );
@@ -121,7 +115,7 @@ fn findings_give_exit_1_and_are_printed() {
         err.contains("finding: pw: symlink to `/etc/passwd` resolves outside"),
         "{err}"
     );
-    let out = glassbox(
+    let out = glassbox_in(
         &[s("manifest"), s("--format"), s("json"), d.as_os_str()],
         t.path(),
     );
@@ -166,7 +160,7 @@ fn garbage_input_exits_2_with_one_error_line_and_no_panic() {
         vec![s("manifest"), std::ffi::OsStr::from_bytes(b"\xff\xfe")],
     ];
     for args in cases {
-        let out = glassbox(&args, t.path());
+        let out = glassbox_in(&args, t.path());
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(
@@ -190,7 +184,7 @@ fn errors_name_the_archive_entry_and_offset() {
     bytes.truncate(2048);
     let p = t.path().join("cut.tar");
     fs::write(&p, &bytes).unwrap();
-    let out = glassbox(&[s("manifest"), p.as_os_str()], t.path());
+    let out = glassbox_in(&[s("manifest"), p.as_os_str()], t.path());
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");

@@ -4,27 +4,11 @@
 //! tampered engine GNU tar installs). `glassbox verify` must not say
 //! VERIFIED.
 
+mod common;
+use common::{demo_path, glassbox};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn demo(p: &str) -> PathBuf {
-    root().join("testdata/demo").join(p)
-}
-
-fn glassbox(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+use std::process::Command;
 
 /// A block-padded member: `header` then `data`.
 fn member(typeflag: u8, name: &[u8], data: &[u8]) -> Vec<u8> {
@@ -60,7 +44,7 @@ fn run(cmd: &mut Command) -> Vec<u8> {
 #[test]
 fn long_name_and_pax_path_that_disagree_do_not_verify() {
     let t = tempfile::tempdir().unwrap();
-    let original = demo("releases/exampleav-1.1.0.tar.gz");
+    let original = demo_path("releases/exampleav-1.1.0.tar.gz");
     let mut tar = run(Command::new("gzip").arg("-dc").arg(&original));
     // Drop the end-of-archive blocks, append the attack, end it again.
     while tar.len() >= 512 && tar[tar.len() - 512..].iter().all(|b| *b == 0) {
@@ -89,7 +73,7 @@ fn long_name_and_pax_path_that_disagree_do_not_verify() {
         .arg(&out));
     assert_eq!(std::fs::read(out.join("engine/avengine")).unwrap(), evil);
 
-    let policy = demo("policy.toml");
+    let policy = demo_path("policy.toml");
     let policy = policy.to_str().unwrap();
     let ok = glassbox(&["verify", original.to_str().unwrap(), "--policy", policy]);
     assert_eq!(
@@ -119,7 +103,7 @@ fn long_name_and_pax_path_that_disagree_do_not_verify() {
              [auditor]\nname = \"Test\"\nkey = \"{key}\"\n\
              [release]\npath = \"{release}\"\nversion = \"1.1.0\"\n\
              [verify]\npolicy = \"{policy}\"\n",
-            key = demo("auditor/TEST-ONLY-auditor.key").display(),
+            key = demo_path("auditor/TEST-ONLY-auditor.key").display(),
             release = attacked.display(),
         ),
     )

@@ -4,19 +4,11 @@
 //! tool the build probe did not find is ignored (test_cfgs.rs), and under
 //! `CI` a missing tool fails it.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{glassbox, repo_root};
+
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn glassbox(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .output()
-        .expect("run glassbox")
-}
 
 /// Fails the test unless `probe` runs: a test that reaches here was not
 /// ignored, so its tool must be present.
@@ -37,9 +29,9 @@ fn python_libs() {
 
 fn check_envelope(envelope: &Path) -> Output {
     Command::new("python3")
-        .arg(root().join("cli/tests/interop/check_report_envelope.py"))
+        .arg(repo_root().join("cli/tests/interop/check_report_envelope.py"))
         .arg(envelope)
-        .arg(root().join("testdata/demo/auditor/TEST-ONLY-auditor.key.pub"))
+        .arg(repo_root().join("testdata/demo/auditor/TEST-ONLY-auditor.key.pub"))
         .output()
         .expect("run python3")
 }
@@ -51,7 +43,7 @@ fn check_envelope(envelope: &Path) -> Output {
 )]
 fn envelope_verifies_with_securesystemslib_and_statement_with_in_toto() {
     python_libs();
-    let example = root().join("audit-reports/example/report.dsse.json");
+    let example = repo_root().join("audit-reports/example/report.dsse.json");
     let ok = check_envelope(&example);
     let out = String::from_utf8_lossy(&ok.stdout);
     assert!(
@@ -101,7 +93,8 @@ fn headless(browser: &str, args: &[&str], page: &Path) -> Output {
 fn html_report_renders_in_headless_chromium_without_running_vendor_text() {
     let browser = chromium();
     // A report whose vendor-controlled strings try to inject markup.
-    let json = std::fs::read_to_string(root().join("audit-reports/example/report.json")).unwrap();
+    let json =
+        std::fs::read_to_string(repo_root().join("audit-reports/example/report.json")).unwrap();
     let mut report: serde_json::Value = serde_json::from_str(&json).unwrap();
     report["findings"] = serde_json::json!([{
         "id": "VERIFY-1",

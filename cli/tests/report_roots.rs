@@ -4,34 +4,15 @@
 //! and no others. The auditor PKI (root → intermediate → leaf for a key from
 //! `glassbox keygen`) is made here with rcgen.
 
+mod common;
+use common::{demo_path, glassbox, repo_root, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
-
-fn glassbox(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run glassbox")
-}
-
-fn demo(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/demo")
-        .join(file)
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 const TIME: &str = "2026-07-01T12:00:00Z";
 
@@ -103,7 +84,7 @@ impl Pki {
     /// The demo case (beside the demo material, so its relative paths
     /// hold) with this auditor key and `certificate`.
     fn case(&self, certificate: &Path) -> tempfile::NamedTempFile {
-        let demo_case = std::fs::read_to_string(demo("audit.toml")).unwrap();
+        let demo_case = std::fs::read_to_string(demo_path("audit.toml")).unwrap();
         let from = "key = \"auditor/TEST-ONLY-auditor.key\"";
         assert!(demo_case.contains(from));
         let case_text = demo_case.replacen(
@@ -118,7 +99,7 @@ impl Pki {
         let case = tempfile::Builder::new()
             .prefix("audit-roots-")
             .suffix(".toml")
-            .tempfile_in(demo(""))
+            .tempfile_in(demo_path(""))
             .unwrap();
         std::fs::write(case.path(), case_text).unwrap();
         case
@@ -247,8 +228,7 @@ fn find(hay: &[u8], needle: &[u8]) -> usize {
 #[test]
 fn report_without_chain_fails_with_roots() {
     let pki = Pki::new("ed25519");
-    let example =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit-reports/example/report.dsse.json");
+    let example = repo_root().join("audit-reports/example/report.dsse.json");
     let r = verify_roots(&example, &pki.path("root.pem"), &[]);
     assert_eq!(r.status.code(), Some(1), "{}", text(&r));
     assert!(

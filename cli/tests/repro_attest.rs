@@ -2,25 +2,18 @@
 //! Statement in a DSSE envelope, checked by glassbox's own DSSE verifier and
 //! by an independent one (Python securesystemslib).
 
+mod common;
+use common::{demo_path, glassbox_cmd};
+
 use std::path::PathBuf;
 use std::process::Command;
 
 use glassbox_core::dsse::{self, Envelope};
 use glassbox_core::keys::PublicKey;
 
-fn glassbox() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-}
-
-fn demo(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/demo")
-        .join(rel)
-}
-
 fn attest(dir: &std::path::Path, algorithm: &str) -> (PathBuf, PathBuf) {
     let key = dir.join(format!("auditor-{algorithm}.key"));
-    let out = glassbox()
+    let out = glassbox_cmd()
         .args(["keygen", "--algorithm", algorithm, "--out"])
         .arg(&key)
         .output()
@@ -31,10 +24,10 @@ fn attest(dir: &std::path::Path, algorithm: &str) -> (PathBuf, PathBuf) {
         String::from_utf8_lossy(&out.stderr)
     );
     let envelope = dir.join(format!("rebuild-{algorithm}.dsse.json"));
-    let out = glassbox()
+    let out = glassbox_cmd()
         .arg("repro")
-        .arg(demo("releases/exampleav-1.1.0.tar.gz"))
-        .arg(demo("rebuild/exampleav-1.1.0.tar.gz"))
+        .arg(demo_path("releases/exampleav-1.1.0.tar.gz"))
+        .arg(demo_path("rebuild/exampleav-1.1.0.tar.gz"))
         .arg("--attest")
         .arg(&key)
         .arg("--output")
@@ -65,7 +58,7 @@ fn attestation_verifies_and_names_both_artifacts_and_the_verdict() {
             statement.predicate_type,
             glassbox_core::repro::REBUILD_PREDICATE_TYPE
         );
-        let vendor = std::fs::read(demo("releases/exampleav-1.1.0.tar.gz")).unwrap();
+        let vendor = std::fs::read(demo_path("releases/exampleav-1.1.0.tar.gz")).unwrap();
         let digest = glassbox_core::digest::Sha256Digest::of(&vendor);
         assert!(statement.covers("exampleav-1.1.0.tar.gz", &digest));
         assert_eq!(statement.subject.len(), 2);
@@ -94,10 +87,10 @@ fn attestation_verifies_and_names_both_artifacts_and_the_verdict() {
         assert!(dsse::verify(&tampered, &[("auditor", public)], 1).is_err());
 
         // Never overwritten without --force.
-        let again = glassbox()
+        let again = glassbox_cmd()
             .arg("repro")
-            .arg(demo("releases/exampleav-1.1.0.tar.gz"))
-            .arg(demo("rebuild/exampleav-1.1.0.tar.gz"))
+            .arg(demo_path("releases/exampleav-1.1.0.tar.gz"))
+            .arg(demo_path("rebuild/exampleav-1.1.0.tar.gz"))
             .arg("--attest")
             .arg(&key)
             .arg("--output")
@@ -188,9 +181,9 @@ fn attestation_is_not_a_release_signature_to_glassbox_verify() {
     )
     .unwrap();
     let verify = |artifact: &str| {
-        let out = glassbox()
+        let out = glassbox_cmd()
             .arg("verify")
-            .arg(demo(artifact))
+            .arg(demo_path(artifact))
             .arg("--policy")
             .arg(&policy)
             .arg("--signature")

@@ -1,27 +1,17 @@
 //! `glassbox repro` end to end: exit codes, formats, and bad input.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-fn glassbox() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-}
-
-fn demo(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/demo")
-        .join(rel)
-}
+mod common;
+use common::{demo_path, glassbox_cmd};
 
 #[test]
 fn exit_codes_follow_the_verdict() {
-    let vendor = demo("releases/exampleav-1.1.0.tar.gz");
+    let vendor = demo_path("releases/exampleav-1.1.0.tar.gz");
     let run = |other: &str, extra: &[&str]| {
-        glassbox()
+        glassbox_cmd()
             .arg("repro")
             .args(extra)
             .arg(&vendor)
-            .arg(demo(other))
+            .arg(demo_path(other))
             .output()
             .unwrap()
     };
@@ -54,21 +44,26 @@ fn garbage_and_missing_input_exit_2_with_one_error_line() {
     let bad = dir.path().join("bad.tar.gz");
     std::fs::write(&bad, b"\x1f\x8b\x08\x00garbage that is not deflate at all").unwrap();
     let truncated = dir.path().join("cut.zip");
-    let zip = std::fs::read(demo("releases/exampleav-1.1.0.zip")).unwrap();
+    let zip = std::fs::read(demo_path("releases/exampleav-1.1.0.zip")).unwrap();
     std::fs::write(&truncated, &zip[..zip.len() / 2]).unwrap();
     for (a, b) in [
-        (bad.clone(), demo("releases/exampleav-1.1.0.tar.gz")),
-        (truncated.clone(), demo("releases/exampleav-1.1.0.zip")),
+        (bad.clone(), demo_path("releases/exampleav-1.1.0.tar.gz")),
+        (truncated.clone(), demo_path("releases/exampleav-1.1.0.zip")),
         (dir.path().join("missing"), bad.clone()),
     ] {
-        let out = glassbox().arg("repro").arg(&a).arg(&b).output().unwrap();
+        let out = glassbox_cmd()
+            .arg("repro")
+            .arg(&a)
+            .arg(&b)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{a:?}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(err.starts_with("error: "), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(!err.contains("panicked"), "{err}");
     }
-    let out = glassbox()
+    let out = glassbox_cmd()
         .args(["repro", "--no-normalize", "mtime", "a", "b"])
         .output()
         .unwrap();

@@ -4,6 +4,9 @@
 //! with `sha256:<hex>`: `*_fail` cases must exit non-zero (1, or 2 for a
 //! defective key/trusted root), the others 0.
 
+mod common;
+use common::corpus;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,19 +23,6 @@ const INPUT_ERROR_CASES: [&str; 2] = [
     "managed-key-wrong-key_fail", // key.pub is not valid base64
     "trust-root-tlog-missing-validity-start_fail", // trusted_root.json lacks validFor.start
 ];
-
-fn corpus() -> PathBuf {
-    let root = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let dir = PathBuf::from(root).join("sigstore-conformance/bundle-verify");
-    assert!(
-        dir.is_dir(),
-        "{}: sigstore-conformance corpus missing",
-        dir.display()
-    );
-    dir
-}
 
 fn read_trimmed(path: &Path) -> Option<String> {
     std::fs::read_to_string(path)
@@ -65,7 +55,7 @@ fn args_for(case: &Path, artifact_arg: &str) -> Vec<String> {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn all_conformance_cases_in_path_and_digest_modes() {
-    let dir = corpus();
+    let dir = corpus("sigstore-conformance/bundle-verify");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -128,7 +118,7 @@ fn all_conformance_cases_in_path_and_digest_modes() {
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn digest_argument_that_is_a_path_is_read_as_a_path() {
     // cli_protocol.md: a `sha256:` string naming a file on disk is a path.
-    let dir = corpus();
+    let dir = corpus("sigstore-conformance/bundle-verify");
     let tmp = tempfile::tempdir().unwrap();
     let case = dir.join("happy-path-v0.3");
     let name = format!("sha256:{}", "0".repeat(64));
@@ -149,7 +139,7 @@ fn digest_argument_that_is_a_path_is_read_as_a_path() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn missing_signer_rule_is_a_usage_error() {
-    let dir = corpus();
+    let dir = corpus("sigstore-conformance/bundle-verify");
     let out = Command::new(env!("CARGO_BIN_EXE_glassbox"))
         .args(["sigstore", "verify-bundle", "--bundle"])
         .arg(dir.join("happy-path-v0.3/bundle.sigstore.json"))

@@ -3,20 +3,14 @@
 //! loopback HTTP by a tiny std::net server; `glassbox tuf verify` renders
 //! and exits as documented.
 
+mod common;
+use common::corpus;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
-
-fn corpus() -> PathBuf {
-    let dir = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let dir = PathBuf::from(dir).join("tuf/generated/cases");
-    assert!(dir.is_dir(), "{}: TUF corpus missing", dir.display());
-    dir
-}
 
 fn percent_decode(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
@@ -169,7 +163,7 @@ fn setup<'a>(server: &'a Server, tmp: &Path) -> Conformance<'a> {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn conformance_protocol_valid_repository() {
-    let cases = corpus();
+    let cases = corpus("tuf/generated/cases");
     let case = cases.join("valid");
     let server = Server::start(&case);
     let tmp = tempfile::tempdir().unwrap();
@@ -236,7 +230,7 @@ fn conformance_protocol_valid_repository() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn conformance_protocol_rollback_across_refreshes() {
-    let cases = corpus();
+    let cases = corpus("tuf/generated/cases");
     let case = cases.join("rollback-timestamp");
     let server = Server::start(&case.join("step1"));
     let tmp = tempfile::tempdir().unwrap();
@@ -254,7 +248,7 @@ fn conformance_protocol_rollback_across_refreshes() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn conformance_protocol_bad_targets_and_unicode_names() {
-    let cases = corpus();
+    let cases = corpus("tuf/generated/cases");
     let case = cases.join("target-file-tampered");
     let server = Server::start(&case);
     let tmp = tempfile::tempdir().unwrap();
@@ -305,7 +299,7 @@ fn conformance_init_refuses_garbage_and_refresh_needs_init() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn verify_command_reports_roles_targets_and_exit_codes() {
-    let cases = corpus();
+    let cases = corpus("tuf/generated/cases");
     let case = cases.join("delegated-wrong-key");
     let root = case.join("initial_root.json");
     let (code, out) = glassbox(&[
@@ -367,7 +361,7 @@ fn verify_command_reports_roles_targets_and_exit_codes() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn verify_with_state_detects_rollback_on_a_later_audit() {
-    let cases = corpus();
+    let cases = corpus("tuf/generated/cases");
     let case = cases.join("rollback-snapshot");
     let state = tempfile::tempdir().unwrap();
     let audit = |step: &str| {

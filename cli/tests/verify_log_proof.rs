@@ -1,32 +1,13 @@
 //! `glassbox verify --log-proof` on the demo transparency log, and
 //! `glassbox log monitor` on the demo's split view.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{demo, glassbox};
 
 use glassbox_core::tlog::LogSigner;
 use glassbox_core::tlog::note::KeyType;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn demo(p: &str) -> String {
-    root().join("testdata/demo").join(p).display().to_string()
-}
-
 const PROOF: &str = "log/exampleav-1.1.0.tar.gz.tlog-proof";
-
-fn glassbox(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
 
 /// `verify TARGET --policy demo --log-proof PROOF --log-vkey VKEY --format json`.
 fn verify(target: &str, proof: &str, vkey: &str) -> (Option<i32>, serde_json::Value) {

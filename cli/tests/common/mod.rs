@@ -1,0 +1,76 @@
+//! Helpers shared by the CLI's integration tests: running the built
+//! binary, the demo vendor's paths, reading its output, and the corpora.
+//! Each test file takes what it needs (`mod common;`), so some helpers go
+//! unused in any one file.
+#![allow(dead_code, unused_imports)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+#[path = "../../../core/tests/common/corpora.rs"]
+mod corpora;
+pub use corpora::corpus;
+
+/// The built `glassbox` binary, ready for arguments. `NO_COLOR` keeps the
+/// output plain whatever the terminal.
+pub fn glassbox_cmd() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_glassbox"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+/// Runs `glassbox ARGS` and returns what it did.
+pub fn glassbox<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    glassbox_cmd().args(args).output().expect("run glassbox")
+}
+
+/// Runs `glassbox ARGS` in the directory `dir`.
+pub fn glassbox_in<S: AsRef<OsStr>>(args: &[S], dir: &Path) -> Output {
+    glassbox_cmd()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run glassbox")
+}
+
+/// The repository's root (the workspace, above `cli/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A file of the demo vendor, `testdata/demo/<rel>`.
+pub fn demo_path(rel: &str) -> PathBuf {
+    repo_root().join("testdata/demo").join(rel)
+}
+
+/// [`demo_path`] as a string, for argument lists.
+pub fn demo(rel: &str) -> String {
+    demo_path(rel).to_str().unwrap().to_string()
+}
+
+/// The exit code (a test fails if a signal ended the run).
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("glassbox ended by a signal")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Standard output then standard error, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!("{}{}", stdout(o), stderr(o))
+}
+
+/// Standard output parsed as JSON; the failure shows what came instead.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
