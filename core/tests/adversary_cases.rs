@@ -11,7 +11,8 @@
 //! file: the read fails, or the member is recorded without a digest (an
 //! unreadable member, which `verify` fails on).
 
-use std::io::Write;
+mod common;
+use common::{ZipMember, deflate, gzip, zip_bytes};
 
 use glassbox_core::release::{EntryPath, RawPath, ReadOptions, Release};
 
@@ -61,91 +62,6 @@ fn tar(parts: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn crc(data: &[u8]) -> u32 {
-    let mut c = flate2::Crc::new();
-    c.update(data);
-    c.sum()
-}
-
-fn deflate(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-/// One zip member as written: the central record's and local header's
-/// fields are the same unless bent.
-struct Zm {
-    name: Vec<u8>,
-    flags: u16,
-    method: u16,
-    raw: Vec<u8>,
-    crc: u32,
-    usize: u32,
-    cd_extra: Vec<u8>,
-}
-
-fn zm(name: &str, data: &[u8]) -> Zm {
-    Zm {
-        name: name.as_bytes().to_vec(),
-        flags: 0,
-        method: 8,
-        raw: deflate(data),
-        crc: crc(data),
-        usize: data.len() as u32,
-        cd_extra: Vec::new(),
-    }
-}
-
-fn zip(members: &[Zm]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut cd = Vec::new();
-    for m in members {
-        let at = out.len() as u32;
-        out.extend_from_slice(b"PK\x03\x04");
-        for v in [20u16, m.flags, m.method, 0, 0x21] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in [m.crc, m.raw.len() as u32, m.usize] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        out.extend_from_slice(&(m.name.len() as u16).to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(&m.name);
-        out.extend_from_slice(&m.raw);
-        cd.extend_from_slice(b"PK\x01\x02");
-        for v in [3u16 << 8 | 20, 20, m.flags, m.method, 0, 0x21] {
-            cd.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in [m.crc, m.raw.len() as u32, m.usize] {
-            cd.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in [m.name.len() as u16, m.cd_extra.len() as u16, 0, 0, 0] {
-            cd.extend_from_slice(&v.to_le_bytes());
-        }
-        cd.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
-        cd.extend_from_slice(&at.to_le_bytes());
-        cd.extend_from_slice(&m.name);
-        cd.extend_from_slice(&m.cd_extra);
-    }
-    let cd_at = out.len() as u32;
-    out.extend_from_slice(&cd);
-    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-    let n = members.len() as u16;
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_at.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
-}
-
 /// Whether `target` came out of reading `bytes` (named `name`) as a
 /// hashed file.
 fn hashed(name: &str, bytes: &[u8], target: &str) -> bool {
@@ -166,7 +82,7 @@ fn tampered_archives_the_review_tried_are_not_read_as_plain_files() {
     let genuine = b"the signed engine".to_vec();
     let evil = b"#!/bin/sh\necho pwned\n".to_vec();
     let good_tar = tar(&[tar_member(b"engine", &genuine, GNU)]);
-    let good_zip = zip(&[zm("engine", &genuine)]);
+    let good_zip = zip_bytes(b"", &[ZipMember::deflated("engine", &genuine)]);
     // Positive controls: the untampered forms read.
     assert!(hashed("r.tar", &good_tar, "engine"));
     assert!(hashed("r.tar.gz", &gzip(&good_tar), "engine"));
@@ -221,29 +137,41 @@ fn tampered_archives_the_review_tried_are_not_read_as_plain_files() {
 
     // Stored, compressed size larger than the size: unzip writes all the
     // bytes (evil tail included), Python and bsdtar stop at the size.
-    let mut stored = zm("engine", &genuine);
+    let mut stored = ZipMember::deflated("engine", &genuine);
     stored.method = 0;
     stored.raw = [genuine.clone(), evil.clone()].concat();
-    cases.push(("stored, csize > size", "r.zip", zip(&[stored])));
+    cases.push(("stored, csize > size", "r.zip", zip_bytes(b"", &[stored])));
     // Deflate inflating to more (the evil tail) than the declared size:
     // unzip and Java install the tail, Python stops at the size.
-    let mut longer = zm("engine", &genuine);
+    let mut longer = ZipMember::deflated("engine", &genuine);
     longer.raw = deflate(&[genuine.clone(), evil.clone()].concat());
-    cases.push(("deflate longer than its size", "r.zip", zip(&[longer])));
+    cases.push((
+        "deflate longer than its size",
+        "r.zip",
+        zip_bytes(b"", &[longer]),
+    ));
     // Deflate shorter than the declared size, CRC of the full content.
-    let mut shorter = zm("engine", &genuine);
+    let mut shorter = ZipMember::deflated("engine", &genuine);
     shorter.raw = deflate(&genuine[..4]);
-    cases.push(("deflate shorter than its size", "r.zip", zip(&[shorter])));
+    cases.push((
+        "deflate shorter than its size",
+        "r.zip",
+        zip_bytes(b"", &[shorter]),
+    ));
     // The encryption flag on a plain member: every extractor asks for a
     // password or fails.
-    let mut enc = zm("engine", &genuine);
+    let mut enc = ZipMember::deflated("engine", &genuine);
     enc.flags = 1;
-    cases.push(("encryption flag", "r.zip", zip(&[enc])));
+    cases.push(("encryption flag", "r.zip", zip_bytes(b"", &[enc])));
     // A truncated extra field in the central directory: Python and bsdtar
     // fail, unzip and Java extract.
-    let mut extra = zm("engine", &genuine);
+    let mut extra = ZipMember::deflated("engine", &genuine);
     extra.cd_extra = b"\x55\x54\x05\x00\x01\x00\x00".to_vec();
-    cases.push(("truncated central extra field", "r.zip", zip(&[extra])));
+    cases.push((
+        "truncated central extra field",
+        "r.zip",
+        zip_bytes(b"", &[extra]),
+    ));
 
     let broke: Vec<&str> = cases
         .iter()

@@ -4,8 +4,10 @@
 //! (artifact, signature value, signed attribute, certificate, token) must
 //! fail with the precise check named.
 
+mod common;
+use common::Pki;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
@@ -18,81 +20,13 @@ use glassbox_core::sig::continuity;
 use glassbox_core::sig::release::{CoverageStatus, ReleaseVerification};
 use time::OffsetDateTime;
 
-const EXT: &str = "\
-[ca]
-basicConstraints=critical,CA:TRUE
-keyUsage=critical,keyCertSign,cRLSign
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
-[cs]
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=codeSigning
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
-[server]
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=serverAuth
-subjectKeyIdentifier=hash
-[tsa]
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=critical,timeStamping
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
-[tsa_noncrit]
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=timeStamping
-subjectKeyIdentifier=hash
-";
-
-/// A temporary PKI: root → code-signing intermediate → leaves, and a TSA
-/// under the root.
-struct Pki {
-    dir: tempfile::TempDir,
-}
-
-fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl must be installed (see .ci/run)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
+/// The PKI of these tests: root (P-384) → code-signing intermediate
+/// (`inter`, P-256) → leaves, and a TSA (`tsa`) under the root.
 impl Pki {
     fn new() -> Self {
-        let pki = Pki {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(pki.path("ext.cnf"), EXT).unwrap();
+        let pki = Pki::empty();
         pki.key("root", "ec:P-384");
-        pki.run(&[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            "root.key",
-            "-out",
-            "root.pem",
-            "-subj",
-            "/CN=Test Root",
-            "-days",
-            "3650",
-            "-config",
-            "ext.cnf",
-            "-extensions",
-            "ca",
-            "-sha384",
-        ]);
+        pki.self_signed("root", "/CN=Test Root", &["-sha384"]);
         pki.key("inter", "ec:P-256");
         pki.issue("inter", "/CN=Test Code Signing CA", "root", "ca");
         pki.key("tsa", "ec:P-256");
@@ -106,72 +40,6 @@ impl Pki {
         .unwrap();
         std::fs::write(pki.path("tsaserial"), "01\n").unwrap();
         pki
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Vec<u8> {
-        openssl(self.dir.path(), args)
-    }
-
-    /// `spec` is `rsa:BITS`, `ec:CURVE` or `ed25519`.
-    fn key(&self, name: &str, spec: &str) {
-        let out = format!("{name}.key");
-        match spec.split_once(':') {
-            Some(("rsa", bits)) => self.run(&[
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                &format!("rsa_keygen_bits:{bits}"),
-                "-out",
-                &out,
-            ]),
-            Some(("ec", curve)) => self.run(&[
-                "genpkey",
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                &format!("ec_paramgen_curve:{curve}"),
-                "-out",
-                &out,
-            ]),
-            _ => self.run(&["genpkey", "-algorithm", "ED25519", "-out", &out]),
-        };
-    }
-
-    fn issue(&self, name: &str, subject: &str, ca: &str, ext: &str) {
-        self.run(&[
-            "req",
-            "-new",
-            "-key",
-            &format!("{name}.key"),
-            "-subj",
-            subject,
-            "-out",
-            &format!("{name}.csr"),
-        ]);
-        self.run(&[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            &format!("{ca}.pem"),
-            "-CAkey",
-            &format!("{ca}.key"),
-            "-CAcreateserial",
-            "-days",
-            "365",
-            "-extfile",
-            "ext.cnf",
-            "-extensions",
-            ext,
-            "-out",
-            &format!("{name}.pem"),
-        ]);
     }
 
     /// A code-signing leaf under the intermediate.
@@ -190,30 +58,7 @@ impl Pki {
     /// `openssl cms -sign -binary` a detached DER signature of `content`.
     fn cms_sign(&self, signer: &str, content: &[u8], extra: &[&str]) -> Vec<u8> {
         std::fs::write(self.path("content.bin"), content).unwrap();
-        let mut args = vec![
-            "cms",
-            "-sign",
-            "-binary",
-            "-in",
-            "content.bin",
-            "-outform",
-            "DER",
-            "-out",
-            "sig.p7s",
-            "-signer",
-        ];
-        let cert = format!("{signer}.pem");
-        let key = format!("{signer}.key");
-        args.extend([
-            cert.as_str(),
-            "-inkey",
-            key.as_str(),
-            "-certfile",
-            "inter.pem",
-        ]);
-        args.extend(extra);
-        self.run(&args);
-        std::fs::read(self.path("sig.p7s")).unwrap()
+        self.cms_sign_file(signer, "inter.pem", "sig.p7s", extra)
     }
 
     /// An RFC 3161 token from `openssl ts` over the hash of `data`.
@@ -631,28 +476,12 @@ fn every_signer_must_verify() {
     pki.signer("a", "ec:P-256");
     pki.signer("b", "ec:P-384");
     std::fs::write(pki.path("content.bin"), CONTENT).unwrap();
-    pki.run(&[
-        "cms",
-        "-sign",
-        "-binary",
-        "-in",
-        "content.bin",
-        "-outform",
-        "DER",
-        "-out",
-        "two.p7s",
-        "-signer",
-        "a.pem",
-        "-inkey",
-        "a.key",
-        "-signer",
-        "b.pem",
-        "-inkey",
-        "b.key",
-        "-certfile",
+    let two = pki.cms_sign_file(
+        "a",
         "inter.pem",
-    ]);
-    let two = std::fs::read(pki.path("two.p7s")).unwrap();
+        "two.p7s",
+        &["-signer", "b.pem", "-inkey", "b.key"],
+    );
     let v = verify(&two, CONTENT, &pki.policy("")).unwrap();
     assert_eq!(v.signers.len(), 2);
 
@@ -661,28 +490,12 @@ fn every_signer_must_verify() {
     other.signer("x", "ec:P-256");
     std::fs::copy(other.path("x.pem"), pki.path("x.pem")).unwrap();
     std::fs::copy(other.path("x.key"), pki.path("x.key")).unwrap();
-    pki.run(&[
-        "cms",
-        "-sign",
-        "-binary",
-        "-in",
-        "content.bin",
-        "-outform",
-        "DER",
-        "-out",
-        "mixed.p7s",
-        "-signer",
-        "a.pem",
-        "-inkey",
-        "a.key",
-        "-signer",
-        "x.pem",
-        "-inkey",
-        "x.key",
-        "-certfile",
+    let mixed = pki.cms_sign_file(
+        "a",
         "inter.pem",
-    ]);
-    let mixed = std::fs::read(pki.path("mixed.p7s")).unwrap();
+        "mixed.p7s",
+        &["-signer", "x.pem", "-inkey", "x.key"],
+    );
     let e = verify(&mixed, CONTENT, &pki.policy("")).unwrap_err();
     assert_eq!(e.error.check(), "chain", "{e}");
     assert!(e.signer.is_some());

@@ -2,19 +2,18 @@
 //! testdata/demo/README.md) verify with the pinned release key; in the
 //! tampered release the DSSE subject `engine/avengine` no longer matches.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::demo;
+
+use std::path::Path;
 
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::dsse::{self, Envelope};
 use glassbox_core::keys::PublicKey;
 use glassbox_core::sig::raw;
 
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo")
-}
-
 fn release_key() -> PublicKey {
-    PublicKey::from_file(&demo().join("keys/exampleav-release-ed25519.pub.pem")).unwrap()
+    PublicKey::from_file(&demo("keys/exampleav-release-ed25519.pub.pem")).unwrap()
 }
 
 /// Subjects whose sha256 does not match the file in `release`.
@@ -40,7 +39,7 @@ fn mismatched_subjects(release: &Path, version: &str) -> Vec<String> {
 #[test]
 fn demo_releases_raw_and_dsse_signatures_verify() {
     for version in ["1.0.0", "1.1.0"] {
-        let release = demo().join(format!("releases/exampleav-{version}"));
+        let release = demo(format!("releases/exampleav-{version}"));
         let v = raw::verify_file(
             &release.join("signatures/daily.cvd"),
             &release.join("signatures/daily.cvd.sig"),
@@ -59,7 +58,7 @@ fn demo_releases_raw_and_dsse_signatures_verify() {
 
 #[test]
 fn tampered_release_fails_on_the_engine_subject_only() {
-    let release = demo().join("tampered/exampleav-1.1.0");
+    let release = demo("tampered/exampleav-1.1.0");
     assert_eq!(mismatched_subjects(&release, "1.1.0"), ["engine/avengine"]);
     // The raw signature covers a file that was not tampered with.
     raw::verify_file(
@@ -74,9 +73,9 @@ fn tampered_release_fails_on_the_engine_subject_only() {
 
 #[test]
 fn demo_pkcs8_v1_private_key_loads_and_matches_the_pinned_key() {
-    let key = glassbox_core::keys::SigningKey::from_file(
-        &demo().join("keys/TEST-ONLY-exampleav-release-ed25519.key"),
-    )
+    let key = glassbox_core::keys::SigningKey::from_file(&demo(
+        "keys/TEST-ONLY-exampleav-release-ed25519.key",
+    ))
     .unwrap();
     assert_eq!(key.key_id(), release_key().key_id());
 }

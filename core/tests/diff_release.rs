@@ -2,6 +2,9 @@
 //! tar.gz and zip forms of the same two trees): each change the generator
 //! makes is reported, nothing else, and every form gives the same findings.
 
+mod common;
+use common::write;
+
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -10,12 +13,6 @@ use std::path::{Path, PathBuf};
 use glassbox_core::diff::{
     ChangeClass, ContentKind, DiffOptions, MetadataField, ReleaseDiff, diff_paths,
 };
-
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, data).unwrap();
-}
 
 /// A small zip (for nesting inside the release).
 fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {

@@ -1,20 +1,12 @@
 //! Every case of `$GLASSBOX_CORPORA/dsse` gives its MANIFEST.json result.
 
-use std::path::PathBuf;
+mod common;
+use common::corpus;
 
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::dsse::{self, Envelope, IN_TOTO_PAYLOAD_TYPE};
 use glassbox_core::keys::PublicKey;
 use serde_json::Value;
-
-fn corpus() -> PathBuf {
-    let root = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let dir = PathBuf::from(root).join("dsse");
-    assert!(dir.is_dir(), "{}: DSSE corpus missing", dir.display());
-    dir
-}
 
 fn json(dir: &std::path::Path, name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
@@ -23,7 +15,7 @@ fn json(dir: &std::path::Path, name: &str) -> Value {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn every_corpus_case_gives_its_expected_result() {
-    let dir = corpus();
+    let dir = corpus("dsse");
     let manifest = json(&dir, "MANIFEST.json");
     let keys_json = json(&dir, "keys.json");
     let ed = hex::decode(keys_json["ed25519"]["keyval"]["public"].as_str().unwrap()).unwrap();
@@ -79,7 +71,7 @@ fn every_corpus_case_gives_its_expected_result() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn pae_and_statement_match_the_corpus() {
-    let dir = corpus();
+    let dir = corpus("dsse");
     let statement = std::fs::read(dir.join("statement.json")).unwrap();
     let pae = std::fs::read(dir.join("pae.bin")).unwrap();
     let file = json(&dir, "statement-2of2.json");

@@ -3,27 +3,13 @@
 //! with bytes flipped, truncated or duplicated must never panic, and a
 //! mutated DSSE envelope must never verify with a different payload.
 
-use std::path::PathBuf;
+mod common;
+use common::corpus;
 
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::dsse::{self, Envelope};
 use glassbox_core::keys::PublicKey;
 use glassbox_core::sig::sigstore::{self, Artifact, SignerRule, SigstoreTrust};
-
-fn corpora() -> PathBuf {
-    let root = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let root = PathBuf::from(root);
-    for sub in ["dsse", "sigstore-conformance"] {
-        assert!(
-            root.join(sub).is_dir(),
-            "{}: corpus missing",
-            root.join(sub).display()
-        );
-    }
-    root
-}
 
 /// xorshift64*: reproducible positions without a dependency.
 struct Rng(u64);
@@ -59,9 +45,9 @@ fn mutants(input: &[u8], rng: &mut Rng, count: usize) -> Vec<Vec<u8>> {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn mutated_dsse_envelopes_never_panic_nor_verify_a_changed_payload() {
-    let root = corpora();
+    let root = corpus("dsse");
     let keys_json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(root.join("dsse/keys.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(root.join("keys.json")).unwrap()).unwrap();
     let ed = hex::decode(keys_json["ed25519"]["keyval"]["public"].as_str().unwrap()).unwrap();
     let ec = keys_json["ecdsa"]["keyval"]["public"].as_str().unwrap();
     let keys = [
@@ -69,8 +55,7 @@ fn mutated_dsse_envelopes_never_panic_nor_verify_a_changed_payload() {
         ("ecdsa", PublicKey::from_pem_or_der(ec.as_bytes()).unwrap()),
     ];
     let file: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(root.join("dsse/statement-2of2.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(root.join("statement-2of2.json")).unwrap()).unwrap();
     let original = serde_json::to_vec(&file["envelope"]).unwrap();
     let good = Envelope::from_json(&original).unwrap();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -89,8 +74,7 @@ fn mutated_dsse_envelopes_never_panic_nor_verify_a_changed_payload() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn mutated_sigstore_bundles_never_panic() {
-    let root = corpora();
-    let dir = root.join("sigstore-conformance/bundle-verify");
+    let dir = corpus("sigstore-conformance/bundle-verify");
     let trust = SigstoreTrust::production().unwrap();
     let rule = SignerRule::identity(
         "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main",

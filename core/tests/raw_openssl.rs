@@ -2,36 +2,28 @@
 //! verify with core::sig::raw; one flipped bit in the artifact or the
 //! signature fails with a precise reason.
 
+mod common;
+use common::{openssl_key_pair, openssl_sign_raw, run};
+
 use std::path::Path;
-use std::process::Command;
 
 use glassbox_core::keys::{PublicKey, SignatureScheme};
 use glassbox_core::sig::raw::{self, RawError};
 
-fn openssl(args: &[&str], dir: &Path) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl CLI is installed (.ci/run)");
-    assert!(
-        out.status.success(),
-        "openssl {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Generates `name.pem` and returns its public key as loaded by glassbox.
 fn genkey(dir: &Path, name: &str, genpkey: &[&str]) -> PublicKey {
-    let key = format!("{name}.pem");
-    let mut args = vec!["genpkey"];
-    args.extend_from_slice(genpkey);
-    args.extend_from_slice(&["-out", &key]);
-    openssl(&args, dir);
     let pubfile = format!("{name}.pub");
-    openssl(&["pkey", "-in", &key, "-pubout", "-out", &pubfile], dir);
+    openssl_key_pair(dir, &format!("{name}.pem"), &pubfile, genpkey);
     PublicKey::from_file(&dir.join(pubfile)).unwrap()
+}
+
+/// `openssl dgst -DIGEST EXTRA -sign KEY -out SIG artifact.bin` in `dir`.
+fn dgst_sign(dir: &Path, key: &str, digest: &str, extra: &[&str], sig: &str) {
+    let digest = format!("-{digest}");
+    let mut args = vec!["dgst", digest.as_str()];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-sign", key, "-out", sig, "artifact.bin"]);
+    run("openssl", &args, dir);
 }
 
 fn flip(bytes: &[u8], bit: usize) -> Vec<u8> {
@@ -108,38 +100,17 @@ fn openssl_rsa_pkcs1_and_pss_signatures_verify() {
                 SignatureScheme::RsaPssSha512,
             ),
         ] {
-            let dgst = format!("-{hash}");
             let sig = format!("{name}-{hash}.sig");
-            openssl(
-                &[
-                    "dgst",
-                    &dgst,
-                    "-sign",
-                    &keyfile,
-                    "-out",
-                    &sig,
-                    "artifact.bin",
-                ],
-                dir,
-            );
+            dgst_sign(dir, &keyfile, hash, &[], &sig);
             check(dir, &key, &sig, pkcs1);
             let sig = format!("{name}-{hash}-pss.sig");
-            openssl(
-                &[
-                    "dgst",
-                    &dgst,
-                    "-sigopt",
-                    "rsa_padding_mode:pss",
-                    "-sigopt",
-                    "rsa_pss_saltlen:digest",
-                    "-sign",
-                    &keyfile,
-                    "-out",
-                    &sig,
-                    "artifact.bin",
-                ],
-                dir,
-            );
+            let pss_opts = [
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:digest",
+            ];
+            dgst_sign(dir, &keyfile, hash, &pss_opts, &sig);
             check(dir, &key, &sig, pss);
         }
     }
@@ -159,52 +130,17 @@ fn openssl_ecdsa_and_ed25519_signatures_verify() {
         "p256",
         &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
     );
-    openssl(
-        &[
-            "dgst",
-            "-sha256",
-            "-sign",
-            "p256.pem",
-            "-out",
-            "p256.sig",
-            "artifact.bin",
-        ],
-        dir,
-    );
+    dgst_sign(dir, "p256.pem", "sha256", &[], "p256.sig");
     check(dir, &p256, "p256.sig", SignatureScheme::EcdsaP256Sha256);
     let p384 = genkey(
         dir,
         "p384",
         &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
     );
-    openssl(
-        &[
-            "dgst",
-            "-sha384",
-            "-sign",
-            "p384.pem",
-            "-out",
-            "p384.sig",
-            "artifact.bin",
-        ],
-        dir,
-    );
+    dgst_sign(dir, "p384.pem", "sha384", &[], "p384.sig");
     check(dir, &p384, "p384.sig", SignatureScheme::EcdsaP384Sha384);
     let ed = genkey(dir, "ed", &["-algorithm", "ED25519"]);
-    openssl(
-        &[
-            "pkeyutl",
-            "-sign",
-            "-rawin",
-            "-inkey",
-            "ed.pem",
-            "-in",
-            "artifact.bin",
-            "-out",
-            "ed.sig",
-        ],
-        dir,
-    );
+    openssl_sign_raw(dir, "ed.pem", "artifact.bin", "ed.sig");
     check(dir, &ed, "ed.sig", SignatureScheme::Ed25519);
 }
 
@@ -213,7 +149,8 @@ fn key_from_an_openssl_certificate_and_base64_signature_file() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("artifact.bin"), b"payload").unwrap();
-    openssl(
+    run(
+        "openssl",
         &[
             "req",
             "-x509",
@@ -235,19 +172,12 @@ fn key_from_an_openssl_certificate_and_base64_signature_file() {
         ],
         dir,
     );
-    openssl(
-        &[
-            "dgst",
-            "-sha256",
-            "-sign",
-            "leaf.pem",
-            "-out",
-            "sig.bin",
-            "artifact.bin",
-        ],
+    dgst_sign(dir, "leaf.pem", "sha256", &[], "sig.bin");
+    run(
+        "openssl",
+        &["base64", "-in", "sig.bin", "-out", "sig.b64"],
         dir,
     );
-    openssl(&["base64", "-in", "sig.bin", "-out", "sig.b64"], dir);
     let key =
         PublicKey::from_certificate_der(&std::fs::read(dir.join("leaf.der")).unwrap()).unwrap();
     let v = raw::verify_file(
@@ -277,7 +207,8 @@ fn key_from_an_openssl_certificate_and_base64_signature_file() {
 fn rsa_keys_below_2048_bits_or_without_null_parameters_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    openssl(
+    run(
+        "openssl",
         &[
             "genpkey",
             "-algorithm",
@@ -289,7 +220,8 @@ fn rsa_keys_below_2048_bits_or_without_null_parameters_are_refused() {
         ],
         dir,
     );
-    openssl(
+    run(
+        "openssl",
         &[
             "pkey", "-in", "k.pem", "-pubout", "-outform", "DER", "-out", "k.der",
         ],
@@ -304,7 +236,8 @@ fn rsa_keys_below_2048_bits_or_without_null_parameters_are_refused() {
         "{err}"
     );
 
-    openssl(
+    run(
+        "openssl",
         &[
             "genpkey",
             "-algorithm",
@@ -316,7 +249,8 @@ fn rsa_keys_below_2048_bits_or_without_null_parameters_are_refused() {
         ],
         dir,
     );
-    openssl(
+    run(
+        "openssl",
         &[
             "pkey", "-in", "k2.pem", "-pubout", "-outform", "DER", "-out", "k2.der",
         ],

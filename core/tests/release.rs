@@ -1,24 +1,18 @@
 //! Behaviour of the release reader on well-formed and hostile input. Every
 //! archive is generated here, so each test shows exactly what it feeds in.
 
+mod common;
+use common::{gzip, nested, path, sha, write};
+
 use std::fs;
 use std::io::Write;
 
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::release::{
-    EntryKind, EntryPath, Format, Limits, RawPath, ReadFindingKind, ReadOptions, Release,
-    ReleaseError,
+    EntryKind, Format, Limits, ReadFindingKind, ReadOptions, Release, ReleaseError,
 };
-
-fn opts() -> ReadOptions {
-    ReadOptions {
-        expand_nested: true,
-        ..Default::default()
-    }
-}
 
 /// One tar member: raw name bytes, so hostile names can be written.
 struct Member<'a> {
@@ -67,12 +61,6 @@ fn tar_bytes(members: &[Member]) -> Vec<u8> {
     out
 }
 
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
 fn zip_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let o = zip::write::SimpleFileOptions::default()
@@ -82,23 +70,6 @@ fn zip_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
         w.write_all(data).unwrap();
     }
     w.finish().unwrap().into_inner()
-}
-
-fn path(s: &str) -> EntryPath {
-    let mut parts = s.split('!');
-    let mut p = EntryPath::top(RawPath::from(parts.next().unwrap()));
-    for part in parts {
-        p = p.child(RawPath::from(part));
-    }
-    p
-}
-
-fn sha(r: &Release, p: &str) -> Sha256Digest {
-    r.entry(&path(p))
-        .unwrap_or_else(|| panic!("no entry {p} in {:?}", r.entries))
-        .digests
-        .unwrap()
-        .sha256
 }
 
 fn pairs(r: &Release) -> Vec<(String, Sha256Digest)> {
@@ -139,13 +110,6 @@ fn visit_checked(
     seen
 }
 
-fn write(dir: &Path, name: &str, data: &[u8]) -> std::path::PathBuf {
-    let p = dir.join(name);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(&p, data).unwrap();
-    p
-}
-
 #[test]
 fn directory_tar_gz_and_zip_list_the_same_files_and_digests() {
     let t = tempfile::tempdir().unwrap();
@@ -158,7 +122,7 @@ fn directory_tar_gz_and_zip_list_the_same_files_and_digests() {
         file(b"./db/sigs.dat", &vec![42u8; 300_000]),
         file(b"./README", b"hello\n"),
     ]);
-    let tgz = write(t.path(), "rel.tar.gz", &gz(&tar));
+    let tgz = write(t.path(), "rel.tar.gz", &gzip(&tar));
     let big = vec![42u8; 300_000];
     let z = write(
         t.path(),
@@ -169,9 +133,9 @@ fn directory_tar_gz_and_zip_list_the_same_files_and_digests() {
             ("README", b"hello\n"),
         ]),
     );
-    let rd = Release::open(&d, &opts()).unwrap();
-    let rt = Release::open(&tgz, &opts()).unwrap();
-    let rz = Release::open(&z, &opts()).unwrap();
+    let rd = Release::open(&d, &nested()).unwrap();
+    let rt = Release::open(&tgz, &nested()).unwrap();
+    let rz = Release::open(&z, &nested()).unwrap();
     assert_eq!(rd.format, Format::Directory);
     assert_eq!(rt.format, Format::TarGz);
     assert_eq!(rz.format, Format::Zip);
@@ -188,11 +152,11 @@ fn nested_archives_are_expanded_and_addressed_with_bang() {
     let inner_zip = zip_bytes(&[("conf/app.json", b"{}")]);
     let tar = tar_bytes(&[file(b"pkg/inner.zip", &inner_zip), file(b"pkg/a.txt", b"a")]);
     let d = t.path().join("rel");
-    write(&d, "outer.tar.gz", &gz(&tar));
-    let r = Release::open(&d, &opts()).unwrap();
+    write(&d, "outer.tar.gz", &gzip(&tar));
+    let r = Release::open(&d, &nested()).unwrap();
     let outer = r.entry(&path("outer.tar.gz")).unwrap();
     assert_eq!(outer.expanded_as, Some(Format::TarGz));
-    assert_eq!(outer.digests.unwrap().sha256, Sha256Digest::of(&gz(&tar)));
+    assert_eq!(outer.digests.unwrap().sha256, Sha256Digest::of(&gzip(&tar)));
     assert_eq!(
         r.entry(&path("outer.tar.gz!pkg/inner.zip"))
             .unwrap()
@@ -224,13 +188,13 @@ fn nesting_deeper_than_max_depth_is_a_finding_not_an_expansion() {
         name = n;
     }
     let p = write(t.path(), &name, &data);
-    let mut o = opts();
+    let mut o = nested();
     o.limits.max_depth = 2;
     let r = Release::open(&p, &o).unwrap();
     assert!(has(&r, "l2.tar!l1.tar!l0.tar", |k| *k
         == ReadFindingKind::DepthLimitReached));
     assert!(r.entry(&path("l2.tar!l1.tar!l0.tar!leaf")).is_none());
-    let deep = Release::open(&p, &opts()).unwrap();
+    let deep = Release::open(&p, &nested()).unwrap();
     assert_eq!(
         sha(&deep, "l2.tar!l1.tar!l0.tar!leaf"),
         Sha256Digest::of(b"core")
@@ -247,7 +211,7 @@ fn dotdot_and_absolute_names_are_refused() {
         (b"/etc/passwd", "absolute"),
     ] {
         let p = write(t.path(), "evil.tar", &tar_bytes(&[file(name, b"evil")]));
-        match Release::open(&p, &opts()) {
+        match Release::open(&p, &nested()) {
             Err(ReleaseError::UnsafeName { entry, reason, .. }) => {
                 assert_eq!(entry.as_bytes(), name);
                 assert!(reason.contains(why), "{reason}");
@@ -263,14 +227,14 @@ fn dotdot_and_absolute_names_are_refused() {
     // Through a symlink, as an auditor might name it.
     std::os::unix::fs::symlink(&z, t.path().join("link.zip")).unwrap();
     assert!(matches!(
-        Release::open(&t.path().join("link.zip"), &opts()),
+        Release::open(&t.path().join("link.zip"), &nested()),
         Err(ReleaseError::UnsafeName { entry, .. }) if entry == "a/../../up.txt"
     ));
     // Backslashes: unzip reads a separator, Python and Java a character.
     for name in ["..\\win.txt", "C:\\boot.ini"] {
         let z = write(t.path(), "bs.zip", &zip_bytes(&[(name, b"w")]));
         assert!(matches!(
-            Release::open(&z, &opts()),
+            Release::open(&z, &nested()),
             Err(ReleaseError::Ambiguous { reason, .. }) if reason.contains("backslash")
         ));
     }
@@ -282,7 +246,7 @@ fn dotdot_and_absolute_names_are_refused() {
         link: b"../../etc/shadow",
     }]);
     assert!(matches!(
-        Release::open(&write(t.path(), "hl.tar", &tar), &opts()),
+        Release::open(&write(t.path(), "hl.tar", &tar), &nested()),
         Err(ReleaseError::UnsafeName { entry, .. }) if entry == "hl"
     ));
 }
@@ -296,7 +260,7 @@ fn directory_symlinks_out_of_the_release_are_findings_and_never_followed() {
     std::os::unix::fs::symlink("../../secret", d.join("lib/escape")).unwrap();
     std::os::unix::fs::symlink("/etc", d.join("etc")).unwrap();
     std::os::unix::fs::symlink("real.so", d.join("lib/ok.so")).unwrap();
-    let r = Release::open(&d, &opts()).unwrap();
+    let r = Release::open(&d, &nested()).unwrap();
     for p in ["lib/escape", "etc"] {
         let e = r.entry(&path(p)).unwrap();
         assert_eq!(e.kind, EntryKind::Symlink);
@@ -323,7 +287,7 @@ fn symlink_loops_terminate_with_a_finding() {
     std::os::unix::fs::symlink("b", d.join("a")).unwrap();
     std::os::unix::fs::symlink("a", d.join("b")).unwrap();
     std::os::unix::fs::symlink("..", d.join("sub/up")).unwrap();
-    let r = Release::open(&d, &opts()).unwrap();
+    let r = Release::open(&d, &nested()).unwrap();
     assert!(has(&r, "a", |k| *k == ReadFindingKind::SymlinkLoop));
     assert!(!has(&r, "sub/up", |_| true), "sub/up -> .. stays inside");
     let tar = tar_bytes(&[
@@ -332,7 +296,7 @@ fn symlink_loops_terminate_with_a_finding() {
         symlink(b"up", b".."),
     ]);
     let p = write(t.path(), "loop.tar", &tar);
-    let r = Release::open(&p, &opts()).unwrap();
+    let r = Release::open(&p, &nested()).unwrap();
     assert!(has(&r, "x", |k| *k == ReadFindingKind::SymlinkLoop));
     assert!(has(&r, "up", |k| matches!(
         k,
@@ -344,8 +308,8 @@ fn symlink_loops_terminate_with_a_finding() {
 fn gzip_bomb_stops_on_the_ratio_limit() {
     let t = tempfile::tempdir().unwrap();
     let tar = tar_bytes(&[file(b"zeros", &vec![0u8; 20 << 20])]);
-    let p = write(t.path(), "bomb.tar.gz", &gz(&tar));
-    let mut o = opts();
+    let p = write(t.path(), "bomb.tar.gz", &gzip(&tar));
+    let mut o = nested();
     o.limits.max_ratio = 100;
     let e = Release::open(&p, &o).unwrap_err();
     assert!(
@@ -360,7 +324,7 @@ fn zip_bomb_stops_on_the_ratio_limit_before_inflating() {
     let t = tempfile::tempdir().unwrap();
     let zeros = vec![0u8; 20 << 20];
     let p = write(t.path(), "bomb.zip", &zip_bytes(&[("zeros", &zeros)]));
-    let mut o = opts();
+    let mut o = nested();
     o.limits.max_ratio = 100;
     let e = Release::open(&p, &o).unwrap_err();
     assert!(
@@ -376,8 +340,8 @@ fn total_expanded_size_is_limited() {
         file(b"a", &vec![1u8; 3 << 20]),
         file(b"b", &vec![2u8; 3 << 20]),
     ]);
-    let p = write(t.path(), "big.tar.gz", &gz(&tar));
-    let mut o = opts();
+    let p = write(t.path(), "big.tar.gz", &gzip(&tar));
+    let mut o = nested();
     o.limits.max_expanded_bytes = 4 << 20;
     let e = Release::open(&p, &o).unwrap_err();
     assert!(
@@ -393,7 +357,7 @@ fn entry_count_is_limited() {
     let names: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
     let members: Vec<Member> = names.iter().map(|n| file(n.as_bytes(), b"x")).collect();
     let p = write(t.path(), "many.tar", &tar_bytes(&members));
-    let mut o = opts();
+    let mut o = nested();
     o.limits.max_entries = 10;
     let e = Release::open(&p, &o).unwrap_err();
     assert!(
@@ -408,7 +372,7 @@ fn tar_whose_declared_size_runs_past_the_end_is_truncated_with_offset() {
     let mut tar = tar_bytes(&[file(b"ok", b"fine"), file(b"liar", &[7u8; 5000])]);
     tar.truncate(512 * 2 + 512 + 1024); // cut inside liar's content
     let p = write(t.path(), "cut.tar", &tar);
-    let e = Release::open(&p, &opts()).unwrap_err();
+    let e = Release::open(&p, &nested()).unwrap_err();
     let msg = e.to_string();
     assert!(
         matches!(&e, ReleaseError::Corrupt { entry, offset, .. } if entry == "liar" && *offset > 1024),
@@ -428,7 +392,7 @@ fn tar_whose_declared_size_is_too_small_fails_at_the_next_header() {
     h.set_cksum();
     tar[..512].copy_from_slice(h.as_bytes());
     let p = write(t.path(), "short.tar", &tar);
-    let e = Release::open(&p, &opts()).unwrap_err();
+    let e = Release::open(&p, &nested()).unwrap_err();
     assert!(
         matches!(&e, ReleaseError::Corrupt { offset: 1024, .. }),
         "{e}"
@@ -449,7 +413,7 @@ fn tar_declaring_an_enormous_size_fails_without_allocating_it() {
     h.set_cksum();
     tar[..512].copy_from_slice(h.as_bytes());
     let p = write(t.path(), "huge.tar", &tar);
-    let e = Release::open(&p, &opts()).unwrap_err();
+    let e = Release::open(&p, &nested()).unwrap_err();
     assert!(e.to_string().contains("huge.tar"), "{e}");
 }
 
@@ -464,7 +428,7 @@ fn zip_whose_declared_size_lies_is_caught() {
     let lh = 0; // local header (4.3.7): uncompressed size at +22
     z[lh + 22..lh + 26].copy_from_slice(&100u32.to_le_bytes());
     let p = write(t.path(), "liar.zip", &z);
-    let e = Release::open(&p, &opts()).unwrap_err();
+    let e = Release::open(&p, &nested()).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("liar.zip") && msg.contains("liar.bin"),
@@ -490,7 +454,7 @@ fn duplicate_names_are_refused() {
         file(b"b", b""),
     ]);
     let p = write(t.path(), "dup.tar", &tar);
-    match Release::open(&p, &opts()) {
+    match Release::open(&p, &nested()) {
         Err(e @ ReleaseError::Ambiguous { .. }) => {
             let msg = e.to_string();
             assert!(msg.contains("./a.txt") && msg.contains("twice"), "{msg}");
@@ -509,13 +473,13 @@ fn non_utf8_names_are_kept_losslessly_and_shown_escaped() {
         b"latin1",
     )
     .unwrap();
-    let r = Release::open(&d, &opts()).unwrap();
+    let r = Release::open(&d, &nested()).unwrap();
     let e = &r.entries[0];
     assert_eq!(e.path.inner().as_bytes(), b"caf\xe9.txt");
     assert_eq!(e.path.to_string(), "caf\\xe9.txt");
     let tar = tar_bytes(&[file(b"na\xffme", b"x")]);
     let p = write(t.path(), "raw.tar", &tar);
-    let r = Release::open(&p, &opts()).unwrap();
+    let r = Release::open(&p, &nested()).unwrap();
     assert_eq!(r.entries[0].path.inner().as_bytes(), b"na\xffme");
     assert_eq!(r.read_entry(&r.entries[0].path.clone(), 10).unwrap(), b"x");
 }
@@ -527,10 +491,10 @@ fn truncated_gzip_names_archive_and_offset() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     let tar = tar_bytes(&[file(b"data.bin", &noise)]);
-    let mut g = gz(&tar);
+    let mut g = gzip(&tar);
     g.truncate(g.len() / 2);
     let p = write(t.path(), "cut.tar.gz", &g);
-    let e = Release::open(&p, &opts()).unwrap_err();
+    let e = Release::open(&p, &nested()).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("cut.tar.gz") && msg.contains("data.bin") && msg.contains("byte"),
@@ -542,10 +506,10 @@ fn truncated_gzip_names_archive_and_offset() {
 fn corrupt_nested_archive_is_listed_as_a_file_with_a_finding() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("rel");
-    let mut g = gz(&tar_bytes(&[file(b"x", &[3u8; 100_000])]));
+    let mut g = gzip(&tar_bytes(&[file(b"x", &[3u8; 100_000])]));
     g.truncate(40);
     write(&d, "broken.tar.gz", &g);
-    let r = Release::open(&d, &opts()).unwrap();
+    let r = Release::open(&d, &nested()).unwrap();
     assert_eq!(sha(&r, "broken.tar.gz"), Sha256Digest::of(&g));
     assert!(has(&r, "broken.tar.gz", |k| matches!(
         k,
@@ -559,9 +523,9 @@ fn visit_contents_and_read_entry_reach_nested_files() {
     let inner_zip = zip_bytes(&[("sig/engine.sig", b"SIG"), ("other", b"o")]);
     let tar = tar_bytes(&[file(b"inner.zip", &inner_zip), file(b"engine", b"ENGINE")]);
     let d = t.path().join("rel");
-    write(&d, "pkg.tar.gz", &gz(&tar));
+    write(&d, "pkg.tar.gz", &gzip(&tar));
     write(&d, "top.txt", b"top");
-    let r = Release::open(&d, &opts()).unwrap();
+    let r = Release::open(&d, &nested()).unwrap();
     assert_eq!(
         r.read_entry(&path("pkg.tar.gz!inner.zip!sig/engine.sig"), 100)
             .unwrap(),
@@ -590,7 +554,7 @@ fn visit_contents_and_read_entry_reach_nested_files() {
         ]
     );
     // The same from the archive itself (no random access at the top).
-    let top = Release::open(&d.join("pkg.tar.gz"), &opts()).unwrap();
+    let top = Release::open(&d.join("pkg.tar.gz"), &nested()).unwrap();
     assert_eq!(visit_checked(&top, &|_| true).len(), 4);
 }
 
@@ -598,7 +562,7 @@ fn visit_contents_and_read_entry_reach_nested_files() {
 fn visitor_errors_are_returned_naming_the_entry() {
     let t = tempfile::tempdir().unwrap();
     let p = write(t.path(), "a.tar", &tar_bytes(&[file(b"f", b"x")]));
-    let r = Release::open(&p, &opts()).unwrap();
+    let r = Release::open(&p, &nested()).unwrap();
     let e = r
         .visit_contents(&|_| true, &mut |e, _| {
             Err(ReleaseError::visitor(&e.path, "nope"))
@@ -656,29 +620,29 @@ fn every_compressed_tar_and_plain_compressed_file_is_read() {
     let t = tempfile::tempdir().unwrap();
     let tar = tar_bytes(&[file(b"pkg/engine", b"ENGINE")]);
     let cases: [(&str, Vec<u8>, Format); 4] = [
-        ("r.tgz", gz(&tar), Format::TarGz),
+        ("r.tgz", gzip(&tar), Format::TarGz),
         ("r.tar.xz", xz(&tar), Format::TarXz),
         ("r.tar.zst", zst(&tar), Format::TarZst),
         ("r.tar.bz2", bz2(&tar), Format::TarBz2),
     ];
     for (name, bytes, format) in cases {
-        let r = Release::open(&write(t.path(), name, &bytes), &opts()).unwrap();
+        let r = Release::open(&write(t.path(), name, &bytes), &nested()).unwrap();
         assert_eq!(r.format, format, "{name}");
         assert_eq!(sha(&r, "pkg/engine"), Sha256Digest::of(b"ENGINE"), "{name}");
     }
     let plain: [(&str, Vec<u8>, Format, &str); 4] = [
-        ("notes.txt.gz", gz(b"notes"), Format::Gz, "notes.txt"),
+        ("notes.txt.gz", gzip(b"notes"), Format::Gz, "notes.txt"),
         ("notes.txt.xz", xz(b"notes"), Format::Xz, "notes.txt"),
         ("notes.txt.zst", zst(b"notes"), Format::Zst, "notes.txt"),
         ("notes.txt.bz2", bz2(b"notes"), Format::Bz2, "notes.txt"),
     ];
     for (name, bytes, format, inner) in plain {
-        let r = Release::open(&write(t.path(), name, &bytes), &opts()).unwrap();
+        let r = Release::open(&write(t.path(), name, &bytes), &nested()).unwrap();
         assert_eq!(r.format, format, "{name}");
         assert_eq!(sha(&r, inner), Sha256Digest::of(b"notes"), "{name}");
     }
     // A plain file is a one-entry release.
-    let r = Release::open(&write(t.path(), "engine.bin", b"\x7fELF"), &opts()).unwrap();
+    let r = Release::open(&write(t.path(), "engine.bin", b"\x7fELF"), &nested()).unwrap();
     assert_eq!(r.format, Format::File);
     assert_eq!(sha(&r, "engine.bin"), Sha256Digest::of(b"\x7fELF"));
 }
@@ -686,7 +650,7 @@ fn every_compressed_tar_and_plain_compressed_file_is_read() {
 #[test]
 fn deb_expands_control_and_data_even_without_nesting() {
     let t = tempfile::tempdir().unwrap();
-    let control = gz(&tar_bytes(&[file(b"./control", b"Package: exampleav\n")]));
+    let control = gzip(&tar_bytes(&[file(b"./control", b"Package: exampleav\n")]));
     let data = xz(&tar_bytes(&[file(b"./usr/bin/engine", b"ENGINE")]));
     let deb = ar_bytes(&[
         ("debian-binary", b"2.0\n"),
@@ -714,7 +678,7 @@ fn deb_expands_control_and_data_even_without_nesting() {
         "libx.a",
         &ar_bytes(&[("x.o", b"obj"), ("y.o", b"obj2")]),
     );
-    let r = Release::open(&a, &opts()).unwrap();
+    let r = Release::open(&a, &nested()).unwrap();
     assert_eq!(r.format, Format::Ar);
     assert_eq!(sha(&r, "y.o"), Sha256Digest::of(b"obj2"));
 }
@@ -738,7 +702,7 @@ fn a_zip_inside_a_stream_is_buffered_only_up_to_the_cap() {
         "r.tar",
         &tar_bytes(&[file(b"big.zip", &z), file(b"small.zip", &small)]),
     );
-    let r = Release::open(&p, &opts()).unwrap();
+    let r = Release::open(&p, &nested()).unwrap();
     assert!(has(&r, "big.zip", |k| matches!(
         k,
         ReadFindingKind::NotExpanded {
@@ -762,17 +726,17 @@ fn mutated_archives_never_panic() {
     ]);
     let inputs: Vec<(&str, Vec<u8>)> = vec![
         ("m.tar", tar.clone()),
-        ("m.tar.gz", gz(&tar)),
+        ("m.tar.gz", gzip(&tar)),
         ("m.tar.xz", xz(&tar)),
         ("m.tar.zst", zst(&tar)),
         ("m.tar.bz2", bz2(&tar)),
         ("m.zip", zip_bytes(&[("a", b"hello"), ("b/c", &[2; 900])])),
         (
             "m.deb",
-            ar_bytes(&[("debian-binary", b"2.0\n"), ("data.tar.gz", &gz(&tar))]),
+            ar_bytes(&[("debian-binary", b"2.0\n"), ("data.tar.gz", &gzip(&tar))]),
         ),
     ];
-    let mut o = opts();
+    let mut o = nested();
     o.limits.max_expanded_bytes = 16 << 20;
     let mut rng = 0x9e3779b97f4a7c15u64;
     let mut next = || {
@@ -819,7 +783,7 @@ fn a_large_selected_container_is_handed_over_in_a_second_pass() {
         "outer.tar",
         &tar_bytes(&[file(b"inner.tar", &inner)]),
     );
-    let r = Release::open(&p, &opts()).unwrap();
+    let r = Release::open(&p, &nested()).unwrap();
     let seen = visit_checked(&r, &|_| true);
     // Members stream while the container is expanded; the container itself,
     // too big to buffer, comes in the next pass.
@@ -837,7 +801,7 @@ fn fifos_and_other_special_files_are_listed_never_opened() {
         .expect("coreutils mkfifo");
     assert!(ok.success());
     // Opening the FIFO for reading would block forever: it must not be.
-    let r = Release::open(&d, &opts()).unwrap();
+    let r = Release::open(&d, &nested()).unwrap();
     let pipe = r.entry(&path("pipe")).unwrap();
     assert_eq!(pipe.kind, EntryKind::Other);
     assert!(pipe.digests.is_none());

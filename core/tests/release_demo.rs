@@ -2,14 +2,13 @@
 //! each release read as a directory, a tar.gz and a zip gives the same files
 //! with the same digests.
 
+mod common;
+use common::demo;
+
 use std::path::PathBuf;
 
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::release::{EntryKind, ReadOptions, Release};
-
-fn demo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo")
-}
 
 fn files(r: &Release) -> Vec<(String, Sha256Digest)> {
     r.entries
@@ -52,16 +51,16 @@ fn same_in_every_form(dir: PathBuf) {
 #[test]
 fn demo_releases_list_the_same_files_as_directory_tar_gz_and_zip() {
     for v in ["exampleav-1.0.0", "exampleav-1.1.0"] {
-        same_in_every_form(demo().join("releases").join(v));
+        same_in_every_form(demo("releases").join(v));
     }
-    same_in_every_form(demo().join("rebuild/exampleav-1.1.0"));
+    same_in_every_form(demo("rebuild/exampleav-1.1.0"));
 }
 
 #[test]
 fn tampered_demo_differs_only_in_the_engine() {
     let opts = ReadOptions::default();
-    let good = Release::open(&demo().join("releases/exampleav-1.1.0.tar.gz"), &opts).unwrap();
-    let bad = Release::open(&demo().join("tampered/exampleav-1.1.0.tar.gz"), &opts).unwrap();
+    let good = Release::open(&demo("releases/exampleav-1.1.0.tar.gz"), &opts).unwrap();
+    let bad = Release::open(&demo("tampered/exampleav-1.1.0.tar.gz"), &opts).unwrap();
     let (g, b) = (files(&good), files(&bad));
     let changed: Vec<_> = g
         .iter()

@@ -2,7 +2,8 @@
 //! `[[sigstore]]` trusted root and identities. Uses the
 //! sigstore-conformance corpus (`$GLASSBOX_CORPORA/sigstore-conformance`).
 
-use std::path::PathBuf;
+mod common;
+use common::corpus;
 
 use glassbox_core::policy::TrustPolicy;
 use glassbox_core::release::{ReadOptions, Release};
@@ -10,15 +11,6 @@ use glassbox_core::sig::release::{SignerKind, verify_release};
 
 const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
-
-fn corpus() -> PathBuf {
-    let dir = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let c = PathBuf::from(dir).join("sigstore-conformance");
-    assert!(c.is_dir(), "{} is missing", c.display());
-    c
-}
 
 /// A release holding `a.txt` and `a.txt.sigstore.json` from `case`.
 fn release(
@@ -62,7 +54,7 @@ fn run(
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn sigstore_bundle_in_a_release() {
-    let c = corpus();
+    let c = corpus("sigstore-conformance");
     let (dir, policy) = release(&c, "happy-path-v0.3", IDENTITY);
     let v = run(&dir, &policy);
     assert!(v.verified, "{:#?}", v.failures);

@@ -2,15 +2,10 @@
 //! equivalent with exactly its metadata normalizations, the tampered 1.1.0
 //! is different in the engine, and 1.1.0 is identical to itself.
 
-use std::path::PathBuf;
+mod common;
+use common::demo;
 
 use glassbox_core::repro::{DifferenceKind, Normalization, ReproOptions, Verdict, compare};
-
-fn demo(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/demo")
-        .join(rel)
-}
 
 const SIGNATURES: [&str; 6] = [
     "SHA256SUMS",

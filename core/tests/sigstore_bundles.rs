@@ -1,7 +1,8 @@
 //! core::sig::sigstore on real bundles from the sigstore-conformance corpus:
 //! signer rules (exact, regex, key) and artifact forms (bytes, reader, digest).
 
-use std::path::PathBuf;
+mod common;
+use common::corpus;
 
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::keys::PublicKey;
@@ -12,19 +13,10 @@ use glassbox_core::sig::sigstore::{
 const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-fn corpus() -> PathBuf {
-    let root = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let dir = PathBuf::from(root).join("sigstore-conformance");
-    assert!(dir.is_dir(), "{}: corpus missing", dir.display());
-    dir
-}
-
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn compiled_in_production_root_is_the_corpus_copy() {
-    let dir = corpus();
+    let dir = corpus("sigstore-conformance");
     let copy: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("production-trusted-root.json")).unwrap())
             .unwrap();
@@ -37,7 +29,7 @@ fn compiled_in_production_root_is_the_corpus_copy() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn rules_and_artifact_forms() {
-    let dir = corpus();
+    let dir = corpus("sigstore-conformance");
     let trust = SigstoreTrust::production().unwrap();
     let bundle =
         std::fs::read(dir.join("bundle-verify/happy-path-v0.3/bundle.sigstore.json")).unwrap();

@@ -3,18 +3,14 @@
 //! bsdtar and Python's tarfile would read differently (issue 18), and each
 //! test asserts that reading it is refused with a reason naming the entry.
 
+mod common;
+use common::{nested, path};
+
 use std::io::Write;
 use std::process::Command;
 
 use glassbox_core::digest::Sha256Digest;
-use glassbox_core::release::{EntryKind, EntryPath, RawPath, ReadOptions, Release, ReleaseError};
-
-fn opts() -> ReadOptions {
-    ReadOptions {
-        expand_nested: true,
-        ..Default::default()
-    }
-}
+use glassbox_core::release::{EntryKind, Release, ReleaseError};
 
 /// A header block: GNU magic unless `ustar`, raw name and link bytes.
 fn header(name: &[u8], typeflag: u8, size: u64, link: &[u8], ustar: bool) -> Vec<u8> {
@@ -92,7 +88,7 @@ fn archive(parts: &[Vec<u8>]) -> Vec<u8> {
 }
 
 fn read(bytes: &[u8]) -> Result<Release, ReleaseError> {
-    Release::from_bytes("t.tar", bytes, &opts())
+    Release::from_bytes("t.tar", bytes, &nested())
 }
 
 /// Asserts an `Ambiguous` refusal naming `entry` with `why` in its reason.
@@ -123,10 +119,6 @@ fn unsafe_name(bytes: &[u8], entry: &str, why: &str) {
         }
         other => panic!("wanted UnsafeName for {entry}, got {other:?}"),
     }
-}
-
-fn path(s: &str) -> EntryPath {
-    EntryPath::top(RawPath::from(s))
 }
 
 #[test]
@@ -395,7 +387,7 @@ fn ar_members_with_one_name_are_refused() {
             .unwrap();
     }
     let a = b.into_inner().unwrap();
-    match Release::from_bytes("lib.a", &a, &opts()) {
+    match Release::from_bytes("lib.a", &a, &nested()) {
         Err(ReleaseError::Ambiguous { entry, .. }) => assert_eq!(entry, "x.o"),
         other => panic!("{other:?}"),
     }
@@ -434,7 +426,7 @@ fn sparse_holes_count_against_the_limits_before_hashing() {
         2 << 20,
         &[(0, &data), ((2 << 20) - 4096, &data)],
     )]);
-    let mut o = opts();
+    let mut o = nested();
     o.limits.max_expanded_bytes = 1 << 20;
     assert!(matches!(
         Release::from_bytes("t.tar", &tar, &o),
@@ -480,7 +472,7 @@ fn a_sparse_file_archived_by_gnu_tar_reads_as_gnu_tar_extracts_it() {
         .unwrap();
     assert!(ok.success());
     let want = Sha256Digest::of(&std::fs::read(src.join("disk.img")).unwrap());
-    let r = Release::open(&out, &opts()).unwrap();
+    let r = Release::open(&out, &nested()).unwrap();
     assert_eq!(
         r.entry(&path("disk.img")).unwrap().digests.unwrap().sha256,
         want
@@ -691,7 +683,7 @@ fn sparse_maps_gnu_tar_writes_still_read() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let mut o = opts();
+    let mut o = nested();
     o.limits.max_ratio = u64::MAX;
     let r = Release::open(&out, &o).unwrap();
     for name in ["many.img", "hole.img", "tail.img"] {

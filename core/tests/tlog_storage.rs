@@ -2,7 +2,10 @@
 //! crash injection at every step, concurrent appenders, split views, and
 //! proofs cross-checked by the independent Python RFC 9162 checker.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::corpus;
+
+use std::path::Path;
 
 use glassbox_core::tlog::checkpoint::Checkpoint;
 use glassbox_core::tlog::key::{self, LogSigner};
@@ -335,15 +338,6 @@ fn monitor_reports_a_forked_log_as_a_split_view() {
     assert!(r.observations.is_empty() && r.split_views.is_empty());
 }
 
-fn python_checker() -> PathBuf {
-    let base = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let script = Path::new(&base).join("tlog/rfc9162_check.py");
-    assert!(script.is_file(), "{} is missing", script.display());
-    script
-}
-
 /// Proofs from a 10,007-entry log, written as transparency-dev probes and
 /// checked by `$GLASSBOX_CORPORA/tlog/rfc9162_check.py`; tampered copies
 /// (wantErr) check that the checker is really looking.
@@ -352,7 +346,7 @@ fn python_checker() -> PathBuf {
 fn python_rfc9162_checker_accepts_our_proofs_from_a_10007_entry_log() {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD as B64;
-    let script = python_checker();
+    let script = corpus("tlog/rfc9162_check.py");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("log");
     let s = signer();

@@ -3,6 +3,9 @@
 //! consistency probes and every C2SP vector (signed-note example,
 //! checkpoints, cosignatures, proofs, tlog-proof, negative notes).
 
+mod common;
+use common::corpus;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -16,15 +19,6 @@ use glassbox_core::tlog::proof::TlogProof;
 use glassbox_core::tlog::{Error, merkle::leaf_hash};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-
-fn corpus() -> PathBuf {
-    let base = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let dir = Path::new(&base).join("tlog");
-    assert!(dir.is_dir(), "{} is missing", dir.display());
-    dir
-}
 
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -63,7 +57,7 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn transparency_dev_merkle_all_196_probes() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let base = dir.join("transparency-dev-merkle/testdata");
     let mut files = Vec::new();
     json_files(&base, &mut files);
@@ -113,7 +107,7 @@ fn transparency_dev_merkle_all_196_probes() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn transparency_dev_happy_paths_are_what_we_create() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let leaves = [
         "",
         "00",
@@ -188,7 +182,7 @@ fn keys(dir: &Path) -> Keys {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_spec_example_note_verifies() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let vkey: VerifierKey = std::fs::read_to_string(dir.join("c2sp/spec-example.vkey"))
         .unwrap()
         .trim_end()
@@ -211,7 +205,7 @@ fn c2sp_spec_example_note_verifies() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_keys_have_the_documented_ids() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let k = json(&dir.join("c2sp/keys.json"));
     let ks = keys(&dir);
     assert_eq!(
@@ -232,7 +226,7 @@ fn c2sp_keys_have_the_documented_ids() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_log_entries_roots_and_proofs() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let le = json(&dir.join("c2sp/log-entries.json"));
     let mut t = MemoryTree::new();
     for (e, h) in le["entries_utf8"]
@@ -283,7 +277,7 @@ fn c2sp_log_entries_roots_and_proofs() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_checkpoints_verify_with_log_and_both_witnesses() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let ks = keys(&dir);
     let ts = json(&dir.join("c2sp/keys.json"))["cosignature_timestamp"]
         .as_u64()
@@ -316,7 +310,7 @@ fn c2sp_checkpoints_verify_with_log_and_both_witnesses() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_signing_and_cosigning_reproduce_the_vectors() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let seed = |n: &str| -> [u8; 32] {
         Sha256::digest(format!("kaspersky-audit-tlog-sample-v1/{n}").as_bytes()).into()
     };
@@ -352,7 +346,7 @@ fn c2sp_signing_and_cosigning_reproduce_the_vectors() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_tlog_proof_for_entry_6() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let ks = keys(&dir);
     let bytes = std::fs::read(dir.join("c2sp/entry-6.tlog-proof")).unwrap();
     let p = TlogProof::parse(&bytes).unwrap();
@@ -374,7 +368,7 @@ fn c2sp_tlog_proof_for_entry_6() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn c2sp_negative_notes_rejected_for_the_expected_reason() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let ks = keys(&dir);
     let expected = json(&dir.join("c2sp/negative/EXPECTED.json"));
     let mut n = 0;
@@ -409,7 +403,7 @@ fn c2sp_negative_notes_rejected_for_the_expected_reason() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn every_mutation_of_a_checkpoint_or_proof_is_rejected() {
-    let dir = corpus();
+    let dir = corpus("tlog");
     let ks = keys(&dir);
     let note = std::fs::read(dir.join("c2sp/checkpoint-13.note")).unwrap();
     let proof = std::fs::read(dir.join("c2sp/entry-6.tlog-proof")).unwrap();

@@ -2,21 +2,15 @@
 //! outcome its MANIFEST.json states, and both real-world repositories
 //! verify at their `faketime` and yield their `targetpath`.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::corpus;
+
+use std::path::Path;
 
 use glassbox_core::tuf::{self, DirSource, Options, RepositoryReport, TargetSelection};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-fn corpus() -> PathBuf {
-    let dir = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let dir = PathBuf::from(dir).join("tuf");
-    assert!(dir.is_dir(), "{}: TUF corpus missing", dir.display());
-    dir
-}
 
 fn stored_version(state: &Path, role: &str) -> u64 {
     let bytes = std::fs::read(state.join(format!("{role}.json"))).unwrap();
@@ -96,7 +90,7 @@ fn generated_cases_match_manifest_in_client_mode() {
 }
 
 fn check_generated_cases(client_mode: bool) {
-    let dir = corpus();
+    let dir = corpus("tuf");
     let gen_dir = dir.join("generated");
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(gen_dir.join("MANIFEST.json")).unwrap()).unwrap();
@@ -144,7 +138,7 @@ fn faketime(dir: &Path) -> OffsetDateTime {
 }
 
 fn verify_real_world(name: &str) -> RepositoryReport {
-    let dir = corpus().join("real-world").join(name);
+    let dir = corpus("tuf").join("real-world").join(name);
     let target = std::fs::read_to_string(dir.join("targetpath")).unwrap();
     let mut opts = Options::at(faketime(&dir));
     opts.targets = TargetSelection::Names(vec![target.trim().to_owned()]);
@@ -166,7 +160,7 @@ fn sigstore_root_signing_verifies_at_faketime() {
 }
 
 fn sigstore_from(version: u64, strict_keyids: bool) -> RepositoryReport {
-    let dir = corpus().join("real-world/sigstore-root-signing");
+    let dir = corpus("tuf").join("real-world/sigstore-root-signing");
     let root = std::fs::read(dir.join(format!("metadata/{version}.root.json"))).unwrap();
     let mut opts = Options::at(faketime(&dir));
     opts.strict_keyids = strict_keyids;
@@ -198,7 +192,7 @@ fn sigstore_whole_root_chain_verifies_with_tap12_keyids() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn sigstore_expires_after_faketime_window() {
-    let dir = corpus();
+    let dir = corpus("tuf");
     let dir = dir.join("real-world/sigstore-root-signing");
     let root = std::fs::read(dir.join("initial_root.json")).unwrap();
     let opts = Options::at(faketime(&dir) + time::Duration::days(30));
@@ -218,7 +212,7 @@ fn tuf_on_ci_verifies_with_delegation() {
 fn rollback_is_detected_across_audits_with_a_state_dir() {
     // Audit 1 on rollback-timestamp/step1 (timestamp v2), audit 2 on step2
     // (timestamp v1): the second audit reports the rollback.
-    let dir = corpus();
+    let dir = corpus("tuf");
     let case = dir.join("generated/cases/rollback-timestamp");
     let state = tempfile::tempdir().unwrap();
     let mut opts = Options::now();
@@ -244,7 +238,7 @@ fn rollback_is_detected_across_audits_with_a_state_dir() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn all_targets_of_valid_case_verify() {
-    let dir = corpus();
+    let dir = corpus("tuf");
     let case = dir.join("generated/cases/valid");
     let mut opts = Options::now();
     opts.targets = TargetSelection::All;
@@ -273,7 +267,7 @@ fn all_targets_of_valid_case_verify() {
 fn single_byte_tampering_never_verifies_changed_content() {
     use glassbox_core::tuf::canonical_json::to_canonical;
     use glassbox_core::tuf::metadata::Envelope;
-    let dir = corpus();
+    let dir = corpus("tuf");
     let case = dir.join("generated/cases/valid");
     let work = tempfile::tempdir().unwrap();
     // Metadata is tampered in the copy; targets are read from the case.

@@ -5,8 +5,10 @@
 //! CLI (raw Ed25519 over a `SHA256SUMS`; a CMS chain through a weak
 //! intermediate). Each case verified on the code before issue 18.
 
+mod common;
+use common::{Pki, corpus, openssl_key_pair, openssl_sign_raw, run};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use glassbox_core::policy::TrustPolicy;
@@ -19,20 +21,6 @@ use time::OffsetDateTime;
 
 const ENGINE: &[u8] = b"\x7fELF signed engine 1.1.0\n";
 const README: &[u8] = b"docs: how to scan\n";
-
-fn run(cmd: &str, args: &[&str], dir: &Path) -> Vec<u8> {
-    let out = Command::new(cmd)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd} must be installed (see .ci/run): {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 /// A vendor with an Ed25519 release key (made by openssl) and a staged
 /// release: `engine/avengine` signed through `SHA256SUMS` +
@@ -48,23 +36,7 @@ impl Vendor {
             dir: tempfile::tempdir().unwrap(),
         };
         let d = v.dir.path();
-        run(
-            "openssl",
-            &["genpkey", "-algorithm", "ED25519", "-out", "release.key"],
-            d,
-        );
-        run(
-            "openssl",
-            &[
-                "pkey",
-                "-in",
-                "release.key",
-                "-pubout",
-                "-out",
-                "release.pub",
-            ],
-            d,
-        );
+        openssl_key_pair(d, "release.key", "release.pub", &["-algorithm", "ED25519"]);
         let stage = v.stage();
         std::fs::create_dir_all(stage.join("engine")).unwrap();
         std::fs::create_dir_all(stage.join("docs")).unwrap();
@@ -75,21 +47,7 @@ impl Vendor {
             glassbox_core::digest::Sha256Digest::of(ENGINE)
         );
         std::fs::write(stage.join("SHA256SUMS"), sums).unwrap();
-        run(
-            "openssl",
-            &[
-                "pkeyutl",
-                "-sign",
-                "-rawin",
-                "-inkey",
-                "release.key",
-                "-in",
-                "stage/SHA256SUMS",
-                "-out",
-                "stage/SHA256SUMS.sig",
-            ],
-            d,
-        );
+        openssl_sign_raw(d, "release.key", "stage/SHA256SUMS", "stage/SHA256SUMS.sig");
         v
     }
 
@@ -415,13 +373,7 @@ fn dsse_envelope(dir: &Path, key: &str, subject: (&str, &[u8]), predicate_type: 
         statement.len()
     );
     std::fs::write(dir.join("pae.bin"), pae).unwrap();
-    run(
-        "openssl",
-        &[
-            "pkeyutl", "-sign", "-rawin", "-inkey", key, "-in", "pae.bin", "-out", "pae.sig",
-        ],
-        dir,
-    );
+    openssl_sign_raw(dir, key, "pae.bin", "pae.sig");
     let sig = std::fs::read(dir.join("pae.sig")).unwrap();
     serde_json::json!({
         "payloadType": payload_type,
@@ -497,120 +449,16 @@ fn a_statement_counts_only_for_a_release_predicate_type() {
 /// (RSA-3072), made by openssl; returns the directory and a CMS signature
 /// (`openssl cms -sign`) of `content` carrying the intermediate.
 fn weak_intermediate_pki(inter_bits: u32, content: &[u8]) -> (tempfile::TempDir, Vec<u8>) {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    std::fs::write(
-        d.join("ext.cnf"),
-        "[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n\
-         subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n\
-         [cs]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-         extendedKeyUsage=codeSigning\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
-    )
-    .unwrap();
-    let key = |name: &str, bits: u32| {
-        run(
-            "openssl",
-            &[
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                &format!("rsa_keygen_bits:{bits}"),
-                "-out",
-                &format!("{name}.key"),
-            ],
-            d,
-        );
-    };
-    let issue = |name: &str, ca: &str, ext: &str| {
-        run(
-            "openssl",
-            &[
-                "req",
-                "-new",
-                "-key",
-                &format!("{name}.key"),
-                "-subj",
-                &format!("/CN=Test {name}"),
-                "-out",
-                &format!("{name}.csr"),
-            ],
-            d,
-        );
-        run(
-            "openssl",
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &format!("{name}.csr"),
-                "-CA",
-                &format!("{ca}.pem"),
-                "-CAkey",
-                &format!("{ca}.key"),
-                "-CAcreateserial",
-                "-days",
-                "365",
-                "-extfile",
-                "ext.cnf",
-                "-extensions",
-                ext,
-                "-out",
-                &format!("{name}.pem"),
-            ],
-            d,
-        );
-    };
-    key("root", 3072);
-    run(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            "root.key",
-            "-out",
-            "root.pem",
-            "-subj",
-            "/CN=Test root",
-            "-days",
-            "3650",
-            "-config",
-            "ext.cnf",
-            "-extensions",
-            "ca",
-        ],
-        d,
-    );
-    key("intermediate", inter_bits);
-    issue("intermediate", "root", "ca");
-    key("leaf", 3072);
-    issue("leaf", "intermediate", "cs");
-    std::fs::write(d.join("content.bin"), content).unwrap();
-    run(
-        "openssl",
-        &[
-            "cms",
-            "-sign",
-            "-binary",
-            "-in",
-            "content.bin",
-            "-outform",
-            "DER",
-            "-out",
-            "sig.p7s",
-            "-signer",
-            "leaf.pem",
-            "-inkey",
-            "leaf.key",
-            "-certfile",
-            "intermediate.pem",
-        ],
-        d,
-    );
-    let sig = std::fs::read(d.join("sig.p7s")).unwrap();
-    (dir, sig)
+    let pki = Pki::empty();
+    pki.key("root", "rsa:3072");
+    pki.self_signed("root", "/CN=Test root", &[]);
+    pki.key("intermediate", &format!("rsa:{inter_bits}"));
+    pki.issue("intermediate", "/CN=Test intermediate", "root", "ca");
+    pki.key("leaf", "rsa:3072");
+    pki.issue("leaf", "/CN=Test leaf", "intermediate", "cs");
+    std::fs::write(pki.path("content.bin"), content).unwrap();
+    let sig = pki.cms_sign_file("leaf", "intermediate.pem", "sig.p7s", &[]);
+    (pki.dir, sig)
 }
 
 #[test]
@@ -641,22 +489,12 @@ fn min_rsa_bits_applies_to_every_chain_link() {
     assert!(e.is_err(), "sha256WithRSAEncryption links must fail");
 }
 
-/// The sigstore-conformance corpus, when `GLASSBOX_CORPORA` is set.
-fn sigstore_corpus() -> PathBuf {
-    let dir = std::env::var_os("GLASSBOX_CORPORA").expect(
-        "GLASSBOX_CORPORA unset: this test needs the corpora (see README, Tests and corpora)",
-    );
-    let c = PathBuf::from(dir).join("sigstore-conformance");
-    assert!(c.is_dir(), "{} is missing", c.display());
-    c
-}
-
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn algorithms_apply_to_sigstore_signing_keys() {
     // happy-path-v0.3 is signed keyless by a Fulcio certificate with an
     // ECDSA P-256 key.
-    let c = sigstore_corpus();
+    let c = corpus("sigstore-conformance");
     let dir = tempfile::tempdir().unwrap();
     let rel = dir.path().join("release");
     std::fs::create_dir(&rel).unwrap();

@@ -5,120 +5,22 @@
 //! unzip, Python's zipfile and Java's ZipFile/ZipInputStream read
 //! differently, and each test asserts the read is refused naming the entry.
 
+mod common;
+use common::{ZipMember, crc, deflate, nested, sha, zip_bytes};
+
 use std::process::Command;
 
 use glassbox_core::digest::Sha256Digest;
-use glassbox_core::release::{EntryPath, RawPath, ReadOptions, Release, ReleaseError};
-
-fn opts() -> ReadOptions {
-    ReadOptions {
-        expand_nested: true,
-        ..Default::default()
-    }
-}
-
-/// One stored (uncompressed) member and how to bend it.
-#[derive(Clone)]
-struct Z {
-    name: Vec<u8>,
-    data: Vec<u8>,
-    /// Name written in the local header instead of `name`.
-    local_name: Option<Vec<u8>>,
-    cd_extra: Vec<u8>,
-    made_by: u16,
-    flags: u16,
-    attrs: u32,
-    /// Written as a local entry but left out of the central directory.
-    listed: bool,
-    /// Central-directory offset pointing elsewhere than the entry.
-    offset: Option<u32>,
-}
-
-fn z(name: &str, data: &[u8]) -> Z {
-    Z {
-        name: name.as_bytes().to_vec(),
-        data: data.to_vec(),
-        local_name: None,
-        cd_extra: Vec::new(),
-        made_by: 3 << 8 | 20,
-        flags: 0,
-        attrs: 0o100644 << 16,
-        listed: true,
-        offset: None,
-    }
-}
-
-fn crc(data: &[u8]) -> u32 {
-    let mut c = flate2::Crc::new();
-    c.update(data);
-    c.sum()
-}
-
-/// A zip of `entries` after `prefix` (offsets count from the file start).
-fn build(prefix: &[u8], entries: &[Z]) -> Vec<u8> {
-    let mut out = prefix.to_vec();
-    let mut cd = Vec::new();
-    let mut listed = 0u16;
-    for e in entries {
-        let at = out.len() as u32;
-        let lname = e.local_name.as_ref().unwrap_or(&e.name);
-        let c = crc(&e.data);
-        out.extend_from_slice(b"PK\x03\x04");
-        out.extend_from_slice(&20u16.to_le_bytes());
-        out.extend_from_slice(&e.flags.to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes()); // stored
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(&0x21u16.to_le_bytes());
-        out.extend_from_slice(&c.to_le_bytes());
-        out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(lname.len() as u16).to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(lname);
-        out.extend_from_slice(&e.data);
-        if !e.listed {
-            continue;
-        }
-        listed += 1;
-        cd.extend_from_slice(b"PK\x01\x02");
-        cd.extend_from_slice(&e.made_by.to_le_bytes());
-        cd.extend_from_slice(&20u16.to_le_bytes());
-        cd.extend_from_slice(&e.flags.to_le_bytes());
-        cd.extend_from_slice(&0u16.to_le_bytes());
-        cd.extend_from_slice(&0u16.to_le_bytes());
-        cd.extend_from_slice(&0x21u16.to_le_bytes());
-        cd.extend_from_slice(&c.to_le_bytes());
-        cd.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
-        cd.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
-        cd.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
-        cd.extend_from_slice(&(e.cd_extra.len() as u16).to_le_bytes());
-        cd.extend_from_slice(&0u16.to_le_bytes()); // comment
-        cd.extend_from_slice(&0u16.to_le_bytes()); // disk
-        cd.extend_from_slice(&0u16.to_le_bytes());
-        cd.extend_from_slice(&e.attrs.to_le_bytes());
-        cd.extend_from_slice(&e.offset.unwrap_or(at).to_le_bytes());
-        cd.extend_from_slice(&e.name);
-        cd.extend_from_slice(&e.cd_extra);
-    }
-    let cd_off = out.len() as u32;
-    out.extend_from_slice(&cd);
-    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-    out.extend_from_slice(&listed.to_le_bytes());
-    out.extend_from_slice(&listed.to_le_bytes());
-    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_off.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
-}
+use glassbox_core::release::{Release, ReleaseError};
 
 /// Reads the zip from a file (the top-level path, with random access).
 fn read(bytes: &[u8]) -> Result<Release, ReleaseError> {
     let t = tempfile::tempdir().unwrap();
     let p = t.path().join("r.zip");
     std::fs::write(&p, bytes).unwrap();
-    let on_disk = Release::open(&p, &opts());
+    let on_disk = Release::open(&p, &nested());
     // The in-memory reading (nested zips) must agree.
-    let in_memory = Release::from_bytes("r.zip", bytes, &opts());
+    let in_memory = Release::from_bytes("r.zip", bytes, &nested());
     assert_eq!(
         on_disk
             .as_ref()
@@ -144,17 +46,16 @@ fn ambiguous(bytes: &[u8], entry: &str, why: &str) {
     }
 }
 
-fn sha(r: &Release, p: &str) -> Sha256Digest {
-    r.entry(&EntryPath::top(RawPath::from(p)))
-        .unwrap()
-        .digests
-        .unwrap()
-        .sha256
-}
-
 /// Positive control: the hand-built layout itself is one reading.
 fn a_well_formed_hand_built_zip_reads() {
-    let r = read(&build(b"", &[z("a.txt", b"alpha"), z("dir/b", b"beta")])).unwrap();
+    let r = read(&zip_bytes(
+        b"",
+        &[
+            ZipMember::stored("a.txt", b"alpha"),
+            ZipMember::stored("dir/b", b"beta"),
+        ],
+    ))
+    .unwrap();
     assert_eq!(sha(&r, "dir/b"), Sha256Digest::of(b"beta"));
 }
 
@@ -162,12 +63,24 @@ fn a_well_formed_hand_built_zip_reads() {
 fn one_name_twice_in_the_central_directory_is_refused() {
     a_well_formed_hand_built_zip_reads();
     ambiguous(
-        &build(b"", &[z("engine", b"good"), z("engine", b"evil")]),
+        &zip_bytes(
+            b"",
+            &[
+                ZipMember::stored("engine", b"good"),
+                ZipMember::stored("engine", b"evil"),
+            ],
+        ),
         "engine",
         "occurs twice",
     );
     ambiguous(
-        &build(b"", &[z("engine", b"good"), z("./engine", b"evil")]),
+        &zip_bytes(
+            b"",
+            &[
+                ZipMember::stored("engine", b"good"),
+                ZipMember::stored("./engine", b"evil"),
+            ],
+        ),
         "./engine",
         "occurs twice",
     );
@@ -176,10 +89,10 @@ fn one_name_twice_in_the_central_directory_is_refused() {
 #[test]
 fn a_local_header_the_central_directory_does_not_list_is_refused() {
     zips_written_by_info_zip_and_python_streaming_read();
-    let mut hidden = z("engine", b"evil");
+    let mut hidden = ZipMember::stored("engine", b"evil");
     hidden.listed = false;
     ambiguous(
-        &build(b"", &[z("README", b"hi"), hidden]),
+        &zip_bytes(b"", &[ZipMember::stored("README", b"hi"), hidden]),
         "(central directory)",
         "ZipInputStream",
     );
@@ -187,24 +100,24 @@ fn a_local_header_the_central_directory_does_not_list_is_refused() {
 
 #[test]
 fn a_local_header_that_differs_from_its_central_record_is_refused() {
-    let mut e = z("engine.sig", b"evil");
+    let mut e = ZipMember::stored("engine.sig", b"evil");
     e.local_name = Some(b"engine.bin".to_vec());
-    ambiguous(&build(b"", &[e]), "engine.sig", "local header's name");
+    ambiguous(&zip_bytes(b"", &[e]), "engine.sig", "local header's name");
 }
 
 #[test]
 fn entries_sharing_bytes_are_refused() {
     // Many central records over one member's data: the 16 GB hashed from
     // 1 MB of the issue.
-    let mut copies = vec![z("m0", &[0u8; 4096])];
+    let mut copies = vec![ZipMember::stored("m0", &[0u8; 4096])];
     for i in 1..4 {
-        let mut c = z(&format!("m{i}"), &[0u8; 4096]);
+        let mut c = ZipMember::stored(&format!("m{i}"), &[0u8; 4096]);
         c.listed = true;
         c.offset = Some(0);
         copies.push(c);
     }
     // Only the first is written as a local entry.
-    let mut bytes = build(b"", &copies[..1]);
+    let mut bytes = zip_bytes(b"", &copies[..1]);
     let cd_at = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
     let eocd_at = bytes.len() - 22;
     let record = bytes[cd_at..eocd_at].to_vec();
@@ -229,21 +142,25 @@ fn bytes_before_the_first_entry_are_refused() {
     // A prefix the zip sniffer accepts (it starts like a local header),
     // offsets pointing past it.
     let stub = b"PK\x03\x04 a stub that unpacks the zip that follows";
-    ambiguous(&build(stub, &[z("a", b"a")]), "a", "self-extractor");
+    ambiguous(
+        &zip_bytes(stub, &[ZipMember::stored("a", b"a")]),
+        "a",
+        "self-extractor",
+    );
     // The same prefix without fixing the offsets (readers that guess the
     // shift, like the zip crate, and those that do not disagree).
     let mut shifted = stub.to_vec();
-    shifted.extend_from_slice(&build(b"", &[z("a", b"a")]));
+    shifted.extend_from_slice(&zip_bytes(b"", &[ZipMember::stored("a", b"a")]));
     ambiguous(&shifted, "(central directory)", "self-extractor");
     // A real self-extractor starts with its executable header. unzip,
     // bsdtar and Python still find the zip from its end and extract it, so
     // listing the file as one opaque file would be a second reading (found
     // by cli/tests/differential.rs): refused too, offsets shifted or not.
     let mut sfx = b"MZ\x90\0".to_vec();
-    sfx.extend_from_slice(&build(b"", &[z("a", b"a")]));
+    sfx.extend_from_slice(&zip_bytes(b"", &[ZipMember::stored("a", b"a")]));
     ambiguous(&sfx, "(central directory)", "self-extractor");
     ambiguous(
-        &build(b"MZ\x90\0 stub", &[z("a", b"a")]),
+        &zip_bytes(b"MZ\x90\0 stub", &[ZipMember::stored("a", b"a")]),
         "a",
         "self-extractor",
     );
@@ -258,7 +175,7 @@ fn bytes_before_the_first_entry_are_refused() {
 
 #[test]
 fn zip64_fields_that_do_not_match_the_record_are_refused() {
-    let mut e = z("big", b"small really");
+    let mut e = ZipMember::stored("big", b"small really");
     // A zip64 extra field (0x0001) with a size although no field is maxed.
     e.cd_extra = [
         &1u16.to_le_bytes()[..],
@@ -266,12 +183,12 @@ fn zip64_fields_that_do_not_match_the_record_are_refused() {
         &(1u64 << 33).to_le_bytes(),
     ]
     .concat();
-    ambiguous(&build(b"", &[e]), "big", "zip64 extra field");
+    ambiguous(&zip_bytes(b"", &[e]), "big", "zip64 extra field");
 }
 
 #[test]
 fn an_info_zip_unicode_path_that_disagrees_is_refused() {
-    let mut e = z("readme.txt", b"x");
+    let mut e = ZipMember::stored("readme.txt", b"x");
     let unicode = b"engine";
     let mut data = vec![1u8];
     data.extend_from_slice(&crc(b"readme.txt").to_le_bytes());
@@ -282,15 +199,19 @@ fn an_info_zip_unicode_path_that_disagrees_is_refused() {
         &data,
     ]
     .concat();
-    ambiguous(&build(b"", &[e]), "readme.txt", "Unicode Path");
+    ambiguous(&zip_bytes(b"", &[e]), "readme.txt", "Unicode Path");
 }
 
 #[test]
 fn names_the_extractors_decode_differently_are_refused() {
-    ambiguous(&build(b"", &[z("a\\b", b"x")]), "a\\\\b", "backslash");
-    let mut latin = z("x", b"x");
+    ambiguous(
+        &zip_bytes(b"", &[ZipMember::stored("a\\b", b"x")]),
+        "a\\\\b",
+        "backslash",
+    );
+    let mut latin = ZipMember::stored("x", b"x");
     latin.name = b"caf\x82.txt".to_vec();
-    ambiguous(&build(b"", &[latin]), "caf", "CP437");
+    ambiguous(&zip_bytes(b"", &[latin]), "caf", "CP437");
 }
 
 /// bsdtar makes a directory of a member whose attributes say directory
@@ -298,24 +219,28 @@ fn names_the_extractors_decode_differently_are_refused() {
 /// Java write a file. Found by cli/tests/differential.rs.
 #[test]
 fn a_directory_by_attributes_but_not_by_name_is_refused() {
-    let mut unix = z("engine/avengine.p7s", b"signature");
+    let mut unix = ZipMember::stored("engine/avengine.p7s", b"signature");
     unix.attrs = 0o040755 << 16;
-    ambiguous(&build(b"", &[unix]), "avengine.p7s", "external attributes");
-    let mut dos = z("x", b"content");
+    ambiguous(
+        &zip_bytes(b"", &[unix]),
+        "avengine.p7s",
+        "external attributes",
+    );
+    let mut dos = ZipMember::stored("x", b"content");
     dos.made_by = 20;
     dos.attrs = 0x10;
-    ambiguous(&build(b"", &[dos]), "x", "external attributes");
+    ambiguous(&zip_bytes(b"", &[dos]), "x", "external attributes");
     // A directory by both is a directory.
-    let mut dir = z("d/", b"");
+    let mut dir = ZipMember::stored("d/", b"");
     dir.attrs = (0o040755 << 16) | 0x10;
-    read(&build(b"", &[dir])).unwrap();
+    read(&zip_bytes(b"", &[dir])).unwrap();
 }
 
 #[test]
 fn zip_symlinks_are_refused() {
-    let mut l = z("lib.so", b"../../etc/passwd");
+    let mut l = ZipMember::stored("lib.so", b"../../etc/passwd");
     l.attrs = 0o120777 << 16;
-    ambiguous(&build(b"", &[l]), "lib.so", "symlink");
+    ambiguous(&zip_bytes(b"", &[l]), "lib.so", "symlink");
     // And one made by the zip crate, as real tools write them.
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     w.add_symlink("link", "target", zip::write::SimpleFileOptions::default())
@@ -340,7 +265,7 @@ fn zips_written_by_info_zip_and_python_streaming_read() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let r = Release::open(&out, &opts()).unwrap();
+    let r = Release::open(&out, &nested()).unwrap();
     assert_eq!(sha(&r, "d/f.txt"), Sha256Digest::of(b"from zip"));
     let py = t.path().join("stream.zip");
     let script = "import zipfile,sys\n\
@@ -368,49 +293,16 @@ fn zips_written_by_info_zip_and_python_streaming_read() {
 /// One deflated member with a data descriptor (APPNOTE 4.3.9), its
 /// compressed bytes followed by `slack` inside the declared compressed size.
 fn deflated_with_descriptor(name: &str, data: &[u8], slack: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(data).unwrap();
-    let mut stored = enc.finish().unwrap();
-    stored.extend_from_slice(slack);
-    let (c, csize, usize) = (crc(data), stored.len() as u32, data.len() as u32);
-    let mut out = Vec::new();
-    out.extend_from_slice(b"PK\x03\x04");
-    out.extend_from_slice(&20u16.to_le_bytes());
-    out.extend_from_slice(&8u16.to_le_bytes()); // data descriptor
-    out.extend_from_slice(&8u16.to_le_bytes()); // deflate
-    out.extend_from_slice(&[0, 0, 0x21, 0]);
-    out.extend_from_slice(&[0u8; 12]); // CRC and sizes follow the data
-    out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(&stored);
-    out.extend_from_slice(b"PK\x07\x08");
-    for v in [c, csize, usize] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    let cd_off = out.len() as u32;
-    let mut cd = Vec::new();
-    cd.extend_from_slice(b"PK\x01\x02");
-    cd.extend_from_slice(&(3u16 << 8 | 20).to_le_bytes());
-    cd.extend_from_slice(&20u16.to_le_bytes());
-    cd.extend_from_slice(&8u16.to_le_bytes());
-    cd.extend_from_slice(&8u16.to_le_bytes());
-    cd.extend_from_slice(&[0, 0, 0x21, 0]);
-    for v in [c, csize, usize] {
-        cd.extend_from_slice(&v.to_le_bytes());
-    }
-    cd.extend_from_slice(&(name.len() as u16).to_le_bytes());
-    cd.extend_from_slice(&[0u8; 8]); // extra, comment, disk, internal attrs
-    cd.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
-    cd.extend_from_slice(&0u32.to_le_bytes());
-    cd.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(&cd);
-    out.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0");
-    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_off.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
+    let mut raw = deflate(data);
+    raw.extend_from_slice(slack);
+    let desc = descriptor(crc(data), raw.len() as u32, data.len() as u32);
+    let m = ZipMember {
+        flags: 8,
+        raw,
+        descriptor: Some(desc),
+        ..ZipMember::deflated(name, data)
+    };
+    zip_bytes(b"", &[m])
 }
 
 #[test]
@@ -431,67 +323,24 @@ fn a_deflate_stream_ending_before_its_compressed_size_is_refused() {
     );
 }
 
-/// Raw deflate (RFC 1951) of `data`.
-fn deflate(data: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
 /// A zip whose members are given as (name, method, stored bytes, CRC,
 /// uncompressed size, data descriptor written after the stored bytes).
 type RawMember<'a> = (&'a str, u16, Vec<u8>, u32, u32, Option<Vec<u8>>);
 
 fn build_raw(members: &[RawMember<'_>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut cd = Vec::new();
-    for (name, method, raw, c, size, desc) in members {
-        let at = out.len() as u32;
-        let flags: u16 = if desc.is_some() { 8 } else { 0 };
-        let (lc, lcs, lus) = if desc.is_some() {
-            (0, 0, 0)
-        } else {
-            (*c, raw.len() as u32, *size)
-        };
-        out.extend_from_slice(b"PK\x03\x04");
-        for v in [20u16, flags, *method, 0, 0x21] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in [lc, lcs, lus] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(raw);
-        if let Some(d) = desc {
-            out.extend_from_slice(d);
-        }
-        cd.extend_from_slice(b"PK\x01\x02");
-        for v in [3u16 << 8 | 20, 20, flags, *method, 0, 0x21] {
-            cd.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in [*c, raw.len() as u32, *size] {
-            cd.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in [name.len() as u16, 0, 0, 0, 0] {
-            cd.extend_from_slice(&v.to_le_bytes());
-        }
-        cd.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
-        cd.extend_from_slice(&at.to_le_bytes());
-        cd.extend_from_slice(name.as_bytes());
-    }
-    let cd_at = out.len() as u32;
-    out.extend_from_slice(&cd);
-    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-    let n = members.len() as u16;
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_at.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
+    let members: Vec<ZipMember> = members
+        .iter()
+        .map(|(name, method, raw, crc, size, desc)| ZipMember {
+            flags: if desc.is_some() { 8 } else { 0 },
+            method: *method,
+            raw: raw.clone(),
+            crc: *crc,
+            size: *size,
+            descriptor: desc.clone(),
+            ..ZipMember::stored(name, b"")
+        })
+        .collect();
+    zip_bytes(b"", &members)
 }
 
 fn descriptor(c: u32, csize: u32, size: u32) -> Vec<u8> {
