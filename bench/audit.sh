@@ -15,29 +15,9 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 WORK=${1:-/tmp/glassbox-bench}
 RUNS=${RUNS:-3}
-PAIR_SCRIPT=${PAIR_SCRIPT:-$repo/../shared/bench/make-release-pair.sh}
-[ -x "$PAIR_SCRIPT" ] || PAIR_SCRIPT=/work/shared/bench/make-release-pair.sh
-
-[ -x /usr/bin/time ] || {
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time
-}
-
-echo "== building glassbox (release)"
-cargo build --release --locked -q -p glassbox-cli
-GB=$repo/target/release/glassbox
-
-mkdir -p "$WORK"
-if [ ! -f "$WORK/pair/B.tar.gz" ]; then
-  if [ -z "${SRC:-}" ]; then
-    stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
-    SRC=$WORK/src
-    rm -rf "$SRC" && mkdir -p "$SRC"
-    tar -C "$stdlib" --exclude=./site-packages -cf - . | tar -C "$SRC" -xf -
-  fi
-  echo "== building the release pair from $SRC"
-  rm -rf "$WORK/pair"
-  "$PAIR_SCRIPT" "$WORK/pair" "$SRC" >/dev/null
-fi
+. "$repo/bench/lib.sh"
+build_glassbox
+release_pair "$WORK"
 
 # The pair's case file: B under audit, A as the previous release (diff),
 # R (a rebuild of A, so repro finds B's changes) as the rebuild, signed
@@ -63,45 +43,26 @@ version = "1.0"
 path = "R/pkg"
 TOML
 
-# measure NAME OK CMD...: median wall seconds and peak RSS KiB over $RUNS
-# runs. OK lists the exit statuses of a completed run (an audit exits 1 on a
-# FAIL verdict, which is still a whole audit). Any other status, in the
-# warm-up or a timed run, prints FAILED with the status and the end of
-# stderr instead of a time, and the script exits 1 at the end: a time of a
-# run that failed early would look like a fast audit.
-failed=0
-measure() {
-  local name=$1 ok=$2; shift 2
-  local walls=() rsss=() st
-  for i in $(seq 0 "$RUNS"); do
-    if [ "$i" = 0 ]; then
-      "$@" >/dev/null 2>"$WORK/err.out" && st=0 || st=$?
-    else
-      /usr/bin/time -q -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>"$WORK/err.out" && st=0 || st=$?
-    fi
-    case " $ok " in
-      *" $st "*) ;;
-      *)
-        printf '%-28s FAILED: exit %s (expected %s)\n' "$name" "$st" "$ok"
-        tail -n 5 "$WORK/err.out" | sed 's/^/    /'
-        failed=1
-        return 0
-        ;;
-    esac
-    [ "$i" = 0 ] && continue
-    read -r w r < <(tail -n 1 "$WORK/time.out")
-    walls+=("$w"); rsss+=("$r")
-  done
-  local mw mr
-  mw=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
-  mr=$(printf '%s\n' "${rsss[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
-  printf '%-28s wall %7.2f s   peak RSS %8d KiB   exit %s\n' "$name" "$mw" "$mr" "$st"
+# measure_line NAME OK CMD...: one line of median figures over $RUNS runs
+# (bench/lib.sh's measure). OK lists the exit statuses of a completed run
+# (an audit exits 1 on a FAIL verdict, which is still a whole audit). Any
+# other status, in the warm-up or a timed run, prints FAILED instead of a
+# time, and the script exits 1 at the end: a time of a run that failed
+# early would look like a fast audit.
+measure_line() {
+  local name=$1 w r st; shift
+  read -r w r st < <(measure "$@")
+  if [ "$w" = FAILED ]; then
+    printf '%-28s FAILED (below)\n' "$name"
+  else
+    printf '%-28s wall %7.2f s   peak RSS %8d KiB   exit %s\n' "$name" "$w" "$r" "$st"
+  fi
 }
 
 T=2026-07-01T12:00:00Z
 files=$(find "$WORK/pair/B/pkg" -type f | wc -l)
 bytes=$(du -sb "$WORK/pair/B/pkg" | cut -f1)
 echo "== $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); pair B: $files files, $bytes bytes"
-measure "audit demo" "0" "$GB" audit --quiet testdata/demo/audit.toml --time $T --force --output "$WORK/demo-reports"
-measure "audit pair (B)" "0 1" "$GB" audit --quiet "$WORK/pair/audit.toml" --time $T --force
-exit "$failed"
+measure_line "audit demo" "0" "$GB" audit --quiet testdata/demo/audit.toml --time $T --force --output "$WORK/demo-reports"
+measure_line "audit pair (B)" "0 1" "$GB" audit --quiet "$WORK/pair/audit.toml" --time $T --force
+if bench_failures; then exit 1; fi

@@ -14,7 +14,7 @@ N="${N:-200}"
 cargo build --release -q -p glassbox-cli
 bin=target/release/glassbox
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 now() { date +%s.%N; }
 
 if [ -f "$limbo" ]; then

@@ -16,6 +16,7 @@ set -euo pipefail
 PAIR=${1:?usage: diff.sh PAIR_DIR [RUNS]}
 RUNS=${2:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/bench/lib.sh"
 GLASSBOX=${GLASSBOX:-$here/target/release/glassbox}
 TIMEOUT=${DIFFOSCOPE_TIMEOUT:-3600}
 FORMS=${FORMS:-dir tar.gz zip}
@@ -23,7 +24,7 @@ command -v diffoscope >/dev/null || { echo "diffoscope not installed (apt-get in
 [ -x /usr/bin/time ] || { echo "/usr/bin/time not installed (apt-get install time)" >&2; exit 2; }
 [ -x "$GLASSBOX" ] || { echo "no $GLASSBOX: cargo build --release -p glassbox-cli" >&2; exit 2; }
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+trap 'rm -rf "$out" "$BENCH_TMP"' EXIT
 
 # run NAME CMD... : one timed run; appends "seconds kib" to $out/NAME
 run() {
@@ -39,7 +40,6 @@ run() {
   tail -1 "$out/time" >> "$out/$name"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 printf "%-8s | %12s %10s | %12s %10s | %8s %8s\n" form "glassbox s" "MiB" "diffoscope s" "MiB" speedup "RSS x"
 for form in $FORMS; do

@@ -18,81 +18,44 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 WORK=${1:-/tmp/glassbox-bench}
 RUNS=${RUNS:-5}
-PAIR_SCRIPT=${PAIR_SCRIPT:-$repo/../shared/bench/make-release-pair.sh}
-[ -x "$PAIR_SCRIPT" ] || PAIR_SCRIPT=/work/shared/bench/make-release-pair.sh
-
-[ -x /usr/bin/time ] || {
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time
-}
-
-echo "== building glassbox (release)"
-cargo build --release --locked -q -p glassbox-cli
-GB=$repo/target/release/glassbox
-
-mkdir -p "$WORK"
-if [ ! -f "$WORK/pair/A.tar.gz" ]; then
-  if [ -z "${SRC:-}" ]; then
-    stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
-    SRC=$WORK/src
-    rm -rf "$SRC" && mkdir -p "$SRC"
-    tar -C "$stdlib" --exclude=./site-packages -cf - . | tar -C "$SRC" -xf -
-  fi
-  echo "== building the release pair from $SRC"
-  "$PAIR_SCRIPT" "$WORK/pair" "$SRC" >/dev/null
-fi
+. "$repo/bench/lib.sh"
+build_glassbox
+release_pair "$WORK"
 A=$WORK/pair/A
 TGZ=$WORK/pair/A.tar.gz
 
-# measure NAME CMD...: runs CMD $RUNS times (after one warm-up), prints the
-# median wall seconds and median peak RSS KiB. Every run must exit 0: a
-# failed run is written to $WORK/failed (this runs in a process
-# substitution, so a variable would not reach the main shell) and the
-# summary is replaced by the failures, never a time.
-measure() {
-  local name=$1; shift
-  local walls=() rsss=() st
-  for i in $(seq 0 "$RUNS"); do
-    if [ "$i" = 0 ]; then
-      "$@" >/dev/null 2>"$WORK/err.out" && st=0 || st=$?
-    else
-      /usr/bin/time -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>"$WORK/err.out" && st=0 || st=$?
-    fi
-    if [ "$st" != 0 ]; then
-      { printf '%s: exit %s\n' "$name" "$st"; tail -n 5 "$WORK/err.out" | sed 's/^/    /'; } >>"$WORK/failed"
-      echo "0 0"
-      return 0
-    fi
-    [ "$i" = 0 ] && continue
-    read -r w r < <(tail -n 1 "$WORK/time.out")
-    walls+=("$w"); rsss+=("$r")
-  done
-  local mw mr
-  mw=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
-  mr=$(printf '%s\n' "${rsss[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
-  # Collected in a file: this runs inside a process substitution, whose
-  # stderr writes may interleave badly with the main shell's output.
-  printf '%-34s wall %7.2f s   peak RSS %8d KiB\n' "$name" "$mw" "$mr" >>"$WORK/lines"
-  echo "$mw $mr"
+# measure_line NAME CMD...: bench/lib.sh's measure of CMD (every run must
+# exit 0); appends its line to $WORK/lines (this runs in a process
+# substitution, whose output may interleave badly with the main shell's)
+# and prints "WALL RSS". A failed run prints "0 0" and is recorded by
+# measure: the summary is then replaced by the failures, never a time.
+measure_line() {
+  local name=$1 w r st; shift
+  read -r w r st < <(measure 0 "$@")
+  if [ "$w" = FAILED ]; then
+    echo "0 0"
+    return 0
+  fi
+  printf '%-34s wall %7.2f s   peak RSS %8d KiB\n' "$name" "$w" "$r" >>"$WORK/lines"
+  echo "$w $r"
 }
 
 # The peers run in a shell so that GNU time sees the whole pipeline; RSS of
 # a pipeline is the largest of its processes.
 : >"$WORK/lines"
-: >"$WORK/failed"
 files=$(find "$A" -type f | wc -l)
 bytes=$(du -sb "$A" | cut -f1)
 echo "== directory A: $files files, $bytes bytes; $(nproc) cores; sha_ni: $(grep -q sha_ni /proc/cpuinfo && echo yes || echo no); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-read -r gw gr < <(measure "glassbox manifest A" "$GB" manifest --quiet "$A")
-read -r gwn grn < <(measure "glassbox manifest --no-nested A" "$GB" manifest --quiet --no-nested "$A")
-read -r sw sr < <(measure "find|xargs sha256sum" sh -c "find '$A' -type f -print0 | xargs -0 sha256sum")
-read -r tw tr < <(measure "glassbox manifest A.tar.gz" "$GB" manifest --quiet "$TGZ")
-read -r pw pr < <(measure "tar -xOzf | sha256sum" sh -c "tar -xOzf '$TGZ' | sha256sum")
+read -r gw gr < <(measure_line "glassbox manifest A" "$GB" manifest --quiet "$A")
+read -r gwn grn < <(measure_line "glassbox manifest --no-nested A" "$GB" manifest --quiet --no-nested "$A")
+read -r sw sr < <(measure_line "find|xargs sha256sum" sh -c "find '$A' -type f -print0 | xargs -0 sha256sum")
+read -r tw tr < <(measure_line "glassbox manifest A.tar.gz" "$GB" manifest --quiet "$TGZ")
+read -r pw pr < <(measure_line "tar -xOzf | sha256sum" sh -c "tar -xOzf '$TGZ' | sha256sum")
 
-if [ -s "$WORK/failed" ]; then
+if [ -s "$BENCH_TMP/failed" ]; then
   cat "$WORK/lines"
   echo
-  echo "FAILED (no summary; a failed run has no meaningful time):"
-  cat "$WORK/failed"
+  bench_failures
   exit 1
 fi
 

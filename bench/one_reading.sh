@@ -19,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
+. bench/lib.sh
 WORK=${1:-/tmp/glassbox-bench-one-reading}
 RUNS=${RUNS:-5}
 mkdir -p "$WORK"
@@ -90,6 +91,6 @@ for a in huge-link.tar.gz capped-link.tar.gz links.tar.gz links.zip; do
     end=$(date +%s.%N)
     walls+=("$(awk "BEGIN{print $end - $start}")")
   done
-  median=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")
+  median=$(printf '%s\n' "${walls[@]}" | median)
   printf '%-22s %10.3f %6s  %s\n' "$a" "$median" "$code" "$(head -c 110 "$WORK/err")"
 done

@@ -27,7 +27,7 @@ gb=target/release/glassbox
 python3 -c 'import tuf.ngclient' 2>/dev/null || { echo "python-tuf missing: pip install tuf" >&2; exit 2; }
 
 now_ns() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {m=int((NR+1)/2); print a[m]}'; }
+. bench/lib.sh
 
 time_runs() { # command... -> prints per-run ms, one per line
   for _ in $(seq "$runs"); do

@@ -12,7 +12,7 @@ bin=target/release/glassbox
 demo=testdata/demo
 policy=$demo/policy.toml
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 time_ms() { # command... -> wall ms of one run
   local s e
   s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)

@@ -51,7 +51,7 @@ printf '[[keys]]\nname = "vendor"\npath = "%s"\n' "$key" >"$WORK/required.toml"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 one_run() { # command... -> "wall_ms cpu_ms" of one run (cpu = user + sys)
   /usr/bin/time -f '%e %U %S' -o "$WORK/time.txt" "$@" >/dev/null 2>&1 || true
   # GNU time writes "Command exited with non-zero status N" first for exit 1.

@@ -1,0 +1,95 @@
+# bench/lib.sh — helpers shared by the bench scripts; `source` it.
+#
+#   median              reads numbers, one a line, prints their median (the
+#                       lower middle one for an even count)
+#   measure OK CMD...   times CMD: one untimed warm-up run (warm caches),
+#                       then $RUNS runs under GNU time. Prints
+#                       "WALL RSS STATUS": median wall seconds, median peak
+#                       RSS KiB, the last exit status. OK lists the exit
+#                       statuses of a completed run (a verifier that finds a
+#                       difference exits 1 and that is still a whole run).
+#                       Any other status prints "FAILED" instead of figures
+#                       and records the command, its status and the end of
+#                       its stderr in $BENCH_TMP/failed: a time of a run
+#                       that failed early would look like a fast one.
+#   release_pair WORK   builds WORK/pair with make-release-pair.sh (the
+#                       CPython stdlib without site-packages, or $SRC) unless
+#                       WORK/pair/B.tar.gz is there already
+#   build_glassbox      builds the release binary; sets GB to its path
+#   bench_failures      prints the recorded failures and returns 0 if there
+#                       were any (callers then exit 1, with no summary)
+#
+# measure runs inside `$(...)` or `< <(...)` in the callers, where a shell
+# variable would not reach the main shell: failures go to a file.
+# Callers set RUNS; BENCH_TMP defaults to a fresh directory removed at exit.
+
+if [ -z "${BENCH_TMP:-}" ]; then
+  BENCH_TMP=$(mktemp -d)
+  trap 'rm -rf "$BENCH_TMP"' EXIT
+fi
+: >"$BENCH_TMP/failed"
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+measure() {
+  local ok=$1; shift
+  local walls=() rsss=() st i
+  [ -x /usr/bin/time ] || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time
+  } >&2
+  for i in $(seq 0 "${RUNS:?RUNS unset}"); do
+    if [ "$i" = 0 ]; then
+      "$@" >/dev/null 2>"$BENCH_TMP/err.out" && st=0 || st=$?
+    else
+      /usr/bin/time -f "%e %M" -o "$BENCH_TMP/time.out" "$@" >/dev/null 2>"$BENCH_TMP/err.out" && st=0 || st=$?
+    fi
+    case " $ok " in
+      *" $st "*) ;;
+      *)
+        { printf '%s: exit %s (expected %s)\n' "$*" "$st" "$ok"; tail -n 5 "$BENCH_TMP/err.out" | sed 's/^/    /'; } >>"$BENCH_TMP/failed"
+        echo "FAILED"
+        return 0
+        ;;
+    esac
+    [ "$i" = 0 ] && continue
+    # GNU time writes "Command exited with non-zero status N" first.
+    read -r w r < <(tail -n 1 "$BENCH_TMP/time.out")
+    walls+=("$w"); rsss+=("$r")
+  done
+  echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${rsss[@]}" | median) $st"
+}
+
+bench_failures() {
+  [ -s "$BENCH_TMP/failed" ] || return 1
+  echo "FAILED (a failed run has no meaningful time):"
+  cat "$BENCH_TMP/failed"
+  return 0
+}
+
+# The pair script lives in the shared folder beside the repository
+# (/work/shared when the repository is /work/main); PAIR_SCRIPT overrides.
+release_pair() {
+  local work=$1 repo stdlib
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  local script=${PAIR_SCRIPT:-$repo/../shared/bench/make-release-pair.sh}
+  [ -x "$script" ] || script=/work/shared/bench/make-release-pair.sh
+  mkdir -p "$work"
+  [ -f "$work/pair/B.tar.gz" ] && return 0
+  if [ -z "${SRC:-}" ]; then
+    stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+    SRC=$work/src
+    rm -rf "$SRC" && mkdir -p "$SRC"
+    tar -C "$stdlib" --exclude=./site-packages -cf - . | tar -C "$SRC" -xf -
+  fi
+  echo "== building the release pair from $SRC"
+  rm -rf "$work/pair"
+  "$script" "$work/pair" "$SRC" >/dev/null
+}
+
+build_glassbox() {
+  local repo
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  echo "== building glassbox (release)"
+  (cd "$repo" && cargo build --release --locked -q -p glassbox-cli)
+  GB=$repo/target/release/glassbox
+}
