@@ -1,7 +1,7 @@
 //! `glassbox audit` and `glassbox report` on the demo vendor.
 
 mod common;
-use common::{demo, glassbox, repo_root, stderr};
+use common::{demo, glassbox, items, repo_root, stderr};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -365,17 +365,11 @@ fn demo_rebuild_is_equivalent_with_its_normalizations_listed() {
     let report = glassbox_core_report(&json);
     let repro = &report["results"]["repro"];
     assert_eq!(repro["verdict"], "equivalent");
-    let names: Vec<&str> = repro["normalizations"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let names: Vec<&str> = items(&repro["normalizations"])
         .map(|n| n["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"detached-signatures"), "{names:?}");
-    let finding = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let finding = items(&report["findings"])
         .find(|f| f["check"] == "repro")
         .expect("a repro finding");
     assert_eq!(finding["severity"], "info");
@@ -391,20 +385,13 @@ fn tampered_release_yields_a_critical_finding_naming_the_engine() {
     let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
     let report = glassbox_core_report(&json);
     assert_eq!(report["summary"]["verdict"], "fail");
-    let critical: Vec<&serde_json::Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let critical: Vec<&serde_json::Value> = items(&report["findings"])
         .filter(|f| f["severity"] == "critical")
         .collect();
     assert!(
         critical.iter().any(|f| {
             f["title"].as_str().unwrap().contains("engine/avengine")
-                && f["paths"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|p| p == "engine/avengine")
+                && items(&f["paths"]).any(|p| p == "engine/avengine")
         }),
         "{critical:#?}"
     );
@@ -469,13 +456,7 @@ fn audit_verifies_a_tuf_repository_at_the_report_time() {
     assert_eq!(tuf["verified"], true);
     assert_eq!(tuf["roles"][0]["role"], "root");
     assert_eq!(tuf["targets"].as_array().unwrap().len(), 1);
-    assert!(
-        report["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["role"] == "tuf-repository")
-    );
+    assert!(items(&report["inputs"]).any(|i| i["role"] == "tuf-repository"));
 
     let (expired, report) = run_at("2099-01-01T00:00:00Z");
     assert_eq!(expired.status.code(), Some(1));
@@ -496,18 +477,10 @@ fn demo_signatures_verify_with_chains_and_unchanged_signers() {
     let v = &report["results"]["verify"];
     assert_eq!(v["verified"], true);
     assert_eq!(v["coverage"]["failed"], 0);
-    let x509 = v["signers"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let x509 = items(&v["signers"])
         .find(|s| s["kind"] == "x509")
         .expect("the code-signing certificate");
-    let chain: Vec<&str> = x509["chain"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
+    let chain: Vec<&str> = items(&x509["chain"]).map(|c| c.as_str().unwrap()).collect();
     assert_eq!(chain.len(), 3, "{chain:?}");
     assert!(chain[2].contains("ExampleAV Root CA 2026"));
     assert_eq!(
@@ -524,10 +497,7 @@ fn tampered_engine_fails_signature_verification_naming_the_file() {
     assert_eq!(run.status.code(), Some(1));
     let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
     let report = glassbox_core_report(&json);
-    let f = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let f = items(&report["findings"])
         .find(|f| f["check"] == "verify" && f["severity"] == "critical")
         .expect("a critical verify finding");
     assert_eq!(
@@ -557,10 +527,7 @@ fn new_signers_since_the_previous_release_are_high_findings() {
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
     let report = glassbox_core_report(&json);
-    let titles: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let titles: Vec<&str> = items(&report["findings"])
         .filter(|f| f["severity"] == "high")
         .map(|f| f["title"].as_str().unwrap())
         .collect();
@@ -589,10 +556,7 @@ fn diff_summary_counts_changes_and_names_the_changed_engine() {
         serde_json::json!(["engine/avengine"])
     );
     assert_eq!(d["counts"]["renamed"], 1);
-    let engine = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let engine = items(&report["findings"])
         .find(|f| f["check"] == "diff" && f["severity"] == "medium")
         .expect("a finding for the changed engine");
     assert_eq!(
@@ -676,10 +640,7 @@ fn artifacts_bind_whole_directories_and_the_policy_trust_material() {
     // The policy's roots and keys are inputs of the signed report.
     let report =
         glassbox_core_report(&std::fs::read_to_string(example.join("report.json")).unwrap());
-    let trust: Vec<&str> = report["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let trust: Vec<&str> = items(&report["inputs"])
         .filter(|i| i["role"] == "trust-material")
         .map(|i| i["path"].as_str().unwrap())
         .collect();

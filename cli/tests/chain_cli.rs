@@ -1,7 +1,7 @@
 //! `glassbox chain` on the demo vendor PKI: exit codes and JSON verdicts.
 
 mod common;
-use common::{demo_path, glassbox_cmd, json};
+use common::{demo_path, glassbox_cmd, items, json};
 
 use std::process::Output;
 
@@ -24,10 +24,7 @@ fn valid_code_signing_chain() {
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_eq!(v["valid"], true);
-    let subjects: Vec<&str> = v["chain"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let subjects: Vec<&str> = items(&v["chain"])
         .map(|c| c["subject"].as_str().unwrap())
         .collect();
     assert_eq!(

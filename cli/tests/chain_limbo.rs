@@ -3,7 +3,7 @@
 //! an exact exceptions file (testdata/x509/limbo-exceptions.toml).
 
 mod common;
-use common::{corpus, repo_root};
+use common::{corpus, items, repo_root};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -39,10 +39,7 @@ fn limbo_dev_split() {
 
     let corpus: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&limbo).unwrap()).unwrap();
-    let expected: BTreeMap<String, String> = corpus["testcases"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let expected: BTreeMap<String, String> = items(&corpus["testcases"])
         .map(|t| {
             (
                 t["id"].as_str().unwrap().to_string(),

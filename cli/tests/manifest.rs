@@ -1,7 +1,7 @@
 //! `glassbox manifest` end to end: formats, exit codes, and garbage input.
 
 mod common;
-use common::glassbox_in;
+use common::{glassbox_in, items};
 
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -88,10 +88,7 @@ fn text_and_json_list_every_entry() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema"], "glassbox.manifest/1");
     assert_eq!(v["format"], "directory");
-    let readme = v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let readme = items(&v["entries"])
         .find(|e| e["path"] == "README")
         .unwrap();
     assert_eq!(readme["kind"], "file");

@@ -5,7 +5,7 @@
 //! VERIFIED.
 
 mod common;
-use common::{demo_path, glassbox};
+use common::{demo_path, glassbox, items};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -123,16 +123,10 @@ fn long_name_and_pax_path_that_disagree_do_not_verify() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     assert_eq!(report["summary"]["verdict"], "fail", "{report}");
-    let critical = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let critical = items(&report["findings"])
         .find(|f| f["severity"] == "critical" && f.to_string().contains("one-reading"));
     assert!(critical.is_some(), "{report}");
-    let step = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let step = items(&report["steps"])
         .find(|s| s["check"] == "verify")
         .unwrap();
     assert_eq!(step["status"], "failed", "{report}");

@@ -3,7 +3,7 @@
 //! by an independent one (Python securesystemslib).
 
 mod common;
-use common::{demo_path, glassbox_cmd};
+use common::{demo_path, glassbox_cmd, items};
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -64,10 +64,7 @@ fn attestation_verifies_and_names_both_artifacts_and_the_verdict() {
         assert_eq!(statement.subject.len(), 2);
         assert_eq!(statement.predicate["verdict"], "equivalent");
         assert_eq!(statement.predicate["tool"]["name"], "glassbox");
-        let names: Vec<&str> = statement.predicate["normalizations"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let names: Vec<&str> = items(&statement.predicate["normalizations"])
             .map(|n| n["name"].as_str().unwrap())
             .collect();
         assert_eq!(
@@ -203,11 +200,7 @@ fn attestation_is_not_a_release_signature_to_glassbox_verify() {
         let (code, v) = verify(artifact);
         assert_eq!(code, Some(1), "{artifact}: {v:#}");
         assert!(
-            v["failures"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|f| f["check"] == "dsse-predicate-type"),
+            items(&v["failures"]).any(|f| f["check"] == "dsse-predicate-type"),
             "{artifact}: {v:#}"
         );
     }

@@ -1,7 +1,7 @@
 //! `glassbox verify` end to end on the shipped demo vendor.
 
 mod common;
-use common::{demo, glassbox, json};
+use common::{demo, glassbox, items, json};
 
 use std::process::Command;
 
@@ -35,10 +35,7 @@ fn demo_release_verifies_as_directory_and_archives() {
             .iter()
             .find(|f| f["path"] == "engine/avengine")
             .unwrap();
-        let by: Vec<&str> = avengine["covered_by"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let by: Vec<&str> = items(&avengine["covered_by"])
             .map(|c| c["signature"].as_str().unwrap())
             .collect();
         assert!(by.contains(&"engine/avengine.p7s"), "{by:?}");
@@ -241,11 +238,7 @@ fn a_failed_audit_report_is_not_a_signature() {
     assert_eq!(v.status.code(), Some(1), "{j:#}");
     assert_eq!(j["verified"], false);
     assert!(
-        j["failures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["check"] == "dsse-predicate-type"),
+        items(&j["failures"]).any(|f| f["check"] == "dsse-predicate-type"),
         "{j:#}"
     );
 

@@ -2,7 +2,7 @@
 //! `glassbox log monitor` on the demo's split view.
 
 mod common;
-use common::{demo, glassbox};
+use common::{demo, glassbox, items};
 
 use glassbox_core::tlog::LogSigner;
 use glassbox_core::tlog::note::KeyType;
@@ -39,10 +39,7 @@ fn log_failure(v: &serde_json::Value) -> String {
     assert_eq!(v["verified"], false);
     assert_eq!(v["log_proof"]["verified"], false);
     let reason = v["log_proof"]["reason"].as_str().unwrap().to_string();
-    let f = v["failures"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let f = items(&v["failures"])
         .find(|f| f["check"] == "log-proof")
         .expect("a log-proof failure");
     assert_eq!(f["reason"], reason.as_str());

@@ -1,54 +1,12 @@
 //! The 1.0.0 → 1.1.0 change list written in testdata/demo/README.md holds
 //! for the committed files (so the README cannot drift from the data).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+mod common;
+use common::{demo, payload};
+
+use std::collections::BTreeSet;
 
 use object::{Object, ObjectSection, ObjectSymbol};
-
-fn demo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo")
-}
-
-fn is_signature_file(path: &str) -> bool {
-    path.ends_with(".p7s")
-        || path.ends_with(".sig")
-        || path.ends_with(".intoto.jsonl")
-        || path == "SHA256SUMS"
-}
-
-/// Payload path → (content, executable?).
-fn payload(root: &Path) -> BTreeMap<String, (Vec<u8>, bool)> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, (Vec<u8>, bool)>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-                continue;
-            }
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_string();
-            if is_signature_file(&rel) {
-                continue;
-            }
-            #[cfg(unix)]
-            let exec = {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o111 != 0
-            };
-            #[cfg(not(unix))]
-            let exec = false;
-            out.insert(rel, (std::fs::read(&path).unwrap(), exec));
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
 
 fn text(data: &[u8]) -> &str {
     std::str::from_utf8(data).unwrap()

@@ -2,54 +2,16 @@
 //! committed inputs, and every form of a release (dir, tar.gz, zip) holds
 //! the same files.
 
+mod common;
+use common::{demo, snapshot};
+
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-
-fn demo_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo")
-}
-
-/// (relative path → (content, executable?)) of every file under `root`.
-fn snapshot(root: &Path) -> BTreeMap<String, (Vec<u8>, bool)> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, (Vec<u8>, bool)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap();
-            let path = entry.path();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            if meta.is_dir() {
-                walk(root, &path, out);
-            } else {
-                assert!(meta.is_file(), "unexpected non-file {}", path.display());
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_string();
-                out.insert(rel, (std::fs::read(&path).unwrap(), is_executable(&meta)));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
-
-#[cfg(unix)]
-fn is_executable(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_meta: &std::fs::Metadata) -> bool {
-    false
-}
+use std::path::Path;
 
 #[test]
 fn regenerating_from_committed_inputs_reproduces_the_committed_tree() {
-    let committed = demo_dir();
+    let committed = demo();
     let tmp = tempfile::tempdir().unwrap();
     for rel in xtask::demo::input_files() {
         let dst = tmp.path().join(rel);
@@ -141,7 +103,7 @@ fn sha256(data: &[u8]) -> String {
 
 #[test]
 fn directory_tar_gz_and_zip_of_each_release_hold_the_same_files() {
-    let demo = demo_dir();
+    let demo = demo();
     for rel in [
         "releases/exampleav-1.0.0",
         "releases/exampleav-1.1.0",
@@ -165,7 +127,7 @@ fn directory_tar_gz_and_zip_of_each_release_hold_the_same_files() {
 
 #[test]
 fn rebuild_has_the_vendor_payload_and_tampered_differs_in_one_engine_byte() {
-    let demo = demo_dir();
+    let demo = demo();
     let vendor = snapshot(&demo.join("releases/exampleav-1.1.0"));
     let rebuild = snapshot(&demo.join("rebuild/exampleav-1.1.0"));
     for (path, file) in &rebuild {

@@ -2,8 +2,11 @@
 //! (the `openssl` CLI where it is installed, ring otherwise), and fail on the
 //! tampered engine.
 
+mod common;
+use common::{demo, is_signature_file, snapshot};
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use base64::Engine;
@@ -17,10 +20,6 @@ use ring::signature::{ED25519, UnparsedPublicKey};
 const VENDOR: [&str; 2] = ["releases/exampleav-1.0.0", "releases/exampleav-1.1.0"];
 const TAMPERED: &str = "tampered/exampleav-1.1.0";
 
-fn demo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo")
-}
-
 fn have_openssl() -> bool {
     let ok = Command::new("openssl")
         .arg("version")
@@ -32,36 +31,15 @@ fn have_openssl() -> bool {
     ok
 }
 
-fn is_signature_file(path: &str) -> bool {
-    path.ends_with(".p7s")
-        || path.ends_with(".sig")
-        || path.ends_with(".intoto.jsonl")
-        || path == "SHA256SUMS"
-}
-
 /// Relative path → content of every file under `root`.
 fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_string();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
+    snapshot(root)
+        .into_iter()
+        .map(|(p, (d, _))| (p, d))
+        .collect()
 }
 
+/// Payload path → content.
 fn payload(root: &Path) -> BTreeMap<String, Vec<u8>> {
     files(root)
         .into_iter()

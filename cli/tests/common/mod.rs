@@ -74,3 +74,10 @@ pub fn text(o: &Output) -> String {
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
 }
+
+/// The elements of the JSON array `v` (a test fails if it is not one).
+pub fn items(v: &serde_json::Value) -> std::slice::Iter<'_, serde_json::Value> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+}
