@@ -1,35 +1,16 @@
 //! `glassbox check` end to end: a real audit of the demo release signed
 //! and logged at test time, then the customer's check of what it received.
 
+mod common;
+use common::{demo_path, glassbox, text as out};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use glassbox_core::tlog::{LogSigner, key};
 
-fn glassbox(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run glassbox")
-}
-
-fn demo(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/demo")
-        .join(file)
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// A log, the auditor's report of demo 1.1.0 (directory) appended to it,
@@ -63,9 +44,9 @@ impl Published {
              [release]\npath = \"{}\"\nversion = \"1.1.0\"\n\
              [verify]\npolicy = \"{}\"\n\
              [log]\ndir = \"{}\"\nkey = \"{}\"\n",
-            demo("auditor/TEST-ONLY-auditor.key").display(),
-            demo("releases/exampleav-1.1.0").display(),
-            demo("policy.toml").display(),
+            demo_path("auditor/TEST-ONLY-auditor.key").display(),
+            demo_path("releases/exampleav-1.1.0").display(),
+            demo_path("policy.toml").display(),
             d.join("log").display(),
             d.join("log.key").display(),
         );
@@ -91,7 +72,7 @@ impl Published {
         let log = self.path("log");
         let vkey = log.join("vkey");
         let reports = self.path("reports");
-        let auditor = demo("auditor/TEST-ONLY-auditor.key.pub");
+        let auditor = demo_path("auditor/TEST-ONLY-auditor.key.pub");
         let mut args = vec![
             "check",
             s(target),
@@ -127,15 +108,15 @@ fn audited_release_passes_in_every_form_it_can_arrive_in() {
     let listing = p.path("manifest.json");
     let m = glassbox(&[
         "manifest",
-        s(&demo("releases/exampleav-1.1.0")),
+        s(&demo_path("releases/exampleav-1.1.0")),
         "--format",
         "json",
     ]);
     std::fs::write(&listing, &m.stdout).unwrap();
     for target in [
-        demo("releases/exampleav-1.1.0"),
-        demo("releases/exampleav-1.1.0.tar.gz"),
-        demo("releases/exampleav-1.1.0.zip"),
+        demo_path("releases/exampleav-1.1.0"),
+        demo_path("releases/exampleav-1.1.0.tar.gz"),
+        demo_path("releases/exampleav-1.1.0.zip"),
         listing,
     ] {
         let r = p.check(&target, &[]);
@@ -152,7 +133,7 @@ fn tampered_engine_fails_named_and_json_says_why() {
         "tampered/exampleav-1.1.0",
         "tampered/exampleav-1.1.0.tar.gz",
     ] {
-        let r = p.check(&demo(target), &[]);
+        let r = p.check(&demo_path(target), &[]);
         let text = out(&r);
         assert_eq!(r.status.code(), Some(1), "{text}");
         assert!(
@@ -161,7 +142,10 @@ fn tampered_engine_fails_named_and_json_says_why() {
         );
         assert!(text.contains("14 covered, 1 not covered"), "{text}");
     }
-    let r = p.check(&demo("tampered/exampleav-1.1.0"), &["--format", "json"]);
+    let r = p.check(
+        &demo_path("tampered/exampleav-1.1.0"),
+        &["--format", "json"],
+    );
     assert_eq!(r.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     assert_eq!(v["ok"], false);
@@ -198,7 +182,7 @@ fn assert_valid(v: &serde_json::Value) {
 fn an_extra_file_and_a_link_on_the_machine_are_named() {
     let p = Published::new();
     let machine = p.path("machine");
-    copy_dir(&demo("releases/exampleav-1.1.0"), &machine);
+    copy_dir(&demo_path("releases/exampleav-1.1.0"), &machine);
     std::fs::write(machine.join("engine/helper.so"), b"not audited").unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink("avengine", machine.join("engine/av")).unwrap();
@@ -243,7 +227,7 @@ fn a_report_signed_by_another_key_covers_nothing() {
     let pubkey = p.path("other.key.pub");
     let r = glassbox(&[
         "check",
-        s(&demo("releases/exampleav-1.1.0")),
+        s(&demo_path("releases/exampleav-1.1.0")),
         "--log",
         s(&p.path("log")),
         "--vkey",
@@ -282,12 +266,12 @@ fn a_report_missing_from_the_log_is_unproved() {
         "log",
         "append",
         s(&other),
-        s(&demo("releases/exampleav-1.1.0.tar.gz")),
+        s(&demo_path("releases/exampleav-1.1.0.tar.gz")),
     ]);
     assert!(a.status.success(), "{}", out(&a));
     let r = glassbox(&[
         "check",
-        s(&demo("releases/exampleav-1.1.0")),
+        s(&demo_path("releases/exampleav-1.1.0")),
         "--log",
         s(&other),
         "--vkey",
@@ -295,7 +279,7 @@ fn a_report_missing_from_the_log_is_unproved() {
         "--reports",
         s(&p.path("reports")),
         "--auditor-key",
-        s(&demo("auditor/TEST-ONLY-auditor.key.pub")),
+        s(&demo_path("auditor/TEST-ONLY-auditor.key.pub")),
     ]);
     let text = out(&r);
     assert_eq!(r.status.code(), Some(1), "{text}");
@@ -345,7 +329,7 @@ fn quorum_counts_cosignatures_stored_with_the_checkpoint() {
             .verifier_key()
             .to_string()
     };
-    let target = demo("releases/exampleav-1.1.0");
+    let target = demo_path("releases/exampleav-1.1.0");
     let witnesses = ["--witness-vkey", &w1, "--witness-vkey", &w2];
     let one = [&witnesses[..], &["--quorum", "1"]].concat();
     let r = p.check(&target, &one);
@@ -367,7 +351,7 @@ fn quorum_counts_cosignatures_stored_with_the_checkpoint() {
 #[test]
 fn state_catches_a_fork_shown_after_the_real_log() {
     let p = Published::new();
-    let target = demo("releases/exampleav-1.1.0");
+    let target = demo_path("releases/exampleav-1.1.0");
     let state = p.path("state");
     let st = ["--state", s(&state)];
     // The fork: a copy of the log as it is now, which then grows apart.
@@ -376,7 +360,7 @@ fn state_catches_a_fork_shown_after_the_real_log() {
     assert_eq!(r.status.code(), Some(0), "{}", out(&r));
     assert!(out(&r).contains("state: first checkpoint stored"));
     let grow = |log: &str, file: &str| {
-        let a = glassbox(&["log", "append", s(&p.path(log)), s(&demo(file))]);
+        let a = glassbox(&["log", "append", s(&p.path(log)), s(&demo_path(file))]);
         assert!(a.status.success(), "{}", out(&a));
     };
     grow("log", "releases/exampleav-1.1.0.zip");
@@ -416,7 +400,7 @@ fn unusable_input_is_exit_2() {
     std::fs::create_dir_all(&empty).unwrap();
     let r = glassbox(&[
         "check",
-        s(&demo("releases/exampleav-1.1.0")),
+        s(&demo_path("releases/exampleav-1.1.0")),
         "--log",
         s(&p.path("log")),
         "--vkey",
@@ -424,7 +408,7 @@ fn unusable_input_is_exit_2() {
         "--reports",
         s(&empty),
         "--auditor-key",
-        s(&demo("auditor/TEST-ONLY-auditor.key.pub")),
+        s(&demo_path("auditor/TEST-ONLY-auditor.key.pub")),
     ]);
     let text = out(&r);
     assert_eq!(r.status.code(), Some(2), "{text}");
@@ -479,13 +463,13 @@ fn over_http_the_log_gives_the_same_verdicts() {
             "--reports",
             s(&p.path("reports")),
             "--auditor-key",
-            s(&demo("auditor/TEST-ONLY-auditor.key.pub")),
+            s(&demo_path("auditor/TEST-ONLY-auditor.key.pub")),
         ])
     };
-    let r = over_http(&demo("releases/exampleav-1.1.0"));
+    let r = over_http(&demo_path("releases/exampleav-1.1.0"));
     assert_eq!(r.status.code(), Some(0), "{}", out(&r));
     assert!(out(&r).contains("15 file(s): 15 covered"), "{}", out(&r));
-    let r = over_http(&demo("tampered/exampleav-1.1.0"));
+    let r = over_http(&demo_path("tampered/exampleav-1.1.0"));
     assert_eq!(r.status.code(), Some(1), "{}", out(&r));
     assert!(
         out(&r).contains("FAIL engine/avengine: not covered by any audit"),
@@ -495,7 +479,7 @@ fn over_http_the_log_gives_the_same_verdicts() {
     // With the server gone, the check cannot prove anything: unusable
     // input (exit 2) naming the URL, not a pass.
     drop(served);
-    let r = over_http(&demo("releases/exampleav-1.1.0"));
+    let r = over_http(&demo_path("releases/exampleav-1.1.0"));
     assert_eq!(r.status.code(), Some(2), "{}", out(&r));
     assert!(out(&r).contains(&url), "{}", out(&r));
 }

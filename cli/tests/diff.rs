@@ -220,7 +220,7 @@ fn html_shows_control_characters_in_names_and_lines() {
     write(&a, "src/lib.c", b"int x;\n\tint y;\n");
     write(&b, "src/lib.c", b"int x;\n\tint z;\x0cpage\n");
     write(&b, "src/evil\x1b[2Jname.txt", b"hidden\n");
-    let out = glassbox(&["diff", "old", "new", "--format", "html"], t.path());
+    let out = glassbox_in(&["diff", "old", "new", "--format", "html"], t.path());
     assert_eq!(out.status.code(), Some(1));
     let h = String::from_utf8(out.stdout).unwrap();
     assert!(!h.contains('\u{1b}'), "raw ESC in the page");

@@ -2,17 +2,9 @@
 //! consistency, witness, monitor, with their exit codes.
 
 mod common;
-use common::{code, glassbox_in, stdout};
+use common::{code, glassbox_in, stdout, write_key};
 
-use std::path::Path;
 use std::process::Command;
-
-use glassbox_core::tlog::key;
-
-fn write_key(dir: &Path, name: &str) {
-    let der = key::generate_pkcs8().unwrap();
-    std::fs::write(dir.join(name), key::pkcs8_pem(&der)).unwrap();
-}
 
 fn setup() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();

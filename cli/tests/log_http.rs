@@ -5,6 +5,9 @@
 //! endless bodies, wrong hashes, stalls) end in a bounded error naming the
 //! URL, never a hang or unbounded memory.
 
+mod common;
+use common::{code, glassbox_in, json};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,19 +16,6 @@ use std::time::{Duration, Instant};
 
 use glassbox_core::tlog::merkle::leaf_hash;
 use glassbox_core::tlog::{Log, LogSigner, key};
-
-fn glassbox(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap()
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -235,10 +225,6 @@ fn vkey_of(dir: &Path) -> String {
         .to_owned()
 }
 
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {o:?}"))
-}
-
 #[test]
 fn monitor_and_consistency_say_the_same_over_http() {
     let t = tempfile::tempdir().unwrap();
@@ -277,7 +263,7 @@ fn monitor_and_consistency_say_the_same_over_http() {
     let fork = Served::start(&d.join("F"));
 
     let consistency = |log: &str, old: &str, new: &str| {
-        glassbox(
+        glassbox_in(
             &[
                 "log",
                 "consistency",
@@ -316,7 +302,7 @@ fn monitor_and_consistency_say_the_same_over_http() {
     );
 
     // A URL without --vkey: the server's own key is not trusted.
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "consistency",
@@ -334,7 +320,7 @@ fn monitor_and_consistency_say_the_same_over_http() {
     let monitor = |places: &[&str]| {
         let mut args = vec!["log", "monitor", "--vkey", &vkey, "--format", "json"];
         args.extend(places);
-        glassbox(&args, d)
+        glassbox_in(&args, d)
     };
     let by_dir = monitor(&["L", "L-cp-300"]);
     let by_url = monitor(&[&main.url, "L-cp-300"]);
@@ -474,7 +460,7 @@ fn hostile_servers_get_a_bounded_error_naming_the_url() {
     ] {
         let url = hostile_server(d.join("L"), mode);
         let start = Instant::now();
-        let o = glassbox(
+        let o = glassbox_in(
             &[
                 "log",
                 "consistency",
@@ -504,7 +490,7 @@ fn hostile_servers_get_a_bounded_error_naming_the_url() {
 
         // The monitor sets the served log aside, with the URL and why,
         // rather than hanging, aborting or trusting it.
-        let o = glassbox(
+        let o = glassbox_in(
             &[
                 "log",
                 "monitor",

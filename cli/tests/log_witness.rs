@@ -4,35 +4,13 @@
 //! `verify-proof --quorum`; the 409 path; state that survives a restart;
 //! and a forked copy of the log refused with the protocol's status codes.
 
+mod common;
+use common::{code, glassbox_in, json, write_key};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-
-use glassbox_core::tlog::key;
-
-fn glassbox(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
-}
-
-fn write_key(dir: &Path, name: &str) {
-    let der = key::generate_pkcs8().unwrap();
-    std::fs::write(dir.join(name), key::pkcs8_pem(&der)).unwrap();
-}
 
 /// A `log witness --listen` process, killed when dropped.
 struct WitnessProcess {
@@ -90,7 +68,7 @@ fn setup() -> tempfile::TempDir {
     for (n, c) in [("a.bin", "alpha"), ("b.bin", "beta"), ("c.bin", "gamma")] {
         std::fs::write(d.join(n), c).unwrap();
     }
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "init",
@@ -104,14 +82,14 @@ fn setup() -> tempfile::TempDir {
     );
     assert_eq!(code(&o), 0, "{o:?}");
     assert_eq!(
-        code(&glassbox(&["log", "append", "L", "a.bin", "b.bin"], d)),
+        code(&glassbox_in(&["log", "append", "L", "a.bin", "b.bin"], d)),
         0
     );
     t
 }
 
 fn cosign(d: &Path, log: &str, w: &WitnessProcess, vkey: &str) -> Output {
-    glassbox(
+    glassbox_in(
         &[
             "log",
             "cosign",
@@ -129,7 +107,7 @@ fn cosign(d: &Path, log: &str, w: &WitnessProcess, vkey: &str) -> Output {
 }
 
 fn verify_quorum(d: &Path, quorum: &str, vkeys: &[&str]) -> Output {
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "prove",
@@ -155,7 +133,7 @@ fn verify_quorum(d: &Path, quorum: &str, vkeys: &[&str]) -> Output {
     for v in vkeys {
         args.extend(["--witness-vkey", v]);
     }
-    glassbox(&args, d)
+    glassbox_in(&args, d)
 }
 
 /// A raw HTTP/1.1 POST, so the status line and headers on the wire are
@@ -210,7 +188,7 @@ fn a_witness_cosigns_over_http_and_the_quorum_counts_it() {
 
     // The log grows: the next request starts from the size w1 cosigned, with
     // a consistency proof, no 409.
-    assert_eq!(code(&glassbox(&["log", "append", "L", "c.bin"], d)), 0);
+    assert_eq!(code(&glassbox_in(&["log", "append", "L", "c.bin"], d)), 0);
     let o = cosign(d, "L", &w1, "ws1/vkey");
     assert_eq!(code(&o), 0, "{o:?}");
     let j = json(&o);
@@ -226,7 +204,7 @@ fn a_witness_cosigns_over_http_and_the_quorum_counts_it() {
     assert_eq!(code(&verify_quorum(d, "2", &["ws1/vkey", "ws2/vkey"])), 1);
     // A key the witness does not sign with: its cosignature is ignored and
     // the witness counts as failed.
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "cosign",
@@ -266,7 +244,7 @@ fn a_stale_size_gets_409_and_one_retry_and_state_survives_a_restart() {
     // Restart the witness on its state; forget what size it cosigned.
     drop(w1);
     let w1 = WitnessProcess::start(d, "ws1", "w1.key", "w1.example/w");
-    assert_eq!(code(&glassbox(&["log", "append", "L", "c.bin"], d)), 0);
+    assert_eq!(code(&glassbox_in(&["log", "append", "L", "c.bin"], d)), 0);
     std::fs::remove_file(d.join("L/witness-sizes.json")).unwrap();
     let o = cosign(d, "L", &w1, "ws1/vkey");
     assert_eq!(code(&o), 0, "{o:?}");
@@ -285,7 +263,7 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
     let w1 = WitnessProcess::start(d, "ws1", "w1.key", "w1.example/w");
     // Fork at size 1: the copy gets a different second entry, so its size 2
     // has another root than the size 2 the witness cosigns below.
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "init",
@@ -299,7 +277,7 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
     );
     assert_eq!(code(&o), 0, "{o:?}");
     assert_eq!(
-        code(&glassbox(&["log", "append", "F", "a.bin", "c.bin"], d)),
+        code(&glassbox_in(&["log", "append", "F", "a.bin", "c.bin"], d)),
         0
     );
     assert_eq!(code(&cosign(d, "L", &w1, "ws1/vkey")), 0);
@@ -316,7 +294,7 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
         "{why}"
     );
     // Larger, but not an extension of what the witness cosigned: 422.
-    assert_eq!(code(&glassbox(&["log", "append", "F", "b.bin"], d)), 0);
+    assert_eq!(code(&glassbox_in(&["log", "append", "F", "b.bin"], d)), 0);
     let o = cosign(d, "F", &w1, "ws1/vkey");
     assert_eq!(code(&o), 1, "{o:?}");
     let why = json(&o)["witnesses"][0]["failure"]
@@ -331,7 +309,7 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
     let cp = std::fs::read_to_string(d.join("F/checkpoint")).unwrap();
     assert!(!cp.contains("w1.example/w"), "{cp}");
     // The honest log still gets cosigned.
-    assert_eq!(code(&glassbox(&["log", "append", "L", "c.bin"], d)), 0);
+    assert_eq!(code(&glassbox_in(&["log", "append", "L", "c.bin"], d)), 0);
     let o = cosign(d, "L", &w1, "ws1/vkey");
     assert_eq!(code(&o), 0, "{o:?}");
     // The witness kept the fork's signed checkpoints as evidence: a monitor
@@ -345,7 +323,7 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
 
     // An unknown origin is 404 on the wire.
     write_key(d, "other.key");
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "init",

@@ -38,8 +38,8 @@ fn rebuild_is_equivalent_with_exactly_its_metadata_normalizations() {
     ];
     for (name, expected) in cases {
         let r = compare(
-            &demo(&format!("releases/{name}")),
-            &demo(&format!("rebuild/{name}")),
+            &demo(format!("releases/{name}")),
+            &demo(format!("rebuild/{name}")),
             &ReproOptions::default(),
         )
         .unwrap();
@@ -65,8 +65,8 @@ fn tampered_release_is_different_and_names_the_engine() {
         "exampleav-1.1.0",
     ] {
         let r = compare(
-            &demo(&format!("releases/{name}")),
-            &demo(&format!("tampered/{name}")),
+            &demo(format!("releases/{name}")),
+            &demo(format!("tampered/{name}")),
             &ReproOptions::default(),
         )
         .unwrap();
@@ -104,7 +104,7 @@ fn release_against_itself_is_identical() {
         "exampleav-1.1.0.zip",
         "exampleav-1.1.0",
     ] {
-        let p = demo(&format!("releases/{name}"));
+        let p = demo(format!("releases/{name}"));
         let r = compare(&p, &p, &ReproOptions::default()).unwrap();
         assert_eq!(r.verdict, Verdict::Identical, "{name}");
     }

@@ -81,3 +81,10 @@ pub fn items(v: &serde_json::Value) -> std::slice::Iter<'_, serde_json::Value> {
         .unwrap_or_else(|| panic!("not an array: {v}"))
         .iter()
 }
+
+/// Writes a fresh log or witness signing key (PKCS#8 PEM) to `dir/name`.
+pub fn write_key(dir: &Path, name: &str) {
+    use glassbox_core::tlog::key;
+    let der = key::generate_pkcs8().unwrap();
+    std::fs::write(dir.join(name), key::pkcs8_pem(&der)).unwrap();
+}
