@@ -314,7 +314,7 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
     assert_eq!(code(&o), 0, "{o:?}");
     // The witness kept the fork's signed checkpoints as evidence: a monitor
     // over its state directory and the honest log shows the split view.
-    let o = glassbox(&["log", "monitor", "--vkey", "L/vkey", "L", "ws1"], d);
+    let o = glassbox_in(&["log", "monitor", "--vkey", "L/vkey", "L", "ws1"], d);
     assert_eq!(code(&o), 1, "{o:?}");
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("SPLIT VIEW"),
@@ -371,7 +371,7 @@ fn hostile_witnesses_fail_within_the_timeout() {
         }
     });
     let start = Instant::now();
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "cosign",
@@ -394,7 +394,7 @@ fn hostile_witnesses_fail_within_the_timeout() {
     assert_eq!(code(&o), 2, "{o:?}");
     let w = WitnessProcess::start(d, "ws1", "w1.key", "w1.example/w");
     drop(w);
-    let o = glassbox(
+    let o = glassbox_in(
         &[
             "log",
             "cosign",
