@@ -34,6 +34,15 @@
 //! copy, then [`Log::append`]), keep appending to the original; then
 //! [`monitor::monitor`] over the original and the copy's checkpoint (or a
 //! proof from it) reports the split view.
+//!
+//! Witnessing (C2SP tlog-witness): a [`witness::Witness`] cosigns a
+//! checkpoint only if it extends the last one it cosigned for that origin,
+//! and refuses the second branch of a split view (409 or 422);
+//! [`witness::cosign_log`] asks witnesses over HTTP and stores their
+//! cosignatures in the published `DIR/checkpoint`
+//! ([`Log::add_cosignatures`]), where [`checkpoint::open`] counts them
+//! towards a quorum. `DIR/witness-sizes.json` remembers the size each
+//! witness last cosigned (a shortcut past the 409 round trip; not served).
 
 pub mod checkpoint;
 pub mod cosignature;
