@@ -3,10 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use glassbox_core::audit::{AuditCase, AuditEvent, log_audit, run_audit};
-use glassbox_core::keys::SigningKey;
-use glassbox_core::report::chain::auditor_chain;
-use glassbox_core::report::statement::sign_report;
+use glassbox_core::audit::{AuditCase, AuditEvent, SignedAudit, audit_and_sign, log_audit};
 use glassbox_core::report::{AuditReport, StepStatus, render};
 
 use crate::render::{Format, TEXT_JSON};
@@ -48,16 +45,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
-    let mut case = AuditCase::load(&args.case)?;
-    let key = SigningKey::from_file(&case.key.resolved)
-        .with_context(|| format!("auditor key {}", case.key.resolved.display()))?;
-    if let Some(cert) = &case.certificate {
-        // Checked before any step runs: a chain for another key is a
-        // mistake in the case file, not a finding.
-        let bundle = crate::cmd::report::read_bounded(&cert.resolved)?;
-        case.case.auditor.certificates = auditor_chain(&bundle, key.public_key())
-            .with_context(|| format!("auditor certificate {}", cert.resolved.display()))?;
-    }
+    let case = AuditCase::load(&args.case)?;
     let time = match &args.time {
         Some(t) => t.clone(),
         None => now_rfc3339()?,
@@ -79,10 +67,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
             ui.note(&format!("{:8} {mark}: {}", step.check.name(), step.summary));
         }
     };
-    let report = run_audit(&case, &time, &mut on_event)?;
+    let SignedAudit { report, envelope } = audit_and_sign(&case, &time, &mut on_event)?;
     let base = args.output.clone().unwrap_or_else(|| case.output.clone());
     let dir = base.join(report_dir_name(&report));
-    let envelope = sign_report(&report, &key).context("signing the report")?;
     let mut written = write_report(&report, &envelope.to_json(), &dir, args.force)?;
     if case.log.is_some() {
         let spinner = ui.spinner("log...");

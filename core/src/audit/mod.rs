@@ -18,8 +18,10 @@
 //! check is one module here with a `*_step` function and one line in
 //! [`run_audit`].
 //!
-//! The one call: [`run_audit`]; after signing, [`log_audit`].
+//! The one call: [`audit_and_sign`] (or [`run_audit`] for the unsigned
+//! report); after the report is written, [`log_audit`].
 
+mod auditor;
 pub mod case;
 mod diff;
 pub mod inputs;
@@ -30,6 +32,7 @@ mod step;
 mod tuf;
 mod verify;
 
+pub use auditor::{AuditorError, MAX_CERTIFICATE_BYTES, SignedAudit, audit_and_sign, load_auditor};
 pub use case::{AuditCase, CaseError};
 pub use inputs::{InputError, MAX_INPUT_FILES, check_directories, hash_directory};
 pub use log::{Logged, log_audit};
@@ -55,6 +58,12 @@ pub enum AuditError {
     /// The report could not be started (the time is not RFC 3339).
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// The auditor's key or certificate chain cannot be used.
+    #[error(transparent)]
+    Auditor(#[from] AuditorError),
+    /// The finished report could not be signed.
+    #[error("signing the report")]
+    Sign(#[source] ReportError),
 }
 
 /// Runs every check the case asks for, dated `time` (RFC 3339), and
