@@ -201,21 +201,22 @@ impl AuditCase {
     /// Reads and checks the case file at `path`: layout, non-empty names,
     /// and that every named input exists.
     pub fn load(path: &Path) -> Result<AuditCase, CaseError> {
-        use std::io::Read;
         let read_err = |source| CaseError::Read {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(read_err)?;
-        let mut text = String::new();
-        file.take(MAX_CASE_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(read_err)?;
-        if text.len() as u64 > MAX_CASE_BYTES {
-            return Err(CaseError::TooLarge {
+        let bytes = crate::fsio::read_file_capped(path, MAX_CASE_BYTES).map_err(|e| match e {
+            crate::fsio::ReadFileError::TooLarge { .. } => CaseError::TooLarge {
                 path: path.to_path_buf(),
-            });
-        }
+            },
+            crate::fsio::ReadFileError::Io { source, .. } => read_err(source),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read_err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ))
+        })?;
         Self::parse(path, &text)
     }
 

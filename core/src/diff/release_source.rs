@@ -1,10 +1,8 @@
 //! The release reader as a [`ContentSource`], and [`diff_paths`]: open two
 //! releases (in parallel) and diff them.
 
-use std::fs::File;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::release::{Entry, EntryKind, Format, Progress, ReadOptions, Release, ReleaseError};
@@ -55,15 +53,15 @@ impl ContentSource for ReleaseSource<'_> {
             .source
             .join(std::ffi::OsStr::from_bytes(entry.path.inner().as_bytes()));
         let open = || -> std::io::Result<Box<dyn Read + Send + '_>> {
-            let before = std::fs::symlink_metadata(&full)?;
-            let f = File::open(&full)?;
-            let meta = f.metadata()?;
-            if !before.is_file()
-                || meta.dev() != before.dev()
-                || meta.ino() != before.ino()
-                || meta.len() != entry.size
-            {
-                return Err(std::io::Error::other("changed since it was listed"));
+            // No link followed, the inode re-checked (fsio); and the
+            // size must still be the listed one.
+            let changed = || std::io::Error::other("changed since it was listed");
+            let f = crate::fsio::open_checked(&full).map_err(|e| match e {
+                crate::fsio::OpenSameError::Io(e) => e,
+                crate::fsio::OpenSameError::Changed => changed(),
+            })?;
+            if f.metadata()?.len() != entry.size {
+                return Err(changed());
             }
             Ok(Box::new(
                 std::io::BufReader::with_capacity(256 * 1024, f).take(entry.size),

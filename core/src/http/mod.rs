@@ -361,14 +361,11 @@ fn read_body(
             Ok(body)
         }
         Framing::Close => {
-            let mut body = Vec::new();
-            r.take(max.saturating_add(1))
-                .read_to_end(&mut body)
-                .map_err(BodyError::Io)?;
-            if body.len() as u64 > max {
+            let got = crate::fsio::read_capped(r, max, 0).map_err(BodyError::Io)?;
+            if got.over {
                 return Err(BodyError::TooLong);
             }
-            Ok(body)
+            Ok(got.bytes)
         }
         Framing::Chunked => read_chunked(r, max),
     }

@@ -997,16 +997,18 @@ pub fn verify_artifact(
     let mut sigs = Vec::new();
     for s in signatures {
         let sig_name = s.display().to_string();
-        let mut bytes = Vec::new();
-        std::fs::File::open(s)
-            .and_then(|f| f.take(MAX_SIGNATURE_FILE + 1).read_to_end(&mut bytes))
-            .map_err(|source| ArtifactError::ReadSignature {
-                name: sig_name.clone(),
-                source,
-            })?;
-        if bytes.len() as u64 > MAX_SIGNATURE_FILE {
-            return Err(ArtifactError::SignatureTooLarge { name: sig_name });
-        }
+        let bytes = match crate::fsio::read_file_capped(s, MAX_SIGNATURE_FILE) {
+            Ok(b) => b,
+            Err(crate::fsio::ReadFileError::TooLarge { .. }) => {
+                return Err(ArtifactError::SignatureTooLarge { name: sig_name });
+            }
+            Err(crate::fsio::ReadFileError::Io { source, .. }) => {
+                return Err(ArtifactError::ReadSignature {
+                    name: sig_name.clone(),
+                    source,
+                });
+            }
+        };
         sigs.push((sig_name, bytes));
     }
     let needs_bytes = sigs.iter().any(|(_, b)| match sniff_kind(b) {
@@ -1631,7 +1633,6 @@ impl ReleaseAccess for crate::release::Release {
         paths: &BTreeSet<String>,
         max_bytes: u64,
     ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError> {
-        use std::io::Read;
         let mut out = BTreeMap::new();
         // Nothing to read (a release with no signature files): do not
         // decompress the whole archive a second time for nothing.
@@ -1641,17 +1642,16 @@ impl ReleaseAccess for crate::release::Release {
         self.visit_contents(
             &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),
             &mut |e, r| {
-                let mut buf = Vec::new();
-                r.take(max_bytes + 1)
-                    .read_to_end(&mut buf)
+                let got = crate::fsio::read_capped(r, max_bytes, e.size)
                     .map_err(|x| ReleaseError::from_io(&e.path, x))?;
-                if buf.len() as u64 > max_bytes {
+                if got.over {
                     return Err(ReleaseError::TooLarge {
                         path: e.path.clone(),
-                        size: buf.len() as u64,
+                        size: got.bytes.len() as u64,
                         max: max_bytes,
                     });
                 }
+                let buf = got.bytes;
                 // A duplicated name: the first in container order counts,
                 // as in the listing.
                 out.entry(e.path.to_string()).or_insert(buf);

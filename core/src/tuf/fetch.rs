@@ -88,15 +88,12 @@ fn safe_parts(path: &str) -> Result<Vec<&str>, FetchError> {
 }
 
 fn read_capped(mut r: impl Read, what: &str, max: u64) -> Result<Vec<u8>, FetchError> {
-    let mut buf = Vec::new();
-    r.by_ref()
-        .take(max.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|e| FetchError::Failed {
-            what: what.to_owned(),
-            reason: e.to_string(),
-        })?;
-    if buf.len() as u64 > max {
+    let got = crate::fsio::read_capped(r.by_ref(), max, 0).map_err(|e| FetchError::Failed {
+        what: what.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let buf = got.bytes;
+    if got.over {
         return Err(FetchError::TooLong {
             what: what.to_owned(),
             max,
