@@ -68,8 +68,19 @@ fn text(r: &CheckResult, ui: &Ui) -> String {
             w!("  {} {p}", ui.bad("problem:"));
         }
     }
+    // With a checkpoint that did not verify, every covered file is unproved
+    // for the same reason, already said: one line, not one per file.
+    let log_failed = !log.problems.is_empty();
+    if log_failed && r.summary.proof_failed > 0 {
+        w!(
+            "{} {} file(s) covered by a report that cannot be proved in this log (above)",
+            ui.bad("FAIL"),
+            r.summary.proof_failed
+        );
+    }
     for f in &r.files {
         let what = match &f.status {
+            FileStatus::ProofFailed { .. } if log_failed => continue,
             FileStatus::Covered { .. } => continue,
             FileStatus::Uncovered { reason } => format!("not covered by any audit: {reason}"),
             FileStatus::AuditFailed { report } => {
