@@ -343,6 +343,12 @@ fn quorum_counts_cosignatures_stored_with_the_checkpoint() {
         text.contains("witness quorum not met: 1 of 2 cosignatures"),
         "{text}"
     );
+    // One reason for every file, said once.
+    assert!(
+        text.contains("FAIL 15 file(s) covered by a report that cannot be proved"),
+        "{text}"
+    );
+    assert!(!text.contains("FAIL CHANGELOG.md"), "{text}");
     // A quorum above the keys given is a usage error, not a pass.
     let r = p.check(&target, &["--witness-vkey", &w1, "--quorum", "2"]);
     assert_eq!(r.status.code(), Some(2), "{}", out(&r));
