@@ -26,7 +26,6 @@
 use std::fmt;
 use std::path::Path;
 
-use base64::Engine as _;
 use ring::rand::SystemRandom;
 use ring::signature::{self, KeyPair as _};
 use sha2::{Digest as _, Sha256};
@@ -702,7 +701,8 @@ impl SigningKey {
     /// Loads a DER PKCS#8 private key; see [`SigningKey::from_pkcs8_pem_or_der`].
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let rng = SystemRandom::new();
-        let oid = pkcs8_algorithm_oid(der)?;
+        let oid_value = pkcs8_algorithm_oid(der)?;
+        let oid = oid_value.as_bytes();
         let inner = if oid == OID_ED25519 {
             // `maybe_unchecked` accepts OpenSSL's v1 documents (no public key).
             let kp = signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
@@ -717,7 +717,7 @@ impl SigningKey {
             .map_err(|e| KeyError::PrivateKeyRejected(format!("ECDSA (only P-256 signs): {e}")))?;
             Inner::EcdsaP256(kp)
         } else {
-            let dotted = dotted_oid(oid);
+            let dotted = oid_value.to_string();
             return Err(KeyError::UnsupportedAlgorithm {
                 name: known_oid_name(&dotted).or(if oid == OID_RSA_ENCRYPTION {
                     Some("RSA: glassbox signs with Ed25519 or ECDSA P-256 only")
@@ -789,102 +789,47 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> 
     crate::fsio::read_file_capped(path, limit).map_err(crate::fsio::ReadFileError::into_io)
 }
 
-/// The `privateKeyAlgorithm` OID (content octets) of a PKCS#8
-/// `PrivateKeyInfo` / `OneAsymmetricKey` (RFC 5958 §2):
-/// `SEQUENCE { INTEGER version, SEQUENCE { OID, params? }, OCTET STRING, ... }`.
-fn pkcs8_algorithm_oid(der: &[u8]) -> Result<&[u8], KeyError> {
-    let malformed = |why: &str| KeyError::Malformed {
+/// The `privateKeyAlgorithm` OID of a PKCS#8 `PrivateKeyInfo` /
+/// `OneAsymmetricKey` (RFC 5958 §2), read with the `der` crate:
+/// `SEQUENCE { INTEGER version, AlgorithmIdentifier, OCTET STRING, ... }`.
+/// The rest is left to ring, which parses the whole document.
+fn pkcs8_algorithm_oid(der: &[u8]) -> Result<der::oid::ObjectIdentifier, KeyError> {
+    use der::{Decode as _, Reader as _};
+    let read = || -> der::Result<der::oid::ObjectIdentifier> {
+        let mut reader = der::SliceReader::new(der)?;
+        reader.sequence(|seq| {
+            let _version = der::asn1::IntRef::decode(seq)?;
+            let alg = x509_cert::spki::AlgorithmIdentifierRef::decode(seq)?;
+            seq.read_slice(seq.remaining_len())?;
+            Ok(alg.oid)
+        })
+    };
+    read().map_err(|e| KeyError::Malformed {
         what: "PKCS#8 private key",
-        why: why.to_string(),
-    };
-    let (outer, _) = der_tlv(der, 0x30).ok_or_else(|| malformed("not a DER SEQUENCE"))?;
-    let (_version, rest) = der_tlv(outer, 0x02).ok_or_else(|| malformed("no version"))?;
-    let (alg, _) = der_tlv(rest, 0x30).ok_or_else(|| malformed("no AlgorithmIdentifier"))?;
-    let (oid, _) = der_tlv(alg, 0x06).ok_or_else(|| malformed("no algorithm OID"))?;
-    Ok(oid)
+        why: e.to_string(),
+    })
 }
 
-/// One DER TLV with tag `tag` at the start of `input`: (contents, rest).
-/// Definite lengths up to 4 octets only (X.690 §8.1.3).
-fn der_tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    let (&t, rest) = input.split_first()?;
-    if t != tag {
-        return None;
-    }
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        first as usize
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | b as usize);
-        rest = &rest[n..];
-        len
-    };
-    (rest.len() >= len).then(|| rest.split_at(len))
-}
+use crate::pem::looks_like_pem;
 
-/// Dotted form of OID content octets (X.690 §8.19).
-fn dotted_oid(content: &[u8]) -> String {
-    match x509_parser::der_parser::oid::Oid::new(content.into()).to_id_string() {
-        s if s.is_empty() => format!("(undecodable OID {})", hex::encode(content)),
-        s => s,
-    }
-}
-
-fn looks_like_pem(bytes: &[u8]) -> bool {
-    let trimmed = bytes.trim_ascii_start();
-    trimmed.starts_with(b"-----BEGIN ")
-}
-
-/// Decodes the first PEM block labelled `label` (RFC 7468 §2, lax
-/// whitespace). Other blocks before it are skipped.
+/// Decodes the first PEM block labelled `label` (RFC 7468, read by
+/// [`crate::pem`]). Other blocks before it are skipped.
 pub(crate) fn pem_decode(bytes: &[u8], label: &str) -> Result<Vec<u8>, KeyError> {
     let malformed = |why: String| KeyError::Malformed { what: "PEM", why };
-    let text = std::str::from_utf8(bytes).map_err(|_| malformed("not UTF-8 text".into()))?;
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let start = text.find(&begin).ok_or_else(|| {
-        let found = text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("-----BEGIN "))
-            .map(|l| l.trim_end_matches('-').to_string());
-        malformed(match found {
+    let blocks = crate::pem::blocks(bytes).map_err(|e| malformed(e.to_string()))?;
+    let found = blocks.first().map(|b| b.label.clone());
+    match blocks.into_iter().find(|b| b.label == label) {
+        Some(b) => Ok(b.der),
+        None => Err(malformed(match found {
             Some(other) => format!("expected a {label} block, found {other}"),
             None => format!("no {label} block"),
-        })
-    })? + begin.len();
-    let stop = text[start..]
-        .find(&end)
-        .ok_or_else(|| malformed(format!("{label} block has no END line")))?;
-    let body: String = text[start..start + stop]
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    if body.contains(':') {
-        return Err(malformed(
-            "encrypted (Proc-Type) PEM is not supported; export an unencrypted key".into(),
-        ));
+        })),
     }
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|e| malformed(format!("{label} block: bad base64: {e}")))
 }
 
 /// PEM encoding with 64-column lines (RFC 7468 §2).
 pub(crate) fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    crate::pem::encode(label, der)
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub mod dsse;
 pub mod fsio;
 pub mod http;
 pub mod keys;
+pub mod pem;
 pub mod policy;
 pub mod release;
 pub mod report;

@@ -355,17 +355,18 @@ impl CmsSignature {
             )));
         }
         let der = if bytes.starts_with(b"-----BEGIN") {
-            let pem = x509_parser::pem::Pem::iter_from_buffer(bytes)
+            let pem = crate::pem::blocks(bytes)
+                .map_err(|e| CmsError::Malformed(format!("PEM: {e}")))?
+                .into_iter()
                 .next()
-                .ok_or_else(|| CmsError::Malformed("empty PEM".into()))?
-                .map_err(|e| CmsError::Malformed(format!("PEM: {e}")))?;
+                .ok_or_else(|| CmsError::Malformed("empty PEM".into()))?;
             if !matches!(pem.label.as_str(), "PKCS7" | "CMS" | "PKCS #7 SIGNED DATA") {
                 return Err(CmsError::Malformed(format!(
                     "PEM label {:?} is not PKCS7/CMS",
                     pem.label
                 )));
             }
-            pem.contents
+            pem.der
         } else {
             bytes.to_vec()
         };

@@ -188,38 +188,23 @@ fn shape_problem(key: &PublicKey, sig: &[u8]) -> Option<String> {
     }
 }
 
-/// `SEQUENCE { INTEGER r, INTEGER s }`, each at most `n` octets plus a sign
-/// octet, nothing trailing.
+/// `SEQUENCE { INTEGER r, INTEGER s }` (RFC 3279 §2.2.3, read with the
+/// `der` crate), each at most `n` octets plus a sign octet, nothing
+/// trailing.
 fn ecdsa_der_ok(sig: &[u8], n: usize) -> bool {
-    fn tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-        let (&t, rest) = input.split_first()?;
-        let (&len, rest) = rest.split_first()?;
-        if t != tag {
-            return None;
-        }
-        let (len, rest) = match len {
-            l if l < 0x80 => (l as usize, rest),
-            0x81 => {
-                let (&l, rest) = rest.split_first()?;
-                (l as usize, rest)
-            }
-            _ => return None,
-        };
-        (rest.len() >= len).then(|| rest.split_at(len))
-    }
-    let Some((body, rest)) = tlv(sig, 0x30) else {
-        return false;
+    use der::{Decode as _, Reader as _, Tagged as _};
+    let lengths = || -> der::Result<(usize, usize)> {
+        let mut reader = der::SliceReader::new(sig)?;
+        let lens = reader.sequence(|seq| {
+            let r = der::asn1::AnyRef::decode(seq)?;
+            r.tag().assert_eq(der::Tag::Integer)?;
+            let s = der::asn1::AnyRef::decode(seq)?;
+            s.tag().assert_eq(der::Tag::Integer)?;
+            Ok((r.value().len(), s.value().len()))
+        })?;
+        reader.finish(lens)
     };
-    if !rest.is_empty() {
-        return false;
-    }
-    let Some((r, body)) = tlv(body, 0x02) else {
-        return false;
-    };
-    let Some((s, body)) = tlv(body, 0x02) else {
-        return false;
-    };
-    body.is_empty() && (1..=n + 1).contains(&r.len()) && (1..=n + 1).contains(&s.len())
+    lengths().is_ok_and(|(r, s)| (1..=n + 1).contains(&r) && (1..=n + 1).contains(&s))
 }
 
 #[cfg(test)]

@@ -2,8 +2,6 @@
 //! (PEM `PRIVATE KEY` or DER), as `glassbox keygen` and
 //! `openssl genpkey -algorithm ed25519` write them.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 
 use super::Error;
@@ -24,37 +22,22 @@ impl std::fmt::Debug for LogSigner {
     }
 }
 
-/// Decodes PEM `PRIVATE KEY` or passes DER through.
+/// Decodes PEM `PRIVATE KEY` ([`crate::pem`]) or passes DER through.
 pub fn pkcs8_der(bytes: &[u8]) -> Result<Vec<u8>, Error> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) if t.contains("-----BEGIN") => t,
-        _ => return Ok(bytes.to_vec()),
-    };
-    let begin = "-----BEGIN PRIVATE KEY-----";
-    let end = "-----END PRIVATE KEY-----";
-    let start = text
-        .find(begin)
-        .ok_or_else(|| Error::MalformedKey("PEM block is not \"PRIVATE KEY\" (PKCS#8)".into()))?
-        + begin.len();
-    let stop = text[start..]
-        .find(end)
-        .ok_or_else(|| Error::MalformedKey("PEM block has no END line".into()))?
-        + start;
-    let b64: String = text[start..stop].split_whitespace().collect();
-    B64.decode(b64)
-        .map_err(|_| Error::MalformedKey("PEM body is not base64".into()))
+    if !crate::pem::looks_like_pem(bytes) {
+        return Ok(bytes.to_vec());
+    }
+    let blocks = crate::pem::blocks(bytes).map_err(|e| Error::MalformedKey(format!("PEM: {e}")))?;
+    blocks
+        .into_iter()
+        .find(|b| b.label == "PRIVATE KEY")
+        .map(|b| b.der)
+        .ok_or_else(|| Error::MalformedKey("PEM block is not \"PRIVATE KEY\" (PKCS#8)".into()))
 }
 
 /// PEM-encodes PKCS#8 DER as `PRIVATE KEY`.
 pub fn pkcs8_pem(der: &[u8]) -> String {
-    let b64 = B64.encode(der);
-    let mut out = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
-        out.push('\n');
-    }
-    out.push_str("-----END PRIVATE KEY-----\n");
-    out
+    crate::pem::encode("PRIVATE KEY", der)
 }
 
 /// A fresh Ed25519 key as PKCS#8 DER.

@@ -9,7 +9,6 @@
 
 use std::collections::HashSet;
 
-use base64::Engine;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use x509_parser::asn1_rs::FromDer;
@@ -583,50 +582,26 @@ fn trim_ascii_start(b: &[u8]) -> &[u8] {
     &b[start..]
 }
 
-/// Length of the leading DER TLV (definite lengths only).
+/// Length of the leading DER TLV, header included, as the `der` crate reads
+/// its header (X.690 §8.1: definite, minimal length).
 pub(crate) fn der_tlv_len(b: &[u8]) -> Option<usize> {
-    if b.len() < 2 || b[0] & 0x1f == 0x1f {
-        return None;
-    }
-    let (hdr, len) = match b[1] {
-        l if l < 0x80 => (2, l as usize),
-        0x81..=0x84 => {
-            let n = (b[1] & 0x7f) as usize;
-            let bytes = b.get(2..2 + n)?;
-            (
-                2 + n,
-                bytes.iter().fold(0usize, |a, &x| (a << 8) | x as usize),
-            )
-        }
-        _ => return None,
-    };
-    let total = hdr.checked_add(len)?;
+    use der::{Decode as _, Encode as _};
+    let mut reader = der::SliceReader::new(b).ok()?;
+    let header = der::Header::decode(&mut reader).ok()?;
+    let total = (header.encoded_len().ok()? + header.length).ok()?;
+    let total = usize::try_from(total).ok()?;
     (total <= b.len()).then_some(total)
 }
 
-/// Decodes every PEM block labelled `label` (RFC 7468, lax whitespace).
+/// Decodes every PEM block labelled `label` ([`crate::pem`]); blocks with
+/// other labels are skipped.
 pub(crate) fn pem_blocks(bytes: &[u8], label: &str) -> Result<Vec<Vec<u8>>, X509Error> {
-    let text = std::str::from_utf8(bytes).map_err(|_| X509Error::Pem("not UTF-8".into()))?;
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(&begin) {
-        let after = &rest[start + begin.len()..];
-        let stop = after
-            .find(&end)
-            .ok_or_else(|| X509Error::Pem(format!("{begin} without {end}")))?;
-        let b64: String = after[..stop]
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_bytes())
-            .map_err(|e| X509Error::Pem(format!("bad base64 in {label} block: {e}")))?;
-        out.push(der);
-        rest = &after[stop + end.len()..];
-    }
-    Ok(out)
+    let blocks = crate::pem::blocks(bytes).map_err(|e| X509Error::Pem(e.to_string()))?;
+    Ok(blocks
+        .into_iter()
+        .filter(|b| b.label == label)
+        .map(|b| b.der)
+        .collect())
 }
 
 /// Subject alternative names of the forms that identify a subject, plus
