@@ -489,3 +489,191 @@ fn over_http_the_log_gives_the_same_verdicts() {
     assert_eq!(r.status.code(), Some(2), "{}", out(&r));
     assert!(out(&r).contains(&url), "{}", out(&r));
 }
+
+// ---- Adversary cases (issue 16): each tries to get a false PASS. ----
+
+/// `!` is legal in a file name, and `manifest` also uses it to address
+/// members of nested archives. A file `engine/avengine!payload` installed
+/// beside the audited `engine/avengine` was skipped as if it were a member
+/// of it, and the listing passed. It must be judged like any other file.
+#[test]
+fn a_name_holding_bang_in_a_listing_is_judged_not_skipped() {
+    let p = Published::new();
+    let machine = p.path("machine");
+    copy_dir(&demo_path("releases/exampleav-1.1.0"), &machine);
+    std::fs::write(machine.join("engine/avengine!payload"), b"not audited").unwrap();
+    let m = glassbox(&["manifest", s(&machine), "--format", "json"]);
+    assert!(m.status.success(), "{}", out(&m));
+    let listing = p.path("machine.json");
+    std::fs::write(&listing, &m.stdout).unwrap();
+    for target in [&machine, &listing] {
+        let r = p.check(target, &[]);
+        let text = out(&r);
+        assert_eq!(r.status.code(), Some(1), "{}: {text}", target.display());
+        assert!(
+            text.contains("FAIL engine/avengine!payload: not covered by any audit"),
+            "{text}"
+        );
+    }
+}
+
+/// A real nested member of an expanded archive in a listing whose
+/// top-level format is the same (a zip in a zip) has the same JSON as a
+/// top-level member named `a.zip!x`: the check refuses to pick a reading.
+#[test]
+fn a_listing_with_two_readings_of_a_bang_name_is_refused() {
+    let p = Published::new();
+    let work = p.path("zipwork");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("inner"), b"in").unwrap();
+    std::fs::write(work.join("a.zip!evil"), b"evil").unwrap();
+    let zip = |args: &[&str]| {
+        let z = Command::new("zip")
+            .current_dir(&work)
+            .arg("-q")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(z.status.success(), "{}", out(&z));
+    };
+    zip(&["a.zip", "inner"]);
+    zip(&["outer.zip", "a.zip", "a.zip!evil"]);
+    let m = glassbox(&["manifest", s(&work.join("outer.zip")), "--format", "json"]);
+    assert!(m.status.success(), "{}", out(&m));
+    let listing = p.path("outer.json");
+    std::fs::write(&listing, &m.stdout).unwrap();
+    let r = p.check(&listing, &[]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("cannot tell a member of the nested zip a.zip from a top-level name"),
+        "{text}"
+    );
+    assert!(text.contains("--no-nested"), "{text}");
+}
+
+/// Coverage is by (path, content), not by content alone: an audited
+/// file's bytes at another path (a copy, a hard link) or in place of
+/// another audited file are not what the auditor saw there.
+#[test]
+fn audited_content_at_another_path_is_not_covered() {
+    let p = Published::new();
+    let machine = p.path("machine");
+    copy_dir(&demo_path("releases/exampleav-1.1.0"), &machine);
+    // engine/avengine now holds libscan.so's bytes (both audited).
+    std::fs::copy(
+        demo_path("releases/exampleav-1.1.0/engine/libscan.so"),
+        machine.join("engine/avengine"),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::fs::hard_link(
+        machine.join("engine/libscan.so"),
+        machine.join("engine/libscan2.so"),
+    )
+    .unwrap();
+    let r = p.check(&machine, &[]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("audited engine/avengine with other content"),
+        "{text}"
+    );
+    #[cfg(unix)]
+    assert!(
+        text.contains("FAIL engine/libscan2.so: not covered by any audit"),
+        "{text}"
+    );
+    // The same bytes received as a lone file under another name: a single
+    // file is matched by digest only against releases audited as one file.
+    let lone = p.path("avengine");
+    std::fs::copy(demo_path("releases/exampleav-1.1.0/engine/avengine"), &lone).unwrap();
+    let r = p.check(&lone, &[]);
+    assert_eq!(r.status.code(), Some(1), "{}", out(&r));
+}
+
+/// A listing naming one path twice with two contents, or a `..` path:
+/// each entry is judged, and the one the audit did not see fails.
+#[test]
+fn a_listing_with_duplicate_and_dotdot_paths_fails() {
+    let p = Published::new();
+    let m = glassbox(&[
+        "manifest",
+        s(&demo_path("releases/exampleav-1.1.0")),
+        "--format",
+        "json",
+    ]);
+    let mut v: serde_json::Value = serde_json::from_slice(&m.stdout).unwrap();
+    let entries = v["entries"].as_array_mut().unwrap();
+    let mut dup = entries
+        .iter()
+        .find(|e| e["path"] == "engine/avengine")
+        .unwrap()
+        .clone();
+    dup["digests"]["sha256"] = serde_json::Value::String("00".repeat(32));
+    let mut up = dup.clone();
+    up["path"] = serde_json::Value::String("../engine/avengine".into());
+    entries.push(dup);
+    entries.push(up);
+    let listing = p.path("dup.json");
+    std::fs::write(&listing, serde_json::to_vec(&v).unwrap()).unwrap();
+    let r = p.check(&listing, &[]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("audited engine/avengine with other content"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL ../engine/avengine: not covered by any audit"),
+        "{text}"
+    );
+    assert!(text.contains("17 file(s): 15 covered"), "{text}");
+}
+
+/// One witness whose key the customer was given under two names: the
+/// cosigned message does not include the name, so the witness's one
+/// signature, relabelled, verifies under the second name too. A quorum of
+/// 2 must still count one witness.
+#[test]
+fn one_witness_key_under_two_names_is_one_cosignature() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let p = Published::new();
+    let w1 = cosign(&p, "w1.test/witness");
+    let der = key::pkcs8_der(&std::fs::read(p.path("w1.test_witness.key")).unwrap()).unwrap();
+    let w2 = LogSigner::witness_from_pkcs8("w2.test/witness", &der)
+        .unwrap()
+        .verifier_key()
+        .to_string();
+    let w2_id = hex::decode(w2.split('+').nth(1).unwrap()).unwrap();
+    // Copy w1's signature line under w2's name and key ID.
+    let cp_path = p.path("log/checkpoint");
+    let cp = std::fs::read_to_string(&cp_path).unwrap();
+    let line = cp
+        .lines()
+        .find(|l| l.starts_with("— w1.test/witness "))
+        .unwrap();
+    let mut body = b64.decode(line.rsplit(' ').next().unwrap()).unwrap();
+    body[..4].copy_from_slice(&w2_id);
+    let forged = format!("{cp}— w2.test/witness {}\n", b64.encode(&body));
+    std::fs::write(&cp_path, forged).unwrap();
+    let target = demo_path("releases/exampleav-1.1.0");
+    let r = p.check(
+        &target,
+        &[
+            "--witness-vkey",
+            &w1,
+            "--witness-vkey",
+            &w2,
+            "--quorum",
+            "2",
+        ],
+    );
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("witness quorum not met: 1 of 2 cosignatures"),
+        "{text}"
+    );
+}

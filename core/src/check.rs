@@ -579,8 +579,10 @@ fn read_listing(path: &Path) -> Result<Option<Vec<Item>>, CheckError> {
         .get("entries")
         .and_then(|e| e.as_array())
         .ok_or_else(|| bad("listing has no entries array".into()))?;
+    let top_format = v.get("format").and_then(|f| f.as_str());
     let mut items = Vec::new();
-    let mut files: std::collections::HashSet<String> = Default::default();
+    // Files the manifest expanded as containers, with the format read.
+    let mut expanded: HashMap<String, String> = HashMap::new();
     for e in entries {
         let field = |k: &str| e.get(k).and_then(|x| x.as_str());
         let path = field("path").ok_or_else(|| bad(format!("entry without path: {e}")))?;
@@ -594,9 +596,29 @@ fn read_listing(path: &Path) -> Result<Option<Vec<Item>>, CheckError> {
         };
         // Members of an expanded nested archive (`outer.zip!inner`) are
         // covered through their container, which is listed as a file too.
-        if let Some((outer, _)) = path.split_once('!')
-            && files.contains(outer)
+        // But `!` is also a legal character of a real name: a file
+        // `engine/avengine!payload` installed beside `engine/avengine` must
+        // be judged, not skipped. A member carries its container's format
+        // (`expanded_as`); a top-level name carries the listing's. When the
+        // two are the same (a zip in a zip) the JSON has two readings, and
+        // the check refuses rather than picks.
+        let format = field("format");
+        if let Some((outer, _)) = path.rsplit_once('!')
+            && let Some(container) = expanded.get(outer)
+            && format == Some(container.as_str())
         {
+            if format == top_format {
+                return Err(bad(format!(
+                    "entry {path}: cannot tell a member of the nested {container} {outer} from \
+                     a top-level name holding '!'; make the listing with \
+                     `glassbox manifest --no-nested --format json`"
+                )));
+            }
+            if kind == EntryKind::File
+                && let Some(f) = e.get("expanded_as").and_then(|x| x.as_str())
+            {
+                expanded.insert(path.to_string(), f.to_string());
+            }
             continue;
         }
         let size = e
@@ -613,8 +635,10 @@ fn read_listing(path: &Path) -> Result<Option<Vec<Item>>, CheckError> {
             ),
             _ => None,
         };
-        if kind == EntryKind::File {
-            files.insert(path.to_string());
+        if kind == EntryKind::File
+            && let Some(f) = e.get("expanded_as").and_then(|x| x.as_str())
+        {
+            expanded.insert(path.to_string(), f.to_string());
         }
         items.push(Item {
             path: path.to_string(),

@@ -136,10 +136,19 @@ pub fn open(
             origin: checkpoint.origin,
         });
     }
-    let mut witnessed: Vec<&str> = verified
+    // A quorum counts distinct witness *keys*, not names: the cosigned
+    // message (c2sp.org/tlog-cosignature) does not include the key name, so
+    // one witness's signature verifies under every name its key is given
+    // (two vkeys for one key), and would otherwise count once per name.
+    let mut witnessed: Vec<&[u8; 32]> = verified
         .iter()
         .filter(|v| v.kind == KeyType::CosignatureV1)
-        .map(|v| v.name.as_str())
+        .filter_map(|v| {
+            witnesses
+                .iter()
+                .find(|w| w.name == v.name && w.kind == KeyType::CosignatureV1)
+                .map(|w| &w.public)
+        })
         .collect();
     witnessed.sort_unstable();
     witnessed.dedup();
