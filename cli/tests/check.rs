@@ -677,3 +677,110 @@ fn one_witness_key_under_two_names_is_one_cosignature() {
         "{text}"
     );
 }
+
+/// A FIFO on the machine is named as not a file (reading it would block
+/// forever); an empty target covers nothing and does not pass.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_not_read_and_an_empty_target_does_not_pass() {
+    let p = Published::new();
+    let machine = p.path("machine");
+    copy_dir(&demo_path("releases/exampleav-1.1.0"), &machine);
+    let fifo = Command::new("mkfifo")
+        .arg(machine.join("engine/pipe"))
+        .output()
+        .unwrap();
+    assert!(fifo.status.success(), "{}", out(&fifo));
+    let r = p.check(&machine, &[]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL engine/pipe: a "), "{text}");
+    assert!(text.contains("not a regular file"), "{text}");
+    let empty = p.path("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let r = p.check(&empty, &[]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(text.contains("0 file(s)"), "{text}");
+    assert!(text.contains("CHECK FAILED"), "{text}");
+}
+
+/// A received tar whose one name two extractors read differently (a
+/// member twice, the second one unaudited bytes): the check cannot say
+/// which file the machine holds, so it refuses (exit 2), never passes.
+#[test]
+fn an_archive_the_reader_flags_is_refused() {
+    let p = Published::new();
+    let tar = p.path("dup.tar");
+    let py = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import io,sys,tarfile\n\
+             t=tarfile.open(sys.argv[1],'w',format=tarfile.USTAR_FORMAT)\n\
+             good=open(sys.argv[2],'rb').read()\n\
+             for data in (good, b'evil'):\n\
+             \x20   i=tarfile.TarInfo('engine/avengine'); i.size=len(data)\n\
+             \x20   t.addfile(i, io.BytesIO(data))\n\
+             t.close()\n",
+        )
+        .arg(&tar)
+        .arg(demo_path("releases/exampleav-1.1.0/engine/avengine"))
+        .output()
+        .unwrap();
+    assert!(py.status.success(), "{}", out(&py));
+    let r = p.check(&tar, &[]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("the name `engine/avengine` occurs twice"),
+        "{text}"
+    );
+}
+
+/// With a state, a log that later shows a smaller tree (a rollback to
+/// hide a newer entry) is a split view.
+#[test]
+fn state_catches_a_rollback() {
+    let p = Published::new();
+    let target = demo_path("releases/exampleav-1.1.0");
+    let state = p.path("state");
+    let st = ["--state", s(&state)];
+    copy_dir(&p.path("log"), &p.path("old"));
+    let a = glassbox(&[
+        "log",
+        "append",
+        s(&p.path("log")),
+        s(&demo_path("releases/exampleav-1.1.0.zip")),
+    ]);
+    assert!(a.status.success(), "{}", out(&a));
+    assert_eq!(p.check(&target, &st).status.code(), Some(0));
+    std::fs::remove_dir_all(p.path("log")).unwrap();
+    std::fs::rename(p.path("old"), p.path("log")).unwrap();
+    let r = p.check(&target, &st);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(text.contains("SPLIT VIEW"), "{text}");
+    assert!(text.contains("the tree is smaller (a rollback)"), "{text}");
+}
+
+/// The log's key signing a checkpoint whose origin line is another log's:
+/// the key name the customer trusts is the origin, so it does not verify.
+#[test]
+fn a_checkpoint_for_another_origin_is_refused() {
+    let p = Published::new();
+    let der = key::pkcs8_der(&std::fs::read(p.path("log.key")).unwrap()).unwrap();
+    let signer = LogSigner::from_pkcs8("check.test/log", &der).unwrap();
+    let cp_path = p.path("log/checkpoint");
+    let cp = std::fs::read_to_string(&cp_path).unwrap();
+    let body = cp.split("\n\n").next().unwrap();
+    let other = body.replacen("check.test/log", "other.test/log", 1) + "\n";
+    let note = signer.sign_note(&other).unwrap();
+    std::fs::write(&cp_path, note.to_bytes()).unwrap();
+    let r = p.check(&demo_path("releases/exampleav-1.1.0"), &[]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("checkpoint not signed by the log key for this origin (other.test/log)"),
+        "{text}"
+    );
+}
