@@ -146,31 +146,102 @@ pub struct AlgorithmPolicy {
     pub min_ec_bits: u32,
 }
 
+/// Why a key, a signature scheme or a certificate chain falls outside the
+/// policy's `[algorithms]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AlgorithmPolicyError {
+    /// An RSA key below `algorithms.min_rsa_bits`.
+    #[error("RSA key of {bits} bits is below algorithms.min_rsa_bits = {min}")]
+    RsaKeyTooSmall {
+        /// The key's modulus size.
+        bits: usize,
+        /// The policy's minimum.
+        min: u32,
+    },
+    /// A P-256 key when `algorithms.min_ec_bits` asks for more.
+    #[error("P-256 key is below algorithms.min_ec_bits = {min}")]
+    EcKeyTooSmall {
+        /// The policy's minimum.
+        min: u32,
+    },
+    /// No allowed scheme can use a key of this type.
+    #[error("{key} key: no algorithm in algorithms.allowed uses this key type")]
+    KeyTypeNotAllowed {
+        /// The key's type.
+        key: crate::keys::KeyAlgorithm,
+    },
+    /// The signature's scheme is not allowed.
+    #[error("{} is not in algorithms.allowed", .scheme.name())]
+    SchemeNotAllowed {
+        /// The scheme.
+        scheme: Algorithm,
+    },
+    /// A certificate of a chain: its key is refused by the policy.
+    #[error("certificate {subject}: {source}")]
+    CertificateKey {
+        /// The certificate's subject.
+        subject: String,
+        /// Why its key is refused.
+        source: Box<AlgorithmPolicyError>,
+    },
+    /// A certificate's key or signature algorithm is not usable at all.
+    #[error("{subject}: {reason}")]
+    UnusableKey {
+        /// The certificate's subject.
+        subject: String,
+        /// Why.
+        reason: String,
+    },
+    /// A certificate's signature algorithm is not on the allow-list.
+    #[error("certificate {subject}: {reason}")]
+    UnusableAlgorithm {
+        /// The certificate's subject.
+        subject: String,
+        /// Why.
+        reason: String,
+    },
+    /// A certificate is signed with an algorithm its issuer's key cannot make.
+    #[error("certificate {subject}: signed with {algorithm} by a {issuer_key} key")]
+    KeyAlgorithmMismatch {
+        /// The certificate's subject.
+        subject: String,
+        /// The signature algorithm.
+        algorithm: crate::x509::SignatureAlgorithm,
+        /// The issuer's key type.
+        issuer_key: crate::keys::KeyAlgorithm,
+    },
+    /// A certificate is signed with a scheme the policy does not allow.
+    #[error("certificate {subject} is signed with {}, which is not in algorithms.allowed", .scheme.name())]
+    CertificateScheme {
+        /// The certificate's subject.
+        subject: String,
+        /// The scheme.
+        scheme: Algorithm,
+    },
+}
+
 impl AlgorithmPolicy {
     /// The key itself: its size against `min_rsa_bits` / `min_ec_bits`, and
     /// its type against `allowed` (a key no allowed scheme can use is
     /// refused, so an Ed25519-only policy refuses a P-256 key outright).
-    pub fn check_key(&self, key: crate::keys::KeyAlgorithm) -> Result<(), String> {
+    pub fn check_key(&self, key: crate::keys::KeyAlgorithm) -> Result<(), AlgorithmPolicyError> {
         use crate::keys::KeyAlgorithm as K;
         match key {
             K::Rsa { bits } if (bits as u64) < u64::from(self.min_rsa_bits) => {
-                return Err(format!(
-                    "RSA key of {bits} bits is below algorithms.min_rsa_bits = {}",
-                    self.min_rsa_bits
-                ));
+                return Err(AlgorithmPolicyError::RsaKeyTooSmall {
+                    bits,
+                    min: self.min_rsa_bits,
+                });
             }
             K::EcdsaP256 if self.min_ec_bits > 256 => {
-                return Err(format!(
-                    "P-256 key is below algorithms.min_ec_bits = {}",
-                    self.min_ec_bits
-                ));
+                return Err(AlgorithmPolicyError::EcKeyTooSmall {
+                    min: self.min_ec_bits,
+                });
             }
             _ => {}
         }
         if !self.allowed.iter().any(|s| s.applies_to(key)) {
-            return Err(format!(
-                "{key} key: no algorithm in algorithms.allowed uses this key type"
-            ));
+            return Err(AlgorithmPolicyError::KeyTypeNotAllowed { key });
         }
         Ok(())
     }
@@ -181,9 +252,9 @@ impl AlgorithmPolicy {
         &self,
         scheme: Algorithm,
         key: crate::keys::KeyAlgorithm,
-    ) -> Result<(), String> {
+    ) -> Result<(), AlgorithmPolicyError> {
         if !self.allowed.contains(&scheme) {
-            return Err(format!("{} is not in algorithms.allowed", scheme.name()));
+            return Err(AlgorithmPolicyError::SchemeNotAllowed { scheme });
         }
         self.check_key(key)
     }
@@ -193,31 +264,44 @@ impl AlgorithmPolicy {
     /// its issuer signed it with (§4.1.1.2), as the scheme of that issuer's
     /// key. The anchor's self-signature is not part of the path (§6.1) and
     /// is not judged; its key, which signs the next link, is.
-    pub fn check_chain(&self, chain: &[crate::x509::Certificate]) -> Result<(), String> {
+    pub fn check_chain(
+        &self,
+        chain: &[crate::x509::Certificate],
+    ) -> Result<(), AlgorithmPolicyError> {
         for (i, cert) in chain.iter().enumerate() {
             let who = || cert.subject().to_string();
-            let key = x509_key_algorithm(cert).map_err(|e| format!("{}: {e}", who()))?;
+            let unusable = |e: &str| AlgorithmPolicyError::UnusableKey {
+                subject: who(),
+                reason: e.to_string(),
+            };
+            let key = x509_key_algorithm(cert).map_err(unusable)?;
             self.check_key(key)
-                .map_err(|e| format!("certificate {}: {e}", who()))?;
+                .map_err(|e| AlgorithmPolicyError::CertificateKey {
+                    subject: who(),
+                    source: Box::new(e),
+                })?;
             let Some(issuer) = chain.get(i + 1) else {
                 continue;
             };
-            let issuer_key = x509_key_algorithm(issuer).map_err(|e| format!("{}: {e}", who()))?;
-            let alg = cert
-                .signature_algorithm()
-                .map_err(|e| format!("certificate {}: {e}", who()))?;
-            let scheme = alg.scheme_for(issuer_key).map_err(|_| {
-                format!(
-                    "certificate {}: signed with {alg} by a {issuer_key} key",
-                    who()
-                )
+            let issuer_key = x509_key_algorithm(issuer).map_err(unusable)?;
+            let algorithm = cert.signature_algorithm().map_err(|e| {
+                AlgorithmPolicyError::UnusableAlgorithm {
+                    subject: who(),
+                    reason: e.to_string(),
+                }
+            })?;
+            let scheme = algorithm.scheme_for(issuer_key).map_err(|_| {
+                AlgorithmPolicyError::KeyAlgorithmMismatch {
+                    subject: who(),
+                    algorithm,
+                    issuer_key,
+                }
             })?;
             if !self.allowed.contains(&scheme) {
-                return Err(format!(
-                    "certificate {} is signed with {}, which is not in algorithms.allowed",
-                    who(),
-                    scheme.name()
-                ));
+                return Err(AlgorithmPolicyError::CertificateScheme {
+                    subject: who(),
+                    scheme,
+                });
             }
         }
         Ok(())
@@ -225,9 +309,7 @@ impl AlgorithmPolicy {
 }
 
 /// The key type of a certificate's subject public key.
-fn x509_key_algorithm(
-    cert: &crate::x509::Certificate,
-) -> Result<crate::keys::KeyAlgorithm, String> {
+fn x509_key_algorithm(cert: &crate::x509::Certificate) -> Result<crate::keys::KeyAlgorithm, &str> {
     Ok(cert.public_key()?.algorithm())
 }
 
@@ -239,6 +321,22 @@ impl Default for AlgorithmPolicy {
             min_ec_bits: 256,
         }
     }
+}
+
+/// Why coverage globs could not be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GlobError {
+    /// One pattern is not a glob.
+    #[error("bad glob {pattern:?}: {why}")]
+    Pattern {
+        /// The pattern.
+        pattern: String,
+        /// The glob compiler's complaint.
+        why: String,
+    },
+    /// The patterns could not be compiled together.
+    #[error("{0}")]
+    Set(String),
 }
 
 /// Which entries of a release must be signed and which may be unsigned.
@@ -273,7 +371,10 @@ pub struct CoverageRules {
 impl CoverageRules {
     /// Builds rules from glob patterns (`*` does not cross `/`; `**` does),
     /// with no links or special entries allowed.
-    pub fn new(require_signed: Vec<String>, allow_unsigned: Vec<String>) -> Result<Self, String> {
+    pub fn new(
+        require_signed: Vec<String>,
+        allow_unsigned: Vec<String>,
+    ) -> Result<Self, GlobError> {
         Self::with_links(require_signed, allow_unsigned, Vec::new(), Vec::new())
     }
 
@@ -285,8 +386,8 @@ impl CoverageRules {
         allow_unsigned: Vec<String>,
         allow_unsigned_links: Vec<String>,
         allow_unsigned_special: Vec<String>,
-    ) -> Result<Self, String> {
-        let build = |pats: &[String]| -> Result<GlobSet, String> {
+    ) -> Result<Self, GlobError> {
+        let build = |pats: &[String]| -> Result<GlobSet, GlobError> {
             let mut b = GlobSetBuilder::new();
             for p in pats {
                 let g = globset::GlobBuilder::new(p)
@@ -295,10 +396,13 @@ impl CoverageRules {
                     // an escape, so a pattern means the same on every OS.
                     .backslash_escape(false)
                     .build()
-                    .map_err(|e| format!("bad glob {p:?}: {e}"))?;
+                    .map_err(|e| GlobError::Pattern {
+                        pattern: p.clone(),
+                        why: e.to_string(),
+                    })?;
                 b.add(g);
             }
-            b.build().map_err(|e| e.to_string())
+            b.build().map_err(|e| GlobError::Set(e.to_string()))
         };
         Ok(Self {
             require: build(&require_signed)?,
@@ -720,7 +824,7 @@ impl TrustPolicy {
             raw.coverage.allow_unsigned_links,
             raw.coverage.allow_unsigned_special,
         )
-        .map_err(|e| err("coverage", e))?;
+        .map_err(|e| err("coverage", e.to_string()))?;
         for (i, t) in raw.dsse.predicate_types.iter().enumerate() {
             if NEVER_RELEASE_SIGNATURES.contains(&t.as_str()) {
                 return Err(err(

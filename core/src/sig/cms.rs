@@ -595,7 +595,7 @@ pub(crate) fn validate_signer_chain(
     policy
         .algorithms
         .check_chain(&chain.certificates)
-        .map_err(ChainError::AlgorithmPolicy)?;
+        .map_err(|e| ChainError::AlgorithmPolicy(e.to_string()))?;
     Ok(chain
         .certificates
         .iter()

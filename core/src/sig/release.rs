@@ -1259,7 +1259,7 @@ fn check_sigstore_algorithm(key: Option<KeyAlgorithm>, policy: &TrustPolicy) -> 
     for &scheme in candidates {
         match policy.algorithms.check_scheme(scheme, key) {
             Ok(()) => return Ok(()),
-            Err(e) => last = e,
+            Err(e) => last = e.to_string(),
         }
     }
     Err(format!("Sigstore signing key: {last}"))
@@ -1285,7 +1285,7 @@ fn verify_raw(
                 policy
                     .algorithms
                     .check_scheme(v.scheme, key.algorithm())
-                    .map_err(|e| ("algorithm-policy", e))?;
+                    .map_err(|e| ("algorithm-policy", e.to_string()))?;
                 return Ok(SignerId {
                     kind: SignerKind::PinnedKey,
                     name: name.clone(),
@@ -1346,7 +1346,7 @@ fn verify_sigstore(
             match verify_bundle(bundle, Artifact::Bytes(content), rule, trust) {
                 Ok(v) => {
                     check_sigstore_algorithm(v.key_algorithm, policy)
-                        .map_err(|e| ("algorithm-policy", e))?;
+                        .map_err(|e| ("algorithm-policy", e.to_string()))?;
                     return Ok(match key_name {
                         None => SignerId {
                             kind: SignerKind::Sigstore,
@@ -1451,7 +1451,7 @@ fn verify_envelopes(
                         policy
                             .algorithms
                             .check_scheme(s.scheme, key.algorithm())
-                            .map_err(|e| ("algorithm-policy", e))?;
+                            .map_err(|e| ("algorithm-policy", e.to_string()))?;
                     }
                 }
                 let st = v.statement().map_err(|e| ("statement", e.to_string()))?;
