@@ -439,32 +439,39 @@ pub fn classify(
 
     for k in removed.iter().filter(|k| !consumed_old.contains(*k)) {
         let e = o.by_key[k];
-        changes.push(EntryChange {
-            class: ChangeClass::Removed,
-            path: e.path.clone(),
-            old_path: None,
-            old: Some(EntryState::of(e)),
-            new: None,
-            metadata: Vec::new(),
-            members: folded_old.get(k).copied(),
-            content: None,
-        });
+        changes.push(one_side(
+            ChangeClass::Removed,
+            e,
+            folded_old.get(k).copied(),
+        ));
     }
     for k in added.iter().filter(|k| !consumed_new.contains(*k)) {
         let e = n.by_key[k];
-        changes.push(EntryChange {
-            class: ChangeClass::Added,
-            path: e.path.clone(),
-            old_path: None,
-            old: None,
-            new: Some(EntryState::of(e)),
-            metadata: Vec::new(),
-            members: folded_new.get(k).copied(),
-            content: None,
-        });
+        changes.push(one_side(ChangeClass::Added, e, folded_new.get(k).copied()));
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path).then(a.class.cmp(&b.class)));
     Ok(changes)
+}
+
+/// An entry only the old release (`Removed`) or only the new one (`Added`)
+/// holds.
+fn one_side(class: ChangeClass, e: &Entry, members: Option<u64>) -> EntryChange {
+    let state = Some(EntryState::of(e));
+    let (old, new) = if class == ChangeClass::Removed {
+        (state, None)
+    } else {
+        (None, state)
+    };
+    EntryChange {
+        class,
+        path: e.path.clone(),
+        old_path: None,
+        old,
+        new,
+        metadata: Vec::new(),
+        members,
+        content: None,
+    }
 }
 
 fn compare_same_path(oe: &Entry, ne: &Entry, opts: &DiffOptions) -> Option<EntryChange> {

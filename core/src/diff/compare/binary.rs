@@ -7,10 +7,8 @@ use std::io::{self, Read};
 use serde::{Serialize, Serializer};
 use sha2::{Digest as _, Sha256};
 
-use crate::release::EntryPath;
-
 use super::super::DiffOptions;
-use super::{Comparator, ContentDiff, ContentKind};
+use super::{Comparator, ContentDiff, ContentKind, Sides};
 
 /// Chunk read from each side per step.
 const CHUNK: usize = 256 * 1024;
@@ -307,19 +305,12 @@ impl Comparator for BinaryComparator {
         ContentKind::Binary
     }
 
-    fn recognises(&self, _: &EntryPath, _: &[u8], _: &[u8]) -> bool {
+    fn recognises(&self, _: &Sides<'_>) -> bool {
         true
     }
 
-    fn compare(
-        &self,
-        _: &EntryPath,
-        old: &[u8],
-        new: &[u8],
-        opts: &DiffOptions,
-        out: &mut ContentDiff,
-    ) {
-        out.binary = Some(compare_slices(old, new, opts.max_ranges));
+    fn compare(&self, s: &Sides<'_>, opts: &DiffOptions, out: &mut ContentDiff) {
+        out.binary = Some(compare_slices(s.old, s.new, opts.max_ranges));
     }
 }
 

@@ -12,10 +12,9 @@ use object::{Object, ObjectSection, ObjectSymbol};
 use serde::Serialize;
 
 use crate::digest::Sha256Digest;
-use crate::release::EntryPath;
 
 use super::super::DiffOptions;
-use super::{Comparator, ContentDiff, ContentKind, binary};
+use super::{Comparator, ContentDiff, ContentKind, Sides, binary};
 
 /// Names kept per symbol list (all are counted).
 const MAX_SYMBOLS: usize = 200;
@@ -202,29 +201,22 @@ impl Comparator for ExecutableComparator {
         ContentKind::Executable
     }
 
-    fn recognises(&self, _: &EntryPath, old: &[u8], new: &[u8]) -> bool {
-        super::sniff_executable(old).is_some()
-            && super::sniff_executable(new).is_some()
-            && object::File::parse(old).is_ok()
-            && object::File::parse(new).is_ok()
+    fn recognises(&self, s: &Sides<'_>) -> bool {
+        super::sniff_executable(s.old).is_some()
+            && super::sniff_executable(s.new).is_some()
+            && object::File::parse(s.old).is_ok()
+            && object::File::parse(s.new).is_ok()
     }
 
-    fn compare(
-        &self,
-        _: &EntryPath,
-        old: &[u8],
-        new: &[u8],
-        opts: &DiffOptions,
-        out: &mut ContentDiff,
-    ) {
-        if let (Ok(a), Ok(b)) = (object::File::parse(old), object::File::parse(new)) {
-            let d = diff_executables(&a, &b, old != new);
+    fn compare(&self, s: &Sides<'_>, opts: &DiffOptions, out: &mut ContentDiff) {
+        if let (Ok(a), Ok(b)) = (object::File::parse(s.old), object::File::parse(s.new)) {
+            let d = diff_executables(&a, &b, s.old != s.new);
             if d.build_id_unchanged {
                 out.notes.push(PATCHED_AFTER_BUILD_ID.to_string());
             }
             out.executable = Some(d);
         }
-        out.binary = Some(binary::compare_slices(old, new, opts.max_ranges));
+        out.binary = Some(binary::compare_slices(s.old, s.new, opts.max_ranges));
     }
 }
 

@@ -63,21 +63,24 @@ pub struct ContentDiff {
     pub notes: Vec<String>,
 }
 
+/// The two contents of one entry, both fully in memory.
+pub struct Sides<'a> {
+    /// The entry (its name decides the config formats).
+    pub path: &'a EntryPath,
+    /// The old release's content.
+    pub old: &'a [u8],
+    /// The new release's content.
+    pub new: &'a [u8],
+}
+
 /// One content comparator.
 pub trait Comparator: Sync {
     /// The kind it handles.
     fn kind(&self) -> ContentKind;
-    /// Whether it handles this pair (both sides fully in memory).
-    fn recognises(&self, path: &EntryPath, old: &[u8], new: &[u8]) -> bool;
+    /// Whether it handles this pair.
+    fn recognises(&self, s: &Sides<'_>) -> bool;
     /// Compares; fills `out`.
-    fn compare(
-        &self,
-        path: &EntryPath,
-        old: &[u8],
-        new: &[u8],
-        opts: &DiffOptions,
-        out: &mut ContentDiff,
-    );
+    fn compare(&self, s: &Sides<'_>, opts: &DiffOptions, out: &mut ContentDiff);
 }
 
 /// The comparators, most specific first; [`binary::BinaryComparator`]
@@ -93,10 +96,11 @@ pub static REGISTRY: &[&dyn Comparator] = &[
 /// registry that recognises them.
 pub fn compare_bytes(path: &EntryPath, old: &[u8], new: &[u8], opts: &DiffOptions) -> ContentDiff {
     let mut out = ContentDiff::default();
+    let sides = Sides { path, old, new };
     for c in REGISTRY {
-        if c.recognises(path, old, new) {
+        if c.recognises(&sides) {
             out.kind = Some(c.kind());
-            c.compare(path, old, new, opts, &mut out);
+            c.compare(&sides, opts, &mut out);
             if let Some(e) = &out.executable {
                 out.executable_format = Some(e.format.clone());
             }

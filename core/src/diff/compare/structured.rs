@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::release::EntryPath;
 
 use super::super::DiffOptions;
-use super::{Comparator, ContentDiff, ContentKind, text};
+use super::{Comparator, ContentDiff, ContentKind, Sides, text};
 
 /// Longest rendering of a value kept in a [`KeyChange`].
 const MAX_VALUE_CHARS: usize = 200;
@@ -175,23 +175,16 @@ impl Comparator for StructuredComparator {
         ContentKind::Config
     }
 
-    fn recognises(&self, path: &EntryPath, old: &[u8], new: &[u8]) -> bool {
-        format_of(path).is_some_and(|f| parse(f, old).is_some() && parse(f, new).is_some())
+    fn recognises(&self, s: &Sides<'_>) -> bool {
+        format_of(s.path).is_some_and(|f| parse(f, s.old).is_some() && parse(f, s.new).is_some())
     }
 
-    fn compare(
-        &self,
-        path: &EntryPath,
-        old: &[u8],
-        new: &[u8],
-        opts: &DiffOptions,
-        out: &mut ContentDiff,
-    ) {
-        let Some(f) = format_of(path) else { return };
-        if let (Some(a), Some(b)) = (parse(f, old), parse(f, new)) {
+    fn compare(&self, s: &Sides<'_>, opts: &DiffOptions, out: &mut ContentDiff) {
+        let Some(f) = format_of(s.path) else { return };
+        if let (Some(a), Some(b)) = (parse(f, s.old), parse(f, s.new)) {
             out.structured = Some(diff_values(f, &a, &b, opts.max_diff_lines));
         }
-        text::TextComparator.compare(path, old, new, opts, out);
+        text::TextComparator.compare(s, opts, out);
     }
 }
 

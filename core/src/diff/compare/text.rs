@@ -8,10 +8,8 @@ use std::time::Duration;
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff as SimilarDiff};
 
-use crate::release::EntryPath;
-
 use super::super::DiffOptions;
-use super::{Comparator, ContentDiff, ContentKind};
+use super::{Comparator, ContentDiff, ContentKind, Sides};
 
 /// Context lines around each hunk, as `diff -u`.
 const CONTEXT: usize = 3;
@@ -234,19 +232,12 @@ impl Comparator for TextComparator {
         ContentKind::Text
     }
 
-    fn recognises(&self, _: &EntryPath, old: &[u8], new: &[u8]) -> bool {
-        decode(old).is_some() && decode(new).is_some()
+    fn recognises(&self, s: &Sides<'_>) -> bool {
+        decode(s.old).is_some() && decode(s.new).is_some()
     }
 
-    fn compare(
-        &self,
-        _: &EntryPath,
-        old: &[u8],
-        new: &[u8],
-        opts: &DiffOptions,
-        out: &mut ContentDiff,
-    ) {
-        if let (Some((a, ea)), Some((b, eb))) = (decode(old), decode(new)) {
+    fn compare(&self, s: &Sides<'_>, opts: &DiffOptions, out: &mut ContentDiff) {
+        if let (Some((a, ea)), Some((b, eb))) = (decode(s.old), decode(s.new)) {
             out.text = Some(diff_text(&a, &b, ea, eb, opts.max_diff_lines));
         }
     }
