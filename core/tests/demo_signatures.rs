@@ -36,18 +36,23 @@ fn mismatched_subjects(release: &Path, version: &str) -> Vec<String> {
         .collect()
 }
 
+/// The raw Ed25519 signature of `signatures/daily.cvd` in `release`.
+fn verify_daily_cvd(release: &Path) -> raw::RawVerified {
+    raw::verify_file(
+        &release.join("signatures/daily.cvd"),
+        &release.join("signatures/daily.cvd.sig"),
+        &release_key(),
+        None,
+        1 << 30,
+    )
+    .unwrap()
+}
+
 #[test]
 fn demo_releases_raw_and_dsse_signatures_verify() {
     for version in ["1.0.0", "1.1.0"] {
         let release = demo(format!("releases/exampleav-{version}"));
-        let v = raw::verify_file(
-            &release.join("signatures/daily.cvd"),
-            &release.join("signatures/daily.cvd.sig"),
-            &release_key(),
-            None,
-            1 << 30,
-        )
-        .unwrap();
+        let v = verify_daily_cvd(&release);
         assert_eq!(v.scheme, glassbox_core::keys::SignatureScheme::Ed25519);
         assert!(
             mismatched_subjects(&release, version).is_empty(),
@@ -61,14 +66,7 @@ fn tampered_release_fails_on_the_engine_subject_only() {
     let release = demo("tampered/exampleav-1.1.0");
     assert_eq!(mismatched_subjects(&release, "1.1.0"), ["engine/avengine"]);
     // The raw signature covers a file that was not tampered with.
-    raw::verify_file(
-        &release.join("signatures/daily.cvd"),
-        &release.join("signatures/daily.cvd.sig"),
-        &release_key(),
-        None,
-        1 << 30,
-    )
-    .unwrap();
+    verify_daily_cvd(&release);
 }
 
 #[test]

@@ -5,6 +5,9 @@
 //! verdict to DIFFERENT. Artifacts are built here, byte by byte, with the
 //! formats' own checksums (PNG and gzip CRCs, tar header sums) correct.
 
+mod common;
+use common::{ZipMember, zip_bytes};
+
 use std::io::Write;
 use std::path::Path;
 
@@ -233,42 +236,14 @@ fn gzip_header_only_for_one_member_and_a_file_name() {
 
 /// A one-entry stored zip, with optional extra field and DOS time.
 fn zip_one(name: &[u8], data: &[u8], extra: &[u8], dos_time: u32) -> Vec<u8> {
-    let crc = crc32(&[data]);
-    let mut local = Vec::new();
-    local.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-    local.extend_from_slice(&[20, 0, 0, 0, 0, 0]); // version, flags, stored
-    local.extend_from_slice(&dos_time.to_le_bytes());
-    local.extend_from_slice(&crc.to_le_bytes());
-    local.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    local.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    local.extend_from_slice(&(name.len() as u16).to_le_bytes());
-    local.extend_from_slice(&(extra.len() as u16).to_le_bytes());
-    local.extend_from_slice(name);
-    local.extend_from_slice(extra);
-    local.extend_from_slice(data);
-    let mut central = Vec::new();
-    central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-    central.extend_from_slice(&[20, 3, 20, 0, 0, 0, 0, 0]); // made by unix
-    central.extend_from_slice(&dos_time.to_le_bytes());
-    central.extend_from_slice(&crc.to_le_bytes());
-    central.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    central.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    central.extend_from_slice(&(name.len() as u16).to_le_bytes());
-    central.extend_from_slice(&(extra.len() as u16).to_le_bytes());
-    central.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // comment, disk, internal
-    central.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
-    central.extend_from_slice(&0u32.to_le_bytes()); // local header offset
-    central.extend_from_slice(name);
-    central.extend_from_slice(extra);
-    let mut out = local;
-    let cd_offset = out.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out
+    let m = ZipMember {
+        name: name.to_vec(),
+        extra: extra.to_vec(),
+        cd_extra: extra.to_vec(),
+        dos_time,
+        ..ZipMember::stored("", data)
+    };
+    zip_bytes(b"", &[m])
 }
 
 fn jar(manifest: &[u8]) -> Vec<u8> {
@@ -637,35 +612,13 @@ fn detached_signatures_only_next_to_what_they_sign_and_not_executable() {
 /// A one-entry deflated zip whose member holds `raw` (a deflate stream,
 /// perhaps with bytes after it) as its compressed data.
 fn zip_deflated(name: &[u8], raw: &[u8], data: &[u8]) -> Vec<u8> {
-    let crc = crc32(&[data]);
-    let fixed = |sig: u32, made_by: &[u8]| {
-        let mut h = sig.to_le_bytes().to_vec();
-        h.extend_from_slice(made_by);
-        h.extend_from_slice(&[20, 0, 0, 0, 8, 0]); // version, flags, deflate
-        h.extend_from_slice(&0x5b2c_6000u32.to_le_bytes());
-        h.extend_from_slice(&crc.to_le_bytes());
-        h.extend_from_slice(&(raw.len() as u32).to_le_bytes());
-        h.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        h.extend_from_slice(&[0, 0]);
-        h
+    let m = ZipMember {
+        name: name.to_vec(),
+        raw: raw.to_vec(),
+        dos_time: 0x5b2c_6000,
+        ..ZipMember::deflated("", data)
     };
-    let mut out = fixed(0x0403_4b50, &[]);
-    out.extend_from_slice(name);
-    out.extend_from_slice(raw);
-    let mut central = fixed(0x0201_4b50, &[20, 3]);
-    central.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // comment, disk, internal
-    central.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
-    central.extend_from_slice(&0u32.to_le_bytes());
-    central.extend_from_slice(name);
-    let cd_offset = out.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out
+    zip_bytes(b"", &[m])
 }
 
 /// Bytes after a member's deflate stream but inside its compressed size

@@ -309,7 +309,12 @@ pub struct ZipMember {
     /// When set, the local header's CRC and sizes are zero and these bytes
     /// (a data descriptor, §4.3.9) follow `raw`.
     pub descriptor: Option<Vec<u8>>,
+    /// The local header's extra field.
+    pub extra: Vec<u8>,
+    /// The central header's extra field.
     pub cd_extra: Vec<u8>,
+    /// MS-DOS time (low half) and date (high half).
+    pub dos_time: u32,
     pub made_by: u16,
     pub attrs: u32,
     /// Written as a local entry but left out of the central directory.
@@ -330,7 +335,10 @@ impl ZipMember {
             crc: crc(data),
             size: data.len() as u32,
             descriptor: None,
+            extra: Vec::new(),
             cd_extra: Vec::new(),
+            // 1980-01-01 00:00, the earliest DOS date.
+            dos_time: 0x0021_0000,
             made_by: 3 << 8 | 20,
             attrs: 0o100644 << 16,
             listed: true,
@@ -369,7 +377,7 @@ pub fn zip_bytes(prefix: &[u8], members: &[ZipMember]) -> Vec<u8> {
         let csize = m.raw.len() as u32;
         let sizes = [m.crc, csize, m.size];
         out.extend_from_slice(b"PK\x03\x04");
-        le(&mut out, &[20, m.flags, m.method, 0, 0x21], &[]);
+        le(&mut out, &[20, m.flags, m.method], &[m.dos_time]);
         le(
             &mut out,
             &[],
@@ -379,8 +387,9 @@ pub fn zip_bytes(prefix: &[u8], members: &[ZipMember]) -> Vec<u8> {
                 &sizes
             },
         );
-        le(&mut out, &[lname.len() as u16, 0], &[]);
+        le(&mut out, &[lname.len() as u16, m.extra.len() as u16], &[]);
         out.extend_from_slice(lname);
+        out.extend_from_slice(&m.extra);
         out.extend_from_slice(&m.raw);
         if let Some(d) = &m.descriptor {
             out.extend_from_slice(d);
