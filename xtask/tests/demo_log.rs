@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use glassbox_core::tlog::leaf::LeafRecord;
 use glassbox_core::tlog::monitor;
 use glassbox_core::tlog::note::VerifierKey;
-use glassbox_core::tlog::proof::TlogProof;
+use glassbox_core::tlog::proof::{TlogProof, VerifiedEntry};
 use glassbox_core::tlog::{Error, LogSigner};
 
 fn demo_dir() -> PathBuf {
@@ -28,6 +28,12 @@ fn proof(dir: &str) -> TlogProof {
 
 fn record(rel: &str) -> LeafRecord {
     LeafRecord::of_file(&demo_dir().join(rel)).unwrap()
+}
+
+/// `proof` checked against the demo file `rel` with the log's key, no
+/// witnesses.
+fn check(proof: &TlogProof, rel: &str) -> Result<VerifiedEntry, Error> {
+    proof.verify_file(Some(&record(rel)), &vkey(), &[], 0)
 }
 
 #[test]
@@ -72,47 +78,18 @@ fn monitor_over_the_public_and_the_targeted_log_reports_the_split_view() {
 #[test]
 fn public_proof_verifies_the_vendor_archive_and_rejects_the_tampered_one() {
     let p = proof("log");
-    let v = p
-        .verify_file(
-            Some(&record("releases/exampleav-1.1.0.tar.gz")),
-            &vkey(),
-            &[],
-            0,
-        )
-        .unwrap();
+    let v = check(&p, "releases/exampleav-1.1.0.tar.gz").unwrap();
     assert_eq!(v.index, 2);
     assert_eq!(v.checkpoint.checkpoint.size, 4);
     assert_eq!(v.record.unwrap().name, "exampleav-1.1.0.tar.gz");
-    let e = p
-        .verify_file(
-            Some(&record("tampered/exampleav-1.1.0.tar.gz")),
-            &vkey(),
-            &[],
-            0,
-        )
-        .unwrap_err();
+    let e = check(&p, "tampered/exampleav-1.1.0.tar.gz").unwrap_err();
     assert!(matches!(e, Error::EntryMismatch(_)), "{e}");
 }
 
 #[test]
 fn targeted_proof_alone_fools_its_customer_which_is_why_monitoring_matters() {
     let p = proof("log-targeted");
-    let v = p
-        .verify_file(
-            Some(&record("tampered/exampleav-1.1.0.tar.gz")),
-            &vkey(),
-            &[],
-            0,
-        )
-        .unwrap();
+    let v = check(&p, "tampered/exampleav-1.1.0.tar.gz").unwrap();
     assert_eq!(v.index, 2);
-    assert!(
-        p.verify_file(
-            Some(&record("releases/exampleav-1.1.0.tar.gz")),
-            &vkey(),
-            &[],
-            0,
-        )
-        .is_err()
-    );
+    assert!(check(&p, "releases/exampleav-1.1.0.tar.gz").is_err());
 }

@@ -156,32 +156,28 @@ pub fn zip(tree: &Tree, meta: &Meta) -> Result<Vec<u8>> {
         let offset = out.len() as u32;
         // Local file header (APPNOTE 4.3.7).
         out.extend_from_slice(&0x04034b50u32.to_le_bytes());
-        out.extend_from_slice(&version_needed.to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes()); // flags
-        out.extend_from_slice(&method.to_le_bytes());
-        out.extend_from_slice(&dos_t.to_le_bytes());
-        out.extend_from_slice(&dos_d.to_le_bytes());
-        out.extend_from_slice(&crc.to_le_bytes());
-        out.extend_from_slice(&(stored.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(usize_ as u32).to_le_bytes());
-        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(local_extra.len() as u16).to_le_bytes());
+        // The fields local and central headers share, from "version
+        // needed" to the extra field's length (APPNOTE 4.3.7, 4.3.12).
+        let common = |extra_len: usize| {
+            let mut h = Vec::with_capacity(26);
+            for v in [version_needed, 0, method, dos_t, dos_d] {
+                h.extend_from_slice(&v.to_le_bytes());
+            }
+            for v in [crc, stored.len() as u32, usize_ as u32] {
+                h.extend_from_slice(&v.to_le_bytes());
+            }
+            h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            h.extend_from_slice(&(extra_len as u16).to_le_bytes());
+            h
+        };
+        out.extend_from_slice(&common(local_extra.len()));
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(&local_extra);
         out.extend_from_slice(&stored);
         // Central directory header (APPNOTE 4.3.12).
         central.extend_from_slice(&0x02014b50u32.to_le_bytes());
         central.extend_from_slice(&((3u16 << 8) | 30).to_le_bytes()); // made by: Unix, 3.0
-        central.extend_from_slice(&version_needed.to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes());
-        central.extend_from_slice(&method.to_le_bytes());
-        central.extend_from_slice(&dos_t.to_le_bytes());
-        central.extend_from_slice(&dos_d.to_le_bytes());
-        central.extend_from_slice(&crc.to_le_bytes());
-        central.extend_from_slice(&(stored.len() as u32).to_le_bytes());
-        central.extend_from_slice(&(usize_ as u32).to_le_bytes());
-        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        central.extend_from_slice(&(central_extra.len() as u16).to_le_bytes());
+        central.extend_from_slice(&common(central_extra.len()));
         central.extend_from_slice(&0u16.to_le_bytes()); // comment length
         central.extend_from_slice(&0u16.to_le_bytes()); // disk number
         central.extend_from_slice(&0u16.to_le_bytes()); // internal attributes

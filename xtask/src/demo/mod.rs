@@ -179,20 +179,13 @@ fn write_release(out: &Path, group: &str, v: Version, tree: &Tree, meta: &Meta) 
     let name = format!("exampleav-{}", v.as_str());
     let base = out.join(group).join(&name);
     write_tree(&base, tree, meta.mtime)?;
-    let tgz = archive::tar_gz(tree, meta)?;
-    write_file(
-        &out.join(group).join(format!("{name}.tar.gz")),
-        &tgz,
-        0o644,
-        meta.mtime,
-    )?;
-    let zip = archive::zip(tree, meta)?;
-    write_file(
-        &out.join(group).join(format!("{name}.zip")),
-        &zip,
-        0o644,
-        meta.mtime,
-    )?;
+    for (ext, bytes) in [
+        ("tar.gz", archive::tar_gz(tree, meta)?),
+        ("zip", archive::zip(tree, meta)?),
+    ] {
+        let path = out.join(group).join(format!("{name}.{ext}"));
+        write_file(&path, &bytes, 0o644, meta.mtime)?;
+    }
     let ft = filetime::FileTime::from_unix_time(meta.mtime, 0);
     filetime::set_file_mtime(out.join(group), ft)
         .map_err(|e| err(format!("setting mtime of {group}: {e}")))

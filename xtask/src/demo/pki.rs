@@ -161,22 +161,14 @@ pub fn build(keys: &[String; 4]) -> Result<Pki> {
     tsa.custom_extensions = vec![eku];
     let tsa_cert = tsa.signed_by(&tsa_key, &root_issuer)?;
 
+    let pair = |cert: &rcgen::Certificate, key_pkcs8| CertKey {
+        cert_der: cert.der().to_vec(),
+        key_pkcs8,
+    };
     Ok(Pki {
-        root: CertKey {
-            cert_der: root_cert.der().to_vec(),
-            key_pkcs8: root_der,
-        },
-        intermediate: CertKey {
-            cert_der: int_cert.der().to_vec(),
-            key_pkcs8: int_der,
-        },
-        codesign: CertKey {
-            cert_der: leaf_cert.der().to_vec(),
-            key_pkcs8: leaf_der,
-        },
-        tsa: CertKey {
-            cert_der: tsa_cert.der().to_vec(),
-            key_pkcs8: tsa_der,
-        },
+        root: pair(&root_cert, root_der),
+        intermediate: pair(&int_cert, int_der),
+        codesign: pair(&leaf_cert, leaf_der),
+        tsa: pair(&tsa_cert, tsa_der),
     })
 }
