@@ -1,7 +1,7 @@
 //! `glassbox audit` and `glassbox report` on the demo vendor.
 
 mod common;
-use common::{demo, glassbox, items, repo_root, stderr};
+use common::{demo, glassbox, items, repo_root, stderr, stdout};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -171,7 +171,7 @@ fn signed_demo_report_verifies_with_artifacts() {
     assert!(run.status.success(), "{}", stderr(&run));
     let env = report_dir(out.path()).join("report.dsse.json");
     let ok = verify(&env, &["--artifacts", &demo("")]);
-    let text = String::from_utf8_lossy(&ok.stdout);
+    let text = stdout(&ok);
     assert_eq!(ok.status.code(), Some(0), "{text}{}", stderr(&ok));
     assert!(
         text.contains("verified") && text.contains("artifacts checked: 43"),
@@ -187,7 +187,7 @@ fn signed_demo_report_verifies_with_artifacts() {
         &rel.join("exampleav-1.1.0"),
     );
     let bad = verify(&env, &["--artifacts", wrong.path().to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&bad.stdout);
+    let text = stdout(&bad);
     assert_eq!(bad.status.code(), Some(1), "{text}");
     assert!(
         text.contains("releases/exampleav-1.1.0/engine/avengine: sha256 on disk"),
@@ -238,7 +238,7 @@ fn flipped_bytes_in_envelope_or_json_fail_with_a_reason() {
             bad[i] ^= 0x01;
             std::fs::write(&path, &bad).unwrap();
             let r = verify(&dir.join("report.dsse.json"), &[]);
-            let text = String::from_utf8_lossy(&r.stdout);
+            let text = stdout(&r);
             assert_eq!(r.status.code(), Some(1), "{name} byte {i} flipped: {text}");
             assert!(text.contains("FAILED: "), "{text}");
         }
@@ -313,12 +313,7 @@ fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
         "--file",
         dir.join("report.dsse.json").to_str().unwrap(),
     ]);
-    assert!(
-        v.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&v.stdout),
-        stderr(&v)
-    );
+    assert!(v.status.success(), "{}{}", stdout(&v), stderr(&v));
 }
 
 /// The committed example (audit-reports/example/) was signed by an earlier
@@ -331,7 +326,7 @@ fn committed_example_report_still_verifies() {
         &example.join("report.dsse.json"),
         &["--artifacts", &demo("")],
     );
-    let text = String::from_utf8_lossy(&r.stdout);
+    let text = stdout(&r);
     assert_eq!(r.status.code(), Some(0), "{text}{}", stderr(&r));
     assert!(
         text.contains("compared: ") && text.contains("verified"),
@@ -380,7 +375,7 @@ fn demo_rebuild_is_equivalent_with_its_normalizations_listed() {
 fn tampered_release_yields_a_critical_finding_naming_the_engine() {
     let (out, run) = audit(&demo("audit-tampered.toml"), &[]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
-    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stdout = stdout(&run);
     assert!(stdout.contains("FAIL"), "{stdout}");
     let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
     let report = glassbox_core_report(&json);
@@ -575,14 +570,14 @@ fn report_verify_prints_the_verdict_and_require_pass_fails_on_fail() {
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let env = report_dir(out.path()).join("report.dsse.json");
     let r = verify(&env, &[]);
-    let text = String::from_utf8_lossy(&r.stdout);
+    let text = stdout(&r);
     assert_eq!(r.status.code(), Some(0), "{text}");
     assert!(
         text.contains("verified: signature valid, report unaltered; audit verdict: FAIL ("),
         "{text}"
     );
     let strict = verify(&env, &["--require-pass"]);
-    let text = String::from_utf8_lossy(&strict.stdout);
+    let text = stdout(&strict);
     assert_eq!(strict.status.code(), Some(1), "{text}");
     assert!(text.contains("FAILED: --require-pass"), "{text}");
     let json = verify(&env, &["--require-pass", "--format", "json"]);
@@ -598,7 +593,7 @@ fn report_verify_prints_the_verdict_and_require_pass_fails_on_fail() {
     assert!(run.status.success(), "{}", stderr(&run));
     let env = report_dir(out.path()).join("report.dsse.json");
     let ok = verify(&env, &["--require-pass"]);
-    let text = String::from_utf8_lossy(&ok.stdout);
+    let text = stdout(&ok);
     assert_eq!(ok.status.code(), Some(0), "{text}");
     assert!(text.contains("audit verdict: PASS ("), "{text}");
 }
@@ -624,7 +619,7 @@ fn envelopes_with_an_extra_or_duplicated_signature_fail() {
             &path,
             &["--report", dir.join("report.json").to_str().unwrap()],
         );
-        let text = String::from_utf8_lossy(&r.stdout);
+        let text = stdout(&r);
         assert_eq!(r.status.code(), Some(1), "{what}: {text}");
         assert!(
             text.contains("the envelope carries 2 signatures; glassbox writes exactly one"),

@@ -2,7 +2,7 @@
 //! report loaded in headless Chromium.
 
 mod common;
-use common::glassbox_in;
+use common::{glassbox_in, stderr, stdout};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -47,19 +47,14 @@ fn exit_codes_identical_different_and_error() {
     assert_eq!(same.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&same.stdout).contains("identical"));
     let diff = glassbox_in(&["diff", "old", "new"], t.path());
-    assert_eq!(
-        diff.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&diff.stderr)
-    );
-    let text = String::from_utf8_lossy(&diff.stdout);
+    assert_eq!(diff.status.code(), Some(1), "{}", stderr(&diff));
+    let text = stdout(&diff);
     assert!(text.contains("1 added, 1 removed, 3 modified"), "{text}");
     assert!(text.contains("M elf   app/bin/engine"), "{text}");
     assert!(text.contains("+print('hello <there> & \"world\"')"));
     let missing = glassbox_in(&["diff", "old", "nope"], t.path());
     assert_eq!(missing.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&missing.stderr);
+    let err = stderr(&missing);
     assert!(err.starts_with("error: new release nope"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     let bad_glob = glassbox_in(&["diff", "old", "new", "--exclude", "a["], t.path());
@@ -183,12 +178,8 @@ fn html_report_loads_in_headless_chromium() {
             .arg(format!("file://{}", file.display()))
             .output()
             .expect("run chromium");
-        assert!(
-            dom.status.success(),
-            "chromium failed: {}",
-            String::from_utf8_lossy(&dom.stderr)
-        );
-        let dom = String::from_utf8_lossy(&dom.stdout);
+        assert!(dom.status.success(), "chromium failed: {}", stderr(&dom));
+        let dom = stdout(&dom);
         // The DOM Chromium built: parsed tables and elements, not our bytes.
         assert!(dom.contains("<table id=\"summary\">"), "{dom}");
         assert!(dom.contains("<td>1</td><td>1</td><td>3</td>"));

@@ -3,7 +3,7 @@
 //! exits 2 with an `error:` line and no panic or backtrace.
 
 mod common;
-use common::{demo_path, glassbox_cmd};
+use common::{demo_path, glassbox_cmd, stderr};
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -74,7 +74,7 @@ fn garbage() -> Garbage {
 
 fn check(args: &[&str], allowed: &[i32]) {
     let out = glassbox().args(args).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     let code = out.status.code();
     assert!(
         code.is_some_and(|c| allowed.contains(&c)),

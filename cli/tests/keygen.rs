@@ -2,7 +2,7 @@
 //! core loads and verifies with.
 
 mod common;
-use common::glassbox_cmd;
+use common::{glassbox_cmd, stderr};
 
 use std::process::Command;
 
@@ -18,11 +18,7 @@ fn keygen_writes_a_usable_key_pair_with_private_mode_0600() {
             .arg(&key)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", stderr(&out));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         #[cfg(unix)]
         {

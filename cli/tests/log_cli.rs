@@ -4,17 +4,13 @@
 mod common;
 use common::{code, glassbox_in, stdout, write_key};
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
-fn setup() -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path();
-    write_key(d, "log.key");
-    write_key(d, "w.key");
-    for (n, c) in [("a.bin", "alpha"), ("b.bin", "beta"), ("c.bin", "gamma")] {
-        std::fs::write(d.join(n), c).unwrap();
-    }
-    let o = glassbox_in(
+/// `glassbox log init L` in `d` with origin `test.example/log` and
+/// `log.key`.
+fn init_log(d: &Path) -> Output {
+    glassbox_in(
         &[
             "log",
             "init",
@@ -25,7 +21,18 @@ fn setup() -> tempfile::TempDir {
             "log.key",
         ],
         d,
-    );
+    )
+}
+
+fn setup() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    write_key(d, "log.key");
+    write_key(d, "w.key");
+    for (n, c) in [("a.bin", "alpha"), ("b.bin", "beta"), ("c.bin", "gamma")] {
+        std::fs::write(d.join(n), c).unwrap();
+    }
+    let o = init_log(d);
     assert_eq!(code(&o), 0, "{o:?}");
     let vkey = std::fs::read_to_string(d.join("L/vkey")).unwrap();
     assert_eq!(stdout(&o), vkey);
@@ -173,18 +180,7 @@ fn consistency_and_witness() {
     assert_eq!(code(&o), 0, "{o:?}");
     // The witness refuses a log rewritten behind its back.
     std::fs::rename(d.join("L"), d.join("L.orig")).unwrap();
-    glassbox_in(
-        &[
-            "log",
-            "init",
-            "L",
-            "--origin",
-            "test.example/log",
-            "--key",
-            "log.key",
-        ],
-        d,
-    );
+    init_log(d);
     glassbox_in(
         &["log", "append", "L", "c.bin", "b.bin", "a.bin", "a.bin"],
         d,

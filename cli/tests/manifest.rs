@@ -1,7 +1,7 @@
 //! `glassbox manifest` end to end: formats, exit codes, and garbage input.
 
 mod common;
-use common::{glassbox_in, items};
+use common::{glassbox_in, items, stderr, stdout};
 
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -27,15 +27,10 @@ fn sha256sum_format_is_accepted_by_sha256sum_check() {
     let d = t.path().join("rel");
     release(&d);
     let out = glassbox_in(&[s("manifest"), s("--format"), s("sha256sum"), s(".")], &d);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let listing = t.path().join("SHA256SUMS");
     fs::write(&listing, &out.stdout).unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(
         text.contains("\n\\3e23e816"),
         "escaped line for back\\slash: {text}"
@@ -49,15 +44,10 @@ fn sha256sum_format_is_accepted_by_sha256sum_check() {
     assert!(
         check.status.success(),
         "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
+        stdout(&check),
+        stderr(&check)
     );
-    assert_eq!(
-        String::from_utf8_lossy(&check.stdout)
-            .matches(": OK")
-            .count(),
-        5
-    );
+    assert_eq!(stdout(&check).matches(": OK").count(), 5);
 }
 
 #[test]
@@ -107,7 +97,7 @@ fn findings_give_exit_1_and_are_printed() {
         t.path(),
     );
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("finding: pw: symlink to `/etc/passwd` resolves outside"),
         "{err}"
@@ -158,7 +148,7 @@ fn garbage_input_exits_2_with_one_error_line_and_no_panic() {
     ];
     for args in cases {
         let out = glassbox_in(&args, t.path());
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(
             !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
@@ -183,7 +173,7 @@ fn errors_name_the_archive_entry_and_offset() {
     fs::write(&p, &bytes).unwrap();
     let out = glassbox_in(&[s("manifest"), p.as_os_str()], t.path());
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: "), "{err}");
     assert!(

@@ -5,7 +5,7 @@
 //! VERIFIED.
 
 mod common;
-use common::{demo_path, glassbox, items};
+use common::{demo_path, glassbox, items, stderr, stdout};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,11 +33,7 @@ fn member(typeflag: u8, name: &[u8], data: &[u8]) -> Vec<u8> {
 
 fn run(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{cmd:?}: {}", stderr(&out));
     out.stdout
 }
 
@@ -76,18 +72,9 @@ fn long_name_and_pax_path_that_disagree_do_not_verify() {
     let policy = demo_path("policy.toml");
     let policy = policy.to_str().unwrap();
     let ok = glassbox(&["verify", original.to_str().unwrap(), "--policy", policy]);
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stdout)
-    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
     let bad = glassbox(&["verify", attacked.to_str().unwrap(), "--policy", policy]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&bad.stdout),
-        String::from_utf8_lossy(&bad.stderr)
-    );
+    let text = format!("{}{}", stdout(&bad), stderr(&bad));
     // A refused archive is a failed verification (exit 1, critical in the
     // audit), not an input error: the reader's reason is the failed check.
     assert_eq!(bad.status.code(), Some(1), "{text}");

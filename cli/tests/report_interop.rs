@@ -5,7 +5,7 @@
 //! `CI` a missing tool fails it.
 
 mod common;
-use common::{glassbox, repo_root};
+use common::{glassbox, repo_root, stderr, stdout};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -45,12 +45,8 @@ fn envelope_verifies_with_securesystemslib_and_statement_with_in_toto() {
     python_libs();
     let example = repo_root().join("audit-reports/example/report.dsse.json");
     let ok = check_envelope(&example);
-    let out = String::from_utf8_lossy(&ok.stdout);
-    assert!(
-        ok.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let out = stdout(&ok);
+    assert!(ok.status.success(), "{out}{}", stderr(&ok));
     assert_eq!(
         out.trim(),
         "ok 43 subjects https://glassbox.dev/audit-report/v1"
@@ -118,12 +114,12 @@ fn html_report_renders_in_headless_chromium_without_running_vendor_text() {
         "--output",
         page.to_str().unwrap(),
     ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(r.status.success(), "{}", stderr(&r));
 
     // The DOM the browser built: verdict first, then findings, evidence and
     // inputs; the hostile strings are text, not elements.
     let dom = headless(browser, &["--dump-dom"], &page);
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    let dom = stdout(&dom);
     let at = |needle: &str| {
         dom.find(needle)
             .unwrap_or_else(|| panic!("{needle:?} not in the DOM:\n{dom}"))

@@ -120,6 +120,17 @@ impl Pki {
     }
 }
 
+/// `glassbox report verify ENVELOPE --key KEY`.
+fn verify_key(envelope: &Path, key: &Path) -> Output {
+    glassbox(&[
+        "report",
+        "verify",
+        envelope.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ])
+}
+
 fn verify_roots(envelope: &Path, roots: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "report",
@@ -158,13 +169,7 @@ fn report_with_embedded_chain_verifies_against_its_roots_only() {
         text(&ok)
     );
     // The key alone still verifies it.
-    let by_key = glassbox(&[
-        "report",
-        "verify",
-        envelope.to_str().unwrap(),
-        "--key",
-        pki.path("auditor.key.pub").to_str().unwrap(),
-    ]);
+    let by_key = verify_key(&envelope, &pki.path("auditor.key.pub"));
     assert_eq!(by_key.status.code(), Some(0), "{}", text(&by_key));
 
     let other = verify_roots(&envelope, &pki.path("other-root.pem"), &[]);
@@ -301,13 +306,7 @@ fn auditor_leaves_that_cannot_sign_reports_fail_roots() {
         );
         // The key alone still verifies the signature: only the certificate
         // is unfit.
-        let by_key = glassbox(&[
-            "report",
-            "verify",
-            envelope.to_str().unwrap(),
-            "--key",
-            pki.path("auditor.key.pub").to_str().unwrap(),
-        ]);
+        let by_key = verify_key(&envelope, &pki.path("auditor.key.pub"));
         assert_eq!(by_key.status.code(), Some(0), "{what}: {}", text(&by_key));
     }
     // At a time the reader picks within its validity, the expired leaf's

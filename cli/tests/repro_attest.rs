@@ -3,13 +3,28 @@
 //! by an independent one (Python securesystemslib).
 
 mod common;
-use common::{demo_path, glassbox_cmd, items};
+use common::{demo_path, glassbox_cmd, items, stderr, stdout};
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use glassbox_core::dsse::{self, Envelope};
 use glassbox_core::keys::PublicKey;
+
+/// `glassbox repro` of the demo 1.1.0 archive and its rebuild, attested
+/// with `key` into `envelope`.
+fn repro_attest(key: &Path, envelope: &Path) -> Output {
+    glassbox_cmd()
+        .arg("repro")
+        .arg(demo_path("releases/exampleav-1.1.0.tar.gz"))
+        .arg(demo_path("rebuild/exampleav-1.1.0.tar.gz"))
+        .arg("--attest")
+        .arg(key)
+        .arg("--output")
+        .arg(envelope)
+        .output()
+        .unwrap()
+}
 
 fn attest(dir: &std::path::Path, algorithm: &str) -> (PathBuf, PathBuf) {
     let key = dir.join(format!("auditor-{algorithm}.key"));
@@ -18,28 +33,10 @@ fn attest(dir: &std::path::Path, algorithm: &str) -> (PathBuf, PathBuf) {
         .arg(&key)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let envelope = dir.join(format!("rebuild-{algorithm}.dsse.json"));
-    let out = glassbox_cmd()
-        .arg("repro")
-        .arg(demo_path("releases/exampleav-1.1.0.tar.gz"))
-        .arg(demo_path("rebuild/exampleav-1.1.0.tar.gz"))
-        .arg("--attest")
-        .arg(&key)
-        .arg("--output")
-        .arg(&envelope)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = repro_attest(&key, &envelope);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     (key, envelope)
 }
 
@@ -84,16 +81,7 @@ fn attestation_verifies_and_names_both_artifacts_and_the_verdict() {
         assert!(dsse::verify(&tampered, &[("auditor", public)], 1).is_err());
 
         // Never overwritten without --force.
-        let again = glassbox_cmd()
-            .arg("repro")
-            .arg(demo_path("releases/exampleav-1.1.0.tar.gz"))
-            .arg(demo_path("rebuild/exampleav-1.1.0.tar.gz"))
-            .arg("--attest")
-            .arg(&key)
-            .arg("--output")
-            .arg(&envelope_path)
-            .output()
-            .unwrap();
+        let again = repro_attest(&key, &envelope_path);
         assert_eq!(again.status.code(), Some(2));
     }
 }
@@ -154,8 +142,8 @@ else:
         assert!(
             out.status.success() && out.stdout == b"ok\n",
             "{algorithm}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            stdout(&out),
+            stderr(&out)
         );
     }
 }

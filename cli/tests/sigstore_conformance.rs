@@ -5,7 +5,7 @@
 //! defective key/trusted root), the others 0.
 
 mod common;
-use common::corpus;
+use common::{corpus, stderr};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -128,12 +128,7 @@ fn digest_argument_that_is_a_path_is_read_as_a_path() {
         .args(args_for(&case, &name))
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! and exits as documented.
 
 mod common;
-use common::corpus;
+use common::{corpus, stderr, stdout};
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -90,11 +90,7 @@ fn glassbox(args: &[&str]) -> (i32, String) {
         .args(args)
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = format!("{}{}", stdout(&out), stderr(&out));
     (out.status.code().unwrap(), text)
 }
 

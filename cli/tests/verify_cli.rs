@@ -1,7 +1,7 @@
 //! `glassbox verify` end to end on the shipped demo vendor.
 
 mod common;
-use common::{demo, glassbox, items, json};
+use common::{demo, glassbox, items, json, stderr, stdout};
 
 use std::process::Command;
 
@@ -52,7 +52,7 @@ fn tampered_release_fails_naming_the_file() {
         &demo("policy.toml"),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(
         text.contains("engine/avengine [engine/avengine.p7s] message-digest"),
         "{text}"
@@ -117,12 +117,7 @@ fn single_artifact_with_given_signature() {
         "--policy",
         &policy,
     ]);
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stdout)
-    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
     let bad = glassbox(&[
         "verify",
         &demo("tampered/exampleav-1.1.0/engine/avengine"),
@@ -182,7 +177,7 @@ fn bad_policy_is_an_input_error() {
         p.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("x509.roots[0]") && err.contains("missing.pem"),
         "{err}"
@@ -205,35 +200,28 @@ fn a_failed_audit_report_is_not_a_signature() {
         "--output",
         out.path().to_str().unwrap(),
     ]);
-    assert_eq!(
-        run.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let envelope = out
         .path()
         .join("exampleav-1.1.0-2026-07-01/report.dsse.json");
     assert!(envelope.is_file());
-    let policy = out.path().join("consumer.toml");
-    std::fs::write(
-        &policy,
-        format!(
-            "[[keys]]\nname = \"auditor\"\npath = {:?}\n",
-            demo("auditor/TEST-ONLY-auditor.key.pub")
-        ),
-    )
-    .unwrap();
-    let v = glassbox(&[
-        "verify",
-        &demo("tampered/exampleav-1.1.0/engine/avengine"),
-        "--signature",
-        envelope.to_str().unwrap(),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    // The engine under the report's envelope, with a policy trusting the
+    // auditor's key plus `extra`.
+    let verify_under = |extra: &str, args: &[&str]| {
+        let policy = out.path().join("consumer.toml");
+        let key = demo("auditor/TEST-ONLY-auditor.key.pub");
+        std::fs::write(
+            &policy,
+            format!("[[keys]]\nname = \"auditor\"\npath = {key:?}\n{extra}"),
+        )
+        .unwrap();
+        let engine = demo("tampered/exampleav-1.1.0/engine/avengine");
+        let mut all = vec!["verify", &engine, "--signature", envelope.to_str().unwrap()];
+        all.extend(["--policy", policy.to_str().unwrap()]);
+        all.extend(args);
+        glassbox(&all)
+    };
+    let v = verify_under("", &["--format", "json"]);
     let j = json(&v);
     assert_eq!(v.status.code(), Some(1), "{j:#}");
     assert_eq!(j["verified"], false);
@@ -243,24 +231,12 @@ fn a_failed_audit_report_is_not_a_signature() {
     );
 
     // And no policy can make it one.
-    std::fs::write(
-        &policy,
-        format!(
-            "[[keys]]\nname = \"auditor\"\npath = {:?}\n\n[dsse]\npredicate_types = [\"https://glassbox.dev/audit-report/v1\"]\n",
-            demo("auditor/TEST-ONLY-auditor.key.pub")
-        ),
-    )
-    .unwrap();
-    let v = glassbox(&[
-        "verify",
-        &demo("tampered/exampleav-1.1.0/engine/avengine"),
-        "--signature",
-        envelope.to_str().unwrap(),
-        "--policy",
-        policy.to_str().unwrap(),
-    ]);
+    let v = verify_under(
+        "\n[dsse]\npredicate_types = [\"https://glassbox.dev/audit-report/v1\"]\n",
+        &[],
+    );
     assert_eq!(v.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&v.stderr);
+    let err = stderr(&v);
     assert!(err.contains("dsse.predicate_types[0]"), "{err}");
 }
 
@@ -298,7 +274,7 @@ fn a_link_in_the_demo_archive_fails_and_is_listed() {
         "--policy",
         &demo("policy.toml"),
     ]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains("FAILED   engine/avscan (symlink -> avengine)"),

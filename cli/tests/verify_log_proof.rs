@@ -2,7 +2,7 @@
 //! `glassbox log monitor` on the demo's split view.
 
 mod common;
-use common::{demo, glassbox, items};
+use common::{demo, glassbox, items, stderr, stdout};
 
 use glassbox_core::tlog::LogSigner;
 use glassbox_core::tlog::note::KeyType;
@@ -23,13 +23,8 @@ fn verify(target: &str, proof: &str, vkey: &str) -> (Option<i32>, serde_json::Va
         "--format",
         "json",
     ]);
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
     (out.status.code(), v)
 }
 
@@ -70,7 +65,7 @@ fn vendor_archive_with_its_log_proof_verifies_in_text_and_json() {
         "--log-vkey",
         vkey.trim_end(),
     ]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
         text.contains("exampleav-1.1.0.tar.gz is entry 2 of transparency.exampleav.invalid/releases at tree size 4"),
@@ -79,35 +74,29 @@ fn vendor_archive_with_its_log_proof_verifies_in_text_and_json() {
     assert!(text.contains("verdict: VERIFIED"), "{text}");
 }
 
-#[test]
-fn tampered_archive_fails_the_log_proof() {
-    let (code, v) = verify(
-        &demo("tampered/exampleav-1.1.0.tar.gz"),
-        &demo(PROOF),
-        &demo("log/vkey"),
-    );
+/// Verifies the demo `target` against the demo's proof of 1.1.0, which
+/// must fail (exit 1) because the logged entry is not this file; returns
+/// the JSON and the log-proof failure's reason.
+fn entry_mismatch(target: &str) -> (serde_json::Value, String) {
+    let (code, v) = verify(&demo(target), &demo(PROOF), &demo("log/vkey"));
     assert_eq!(code, Some(1));
     let reason = log_failure(&v);
     assert!(
         reason.starts_with("entry does not match the file"),
         "{reason}"
     );
+    (v, reason)
+}
+
+#[test]
+fn tampered_archive_fails_the_log_proof() {
+    let (_, reason) = entry_mismatch("tampered/exampleav-1.1.0.tar.gz");
     assert!(reason.contains("size 17817"), "{reason}");
 }
 
 #[test]
 fn proof_of_another_release_fails_even_though_the_signatures_verify() {
-    let (code, v) = verify(
-        &demo("releases/exampleav-1.0.0.tar.gz"),
-        &demo(PROOF),
-        &demo("log/vkey"),
-    );
-    assert_eq!(code, Some(1));
-    let reason = log_failure(&v);
-    assert!(
-        reason.starts_with("entry does not match the file"),
-        "{reason}"
-    );
+    let (v, _) = entry_mismatch("releases/exampleav-1.0.0.tar.gz");
     assert_eq!(v["failures"].as_array().unwrap().len(), 1, "{v:#}");
 }
 
@@ -238,7 +227,7 @@ fn log_proof_input_errors_exit_2() {
         args.extend(extra.iter().map(String::as_str));
         let out = glassbox(&args);
         assert_eq!(out.status.code(), Some(2), "{extra:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert!(!err.contains("panicked"), "{err}");
     }
 }
@@ -253,7 +242,7 @@ fn monitor_on_the_demo_logs_reports_the_split_view_with_both_checkpoints() {
         &demo("log"),
         &demo("log-targeted"),
     ]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("SPLIT VIEW"), "{text}");
     let log_cp = std::fs::read_to_string(demo("log/checkpoint")).unwrap();
