@@ -83,3 +83,38 @@ fn compare_releases_on_opened_releases_matches_compare_on_paths() {
     assert_eq!(paths(&shared), paths(&by_path));
     assert_eq!(paths(&shared), ["pkg/engine"]);
 }
+
+/// A tar with one name twice (GNU tar keeps the last, other extractors the
+/// first) is refused by the release reader; `repro` read archives with a
+/// second reader and called two copies of it identical (exit 0). A passing
+/// verdict on it is now refused with the release reader's reason.
+#[test]
+fn repro_refuses_to_pass_an_archive_real_extractors_read_differently() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tar = tar::Builder::new(Vec::new());
+    for data in [&b"engine v1\n"[..], b"tampered engine\n"] {
+        let mut h = tar::Header::new_gnu();
+        h.set_path("pkg/engine").unwrap();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o755);
+        h.set_cksum();
+        tar.append(&h, data).unwrap();
+    }
+    let bytes = tar.into_inner().unwrap();
+    let (vendor, rebuild) = (dir.path().join("v.tar"), dir.path().join("r.tar"));
+    std::fs::write(&vendor, &bytes).unwrap();
+    std::fs::write(&rebuild, &bytes).unwrap();
+
+    let err = compare(&vendor, &rebuild, &ReproOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            glassbox_core::repro::ReproError::Release {
+                source: glassbox_core::release::ReleaseError::Ambiguous { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("occurs twice"), "{err}");
+}

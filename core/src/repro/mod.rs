@@ -238,12 +238,35 @@ pub struct ReproReport {
 pub use crate::release::CanonicalError as ReproError;
 
 /// Compares the vendor's artifact with an independent rebuild.
+///
+/// Both sides are first opened by the release reader ([`Release::open`]
+/// with [`read_options`]), whose listings then serve as the evidence's
+/// reading. An artifact it refuses (real extractors could read it
+/// differently, an unsafe name, a limit) never gets a passing verdict: the
+/// refusal is the error ([`ReproError::Release`]). A different verdict
+/// still stands, with the refusal as its `evidence_error`.
 pub fn compare(
     vendor: &Path,
     rebuild: &Path,
     opts: &ReproOptions,
 ) -> Result<ReproReport, ReproError> {
-    compare_inner(vendor, rebuild, opts, None)
+    let ro = read_options(opts);
+    let open = |path: &Path| {
+        Release::open(path, &ro).map_err(|source| ReproError::Release {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    match rayon::join(|| open(vendor), || open(rebuild)) {
+        (Ok(v), Ok(r)) => compare_inner(vendor, rebuild, opts, Some((&v, &r))),
+        (v, r) => {
+            let report = compare_inner(vendor, rebuild, opts, None)?;
+            if report.verdict == Verdict::Different {
+                return Ok(report);
+            }
+            Err(v.err().or(r.err()).expect("one side was refused"))
+        }
+    }
 }
 
 /// [`compare`] for releases the caller has already opened with

@@ -122,6 +122,16 @@ pub enum CanonicalError {
         /// Which limit, and how to raise it.
         why: String,
     },
+    /// The release reader refused the artifact: real extractors could
+    /// read it differently, a name is unsafe, or a limit was crossed (the
+    /// reason says which and what to do).
+    #[error("{source}")]
+    Release {
+        /// The artifact as given.
+        path: String,
+        /// The reader's reason.
+        source: super::ReleaseError,
+    },
 }
 
 impl CanonicalError {
