@@ -784,3 +784,34 @@ fn a_checkpoint_for_another_origin_is_refused() {
         "{text}"
     );
 }
+
+/// A symlink planted at the temporary name of a state file (a state
+/// directory shared with another user) must not make `check` or the
+/// witness truncate and overwrite the file it points to.
+#[cfg(unix)]
+#[test]
+fn a_symlink_planted_at_a_state_temporary_is_not_followed() {
+    let p = Published::new();
+    let victim = p.path("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    let state = p.path("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let file = glassbox_core::check::state_file(&state, "check.test/log");
+    std::os::unix::fs::symlink(&victim, file.with_extension("checkpoint.tmp")).unwrap();
+    let r = p.check(
+        &demo_path("releases/exampleav-1.1.0"),
+        &["--state", s(&state)],
+    );
+    assert_eq!(r.status.code(), Some(0), "{}", out(&r));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert!(std::fs::symlink_metadata(&file).unwrap().is_file());
+    // The witness's state: `cosign` keeps it in wstate-<name>.
+    let wstate = p.path("wstate-w1.test_witness");
+    std::fs::create_dir_all(&wstate).unwrap();
+    let mut tmp =
+        glassbox_core::tlog::witness::state_file(&wstate, "check.test/log").into_os_string();
+    tmp.push(".tmp");
+    std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+    cosign(&p, "w1.test/witness");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+}

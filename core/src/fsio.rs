@@ -42,6 +42,25 @@ pub fn open_regular(path: &Path, follow: bool) -> io::Result<File> {
     Ok(f)
 }
 
+/// Creates `path` afresh for writing, for the temporary file of a
+/// write-then-rename: whatever is there already (a leftover, or a symlink
+/// planted in a shared state directory to make us truncate and write
+/// another file) is unlinked, not followed, and the file is created with
+/// `O_EXCL`, which never follows a link. A link planted again between the
+/// two steps makes the create fail instead of being followed.
+pub fn create_fresh(path: &Path) -> io::Result<File> {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(path)
+}
+
 /// Why [`open_same`] refused a file.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenSameError {

@@ -518,7 +518,7 @@ fn write_durable(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    let mut f = File::create(&tmp).map_err(Error::io(&tmp))?;
+    let mut f = crate::fsio::create_fresh(&tmp).map_err(Error::io(&tmp))?;
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
         .map_err(Error::io(&tmp))?;
