@@ -815,3 +815,39 @@ fn a_symlink_planted_at_a_state_temporary_is_not_followed() {
     cosign(&p, "w1.test/witness");
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
 }
+
+/// The auditor's report with a second signature line appended (a copy of
+/// the good one, in the form glassbox writes): DSSE would let a verifier
+/// ignore a signature it cannot check, glassbox refuses any envelope that
+/// is not exactly what it wrote, so the report covers nothing.
+#[test]
+fn a_report_with_a_second_signature_covers_nothing() {
+    let p = Published::new();
+    let report = std::fs::read_dir(p.path("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("report.dsse.json"))
+        .find(|f| f.exists())
+        .unwrap();
+    let py = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import json,sys\n\
+             b=open(sys.argv[1],'rb').read(); d=json.loads(b)\n\
+             forms=[dict(separators=(',',':')), dict(indent=2), dict()]\n\
+             f=[f for f in forms if json.dumps(d,**f).encode()+b'\\n'==b or json.dumps(d,**f).encode()==b][0]\n\
+             d['signatures'].append(dict(d['signatures'][0]))\n\
+             open(sys.argv[1],'wb').write(json.dumps(d,**f).encode()+(b'\\n' if b.endswith(b'\\n') else b''))\n",
+        )
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(py.status.success(), "{}", out(&py));
+    let r = p.check(&demo_path("releases/exampleav-1.1.0"), &[]);
+    let text = out(&r);
+    assert_eq!(r.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("the envelope carries 2 signatures; glassbox writes exactly one"),
+        "{text}"
+    );
+    assert!(text.contains("0 covered"), "{text}");
+}
