@@ -136,8 +136,24 @@ pub(crate) fn read(
                 _ => EntryKind::Other,
             };
             let gnu = header[257..265] == *b"ustar  \0";
+            let ustar = header[257..265] == *b"ustar\000";
             let mut strict = Vec::with_capacity(64);
             strict.push(typeflag);
+            // A header that is neither POSIX ustar (magic "ustar\0", version
+            // "00", POSIX.1 §10.1.1) nor GNU: a pre-POSIX v7 header (sniffed
+            // by checksum and a .tar name) or a ustar magic with another
+            // version. Readers disagree on which of its bytes are fields:
+            // Python's tarfile joins bytes 345..500 to the name as a ustar
+            // prefix and reads uname/gname, GNU tar (for v7) and the tar
+            // crate ignore them. No byte of such a header is known to be only
+            // a time or an owner, so the whole header is compared (as it was
+            // when such a file was compared as plain bytes) and no
+            // normalization may speak for it.
+            let known_layout = gnu || ustar;
+            if !known_layout {
+                strict.extend_from_slice(&header);
+                strict.append(&mut pax_times);
+            }
             strict.extend_from_slice(&header[257..265]); // magic + version
             strict.extend_from_slice(&header[329..345]); // devmajor, devminor
             strict.extend_from_slice(&pax_strict);
@@ -148,7 +164,7 @@ pub(crate) fn read(
             let mut owner = Vec::new();
             let mut field = |range: std::ops::Range<usize>, ok: fn(&[u8]) -> bool, to_owner| {
                 let bytes = &header[range.clone()];
-                let target = match (ok(bytes), to_owner) {
+                let target = match (known_layout && ok(bytes), to_owner) {
                     (false, _) => {
                         // Tagged with its offset: which field failed its
                         // shape is part of what is compared.
