@@ -136,7 +136,7 @@ pub(crate) fn read(
                 _ => EntryKind::Other,
             };
             let gnu = header[257..265] == *b"ustar  \0";
-            let ustar = header[257..265] == *b"ustar\000";
+            let ustar = header[257..265] == *b"ustar\x0000";
             let mut strict = Vec::with_capacity(64);
             strict.push(typeflag);
             // A header that is neither POSIX ustar (magic "ustar\0", version
