@@ -7,6 +7,7 @@
 #   env FILES=<n>     files in the installed tree (default 10000)
 #   env ENTRIES=<n>   log size (default 1000000)
 #   env RUNS=<n>      timed runs (default 5; the median is reported)
+#   env NO_BUILD=1    use target/release/glassbox as it is
 #
 # Setup (not timed): the tree; a log filled in bulk through core::tlog
 # (core/benches/check_log.rs) with half the filler before the audit and
@@ -27,7 +28,7 @@ ENTRIES=${ENTRIES:-1000000}
 RUNS=${RUNS:-5}
 
 echo "== building glassbox (release)"
-cargo build --release --locked -q -p glassbox-cli
+[ -n "${NO_BUILD:-}" ] || cargo build --release --locked -q -p glassbox-cli
 GB=$repo/target/release/glassbox
 
 rm -rf "$WORK"
