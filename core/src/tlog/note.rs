@@ -102,10 +102,13 @@ impl VerifierKey {
         })
     }
 
+    /// Through the one key type ([`crate::keys::PublicKey`]), so a note
+    /// signature is judged by the same Ed25519 verifier as every other.
     fn verify_ed25519(&self, msg: &[u8], sig: &[u8]) -> bool {
-        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &self.public)
-            .verify(msg, sig)
-            .is_ok()
+        crate::keys::PublicKey::from_ed25519_raw(&self.public).is_ok_and(|k| {
+            k.verify_with(crate::keys::SignatureScheme::Ed25519, msg, sig)
+                .is_ok()
+        })
     }
 }
 
