@@ -56,6 +56,18 @@ pub enum CaseError {
         /// The path as resolved.
         target: PathBuf,
     },
+    /// `[log] dir` names a URL. The audit appends its signed report to the
+    /// log, which takes the log's directory and signing key; a served log
+    /// (`glassbox log serve`, any web server) is read-only by design.
+    #[error(
+        "{path}: `log.dir` is the URL {url}: the audit appends its report to the log, which needs the log's directory and signing key (a served log is read-only); give the directory the log is served from"
+    )]
+    LogUrl {
+        /// The case file.
+        path: PathBuf,
+        /// The URL as written.
+        url: String,
+    },
 }
 
 /// The case file as written (see README, "glassbox audit").
@@ -306,6 +318,12 @@ impl AuditCase {
             None => None,
         };
         let log = match &raw.log {
+            Some(l) if l.dir.contains("://") => {
+                return Err(CaseError::LogUrl {
+                    path: path.to_path_buf(),
+                    url: l.dir.clone(),
+                });
+            }
             Some(l) => Some(CaseLog {
                 dir: existing("log.dir", &l.dir)?,
                 key: existing("log.key", &l.key)?,
@@ -361,6 +379,17 @@ key = "k.key"
 path = "rel"
 version = "1.0"
 "#;
+
+    #[test]
+    fn a_served_log_url_is_refused_with_what_to_give_instead() {
+        let d = dir();
+        let case = format!("{GOOD}[log]\ndir = \"http://127.0.0.1:8080/\"\nkey = \"k.key\"\n");
+        let err = AuditCase::parse(&d.path().join("audit.toml"), &case).unwrap_err();
+        assert!(matches!(err, CaseError::LogUrl { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(msg.contains("http://127.0.0.1:8080/"), "{msg}");
+        assert!(msg.contains("give the directory"), "{msg}");
+    }
 
     #[test]
     fn paths_resolve_against_the_case_file() {
