@@ -696,22 +696,9 @@ fn open_checkpoint(
     Ok((lc, Some(cp)))
 }
 
-/// The state file of one origin: the origin with anything but
-/// `[A-Za-z0-9.-]` replaced, plus a short hash so origins never clash.
-pub fn state_file(state: &Path, origin: &str) -> PathBuf {
-    let safe: String = origin
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let h = Sha256Digest::of(origin.as_bytes()).to_hex();
-    state.join(format!("{safe}-{}.checkpoint", &h[..8]))
-}
+/// The state file of one origin: the same naming as a witness's state
+/// (one origin, one file, whatever characters the origin holds).
+pub use crate::tlog::witness::state_file;
 
 /// Compares `cp` with the checkpoint stored in `dir` and stores `cp` when
 /// it extends it. Returns the problem when it does not (a fork or a

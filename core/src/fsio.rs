@@ -61,6 +61,18 @@ pub fn create_fresh(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// Opens (creating it if need be) the lock file of a directory whose
+/// writers take turns: read-write so `File::lock` works, and never
+/// truncated, since other processes may hold it open while we do.
+pub fn open_lock(path: &Path) -> io::Result<File> {
+    File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
 /// Why [`open_same`] refused a file.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenSameError {

@@ -272,13 +272,7 @@ impl Log {
             )));
         }
         let lock_path = self.dir.join(LOCK_FILE);
-        let lock = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(Error::io(&lock_path))?;
+        let lock = crate::fsio::open_lock(&lock_path).map_err(Error::io(&lock_path))?;
         lock.lock().map_err(Error::io(&lock_path))?;
 
         let old = self.checkpoint()?;
@@ -360,13 +354,7 @@ impl Log {
         cosignatures: &[Signature],
     ) -> Result<SignedCheckpoint, Error> {
         let lock_path = self.dir.join(LOCK_FILE);
-        let lock = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(Error::io(&lock_path))?;
+        let lock = crate::fsio::open_lock(&lock_path).map_err(Error::io(&lock_path))?;
         lock.lock().map_err(Error::io(&lock_path))?;
         let current = self.checkpoint()?;
         if current.note.text != text {

@@ -284,13 +284,7 @@ impl Witness {
         }
         fs::create_dir_all(dir).map_err(Error::io(dir))?;
         let lock_path = dir.join(STATE_LOCK_FILE);
-        let lock = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(Error::io(&lock_path))?;
+        let lock = crate::fsio::open_lock(&lock_path).map_err(Error::io(&lock_path))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
