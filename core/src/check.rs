@@ -28,7 +28,6 @@
 //! a report, and the tile reader caches tiles for the run.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -783,15 +782,8 @@ fn compare_state(
 /// Crash-safe replace: temporary file, fsync, rename, fsync the directory.
 fn write_state(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let tmp = file.with_extension("checkpoint.tmp");
-    let mut f = crate::fsio::create_fresh(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, file).map_err(|e| format!("{}: {e}", file.display()))?;
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| format!("{}: {e}", dir.display()))
+    crate::fsio::replace_durable(dir, file, bytes)
+        .map_err(|(path, e)| format!("{}: {e}", path.display()))
 }
 
 /// Finds every `report.dsse.json` under `dir` (depth-bounded), sorted.

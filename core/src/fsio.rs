@@ -61,6 +61,25 @@ pub fn create_fresh(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// Crash-safe replace of a small state file in `dir`: `<file>.tmp` made
+/// with [`create_fresh`], written, fsynced, renamed over `file`, then `dir`
+/// fsynced, so after a crash `file` holds either the old bytes or the new,
+/// never a torn write. The error names the path that failed.
+pub fn replace_durable(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), (PathBuf, io::Error)> {
+    use std::io::Write as _;
+    let mut tmp = file.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f = create_fresh(&tmp).map_err(|e| (tmp.clone(), e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| (tmp.clone(), e))?;
+    fs::rename(&tmp, file).map_err(|e| (file.to_path_buf(), e))?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| (dir.to_path_buf(), e))
+}
+
 /// Opens (creating it if need be) the lock file of a directory whose
 /// writers take turns: read-write so `File::lock` works, and never
 /// truncated, since other processes may hold it open while we do.

@@ -25,7 +25,7 @@
 //!   fork.
 
 use std::fs::{self, File};
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -509,17 +509,8 @@ impl Witness {
 /// Temporary file, fsync, rename, fsync the directory: after a crash the
 /// file holds either the old bytes or the new ones.
 fn write_durable(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut f = crate::fsio::create_fresh(&tmp).map_err(Error::io(&tmp))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(Error::io(&tmp))?;
-    fs::rename(&tmp, path).map_err(Error::io(path))?;
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(Error::io(dir))
+    crate::fsio::replace_durable(dir, path, bytes)
+        .map_err(|(path, error)| Error::Io { path, error })
 }
 
 /// The stored checkpoint must be the new one's prefix (tlog-witness
