@@ -6,7 +6,7 @@ use crate::report::{AuditReport, Check, Finding, Severity};
 
 use super::case::CaseRelease;
 use super::releases::Releases;
-use super::step::{CANNOT_RUN, Outcome, serde_name};
+use super::step::{Outcome, could_not_run, serde_name};
 
 /// What changed since the previous release (`core::diff`): the counts per
 /// class, and every changed executable as a medium finding (an auditor
@@ -30,18 +30,13 @@ pub(super) fn diff_step(
     let result = match result {
         Ok(r) => r,
         Err(e) => {
-            findings.push(
-                Finding::new(
-                    Severity::High,
-                    Check::Diff,
-                    format!(
-                        "{CANNOT_RUN}: cannot compare with {}",
-                        previous.path.written
-                    ),
-                )
-                .evidence(e.to_string()),
+            return could_not_run(
+                findings,
+                Check::Diff,
+                format!("cannot compare with {}", previous.path.written),
+                e.to_string(),
+                "could not compare with the previous release",
             );
-            return Outcome::CouldNotRun("could not compare with the previous release".to_string());
         }
     };
     let s = &result.summary;

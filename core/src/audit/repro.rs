@@ -6,7 +6,7 @@ use crate::repro::{self, ReproOptions, Verdict};
 
 use super::case::CasePath;
 use super::releases::Releases;
-use super::step::{CANNOT_RUN, Outcome, name_some};
+use super::step::{Outcome, could_not_run, name_some};
 
 /// Reproducibility against the auditor's rebuild (`core::repro`):
 /// different is critical and names the files, equivalent is info listing
@@ -29,18 +29,13 @@ pub(super) fn repro_step(
     let result = match result {
         Ok(r) => r,
         Err(e) => {
-            findings.push(
-                Finding::new(
-                    Severity::High,
-                    Check::Repro,
-                    format!(
-                        "{CANNOT_RUN}: cannot compare with the rebuild {}",
-                        rebuild.written
-                    ),
-                )
-                .evidence(e.to_string()),
+            return could_not_run(
+                findings,
+                Check::Repro,
+                format!("cannot compare with the rebuild {}", rebuild.written),
+                e.to_string(),
+                "could not compare with the rebuild",
             );
-            return Outcome::CouldNotRun("could not compare with the rebuild".to_string());
         }
     };
     let normalizations: Vec<crate::report::Normalization> = result

@@ -1,7 +1,7 @@
 //! What every check of the audit shares: how a step ends, how a check
 //! that could not run is said, how a long list of files is named.
 
-use crate::report::{AuditReport, Check, Finding, InputRole, Step, StepStatus};
+use crate::report::{AuditReport, Check, Finding, InputRole, Severity, Step, StepStatus};
 
 use super::AuditEvent;
 
@@ -19,6 +19,22 @@ pub(super) enum Outcome {
     /// The check could not run (its finding says why): the step is an
     /// error, and the report says what was *not* established.
     CouldNotRun(String),
+}
+
+/// Records that `check` could not run on `subject`: a high finding titled
+/// `Check could not run: <subject>` with `why` as its evidence (what the
+/// auditor must fix before the check can run), and the step's `summary`.
+pub(super) fn could_not_run(
+    findings: &mut Vec<Finding>,
+    check: Check,
+    subject: String,
+    why: String,
+    summary: &str,
+) -> Outcome {
+    findings.push(
+        Finding::new(Severity::High, check, format!("{CANNOT_RUN}: {subject}")).evidence(why),
+    );
+    Outcome::CouldNotRun(summary.to_string())
 }
 
 /// `a, b, c and 4 more`.

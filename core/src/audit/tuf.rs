@@ -4,7 +4,7 @@
 use crate::report::{AuditReport, Check, Finding, Severity};
 
 use super::case::CaseTuf;
-use super::step::{CANNOT_RUN, Outcome};
+use super::step::{Outcome, could_not_run};
 
 /// The vendor's TUF repository verified as a client would
 /// (`core::tuf`), at the report's time, so the verdict is reproducible:
@@ -17,15 +17,14 @@ pub(super) fn tuf_step(
 ) -> Outcome {
     use crate::tuf::{DirSource, Options, TargetSelection};
     let could_not = |findings: &mut Vec<Finding>, why: String| {
-        findings.push(
-            Finding::new(
-                Severity::High,
-                Check::Tuf,
-                format!("{CANNOT_RUN}: TUF repository {}", tuf.repo.written),
-            )
-            .evidence(why),
-        );
-        Outcome::CouldNotRun("could not verify the TUF repository".to_string())
+        let subject = format!("TUF repository {}", tuf.repo.written);
+        could_not_run(
+            findings,
+            Check::Tuf,
+            subject,
+            why,
+            "could not verify the TUF repository",
+        )
     };
     let root = match std::fs::read(&tuf.root.resolved) {
         Ok(b) => b,

@@ -10,7 +10,7 @@ use crate::sig::release::{ReleaseVerification, VerifyError, verify_opened, verif
 
 use super::case::{AuditCase, CasePath};
 use super::releases::{Releases, SharedRelease};
-use super::step::{CANNOT_RUN, Outcome, serde_name};
+use super::step::{CANNOT_RUN, Outcome, could_not_run, serde_name};
 
 /// Verifies `shared` through its one reading when that is the verifier's
 /// own, else reads it as the verifier does (same verdict either way).
@@ -44,15 +44,14 @@ pub(super) fn verify_step(
 ) -> Outcome {
     use crate::sig::release::CoverageStatus;
     let could_not = |findings: &mut Vec<Finding>, why: String| {
-        findings.push(
-            Finding::new(
-                Severity::High,
-                Check::Verify,
-                format!("{CANNOT_RUN}: signatures of {}", case.release.path.written),
-            )
-            .evidence(why),
-        );
-        Outcome::CouldNotRun("could not verify signatures".to_string())
+        let subject = format!("signatures of {}", case.release.path.written);
+        could_not_run(
+            findings,
+            Check::Verify,
+            subject,
+            why,
+            "could not verify signatures",
+        )
     };
     let policy = match crate::policy::TrustPolicy::load(&policy_path.resolved) {
         Ok(p) => p,
