@@ -535,6 +535,20 @@ impl PublicKey {
         ))
     }
 
+    /// Refuses a scheme that is not for this key's algorithm (an RSA
+    /// scheme named for an EC key, ...): the caller named the wrong
+    /// scheme, which is not the same verdict as a bad signature.
+    fn require_scheme(&self, scheme: SignatureScheme) -> Result<(), KeyError> {
+        if scheme.applies_to(self.algorithm) {
+            Ok(())
+        } else {
+            Err(KeyError::SchemeMismatch {
+                scheme,
+                key: self.algorithm,
+            })
+        }
+    }
+
     /// Verifies under exactly `scheme` (ECDSA: DER or raw `r‖s`).
     pub fn verify_with(
         &self,
@@ -542,12 +556,7 @@ impl PublicKey {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), KeyError> {
-        if !scheme.applies_to(self.algorithm) {
-            return Err(KeyError::SchemeMismatch {
-                scheme,
-                key: self.algorithm,
-            });
-        }
+        self.require_scheme(scheme)?;
         if self.verify_ring(scheme, message, signature) {
             Ok(())
         } else {
@@ -565,12 +574,7 @@ impl PublicKey {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), KeyError> {
-        if !scheme.applies_to(self.algorithm) {
-            return Err(KeyError::SchemeMismatch {
-                scheme,
-                key: self.algorithm,
-            });
-        }
+        self.require_scheme(scheme)?;
         if self.verify_ring_one(scheme.ring_algorithm(), message, signature) {
             Ok(())
         } else {
