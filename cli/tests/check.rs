@@ -67,23 +67,45 @@ impl Published {
         self.dir.path().join(rel)
     }
 
+    /// What a customer's check of this bundle is given; a test replaces
+    /// one input (`CheckInputs { log: .., ..p.inputs() }`) to attack it.
+    fn inputs(&self) -> CheckInputs {
+        CheckInputs {
+            log: s(&self.path("log")).to_owned(),
+            vkey: self.path("log/vkey"),
+            reports: self.path("reports"),
+            auditor: demo_path("auditor/TEST-ONLY-auditor.key.pub"),
+        }
+    }
+
     /// `glassbox check TARGET` against this bundle, plus `extra` arguments.
     fn check(&self, target: &Path, extra: &[&str]) -> Output {
-        let log = self.path("log");
-        let vkey = log.join("vkey");
-        let reports = self.path("reports");
-        let auditor = demo_path("auditor/TEST-ONLY-auditor.key.pub");
+        self.inputs().check(target, extra)
+    }
+}
+
+/// The inputs of `glassbox check` besides the target.
+struct CheckInputs {
+    /// A log directory or an http:// URL.
+    log: String,
+    vkey: PathBuf,
+    reports: PathBuf,
+    auditor: PathBuf,
+}
+
+impl CheckInputs {
+    fn check(&self, target: &Path, extra: &[&str]) -> Output {
         let mut args = vec![
             "check",
             s(target),
             "--log",
-            s(&log),
+            &self.log,
             "--vkey",
-            s(&vkey),
+            s(&self.vkey),
             "--reports",
-            s(&reports),
+            s(&self.reports),
             "--auditor-key",
-            s(&auditor),
+            s(&self.auditor),
         ];
         args.extend_from_slice(extra);
         glassbox(&args)
@@ -225,18 +247,11 @@ fn a_report_signed_by_another_key_covers_nothing() {
     let k = glassbox(&["keygen", "--out", s(&other)]);
     assert!(k.status.success(), "{}", out(&k));
     let pubkey = p.path("other.key.pub");
-    let r = glassbox(&[
-        "check",
-        s(&demo_path("releases/exampleav-1.1.0")),
-        "--log",
-        s(&p.path("log")),
-        "--vkey",
-        s(&p.path("log/vkey")),
-        "--reports",
-        s(&p.path("reports")),
-        "--auditor-key",
-        s(&pubkey),
-    ]);
+    let r = CheckInputs {
+        auditor: pubkey,
+        ..p.inputs()
+    }
+    .check(&demo_path("releases/exampleav-1.1.0"), &[]);
     let text = out(&r);
     assert_eq!(r.status.code(), Some(1), "{text}");
     assert!(
@@ -269,18 +284,11 @@ fn a_report_missing_from_the_log_is_unproved() {
         s(&demo_path("releases/exampleav-1.1.0.tar.gz")),
     ]);
     assert!(a.status.success(), "{}", out(&a));
-    let r = glassbox(&[
-        "check",
-        s(&demo_path("releases/exampleav-1.1.0")),
-        "--log",
-        s(&other),
-        "--vkey",
-        s(&p.path("log/vkey")),
-        "--reports",
-        s(&p.path("reports")),
-        "--auditor-key",
-        s(&demo_path("auditor/TEST-ONLY-auditor.key.pub")),
-    ]);
+    let r = CheckInputs {
+        log: s(&other).to_owned(),
+        ..p.inputs()
+    }
+    .check(&demo_path("releases/exampleav-1.1.0"), &[]);
     let text = out(&r);
     assert_eq!(r.status.code(), Some(1), "{text}");
     assert!(text.contains("not this report"), "{text}");
@@ -404,18 +412,11 @@ fn unusable_input_is_exit_2() {
     assert_eq!(r.status.code(), Some(2), "{}", out(&r));
     let empty = p.path("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let r = glassbox(&[
-        "check",
-        s(&demo_path("releases/exampleav-1.1.0")),
-        "--log",
-        s(&p.path("log")),
-        "--vkey",
-        s(&p.path("log/vkey")),
-        "--reports",
-        s(&empty),
-        "--auditor-key",
-        s(&demo_path("auditor/TEST-ONLY-auditor.key.pub")),
-    ]);
+    let r = CheckInputs {
+        reports: empty,
+        ..p.inputs()
+    }
+    .check(&demo_path("releases/exampleav-1.1.0"), &[]);
     let text = out(&r);
     assert_eq!(r.status.code(), Some(2), "{text}");
     assert!(text.contains("no report.dsse.json found"), "{text}");
@@ -458,20 +459,11 @@ fn over_http_the_log_gives_the_same_verdicts() {
     let p = Published::new();
     let served = Served::start(&p.path("log"));
     let url = served.url.clone();
-    let over_http = |target: &Path| {
-        glassbox(&[
-            "check",
-            s(target),
-            "--log",
-            &url,
-            "--vkey",
-            s(&p.path("log/vkey")),
-            "--reports",
-            s(&p.path("reports")),
-            "--auditor-key",
-            s(&demo_path("auditor/TEST-ONLY-auditor.key.pub")),
-        ])
+    let inputs = CheckInputs {
+        log: url.clone(),
+        ..p.inputs()
     };
+    let over_http = |target: &Path| inputs.check(target, &[]);
     let r = over_http(&demo_path("releases/exampleav-1.1.0"));
     assert_eq!(r.status.code(), Some(0), "{}", out(&r));
     assert!(out(&r).contains("15 file(s): 15 covered"), "{}", out(&r));
