@@ -37,6 +37,13 @@ fn run(dir: &Path, args: &[&str], code: i32) -> Vec<u8> {
     out.stdout
 }
 
+/// Runs `glassbox ARGS --format json` in `dir`, checks the exit code, and
+/// asserts that stdout is valid under `name`'s schema.
+fn run_json(dir: &Path, name: &str, args: &[&str], code: i32) {
+    let args = [args, &["--format", "json"]].concat();
+    assert_valid(name, &run(dir, &args, code));
+}
+
 fn schema(name: &str) -> serde_json::Value {
     let path = root()
         .join("core/schema")
@@ -94,46 +101,37 @@ fn every_schema_compiles_and_names_itself() {
 #[test]
 fn manifest() {
     let t = tempfile::tempdir().unwrap();
-    let out = run(
+    run_json(
         t.path(),
-        &[
-            "manifest",
-            &demo("releases/exampleav-1.1.0"),
-            "--format",
-            "json",
-        ],
+        "manifest",
+        &["manifest", &demo("releases/exampleav-1.1.0")],
         0,
     );
-    assert_valid("manifest", &out);
-    let out = run(
+    run_json(
         t.path(),
+        "manifest",
         &[
             "manifest",
             &demo("tampered/exampleav-1.1.0.tar.gz"),
             "--sha512",
-            "--format",
-            "json",
         ],
         0,
     );
-    assert_valid("manifest", &out);
 }
 
 #[test]
 fn diff() {
     let t = tempfile::tempdir().unwrap();
-    let out = run(
+    run_json(
         t.path(),
+        "diff",
         &[
             "diff",
             &demo("releases/exampleav-1.0.0"),
             &demo("releases/exampleav-1.1.0.tar.gz"),
-            "--format",
-            "json",
         ],
         1,
     );
-    assert_valid("diff", &out);
 }
 
 #[test]
@@ -142,12 +140,7 @@ fn repro() {
     let vendor = demo("releases/exampleav-1.1.0.tar.gz");
     for (other, code) in [("rebuild", 0), ("tampered", 1)] {
         let other = demo(&format!("{other}/exampleav-1.1.0.tar.gz"));
-        let out = run(
-            t.path(),
-            &["repro", &vendor, &other, "--format", "json"],
-            code,
-        );
-        assert_valid("repro", &out);
+        run_json(t.path(), "repro", &["repro", &vendor, &other], code);
     }
 }
 
@@ -158,8 +151,9 @@ fn verify_artifact_and_release() {
     let sig = demo("releases/exampleav-1.1.0/engine/avengine.p7s");
     for (rel, code) in [("releases", 0), ("tampered", 1)] {
         let artifact = demo(&format!("{rel}/exampleav-1.1.0/engine/avengine"));
-        let out = run(
+        run_json(
             t.path(),
+            "verify",
             &[
                 "verify",
                 &artifact,
@@ -167,16 +161,14 @@ fn verify_artifact_and_release() {
                 &sig,
                 "--policy",
                 &policy,
-                "--format",
-                "json",
             ],
             code,
         );
-        assert_valid("verify", &out);
         let release = demo(&format!("{rel}/exampleav-1.1.0"));
         let previous = demo("releases/exampleav-1.0.0");
-        let out = run(
+        run_json(
             t.path(),
+            "verify",
             &[
                 "verify",
                 &release,
@@ -184,15 +176,13 @@ fn verify_artifact_and_release() {
                 &policy,
                 "--previous",
                 &previous,
-                "--format",
-                "json",
             ],
             code,
         );
-        assert_valid("verify", &out);
     }
-    let out = run(
+    run_json(
         t.path(),
+        "verify",
         &[
             "verify",
             &demo("releases/exampleav-1.1.0.tar.gz"),
@@ -202,12 +192,9 @@ fn verify_artifact_and_release() {
             &demo("log/exampleav-1.1.0.tar.gz.tlog-proof"),
             "--log-vkey",
             &demo("log/vkey"),
-            "--format",
-            "json",
         ],
         0,
     );
-    assert_valid("verify", &out);
 }
 
 #[test]
@@ -216,88 +203,46 @@ fn chain() {
     let leaf = demo("pki/codesign.pem");
     let inter = demo("pki/intermediate.pem");
     let roots = demo("pki/root.pem");
-    let out = run(
+    run_json(
         t.path(),
-        &[
-            "chain",
-            &leaf,
-            "--intermediates",
-            &inter,
-            "--roots",
-            &roots,
-            "--format",
-            "json",
-        ],
+        "chain",
+        &["chain", &leaf, "--intermediates", &inter, "--roots", &roots],
         0,
     );
-    assert_valid("chain", &out);
     // Without the intermediate there is no path: the invalid form.
-    let out = run(
-        t.path(),
-        &["chain", &leaf, "--roots", &roots, "--format", "json"],
-        1,
-    );
-    assert_valid("chain", &out);
+    run_json(t.path(), "chain", &["chain", &leaf, "--roots", &roots], 1);
 }
 
 #[test]
 fn keygen_and_report_verify_and_render() {
     let t = tempfile::tempdir().unwrap();
-    let out = run(
+    run_json(t.path(), "keygen", &["keygen", "--out", "k.key"], 0);
+    run_json(
         t.path(),
-        &["keygen", "--out", "k.key", "--format", "json"],
+        "keygen",
+        &["keygen", "--out", "p.key", "--algorithm", "p256"],
         0,
     );
-    assert_valid("keygen", &out);
-    let out = run(
-        t.path(),
-        &[
-            "keygen",
-            "--out",
-            "p.key",
-            "--algorithm",
-            "p256",
-            "--format",
-            "json",
-        ],
-        0,
-    );
-    assert_valid("keygen", &out);
 
     let example = root().join("audit-reports/example");
     let envelope = example.join("report.dsse.json").display().to_string();
     let auditor = demo("auditor/TEST-ONLY-auditor.key.pub");
-    let out = run(
+    run_json(
         t.path(),
-        &[
-            "report", "verify", &envelope, "--key", &auditor, "--format", "json",
-        ],
+        "report-verify",
+        &["report", "verify", &envelope, "--key", &auditor],
         0,
     );
-    assert_valid("report-verify", &out);
     // A key that did not sign it: the failed form, with its problem.
-    let out = run(
+    run_json(
         t.path(),
-        &[
-            "report",
-            "verify",
-            &envelope,
-            "--key",
-            "k.key.pub",
-            "--format",
-            "json",
-        ],
+        "report-verify",
+        &["report", "verify", &envelope, "--key", "k.key.pub"],
         1,
     );
-    assert_valid("report-verify", &out);
 
     let report = example.join("report.json").display().to_string();
-    let out = run(
-        t.path(),
-        &["report", "render", &report, "--format", "json"],
-        0,
-    );
-    assert_valid("audit-report", &out);
+    run_json(t.path(), "audit-report", &["report", "render", &report], 0);
 }
 
 #[test]
@@ -308,8 +253,9 @@ fn every_log_subcommand() {
     run(d, &["keygen", "--out", "w.key"], 0);
     std::fs::write(d.join("a.bin"), b"first\n").unwrap();
     std::fs::write(d.join("b.bin"), b"second\n").unwrap();
-    let out = run(
+    run_json(
         d,
+        "log-init",
         &[
             "log",
             "init",
@@ -318,38 +264,28 @@ fn every_log_subcommand() {
             "test.example/log",
             "--key",
             "log.key",
-            "--format",
-            "json",
         ],
         0,
     );
-    assert_valid("log-init", &out);
     std::fs::write(d.join("empty.cp"), run(d, &["log", "checkpoint", "L"], 0)).unwrap();
-    let out = run(
+    run_json(
         d,
-        &["log", "append", "L", "a.bin", "b.bin", "--format", "json"],
+        "log-append",
+        &["log", "append", "L", "a.bin", "b.bin"],
         0,
     );
-    assert_valid("log-append", &out);
-    let out = run(d, &["log", "checkpoint", "L", "--format", "json"], 0);
-    assert_valid("log-checkpoint", &out);
-    let out = run(
+    run_json(d, "log-checkpoint", &["log", "checkpoint", "L"], 0);
+    run_json(d, "log-prove", &["log", "prove", "L", "--file", "a.bin"], 0);
+    run_json(
         d,
-        &["log", "prove", "L", "--file", "a.bin", "--format", "json"],
+        "log-prove",
+        &["log", "prove", "L", "--index", "1", "--output", "b.proof"],
         0,
     );
-    assert_valid("log-prove", &out);
-    let out = run(
-        d,
-        &[
-            "log", "prove", "L", "--index", "1", "--output", "b.proof", "--format", "json",
-        ],
-        0,
-    );
-    assert_valid("log-prove", &out);
     for (file, code) in [("b.bin", 0), ("a.bin", 1)] {
-        let out = run(
+        run_json(
             d,
+            "log-verify-proof",
             &[
                 "log",
                 "verify-proof",
@@ -358,32 +294,20 @@ fn every_log_subcommand() {
                 "L/vkey",
                 "--file",
                 file,
-                "--format",
-                "json",
             ],
             code,
         );
-        assert_valid("log-verify-proof", &out);
     }
     for (old, new, code) in [
         ("empty.cp", "L/checkpoint", 0),
         ("L/checkpoint", "empty.cp", 1),
     ] {
-        let out = run(
+        run_json(
             d,
-            &[
-                "log",
-                "consistency",
-                old,
-                new,
-                "--log",
-                "L",
-                "--format",
-                "json",
-            ],
+            "log-consistency",
+            &["log", "consistency", old, new, "--log", "L"],
             code,
         );
-        assert_valid("log-consistency", &out);
     }
     let witness = [
         "log",
@@ -405,24 +329,16 @@ fn every_log_subcommand() {
     run(d, &["log", "append", "L", "a.bin"], 0);
     // Now with the size it cosigned before.
     assert_valid("log-witness", &run(d, &witness, 0));
-    let out = run(
+    run_json(
         d,
-        &[
-            "log",
-            "monitor",
-            "--vkey",
-            "L/vkey",
-            "L",
-            "L/checkpoint",
-            "--format",
-            "json",
-        ],
+        "log-monitor",
+        &["log", "monitor", "--vkey", "L/vkey", "L", "L/checkpoint"],
         0,
     );
-    assert_valid("log-monitor", &out);
     // The demo's split view: the evidence form.
-    let out = run(
+    run_json(
         d,
+        "log-monitor",
         &[
             "log",
             "monitor",
@@ -430,12 +346,9 @@ fn every_log_subcommand() {
             &demo("log/vkey"),
             &demo("log"),
             &demo("log-targeted"),
-            "--format",
-            "json",
         ],
         1,
     );
-    assert_valid("log-monitor", &out);
 }
 
 struct Killed(std::process::Child);
@@ -573,8 +486,9 @@ fn tuf_verify() {
         let dir = cases.join(case);
         let root = dir.join("initial_root.json").display().to_string();
         let repo = dir.display().to_string();
-        let out = run(
+        run_json(
             t.path(),
+            "tuf-verify",
             &[
                 "tuf",
                 "verify",
@@ -586,11 +500,8 @@ fn tuf_verify() {
                 "all",
                 "--at",
                 "2026-11-01T00:00:00Z",
-                "--format",
-                "json",
             ],
             code,
         );
-        assert_valid("tuf-verify", &out);
     }
 }
