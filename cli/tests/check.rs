@@ -2,7 +2,7 @@
 //! and logged at test time, then the customer's check of what it received.
 
 mod common;
-use common::{demo_path, glassbox, text as out};
+use common::{Listening, demo_path, glassbox, text as out};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -424,40 +424,17 @@ fn unusable_input_is_exit_2() {
 
 /// The published log served by `glassbox log serve` on loopback (port 0),
 /// stopped on drop.
-struct Served {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Served {
-    fn start(dir: &Path) -> Self {
-        use std::io::BufRead;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
-            .args(["log", "serve", s(dir), "--listen", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{line:?}");
-        Self { child, url }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn serve(dir: &Path) -> Listening {
+    Listening::start(
+        &["log", "serve", s(dir), "--listen", "127.0.0.1:0"],
+        Path::new("."),
+    )
 }
 
 #[test]
 fn over_http_the_log_gives_the_same_verdicts() {
     let p = Published::new();
-    let served = Served::start(&p.path("log"));
+    let served = serve(&p.path("log"));
     let url = served.url.clone();
     let inputs = CheckInputs {
         log: url.clone(),

@@ -6,12 +6,13 @@
 //! URL, never a hang or unbounded memory.
 
 mod common;
-use common::{code, glassbox_in, json};
+use common::{Listening, code, glassbox_in, json};
+use std::ffi::OsStr;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use glassbox_core::tlog::merkle::leaf_hash;
@@ -50,41 +51,17 @@ fn append(d: &Path, name: &str, log: &Log, signer: &LogSigner, sizes: &[u64], ta
 }
 
 /// `glassbox log serve DIR --listen 127.0.0.1:0`, killed on drop.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Served {
-    fn start(dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
-            .args(["log", "serve"])
-            .arg(dir)
-            .args(["--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .filter(|u| u.starts_with("http://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_owned();
-        Self { child, url }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn serve(dir: &Path) -> Listening {
+    Listening::start(
+        &[
+            OsStr::new("log"),
+            OsStr::new("serve"),
+            dir.as_os_str(),
+            OsStr::new("--listen"),
+            OsStr::new("127.0.0.1:0"),
+        ],
+        Path::new("."),
+    )
 }
 
 /// A plain HTTP/1.1 exchange written by hand (not glassbox's client):
@@ -137,7 +114,7 @@ fn served_layout_is_tlog_tiles_path_for_path() {
     // it by the spec's path and nothing else.
     std::fs::create_dir_all(dir.join("tile/0/x001/x234")).unwrap();
     std::fs::copy(dir.join("tile/0/000"), dir.join("tile/0/x001/x234/067")).unwrap();
-    let s = Served::start(&dir);
+    let s = serve(&dir);
 
     let (st, h, body) = raw("GET", &s.url, "/checkpoint");
     assert_eq!(st, 200);
@@ -259,8 +236,8 @@ fn monitor_and_consistency_say_the_same_over_http() {
         "fork",
     );
     let vkey = vkey_of(&d.join("L"));
-    let main = Served::start(&d.join("L"));
-    let fork = Served::start(&d.join("F"));
+    let main = serve(&d.join("L"));
+    let fork = serve(&d.join("F"));
 
     let consistency = |log: &str, old: &str, new: &str| {
         glassbox_in(

@@ -5,58 +5,32 @@
 //! and a forked copy of the log refused with the protocol's status codes.
 
 mod common;
-use common::{code, glassbox_in, json, write_key};
+use common::{Listening, code, glassbox_in, json, write_key};
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
 /// A `log witness --listen` process, killed when dropped.
-struct WitnessProcess {
-    child: Child,
-    url: String,
-}
-
-impl WitnessProcess {
-    fn start(d: &Path, state: &str, key: &str, name: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
-            .args([
-                "log",
-                "witness",
-                "--listen",
-                "127.0.0.1:0",
-                "--state",
-                state,
-                "--key",
-                key,
-                "--name",
-                name,
-                "--log-vkey",
-                "L/vkey",
-            ])
-            .current_dir(d)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.starts_with("http://127.0.0.1:"), "{line:?}");
-        Self {
-            child,
-            url: line.trim().to_string(),
-        }
-    }
-}
-
-impl Drop for WitnessProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start_witness(d: &Path, state: &str, key: &str, name: &str) -> Listening {
+    Listening::start(
+        &[
+            "log",
+            "witness",
+            "--listen",
+            "127.0.0.1:0",
+            "--state",
+            state,
+            "--key",
+            key,
+            "--name",
+            name,
+            "--log-vkey",
+            "L/vkey",
+        ],
+        d,
+    )
 }
 
 fn setup() -> tempfile::TempDir {
@@ -88,7 +62,7 @@ fn setup() -> tempfile::TempDir {
     t
 }
 
-fn cosign(d: &Path, log: &str, w: &WitnessProcess, vkey: &str) -> Output {
+fn cosign(d: &Path, log: &str, w: &Listening, vkey: &str) -> Output {
     glassbox_in(
         &[
             "log",
@@ -157,7 +131,7 @@ fn raw_post(url: &str, body: &[u8]) -> String {
 fn a_witness_cosigns_over_http_and_the_quorum_counts_it() {
     let t = setup();
     let d = t.path();
-    let w1 = WitnessProcess::start(d, "ws1", "w1.key", "w1.example/w");
+    let w1 = start_witness(d, "ws1", "w1.key", "w1.example/w");
     // Before cosigning: a quorum of one is not met.
     assert_eq!(code(&verify_quorum(d, "1", &["ws1/vkey"])), 1);
 
@@ -175,7 +149,7 @@ fn a_witness_cosigns_over_http_and_the_quorum_counts_it() {
     let o = verify_quorum(d, "1", &["ws1/vkey"]);
     assert_eq!(code(&o), 0, "{o:?}");
     // A second witness's key: one cosignature is not a quorum of two.
-    let w2 = WitnessProcess::start(d, "ws2", "w2.key", "w2.example/w");
+    let w2 = start_witness(d, "ws2", "w2.key", "w2.example/w");
     assert_eq!(code(&verify_quorum(d, "2", &["ws1/vkey", "ws2/vkey"])), 1);
     let o = cosign(d, "L", &w2, "ws2/vkey");
     assert_eq!(code(&o), 0, "{o:?}");
@@ -225,7 +199,7 @@ fn a_witness_cosigns_over_http_and_the_quorum_counts_it() {
 fn a_stale_size_gets_409_and_one_retry_and_state_survives_a_restart() {
     let t = setup();
     let d = t.path();
-    let w1 = WitnessProcess::start(d, "ws1", "w1.key", "w1.example/w");
+    let w1 = start_witness(d, "ws1", "w1.key", "w1.example/w");
     assert_eq!(code(&cosign(d, "L", &w1, "ws1/vkey")), 0);
     // On the wire: old size 0 when the witness holds 2 is a 409 with the
     // size as text/x.tlog.size.
@@ -243,7 +217,7 @@ fn a_stale_size_gets_409_and_one_retry_and_state_survives_a_restart() {
 
     // Restart the witness on its state; forget what size it cosigned.
     drop(w1);
-    let w1 = WitnessProcess::start(d, "ws1", "w1.key", "w1.example/w");
+    let w1 = start_witness(d, "ws1", "w1.key", "w1.example/w");
     assert_eq!(code(&glassbox_in(&["log", "append", "L", "c.bin"], d)), 0);
     std::fs::remove_file(d.join("L/witness-sizes.json")).unwrap();
     let o = cosign(d, "L", &w1, "ws1/vkey");
@@ -260,7 +234,7 @@ fn a_stale_size_gets_409_and_one_retry_and_state_survives_a_restart() {
 fn the_witness_refuses_a_forked_copy_of_the_log() {
     let t = setup();
     let d = t.path();
-    let w1 = WitnessProcess::start(d, "ws1", "w1.key", "w1.example/w");
+    let w1 = start_witness(d, "ws1", "w1.key", "w1.example/w");
     // Fork at size 1: the copy gets a different second entry, so its size 2
     // has another root than the size 2 the witness cosigns below.
     let o = glassbox_in(
@@ -392,7 +366,7 @@ fn hostile_witnesses_fail_within_the_timeout() {
     );
     // L/vkey is a log key, not a witness key: refused as input first.
     assert_eq!(code(&o), 2, "{o:?}");
-    let w = WitnessProcess::start(d, "ws1", "w1.key", "w1.example/w");
+    let w = start_witness(d, "ws1", "w1.key", "w1.example/w");
     drop(w);
     let o = glassbox_in(
         &[

@@ -88,3 +88,44 @@ pub fn write_key(dir: &Path, name: &str) {
     let der = key::generate_pkcs8().unwrap();
     std::fs::write(dir.join(name), key::pkcs8_pem(&der)).unwrap();
 }
+
+/// A long-running `glassbox` (`log serve` or `log witness --listen` on
+/// 127.0.0.1:0) started in `dir`, killed when dropped. `url` is the
+/// http:// URL it prints as the last word of its first line, read before
+/// `start` returns so the server is listening by then.
+pub struct Listening {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Listening {
+    pub fn start<S: AsRef<OsStr>>(args: &[S], dir: &Path) -> Self {
+        use std::io::BufRead as _;
+        let mut child = glassbox_cmd()
+            .args(args)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|u| u.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
