@@ -10,18 +10,7 @@ use std::process::{Command, Output};
 /// `glassbox log init L` in `d` with origin `test.example/log` and
 /// `log.key`.
 fn init_log(d: &Path) -> Output {
-    glassbox_in(
-        &[
-            "log",
-            "init",
-            "L",
-            "--origin",
-            "test.example/log",
-            "--key",
-            "log.key",
-        ],
-        d,
-    )
+    common::init_log(d, "L", "test.example/log", "log.key")
 }
 
 fn setup() -> tempfile::TempDir {
@@ -90,18 +79,7 @@ fn append_prove_verify_round_trip() {
     );
     assert_eq!(code(&other), 1);
     write_key(d, "other.key");
-    glassbox_in(
-        &[
-            "log",
-            "init",
-            "M",
-            "--origin",
-            "test.example/log",
-            "--key",
-            "other.key",
-        ],
-        d,
-    );
+    common::init_log(d, "M", "test.example/log", "other.key");
     let wrong_key = glassbox_in(
         &["log", "verify-proof", "b.tlog-proof", "--vkey", "M/vkey"],
         d,

@@ -42,18 +42,7 @@ fn setup() -> tempfile::TempDir {
     for (n, c) in [("a.bin", "alpha"), ("b.bin", "beta"), ("c.bin", "gamma")] {
         std::fs::write(d.join(n), c).unwrap();
     }
-    let o = glassbox_in(
-        &[
-            "log",
-            "init",
-            "L",
-            "--origin",
-            "test.example/log",
-            "--key",
-            "log.key",
-        ],
-        d,
-    );
+    let o = common::init_log(d, "L", "test.example/log", "log.key");
     assert_eq!(code(&o), 0, "{o:?}");
     assert_eq!(
         code(&glassbox_in(&["log", "append", "L", "a.bin", "b.bin"], d)),
@@ -237,18 +226,7 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
     let w1 = start_witness(d, "ws1", "w1.key", "w1.example/w");
     // Fork at size 1: the copy gets a different second entry, so its size 2
     // has another root than the size 2 the witness cosigns below.
-    let o = glassbox_in(
-        &[
-            "log",
-            "init",
-            "F",
-            "--origin",
-            "test.example/log",
-            "--key",
-            "log.key",
-        ],
-        d,
-    );
+    let o = common::init_log(d, "F", "test.example/log", "log.key");
     assert_eq!(code(&o), 0, "{o:?}");
     assert_eq!(
         code(&glassbox_in(&["log", "append", "F", "a.bin", "c.bin"], d)),
@@ -297,18 +275,7 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
 
     // An unknown origin is 404 on the wire.
     write_key(d, "other.key");
-    let o = glassbox_in(
-        &[
-            "log",
-            "init",
-            "O",
-            "--origin",
-            "other.example/log",
-            "--key",
-            "other.key",
-        ],
-        d,
-    );
+    let o = common::init_log(d, "O", "other.example/log", "other.key");
     assert_eq!(code(&o), 0, "{o:?}");
     let mut body = b"old 0\n\n".to_vec();
     body.extend_from_slice(&std::fs::read(d.join("O/checkpoint")).unwrap());

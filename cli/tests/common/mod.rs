@@ -129,3 +129,8 @@ impl Drop for Listening {
         let _ = self.child.wait();
     }
 }
+
+/// `glassbox log init LOG --origin ORIGIN --key KEY` in `d`.
+pub fn init_log(d: &Path, log: &str, origin: &str, key: &str) -> Output {
+    glassbox_in(&["log", "init", log, "--origin", origin, "--key", key], d)
+}
