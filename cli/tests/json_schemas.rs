@@ -4,9 +4,10 @@
 //! never hand-written JSON. A field renamed, dropped or retyped in a result
 //! type fails here until its schema says so.
 
-use std::io::BufRead as _;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -351,15 +352,6 @@ fn every_log_subcommand() {
     );
 }
 
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `log cosign` against a real `log witness --listen` on loopback, and
 /// against a port nobody listens on (the failure form).
 #[test]
@@ -383,8 +375,9 @@ fn log_cosign() {
         0,
     );
     run(d, &["log", "append", "L", "a.bin"], 0);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .args([
+    // Killed when dropped, also when an assertion fails first.
+    let witness = common::Listening::start(
+        &[
             "log",
             "witness",
             "--listen",
@@ -397,18 +390,10 @@ fn log_cosign() {
             "w.example/w",
             "--log-vkey",
             "L/vkey",
-        ])
-        .current_dir(d)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    // Killed when dropped, also when an assertion fails first.
-    let witness = Killed(child);
-    let mut url = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut url).unwrap();
-    let url = url.trim().to_string();
+        ],
+        d,
+    );
+    let url = witness.url.clone();
     let cosign = |witness: &str, code| {
         run(
             d,
