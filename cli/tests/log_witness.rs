@@ -235,24 +235,23 @@ fn the_witness_refuses_a_forked_copy_of_the_log() {
     assert_eq!(code(&cosign(d, "L", &w1, "ws1/vkey")), 0);
 
     // Same size, other root: 409 (not a size reply) after the 409 retry.
-    let o = cosign(d, "F", &w1, "ws1/vkey");
-    assert_eq!(code(&o), 1, "{o:?}");
-    let why = json(&o)["witnesses"][0]["failure"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    // The fork's cosign fails (exit 1); the witness's one failure reason.
+    let refused = || {
+        let o = cosign(d, "F", &w1, "ws1/vkey");
+        assert_eq!(code(&o), 1, "{o:?}");
+        json(&o)["witnesses"][0]["failure"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let why = refused();
     assert!(
         why.starts_with("HTTP 409: ") && why.contains("split view"),
         "{why}"
     );
     // Larger, but not an extension of what the witness cosigned: 422.
     assert_eq!(code(&glassbox_in(&["log", "append", "F", "b.bin"], d)), 0);
-    let o = cosign(d, "F", &w1, "ws1/vkey");
-    assert_eq!(code(&o), 1, "{o:?}");
-    let why = json(&o)["witnesses"][0]["failure"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let why = refused();
     assert!(
         why.starts_with("HTTP 422: ") && why.contains("not consistent"),
         "{why}"
