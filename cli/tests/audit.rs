@@ -1,7 +1,7 @@
 //! `glassbox audit` and `glassbox report` on the demo vendor.
 
 mod common;
-use common::{demo, glassbox, items, repo_root, stderr, stdout};
+use common::{copy_dir, demo, glassbox, items, repo_root, stderr, stdout};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -205,18 +205,6 @@ fn case_beside_a_demo_copy(text: &str) -> (tempfile::TempDir, std::path::PathBuf
     let case = d.path().join("case.toml");
     std::fs::write(&case, text).unwrap();
     (d, case)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! and logged at test time, then the customer's check of what it received.
 
 mod common;
-use common::{Listening, demo_path, glassbox, text as out};
+use common::{Listening, copy_dir, demo_path, glassbox, text as out};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -109,18 +109,6 @@ impl CheckInputs {
         ];
         args.extend_from_slice(extra);
         glassbox(&args)
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
     }
 }
 

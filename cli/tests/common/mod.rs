@@ -134,3 +134,18 @@ impl Drop for Listening {
 pub fn init_log(d: &Path, log: &str, origin: &str, key: &str) -> Output {
     glassbox_in(&["log", "init", log, "--origin", origin, "--key", key], d)
 }
+
+/// Copies the directory tree `from` to `to` (regular files and
+/// directories; the tests' fixtures hold nothing else).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
