@@ -5,7 +5,7 @@ use std::io::{BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use super::{BodyError, Error, Url, framing, read_body, read_headers, read_line};
+use super::{BodyError, Error, Response, Url, framing, read_body, read_headers, read_line};
 
 /// A blocking HTTP/1.1 client with time-outs. Cheap to clone.
 #[derive(Debug, Clone, Copy)]
@@ -27,27 +27,6 @@ impl Default for Client {
             read_timeout: Duration::from_secs(10),
             total_timeout: Duration::from_secs(30),
         }
-    }
-}
-
-/// A response: status, header fields and body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// Header fields in order, values trimmed.
-    pub headers: Vec<(String, String)>,
-    /// The body (at most the caller's cap).
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    /// The first header field named `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -22,8 +22,58 @@
 mod client;
 mod server;
 
-pub use client::{Client, Response as ClientResponse};
-pub use server::{Handler, Request, Response, Server, ServerConfig, ServerHandle};
+pub use client::Client;
+pub use server::{Handler, Request, Server, ServerConfig, ServerHandle};
+
+/// The client's name for a [`Response`] it received (one type serves both sides).
+pub type ClientResponse = Response;
+
+/// A response: what a handler answers (the server adds `Content-Length`
+/// and `Connection: close`, and drops the body for `HEAD`) and what the
+/// client received (header values trimmed, body at most the caller's cap).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// Header fields.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// A response with a `Content-Type`.
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    /// A `text/plain` response whose body is `message` and a newline.
+    pub fn text(status: u16, message: &str) -> Self {
+        Self::new(
+            status,
+            "text/plain; charset=utf-8",
+            format!("{message}\n").into_bytes(),
+        )
+    }
+
+    /// Adds a header field.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The first header field named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
 
 use std::fmt;
 

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{BodyError, Framing, framing, read_body, read_headers, read_line};
+use super::{BodyError, Framing, Response, framing, read_body, read_headers, read_line};
 
 /// A request as the handler sees it.
 #[derive(Debug, Clone)]
@@ -34,44 +34,6 @@ impl Request {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A response from a handler. The server adds `Content-Length` and
-/// `Connection: close`, and drops the body for `HEAD`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// Header fields.
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    /// A response with a `Content-Type`.
-    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
-        Self {
-            status,
-            headers: vec![("Content-Type".into(), content_type.into())],
-            body: body.into(),
-        }
-    }
-
-    /// A `text/plain` response whose body is `message` and a newline.
-    pub fn text(status: u16, message: &str) -> Self {
-        Self::new(
-            status,
-            "text/plain; charset=utf-8",
-            format!("{message}\n").into_bytes(),
-        )
-    }
-
-    /// Adds a header field.
-    pub fn with_header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
     }
 }
 
