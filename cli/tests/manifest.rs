@@ -181,3 +181,65 @@ fn errors_name_the_archive_entry_and_offset() {
         "{err}"
     );
 }
+
+/// Builds a `.deb` with dpkg-deb from a staging tree holding absolute
+/// symlinks, as every Debian package with a configuration in /etc does.
+fn deb_with_absolute_symlinks(t: &Path) -> std::path::PathBuf {
+    let root = t.join("pkg");
+    fs::create_dir_all(root.join("DEBIAN")).unwrap();
+    fs::write(
+        root.join("DEBIAN/control"),
+        "Package: libdemo\nVersion: 1.0\nArchitecture: all\n\
+         Maintainer: glassbox tests <tests@glassbox.invalid>\nDescription: demo\n",
+    )
+    .unwrap();
+    fs::create_dir_all(root.join("etc/ssl")).unwrap();
+    fs::write(root.join("etc/ssl/openssl.cnf"), b"[openssl_init]\n").unwrap();
+    fs::create_dir_all(root.join("usr/lib/ssl")).unwrap();
+    std::os::unix::fs::symlink("/etc/ssl/openssl.cnf", root.join("usr/lib/ssl/openssl.cnf"))
+        .unwrap();
+    std::os::unix::fs::symlink("/etc/ssl/certs", root.join("usr/lib/ssl/certs")).unwrap();
+    let deb = t.join("libdemo_1.0_all.deb");
+    let built = Command::new("dpkg-deb")
+        .args(["-Zxz", "--root-owner-group", "--build"])
+        .arg(&root)
+        .arg(&deb)
+        .output()
+        .expect("dpkg-deb (package dpkg) builds the test package");
+    assert!(built.status.success(), "{}", stderr(&built));
+    deb
+}
+
+#[test]
+fn absolute_symlinks_of_a_deb_are_information_and_exit_0() {
+    let t = tempfile::tempdir().unwrap();
+    let deb = deb_with_absolute_symlinks(t.path());
+    let out = glassbox_in(&[s("manifest"), deb.as_os_str()], t.path());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("symlink  data.tar.xz!usr/lib/ssl/openssl.cnf -> /etc/ssl/openssl.cnf"),
+        "{text}"
+    );
+    assert!(text.contains("0 findings, 1 info\n"), "{text}");
+    assert!(
+        text.contains(
+            "info: data.tar.xz!usr/lib/ssl/certs: points outside the package: /etc/ssl/certs"
+        ),
+        "{text}"
+    );
+    let out = glassbox_in(
+        &[s("manifest"), s("--format"), s("json"), deb.as_os_str()],
+        t.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["findings"],
+        serde_json::json!([{
+            "path": "data.tar.xz!usr/lib/ssl/certs",
+            "kind": "symlink-outside-package",
+            "target": "/etc/ssl/certs"
+        }])
+    );
+}

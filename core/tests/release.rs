@@ -807,3 +807,99 @@ fn fifos_and_other_special_files_are_listed_never_opened() {
     assert!(pipe.digests.is_none());
     assert_eq!(sha(&r, "a.txt"), Sha256Digest::of(b"a"));
 }
+
+/// A `.deb` (deb(5): `debian-binary`, `control.tar.gz`, `data.tar.xz`)
+/// whose data and control members are the given tars.
+fn deb_bytes(control: &[u8], data: &[u8]) -> Vec<u8> {
+    ar_bytes(&[
+        ("debian-binary", b"2.0\n"),
+        ("control.tar.gz", &gzip(control)),
+        ("data.tar.xz", &xz(data)),
+    ])
+}
+
+#[test]
+fn absolute_symlinks_in_a_deb_resolve_against_the_package_root() {
+    let t = tempfile::tempdir().unwrap();
+    let data = tar_bytes(&[
+        file(b"./etc/ssl/openssl.cnf", b"[openssl_init]\n"),
+        // Inside the package: an ordinary link.
+        symlink(b"./usr/lib/ssl/openssl.cnf", b"/etc/ssl/openssl.cnf"),
+        // A file of the installed system: information only.
+        symlink(b"./usr/lib/ssl/certs", b"/etc/ssl/certs"),
+        // `..` through the root still escapes, absolute or relative.
+        symlink(b"./usr/lib/ssl/up", b"/../etc/passwd"),
+        symlink(b"./usr/lib/ssl/rel", b"../../../../etc/passwd"),
+    ]);
+    // control.tar is not installed at `/`: an absolute link there escapes.
+    let control = tar_bytes(&[symlink(b"./conffiles", b"/etc/ssl/openssl.cnf")]);
+    let p = write(t.path(), "libssl.deb", &deb_bytes(&control, &data));
+    let r = Release::open(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(r.format, Format::Deb);
+    let data_path = |p: &str| format!("data.tar.xz!{p}");
+    let findings: Vec<(String, String, bool)> = r
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.path.to_string(),
+                f.kind.to_string(),
+                f.kind.is_informational(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        vec![
+            (
+                "control.tar.gz!conffiles".to_string(),
+                "symlink to `/etc/ssl/openssl.cnf` resolves outside the release; not followed"
+                    .to_string(),
+                false
+            ),
+            (
+                data_path("usr/lib/ssl/certs"),
+                "points outside the package: /etc/ssl/certs".to_string(),
+                true
+            ),
+            (
+                data_path("usr/lib/ssl/rel"),
+                "symlink to `../../../../etc/passwd` resolves outside the release; not followed"
+                    .to_string(),
+                false
+            ),
+            (
+                data_path("usr/lib/ssl/up"),
+                "symlink to `/../etc/passwd` resolves outside the release; not followed"
+                    .to_string(),
+                false
+            ),
+        ],
+        "{findings:#?}"
+    );
+    // The same tree as a plain tar (no package root): absolute targets
+    // escape the release, as before.
+    let p = write(t.path(), "data.tar", &data);
+    let r = Release::open(&p, &ReadOptions::default()).unwrap();
+    assert!(has(&r, "usr/lib/ssl/openssl.cnf", |k| matches!(
+        k,
+        ReadFindingKind::SymlinkEscapes { .. }
+    )));
+    assert!(r.findings.iter().all(|f| !f.kind.is_informational()));
+}
+
+#[test]
+fn a_member_below_an_absolute_symlink_of_a_deb_is_still_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let data = tar_bytes(&[
+        symlink(b"./usr/lib/ssl/certs", b"/etc/ssl/certs"),
+        file(b"./usr/lib/ssl/certs/evil.pem", b"x"),
+    ]);
+    let control = tar_bytes(&[file(b"./control", b"Package: x\n")]);
+    let p = write(t.path(), "evil.deb", &deb_bytes(&control, &data));
+    let e = Release::open(&p, &ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(&e, ReleaseError::UnsafeName { entry, .. } if entry.contains("evil.pem")),
+        "{e}"
+    );
+}

@@ -15,9 +15,11 @@ Examples:
   cd vendor-1.1.0 && glassbox manifest --format sha256sum . | sha256sum -c
   glassbox manifest update.zip --sha512 --max-ratio 200 --max-depth 2
 
-Exit codes: 0 read, nothing suspicious; 1 read, with findings (`..` or
-absolute names, symlinks leaving the release, duplicates, nested archives
-not expanded); 2 unreadable, corrupt, or a limit was crossed.";
+Exit codes: 0 read, nothing suspicious (`info:` lines, such as a package's
+absolute symlink to a file of the installed system, do not fail); 1 read,
+with findings (`..` or absolute names, symlinks leaving the release,
+duplicates, nested archives not expanded); 2 unreadable, corrupt, or a
+limit was crossed.";
 
 /// List every entry of a release (directory or archive, nested archives
 /// expanded) with its SHA-256 digest.
@@ -133,7 +135,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     bar.0.finish_and_clear();
 
     crate::render::manifest::release(&release, args.format, ui)?;
-    Ok(Outcome::from_ok(release.findings.is_empty()))
+    // Informational findings (a package's absolute symlink to a file of the
+    // installed system) are shown but do not fail.
+    Ok(Outcome::from_ok(
+        release.findings.iter().all(|f| f.kind.is_informational()),
+    ))
 }
 
 #[cfg(test)]

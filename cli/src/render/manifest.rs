@@ -28,7 +28,7 @@ pub fn release(r: &Release, format: Format, ui: &Ui) -> anyhow::Result<()> {
     }
     if format == Format::Sha256sum {
         for f in &r.findings {
-            eprintln!("{} {f}", ui.warn("finding:"));
+            eprintln!("{} {f}", label(f, ui));
         }
     }
     Ok(())
@@ -68,19 +68,37 @@ fn write_text(out: &mut impl Write, r: &Release, ui: &Ui) -> io::Result<()> {
         .iter()
         .filter(|e| e.kind == EntryKind::File)
         .count();
-    writeln!(
+    let info = r
+        .findings
+        .iter()
+        .filter(|f| f.kind.is_informational())
+        .count();
+    write!(
         out,
         "\n{} ({}): {} entries, {} files, {} findings",
         r.source.display(),
         r.format,
         r.entries.len(),
         files,
-        r.findings.len()
+        r.findings.len() - info
     )?;
+    if info > 0 {
+        write!(out, ", {info} info")?;
+    }
+    writeln!(out)?;
     for f in &r.findings {
-        writeln!(out, "{} {f}", ui.warn("finding:"))?;
+        writeln!(out, "{} {f}", label(f, ui))?;
     }
     Ok(())
+}
+
+/// `finding:` for what fails the manifest, `info:` for what does not.
+fn label(f: &glassbox_core::release::ReadFinding, ui: &Ui) -> String {
+    if f.kind.is_informational() {
+        "info:".to_string()
+    } else {
+        ui.warn("finding:").to_string()
+    }
 }
 
 fn kind(e: &Entry) -> &'static str {

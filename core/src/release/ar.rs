@@ -52,6 +52,12 @@ pub(crate) fn read(
         last_name = Some(name.clone());
         let forced = format == Format::Deb
             && (raw.starts_with(b"control.tar") || raw.starts_with(b"data.tar"));
+        // deb(5): data.tar holds the files installed at `/`; control.tar's
+        // maintainer scripts are not installed, so their names stay
+        // relative.
+        if format == Format::Deb && raw.starts_with(b"data.tar") {
+            walk.mark_rooted(&path);
+        }
         let entry = Entry {
             path,
             kind: EntryKind::File,

@@ -337,6 +337,14 @@ pub enum ReadFindingKind {
         /// The recorded target.
         target: RawPath,
     },
+    /// Information, not suspicion: in a package whose paths are rooted at
+    /// `/` (a `.deb`'s data.tar), a symlink with an absolute target that the
+    /// package does not hold (`usr/lib/ssl/openssl.cnf ->
+    /// /etc/ssl/openssl.cnf`): it points at a file of the installed system.
+    SymlinkOutsidePackage {
+        /// The recorded target.
+        target: RawPath,
+    },
     /// A symlink chain that loops.
     SymlinkLoop,
     /// The same name occurs more than once in one container. No longer
@@ -373,6 +381,15 @@ pub enum ReadFindingKind {
     },
 }
 
+impl ReadFindingKind {
+    /// Whether this is information for the auditor rather than something
+    /// suspicious: informational findings never fail `manifest` or
+    /// `verify`.
+    pub fn is_informational(&self) -> bool {
+        matches!(self, Self::SymlinkOutsidePackage { .. })
+    }
+}
+
 impl fmt::Display for ReadFindingKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -383,6 +400,9 @@ impl fmt::Display for ReadFindingKind {
                     f,
                     "symlink to `{target}` resolves outside the release; not followed"
                 )
+            }
+            Self::SymlinkOutsidePackage { target } => {
+                write!(f, "points outside the package: {target}")
             }
             Self::SymlinkLoop => f.write_str("symlink chain loops"),
             Self::DuplicateName { count } => {

@@ -45,6 +45,12 @@ pub trait Progress: Sync {
 pub(crate) struct Collected {
     pub entries: Vec<Entry>,
     pub findings: Vec<ReadFinding>,
+    /// Containers whose member names stand for paths rooted at `/` of the
+    /// machine they are installed on (a `.deb`'s `data.tar.*`, deb(5)):
+    /// there an absolute symlink target names a path of the package, not of
+    /// the extraction directory's host. A property of the package format,
+    /// set by its reader ([`Walk::mark_rooted`]).
+    pub rooted: HashSet<EntryPath>,
 }
 
 /// The visitor's view: which recorded entries it wants.
@@ -161,6 +167,9 @@ pub(crate) struct Names {
     nodes: Vec<Node>,
     /// Symlinks, in archive order, with their addresses.
     links: Vec<(NodeId, RawPath)>,
+    /// Member names are rooted at `/` ([`Collected::rooted`]): an absolute
+    /// link target resolves from the container's root.
+    rooted: bool,
 }
 
 impl Names {
@@ -169,6 +178,7 @@ impl Names {
             container: container.cloned(),
             nodes: vec![Node::new(ROOT)],
             links: Vec::new(),
+            rooted: false,
         }
     }
 
@@ -224,9 +234,14 @@ impl Names {
     }
 
     fn walk_target(&mut self, base: NodeId, target: &[u8], nesting: usize) -> Memo {
-        if target.first() == Some(&b'/') {
-            return Memo::Escapes;
-        }
+        let base = match target.first() {
+            // In an installed package `/` is the package's root (dpkg
+            // unpacks data.tar at `/`); `/..` past it is still an escape
+            // below, as it is for the extraction directory.
+            Some(b'/') if self.rooted => ROOT,
+            Some(b'/') => return Memo::Escapes,
+            _ => base,
+        };
         let mut at = Spot {
             node: base,
             depth: 0,
@@ -606,25 +621,45 @@ impl<'w, 'v> Walk<'w, 'v> {
         }
     }
 
-    /// Escaping links and link loops of one container, as findings.
-    pub fn finish_container(&mut self, mut names: Names) {
-        if !matches!(self.out, Out::Collect(_)) {
-            return;
+    /// Marks `container` as a package tree rooted at `/`
+    /// ([`Collected::rooted`]); called by a format's reader before the
+    /// container is expanded.
+    pub fn mark_rooted(&mut self, container: &EntryPath) {
+        if let Out::Collect(c) = &mut self.out {
+            c.rooted.insert(container.clone());
         }
+    }
+
+    /// Escaping links and link loops of one container, as findings. In a
+    /// package rooted at `/`, an absolute link to a path the package does
+    /// not hold (`/etc/ssl/openssl.cnf` from libssl3) is information: it is
+    /// how packages refer to files of other packages, and no extractor
+    /// writes through it (a member below a symlink is refused in
+    /// [`Walk::admit`]).
+    pub fn finish_container(&mut self, mut names: Names) {
+        let Out::Collect(c) = &self.out else {
+            return;
+        };
+        names.rooted = names
+            .container
+            .as_ref()
+            .is_some_and(|p| c.rooted.contains(p));
         let links = std::mem::take(&mut names.links);
         for (node, inner) in links {
             let path = names.address(inner);
-            match names.resolve(node, 0) {
-                Memo::Escapes => {
-                    let target = RawPath(
-                        names.nodes[node as usize]
-                            .target
-                            .clone()
-                            .unwrap_or_default(),
-                    );
-                    self.finding(path, ReadFindingKind::SymlinkEscapes { target })
-                }
+            let memo = names.resolve(node, 0);
+            let target = RawPath(
+                names.nodes[node as usize]
+                    .target
+                    .clone()
+                    .unwrap_or_default(),
+            );
+            match memo {
+                Memo::Escapes => self.finding(path, ReadFindingKind::SymlinkEscapes { target }),
                 Memo::Loop => self.finding(path, ReadFindingKind::SymlinkLoop),
+                Memo::Inside(spot, _) if spot.depth > 0 && target.as_bytes().starts_with(b"/") => {
+                    self.finding(path, ReadFindingKind::SymlinkOutsidePackage { target })
+                }
                 _ => {}
             }
         }

@@ -1611,9 +1611,13 @@ impl ReleaseAccess for crate::release::Release {
                 (EntryKind::Other, _) => l.others.push(other(EntryType::Special)),
             }
         }
+        // Informational findings (a package's absolute symlink to a file of
+        // the installed system) are not ambiguities: the symlink itself is
+        // still covered as an entry.
         l.findings = self
             .findings
             .iter()
+            .filter(|f| !f.kind.is_informational())
             .map(|f| ReaderFinding {
                 path: f.path.to_string(),
                 // The serialized tag is the stable kind name; reading it
