@@ -102,16 +102,22 @@ fn findings_give_exit_1_and_are_printed() {
         err.contains("finding: pw: symlink to `/etc/passwd` resolves outside"),
         "{err}"
     );
-    let out = glassbox_in(
-        &[s("manifest"), s("--format"), s("json"), d.as_os_str()],
-        t.path(),
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        v["findings"],
+        json_findings(&d, t.path(), 1),
         serde_json::json!([{"path": "pw", "kind": "symlink-escapes", "target": "/etc/passwd"}])
     );
+}
+
+/// `manifest --format json` of `release`, which must exit `code`: its
+/// findings.
+fn json_findings(release: &Path, dir: &Path, code: i32) -> serde_json::Value {
+    let out = glassbox_in(
+        &[s("manifest"), s("--format"), s("json"), release.as_os_str()],
+        dir,
+    );
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"].clone()
 }
 
 #[test]
@@ -228,14 +234,8 @@ fn absolute_symlinks_of_a_deb_are_information_and_exit_0() {
         ),
         "{text}"
     );
-    let out = glassbox_in(
-        &[s("manifest"), s("--format"), s("json"), deb.as_os_str()],
-        t.path(),
-    );
-    assert_eq!(out.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        v["findings"],
+        json_findings(&deb, t.path(), 0),
         serde_json::json!([{
             "path": "data.tar.xz!usr/lib/ssl/certs",
             "kind": "symlink-outside-package",
