@@ -94,51 +94,89 @@ fn glassbox(args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap(), text)
 }
 
+/// A case of the generated tuf-conformance corpus.
+fn tuf_case(name: &str) -> PathBuf {
+    corpus("tuf/generated/cases").join(name)
+}
+
+/// `glassbox tuf client --metadata-dir MD ARGS...`
+fn tuf_client(md: &Path, args: &[&str]) -> (i32, String) {
+    let mut all = vec!["tuf", "client", "--metadata-dir", md.to_str().unwrap()];
+    all.extend(args);
+    glassbox(&all)
+}
+
+/// `glassbox tuf verify --root ROOT --repo REPO ARGS...`
+fn tuf_verify(root: &Path, repo: &str, args: &[&str]) -> (i32, String) {
+    let mut all = vec![
+        "tuf",
+        "verify",
+        "--root",
+        root.to_str().unwrap(),
+        "--repo",
+        repo,
+    ];
+    all.extend(args);
+    glassbox(&all)
+}
+
 struct Conformance<'a> {
     server: &'a Server,
     md: PathBuf,
     td: PathBuf,
+    _tmp: tempfile::TempDir,
 }
 
-impl Conformance<'_> {
+impl<'a> Conformance<'a> {
+    /// A fresh client (empty metadata and target dirs) of `server`,
+    /// initialised with `root` as its trust anchor.
+    fn init_with(server: &'a Server, root: &Path) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let (md, td) = (tmp.path().join("metadata"), tmp.path().join("targets"));
+        std::fs::create_dir_all(&md).unwrap();
+        std::fs::create_dir_all(&td).unwrap();
+        let c = Conformance {
+            server,
+            md,
+            td,
+            _tmp: tmp,
+        };
+        assert_eq!(c.init(root), 0);
+        c
+    }
+
     fn init(&self, root: &Path) -> i32 {
-        glassbox(&[
-            "tuf",
-            "client",
-            "--metadata-dir",
-            self.md.to_str().unwrap(),
-            "init",
-            root.to_str().unwrap(),
-        ])
-        .0
+        tuf_client(&self.md, &["init", root.to_str().unwrap()]).0
     }
     fn refresh(&self) -> (i32, String) {
-        glassbox(&[
-            "tuf",
-            "client",
-            "--metadata-dir",
-            self.md.to_str().unwrap(),
-            "--metadata-url",
-            &format!("{}/metadata", self.server.url),
-            "refresh",
-        ])
+        tuf_client(
+            &self.md,
+            &[
+                "--metadata-url",
+                &format!("{}/metadata", self.server.url),
+                "refresh",
+            ],
+        )
     }
     fn download(&self, target: &str) -> (i32, String) {
-        glassbox(&[
-            "tuf",
-            "client",
-            "--metadata-dir",
-            self.md.to_str().unwrap(),
-            "--metadata-url",
-            &format!("{}/metadata", self.server.url),
-            "--target-name",
-            target,
-            "--target-base-url",
-            &format!("{}/targets/", self.server.url),
-            "--target-dir",
-            self.td.to_str().unwrap(),
-            "download",
-        ])
+        let (metadata, targets) = (
+            format!("{}/metadata", self.server.url),
+            format!("{}/targets/", self.server.url),
+        );
+        tuf_client(
+            &self.md,
+            &[
+                "--metadata-url",
+                &metadata,
+                "--target-name",
+                target,
+                "--target-base-url",
+                &targets,
+                "--target-dir",
+                self.td.to_str().unwrap(),
+                "download",
+            ],
+        )
     }
     fn trusted_version(&self, role: &str) -> u64 {
         let v: serde_json::Value =
@@ -148,23 +186,12 @@ impl Conformance<'_> {
     }
 }
 
-fn setup<'a>(server: &'a Server, tmp: &Path) -> Conformance<'a> {
-    let md = tmp.join("metadata");
-    let td = tmp.join("targets");
-    std::fs::create_dir_all(&md).unwrap();
-    std::fs::create_dir_all(&td).unwrap();
-    Conformance { server, md, td }
-}
-
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn conformance_protocol_valid_repository() {
-    let cases = corpus("tuf/generated/cases");
-    let case = cases.join("valid");
+    let case = tuf_case("valid");
     let server = Server::start(&case);
-    let tmp = tempfile::tempdir().unwrap();
-    let c = setup(&server, tmp.path());
-    assert_eq!(c.init(&case.join("initial_root.json")), 0);
+    let c = Conformance::init_with(&server, &case.join("initial_root.json"));
     assert!(
         server.requests().is_empty(),
         "init must not touch the network"
@@ -226,12 +253,9 @@ fn conformance_protocol_valid_repository() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn conformance_protocol_rollback_across_refreshes() {
-    let cases = corpus("tuf/generated/cases");
-    let case = cases.join("rollback-timestamp");
+    let case = tuf_case("rollback-timestamp");
     let server = Server::start(&case.join("step1"));
-    let tmp = tempfile::tempdir().unwrap();
-    let c = setup(&server, tmp.path());
-    assert_eq!(c.init(&case.join("step1/initial_root.json")), 0);
+    let c = Conformance::init_with(&server, &case.join("step1/initial_root.json"));
     assert_eq!(c.refresh().0, 0);
     assert_eq!(c.trusted_version("timestamp"), 2);
     server.serve(&case.join("step2"));
@@ -244,23 +268,18 @@ fn conformance_protocol_rollback_across_refreshes() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn conformance_protocol_bad_targets_and_unicode_names() {
-    let cases = corpus("tuf/generated/cases");
-    let case = cases.join("target-file-tampered");
+    let case = tuf_case("target-file-tampered");
     let server = Server::start(&case);
-    let tmp = tempfile::tempdir().unwrap();
-    let c = setup(&server, tmp.path());
-    assert_eq!(c.init(&case.join("initial_root.json")), 0);
+    let c = Conformance::init_with(&server, &case.join("initial_root.json"));
     let (code, out) = c.download("client/av-engine-1.2.3.bin");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("hash"), "{out}");
     assert!(!c.td.join("client%2Fav-engine-1.2.3.bin").exists());
     assert_eq!(c.download("client/release-notes.txt").0, 0);
 
-    let case = cases.join("canonical-json-edge");
+    let case = tuf_case("canonical-json-edge");
     server.serve(&case);
-    let tmp = tempfile::tempdir().unwrap();
-    let c = setup(&server, tmp.path());
-    assert_eq!(c.init(&case.join("initial_root.json")), 0);
+    let c = Conformance::init_with(&server, &case.join("initial_root.json"));
     let (code, out) = c.download("client/na\u{ef}ve file \u{fc}ml.txt");
     assert_eq!(code, 0, "{out}");
 }
@@ -271,44 +290,24 @@ fn conformance_init_refuses_garbage_and_refresh_needs_init() {
     let bad = tmp.path().join("bad.json");
     std::fs::write(&bad, b"{not json").unwrap();
     let md = tmp.path().join("md");
-    let (code, out) = glassbox(&[
-        "tuf",
-        "client",
-        "--metadata-dir",
-        md.to_str().unwrap(),
-        "init",
-        bad.to_str().unwrap(),
-    ]);
+    let (code, out) = tuf_client(&md, &["init", bad.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
-    let (code, out) = glassbox(&[
-        "tuf",
-        "client",
-        "--metadata-dir",
-        md.to_str().unwrap(),
-        "--metadata-url",
-        "http://127.0.0.1:9/metadata",
-        "refresh",
-    ]);
+    let no_server = ["--metadata-url", "http://127.0.0.1:9/metadata", "refresh"];
+    let (code, out) = tuf_client(&md, &no_server);
     assert_eq!(code, 1, "{out}");
 }
 
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn verify_command_reports_roles_targets_and_exit_codes() {
-    let cases = corpus("tuf/generated/cases");
-    let case = cases.join("delegated-wrong-key");
+    let case = tuf_case("delegated-wrong-key");
     let root = case.join("initial_root.json");
-    let (code, out) = glassbox(&[
-        "tuf",
-        "verify",
-        "--root",
-        root.to_str().unwrap(),
-        "--repo",
+    let targets = ["client/release-notes.txt", "bases/daily-2026-10-01.bin"];
+    let (code, out) = tuf_verify(
+        &root,
         case.to_str().unwrap(),
-        "--targets",
-        "client/release-notes.txt",
-        "bases/daily-2026-10-01.bin",
-    ]);
+        &[&["--targets"], &targets[..]].concat(),
+    );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("target client/release-notes.txt  ok"), "{out}");
     assert!(
@@ -318,20 +317,13 @@ fn verify_command_reports_roles_targets_and_exit_codes() {
     assert!(out.contains("timestamp"), "{out}");
 
     // Over HTTP, JSON output, whole repository.
-    let case = cases.join("valid");
+    let case = tuf_case("valid");
     let server = Server::start(&case);
-    let (code, out) = glassbox(&[
-        "tuf",
-        "verify",
-        "--root",
-        case.join("initial_root.json").to_str().unwrap(),
-        "--repo",
+    let (code, out) = tuf_verify(
+        &case.join("initial_root.json"),
         &server.url,
-        "--targets",
-        "all",
-        "--format",
-        "json",
-    ]);
+        &["--targets", "all", "--format", "json"],
+    );
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["verified"], true);
@@ -342,14 +334,7 @@ fn verify_command_reports_roles_targets_and_exit_codes() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("root.json");
     std::fs::write(&bad, b"[]").unwrap();
-    let (code, out) = glassbox(&[
-        "tuf",
-        "verify",
-        "--root",
-        bad.to_str().unwrap(),
-        "--repo",
-        case.to_str().unwrap(),
-    ]);
+    let (code, out) = tuf_verify(&bad, case.to_str().unwrap(), &[]);
     assert_eq!(code, 2, "{out}");
     assert!(out.starts_with("error: "), "{out}");
 }
@@ -357,23 +342,13 @@ fn verify_command_reports_roles_targets_and_exit_codes() {
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn verify_with_state_detects_rollback_on_a_later_audit() {
-    let cases = corpus("tuf/generated/cases");
-    let case = cases.join("rollback-snapshot");
+    let case = tuf_case("rollback-snapshot");
     let state = tempfile::tempdir().unwrap();
     let audit = |step: &str| {
         let dir = case.join(step);
-        glassbox(&[
-            "tuf",
-            "verify",
-            "--root",
-            dir.join("initial_root.json").to_str().unwrap(),
-            "--repo",
-            dir.to_str().unwrap(),
-            "--state",
-            state.path().to_str().unwrap(),
-            "--format",
-            "json",
-        ])
+        let state = state.path().to_str().unwrap();
+        let json = ["--state", state, "--format", "json"];
+        tuf_verify(&dir.join("initial_root.json"), dir.to_str().unwrap(), &json)
     };
     let (code, out) = audit("step1");
     assert_eq!(code, 0, "{out}");
@@ -385,27 +360,10 @@ fn verify_with_state_detects_rollback_on_a_later_audit() {
 
     // Input errors: bad --at, missing repository directory.
     let root = case.join("step1/initial_root.json");
-    let root = root.to_str().unwrap();
     let repo = case.join("step1");
-    let (code, out) = glassbox(&[
-        "tuf",
-        "verify",
-        "--root",
-        root,
-        "--repo",
-        repo.to_str().unwrap(),
-        "--at",
-        "yesterday",
-    ]);
+    let (code, out) = tuf_verify(&root, repo.to_str().unwrap(), &["--at", "yesterday"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("--at"), "{out}");
-    let (code, out) = glassbox(&[
-        "tuf",
-        "verify",
-        "--root",
-        root,
-        "--repo",
-        "/nonexistent/repo",
-    ]);
+    let (code, out) = tuf_verify(&root, "/nonexistent/repo", &[]);
     assert_eq!(code, 2, "{out}");
 }
