@@ -1,13 +1,12 @@
 //! `glassbox keygen`: make the auditor's signing key pair.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use glassbox_core::keys::{SigningAlgorithm, SigningKey};
 
 use crate::render::{Format, TEXT_JSON};
-use crate::ui::{Outcome, Ui, write_atomic};
+use crate::ui::{Outcome, Ui, write_atomic_mode};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -62,17 +61,15 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         Algorithm::P256 => SigningAlgorithm::EcdsaP256,
     };
     let generated = SigningKey::generate(algorithm).context("key generation")?;
-    write_private(&args.out, generated.private_pem.as_bytes(), args.force)?;
+    write_atomic_mode(
+        &args.out,
+        generated.private_pem.as_bytes(),
+        args.force,
+        Some(0o600),
+    )?;
     let public_pem = generated.key.public_key().to_pem();
-    write_atomic(&pub_path, public_pem.as_bytes(), args.force)?;
-    // The temporary file behind write_atomic is owner-only; a public key is
-    // meant to be handed out.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&pub_path, std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("{}: cannot set permissions", pub_path.display()))?;
-    }
+    // A public key is meant to be handed out.
+    write_atomic_mode(&pub_path, public_pem.as_bytes(), args.force, Some(0o644))?;
     let key_id = generated.key.key_id();
     let alg_name = generated.key.public_key().algorithm().to_string();
     let text = match args.format {
@@ -93,32 +90,4 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
     };
     crate::render::stdout(&text)?;
     Ok(Outcome::Ok)
-}
-
-/// Like `write_atomic`, but the temporary file is made owner-only before
-/// the secret is written, so it is never readable by others, even briefly.
-fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("{}: cannot restrict permissions", path.display()))?;
-    }
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    if force {
-        tmp.persist(path).map(|_| ())
-    } else {
-        tmp.persist_noclobber(path).map(|_| ())
-    }
-    .with_context(|| format!("{}: cannot rename into place", path.display()))?;
-    Ok(())
 }

@@ -149,6 +149,18 @@ impl Ui {
 /// directory, fsynced, then renamed over. Refuses to replace an existing
 /// file unless `force`.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    write_atomic_mode(path, bytes, force, None)
+}
+
+/// Like [`write_atomic`], but the temporary file gets `mode` (Unix) before
+/// anything is written to it: a secret is never readable by others, even
+/// briefly.
+pub fn write_atomic_mode(
+    path: &Path,
+    bytes: &[u8],
+    force: bool,
+    mode: Option<u32>,
+) -> anyhow::Result<()> {
     use anyhow::Context;
     if !force && path.exists() {
         anyhow::bail!(
@@ -162,10 +174,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()
         .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("{}: cannot restrict permissions", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("{}: cannot rename into place", path.display()))?;
+    // Without --force, a file that appeared since the check above is not
+    // replaced either.
+    if force {
+        tmp.persist(path).map(|_| ())
+    } else {
+        tmp.persist_noclobber(path).map(|_| ())
+    }
+    .with_context(|| format!("{}: cannot rename into place", path.display()))?;
     Ok(())
 }
