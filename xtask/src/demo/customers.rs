@@ -17,11 +17,11 @@ use glassbox_core::audit::{AuditCase, log_audit, run_audit};
 use glassbox_core::keys::SigningKey;
 use glassbox_core::report::statement::sign_report;
 use glassbox_core::tlog::note::KeyType;
-use glassbox_core::tlog::storage::LOCK_FILE;
 use glassbox_core::tlog::{Log, LogSigner, cosignature};
 
+use super::KEYS_EPOCH;
+use super::tlog::{fork_log, publish, seeded_log_signer};
 use super::tree::{Tree, write_file, write_tree};
-use super::{KEYS_EPOCH, pem};
 use crate::{Result, err};
 
 /// The published bundle: `log/`, `log-forked/`, `reports/`, `witnesses/`.
@@ -54,11 +54,6 @@ pub const WITNESSES: [(&str, [u8; 32]); 2] = [
 
 const SEED: [u8; 32] = *b"glassbox demo audit log TEST-ONL";
 
-/// RFC 8410 §7 PKCS#8 v1 prefix of an Ed25519 private key (the seed follows).
-const PKCS8_ED25519_PREFIX: [u8; 16] = [
-    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-];
-
 fn e<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> crate::Error {
     move |x| err(format!("{what}: {x}"))
 }
@@ -67,15 +62,7 @@ fn e<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> crate::Error {
 /// already written there; `genuine` and `tampered` are the 1.1.0 trees the
 /// two customers installed.
 pub fn build(out: &Path, genuine: &Tree, tampered: &Tree, mtime: i64) -> Result<()> {
-    let mut pkcs8 = PKCS8_ED25519_PREFIX.to_vec();
-    pkcs8.extend_from_slice(&SEED);
-    write_file(
-        &out.join(KEY_FILE),
-        pem::encode("PRIVATE KEY", &pkcs8).as_bytes(),
-        0o600,
-        KEYS_EPOCH,
-    )?;
-    let signer = LogSigner::from_seed(ORIGIN, KeyType::Ed25519, &SEED).map_err(e("log key"))?;
+    let signer = seeded_log_signer(out, ORIGIN, KEY_FILE, &SEED)?;
     let published = out.join(PUBLISHED_DIR);
     let log_dir = published.join("log");
     let log = Log::create(&log_dir, &signer).map_err(e("creating published/log"))?;
@@ -127,7 +114,7 @@ pub fn build(out: &Path, genuine: &Tree, tampered: &Tree, mtime: i64) -> Result<
     // sees the genuine 1.1.0 archive logged; bob's copy gets the tampered
     // one at the same index: same size, another root.
     let forked_dir = published.join("log-forked");
-    copy_dir(&log_dir, &forked_dir)?;
+    fork_log(&log_dir, &forked_dir)?;
     let forked = Log::open(&forked_dir).map_err(e("opening published/log-forked"))?;
     for (l, file) in [
         (&log, "releases/exampleav-1.1.0.tar.gz"),
@@ -161,31 +148,10 @@ pub fn build(out: &Path, genuine: &Tree, tampered: &Tree, mtime: i64) -> Result<
         .collect();
     log.add_cosignatures(&current.note.text, &cosigs)
         .map_err(e("storing the cosignatures"))?;
-    for dir in [&log_dir, &forked_dir] {
-        // The lock file only serialises appenders; a published log has none.
-        let lock = dir.join(LOCK_FILE);
-        if lock.exists() {
-            std::fs::remove_file(&lock).map_err(e("removing a lock file"))?;
-        }
-    }
+    publish(&[&log_dir, &forked_dir])?;
 
     let customers = out.join(CUSTOMERS_DIR);
     write_tree(&customers.join("alice"), genuine, mtime)?;
     write_tree(&customers.join("bob"), tampered, mtime)?;
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to).map_err(e("creating a directory"))?;
-    for entry in std::fs::read_dir(from).map_err(e("reading a directory"))? {
-        let entry = entry.map_err(e("reading a directory"))?;
-        let src = entry.path();
-        let dst = to.join(entry.file_name());
-        if src.is_dir() {
-            copy_dir(&src, &dst)?;
-        } else if entry.file_name() != LOCK_FILE {
-            std::fs::copy(&src, &dst).map_err(e("copying"))?;
-        }
-    }
     Ok(())
 }

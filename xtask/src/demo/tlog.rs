@@ -43,16 +43,7 @@ fn tlog_err(what: &str) -> impl Fn(glassbox_core::tlog::Error) -> crate::Error +
 /// Builds `log/` and `log-targeted/` under `out` from the releases already
 /// written there (both directories must be absent).
 pub fn build(out: &Path) -> Result<()> {
-    let signer =
-        LogSigner::from_seed(ORIGIN, KeyType::Ed25519, &SEED).map_err(tlog_err("log key"))?;
-    let mut pkcs8 = PKCS8_ED25519_PREFIX.to_vec();
-    pkcs8.extend_from_slice(&SEED);
-    write_file(
-        &out.join(KEY_FILE),
-        pem::encode("PRIVATE KEY", &pkcs8).as_bytes(),
-        0o600,
-        KEYS_EPOCH,
-    )?;
+    let signer = seeded_log_signer(out, ORIGIN, KEY_FILE, &SEED)?;
 
     let public = out.join(LOG_DIR);
     let targeted = out.join(TARGETED_DIR);
@@ -75,7 +66,7 @@ pub fn build(out: &Path) -> Result<()> {
         ],
     )?;
     // The fork: a copy of the log at size 2.
-    copy_dir(&public, &targeted)?;
+    fork_log(&public, &targeted)?;
     // Entries 2 and 3 of the public log: release 1.1.0.
     append(
         &log,
@@ -102,7 +93,35 @@ pub fn build(out: &Path) -> Result<()> {
             0o644,
             KEYS_EPOCH,
         )?;
-        // The lock file only serialises appenders; a published log has none.
+    }
+    publish(&[&public, &targeted])
+}
+
+/// The signer of a demo log from its fixed TEST-ONLY `seed`; its PKCS#8
+/// PEM is written to `key_file` for people who want to append.
+pub(super) fn seeded_log_signer(
+    out: &Path,
+    origin: &str,
+    key_file: &str,
+    seed: &[u8; 32],
+) -> Result<LogSigner> {
+    let signer =
+        LogSigner::from_seed(origin, KeyType::Ed25519, seed).map_err(tlog_err("log key"))?;
+    let mut pkcs8 = PKCS8_ED25519_PREFIX.to_vec();
+    pkcs8.extend_from_slice(seed);
+    write_file(
+        &out.join(key_file),
+        pem::encode("PRIVATE KEY", &pkcs8).as_bytes(),
+        0o600,
+        KEYS_EPOCH,
+    )?;
+    Ok(signer)
+}
+
+/// Removes the logs' lock files: they only serialise appenders, and a
+/// published log has none.
+pub(super) fn publish(dirs: &[&Path]) -> Result<()> {
+    for dir in dirs {
         let lock = dir.join(LOCK_FILE);
         if lock.exists() {
             std::fs::remove_file(&lock)
@@ -112,7 +131,8 @@ pub fn build(out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+/// A fork of the log in `from`: a copy of its files (not its lock) in `to`.
+pub(super) fn fork_log(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to).map_err(|e| err(format!("creating {}: {e}", to.display())))?;
     let entries =
         std::fs::read_dir(from).map_err(|e| err(format!("reading {}: {e}", from.display())))?;
@@ -121,7 +141,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         let src = entry.path();
         let dst = to.join(entry.file_name());
         if src.is_dir() {
-            copy_dir(&src, &dst)?;
+            fork_log(&src, &dst)?;
         } else if entry.file_name() != LOCK_FILE {
             std::fs::copy(&src, &dst)
                 .map_err(|e| err(format!("copying {}: {e}", src.display())))?;
