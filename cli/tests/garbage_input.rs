@@ -3,7 +3,7 @@
 //! exits 2 with an `error:` line and no panic or backtrace.
 
 mod common;
-use common::{demo_path, glassbox_cmd, stderr};
+use common::{demo_path, glassbox_cmd, noise, stderr};
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -12,18 +12,6 @@ fn glassbox() -> Command {
     let mut c = glassbox_cmd();
     c.env("RUST_BACKTRACE", "1");
     c
-}
-
-/// Deterministic pseudo-random bytes (xorshift), so a failure reproduces.
-fn noise(len: usize, mut seed: u64) -> Vec<u8> {
-    (0..len)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed as u8
-        })
-        .collect()
 }
 
 struct Garbage {

@@ -2,7 +2,7 @@
 //! archive is generated here, so each test shows exactly what it feeds in.
 
 mod common;
-use common::{gzip, nested, path, sha, write};
+use common::{gzip, nested, noise, path, sha, write};
 
 use std::fs;
 use std::io::Write;
@@ -576,18 +576,6 @@ fn limits_default_as_documented() {
     let l = Limits::default();
     assert_eq!(l.max_depth, 8);
     assert_eq!(l.max_ratio, 1000);
-}
-
-fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 fn ar_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! proofs cross-checked by the independent Python RFC 9162 checker.
 
 mod common;
-use common::corpus;
+use common::{copy_dir, corpus};
 
 use std::path::Path;
 
@@ -265,19 +265,6 @@ fn concurrent_appenders_are_serialised_by_the_lock_file() {
         for i in 0..20 {
             let e = String::from_utf8(log.entry(b * 20 + i).unwrap()).unwrap();
             assert_eq!(e, format!("{prefix} i{i}"));
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
         }
     }
 }

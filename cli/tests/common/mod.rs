@@ -11,6 +11,9 @@ use std::process::{Command, Output};
 #[path = "../../../core/tests/common/corpora.rs"]
 mod corpora;
 pub use corpora::corpus;
+#[path = "../../../core/tests/common/files.rs"]
+mod files;
+pub use files::{copy_dir, noise};
 
 /// The built `glassbox` binary, ready for arguments. `NO_COLOR` keeps the
 /// output plain whatever the terminal.
@@ -133,19 +136,4 @@ impl Drop for Listening {
 /// `glassbox log init LOG --origin ORIGIN --key KEY` in `d`.
 pub fn init_log(d: &Path, log: &str, origin: &str, key: &str) -> Output {
     glassbox_in(&["log", "init", log, "--origin", origin, "--key", key], d)
-}
-
-/// Copies the directory tree `from` to `to` (regular files and
-/// directories; the tests' fixtures hold nothing else).
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }

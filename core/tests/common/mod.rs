@@ -13,6 +13,8 @@ use glassbox_core::release::{EntryPath, RawPath, ReadOptions, Release};
 
 pub mod corpora;
 pub use corpora::corpus;
+pub mod files;
+pub use files::{copy_dir, noise};
 
 /// Runs `cmd ARGS` in `dir` and returns its standard output; the tool must
 /// be installed (`.ci/run` installs it) and must succeed.
