@@ -11,7 +11,8 @@ use super::step::{Outcome, could_not_run, serde_name};
 /// What changed since the previous release (`core::diff`): the counts per
 /// class, and every changed executable as a medium finding (an auditor
 /// must look at new code); an executable modified without a new build-id
-/// (patched after linking) is high.
+/// (patched after linking) is high; one whose only change is in sections
+/// rewritten after linking ("debug link updated") is info.
 pub(super) fn diff_step(
     releases: &Releases,
     previous: &CaseRelease,
@@ -86,17 +87,29 @@ pub(super) fn diff_step(
                 .paths([path.clone()]),
             );
         }
-        findings.push(
-            Finding::new(
+        // Only the sections tools rewrite after linking changed (the
+        // build-id, over everything else, is the same): no new code.
+        let (severity, title) = if e.debug_link_updated {
+            (
+                Severity::Info,
+                format!(
+                    "Executable {path} {class} since {} ({}): debug link updated only",
+                    previous.version, e.format
+                ),
+            )
+        } else {
+            (
                 Severity::Medium,
-                Check::Diff,
                 format!(
                     "Executable {path} {class} since {} ({})",
                     previous.version, e.format
                 ),
             )
-            .evidence(digests)
-            .paths([path.clone()]),
+        };
+        findings.push(
+            Finding::new(severity, Check::Diff, title)
+                .evidence(digests)
+                .paths([path.clone()]),
         );
         executables.push(path);
     }

@@ -42,6 +42,9 @@ pub struct ChangedExecutable {
     pub new_sha256: Option<Sha256Digest>,
     /// Modified, yet the build-id is unchanged: patched after linking.
     pub build_id_unchanged: bool,
+    /// Modified only in sections tools rewrite after linking
+    /// (`.gnu_debuglink`...), build-id unchanged: "debug link updated".
+    pub debug_link_updated: bool,
 }
 
 impl DiffSummary {
@@ -74,6 +77,10 @@ impl DiffSummary {
                     .executable
                     .as_ref()
                     .is_some_and(|e| e.build_id_unchanged),
+                debug_link_updated: content
+                    .executable
+                    .as_ref()
+                    .is_some_and(|e| !e.debug_link_updated.is_empty()),
             });
         }
         s

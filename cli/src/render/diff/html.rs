@@ -145,10 +145,10 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
     if !s.changed_executables.is_empty() {
         o.push_str("<h2>Changed executables</h2><table id=\"executables\"><tr><th>change</th><th>format</th><th>path</th><th>note</th></tr>");
         for e in &s.changed_executables {
-            let note = if e.build_id_unchanged {
-                "<span class=\"warn\">modified after build-id was computed</span>"
-            } else {
-                ""
+            let note = match super::executable_note(e) {
+                Some((Tone::Warn, note)) => format!("<span class=\"warn\">{note}</span>"),
+                Some((_, note)) => note.to_string(),
+                None => String::new(),
             };
             let _ = write!(
                 o,

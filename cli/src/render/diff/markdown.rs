@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use glassbox_core::diff::{ChangeClass, ReleaseDiff};
 
-use super::{change_brief, change_path, detail_lines};
+use super::{Tone, change_brief, change_path, detail_lines};
 
 /// Escapes text for a Markdown table cell.
 fn cell(s: &str) -> String {
@@ -59,10 +59,10 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
             "## Changed executables\n\n| change | format | path | note |\n|---|---|---|---|"
         );
         for e in &s.changed_executables {
-            let note = if e.build_id_unchanged {
-                "**modified after build-id was computed**"
-            } else {
-                ""
+            let note = match super::executable_note(e) {
+                Some((Tone::Warn, note)) => format!("**{note}**"),
+                Some((_, note)) => note.to_string(),
+                None => String::new(),
             };
             let _ = writeln!(
                 out,

@@ -6,8 +6,8 @@ pub mod markdown;
 pub mod text;
 
 use glassbox_core::diff::{
-    BinaryDiff, ChangeClass, EntryChange, ExecutableDiff, HexWindow, KeyChangeOp, LineTag,
-    ReleaseDiff, StructuredDiff, TextDiff,
+    BinaryDiff, ChangeClass, ChangedExecutable, EntryChange, ExecutableDiff, HexWindow,
+    KeyChangeOp, LineTag, ReleaseDiff, StructuredDiff, TextDiff,
 };
 
 /// Symbol names shown per list before "… and N more".
@@ -28,6 +28,18 @@ pub enum Tone {
     Head,
     /// A warning the auditor must see.
     Warn,
+}
+
+/// The note on a changed executable in the summary, with its tone: a
+/// patched binary warns; a change confined to post-link sections is named.
+pub fn executable_note(e: &ChangedExecutable) -> Option<(Tone, &'static str)> {
+    if e.build_id_unchanged {
+        Some((Tone::Warn, "modified after build-id was computed"))
+    } else if e.debug_link_updated {
+        Some((Tone::Plain, "debug link updated"))
+    } else {
+        None
+    }
 }
 
 /// The one-letter code of a class, as `git diff --name-status`.
@@ -167,6 +179,15 @@ fn executable_lines(e: &ExecutableDiff, out: &mut Vec<(Tone, String)>) {
         out.push((
             Tone::Warn,
             "WARNING: modified after build-id was computed".into(),
+        ));
+    }
+    if !e.debug_link_updated.is_empty() {
+        out.push((
+            Tone::Plain,
+            format!(
+                "debug link updated: only {} changed (rewritten after linking)",
+                e.debug_link_updated.join(", ")
+            ),
         ));
     }
     let changed: Vec<_> = e.sections.iter().filter(|s| s.changed).collect();

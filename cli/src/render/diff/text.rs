@@ -50,14 +50,10 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
     if !d.summary.changed_executables.is_empty() {
         let _ = writeln!(out, "changed executables:");
         for e in &d.summary.changed_executables {
-            let warn = if e.build_id_unchanged {
-                paint(
-                    color,
-                    Tone::Warn,
-                    "  WARNING: modified after build-id was computed",
-                )
-            } else {
-                String::new()
+            let warn = match super::executable_note(e) {
+                Some((Tone::Warn, note)) => paint(color, Tone::Warn, &format!("  WARNING: {note}")),
+                Some((tone, note)) => paint(color, tone, &format!("  {note}")),
+                None => String::new(),
             };
             let _ = writeln!(
                 out,

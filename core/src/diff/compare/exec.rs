@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::digest::Sha256Digest;
 
 use super::super::DiffOptions;
-use super::{Comparator, ContentDiff, ContentKind, Sides, binary};
+use super::{Comparator, ContentDiff, ContentKind, Sides, binary, postlink};
 
 /// Names kept per symbol list (all are counted).
 const MAX_SYMBOLS: usize = 200;
@@ -22,6 +22,10 @@ const MAX_SYMBOLS: usize = 200;
 /// The note recorded when content differs but the build-id does not.
 pub const PATCHED_AFTER_BUILD_ID: &str =
     "content changed but the build-id did not: modified after build-id was computed";
+
+/// The note recorded when content differs only in sections rewritten
+/// after linking ([`postlink`]).
+pub const DEBUG_LINK_UPDATED: &str = "debug link updated";
 
 /// One row of the section table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -72,8 +76,14 @@ pub struct ExecutableDiff {
     pub old_build_id: Option<String>,
     /// Build-id of the new file (hex).
     pub new_build_id: Option<String>,
-    /// Content differs while a build-id is present and unchanged.
+    /// Content differs while a build-id is present and unchanged, outside
+    /// the sections tools rewrite after linking.
     pub build_id_unchanged: bool,
+    /// The build-id is unchanged and the only differences are in these
+    /// sections, which tools rewrite after linking
+    /// ([`postlink::POST_LINK_SECTIONS`]): "debug link updated".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub debug_link_updated: Vec<String>,
 }
 
 fn format_name(f: object::BinaryFormat) -> &'static str {
@@ -188,6 +198,7 @@ pub fn diff_executables(
         sections: rows,
         symbols: sc,
         build_id_unchanged: content_differs && ob.is_some() && ob == nb,
+        debug_link_updated: Vec::new(),
         old_build_id: ob,
         new_build_id: nb,
     }
@@ -210,9 +221,20 @@ impl Comparator for ExecutableComparator {
 
     fn compare(&self, s: &Sides<'_>, opts: &DiffOptions, out: &mut ContentDiff) {
         if let (Ok(a), Ok(b)) = (object::File::parse(s.old), object::File::parse(s.new)) {
-            let d = diff_executables(&a, &b, s.old != s.new);
+            let mut d = diff_executables(&a, &b, s.old != s.new);
             if d.build_id_unchanged {
-                out.notes.push(PATCHED_AFTER_BUILD_ID.to_string());
+                match postlink::confined_to_post_link(&a, &b, s.old, s.new) {
+                    Some(sections) => {
+                        d.build_id_unchanged = false;
+                        d.debug_link_updated = sections.iter().map(|n| n.to_string()).collect();
+                        out.notes.push(format!(
+                            "{DEBUG_LINK_UPDATED}: only {} changed, which tools rewrite after \
+                             linking; every other byte is identical",
+                            sections.join(", ")
+                        ));
+                    }
+                    None => out.notes.push(PATCHED_AFTER_BUILD_ID.to_string()),
+                }
             }
             out.executable = Some(d);
         }

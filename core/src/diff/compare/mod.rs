@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod exec;
+pub mod postlink;
 pub mod structured;
 pub mod text;
 

@@ -1,0 +1,189 @@
+//! Sections that packaging tools rewrite after the linker computed the
+//! build-id, so a change confined to them is not a patched binary.
+//!
+//! The GNU build-id (`ld --build-id`, a note in `.note.gnu.build-id`) is a
+//! hash the linker computes over its output. Debian's `dh_strip` and
+//! Fedora's `find-debuginfo` then move the debug information to a separate
+//! file and record where it went, rewriting a few non-loaded sections of the
+//! shipped binary. Two builds whose debug files differ (any change to the
+//! package rebuilds them) therefore differ in exactly those sections while
+//! the build-id stays put.
+//!
+//! Fail closed: the change is excused only when every differing byte lies
+//! inside one of [`POST_LINK_SECTIONS`], at the same file offset and size on
+//! both sides, in a section that is not loaded into memory (no `SHF_ALLOC`):
+//! the ELF header, program and section headers, and every other section
+//! must be byte-identical. Anything else keeps the build-id warning.
+
+use object::elf;
+use object::{Object, ObjectSection, SectionFlags};
+
+/// Sections rewritten after linking, each with the tool that writes it.
+pub const POST_LINK_SECTIONS: &[(&str, &str)] = &[
+    // File name and CRC32 of the separate debug file (GDB manual §18.3
+    // "Debugging Information in Separate Files"): written by `objcopy
+    // --add-gnu-debuglink`, which dh_strip and find-debuginfo run after
+    // stripping. The CRC covers the debug file, which changes whenever
+    // anything in the build does.
+    (".gnu_debuglink", "objcopy --add-gnu-debuglink (dh_strip)"),
+    // Path and build-id of the shared DWARF file made by `dwz -m` (GDB
+    // manual §18.3): dwz rewrites it when it factors common debug
+    // information out of a package's binaries.
+    (".gnu_debugaltlink", "dwz -m (dh_dwz)"),
+    // MiniDebugInfo (GDB manual §18.4): an xz-compressed symbol table that
+    // find-debuginfo (rpm) adds after stripping, for backtraces.
+    (".gnu_debugdata", "find-debuginfo MiniDebugInfo (rpm)"),
+];
+
+/// The names of the post-link sections that differ, when the whole
+/// difference between `old` and `new` is confined to them; `None` when any
+/// other byte differs (or the files are not ELF).
+pub fn confined_to_post_link(
+    old_file: &object::File,
+    new_file: &object::File,
+    old: &[u8],
+    new: &[u8],
+) -> Option<Vec<&'static str>> {
+    if old.len() != new.len() || old_file.format() != object::BinaryFormat::Elf {
+        return None;
+    }
+    let mut ranges = Vec::new();
+    let mut changed = Vec::new();
+    for (name, _) in POST_LINK_SECTIONS {
+        let (Some(a), Some(b)) = (
+            old_file.section_by_name(name),
+            new_file.section_by_name(name),
+        ) else {
+            continue;
+        };
+        let (Some(ra), Some(rb)) = (a.file_range(), b.file_range()) else {
+            return None;
+        };
+        if ra != rb || loaded(a.flags()) || loaded(b.flags()) {
+            return None;
+        }
+        let (start, len) = (usize::try_from(ra.0).ok()?, usize::try_from(ra.1).ok()?);
+        let end = start.checked_add(len).filter(|e| *e <= new.len())?;
+        if old[start..end] != new[start..end] {
+            changed.push(*name);
+        }
+        ranges.push((start, end));
+    }
+    if changed.is_empty() {
+        return None;
+    }
+    // Every byte outside those sections must be identical: one pass over
+    // the file, the sections skipped.
+    ranges.sort_unstable();
+    let mut at = 0usize;
+    for (start, end) in ranges {
+        if start < at || old[at..start] != new[at..start] {
+            return None;
+        }
+        at = end;
+    }
+    (old[at..] == new[at..]).then_some(changed)
+}
+
+/// Whether a section occupies memory at run time (ELF `SHF_ALLOC`): such
+/// a section is part of the program, never excused.
+fn loaded(flags: SectionFlags) -> bool {
+    match flags {
+        SectionFlags::Elf { sh_flags, .. } => sh_flags.contains(elf::SHF_ALLOC),
+        // Not an ELF section: not excused.
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
+    use crate::diff::DiffOptions;
+    use crate::diff::compare::compare_bytes;
+    use crate::diff::source::memory::path;
+
+    fn run(cmd: &str, args: &[&str], dir: &Path) {
+        let out = Command::new(cmd)
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("{cmd} (cc, binutils) must be installed: {e}"));
+        assert!(
+            out.status.success(),
+            "{cmd} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// One linked binary (with a build-id) given two `.gnu_debuglink`s, as
+    /// dh_strip does in two builds whose debug files differ: the same name,
+    /// a different CRC.
+    fn debuglinked_pair(dir: &Path) -> (Vec<u8>, Vec<u8>) {
+        std::fs::write(
+            dir.join("app.c"),
+            "#include <stdio.h>\nint main(void){puts(\"engine\");return 0;}\n",
+        )
+        .unwrap();
+        run(
+            "cc",
+            &["-g", "-O1", "-Wl,--build-id=sha1", "-o", "app", "app.c"],
+            dir,
+        );
+        let mut sides = Vec::new();
+        for (sub, debug) in [("one", "debug info one"), ("two", "debug info two")] {
+            let d = dir.join(sub);
+            std::fs::create_dir(&d).unwrap();
+            std::fs::write(d.join("app.debug"), debug).unwrap();
+            run("objcopy", &["--strip-debug", "../app", "app"], &d);
+            run("objcopy", &["--add-gnu-debuglink=app.debug", "app"], &d);
+            sides.push(std::fs::read(d.join("app")).unwrap());
+        }
+        let b = sides.pop().unwrap();
+        (sides.pop().unwrap(), b)
+    }
+
+    fn section_offset(bytes: &[u8], name: &str) -> usize {
+        use object::{Object, ObjectSection};
+        let f = object::File::parse(bytes).unwrap();
+        f.section_by_name(name).unwrap().file_range().unwrap().0 as usize
+    }
+
+    #[test]
+    fn a_changed_debuglink_alone_is_named_not_warned() {
+        let t = tempfile::tempdir().unwrap();
+        let (a, b) = debuglinked_pair(t.path());
+        assert_ne!(a, b, "the CRCs of the two debug files differ");
+        let d = compare_bytes(&path("usr/lib/app"), &a, &b, &DiffOptions::default());
+        let e = d.executable.as_ref().unwrap();
+        assert!(!e.build_id_unchanged, "{:?}", d.notes);
+        assert_eq!(e.debug_link_updated, vec![".gnu_debuglink".to_string()]);
+        assert_eq!(
+            d.notes,
+            vec![
+                "debug link updated: only .gnu_debuglink changed, which tools rewrite after \
+                 linking; every other byte is identical"
+                    .to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn any_other_changed_byte_still_warns() {
+        let t = tempfile::tempdir().unwrap();
+        let (a, b) = debuglinked_pair(t.path());
+        // A patched .rodata byte, and a byte of the ELF header's padding
+        // (e_ident[EI_PAD], no section): each alone keeps the warning.
+        let rodata = section_offset(&b, ".rodata");
+        for at in [rodata, 12] {
+            let mut patched = b.clone();
+            patched[at] ^= 1;
+            let d = compare_bytes(&path("usr/lib/app"), &a, &patched, &DiffOptions::default());
+            let e = d.executable.as_ref().unwrap();
+            assert!(e.build_id_unchanged, "byte {at}: {:?}", d.notes);
+            assert!(e.debug_link_updated.is_empty());
+            assert_eq!(d.notes, vec![super::super::exec::PATCHED_AFTER_BUILD_ID]);
+        }
+    }
+}
