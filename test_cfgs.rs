@@ -21,6 +21,7 @@ const PROBES: &[(&str, &str, &[&str])] = &[
     ("has_gzip", "gzip", &["--version"]),
     ("has_zip", "zip", &["-v"]),
     ("has_ar", "ar", &["--version"]),
+    ("has_gpg", "gpg", &["--version"]),
     ("has_chromium", "chromium", &["--version"]),
     ("has_chromium_browser", "chromium-browser", &["--version"]),
     (

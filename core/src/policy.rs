@@ -502,6 +502,8 @@ pub struct TrustPolicy {
     pub keys: Vec<PinnedKey>,
     /// Sigstore trusted roots and identities.
     pub sigstore: Vec<SigstoreRoot>,
+    /// OpenPGP keyrings (`[[openpgp]]`), parsed when the policy loads.
+    pub openpgp: Vec<crate::sig::openpgp::Keyring>,
     /// EKU required of X.509 signers.
     pub required_eku: RequiredEku,
     /// Algorithms and key sizes.
@@ -535,6 +537,8 @@ struct RawPolicy {
     keys: Vec<RawKey>,
     #[serde(default)]
     sigstore: Vec<RawSigstore>,
+    #[serde(default)]
+    openpgp: Vec<RawOpenpgp>,
     #[serde(default)]
     algorithms: RawAlgorithms,
     #[serde(default)]
@@ -577,6 +581,14 @@ struct RawX509 {
 struct RawKey {
     name: String,
     path: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOpenpgp {
+    name: String,
+    keyring: String,
+    fingerprints: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -783,6 +795,25 @@ impl TrustPolicy {
             });
         }
 
+        let mut openpgp: Vec<crate::sig::openpgp::Keyring> = Vec::new();
+        for (i, o) in raw.openpgp.iter().enumerate() {
+            if o.name.trim().is_empty() || openpgp.iter().any(|k| k.name == o.name) {
+                return Err(err(
+                    &format!("openpgp[{i}].name"),
+                    format!("empty or duplicate keyring name {:?}", o.name),
+                ));
+            }
+            let p = base.join(&o.keyring);
+            let ring = crate::sig::openpgp::Keyring::load(&o.name, &p, o.fingerprints.as_deref())
+                .map_err(|e| {
+                err(
+                    &format!("openpgp[{i}].keyring"),
+                    format!("{}: {e}", p.display()),
+                )
+            })?;
+            openpgp.push(ring);
+        }
+
         let validation_time = match raw.validation.time.as_deref() {
             None | Some("now") => ValidationTime::Now,
             Some("signing-time") => ValidationTime::SigningTime,
@@ -793,9 +824,9 @@ impl TrustPolicy {
                 )
             })?),
         };
-        if roots.is_empty() && keys.is_empty() && sigstore.is_empty() {
+        if roots.is_empty() && keys.is_empty() && sigstore.is_empty() && openpgp.is_empty() {
             return Err(err(
-                "x509.roots, keys, sigstore",
+                "x509.roots, keys, sigstore, openpgp",
                 "no trust anchors: the policy trusts nothing".into(),
             ));
         }
@@ -850,6 +881,7 @@ impl TrustPolicy {
             tsa_roots,
             keys,
             sigstore,
+            openpgp,
             required_eku: raw.x509.required_eku,
             algorithms: AlgorithmPolicy {
                 allowed: raw.algorithms.allowed.into_iter().collect(),

@@ -134,6 +134,7 @@ pub fn cms(data: &[u8]) {
         tsa_roots: Vec::new(),
         keys: Vec::new(),
         sigstore: Vec::new(),
+        openpgp: Vec::new(),
         required_eku: RequiredEku::CodeSigning,
         algorithms: AlgorithmPolicy::default(),
         validation_time: ValidationTime::SigningTime,

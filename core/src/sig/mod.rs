@@ -6,6 +6,7 @@
 //! | [`cms`] | detached CMS / PKCS#7 SignedData (`openssl cms`, `openssl smime`) |
 //! | [`tsp`] | RFC 3161 timestamp tokens inside CMS signatures |
 //! | [`raw`] | raw detached signatures (`openssl dgst -sign`, `openssl pkeyutl -sign -rawin`) |
+//! | [`openpgp`] | OpenPGP detached and cleartext signatures (RFC 9580), keyrings |
 //! | [`sigstore`] | Sigstore bundles v0.1–v0.3, verified offline with `sigstore-verify` |
 //! | [`manifest`] | `SHA256SUMS`-style checksum manifests |
 //! | [`release`] | signature discovery in a release, coverage of every file |
@@ -18,6 +19,7 @@
 pub mod cms;
 pub mod continuity;
 pub mod manifest;
+pub mod openpgp;
 pub mod raw;
 pub mod release;
 pub mod sigstore;
