@@ -49,20 +49,8 @@ fn data(g: &Gpg) -> std::path::PathBuf {
 #[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
 fn rsa_detached_binary_and_armored_verify_and_tampering_fails() {
     let g = Gpg::new();
-    let a = g.gen_key(
-        "Vendor RSA 3072 <rsa3072@example.invalid>",
-        "rsa3072",
-        "sign",
-        "0",
-        None,
-    );
-    let b = g.gen_key(
-        "Vendor RSA 4096 <rsa4096@example.invalid>",
-        "rsa4096",
-        "sign",
-        "0",
-        None,
-    );
+    let a = g.signing_key("Vendor RSA 3072 <rsa3072@example.invalid>", "rsa3072");
+    let b = g.signing_key("Vendor RSA 4096 <rsa4096@example.invalid>", "rsa4096");
     let ring = g.export("vendor.gpg", &[&a, &b], false);
     let pol = policy(g.home.path(), &ring, "");
     let file = data(&g);
@@ -97,13 +85,7 @@ fn rsa_detached_binary_and_armored_verify_and_tampering_fails() {
 #[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
 fn ed25519_cleartext_and_p256_subkey_verify() {
     let g = Gpg::new();
-    let ed = g.gen_key(
-        "Vendor Ed25519 <ed@example.invalid>",
-        "ed25519",
-        "sign",
-        "0",
-        None,
-    );
+    let ed = g.signing_key("Vendor Ed25519 <ed@example.invalid>", "ed25519");
     // A certification-only primary key with a P-256 signing subkey: the
     // subkey binding and its back-signature are checked.
     let ec = g.gen_key(

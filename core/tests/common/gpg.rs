@@ -106,6 +106,11 @@ impl Gpg {
         self.fingerprints(uid)[0].clone()
     }
 
+    /// A signing primary key that never expires.
+    pub fn signing_key(&self, uid: &str, algo: &str) -> String {
+        self.gen_key(uid, algo, "sign", "0", None)
+    }
+
     /// `gpg --quick-add-key FPR ALGO USAGE 0`; returns the new subkey's
     /// fingerprint.
     pub fn add_subkey(&self, fpr: &str, algo: &str, usage: &str) -> String {

@@ -174,6 +174,20 @@ pub(super) fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
+/// The binary form of `bytes`: dearmored ([`dearmor`]) when it is armor,
+/// else as it is.
+pub fn binary(
+    bytes: &[u8],
+    kind: BlockKind,
+    many: bool,
+) -> Result<std::borrow::Cow<'_, [u8]>, OpenpgpError> {
+    Ok(if is_armored(bytes) {
+        std::borrow::Cow::Owned(dearmor(bytes, kind, many)?)
+    } else {
+        std::borrow::Cow::Borrowed(bytes)
+    })
+}
+
 /// Decodes armored blocks of `kind` (RFC 9580 §6.2): the BEGIN line,
 /// `Key: value` header lines, a blank line, base64 lines, an optional
 /// `=XXXX` CRC-24 line and the matching END line. Only whitespace may come

@@ -79,14 +79,8 @@ impl Keyring {
         bytes: &[u8],
         fingerprints: Option<&[String]>,
     ) -> Result<Self, OpenpgpError> {
-        let binary;
-        let bytes = if framing::is_armored(bytes) {
-            binary = framing::dearmor(bytes, framing::BlockKind::PublicKey, true)?;
-            &binary[..]
-        } else {
-            bytes
-        };
-        let framed = framing::split_packets(bytes)?;
+        let bytes = framing::binary(bytes, framing::BlockKind::PublicKey, true)?;
+        let framed = framing::split_packets(&bytes)?;
         if let Some(p) = framed.iter().find(|p| matches!(p.tag, 5 | 7)) {
             return Err(OpenpgpError::Packet {
                 offset: p.offset,
@@ -99,7 +93,7 @@ impl Keyring {
         // framed above, so nothing at the end can be silently dropped.
         let mut certs = Vec::new();
         let parsed =
-            SignedPublicKey::from_bytes_many(bytes).map_err(|e| OpenpgpError::Keyring {
+            SignedPublicKey::from_bytes_many(&bytes[..]).map_err(|e| OpenpgpError::Keyring {
                 reason: e.to_string(),
             })?;
         for (i, c) in parsed.enumerate() {

@@ -286,14 +286,8 @@ fn read_signatures(bytes: &[u8]) -> Result<Vec<pgp::packet::Signature>, OpenpgpE
             max: MAX_SIGNATURE_INPUT,
         });
     }
-    let binary;
-    let bytes = if framing::is_armored(bytes) {
-        binary = framing::dearmor(bytes, framing::BlockKind::Signature, false)?;
-        &binary[..]
-    } else {
-        bytes
-    };
-    let framed = framing::split_packets(bytes)?;
+    let bytes = framing::binary(bytes, framing::BlockKind::Signature, false)?;
+    let framed = framing::split_packets(&bytes)?;
     if framed.len() > MAX_SIGNATURES {
         return Err(OpenpgpError::TooLarge {
             what: "OpenPGP signatures in one input",
