@@ -95,6 +95,16 @@ for f in "$REPO"/testdata/demo/releases/*/*.p7s "$REPO"/testdata/demo/releases/*
     [ -f "$f" ] && seed cms "$f"
 done
 
+# --- Authenticode: Debian's signed EFI images (vendor-channels corpus) ----
+for deb in "$CORPORA"/vendor-channels/authenticode/*.deb; do
+    [ -f "$deb" ] || continue
+    d=$WORK/efi.$$
+    mkdir -p "$d"
+    (cd "$d" && ar x "$deb" && tar xf data.tar.* --wildcards '*.efi.signed' 2>/dev/null) || true
+    find "$d" -name '*.efi.signed' -size -200k | while read -r f; do seed authenticode "$f"; done
+    rm -rf "$d"
+done
+
 # --- corpora: DSSE, Sigstore, TUF, tlog, x509-limbo -----------------------
 for f in "$CORPORA"/dsse/*.json "$REPO"/testdata/demo/releases/*/*.intoto.jsonl; do
     [ -f "$f" ] && seed dsse_envelope "$f"

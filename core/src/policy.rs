@@ -487,6 +487,29 @@ fn default_predicate_types() -> Vec<String> {
     vec![SLSA_PROVENANCE_V1.into(), SLSA_PROVENANCE_V02.into()]
 }
 
+/// Which of the Authenticode signatures a PE file carries must verify
+/// (every WIN_CERTIFICATE entry and every nested signature counts as one).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthenticodeRequire {
+    /// Every signature must verify: one that fails (a SHA-1 signature
+    /// beside a SHA-256 one, an old CA's) fails the file.
+    #[default]
+    All,
+    /// At least one must verify; the others are reported, not fatal.
+    Any,
+}
+
+/// `[authenticode]`: how signatures embedded in PE images are judged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AuthenticodePolicy {
+    /// Whether all or any of a file's signatures must verify.
+    pub require: AuthenticodeRequire,
+    /// EKU OIDs accepted on the signer's certificate besides
+    /// id-kp-codeSigning (a vendor's own code-signing EKU).
+    pub ekus: Vec<String>,
+}
+
 /// A loaded and validated trust policy.
 #[derive(Clone, Debug, Serialize)]
 pub struct TrustPolicy {
@@ -514,6 +537,8 @@ pub struct TrustPolicy {
     pub coverage: CoverageRules,
     /// Which in-toto Statements count as release signatures.
     pub dsse: DssePolicy,
+    /// How Authenticode signatures in PE images are judged.
+    pub authenticode: AuthenticodePolicy,
 }
 
 /// Why a policy could not be loaded.
@@ -547,6 +572,17 @@ struct RawPolicy {
     coverage: RawCoverage,
     #[serde(default)]
     dsse: RawDsse,
+    #[serde(default)]
+    authenticode: RawAuthenticode,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAuthenticode {
+    #[serde(default)]
+    require: AuthenticodeRequire,
+    #[serde(default)]
+    ekus: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -874,6 +910,21 @@ impl TrustPolicy {
             }
         }
 
+        for (i, e) in raw.authenticode.ekus.iter().enumerate() {
+            if der::asn1::ObjectIdentifier::new(e).is_err() {
+                return Err(err(
+                    &format!("authenticode.ekus[{i}]"),
+                    format!("{e:?} is not a dotted OID"),
+                ));
+            }
+            if e == "2.5.29.37.0" {
+                return Err(err(
+                    &format!("authenticode.ekus[{i}]"),
+                    "anyExtendedKeyUsage would accept any certificate of the roots".into(),
+                ));
+            }
+        }
+
         Ok(TrustPolicy {
             source: path.to_path_buf(),
             roots,
@@ -892,6 +943,10 @@ impl TrustPolicy {
             coverage,
             dsse: DssePolicy {
                 predicate_types: raw.dsse.predicate_types.into_iter().collect(),
+            },
+            authenticode: AuthenticodePolicy {
+                require: raw.authenticode.require,
+                ekus: raw.authenticode.ekus,
             },
         })
     }

@@ -20,6 +20,7 @@ type Target = fn(&[u8]);
 /// target fails the test rather than being skipped.
 const TARGETS: &[(&str, Target)] = &[
     ("ar_deb", fuzz::ar_deb),
+    ("authenticode", fuzz::authenticode),
     ("cms", fuzz::cms),
     ("compressed", fuzz::compressed),
     ("dsse_envelope", fuzz::dsse_envelope),

@@ -120,14 +120,12 @@ pub fn x509_chain(data: &[u8]) {
     }
 }
 
-/// CMS SignedData, RFC 3161 tokens and checksum manifests.
-pub fn cms(data: &[u8]) {
+/// A policy that trusts nothing: signatures get as far as the chain.
+fn untrusting_policy() -> glassbox_core::policy::TrustPolicy {
     use glassbox_core::policy::{
         AlgorithmPolicy, CoverageRules, RequiredEku, TrustPolicy, ValidationTime,
     };
-    use glassbox_core::sig::cms::{self, CmsSignature, ContentDigests};
-    use glassbox_core::sig::{manifest, tsp};
-    let policy = TrustPolicy {
+    TrustPolicy {
         source: Default::default(),
         roots: Vec::new(),
         intermediates: Vec::new(),
@@ -140,7 +138,28 @@ pub fn cms(data: &[u8]) {
         validation_time: ValidationTime::SigningTime,
         coverage: CoverageRules::default(),
         dsse: Default::default(),
-    };
+        authenticode: Default::default(),
+    }
+}
+
+/// PE images: headers, section layout, the certificate table and its
+/// WIN_CERTIFICATE entries, the Authenticode digest and checksum, and the
+/// SignedData of each entry (nested signatures, timestamps).
+pub fn authenticode(data: &[u8]) {
+    use glassbox_core::sig::authenticode::{self, PeImage};
+    use glassbox_core::sig::cms::DigestAlgorithm;
+    if let Ok(image) = PeImage::parse(data) {
+        let _ = image.digest(DigestAlgorithm::Sha256);
+        let _ = image.computed_checksum();
+    }
+    let _ = authenticode::verify_pe(data, &untrusting_policy(), time::OffsetDateTime::UNIX_EPOCH);
+}
+
+/// CMS SignedData, RFC 3161 tokens and checksum manifests.
+pub fn cms(data: &[u8]) {
+    use glassbox_core::sig::cms::{self, CmsSignature, ContentDigests};
+    use glassbox_core::sig::{manifest, tsp};
+    let policy = untrusting_policy();
     let now = time::OffsetDateTime::UNIX_EPOCH;
     if let Ok(sig) = CmsSignature::parse(data) {
         let algs = sig.digest_algorithms().unwrap_or_default();

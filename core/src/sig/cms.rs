@@ -62,6 +62,7 @@ pub(crate) const OID_TIMESTAMP_TOKEN: ObjectIdentifier =
 const OID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 
 const OID_SHA1: &str = "1.3.14.3.2.26";
+const OID_MD5: &str = "1.2.840.113549.2.5";
 const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
@@ -117,16 +118,31 @@ impl DigestAlgorithm {
             ref o if o.to_string() == OID_SHA1 => Err(CmsError::Unsupported(
                 "digest algorithm SHA-1 is refused (collision attacks)".into(),
             )),
+            ref o if o.to_string() == OID_MD5 => Err(CmsError::Unsupported(
+                "digest algorithm MD5 is refused (collision attacks)".into(),
+            )),
             ref o => Err(CmsError::Unsupported(format!("digest algorithm {o}"))),
         }
     }
 
     /// The digest of `bytes`.
     pub fn digest(self, bytes: &[u8]) -> Vec<u8> {
+        self.digest_parts(&[bytes])
+    }
+
+    /// The digest of the concatenation of `parts`, without copying them.
+    pub fn digest_parts(self, parts: &[&[u8]]) -> Vec<u8> {
+        fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
+            let mut h = D::new();
+            for p in parts {
+                h.update(p);
+            }
+            h.finalize().to_vec()
+        }
         match self {
-            Self::Sha256 => sha2::Sha256::digest(bytes).to_vec(),
-            Self::Sha384 => sha2::Sha384::digest(bytes).to_vec(),
-            Self::Sha512 => sha2::Sha512::digest(bytes).to_vec(),
+            Self::Sha256 => run::<sha2::Sha256>(parts),
+            Self::Sha384 => run::<sha2::Sha384>(parts),
+            Self::Sha512 => run::<sha2::Sha512>(parts),
         }
     }
 
@@ -375,36 +391,8 @@ impl CmsSignature {
 
     /// Parses a DER ContentInfo holding SignedData.
     pub fn from_der(der: &[u8]) -> Result<Self, CmsError> {
-        let ci = ContentInfo::from_der(der)
-            .map_err(|e| CmsError::Malformed(format!("ContentInfo: {e}")))?;
-        if ci.content_type != OID_SIGNED_DATA {
-            return Err(CmsError::Unsupported(format!(
-                "content type {} is not SignedData",
-                ci.content_type
-            )));
-        }
-        let signed_data: SignedData = ci
-            .content
-            .decode_as()
-            .map_err(|e| CmsError::Malformed(format!("SignedData: {e}")))?;
-        if signed_data.signer_infos.0.is_empty() {
-            return Err(CmsError::Malformed("no SignerInfo".into()));
-        }
-        if signed_data.signer_infos.0.len() > MAX_SIGNERS {
-            return Err(CmsError::Unsupported(format!(
-                "more than {MAX_SIGNERS} signers"
-            )));
-        }
-        if signed_data
-            .certificates
-            .as_ref()
-            .is_some_and(|c| c.0.len() > MAX_CERTIFICATES)
-        {
-            return Err(CmsError::Unsupported(format!(
-                "more than {MAX_CERTIFICATES} certificates"
-            )));
-        }
-        check_digest_algorithms(&signed_data)?;
+        let signed_data = signed_data_from_der(der)?;
+        check_structure(&signed_data)?;
         Ok(Self { signed_data })
     }
 
@@ -425,6 +413,46 @@ impl CmsSignature {
             .filter_map(|c| c.to_der().ok())
             .collect()
     }
+}
+
+/// The SignedData of a DER ContentInfo (RFC 5652 §3, §5.1), not yet
+/// checked against glassbox's limits ([`check_structure`]).
+pub(crate) fn signed_data_from_der(der: &[u8]) -> Result<SignedData, CmsError> {
+    let ci =
+        ContentInfo::from_der(der).map_err(|e| CmsError::Malformed(format!("ContentInfo: {e}")))?;
+    if ci.content_type != OID_SIGNED_DATA {
+        return Err(CmsError::Unsupported(format!(
+            "content type {} is not SignedData",
+            ci.content_type
+        )));
+    }
+    ci.content
+        .decode_as()
+        .map_err(|e| CmsError::Malformed(format!("SignedData: {e}")))
+}
+
+/// The limits every SignedData is held to: at least one and at most
+/// [`MAX_SIGNERS`] SignerInfos, at most [`MAX_CERTIFICATES`] certificates,
+/// only digest algorithms glassbox vouches for.
+pub(crate) fn check_structure(signed_data: &SignedData) -> Result<(), CmsError> {
+    if signed_data.signer_infos.0.is_empty() {
+        return Err(CmsError::Malformed("no SignerInfo".into()));
+    }
+    if signed_data.signer_infos.0.len() > MAX_SIGNERS {
+        return Err(CmsError::Unsupported(format!(
+            "more than {MAX_SIGNERS} signers"
+        )));
+    }
+    if signed_data
+        .certificates
+        .as_ref()
+        .is_some_and(|c| c.0.len() > MAX_CERTIFICATES)
+    {
+        return Err(CmsError::Unsupported(format!(
+            "more than {MAX_CERTIFICATES} certificates"
+        )));
+    }
+    check_digest_algorithms(signed_data)
 }
 
 /// RFC 5652 §5.1: digestAlgorithms lists the signers' digest algorithms
@@ -497,7 +525,13 @@ fn verify_code_signer(
     policy: &TrustPolicy,
     now: OffsetDateTime,
 ) -> Result<SignerReport, CmsError> {
-    let checked = check_signer(sd, si, digests, policy)?;
+    let checked = check_signer(
+        sd,
+        si,
+        &sd.encap_content_info.econtent_type,
+        digests,
+        policy,
+    )?;
 
     // RFC 3161 Appendix A: the token's imprint is the hash of the
     // SignerInfo's signature value.
@@ -508,6 +542,21 @@ fn verify_code_signer(
         ),
         None => None,
     };
+    finish_signer(sd, checked, timestamp, policy, now, &[])
+}
+
+/// Steps 5–6 for a signer whose attributes and signature checked out and
+/// whose timestamp (if any) verified: the validation time the policy asks
+/// for, the chain at that time, and the report. `extra_ekus` are EKU OIDs
+/// accepted in place of id-kp-codeSigning (a vendor's own, from the policy).
+pub(crate) fn finish_signer(
+    sd: &SignedData,
+    checked: CheckedSigner,
+    timestamp: Option<TimestampReport>,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+    extra_ekus: &[String],
+) -> Result<SignerReport, CmsError> {
     let validated_at = match (policy.validation_time, &timestamp) {
         (ValidationTime::Now, _) => now,
         (ValidationTime::Fixed(t), _) => t,
@@ -525,6 +574,7 @@ fn verify_code_signer(
         policy,
         validated_at,
         required_purpose(policy),
+        extra_ekus,
     )?;
     Ok(SignerReport {
         subject: checked.cert.tbs_certificate.subject.to_string(),
@@ -551,13 +601,15 @@ fn required_purpose(policy: &TrustPolicy) -> Purpose {
 
 /// Validates the chain of `leaf_der` to the policy's roots (TSA roots for
 /// timestamping) through the certificate bag and the policy's
-/// intermediates, at `at`, for `purpose` (RFC 5280 §6.1, [`x509::validate`]).
+/// intermediates, at `at`, for `purpose` (RFC 5280 §6.1, [`x509::validate`]);
+/// `extra_ekus` are further EKU OIDs the leaf may carry instead.
 pub(crate) fn validate_signer_chain(
     sd: &SignedData,
     leaf_der: &[u8],
     policy: &TrustPolicy,
     at: OffsetDateTime,
     purpose: Purpose,
+    extra_ekus: &[String],
 ) -> Result<Vec<String>, ChainError> {
     let parse = |d: &[u8]| x509::Certificate::from_der(d).map_err(|e| format!("certificate: {e}"));
     let leaf = parse(leaf_der)?;
@@ -587,6 +639,7 @@ pub(crate) fn validate_signer_chain(
     let opts = x509::ValidationOptions {
         time: x509::ValidationTime::At(at),
         purpose,
+        extra_ekus: extra_ekus.to_vec(),
         ..x509::ValidationOptions::default()
     };
     let chain = x509::validate(&leaf, &inter, &roots, &opts).map_err(|e| e.to_string())?;
@@ -648,10 +701,13 @@ pub(crate) struct CheckedSigner {
     pub other_attributes: Vec<String>,
 }
 
-/// Steps 1–4 of the module documentation for one SignerInfo.
+/// Steps 1–4 of the module documentation for one SignerInfo, whose
+/// contentType attribute must be `content_type` (the eContentType, or
+/// id-data for an Authenticode countersignature).
 pub(crate) fn check_signer(
     sd: &SignedData,
     si: &SignerInfo,
+    content_type_expected: &ObjectIdentifier,
     digests: &ContentDigests,
     policy: &TrustPolicy,
 ) -> Result<CheckedSigner, CmsError> {
@@ -692,13 +748,10 @@ pub(crate) fn check_signer(
                 attr: "contentType",
                 reason: format!("not an OID: {e}"),
             })?;
-    if content_type != sd.encap_content_info.econtent_type {
+    if content_type != *content_type_expected {
         return Err(CmsError::SignedAttribute {
             attr: "contentType",
-            reason: format!(
-                "{content_type} differs from the eContentType {}",
-                sd.encap_content_info.econtent_type
-            ),
+            reason: format!("{content_type} differs from the expected {content_type_expected}"),
         });
     }
     let md = single(OID_MESSAGE_DIGEST, "messageDigest")?.ok_or(CmsError::SignedAttribute {

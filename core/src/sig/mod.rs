@@ -3,6 +3,7 @@
 //!
 //! | module | format / concept |
 //! |---|---|
+//! | [`authenticode`] | Authenticode signatures embedded in PE/PE32+ images |
 //! | [`cms`] | detached CMS / PKCS#7 SignedData (`openssl cms`, `openssl smime`) |
 //! | [`tsp`] | RFC 3161 timestamp tokens inside CMS signatures |
 //! | [`raw`] | raw detached signatures (`openssl dgst -sign`, `openssl pkeyutl -sign -rawin`) |
@@ -16,6 +17,7 @@
 //! verification takes the [`crate::policy::TrustPolicy`] as an argument
 //! and returns a typed result; failures name the check and the reason.
 
+pub mod authenticode;
 pub mod cms;
 pub mod continuity;
 pub mod manifest;

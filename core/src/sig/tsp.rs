@@ -43,7 +43,7 @@ const OID_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 const OID_KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
 
 /// How far in the future a genTime may be (clock skew) before it is refused.
-const MAX_FUTURE_SKEW: time::Duration = time::Duration::minutes(5);
+pub(crate) const MAX_FUTURE_SKEW: time::Duration = time::Duration::minutes(5);
 
 /// RFC 3161 §2.4.2 MessageImprint.
 #[derive(der::Sequence)]
@@ -238,7 +238,14 @@ pub fn verify_token(
     };
     let digest_alg = DigestAlgorithm::from_alg(&si.digest_alg).map_err(TspError::Signer)?;
     let digests = ContentDigests::of(tst_der, &BTreeSet::from([digest_alg]));
-    let checked = check_signer(&sd, si, &digests, policy).map_err(TspError::Signer)?;
+    let checked = check_signer(
+        &sd,
+        si,
+        &sd.encap_content_info.econtent_type,
+        &digests,
+        policy,
+    )
+    .map_err(TspError::Signer)?;
     check_ess_binding(si, &checked.cert_der)?;
     check_tsa_eku(&checked.cert)?;
 
@@ -256,6 +263,7 @@ pub fn verify_token(
         policy,
         validated_at,
         Purpose::TimeStamping,
+        &[],
     )
     .map_err(|e| TspError::Chain(e.to_string()))?;
     Ok(TimestampReport {

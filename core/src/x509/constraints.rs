@@ -16,7 +16,20 @@ fn misuse(name: &str, reason: &str) -> CertError {
 
 /// Defects found at parse time, and the public-key allow-list.
 pub(crate) fn check_well_formed(cert: &Certificate) -> Result<(), CertError> {
-    if let Some(d) = cert.defects().first() {
+    check_well_formed_as(cert, false)
+}
+
+/// [`check_well_formed`] for a certificate in trust-anchor position: RFC
+/// 5280 §6.1.1(d) takes only the anchor's name and key as inputs, so an
+/// extension of the anchor that glassbox does not know (Debian's Secure
+/// Boot CA marks Netscape Cert Type critical) does not make it unusable.
+/// Every other defect still counts.
+pub(crate) fn check_well_formed_as(cert: &Certificate, anchor: bool) -> Result<(), CertError> {
+    if let Some(d) = cert
+        .defects()
+        .iter()
+        .find(|d| !(anchor && matches!(d, CertError::UnknownCriticalExtension { .. })))
+    {
         return Err(d.clone());
     }
     cert.public_key().map_err(|e| CertError::DisallowedKey {
@@ -205,10 +218,12 @@ pub(crate) fn check_tls_root_eku(cert: &Certificate) -> Result<(), CertError> {
 /// Time-stamping leaves follow RFC 3161 §2.3: EKU critical and only
 /// timeStamping. Document signing accepts any of [`Purpose::eku_oids`] or
 /// anyExtendedKeyUsage.
+/// `extra_ekus` are accepted like the purpose's own EKUs.
 pub(crate) fn check_leaf_usage(
     cert: &Certificate,
     purpose: Purpose,
     cabf_tls: bool,
+    extra_ekus: &[String],
 ) -> Result<(), CertError> {
     let accepted = purpose.eku_oids();
     if accepted.is_empty() {
@@ -224,10 +239,11 @@ pub(crate) fn check_leaf_usage(
         None => return Err(not_found()),
         Some((oids, critical)) => {
             let any_ok = purpose == Purpose::DocumentSigning;
-            if !oids
-                .iter()
-                .any(|o| accepted.contains(&o.as_str()) || (any_ok && o == eku::ANY))
-            {
+            if !oids.iter().any(|o| {
+                accepted.contains(&o.as_str())
+                    || extra_ekus.iter().any(|x| x == o)
+                    || (any_ok && o == eku::ANY)
+            }) {
                 return Err(not_found());
             }
             let any_forbidden = strict_tls || purpose == Purpose::CodeSigning;

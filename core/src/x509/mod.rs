@@ -198,6 +198,11 @@ pub struct ValidationOptions {
     /// anchor is taken as given (§6.1.1(d): only its name and key are
     /// inputs). On by default; x509-limbo calls this pedantic-rfc5280.
     pub anchor_aki_required: bool,
+    /// Further EKU OIDs (dotted) the leaf may carry instead of the
+    /// purpose's own: a vendor's code-signing EKU (Microsoft's
+    /// 1.3.6.1.4.1.311.* family) that an auditor's policy lists. Empty by
+    /// default; anyExtendedKeyUsage stays refused where the purpose refuses it.
+    pub extra_ekus: Vec<String>,
 }
 
 impl Default for ValidationOptions {
@@ -212,6 +217,7 @@ impl Default for ValidationOptions {
             max_depth: 8,
             cabf_tls_eku: true,
             anchor_aki_required: true,
+            extra_ekus: Vec::new(),
         }
     }
 }

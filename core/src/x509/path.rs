@@ -105,7 +105,7 @@ impl<'a> Search<'a, '_> {
         if purpose == Purpose::ServerAuth {
             c::check_tls_leaf(leaf)?;
         }
-        c::check_leaf_usage(leaf, purpose, self.opts.cabf_tls_eku)?;
+        c::check_leaf_usage(leaf, purpose, self.opts.cabf_tls_eku, &self.opts.extra_ekus)?;
         c::check_required_key_usage(leaf, self.opts.required_key_usage)?;
         if let Some(name) = &self.opts.peer_name
             && !name.matches(leaf)
@@ -125,7 +125,7 @@ impl<'a> Search<'a, '_> {
         below: usize,
         anchor: bool,
     ) -> Result<(), CertError> {
-        c::check_well_formed(cert)?;
+        c::check_well_formed_as(cert, anchor)?;
         check_validity(cert, self.at)?;
         c::check_extension_consistency(cert)?;
         c::check_ca(cert, below)?;
