@@ -59,6 +59,7 @@ pub mod crl;
 mod error;
 pub mod name_constraints;
 mod names;
+pub(crate) use names::bmp_string;
 mod path;
 mod peer_name;
 mod validity;

@@ -144,6 +144,18 @@ fn rdn_matches(a: &[Attribute], b: &[Attribute]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| x.matches(y)))
 }
 
+/// The text of BMPString content octets (X.680 §41: UTF-16 big-endian).
+pub(crate) fn bmp_string(data: &[u8]) -> Option<String> {
+    if !data.len().is_multiple_of(2) {
+        return None;
+    }
+    let units: Vec<u16> = data
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
 fn decode_string(any: &Any<'_>) -> Option<String> {
     let data = any.data;
     match any.tag() {
@@ -151,16 +163,7 @@ fn decode_string(any: &Any<'_>) -> Option<String> {
             std::str::from_utf8(data).ok().map(str::to_string)
         }
         Tag::TeletexString => Some(data.iter().map(|&b| b as char).collect()),
-        Tag::BmpString => {
-            if !data.len().is_multiple_of(2) {
-                return None;
-            }
-            let units: Vec<u16> = data
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16(&units).ok()
-        }
+        Tag::BmpString => bmp_string(data),
         Tag::UniversalString => {
             if !data.len().is_multiple_of(4) {
                 return None;

@@ -435,17 +435,7 @@ fn spc_string(s: &Any) -> Option<String> {
         Tag::ContextSpecific {
             number,
             constructed: false,
-        } if number == TagNumber::N0 => {
-            let b = s.value();
-            if !b.len().is_multiple_of(2) {
-                return None;
-            }
-            let units: Vec<u16> = b
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16(&units).ok()
-        }
+        } if number == TagNumber::N0 => crate::x509::bmp_string(s.value()),
         Tag::ContextSpecific {
             number,
             constructed: false,
