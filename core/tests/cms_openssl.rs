@@ -501,6 +501,45 @@ fn every_signer_must_verify() {
     assert!(e.signer.is_some());
 }
 
+/// RFC 5753 §2.1.1 / RFC 3279 §2.2.3: a SignerInfo's ECDSA signature is a
+/// DER Ecdsa-Sig-Value. The same openssl-made signature re-encoded as the
+/// raw `r‖s` some signers write (a second encoding CMS does not have, and
+/// OpenSSL refuses) is refused, naming the signer, on both curves.
+#[test]
+fn raw_r_s_ecdsa_signature_is_refused_naming_the_signer() {
+    let pki = Pki::new();
+    let policy = pki.policy("");
+    for (name, spec, width) in [("p256raw", "ec:P-256", 32), ("p384raw", "ec:P-384", 48)] {
+        pki.signer(name, spec);
+        let p7s = pki.cms_sign(name, CONTENT, &[]);
+        verify(&p7s, CONTENT, &policy).unwrap_or_else(|e| panic!("{name}: DER: {e}"));
+
+        let mut sd = signed_data(&p7s);
+        let mut infos = sd.signer_infos.0.into_vec();
+        let seq = der::asn1::SequenceOf::<der::asn1::UintRef<'_>, 2>::from_der(
+            infos[0].signature.as_bytes(),
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        for int in seq.iter() {
+            let b = int.as_bytes();
+            raw.extend(std::iter::repeat_n(0u8, width - b.len()));
+            raw.extend_from_slice(b);
+        }
+        assert_eq!(raw.len(), 2 * width);
+        infos[0].signature = der::asn1::OctetString::new(raw).unwrap();
+        sd.signer_infos =
+            cms::signed_data::SignerInfos(der::asn1::SetOfVec::try_from(infos).unwrap());
+        let e = verify(&encode(&sd), CONTENT, &policy).unwrap_err();
+        assert_eq!(e.error.check(), "signature", "{name}: {e}");
+        assert_eq!(e.signer, Some(0));
+        let text = e.to_string();
+        assert!(text.contains(&format!("CN={name} signer")), "{text}");
+        assert!(text.contains("raw r‖s"), "{text}");
+        assert!(text.contains("Ecdsa-Sig-Value"), "{text}");
+    }
+}
+
 #[test]
 fn rfc3161_timestamp_verifies_and_sets_signing_time() {
     let pki = Pki::new();

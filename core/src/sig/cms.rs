@@ -9,10 +9,13 @@
 //!    never trusted (the signer asserts it);
 //! 2. the signer certificate is found in the certificate bag by
 //!    issuer+serial or subjectKeyIdentifier (RFC 5652 §5.3 `sid`);
-//! 3. the signature algorithm is resolved from the SignerInfo and the key,
-//!    and must be on the policy's allow-list with a large enough key;
+//! 3. the signature algorithm is resolved from the SignerInfo and the key
+//!    through the one allow-list ([`x509::SignatureAlgorithm`] onto
+//!    [`crate::keys::SignatureScheme`]), and must be on the policy's
+//!    allow-list with a large enough key;
 //! 4. the signature is verified over the DER encoding of the signed
-//!    attributes as a SET OF (RFC 5652 §5.4);
+//!    attributes as a SET OF (RFC 5652 §5.4); an ECDSA signature must be a
+//!    DER Ecdsa-Sig-Value (RFC 5753 §2.1.1), a raw `r‖s` is refused;
 //! 5. an RFC 3161 timestamp token in the unsigned attributes, if present,
 //!    is verified ([`super::tsp`]); under `signing-time` it is required and
 //!    its genTime becomes the validation time;
@@ -68,15 +71,7 @@ const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.10
 const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
-const OID_SHA256_RSA: &str = "1.2.840.113549.1.1.11";
-const OID_SHA384_RSA: &str = "1.2.840.113549.1.1.12";
-const OID_SHA512_RSA: &str = "1.2.840.113549.1.1.13";
-const OID_MGF1: &str = "1.2.840.113549.1.1.8";
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-const OID_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
-const OID_ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
-const OID_ECDSA_SHA512: &str = "1.2.840.10045.4.3.4";
-const OID_ED25519: &str = "1.3.101.112";
 
 /// A message-digest algorithm accepted in CMS (SHA-2 only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -816,8 +811,9 @@ pub(crate) fn check_signer(
     let signed_input = attrs
         .to_der()
         .map_err(|e| CmsError::Malformed(format!("re-encoding signed attributes: {e}")))?;
+    check_ecdsa_encoding(si.signature.as_bytes(), key, cert)?;
     public_key
-        .verify_with(algorithm, &signed_input, si.signature.as_bytes())
+        .verify_der_with(algorithm, &signed_input, si.signature.as_bytes())
         .map_err(|e| CmsError::Signature(e.to_string()))?;
 
     Ok(CheckedSigner {
@@ -874,118 +870,94 @@ fn find_signer_certificate<'a>(
     Ok((cert, der))
 }
 
-#[derive(der::Sequence)]
-struct RsaPssParams {
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
-    hash: Option<x509_cert::spki::AlgorithmIdentifierOwned>,
-    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
-    mgf: Option<x509_cert::spki::AlgorithmIdentifierOwned>,
-    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
-    salt_len: Option<u32>,
-    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
-    trailer: Option<u32>,
-}
-
-/// Maps the SignerInfo's signatureAlgorithm (RFC 5754 §3, RFC 4056, RFC
-/// 5753, RFC 8419) and the key type to one verifiable algorithm.
+/// Maps the SignerInfo's signatureAlgorithm and the signer's key type to
+/// the one [`SignatureScheme`](crate::keys::SignatureScheme). The
+/// identifiers that name hash and padding (sha256WithRSAEncryption,
+/// ecdsa-with-SHA256/384, RSASSA-PSS, Ed25519) are read by the one X.509
+/// table, [`x509::SignatureAlgorithm`], under its parameter rules. CMS alone
+/// may name only the key type and leave the hash to digestAlgorithm:
+/// rsaEncryption (RFC 5754 §3.2) and id-ecPublicKey (RFC 5753 §2.1.1).
 fn resolve_algorithm(
     si: &SignerInfo,
     digest: DigestAlgorithm,
     key: KeyKind,
 ) -> Result<Algorithm, CmsError> {
+    use x509::SignatureAlgorithm as X;
+    let unsupported = |e: x509::X509Error| CmsError::Unsupported(e.to_string());
     let oid = si.signature_algorithm.oid.to_string();
-    let unsupported = |what: String| Err(CmsError::Unsupported(what));
-    let rsa = |h: DigestAlgorithm| match h {
-        DigestAlgorithm::Sha256 => Algorithm::RsaPkcs1Sha256,
-        DigestAlgorithm::Sha384 => Algorithm::RsaPkcs1Sha384,
-        DigestAlgorithm::Sha512 => Algorithm::RsaPkcs1Sha512,
-    };
-    let ecdsa = |h: DigestAlgorithm| match (key, h) {
-        (KeyKind::EcdsaP256, DigestAlgorithm::Sha256) => Ok(Algorithm::EcdsaP256Sha256),
-        (KeyKind::EcdsaP256, DigestAlgorithm::Sha384) => Ok(Algorithm::EcdsaP256Sha384),
-        (KeyKind::EcdsaP384, DigestAlgorithm::Sha256) => Ok(Algorithm::EcdsaP384Sha256),
-        (KeyKind::EcdsaP384, DigestAlgorithm::Sha384) => Ok(Algorithm::EcdsaP384Sha384),
-        (k, h) => Err(CmsError::Unsupported(format!(
-            "ECDSA with {h:?} on key {k:?}"
-        ))),
-    };
-    let is_rsa = matches!(key, KeyKind::Rsa { .. });
-    let is_ec = matches!(key, KeyKind::EcdsaP256 | KeyKind::EcdsaP384);
-    let alg = match oid.as_str() {
-        OID_RSA if is_rsa => rsa(digest),
-        OID_SHA256_RSA if is_rsa => rsa(DigestAlgorithm::Sha256),
-        OID_SHA384_RSA if is_rsa => rsa(DigestAlgorithm::Sha384),
-        OID_SHA512_RSA if is_rsa => rsa(DigestAlgorithm::Sha512),
-        OID_RSA_PSS if is_rsa => resolve_pss(si)?,
-        OID_EC_PUBLIC_KEY if is_ec => ecdsa(digest)?,
-        OID_ECDSA_SHA256 if is_ec => ecdsa(DigestAlgorithm::Sha256)?,
-        OID_ECDSA_SHA384 if is_ec => ecdsa(DigestAlgorithm::Sha384)?,
-        OID_ECDSA_SHA512 if is_ec => ecdsa(DigestAlgorithm::Sha512)?,
-        OID_ED25519 if key == KeyKind::Ed25519 => {
-            // RFC 8419 §3.1: with signed attributes, the digest is SHA-512.
-            if digest != DigestAlgorithm::Sha512 {
-                return unsupported(format!(
-                    "Ed25519 with digest {digest:?} (RFC 8419 requires SHA-512)"
-                ));
-            }
-            Algorithm::Ed25519
+    let algorithm = match (oid.as_str(), digest) {
+        (OID_RSA, DigestAlgorithm::Sha256) => X::RSA_PKCS1_SHA256,
+        (OID_RSA, DigestAlgorithm::Sha384) => X::RSA_PKCS1_SHA384,
+        (OID_RSA, DigestAlgorithm::Sha512) => X::RSA_PKCS1_SHA512,
+        (OID_EC_PUBLIC_KEY, DigestAlgorithm::Sha256) => X::ECDSA_SHA256,
+        (OID_EC_PUBLIC_KEY, DigestAlgorithm::Sha384) => X::ECDSA_SHA384,
+        (OID_EC_PUBLIC_KEY, DigestAlgorithm::Sha512) => {
+            return Err(CmsError::Unsupported(
+                "ECDSA with SHA-512 is not on the allow-list".into(),
+            ));
         }
-        _ => return unsupported(format!("signature algorithm {oid} with a {key:?} key")),
-    };
-    Ok(alg)
-}
-
-/// RFC 4055 §3.1 parameters; only the interoperable profile is verifiable:
-/// SHA-2, MGF1 with the same hash, salt length equal to the hash length,
-/// trailer field 1.
-fn resolve_pss(si: &SignerInfo) -> Result<Algorithm, CmsError> {
-    let params = si.signature_algorithm.parameters.as_ref().ok_or_else(|| {
-        CmsError::Unsupported("RSASSA-PSS without parameters (SHA-1 defaults)".into())
-    })?;
-    let p: RsaPssParams = params
-        .decode_as()
-        .map_err(|e| CmsError::Malformed(format!("RSASSA-PSS parameters: {e}")))?;
-    let hash = p
-        .hash
-        .as_ref()
-        .ok_or_else(|| CmsError::Unsupported("RSASSA-PSS with the default SHA-1 hash".into()))?;
-    let hash = DigestAlgorithm::from_alg(hash)?;
-    let mgf = p
-        .mgf
-        .as_ref()
-        .ok_or_else(|| CmsError::Unsupported("RSASSA-PSS with the default MGF1-SHA-1".into()))?;
-    let mgf_hash = match (mgf.oid.to_string().as_str(), &mgf.parameters) {
-        (OID_MGF1, Some(p)) => p
-            .decode_as::<x509_cert::spki::AlgorithmIdentifierOwned>()
-            .map_err(|e| CmsError::Malformed(format!("MGF1 parameters: {e}")))?,
-        (o, _) => {
-            return Err(CmsError::Unsupported(format!(
-                "RSASSA-PSS mask generation {o}"
-            )));
+        _ => {
+            let params = match &si.signature_algorithm.parameters {
+                Some(p) => Some(p.to_der().map_err(|e| {
+                    CmsError::Malformed(format!("signatureAlgorithm parameters: {e}"))
+                })?),
+                None => None,
+            };
+            X::from_oid_and_params(&oid, params.as_deref()).map_err(|e| match oid.as_str() {
+                OID_RSA_PSS => CmsError::Unsupported(format!(
+                    "{e}: only RSASSA-PSS with MGF1 of the same SHA-2 hash and salt length = \
+                     hash length is verifiable (RFC 8702 §3.1 profile; sign with \
+                     -keyopt rsa_pss_saltlen:digest)"
+                )),
+                _ => unsupported(e),
+            })?
         }
     };
-    if DigestAlgorithm::from_alg(&mgf_hash)? != hash {
-        return Err(CmsError::Unsupported(
-            "RSASSA-PSS with MGF1 hash differing from the hash".into(),
-        ));
-    }
-    let salt = p.salt_len.unwrap_or(20);
-    if salt as usize != hash.output_len() {
+    let scheme = algorithm.scheme_for(key).map_err(unsupported)?;
+    // RFC 8419 §3.1: with signed attributes, the digest is SHA-512.
+    if scheme == Algorithm::Ed25519 && digest != DigestAlgorithm::Sha512 {
         return Err(CmsError::Unsupported(format!(
-            "RSASSA-PSS salt length {salt}: only salt length = hash length ({}) is verifiable (RFC 8702 §3.1 profile; sign with -keyopt rsa_pss_saltlen:digest)",
-            hash.output_len()
+            "Ed25519 with digest {} (RFC 8419 §3.1 requires SHA-512)",
+            digest.name()
         )));
     }
-    if p.trailer.unwrap_or(1) != 1 {
-        return Err(CmsError::Unsupported(
-            "RSASSA-PSS trailer field other than 1".into(),
-        ));
+    Ok(scheme)
+}
+
+/// RFC 3279 §2.2.3 `Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`.
+#[derive(der::Sequence)]
+struct EcdsaSigValue<'a> {
+    r: der::asn1::UintRef<'a>,
+    s: der::asn1::UintRef<'a>,
+}
+
+/// RFC 5753 §2.1.1 (by way of RFC 3279 §2.2.3): a SignerInfo's ECDSA
+/// signature is a DER Ecdsa-Sig-Value. The bare `r‖s` some signers write is
+/// a second encoding of the same signature that CMS does not have; OpenSSL
+/// refuses it, so accepting it would read bytes another verifier rejects.
+fn check_ecdsa_encoding(
+    signature: &[u8],
+    key: KeyKind,
+    signer: &Certificate,
+) -> Result<(), CmsError> {
+    if !matches!(key, KeyKind::EcdsaP256 | KeyKind::EcdsaP384)
+        || EcdsaSigValue::from_der(signature).is_ok()
+    {
+        return Ok(());
     }
-    Ok(match hash {
-        DigestAlgorithm::Sha256 => Algorithm::RsaPssSha256,
-        DigestAlgorithm::Sha384 => Algorithm::RsaPssSha384,
-        DigestAlgorithm::Sha512 => Algorithm::RsaPssSha512,
-    })
+    let raw_len = if key == KeyKind::EcdsaP256 { 64 } else { 96 };
+    let looks = if signature.len() == raw_len {
+        format!("{raw_len} bytes, the size of a raw r‖s")
+    } else {
+        format!("{} bytes", signature.len())
+    };
+    Err(CmsError::Signature(format!(
+        "signer \"{}\": the ECDSA signature is not a DER Ecdsa-Sig-Value ({looks}); \
+         RFC 5753 §2.1.1 and RFC 3279 §2.2.3 require DER, so glassbox refuses it: \
+         ask the vendor to re-sign with a CMS tool that encodes ECDSA signatures in DER \
+         (openssl cms -sign does)",
+        signer.tbs_certificate.subject
+    )))
 }
 
 fn check_algorithm_policy(
