@@ -246,26 +246,25 @@ fn keygen_and_report_verify_and_render() {
     run_json(t.path(), "audit-report", &["report", "render", &report], 0);
 }
 
+/// A directory with a log key (`log.key`), a witness key (`w.key`) and a
+/// file to log (`a.bin`).
+fn log_keys_and_a_file() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    run(t.path(), &["keygen", "--out", "log.key"], 0);
+    run(t.path(), &["keygen", "--out", "w.key"], 0);
+    std::fs::write(t.path().join("a.bin"), b"first\n").unwrap();
+    t
+}
+
 #[test]
 fn every_log_subcommand() {
-    let t = tempfile::tempdir().unwrap();
+    let t = log_keys_and_a_file();
     let d = t.path();
-    run(d, &["keygen", "--out", "log.key"], 0);
-    run(d, &["keygen", "--out", "w.key"], 0);
-    std::fs::write(d.join("a.bin"), b"first\n").unwrap();
     std::fs::write(d.join("b.bin"), b"second\n").unwrap();
     run_json(
         d,
         "log-init",
-        &[
-            "log",
-            "init",
-            "L",
-            "--origin",
-            "test.example/log",
-            "--key",
-            "log.key",
-        ],
+        &common::words("log init L --origin test.example/log --key log.key"),
         0,
     );
     std::fs::write(d.join("empty.cp"), run(d, &["log", "checkpoint", "L"], 0)).unwrap();
@@ -284,20 +283,8 @@ fn every_log_subcommand() {
         0,
     );
     for (file, code) in [("b.bin", 0), ("a.bin", 1)] {
-        run_json(
-            d,
-            "log-verify-proof",
-            &[
-                "log",
-                "verify-proof",
-                "b.proof",
-                "--vkey",
-                "L/vkey",
-                "--file",
-                file,
-            ],
-            code,
-        );
+        let verify = format!("log verify-proof b.proof --vkey L/vkey --file {file}");
+        run_json(d, "log-verify-proof", &common::words(&verify), code);
     }
     for (old, new, code) in [
         ("empty.cp", "L/checkpoint", 0),
@@ -310,22 +297,8 @@ fn every_log_subcommand() {
             code,
         );
     }
-    let witness = [
-        "log",
-        "witness",
-        "--log",
-        "L",
-        "--state",
-        "ws",
-        "--key",
-        "w.key",
-        "--name",
-        "w.example/w1",
-        "--vkey",
-        "L/vkey",
-        "--format",
-        "json",
-    ];
+    let witness = format!("{} --format json", common::WITNESS_L);
+    let witness = common::words(&witness);
     assert_valid("log-witness", &run(d, &witness, 0));
     run(d, &["log", "append", "L", "a.bin"], 0);
     // Now with the size it cosigned before.
@@ -338,16 +311,9 @@ fn every_log_subcommand() {
     );
     // The demo's split view: the evidence form.
     run_json(
-        d,
+        &common::demo_path(""),
         "log-monitor",
-        &[
-            "log",
-            "monitor",
-            "--vkey",
-            &demo("log/vkey"),
-            &demo("log"),
-            &demo("log-targeted"),
-        ],
+        &common::words(common::MONITOR_DEMO),
         1,
     );
 }
@@ -356,22 +322,11 @@ fn every_log_subcommand() {
 /// against a port nobody listens on (the failure form).
 #[test]
 fn log_cosign() {
-    let t = tempfile::tempdir().unwrap();
+    let t = log_keys_and_a_file();
     let d = t.path();
-    run(d, &["keygen", "--out", "log.key"], 0);
-    run(d, &["keygen", "--out", "w.key"], 0);
-    std::fs::write(d.join("a.bin"), b"first\n").unwrap();
     run(
         d,
-        &[
-            "log",
-            "init",
-            "L",
-            "--origin",
-            "test.example/log",
-            "--key",
-            "log.key",
-        ],
+        &common::words("log init L --origin test.example/log --key log.key"),
         0,
     );
     run(d, &["log", "append", "L", "a.bin"], 0);

@@ -2,7 +2,7 @@
 //! consistency, witness, monitor, with their exit codes.
 
 mod common;
-use common::{code, glassbox_in, stdout, write_key};
+use common::{code, glassbox_in, stdout, words, write_key};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -51,30 +51,14 @@ fn append_prove_verify_round_trip() {
     assert!(proof.contains("\nindex 1\n"));
 
     let ok = glassbox_in(
-        &[
-            "log",
-            "verify-proof",
-            "b.tlog-proof",
-            "--vkey",
-            "L/vkey",
-            "--file",
-            "b.bin",
-        ],
+        &words("log verify-proof b.tlog-proof --vkey L/vkey --file b.bin"),
         d,
     );
     assert_eq!(code(&ok), 0, "{ok:?}");
     assert!(stdout(&ok).starts_with("ok: b.bin"));
     // Another file, another log key, a tampered proof: verification fails (1).
     let other = glassbox_in(
-        &[
-            "log",
-            "verify-proof",
-            "b.tlog-proof",
-            "--vkey",
-            "L/vkey",
-            "--file",
-            "a.bin",
-        ],
+        &words("log verify-proof b.tlog-proof --vkey L/vkey --file a.bin"),
         d,
     );
     assert_eq!(code(&other), 1);
@@ -88,15 +72,7 @@ fn append_prove_verify_round_trip() {
     let tampered = proof.replace("\nindex 1\n", "\nindex 0\n");
     std::fs::write(d.join("t.tlog-proof"), tampered).unwrap();
     let o = glassbox_in(
-        &[
-            "log",
-            "verify-proof",
-            "t.tlog-proof",
-            "--vkey",
-            "L/vkey",
-            "--format",
-            "json",
-        ],
+        &words("log verify-proof t.tlog-proof --vkey L/vkey --format json"),
         d,
     );
     assert_eq!(code(&o), 1);
@@ -126,20 +102,7 @@ fn consistency_and_witness() {
     let d = t.path();
     glassbox_in(&["log", "append", "L", "a.bin"], d);
     std::fs::copy(d.join("L/checkpoint"), d.join("old.cp")).unwrap();
-    let w = [
-        "log",
-        "witness",
-        "--log",
-        "L",
-        "--state",
-        "ws",
-        "--key",
-        "w.key",
-        "--name",
-        "w.example/w1",
-        "--vkey",
-        "L/vkey",
-    ];
+    let w = words(common::WITNESS_L);
     let o = glassbox_in(&w, d);
     assert_eq!(code(&o), 0, "{o:?}");
     assert!(stdout(&o).contains("\u{2014} w.example/w1 "));

@@ -101,6 +101,13 @@ fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
     h.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
+/// `glassbox log consistency OLD NEW --log LOG EXTRA...` in `d`.
+fn log_consistency(d: &Path, old: &str, new: &str, log: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["log", "consistency", old, new, "--log", log];
+    args.extend(extra);
+    glassbox_in(&args, d)
+}
+
 #[test]
 fn served_layout_is_tlog_tiles_path_for_path() {
     let t = tempfile::tempdir().unwrap();
@@ -240,21 +247,7 @@ fn monitor_and_consistency_say_the_same_over_http() {
     let fork = serve(&d.join("F"));
 
     let consistency = |log: &str, old: &str, new: &str| {
-        glassbox_in(
-            &[
-                "log",
-                "consistency",
-                old,
-                new,
-                "--log",
-                log,
-                "--vkey",
-                &vkey,
-                "--format",
-                "json",
-            ],
-            d,
-        )
+        log_consistency(d, old, new, log, &["--vkey", &vkey, "--format", "json"])
     };
     let by_dir = consistency("L", "L-cp-300", "L-cp-600");
     let by_url = consistency(&main.url, "L-cp-300", "L-cp-600");
@@ -279,17 +272,7 @@ fn monitor_and_consistency_say_the_same_over_http() {
     );
 
     // A URL without --vkey: the server's own key is not trusted.
-    let o = glassbox_in(
-        &[
-            "log",
-            "consistency",
-            "L-cp-300",
-            "L-cp-600",
-            "--log",
-            &main.url,
-        ],
-        d,
-    );
+    let o = log_consistency(d, "L-cp-300", "L-cp-600", &main.url, &[]);
     assert_eq!(code(&o), 2, "{o:?}");
     assert!(text(&o.stderr).contains("--vkey"), "{o:?}");
 
@@ -437,21 +420,8 @@ fn hostile_servers_get_a_bounded_error_naming_the_url() {
     ] {
         let url = hostile_server(d.join("L"), mode);
         let start = Instant::now();
-        let o = glassbox_in(
-            &[
-                "log",
-                "consistency",
-                "L-cp-300",
-                "L-cp-600",
-                "--log",
-                &url,
-                "--vkey",
-                &vkey,
-                "--timeout",
-                "2",
-            ],
-            d,
-        );
+        let limits = ["--vkey", &vkey, "--timeout", "2"];
+        let o = log_consistency(d, "L-cp-300", "L-cp-600", &url, &limits);
         let took = start.elapsed();
         let said = format!("{}{}", text(&o.stdout), text(&o.stderr));
         assert_eq!(code(&o), want_code, "{mode:?}: {said}");

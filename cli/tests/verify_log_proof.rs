@@ -234,14 +234,7 @@ fn log_proof_input_errors_exit_2() {
 
 #[test]
 fn monitor_on_the_demo_logs_reports_the_split_view_with_both_checkpoints() {
-    let out = glassbox(&[
-        "log",
-        "monitor",
-        "--vkey",
-        &demo("log/vkey"),
-        &demo("log"),
-        &demo("log-targeted"),
-    ]);
+    let out = common::glassbox_in(&common::words(common::MONITOR_DEMO), &common::demo_path(""));
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("SPLIT VIEW"), "{text}");

@@ -23,6 +23,21 @@ pub fn glassbox_cmd() -> Command {
     c
 }
 
+/// The arguments of a command line of plain words (no quoting, no
+/// spaces inside an argument): `words("log init L --key log.key")`.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// `glassbox log witness` of the log `L` (key `w.key`, state `ws`), the
+/// witness the log tests run next to the log they build.
+pub const WITNESS_L: &str =
+    "log witness --log L --state ws --key w.key --name w.example/w1 --vkey L/vkey";
+
+/// `glassbox log monitor` of the demo's public log and the fork served to
+/// one customer (run in `testdata/demo`): a split view, exit 1.
+pub const MONITOR_DEMO: &str = "log monitor --vkey log/vkey log log-targeted";
+
 /// Runs `glassbox ARGS` and returns what it did.
 pub fn glassbox<S: AsRef<OsStr>>(args: &[S]) -> Output {
     glassbox_cmd().args(args).output().expect("run glassbox")
