@@ -19,17 +19,14 @@
 # HTTP and verified. Requests are counted by serving the same directory
 # with python3's http.server (any static server serves the layout), whose
 # request log has one line per GET.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$(pwd)
+. "$(dirname "$0")/lib.sh"
+bench_start
 WORK=${1:-/tmp/glassbox-bench-check}
 FILES=${FILES:-10000}
 ENTRIES=${ENTRIES:-1000000}
 RUNS=${RUNS:-5}
 
-echo "== building glassbox (release)"
-[ -n "${NO_BUILD:-}" ] || cargo build --release --locked -q -p glassbox-cli
-GB=$repo/target/release/glassbox
+build_glassbox
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -82,7 +79,7 @@ echo "== glassbox log serve"
 serve_pid=$!
 python3 -m http.server 0 --bind 127.0.0.1 --directory log > py.out 2> py.log &
 py_pid=$!
-trap 'kill $serve_pid $py_pid 2>/dev/null || true' EXIT
+trap 'kill $serve_pid $py_pid 2>/dev/null || true; rm -rf "$BENCH_TMP"' EXIT
 for _ in $(seq 100); do
   grep -q 'http://' serve.out 2>/dev/null && grep -q 'port' py.out 2>/dev/null && break
   sleep 0.1

@@ -15,7 +15,11 @@
 #   release_pair WORK   builds WORK/pair with make-release-pair.sh (the
 #                       CPython stdlib without site-packages, or $SRC) unless
 #                       WORK/pair/B.tar.gz is there already
-#   build_glassbox      builds the release binary; sets GB to its path
+#   bench_start         strict mode (set -euo pipefail), cd to the
+#                       repository root, sets repo: a script's first call
+#   build_glassbox      builds the release binary (unless NO_BUILD is set,
+#                       to time the binary already built); sets GB to its path
+#   need_gnu_time       installs GNU time if /usr/bin/time is missing
 #   bench_failures      prints the recorded failures and returns 0 if there
 #                       were any (callers then exit 1, with no summary)
 #
@@ -29,14 +33,24 @@ if [ -z "${BENCH_TMP:-}" ]; then
 fi
 : >"$BENCH_TMP/failed"
 
+bench_start() {
+  set -euo pipefail
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  cd "$repo"
+}
+
+need_gnu_time() {
+  [ -x /usr/bin/time ] || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time
+  } >&2
+}
+
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 measure() {
   local ok=$1; shift
   local walls=() rsss=() st i
-  [ -x /usr/bin/time ] || {
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time
-  } >&2
+  need_gnu_time
   for i in $(seq 0 "${RUNS:?RUNS unset}"); do
     if [ "$i" = 0 ]; then
       "$@" >/dev/null 2>"$BENCH_TMP/err.out" && st=0 || st=$?
@@ -89,7 +103,8 @@ release_pair() {
 build_glassbox() {
   local repo
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  GB=$repo/target/release/glassbox
+  [ -n "${NO_BUILD:-}" ] && return 0
   echo "== building glassbox (release)"
   (cd "$repo" && cargo build --release --locked -q -p glassbox-cli)
-  GB=$repo/target/release/glassbox
 }

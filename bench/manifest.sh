@@ -13,12 +13,10 @@
 # and reports the median wall time and peak RSS (GNU time %M, KiB) of each,
 # and the ratios. Caches are warm (one untimed run first): this measures
 # hashing and decompression, not the disk.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$(pwd)
+. "$(dirname "$0")/lib.sh"
+bench_start
 WORK=${1:-/tmp/glassbox-bench}
 RUNS=${RUNS:-5}
-. "$repo/bench/lib.sh"
 build_glassbox
 release_pair "$WORK"
 A=$WORK/pair/A

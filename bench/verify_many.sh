@@ -16,16 +16,13 @@
 #              coverage failure, verdict FAILED (exit 1) — the case that
 #              was quadratic, since each failure was checked against all
 #              failures before it
-set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$(pwd)
+. "$(dirname "$0")/lib.sh"
+bench_start
 WORK=${1:-/tmp/glassbox-verify-many}
 N=${N:-100000}
 RUNS=${RUNS:-5}
 
-echo "== building glassbox (release)"
-cargo build --release --locked -q -p glassbox-cli
-GB=$repo/target/release/glassbox
+build_glassbox
 
 mkdir -p "$WORK"
 rel=$WORK/many-$N.tar.gz
@@ -47,11 +44,7 @@ printf '[[keys]]\nname = "vendor"\npath = "%s"\n\n[coverage]\nallow_unsigned = [
   "$key" >"$WORK/allowed.toml"
 printf '[[keys]]\nname = "vendor"\npath = "%s"\n' "$key" >"$WORK/required.toml"
 
-[ -x /usr/bin/time ] || {
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time
-}
-
-. bench/lib.sh
+need_gnu_time
 one_run() { # command... -> "wall_ms cpu_ms" of one run (cpu = user + sys)
   /usr/bin/time -f '%e %U %S' -o "$WORK/time.txt" "$@" >/dev/null 2>&1 || true
   # GNU time writes "Command exited with non-zero status N" first for exit 1.
