@@ -125,20 +125,16 @@ fn openssl_ecdsa_and_ed25519_signatures_verify() {
         b"vendor update 1.2.3\n".repeat(200),
     )
     .unwrap();
-    let p256 = genkey(
-        dir,
-        "p256",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-    );
-    dgst_sign(dir, "p256.pem", "sha256", &[], "p256.sig");
-    check(dir, &p256, "p256.sig", SignatureScheme::EcdsaP256Sha256);
-    let p384 = genkey(
-        dir,
-        "p384",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
-    );
-    dgst_sign(dir, "p384.pem", "sha384", &[], "p384.sig");
-    check(dir, &p384, "p384.sig", SignatureScheme::EcdsaP384Sha384);
+    for (name, curve, hash, scheme) in [
+        ("p256", "P-256", "sha256", SignatureScheme::EcdsaP256Sha256),
+        ("p384", "P-384", "sha384", SignatureScheme::EcdsaP384Sha384),
+    ] {
+        let curve = format!("ec_paramgen_curve:{curve}");
+        let key = genkey(dir, name, &["-algorithm", "EC", "-pkeyopt", &curve]);
+        let sig = format!("{name}.sig");
+        dgst_sign(dir, &format!("{name}.pem"), hash, &[], &sig);
+        check(dir, &key, &sig, scheme);
+    }
     let ed = genkey(dir, "ed", &["-algorithm", "ED25519"]);
     openssl_sign_raw(dir, "ed.pem", "artifact.bin", "ed.sig");
     check(dir, &ed, "ed.sig", SignatureScheme::Ed25519);

@@ -7,6 +7,7 @@ mod common;
 use common::{nested, path, sha};
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use glassbox_core::digest::Sha256Digest;
@@ -454,16 +455,7 @@ fn a_sparse_file_archived_by_gnu_tar_reads_as_gnu_tar_extracts_it() {
         f.seek(SeekFrom::Start(2 << 20)).unwrap();
         f.write_all(b"middle").unwrap();
     }
-    let out = t.path().join("s.tar");
-    let ok = Command::new("tar")
-        .args(["--format=gnu", "-S", "-cf"])
-        .arg(&out)
-        .arg("-C")
-        .arg(&src)
-        .arg("disk.img")
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    let out = gnu_sparse_tar(&t.path().join("s.tar"), &src, &["disk.img"]);
     let want = Sha256Digest::of(&std::fs::read(src.join("disk.img")).unwrap());
     let r = Release::open(&out, &nested()).unwrap();
     assert_eq!(sha(&r, "disk.img"), want);
@@ -656,16 +648,11 @@ fn sparse_maps_gnu_tar_writes_still_read() {
     tail.write_all(b"head").unwrap();
     tail.set_len(1 << 20).unwrap();
     drop(tail);
-    let out = t.path().join("s.tar");
-    let ok = Command::new("tar")
-        .args(["--format=gnu", "-S", "-cf"])
-        .arg(&out)
-        .arg("-C")
-        .arg(&src)
-        .args(["many.img", "hole.img", "tail.img"])
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    let out = gnu_sparse_tar(
+        &t.path().join("s.tar"),
+        &src,
+        &["many.img", "hole.img", "tail.img"],
+    );
     let mut o = nested();
     o.limits.max_ratio = u64::MAX;
     let r = Release::open(&out, &o).unwrap();
@@ -677,4 +664,19 @@ fn sparse_maps_gnu_tar_writes_still_read() {
             "{name}"
         );
     }
+}
+
+/// GNU tar's own sparse archive (`--format=gnu -S`) of `files` under `src`,
+/// written to `out`.
+fn gnu_sparse_tar(out: &Path, src: &Path, files: &[&str]) -> PathBuf {
+    let ok = Command::new("tar")
+        .args(["--format=gnu", "-S", "-cf"])
+        .arg(out)
+        .arg("-C")
+        .arg(src)
+        .args(files)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    out.to_path_buf()
 }
