@@ -1,7 +1,10 @@
 //! The diff check: what changed since the previous release
 //! (`core::diff`).
 
+use std::collections::BTreeMap;
+
 use crate::diff::{DiffOptions, diff_paths, diff_releases};
+use crate::diff::{Direction, ReleaseDiff, SecurityFlag};
 use crate::report::{AuditReport, Check, Finding, Severity};
 
 use super::case::CaseRelease;
@@ -113,10 +116,76 @@ pub(super) fn diff_step(
         );
         executables.push(path);
     }
+    security_findings(&result, &previous.version, findings);
     report.results.diff = Some(crate::report::DiffSection {
         previous_version: previous.version.clone(),
         counts,
         changed_executables: executables,
     });
     Outcome::Ran(summary)
+}
+
+/// Security-relevant metadata changes (`core::diff::security`) as
+/// findings, one per kind of change with every entry it concerns: a new
+/// setuid or setgid bit is high (code that runs with another user's
+/// privileges); a file that became executable or world-writable, a new
+/// special file and a retargeted link are medium; a sticky bit gained and
+/// any bit lost are info.
+fn security_findings(result: &ReleaseDiff, version: &str, findings: &mut Vec<Finding>) {
+    let mut by_kind: BTreeMap<(SecurityFlag, Direction), Vec<(String, String)>> = BTreeMap::new();
+    for c in &result.changes {
+        for s in &c.security {
+            // The evidence line: what the metadata says changed.
+            let detail = c
+                .metadata
+                .iter()
+                .map(|m| format!("{} {} -> {}", serde_name(&m.field), m.old, m.new))
+                .collect::<Vec<_>>();
+            let detail = match (detail.is_empty(), &c.new) {
+                (false, _) => detail.join(", "),
+                (true, Some(n)) => match n.mode {
+                    Some(m) => format!("{} with mode {m:04o}", serde_name(&c.class)),
+                    None => serde_name(&c.class),
+                },
+                (true, None) => serde_name(&c.class),
+            };
+            by_kind
+                .entry((s.flag, s.direction))
+                .or_default()
+                .push((c.path.to_string(), detail));
+        }
+    }
+    for ((flag, direction), entries) in by_kind {
+        let (severity, what) = match (flag, direction) {
+            (SecurityFlag::Setuid | SecurityFlag::Setgid, Direction::Gained) => {
+                (Severity::High, format!("{} bit set", flag.as_str()))
+            }
+            (SecurityFlag::Executable, Direction::Gained) => {
+                (Severity::Medium, "became executable".to_string())
+            }
+            (SecurityFlag::WorldWritable, Direction::Gained) => {
+                (Severity::Medium, "became world-writable".to_string())
+            }
+            (SecurityFlag::SpecialFile, Direction::Gained) => (
+                Severity::Medium,
+                "new special file (device node, FIFO or socket)".to_string(),
+            ),
+            (SecurityFlag::LinkTarget, _) => (Severity::Medium, "link retargeted".to_string()),
+            (_, Direction::Gained) => (Severity::Info, format!("{} bit set", flag.as_str())),
+            (_, _) => (
+                Severity::Info,
+                format!("{} {}", flag.as_str(), direction.as_str()),
+            ),
+        };
+        let first = &entries[0].0;
+        let title = match entries.len() {
+            1 => format!("{first}: {what} since {version}"),
+            n => format!("{n} entries: {what} since {version} ({first}, ...)"),
+        };
+        let mut f = Finding::new(severity, Check::Diff, title);
+        for (path, detail) in &entries {
+            f = f.evidence(format!("{path}: {detail}"));
+        }
+        findings.push(f.paths(entries.into_iter().map(|(p, _)| p)));
+    }
 }

@@ -123,8 +123,9 @@ fn format_mode(m: Option<u32>) -> String {
 }
 
 /// Metadata differences between two entries of the same kind, as the
-/// options ask: link targets always, mode and owner with
-/// `include_metadata`, mtime with `include_mtime`.
+/// options ask: link targets and changes of the security-relevant mode
+/// bits always, any other mode change and owner with `include_metadata`,
+/// mtime with `include_mtime`.
 pub fn metadata_changes(o: &Entry, n: &Entry, opts: &DiffOptions) -> Vec<MetadataChange> {
     let mut out = Vec::new();
     if o.link_target != n.link_target {
@@ -135,15 +136,22 @@ pub fn metadata_changes(o: &Entry, n: &Entry, opts: &DiffOptions) -> Vec<Metadat
             new: t(&n.link_target),
         });
     }
+    let (om, nm) = (o.mode.map(|m| m & 0o7777), n.mode.map(|m| m & 0o7777));
+    // The bits that decide who may run the file and with whose privileges
+    // are shown whatever the options (issue 14: a new setuid bit must
+    // never be invisible); a side without a recorded mode is not compared.
+    let security_bits = match (om, nm) {
+        (Some(a), Some(b)) => (a ^ b) & super::security::SECURITY_MODE_BITS != 0,
+        _ => false,
+    };
+    if om != nm && (opts.include_metadata || security_bits) {
+        out.push(MetadataChange {
+            field: MetadataField::Mode,
+            old: format_mode(om),
+            new: format_mode(nm),
+        });
+    }
     if opts.include_metadata {
-        let (om, nm) = (o.mode.map(|m| m & 0o7777), n.mode.map(|m| m & 0o7777));
-        if om != nm {
-            out.push(MetadataChange {
-                field: MetadataField::Mode,
-                old: format_mode(om),
-                new: format_mode(nm),
-            });
-        }
         if o.owner != n.owner {
             out.push(MetadataChange {
                 field: MetadataField::Owner,
@@ -389,6 +397,7 @@ pub fn classify(
             metadata,
             members: Some(count),
             content: None,
+            security: Vec::new(),
         });
     }
     removed.retain(|k| !consumed_old.contains(k));
@@ -434,6 +443,7 @@ pub fn classify(
             metadata: metadata_changes(oe, ne, opts),
             members: folded_new.get(&nk).copied(),
             content: None,
+            security: Vec::new(),
         });
     }
 
@@ -471,6 +481,7 @@ fn one_side(class: ChangeClass, e: &Entry, members: Option<u64>) -> EntryChange 
         metadata: Vec::new(),
         members,
         content: None,
+        security: Vec::new(),
     }
 }
 
@@ -484,6 +495,7 @@ fn compare_same_path(oe: &Entry, ne: &Entry, opts: &DiffOptions) -> Option<Entry
         metadata,
         members: None,
         content: None,
+        security: Vec::new(),
     };
     if oe.kind != ne.kind {
         return Some(change(ChangeClass::TypeChanged, Vec::new()));
@@ -627,7 +639,10 @@ mod tests {
     fn metadata_changes_follow_the_options() {
         let a = files(&[("f", "same")]);
         let mut b = a.clone();
-        b[0].mode = Some(0o100755);
+        // Group-writable: not a security-relevant bit, so hidden by default
+        // (execute, setuid... are always shown: see
+        // `security_relevant_mode_bits_are_shown_by_default`).
+        b[0].mode = Some(0o100664);
         b[0].mtime = Some(1_800_000_000);
         let default = classify(&a, &b, &DiffOptions::default()).unwrap();
         assert!(default.is_empty(), "mode and mtime are off by default");
@@ -641,7 +656,7 @@ mod tests {
         assert_eq!(c[0].metadata.len(), 1);
         assert_eq!(
             (c[0].metadata[0].old.as_str(), c[0].metadata[0].new.as_str()),
-            ("0644", "0755")
+            ("0644", "0664")
         );
         let opts = DiffOptions {
             include_metadata: true,
@@ -652,6 +667,34 @@ mod tests {
         assert_eq!(c[0].metadata.len(), 2);
         assert_eq!(c[0].metadata[1].field, MetadataField::Mtime);
         assert_eq!(c[0].metadata[1].new, "2027-01-15T08:00:00Z");
+    }
+
+    #[test]
+    fn security_relevant_mode_bits_are_shown_by_default() {
+        let a = files(&[("su", "same"), ("tmp", "same"), ("tool", "same")]);
+        let mut b = a.clone();
+        b[0].mode = Some(0o104644);
+        b[1].mode = Some(0o100646);
+        b[2].mode = Some(0o100755);
+        let c = classify(&a, &b, &DiffOptions::default()).unwrap();
+        let modes: Vec<(&str, &str, &str)> = c
+            .iter()
+            .map(|c| {
+                assert_eq!(c.class, ChangeClass::Metadata);
+                assert_eq!(c.metadata[0].field, MetadataField::Mode);
+                let m = &c.metadata[0];
+                (c.path.inner().as_bytes(), m.old.as_str(), m.new.as_str())
+            })
+            .map(|(p, o, n)| (std::str::from_utf8(p).unwrap(), o, n))
+            .collect();
+        assert_eq!(
+            modes,
+            vec![
+                ("su", "0644", "4644"),
+                ("tmp", "0644", "0646"),
+                ("tool", "0644", "0755")
+            ]
+        );
     }
 
     #[test]

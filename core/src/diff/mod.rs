@@ -21,6 +21,7 @@ pub mod classify;
 pub mod compare;
 mod content;
 mod release_source;
+pub mod security;
 mod source;
 pub mod summary;
 
@@ -35,6 +36,7 @@ pub use compare::{
     TextEncoding,
 };
 pub use release_source::{ReleaseSource, diff_paths, diff_releases, read_options};
+pub use security::{Direction, SecurityChange, SecurityFlag};
 pub use source::{ContentSource, VisitFn};
 pub use summary::{ChangedExecutable, DiffSummary};
 
@@ -45,8 +47,10 @@ pub const DIFF_SCHEMA: &str = "glassbox.diff/v1";
 /// What to compare and how far.
 #[derive(Clone, Debug)]
 pub struct DiffOptions {
-    /// Report mode and owner changes (link target changes are always
-    /// reported: for a symlink the target is its content).
+    /// Report every mode change and owner changes. Changes of the
+    /// security-relevant mode bits ([`security::SECURITY_MODE_BITS`]:
+    /// execute, setuid, setgid, sticky, world-writable) and of link targets
+    /// are always reported.
     pub include_metadata: bool,
     /// Report modification-time changes (off by default: every rebuild
     /// changes them).
@@ -292,6 +296,10 @@ pub struct EntryChange {
     /// files that were sniffed: their content kind only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentDiff>,
+    /// Security-relevant changes ([`security::of`]), reported whatever the
+    /// options.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security: Vec<SecurityChange>,
 }
 
 /// Progress events, for a progress bar.
@@ -334,6 +342,9 @@ pub fn diff_sources(
         None => new,
     };
     let mut changes = classify::classify(old.entries(), new.entries(), opts)?;
+    for c in &mut changes {
+        c.security = security::of(c);
+    }
     let to_read = changes.iter().filter(|c| content::wants_content(c)).count();
     progress(DiffProgress::Classified { to_read });
     content::fill_content(old, new, &mut changes, opts, progress)?;

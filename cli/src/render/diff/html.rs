@@ -160,6 +160,24 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
         }
         o.push_str("</table>\n");
     }
+    let security = super::security_rows(d);
+    if !security.is_empty() {
+        o.push_str("<h2>Security-relevant changes</h2><table id=\"security\"><tr><th>change</th><th>path</th><th>what</th></tr>");
+        let more = security.len().saturating_sub(super::SECURITY_SHOWN);
+        for (c, what) in security.into_iter().take(super::SECURITY_SHOWN) {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td><code>{}</code></td><td><span class=\"warn\">{}</span></td></tr>",
+                c.class.as_str(),
+                esc(&change_path(c)),
+                esc(&what)
+            );
+        }
+        o.push_str("</table>\n");
+        if more > 0 {
+            let _ = writeln!(o, "<p>… and {more} more (in the changes below)</p>");
+        }
+    }
     let budget = max_bytes.saturating_sub(FOOTER_RESERVE);
     let mut truncated = false;
     if !d.changes.is_empty() {

@@ -74,6 +74,27 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
         }
         out.push('\n');
     }
+    let security = super::security_rows(d);
+    if !security.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Security-relevant changes\n\n| change | path | what |\n|---|---|---|"
+        );
+        let more = security.len().saturating_sub(super::SECURITY_SHOWN);
+        for (c, what) in security.into_iter().take(super::SECURITY_SHOWN) {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | **{}** |",
+                c.class.as_str(),
+                cell(&change_path(c)),
+                cell(&what)
+            );
+        }
+        if more > 0 {
+            let _ = writeln!(out, "\n… and {more} more (in the changes below)");
+        }
+        out.push('\n');
+    }
     if d.changes.is_empty() {
         return out;
     }

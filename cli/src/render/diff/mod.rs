@@ -14,6 +14,9 @@ use glassbox_core::diff::{
 const SYMBOLS_SHOWN: usize = 20;
 /// Byte ranges listed per file.
 const RANGES_SHOWN: usize = 10;
+/// Security-relevant changes listed in a summary before "… and N more"
+/// (each is in the change list too).
+pub const SECURITY_SHOWN: usize = 200;
 
 /// The role of a detail line, for colouring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +105,31 @@ pub fn change_brief(c: &EntryChange) -> String {
             .unwrap_or_default();
         parts.push(format!("{f} {} -> {}", m.old, m.new));
     }
+    if let Some(sec) = security_brief(c) {
+        parts.push(sec);
+    }
     parts.join(", ")
+}
+
+/// The security-relevant changes of one entry in words (`setuid gained,
+/// executable gained`), or `None`.
+pub fn security_brief(c: &EntryChange) -> Option<String> {
+    (!c.security.is_empty()).then(|| {
+        c.security
+            .iter()
+            .map(|s| format!("{} {}", s.flag.as_str(), s.direction.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+/// The changes with security-relevant metadata, each with its words, for
+/// the summary every format shows first.
+pub fn security_rows(d: &ReleaseDiff) -> Vec<(&EntryChange, String)> {
+    d.changes
+        .iter()
+        .filter_map(|c| security_brief(c).map(|b| (c, b)))
+        .collect()
 }
 
 /// The path column: `old -> new` for renames.

@@ -64,6 +64,18 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
             );
         }
     }
+    let security = super::security_rows(d);
+    if !security.is_empty() {
+        let _ = writeln!(out, "security-relevant changes:");
+        let more = security.len().saturating_sub(super::SECURITY_SHOWN);
+        for (c, what) in security.into_iter().take(super::SECURITY_SHOWN) {
+            let line = format!("  {} {}  {what}", class_code(c.class), change_path(c));
+            let _ = writeln!(out, "{}", paint(color, Tone::Warn, &line));
+        }
+        if more > 0 {
+            let _ = writeln!(out, "  … and {more} more (in the list below)");
+        }
+    }
     out.push('\n');
     for c in &d.changes {
         let brief = change_brief(c);

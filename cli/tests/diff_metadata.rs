@@ -1,0 +1,120 @@
+//! `glassbox diff` and `glassbox audit` on security-relevant metadata and
+//! on repeated changes (issue 14, items 5 and 6): built here, run through
+//! the binary, every output format checked.
+
+mod common;
+use common::{code, demo_path, glassbox_in, json, stdout, text};
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+fn write(root: &Path, rel: &str, data: &[u8], mode: u32) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(&p, data).unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// old/ and new/: `bin/tool` gains +x (chmod +x, same content), `bin/helper`
+/// is new and setuid root, `lib/current.so` is retargeted from v1 to v2.
+fn security_pair(t: &Path) {
+    for side in ["old", "new"] {
+        let r = t.join(side);
+        write(&r, "bin/tool", b"#!/bin/sh\necho tool\n", 0o644);
+        write(&r, "lib/v1.so", b"v1", 0o644);
+        write(&r, "lib/v2.so", b"v2", 0o644);
+    }
+    fs::set_permissions(t.join("new/bin/tool"), fs::Permissions::from_mode(0o755)).unwrap();
+    write(&t.join("new"), "bin/helper", b"#!/bin/sh\nid\n", 0o4755);
+    std::os::unix::fs::symlink("v1.so", t.join("old/lib/current.so")).unwrap();
+    std::os::unix::fs::symlink("v2.so", t.join("new/lib/current.so")).unwrap();
+}
+
+#[test]
+fn chmod_x_setuid_and_retarget_are_shown_by_default_and_are_audit_findings() {
+    let t = tempfile::tempdir().unwrap();
+    security_pair(t.path());
+    let out = glassbox_in(&["diff", "old", "new"], t.path());
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let s = stdout(&out);
+    for line in [
+        "security-relevant changes:\n",
+        "  A bin/helper  setuid gained\n",
+        "  m bin/tool  executable gained\n",
+        "  m lib/current.so  link target changed\n",
+        "m  bin/tool  (mode 0644 -> 0755, executable gained)\n",
+    ] {
+        assert!(s.contains(line), "{line:?} missing from:\n{s}");
+    }
+    let v = json(&glassbox_in(
+        &["diff", "--format", "json", "old", "new"],
+        t.path(),
+    ));
+    let security = |p: &str| {
+        let c = common::items(&v["changes"])
+            .find(|c| c["path"] == p)
+            .unwrap_or_else(|| panic!("no change for {p}: {v}"));
+        c["security"].clone()
+    };
+    assert_eq!(
+        security("bin/helper"),
+        serde_json::json!([{"flag": "setuid", "direction": "gained"}])
+    );
+    assert_eq!(
+        security("bin/tool"),
+        serde_json::json!([{"flag": "executable", "direction": "gained"}])
+    );
+    for format in ["markdown", "html"] {
+        let s = stdout(&glassbox_in(
+            &["diff", "--format", format, "old", "new"],
+            t.path(),
+        ));
+        assert!(s.contains("Security-relevant changes"), "{format}: {s}");
+        assert!(s.contains("setuid gained"), "{format}: {s}");
+    }
+
+    // The audit of the pair: each is a finding, the setuid file high.
+    fs::write(
+        t.path().join("audit.toml"),
+        format!(
+            "vendor = \"V\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\nkey = \"{}\"\n\
+             [release]\npath = \"new\"\nversion = \"2\"\n\
+             [previous]\npath = \"old\"\nversion = \"1\"\n",
+            demo_path("auditor/TEST-ONLY-auditor.key").display()
+        ),
+    )
+    .unwrap();
+    let out = glassbox_in(
+        &[
+            "audit",
+            "audit.toml",
+            "--time",
+            "2026-12-08T00:00:00Z",
+            "--format",
+            "json",
+        ],
+        t.path(),
+    );
+    let report = json(&out);
+    let findings: Vec<(String, String)> = common::items(&report["findings"])
+        .filter(|f| f["check"] == "diff" && f["severity"] != "info")
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("high", "bin/helper: setuid bit set since 1"),
+        ("medium", "bin/tool: became executable since 1"),
+        ("medium", "lib/current.so: link retargeted since 1"),
+    ];
+    for (sev, title) in want {
+        assert!(
+            findings.iter().any(|(s, t)| s == sev && t == title),
+            "{sev} {title:?} missing from {findings:#?}"
+        );
+    }
+}
