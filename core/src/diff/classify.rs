@@ -151,14 +151,12 @@ pub fn metadata_changes(o: &Entry, n: &Entry, opts: &DiffOptions) -> Vec<Metadat
             new: format_mode(nm),
         });
     }
-    if opts.include_metadata {
-        if o.owner != n.owner {
-            out.push(MetadataChange {
-                field: MetadataField::Owner,
-                old: format_owner(&o.owner),
-                new: format_owner(&n.owner),
-            });
-        }
+    if opts.include_metadata && o.owner != n.owner {
+        out.push(MetadataChange {
+            field: MetadataField::Owner,
+            old: format_owner(&o.owner),
+            new: format_owner(&n.owner),
+        });
     }
     if opts.include_mtime && o.mtime != n.mtime {
         let t = |t: Option<i64>| t.map_or("-".into(), format_time);
