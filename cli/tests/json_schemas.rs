@@ -445,3 +445,38 @@ fn tuf_verify() {
         );
     }
 }
+
+#[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
+fn apt_verify() {
+    let t = tempfile::tempdir().unwrap();
+    let c = corpora().join("vendor-channels/apt-bookworm-updates");
+    let policy = t.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        format!(
+            "[[openpgp]]\nname = \"debian\"\nkeyring = {:?}\n",
+            c.join("debian-archive-keyring.gpg")
+        ),
+    )
+    .unwrap();
+    let f = |n: &str| c.join(n).display().to_string();
+    let deb = f("ldb-tools_2_2.6.2+samba4.17.12+dfsg-0+deb12u2_amd64.deb");
+    let base = [
+        "apt",
+        "verify",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--at",
+        "2026-12-08T00:00:00Z",
+        "--release",
+    ];
+    let inrelease = f("InRelease");
+    let packages = f("Packages");
+    // Every link holds; then the Packages file given as the Release, so
+    // the signature link fails and the rest are not checked.
+    for (release, code) in [(&inrelease, 0), (&packages, 1)] {
+        let args = [&base[..], &[release.as_str(), "--index", &packages, &deb]].concat();
+        run_json(t.path(), "apt-verify", &args, code);
+    }
+}

@@ -17,12 +17,14 @@
 //! | [`tuf`] | TUF update-repository metadata, client workflow |
 //! | [`diff`] | what an update changes between two releases |
 //! | [`repro`] | whether a rebuild reproduces the vendor's artifact |
+//! | [`apt`] | apt repositories: keyring → Release → index → .deb |
 //! | [`audit`] | running an audit case: every check on releases read once |
 //! | [`report`] | the signed audit report |
 //! | [`tlog`] | append-only transparency log (RFC 6962, C2SP checkpoints, tiles) |
 //! | [`http`] | the one HTTP/1.1 client and server, bounded in bytes and time |
 #![forbid(unsafe_code)]
 
+pub mod apt;
 pub mod audit;
 pub mod check;
 pub mod diff;

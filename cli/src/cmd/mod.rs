@@ -1,6 +1,7 @@
 //! One module per subcommand: its clap `Args` and a `run` that calls core
 //! and renders the result.
 
+pub mod apt;
 pub mod audit;
 pub mod chain;
 pub mod check;

@@ -13,6 +13,7 @@ macro_rules! outln {
     }};
 }
 
+pub mod apt;
 pub mod audit;
 pub mod chain;
 pub mod check;

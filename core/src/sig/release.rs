@@ -263,6 +263,9 @@ pub enum SignatureKind {
     Dsse,
     /// OpenPGP (recognised, not verified).
     Openpgp,
+    /// An apt chain (`dists/DIST/InRelease` or `Release.gpg`): the Release
+    /// signature, then the indexes and packages it lists (`crate::apt`).
+    Apt,
 }
 
 /// Who signed, as continuity compares it.
@@ -522,6 +525,13 @@ pub fn verify_release(
         .cloned()
         .collect();
     let contents = release.read_files(&readable, MAX_SIGNATURE_FILE)?;
+    // An apt mirror's Release files and what their chains cover
+    // (`crate::apt::mirror`); its signature files leave generic discovery.
+    let apt = if crate::apt::mirror::is_mirror(&files) {
+        crate::apt::mirror::cover(release, &files, policy, now)?
+    } else {
+        Default::default()
+    };
 
     let mut failures = Vec::new();
     // Every reader finding fails: each is an entry two extractors could
@@ -567,9 +577,14 @@ pub fn verify_release(
     }
     let discovered: Vec<Discovered> = contents
         .iter()
+        .filter(|(p, _)| !apt.claimed.contains(*p))
         .filter_map(|(p, c)| classify(p, Some(c)))
         .collect();
-    let signature_files: HashSet<&str> = discovered.iter().map(|d| d.signature.as_str()).collect();
+    let signature_files: HashSet<&str> = discovered
+        .iter()
+        .map(|d| d.signature.as_str())
+        .chain(apt.claimed.iter().map(String::as_str))
+        .collect();
 
     // Content of targets some verifier needs whole (raw signatures, CMS
     // with a digest the listing did not compute), read in one pass.
@@ -590,7 +605,7 @@ pub fn verify_release(
                     need_bytes.insert(t.to_string());
                 }
             }
-            SignatureKind::Dsse | SignatureKind::Openpgp => {}
+            SignatureKind::Dsse | SignatureKind::Openpgp | SignatureKind::Apt => {}
         }
     }
     let target_bytes = if need_bytes.is_empty() {
@@ -599,7 +614,8 @@ pub fn verify_release(
         release.read_files(&need_bytes, MAX_CONTENT_BYTES)?
     };
 
-    let mut signatures = Vec::new();
+    failures.extend(apt.failures.iter().cloned());
+    let mut signatures = apt.signatures.clone();
     for d in &discovered {
         let bytes = &contents[&d.signature];
         let result = match &d.target {
@@ -1178,6 +1194,14 @@ pub fn verify_detached_signature(
             &target.path,
             "supported",
             "OpenPGP signatures are not verified by glassbox".into(),
+        ),
+        // Only `crate::apt::mirror` makes these, never discovery by name.
+        SignatureKind::Apt => failed(
+            &d,
+            targets,
+            &target.path,
+            "supported",
+            "an apt chain is verified from its distribution, not as a detached signature".into(),
         ),
         SignatureKind::Raw | SignatureKind::Sigstore => {
             let Some(content) = content else {

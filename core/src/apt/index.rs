@@ -1,0 +1,281 @@
+//! Index files (DebianRepository/Format, "Packages Indices" and "Sources
+//! Indices"): one deb822 stanza per binary or source package, each naming
+//! the files of the package with their SHA-256 and size. An index is read
+//! through the release reader (`core::release`), which recognises the
+//! compression (plain, `.gz`, `.xz`, ...) by its magic bytes and bounds
+//! the decompression (expanded bytes, ratio); the stanzas stream through
+//! [`Paragraphs`], so a large index costs memory for one stanza plus what
+//! is kept of each.
+
+use std::io::{BufRead, BufReader, Read};
+
+use serde::Serialize;
+
+use super::deb822::{Deb822Error, Paragraph, Paragraphs, short};
+use super::release_file::parse_size;
+use crate::digest::Sha256Digest;
+use crate::release::{EntryKind, Format, Limits, ReadOptions, Release, ReleaseError, registry};
+
+/// Largest stanza read (Debian's largest are a few tens of KiB).
+pub const MAX_STANZA_BYTES: u64 = 1024 * 1024;
+
+/// Largest index file read (compressed, or plain): it is held in memory
+/// while its stanzas are read.
+pub const MAX_INDEX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Largest decompressed index read: Debian's biggest (`main` amd64
+/// Packages) is under 100 MiB.
+pub const MAX_INDEX_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// What an index file is, by its name without the compression suffix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IndexKind {
+    /// `Packages`: binary packages.
+    Packages,
+    /// `Sources`: source packages.
+    Sources,
+    /// Any other file the Release lists (Contents, Translation, a
+    /// component Release, ...): checked against the Release, not parsed.
+    Other,
+}
+
+/// The compression suffixes apt knows, with the release reader's format
+/// for each ("Compression" in the spec: an index may be offered plain or
+/// compressed; the suffix says which).
+const COMPRESSIONS: &[(&str, Format)] = &[
+    (".gz", Format::Gz),
+    (".xz", Format::Xz),
+    (".bz2", Format::Bz2),
+    (".zst", Format::Zst),
+];
+
+/// The compression a file name says, and the name without it.
+pub fn split_compression(name: &str) -> (&str, Format) {
+    for (suffix, format) in COMPRESSIONS {
+        if let Some(stem) = name.strip_suffix(suffix) {
+            return (stem, *format);
+        }
+    }
+    (name, Format::File)
+}
+
+impl IndexKind {
+    /// The kind of the index at `path` (a path listed in a Release file).
+    pub fn of(path: &str) -> Self {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        match split_compression(name).0 {
+            "Packages" => IndexKind::Packages,
+            "Sources" => IndexKind::Sources,
+            _ => IndexKind::Other,
+        }
+    }
+}
+
+/// One binary package of a Packages index: the fields the chain uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PackageStanza {
+    /// `Package`.
+    pub package: String,
+    /// `Version`.
+    pub version: String,
+    /// `Architecture`.
+    pub architecture: String,
+    /// `Filename`: the `.deb`'s path from the archive root (`pool/...`).
+    pub filename: String,
+    /// `Size`.
+    pub size: u64,
+    /// `SHA256`.
+    pub sha256: Sha256Digest,
+}
+
+/// One file of a source package (`Checksums-Sha256` of a Sources stanza).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceFile {
+    /// Its path from the archive root (`Directory` + name).
+    pub path: String,
+    /// Its size.
+    pub size: u64,
+    /// Its SHA-256.
+    pub sha256: Sha256Digest,
+}
+
+/// What a parsed index lists.
+#[derive(Clone, Debug, Default)]
+pub struct IndexContent {
+    /// Stanzas read.
+    pub stanzas: u64,
+    /// Binary packages (Packages indexes).
+    pub packages: Vec<PackageStanza>,
+    /// Source package files (Sources indexes).
+    pub source_files: Vec<SourceFile>,
+}
+
+/// Why an index cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The release reader could not read (or refused) the file.
+    #[error(transparent)]
+    Read(#[from] ReleaseError),
+    /// The decompressed content is not one stream of the kind its name says.
+    #[error("{0}")]
+    Form(String),
+    /// A stanza could not be read one way.
+    #[error("{0}")]
+    Syntax(#[from] Deb822Error),
+    /// A stanza lacks a field the chain needs, or has a malformed one.
+    #[error("stanza at line {line}{package}: {reason}")]
+    Stanza {
+        /// Line of the stanza's first field.
+        line: u64,
+        /// ` (package NAME)` when known.
+        package: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn stanza_err(p: &Paragraph, reason: impl Into<String>) -> IndexError {
+    IndexError::Stanza {
+        line: p.line,
+        package: p
+            .single("Package")
+            .ok()
+            .flatten()
+            .map(|n| format!(" (package {})", short(n)))
+            .unwrap_or_default(),
+        reason: reason.into(),
+    }
+}
+
+fn required<'p>(p: &'p Paragraph, name: &str) -> Result<&'p str, IndexError> {
+    match p.single(name)? {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(stanza_err(p, format!("no {name} field"))),
+    }
+}
+
+fn archive_path(p: &Paragraph, path: &str) -> Result<String, IndexError> {
+    match crate::sig::release::ambiguous_name(path) {
+        Some(why) => Err(stanza_err(p, format!("{:?}: {why}", short(path)))),
+        None => Ok(path.to_string()),
+    }
+}
+
+/// A Packages stanza: Package, Version, Architecture, Filename, Size and
+/// SHA256 are all required (a stanza whose `.deb` has no SHA-256 cannot
+/// be authenticated; MD5sum and SHA1 are not used).
+fn package_stanza(p: &Paragraph) -> Result<PackageStanza, IndexError> {
+    Ok(PackageStanza {
+        package: required(p, "Package")?.to_string(),
+        version: required(p, "Version")?.to_string(),
+        architecture: required(p, "Architecture")?.to_string(),
+        filename: archive_path(p, required(p, "Filename")?)?,
+        size: parse_size(required(p, "Size")?).map_err(|r| stanza_err(p, r))?,
+        sha256: Sha256Digest::from_hex(required(p, "SHA256")?)
+            .map_err(|e| stanza_err(p, e.to_string()))?,
+    })
+}
+
+/// A Sources stanza's files: `Directory` plus each `Checksums-Sha256` line
+/// (` HEX SIZE NAME`); a stanza with only `Files` (MD5) is refused.
+fn source_files(p: &Paragraph, out: &mut Vec<SourceFile>) -> Result<(), IndexError> {
+    required(p, "Package")?;
+    let dir = required(p, "Directory")?;
+    let Some(list) = p.get("Checksums-Sha256") else {
+        return Err(stanza_err(p, "no Checksums-Sha256 field (Files alone is MD5)"));
+    };
+    if !list.value.is_empty() {
+        return Err(stanza_err(p, "text after `Checksums-Sha256:` on its own line"));
+    }
+    for line in &list.lines {
+        let parts: Vec<&str> = line.split_ascii_whitespace().collect();
+        let [hex, size, name] = parts[..] else {
+            return Err(stanza_err(
+                p,
+                format!("{:?} is not `SHA256 SIZE NAME`", short(line)),
+            ));
+        };
+        if name.contains('/') {
+            return Err(stanza_err(p, format!("{:?}: a file name with a slash", short(name))));
+        }
+        out.push(SourceFile {
+            path: archive_path(p, &format!("{dir}/{name}"))?,
+            size: parse_size(size).map_err(|r| stanza_err(p, r))?,
+            sha256: Sha256Digest::from_hex(hex).map_err(|e| stanza_err(p, e.to_string()))?,
+        });
+    }
+    Ok(())
+}
+
+/// Parses the decompressed stanzas of an index of `kind`.
+pub fn parse(reader: impl BufRead, kind: IndexKind) -> Result<IndexContent, IndexError> {
+    let mut out = IndexContent::default();
+    if kind == IndexKind::Other {
+        return Ok(out);
+    }
+    for para in Paragraphs::new(reader, MAX_STANZA_BYTES) {
+        let para = para?;
+        out.stanzas += 1;
+        match kind {
+            IndexKind::Packages => out.packages.push(package_stanza(&para)?),
+            IndexKind::Sources => source_files(&para, &mut out.source_files)?,
+            IndexKind::Other => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The options an index is read with: decompression bounded to
+/// [`MAX_INDEX_BYTES`] and the reader's default ratio limit.
+fn index_read_options() -> ReadOptions {
+    ReadOptions {
+        limits: Limits {
+            max_expanded_bytes: MAX_INDEX_BYTES,
+            max_entries: 1,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    }
+}
+
+/// Reads and parses the index `bytes` (the whole file, already checked
+/// against the Release), known in the Release as `listed_as` (its name says
+/// its kind and compression). The release reader lists it first, which
+/// runs the decompression under its limits (expanded bytes, ratio) and
+/// recognises the format by magic bytes; only then is the stream decoded
+/// again, through the reader's own codec and capped at the size that pass
+/// measured, for the stanzas. The content must be what the name says: a
+/// `Packages` that is really gzip, or a `Packages.gz` holding a tar, would
+/// be read one way by apt and another by a tool that sniffs content, so it
+/// is refused.
+pub fn read_index(bytes: &[u8], listed_as: &str) -> Result<IndexContent, IndexError> {
+    let name = listed_as.rsplit('/').next().unwrap_or(listed_as);
+    let (_, want) = split_compression(name);
+    let kind = IndexKind::of(listed_as);
+    let listing = Release::from_bytes(name, bytes, &index_read_options())?;
+    if listing.format != want {
+        return Err(IndexError::Form(format!(
+            "its name says {} but its content is {}",
+            want.name(),
+            listing.format.name()
+        )));
+    }
+    let size = match &listing.entries[..] {
+        [e] if e.kind == EntryKind::File => e.size,
+        _ => {
+            return Err(IndexError::Form(
+                "not one compressed stream of one file".into(),
+            ));
+        }
+    };
+    let head = &bytes[..bytes.len().min(registry::SNIFF_LEN)];
+    let reader: Box<dyn Read + '_> = match registry::sniff(head, name.as_bytes()) {
+        Some(registry::Row {
+            reader: registry::Reader::Codec { decode, .. },
+            ..
+        }) => decode(Box::new(bytes)).map_err(|e| IndexError::Form(e.to_string()))?,
+        _ => Box::new(bytes),
+    };
+    parse(BufReader::new(reader.take(size)), kind)
+}

@@ -1,0 +1,463 @@
+//! The apt chain (`glassbox_core::apt`): keyring → Release signatures →
+//! Date / Valid-Until → index → .deb. Debian's real bookworm-updates chain
+//! from the corpus, tampered copies of it made here, and repositories made
+//! at test time with the real tools (`dpkg-deb`, `dpkg-scanpackages`,
+//! `gzip`, `xz`, `gpg`), so every Release and signature is one a vendor
+//! could publish.
+
+mod common;
+#[path = "common/gpg.rs"]
+mod gpg;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use gpg::Gpg;
+use common::{corpus, run};
+use glassbox_core::apt::{self, AptInputs, AptVerification};
+use glassbox_core::digest::Sha256Digest;
+use glassbox_core::policy::TrustPolicy;
+use time::macros::{datetime, format_description};
+use time::{Duration, OffsetDateTime};
+
+const BOOKWORM: &str = "vendor-channels/apt-bookworm-updates";
+const LDB: &str = "ldb-tools_2_2.6.2+samba4.17.12+dfsg-0+deb12u2_amd64.deb";
+const WBC: &str = "libwbclient0_2_4.17.12+dfsg-0+deb12u2_amd64.deb";
+/// After the corpus InRelease's Date, inside both Debian keys' validity.
+const AT: OffsetDateTime = datetime!(2026-12-08 00:00:00 UTC);
+
+fn policy(dir: &Path, keyring: &Path) -> TrustPolicy {
+    let p = dir.join("policy.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "[[openpgp]]\nname = \"vendor\"\nkeyring = \"{}\"\n",
+            keyring.display()
+        ),
+    )
+    .unwrap();
+    TrustPolicy::load(&p).unwrap()
+}
+
+fn checks(v: &AptVerification) -> Vec<&str> {
+    v.failures.iter().map(|f| f.check.as_str()).collect()
+}
+
+fn reasons(v: &AptVerification) -> String {
+    v.failures
+        .iter()
+        .map(|f| format!("[{}] {}: {}", f.check, f.file, f.reason))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A copy of the corpus in a temp dir, `edit` applied to file `name`.
+fn bookworm_copy(t: &Path, name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> AptInputs {
+    let c = corpus(BOOKWORM);
+    for f in ["InRelease", "Packages", LDB, WBC] {
+        std::fs::copy(c.join(f), t.join(f)).unwrap();
+    }
+    let mut bytes = std::fs::read(t.join(name)).unwrap();
+    edit(&mut bytes);
+    std::fs::write(t.join(name), bytes).unwrap();
+    AptInputs {
+        release: t.join("InRelease"),
+        release_gpg: None,
+        indexes: vec![t.join("Packages")],
+        debs: vec![t.join(LDB), t.join(WBC)],
+    }
+}
+
+fn bookworm_policy(t: &Path) -> TrustPolicy {
+    policy(t, &corpus(BOOKWORM).join("debian-archive-keyring.gpg"))
+}
+
+#[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
+fn the_real_bookworm_updates_chain_verifies() {
+    let t = tempfile::tempdir().unwrap();
+    let inputs = bookworm_copy(t.path(), "InRelease", |_| {});
+    let v = apt::verify(&inputs, &bookworm_policy(t.path()), Some(AT), AT).unwrap();
+    assert!(v.verified, "{}", reasons(&v));
+    let sigs = &v.release.signatures.as_ref().unwrap().signatures;
+    // The signing subkeys the corpus README names, bound to Debian's
+    // 12/bookworm and 13/trixie archive keys.
+    let keys: Vec<(&str, &str)> = sigs
+        .iter()
+        .map(|s| {
+            (
+                s.signing_key.as_deref().unwrap(),
+                s.primary_key.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            (
+                "4CB50190207B4758A3F73A796ED0E7B82643E131",
+                "B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8"
+            ),
+            (
+                "B8E5F13176D2A7A75220028078DBA3BC47EF2265",
+                "04B54C3CDCA79751B16BC6B5225629DF75B188BD"
+            )
+        ]
+    );
+    let uids: Vec<&str> = sigs.iter().map(|s| s.user_id.as_deref().unwrap()).collect();
+    assert!(uids[0].contains("(12/bookworm)") && uids[1].contains("(13/trixie)"), "{uids:?}");
+    let rel = v.release.release.as_ref().unwrap();
+    assert_eq!(rel.codename.as_deref(), Some("bookworm-updates"));
+    assert_eq!(rel.valid_until, None);
+    assert_eq!(
+        v.indexes[0].listed_as.as_deref(),
+        Some("main/binary-amd64/Packages")
+    );
+    let named: Vec<(String, String, String)> = v
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.package.clone().unwrap(),
+                p.version.clone().unwrap(),
+                p.architecture.clone().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (
+                "ldb-tools".into(),
+                "2:2.6.2+samba4.17.12+dfsg-0+deb12u2".into(),
+                "amd64".into()
+            ),
+            (
+                "libwbclient0".into(),
+                "2:4.17.12+dfsg-0+deb12u2".into(),
+                "amd64".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
+fn one_changed_byte_in_each_link_fails_at_that_link() {
+    let replace = |from: &'static [u8], to: &'static [u8]| {
+        move |b: &mut Vec<u8>| {
+            let i = b.windows(from.len()).position(|w| w == from).unwrap();
+            b[i..i + from.len()].copy_from_slice(to);
+        }
+    };
+    // The signed text: apt would read another Release.
+    let t = tempfile::tempdir().unwrap();
+    let i = bookworm_copy(
+        t.path(),
+        "InRelease",
+        replace(b"Debian 12 - Updates", b"Debian 12 - Updatez"),
+    );
+    let v = apt::verify(&i, &bookworm_policy(t.path()), Some(AT), AT).unwrap();
+    assert!(!v.verified && !v.release.verified);
+    assert!(checks(&v).contains(&"apt-release-signature"), "{}", reasons(&v));
+    assert!(reasons(&v).contains("does not verify"), "{}", reasons(&v));
+
+    // The first signature's MPI (inside the armor).
+    let t = tempfile::tempdir().unwrap();
+    let i = bookworm_copy(t.path(), "InRelease", replace(b"FPETnQpF5pUx", b"FPETnQpF5pUy"));
+    let v = apt::verify(&i, &bookworm_policy(t.path()), Some(AT), AT).unwrap();
+    assert!(!v.release.verified);
+    assert!(checks(&v).contains(&"apt-release-signature"), "{}", reasons(&v));
+
+    // The index: no longer the one the Release lists.
+    let t = tempfile::tempdir().unwrap();
+    let i = bookworm_copy(t.path(), "Packages", replace(b"Package: ldb-tools", b"Package: ldb-toolz"));
+    let v = apt::verify(&i, &bookworm_policy(t.path()), Some(AT), AT).unwrap();
+    assert!(v.release.verified && !v.indexes[0].verified);
+    let index_failure = v.failures.iter().find(|f| f.check == "apt-index").unwrap();
+    assert!(
+        index_failure.reason.contains("this is not an index the Release signs"),
+        "{}",
+        reasons(&v)
+    );
+
+    // The package: a digit of an ar header's mtime, so it still reads and
+    // names itself.
+    let t = tempfile::tempdir().unwrap();
+    let i = bookworm_copy(t.path(), LDB, |b| b[24] = if b[24] == b'1' { b'2' } else { b'1' });
+    let v = apt::verify(&i, &bookworm_policy(t.path()), Some(AT), AT).unwrap();
+    assert!(v.release.verified && v.indexes[0].verified);
+    assert_eq!(checks(&v), ["apt-package"], "{}", reasons(&v));
+    assert!(v.packages[1].verified && !v.packages[0].verified);
+    let r = &v.failures[0].reason;
+    assert!(
+        r.contains("ldb-tools 2:2.6.2+samba4.17.12+dfsg-0+deb12u2 amd64")
+            && r.contains("main/binary-amd64/Packages lists sha256 9b1b570a"),
+        "{r}"
+    );
+}
+
+/// A repository made at test time: one package built by `dpkg-deb`, its
+/// Packages index by `dpkg-scanpackages` (plain, `gzip`, `xz`), a Release
+/// file written here, signed by a fresh Ed25519 key with `gpg`.
+struct Repo {
+    t: tempfile::TempDir,
+    gpg: Gpg,
+    fpr: String,
+    policy: TrustPolicy,
+}
+
+fn rfc2822(t: OffsetDateTime) -> String {
+    t.format(format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] UTC"
+    ))
+    .unwrap()
+}
+
+/// `dpkg-deb --build` of a one-file package into `pool/`.
+fn build_deb(root: &Path, name: &str, version: &str) -> PathBuf {
+    let pkg = root.join(format!("build-{name}"));
+    std::fs::create_dir_all(pkg.join("DEBIAN")).unwrap();
+    std::fs::create_dir_all(pkg.join("usr/share/doc").join(name)).unwrap();
+    std::fs::write(
+        pkg.join("DEBIAN/control"),
+        format!(
+            "Package: {name}\nVersion: {version}\nArchitecture: amd64\n\
+             Maintainer: Test <t@example.invalid>\nDescription: test package\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(pkg.join("usr/share/doc").join(name).join("README"), name).unwrap();
+    let pool = root.join("pool/main").join(&name[..1]).join(name);
+    std::fs::create_dir_all(&pool).unwrap();
+    let deb = pool.join(format!("{name}_{version}_amd64.deb"));
+    run(
+        "dpkg-deb",
+        &[
+            "--root-owner-group",
+            "-Zxz",
+            "--build",
+            pkg.to_str().unwrap(),
+            deb.to_str().unwrap(),
+        ],
+        root,
+    );
+    std::fs::remove_dir_all(&pkg).unwrap();
+    deb
+}
+
+impl Repo {
+    fn new() -> Self {
+        let t = tempfile::tempdir().unwrap();
+        let gpg = Gpg::new();
+        let fpr = gpg.gen_key("Apt Test <apt@example.invalid>", "ed25519", "sign", "never", None);
+        let keyring = gpg.export("vendor.gpg", &[&fpr], false);
+        let policy = policy(t.path(), &keyring);
+        build_deb(t.path(), "hello", "1.0-1");
+        Repo {
+            t,
+            gpg,
+            fpr,
+            policy,
+        }
+    }
+
+    fn root(&self) -> &Path {
+        self.t.path()
+    }
+
+    fn dist(&self) -> PathBuf {
+        self.root().join("dists/stable")
+    }
+
+    /// `dpkg-scanpackages pool` as `main/binary-amd64/Packages`, with its
+    /// `.gz` and `.xz`.
+    fn scan(&self) {
+        let packages = run("dpkg-scanpackages", &["--multiversion", "pool", "/dev/null"], self.root());
+        self.index("main/binary-amd64/Packages", &packages);
+        let dir = self.dist().join("main/binary-amd64");
+        run("gzip", &["-9nk", "Packages"], &dir);
+        run("xz", &["-k", "Packages"], &dir);
+    }
+
+    fn index(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dist().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Writes `dists/stable/Release` listing `indexes` with `extra`
+    /// fields, and signs it: `InRelease` and `Release.gpg`.
+    fn sign(&self, date: OffsetDateTime, valid_until: Option<OffsetDateTime>, indexes: &[&str]) {
+        let mut text = format!(
+            "Origin: Test\nSuite: stable\nCodename: test\nDate: {}\n",
+            rfc2822(date)
+        );
+        if let Some(v) = valid_until {
+            text += &format!("Valid-Until: {}\n", rfc2822(v));
+        }
+        text += "SHA256:\n";
+        for rel in indexes {
+            let bytes = std::fs::read(self.dist().join(rel)).unwrap();
+            text += &format!(" {} {} {rel}\n", Sha256Digest::of(&bytes), bytes.len());
+        }
+        let release = self.dist().join("Release");
+        std::fs::write(&release, text).unwrap();
+        let signed = self
+            .gpg
+            .clearsign(&[&self.fpr], &release, &["--digest-algo", "SHA256"]);
+        std::fs::write(self.dist().join("InRelease"), signed).unwrap();
+        let detached = self.gpg.detach_sign(&self.fpr, &release, false, &[]);
+        std::fs::write(self.dist().join("Release.gpg"), detached).unwrap();
+    }
+
+    fn deb(&self) -> PathBuf {
+        self.root().join("pool/main/h/hello/hello_1.0-1_amd64.deb")
+    }
+
+    fn inputs(&self, indexes: &[&str], debs: Vec<PathBuf>) -> AptInputs {
+        AptInputs {
+            release: self.dist().join("InRelease"),
+            release_gpg: None,
+            indexes: indexes.iter().map(|i| self.dist().join(i)).collect(),
+            debs,
+        }
+    }
+
+    fn verify(&self, inputs: &AptInputs) -> AptVerification {
+        apt::verify(inputs, &self.policy, None, OffsetDateTime::now_utc()).unwrap()
+    }
+}
+
+const PACKAGES: [&str; 3] = [
+    "main/binary-amd64/Packages",
+    "main/binary-amd64/Packages.gz",
+    "main/binary-amd64/Packages.xz",
+];
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+#[test]
+fn a_made_chain_verifies_through_plain_gz_and_xz_indexes_and_release_gpg() {
+    let repo = Repo::new();
+    repo.scan();
+    repo.sign(now() - Duration::days(1), Some(now() + Duration::days(7)), &PACKAGES);
+    for index in PACKAGES {
+        let v = repo.verify(&repo.inputs(&[index], vec![repo.deb()]));
+        assert!(v.verified, "{index}: {}", reasons(&v));
+        assert_eq!(v.indexes[0].listed_as.as_deref(), Some(index));
+        assert_eq!(v.indexes[0].stanzas, 1);
+        assert_eq!(v.packages[0].package.as_deref(), Some("hello"));
+        assert_eq!(
+            v.packages[0].filename.as_deref(),
+            Some("pool/main/h/hello/hello_1.0-1_amd64.deb")
+        );
+    }
+    // Release + Release.gpg (detached) verifies the same chain.
+    let mut inputs = repo.inputs(&[PACKAGES[2]], vec![repo.deb()]);
+    inputs.release = repo.dist().join("Release");
+    inputs.release_gpg = Some(repo.dist().join("Release.gpg"));
+    let v = repo.verify(&inputs);
+    assert!(v.verified, "{}", reasons(&v));
+    // Release alone is not signed: it fails, saying what to give.
+    inputs.release_gpg = None;
+    let v = repo.verify(&inputs);
+    assert!(checks(&v).contains(&"apt-release-signature"));
+    assert!(reasons(&v).contains("--release-gpg"), "{}", reasons(&v));
+}
+
+#[test]
+fn a_release_past_its_valid_until_or_from_the_future_fails() {
+    let repo = Repo::new();
+    repo.scan();
+    repo.sign(now() - Duration::days(9), Some(now() - Duration::days(2)), &PACKAGES);
+    let v = repo.verify(&repo.inputs(&[PACKAGES[0]], vec![repo.deb()]));
+    assert_eq!(checks(&v), ["apt-valid-until"], "{}", reasons(&v));
+    assert!(!v.release.verified);
+    assert!(reasons(&v).contains("replaying an old Release"));
+
+    repo.sign(now() + Duration::days(1), None, &PACKAGES);
+    let v = repo.verify(&repo.inputs(&[PACKAGES[0]], vec![repo.deb()]));
+    assert_eq!(checks(&v), ["apt-date"], "{}", reasons(&v));
+}
+
+#[test]
+fn a_deb_the_index_does_not_list_fails_naming_it() {
+    let repo = Repo::new();
+    repo.scan();
+    // Built after the scan: no stanza lists it.
+    let other = build_deb(repo.root(), "other", "2.0");
+    repo.sign(now() - Duration::days(1), None, &PACKAGES);
+    let v = repo.verify(&repo.inputs(&[PACKAGES[1]], vec![repo.deb(), other]));
+    assert_eq!(checks(&v), ["apt-package"], "{}", reasons(&v));
+    assert!(v.packages[0].verified && !v.packages[1].verified);
+    assert!(
+        v.failures[0].reason.starts_with("other 2.0 amd64: no verified index lists sha256"),
+        "{}",
+        reasons(&v)
+    );
+    // And an index the Release does not list fails at the index link.
+    let unlisted = repo.index("main/source/Sources", b"");
+    let mut inputs = repo.inputs(&[], vec![]);
+    inputs.indexes.push(unlisted);
+    let v = repo.verify(&inputs);
+    assert_eq!(checks(&v), ["apt-index"], "{}", reasons(&v));
+    assert!(reasons(&v).contains("lists no file named Sources"));
+}
+
+#[test]
+fn a_huge_stanza_a_decompression_bomb_and_many_stanzas_stay_bounded() {
+    let repo = Repo::new();
+    // One 2 MiB stanza: over the per-stanza cap.
+    let huge = format!(
+        "Package: big\nDescription: {}\n",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    repo.index("main/binary-amd64/Packages", huge.as_bytes());
+    // 64 MiB of newlines in xz: over the reader's ratio limit.
+    let dir = repo.dist().join("main/binary-i386");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Packages"), vec![b'\n'; 64 << 20]).unwrap();
+    run("xz", &["-9", "Packages"], &dir);
+    repo.sign(
+        now() - Duration::days(1),
+        None,
+        &["main/binary-amd64/Packages", "main/binary-i386/Packages.xz"],
+    );
+    let v = repo.verify(&repo.inputs(
+        &["main/binary-amd64/Packages", "main/binary-i386/Packages.xz"],
+        vec![],
+    ));
+    assert_eq!(checks(&v), ["apt-index", "apt-index"], "{}", reasons(&v));
+    let r = reasons(&v);
+    assert!(r.contains("paragraph longer than 1048576 bytes"), "{r}");
+    assert!(r.contains("possible decompression bomb"), "{r}");
+
+    // 10^5 stanzas read in time linear in their number.
+    let stanzas = |n: usize| {
+        let mut s = String::new();
+        for i in 0..n {
+            s += &format!(
+                "Package: p{i}\nVersion: 1\nArchitecture: amd64\nFilename: pool/p{i}.deb\n\
+                 Size: 1\nSHA256: {}\n\n",
+                Sha256Digest::of(i.to_string().as_bytes())
+            );
+        }
+        s
+    };
+    let mut times = Vec::new();
+    for n in [25_000, 100_000] {
+        repo.index("main/binary-amd64/Packages", stanzas(n).as_bytes());
+        repo.sign(now() - Duration::days(1), None, &["main/binary-amd64/Packages"]);
+        let start = Instant::now();
+        let v = repo.verify(&repo.inputs(&["main/binary-amd64/Packages"], vec![]));
+        times.push(start.elapsed());
+        assert!(v.verified, "{}", reasons(&v));
+        assert_eq!(v.indexes[0].stanzas, n as u64);
+    }
+    // Four times the stanzas: linear is ~4x, quadratic 16x.
+    assert!(times[1] < times[0] * 10, "{times:?}");
+}
