@@ -22,6 +22,7 @@ const PROBES: &[(&str, &str, &[&str])] = &[
     ("has_zip", "zip", &["-v"]),
     ("has_ar", "ar", &["--version"]),
     ("has_gpg", "gpg", &["--version"]),
+    ("has_dpkg_scanpackages", "dpkg-scanpackages", &["--version"]),
     ("has_chromium", "chromium", &["--version"]),
     ("has_chromium_browser", "chromium-browser", &["--version"]),
     (

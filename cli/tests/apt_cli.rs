@@ -130,7 +130,10 @@ fn verify_covers_every_file_of_a_mirror_through_its_chain() {
         status("dists/bookworm-updates/main/binary-amd64/Packages")["status"],
         "verified"
     );
-    assert_eq!(status("dists/bookworm-updates/InRelease")["status"], "signature");
+    assert_eq!(
+        status("dists/bookworm-updates/InRelease")["status"],
+        "signature"
+    );
 
     // One changed byte in a pooled package fails verify at that file.
     let p = root.join("pool/main/s/samba/libwbclient0_4.17.12+dfsg-0+deb12u2_amd64.deb");

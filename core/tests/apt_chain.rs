@@ -12,11 +12,11 @@ mod gpg;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use gpg::Gpg;
 use common::{corpus, run};
 use glassbox_core::apt::{self, AptInputs, AptVerification};
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::policy::TrustPolicy;
+use gpg::Gpg;
 use time::macros::{datetime, format_description};
 use time::{Duration, OffsetDateTime};
 
@@ -105,7 +105,10 @@ fn the_real_bookworm_updates_chain_verifies() {
         ]
     );
     let uids: Vec<&str> = sigs.iter().map(|s| s.user_id.as_deref().unwrap()).collect();
-    assert!(uids[0].contains("(12/bookworm)") && uids[1].contains("(13/trixie)"), "{uids:?}");
+    assert!(
+        uids[0].contains("(12/bookworm)") && uids[1].contains("(13/trixie)"),
+        "{uids:?}"
+    );
     let rel = v.release.release.as_ref().unwrap();
     assert_eq!(rel.codename.as_deref(), Some("bookworm-updates"));
     assert_eq!(rel.valid_until, None);
@@ -159,24 +162,42 @@ fn one_changed_byte_in_each_link_fails_at_that_link() {
     );
     let v = apt::verify(&i, &bookworm_policy(t.path()), Some(AT), AT).unwrap();
     assert!(!v.verified && !v.release.verified);
-    assert!(checks(&v).contains(&"apt-release-signature"), "{}", reasons(&v));
+    assert!(
+        checks(&v).contains(&"apt-release-signature"),
+        "{}",
+        reasons(&v)
+    );
     assert!(reasons(&v).contains("does not verify"), "{}", reasons(&v));
 
     // The first signature's MPI (inside the armor).
     let t = tempfile::tempdir().unwrap();
-    let i = bookworm_copy(t.path(), "InRelease", replace(b"FPETnQpF5pUx", b"FPETnQpF5pUy"));
+    let i = bookworm_copy(
+        t.path(),
+        "InRelease",
+        replace(b"FPETnQpF5pUx", b"FPETnQpF5pUy"),
+    );
     let v = apt::verify(&i, &bookworm_policy(t.path()), Some(AT), AT).unwrap();
     assert!(!v.release.verified);
-    assert!(checks(&v).contains(&"apt-release-signature"), "{}", reasons(&v));
+    assert!(
+        checks(&v).contains(&"apt-release-signature"),
+        "{}",
+        reasons(&v)
+    );
 
     // The index: no longer the one the Release lists.
     let t = tempfile::tempdir().unwrap();
-    let i = bookworm_copy(t.path(), "Packages", replace(b"Package: ldb-tools", b"Package: ldb-toolz"));
+    let i = bookworm_copy(
+        t.path(),
+        "Packages",
+        replace(b"Package: ldb-tools", b"Package: ldb-toolz"),
+    );
     let v = apt::verify(&i, &bookworm_policy(t.path()), Some(AT), AT).unwrap();
     assert!(v.release.verified && !v.indexes[0].verified);
     let index_failure = v.failures.iter().find(|f| f.check == "apt-index").unwrap();
     assert!(
-        index_failure.reason.contains("this is not an index the Release signs"),
+        index_failure
+            .reason
+            .contains("this is not an index the Release signs"),
         "{}",
         reasons(&v)
     );
@@ -184,7 +205,9 @@ fn one_changed_byte_in_each_link_fails_at_that_link() {
     // The package: a digit of an ar header's mtime, so it still reads and
     // names itself.
     let t = tempfile::tempdir().unwrap();
-    let i = bookworm_copy(t.path(), LDB, |b| b[24] = if b[24] == b'1' { b'2' } else { b'1' });
+    let i = bookworm_copy(t.path(), LDB, |b| {
+        b[24] = if b[24] == b'1' { b'2' } else { b'1' }
+    });
     let v = apt::verify(&i, &bookworm_policy(t.path()), Some(AT), AT).unwrap();
     assert!(v.release.verified && v.indexes[0].verified);
     assert_eq!(checks(&v), ["apt-package"], "{}", reasons(&v));
@@ -250,9 +273,11 @@ impl Repo {
     fn new() -> Self {
         let t = tempfile::tempdir().unwrap();
         let gpg = Gpg::new();
-        let fpr = gpg.gen_key("Apt Test <apt@example.invalid>", "ed25519", "sign", "never", None);
+        let fpr = gpg.signing_key("Apt Test <apt@example.invalid>", "ed25519");
         let keyring = gpg.export("vendor.gpg", &[&fpr], false);
-        let policy = policy(t.path(), &keyring);
+        // Beside the keyring, outside the repository (a mirror test reads
+        // every file of the repository).
+        let policy = policy(gpg.home.path(), &keyring);
         build_deb(t.path(), "hello", "1.0-1");
         Repo {
             t,
@@ -273,7 +298,11 @@ impl Repo {
     /// `dpkg-scanpackages pool` as `main/binary-amd64/Packages`, with its
     /// `.gz` and `.xz`.
     fn scan(&self) {
-        let packages = run("dpkg-scanpackages", &["--multiversion", "pool", "/dev/null"], self.root());
+        let packages = run(
+            "dpkg-scanpackages",
+            &["--multiversion", "pool", "/dev/null"],
+            self.root(),
+        );
         self.index("main/binary-amd64/Packages", &packages);
         let dir = self.dist().join("main/binary-amd64");
         run("gzip", &["-9nk", "Packages"], &dir);
@@ -341,10 +370,18 @@ fn now() -> OffsetDateTime {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages))),
+    ignore = "needs gpg and dpkg-scanpackages"
+)]
 fn a_made_chain_verifies_through_plain_gz_and_xz_indexes_and_release_gpg() {
     let repo = Repo::new();
     repo.scan();
-    repo.sign(now() - Duration::days(1), Some(now() + Duration::days(7)), &PACKAGES);
+    repo.sign(
+        now() - Duration::days(1),
+        Some(now() + Duration::days(7)),
+        &PACKAGES,
+    );
     for index in PACKAGES {
         let v = repo.verify(&repo.inputs(&[index], vec![repo.deb()]));
         assert!(v.verified, "{index}: {}", reasons(&v));
@@ -370,10 +407,18 @@ fn a_made_chain_verifies_through_plain_gz_and_xz_indexes_and_release_gpg() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages))),
+    ignore = "needs gpg and dpkg-scanpackages"
+)]
 fn a_release_past_its_valid_until_or_from_the_future_fails() {
     let repo = Repo::new();
     repo.scan();
-    repo.sign(now() - Duration::days(9), Some(now() - Duration::days(2)), &PACKAGES);
+    repo.sign(
+        now() - Duration::days(9),
+        Some(now() - Duration::days(2)),
+        &PACKAGES,
+    );
     let v = repo.verify(&repo.inputs(&[PACKAGES[0]], vec![repo.deb()]));
     assert_eq!(checks(&v), ["apt-valid-until"], "{}", reasons(&v));
     assert!(!v.release.verified);
@@ -385,6 +430,10 @@ fn a_release_past_its_valid_until_or_from_the_future_fails() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages))),
+    ignore = "needs gpg and dpkg-scanpackages"
+)]
 fn a_deb_the_index_does_not_list_fails_naming_it() {
     let repo = Repo::new();
     repo.scan();
@@ -395,7 +444,9 @@ fn a_deb_the_index_does_not_list_fails_naming_it() {
     assert_eq!(checks(&v), ["apt-package"], "{}", reasons(&v));
     assert!(v.packages[0].verified && !v.packages[1].verified);
     assert!(
-        v.failures[0].reason.starts_with("other 2.0 amd64: no verified index lists sha256"),
+        v.failures[0]
+            .reason
+            .starts_with("other 2.0 amd64: no verified index lists sha256"),
         "{}",
         reasons(&v)
     );
@@ -409,6 +460,10 @@ fn a_deb_the_index_does_not_list_fails_naming_it() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages))),
+    ignore = "needs gpg and dpkg-scanpackages"
+)]
 fn a_huge_stanza_a_decompression_bomb_and_many_stanzas_stay_bounded() {
     let repo = Repo::new();
     // One 2 MiB stanza: over the per-stanza cap.
@@ -451,7 +506,11 @@ fn a_huge_stanza_a_decompression_bomb_and_many_stanzas_stay_bounded() {
     let mut times = Vec::new();
     for n in [25_000, 100_000] {
         repo.index("main/binary-amd64/Packages", stanzas(n).as_bytes());
-        repo.sign(now() - Duration::days(1), None, &["main/binary-amd64/Packages"]);
+        repo.sign(
+            now() - Duration::days(1),
+            None,
+            &["main/binary-amd64/Packages"],
+        );
         let start = Instant::now();
         let v = repo.verify(&repo.inputs(&["main/binary-amd64/Packages"], vec![]));
         times.push(start.elapsed());
@@ -460,4 +519,73 @@ fn a_huge_stanza_a_decompression_bomb_and_many_stanzas_stay_bounded() {
     }
     // Four times the stanzas: linear is ~4x, quadratic 16x.
     assert!(times[1] < times[0] * 10, "{times:?}");
+}
+
+#[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages))),
+    ignore = "needs gpg and dpkg-scanpackages"
+)]
+fn a_mirror_directory_is_covered_through_its_chain() {
+    use glassbox_core::sig::release::{CoverageStatus, SignatureKind, verify_release_at};
+    let repo = Repo::new();
+    repo.scan();
+    repo.sign(
+        now() - Duration::days(1),
+        Some(now() + Duration::days(7)),
+        &PACKAGES,
+    );
+    let status = |v: &glassbox_core::sig::release::ReleaseVerification, p: &str| {
+        v.files
+            .iter()
+            .find(|f| f.path == p)
+            .unwrap_or_else(|| panic!("{p} not listed"))
+            .status
+    };
+    let v = verify_release_at(repo.root(), &repo.policy, now()).unwrap();
+    assert!(v.verified, "{:#?}", v.failures);
+    // InRelease and Release + Release.gpg are both verified chains.
+    let kinds: Vec<(&str, SignatureKind)> = v
+        .signatures
+        .iter()
+        .map(|s| (s.signature.as_str(), s.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("dists/stable/InRelease", SignatureKind::Apt),
+            ("dists/stable/Release.gpg", SignatureKind::Apt)
+        ]
+    );
+    for p in PACKAGES.iter().map(|p| format!("dists/stable/{p}")).chain([
+        "dists/stable/Release".to_string(),
+        "pool/main/h/hello/hello_1.0-1_amd64.deb".to_string(),
+    ]) {
+        assert_eq!(status(&v, &p), CoverageStatus::Verified, "{p}");
+    }
+
+    // A package no index lists is not covered (and the default policy
+    // requires every file signed); a changed index fails its link.
+    build_deb(repo.root(), "other", "2.0");
+    let gz = repo.dist().join(PACKAGES[1]);
+    let mut bytes = std::fs::read(&gz).unwrap();
+    bytes[4] ^= 1; // the gzip header's mtime: still a valid stream
+    std::fs::write(&gz, bytes).unwrap();
+    let v = verify_release_at(repo.root(), &repo.policy, now()).unwrap();
+    assert_eq!(
+        status(&v, "pool/main/o/other/other_2.0_amd64.deb"),
+        CoverageStatus::Failed
+    );
+    let failed: Vec<(&str, &str)> = v
+        .failures
+        .iter()
+        .map(|f| (f.check.as_str(), f.file.as_str()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            ("apt-index", "dists/stable/main/binary-amd64/Packages.gz"),
+            ("coverage", "pool/main/o/other/other_2.0_amd64.deb")
+        ]
+    );
 }

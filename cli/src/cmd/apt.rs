@@ -90,8 +90,8 @@ fn verify(args: Verify, ui: &Ui) -> anyhow::Result<Outcome> {
         indexes: args.indexes,
         debs: args.debs,
     };
-    let result = apt::verify(&inputs, &policy, args.at, OffsetDateTime::now_utc())
-        .context("apt verify")?;
+    let result =
+        apt::verify(&inputs, &policy, args.at, OffsetDateTime::now_utc()).context("apt verify")?;
     crate::render::apt::verification(&result, args.format, ui)?;
     Ok(Outcome::from_ok(result.verified))
 }

@@ -36,7 +36,10 @@ fn is_control(p: &EntryPath) -> bool {
 pub fn identity(path: &Path) -> Result<DebIdentity, String> {
     let deb = Release::open(path, &ReadOptions::default()).map_err(|e| e.to_string())?;
     if deb.format != crate::release::Format::Deb {
-        return Err(format!("not a Debian package (read as {})", deb.format.name()));
+        return Err(format!(
+            "not a Debian package (read as {})",
+            deb.format.name()
+        ));
     }
     let controls: Vec<&EntryPath> = deb
         .entries

@@ -148,7 +148,8 @@ impl<R: BufRead> Iterator for Paragraphs<R> {
                 return Some(Ok(para));
             }
             if text.ends_with(b"\r") {
-                return self.fail("carriage return at the end of a line (§5.1 lines end with LF)".into());
+                return self
+                    .fail("carriage return at the end of a line (§5.1 lines end with LF)".into());
             }
             let Ok(text) = std::str::from_utf8(text) else {
                 return self.fail("not UTF-8 (§5.1: control files are UTF-8)".into());
@@ -170,7 +171,10 @@ impl<R: BufRead> Iterator for Paragraphs<R> {
                 return self.fail("comment line: not part of a Release file or an index".into());
             }
             let Some((name, value)) = text.split_once(':') else {
-                return self.fail(format!("{:?} is neither a field nor a continuation", short(text)));
+                return self.fail(format!(
+                    "{:?} is neither a field nor a continuation",
+                    short(text)
+                ));
             };
             if !valid_name(name.as_bytes()) {
                 return self.fail(format!("{:?} is not a field name (§5.1)", short(name)));
@@ -229,7 +233,10 @@ mod tests {
             let e = read(text).unwrap_err();
             assert!(e.reason.contains(why), "{text:?}: {e}");
         }
-        let e = Paragraphs::new(&b"A: \xff\n"[..], 64).next().unwrap().unwrap_err();
+        let e = Paragraphs::new(&b"A: \xff\n"[..], 64)
+            .next()
+            .unwrap()
+            .unwrap_err();
         assert!(e.reason.contains("UTF-8"));
     }
 

@@ -183,10 +183,16 @@ fn source_files(p: &Paragraph, out: &mut Vec<SourceFile>) -> Result<(), IndexErr
     required(p, "Package")?;
     let dir = required(p, "Directory")?;
     let Some(list) = p.get("Checksums-Sha256") else {
-        return Err(stanza_err(p, "no Checksums-Sha256 field (Files alone is MD5)"));
+        return Err(stanza_err(
+            p,
+            "no Checksums-Sha256 field (Files alone is MD5)",
+        ));
     };
     if !list.value.is_empty() {
-        return Err(stanza_err(p, "text after `Checksums-Sha256:` on its own line"));
+        return Err(stanza_err(
+            p,
+            "text after `Checksums-Sha256:` on its own line",
+        ));
     }
     for line in &list.lines {
         let parts: Vec<&str> = line.split_ascii_whitespace().collect();
@@ -197,7 +203,10 @@ fn source_files(p: &Paragraph, out: &mut Vec<SourceFile>) -> Result<(), IndexErr
             ));
         };
         if name.contains('/') {
-            return Err(stanza_err(p, format!("{:?}: a file name with a slash", short(name))));
+            return Err(stanza_err(
+                p,
+                format!("{:?}: a file name with a slash", short(name)),
+            ));
         }
         out.push(SourceFile {
             path: archive_path(p, &format!("{dir}/{name}"))?,

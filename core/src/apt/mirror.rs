@@ -102,8 +102,7 @@ pub fn cover(
     now: OffsetDateTime,
 ) -> Result<MirrorCoverage, ReleaseError> {
     let at = validation_time(policy, None, now);
-    let by_path: HashMap<&str, &ReleaseFile> =
-        files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let by_path: HashMap<&str, &ReleaseFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     let mut out = MirrorCoverage::default();
     for (n, dist) in distributions(files).into_iter().enumerate() {
         if n == MAX_DISTRIBUTIONS {
@@ -139,7 +138,9 @@ fn cover_dist(
         .collect();
     let small: BTreeSet<String> = present.iter().map(|s| s.to_string()).collect();
     let bytes = release.read_files(&small, MAX_RELEASE_BYTES)?;
-    out.claimed.extend(small.iter().cloned());
+    // Release itself is no signature: Release.gpg's chain covers it.
+    out.claimed
+        .extend(small.iter().filter(|p| **p != plain).cloned());
 
     // apt reads InRelease when there is one, other clients Release and
     // Release.gpg: each form present is verified, and both must say the
@@ -192,7 +193,15 @@ fn cover_dist(
         .find_map(|(_, l)| l.release.as_ref().filter(|_| l.verified));
     let mut covers: Vec<String> = Vec::new();
     if let Some(rel) = listed {
-        cover_listed(release, dist, rel, by_path, files, &mut covers, &mut failures)?;
+        cover_listed(
+            release,
+            dist,
+            rel,
+            by_path,
+            files,
+            &mut covers,
+            &mut failures,
+        )?;
     }
     let chain_ok = failures.is_empty();
     for (sig, link) in links {

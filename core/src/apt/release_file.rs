@@ -101,7 +101,9 @@ impl AptRelease {
             if para.get(f).is_some() {
                 return Err(field_err(
                     "Release",
-                    format!("has a {f} field, which glassbox does not apply; verify this chain with apt"),
+                    format!(
+                        "has a {f} field, which glassbox does not apply; verify this chain with apt"
+                    ),
                 ));
             }
         }
@@ -261,10 +263,16 @@ mod tests {
             ),
             (format!("{date}SHA256:\n {EMPTY} 0 ../a\n"), "`..`"),
             (format!("{date}SHA256:\n {EMPTY} -1 a\n"), "not a decimal"),
-            (format!("{date}SHA256:\n {EMPTY} 0\n"), "not `SHA256 SIZE PATH`"),
+            (
+                format!("{date}SHA256:\n {EMPTY} 0\n"),
+                "not `SHA256 SIZE PATH`",
+            ),
             (format!("{date}SHA256:\n\nSuite: x\n"), "second paragraph"),
             (format!("{date}Signed-By: ABC\nSHA256:\n"), "does not apply"),
-            (format!("{date}date: Tue, 01 Dec 2026 02:13:34 UTC\n"), "twice"),
+            (
+                format!("{date}date: Tue, 01 Dec 2026 02:13:34 UTC\n"),
+                "twice",
+            ),
         ] {
             let e = AptRelease::parse(text.as_bytes()).unwrap_err().to_string();
             assert!(e.contains(why), "{text:?}: {e}");
