@@ -44,6 +44,8 @@ enum Command {
     Manifest(cmd::manifest::Args),
     Chain(cmd::chain::Args),
     Verify(cmd::verify::Args),
+    /// apt repositories: verify the chain keyring → Release → index → .deb.
+    #[command(subcommand)]
     Apt(cmd::apt::Args),
     Sigstore(cmd::sigstore::Args),
     Diff(cmd::diff::Args),

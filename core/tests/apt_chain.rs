@@ -287,6 +287,19 @@ impl Repo {
         }
     }
 
+    /// A repository with its indexes scanned and signed, valid from
+    /// yesterday for a week.
+    fn signed() -> Self {
+        let repo = Repo::new();
+        repo.scan();
+        repo.sign(
+            now() - Duration::days(1),
+            Some(now() + Duration::days(7)),
+            &PACKAGES,
+        );
+        repo
+    }
+
     fn root(&self) -> &Path {
         self.t.path()
     }
@@ -375,13 +388,7 @@ fn now() -> OffsetDateTime {
     ignore = "needs gpg and dpkg-scanpackages"
 )]
 fn a_made_chain_verifies_through_plain_gz_and_xz_indexes_and_release_gpg() {
-    let repo = Repo::new();
-    repo.scan();
-    repo.sign(
-        now() - Duration::days(1),
-        Some(now() + Duration::days(7)),
-        &PACKAGES,
-    );
+    let repo = Repo::signed();
     for index in PACKAGES {
         let v = repo.verify(&repo.inputs(&[index], vec![repo.deb()]));
         assert!(v.verified, "{index}: {}", reasons(&v));
@@ -528,13 +535,7 @@ fn a_huge_stanza_a_decompression_bomb_and_many_stanzas_stay_bounded() {
 )]
 fn a_mirror_directory_is_covered_through_its_chain() {
     use glassbox_core::sig::release::{CoverageStatus, SignatureKind, verify_release_at};
-    let repo = Repo::new();
-    repo.scan();
-    repo.sign(
-        now() - Duration::days(1),
-        Some(now() + Duration::days(7)),
-        &PACKAGES,
-    );
+    let repo = Repo::signed();
     let status = |v: &glassbox_core::sig::release::ReleaseVerification, p: &str| {
         v.files
             .iter()

@@ -12,15 +12,9 @@ use time::format_description::well_known::Rfc3339;
 use crate::render::{Format, TEXT_JSON};
 use crate::ui::{Outcome, Ui};
 
-/// apt repositories: verify the chain keyring → Release → index → .deb.
-#[derive(clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
+/// The `apt` subcommands.
 #[derive(clap::Subcommand)]
-enum Command {
+pub enum Args {
     Verify(Verify),
 }
 
@@ -42,7 +36,7 @@ Exit codes: 0 every link of the chain holds, 1 a link failed, 2 input error.";
 /// the Release's SHA256 list, each .deb against its index stanza.
 #[derive(clap::Args)]
 #[command(after_help = EXAMPLES)]
-struct Verify {
+pub struct Verify {
     /// The trust policy (TOML) with the [[openpgp]] keyrings.
     #[arg(long)]
     policy: PathBuf,
@@ -77,8 +71,8 @@ fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
-    match args.command {
-        Command::Verify(v) => verify(v, ui),
+    match args {
+        Args::Verify(v) => verify(v, ui),
     }
 }
 
