@@ -75,25 +75,42 @@ fn a_reading_refused_for_the_diff_is_not_the_verifiers() {
 /// A truncated zip inside the release: the diff's reading lists it as a
 /// file with a `not-expanded` finding, which the verifier (it does not
 /// expand nested archives, so never sees one) would count as a failure.
-/// The reading is shared with the inputs and the diff, not the verifier.
+/// The verifier is given the shared reading without what nesting added
+/// (it used to list the release again on its own: `own: 1`).
 #[test]
 fn a_finding_of_nested_expansion_does_not_reach_the_verifier() {
-    let (report, reads, alone) = audit_with_nested_zip(Zip::Truncated);
-    assert!(alone, "the verifier alone passes the release");
-    let verify = report.results.verify.as_ref().unwrap();
-    assert!(verify.verified, "{:?}", verify.problems);
+    let report = verified_on_the_one_listing(Zip::Truncated);
     let diff = report
         .steps
         .iter()
         .find(|s| s.check == Check::Diff)
         .unwrap();
     assert_ne!(diff.status, StepStatus::Error, "{}", diff.summary);
-    assert_eq!(reads, Reads { shared: 1, own: 1 });
+}
+
+/// A zip that expands inside the release: the diff's reading lists its
+/// members, which the verifier does not see. The release is listed once
+/// and the verifier's verdict is the one it reaches alone.
+#[test]
+fn a_release_with_a_nested_zip_is_listed_once_for_the_verifier_too() {
+    verified_on_the_one_listing(Zip::Expands);
+}
+
+/// Audits the release with `zip` inside (see [`audit_with_nested_zip`]):
+/// it verifies, as it does alone, and was listed once for every check.
+fn verified_on_the_one_listing(zip: Zip) -> glassbox_core::report::AuditReport {
+    let (report, reads, alone) = audit_with_nested_zip(zip);
+    assert!(alone, "the verifier alone passes the release");
+    let verify = report.results.verify.as_ref().unwrap();
+    assert!(verify.verified, "{:?}", verify.problems);
+    assert_eq!(reads, Reads { shared: 1, own: 0 });
+    report
 }
 
 enum Zip {
     UnsafeMember,
     Truncated,
+    Expands,
 }
 
 /// Audits `new` (a README and `bundle.zip`) against `old` (a README) with
@@ -110,9 +127,13 @@ fn audit_with_nested_zip(zip: Zip) -> (glassbox_core::report::AuditReport, Reads
         .arg("-c")
         .arg(
             "import sys, zipfile\n\
-             with zipfile.ZipFile(sys.argv[1], 'w') as z:\n    z.writestr('../evil', 'x')\n",
+             with zipfile.ZipFile(sys.argv[1], 'w') as z:\n    z.writestr(sys.argv[2], 'x')\n",
         )
         .arg(root.join("new/bundle.zip"))
+        .arg(match zip {
+            Zip::Expands => "docs/evil",
+            Zip::UnsafeMember | Zip::Truncated => "../evil",
+        })
         .status()
         .expect("python3 (needed to build the zip)");
     assert!(made.success());
@@ -158,4 +179,64 @@ fn audit_with_nested_zip(zip: Zip) -> (glassbox_core::report::AuditReport, Reads
         alone.failures
     );
     (report, releases.release.reads(), alone.verified)
+}
+
+/// The audit hashes every file of an input directory; logging the audit
+/// appends the report's digests and sizes instead of reading each file
+/// again (it hashed every audited file a second time). So a file rewritten
+/// between the audit and the log is logged as it was audited: the log
+/// vouches for what the report vouches for.
+#[test]
+fn the_log_records_the_audited_digests_without_reading_the_files_again() {
+    use glassbox_core::audit::{audit_and_sign, log_audit};
+    use glassbox_core::tlog::leaf::LeafRecord;
+    use glassbox_core::tlog::{Log, LogSigner, key};
+
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    std::fs::create_dir_all(root.join("release/docs")).unwrap();
+    std::fs::write(root.join("release/engine"), b"engine 1.1\n").unwrap();
+    std::fs::write(root.join("release/docs/README"), b"read me\n").unwrap();
+    let pkcs8 = key::generate_pkcs8().unwrap();
+    std::fs::write(root.join("log.key"), key::pkcs8_pem(&pkcs8)).unwrap();
+    Log::create(
+        &root.join("log"),
+        &LogSigner::from_pkcs8("audit.test/log", &pkcs8).unwrap(),
+    )
+    .unwrap();
+    let auditor = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/demo/auditor/TEST-ONLY-auditor.key");
+    std::fs::write(
+        root.join("audit.toml"),
+        format!(
+            "vendor = \"V\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\nkey = \"{}\"\n\
+             [release]\npath = \"release\"\nversion = \"2\"\n\
+             [log]\ndir = \"log\"\nkey = \"log.key\"\n",
+            auditor.display()
+        ),
+    )
+    .unwrap();
+    let case = AuditCase::load(&root.join("audit.toml")).unwrap();
+    let signed = audit_and_sign(&case, TIME, &mut |_| {}).unwrap();
+    let envelope = root.join("report.dsse.json");
+    std::fs::write(&envelope, signed.envelope.to_json()).unwrap();
+
+    std::fs::write(root.join("release/engine"), b"engine 1.1 with a backdoor\n").unwrap();
+    let logged = log_audit(&case, &signed.report, &envelope)
+        .unwrap()
+        .unwrap();
+    assert_eq!(logged.count, 3, "the envelope and two files");
+
+    let log = Log::open(&root.join("log")).unwrap();
+    let engine = LeafRecord::parse(&log.entry(logged.index + 2).unwrap()).unwrap();
+    assert_eq!(engine.name, "engine");
+    assert_eq!(engine.size, 11);
+    assert_eq!(
+        engine.sha256.to_hex(),
+        signed.report.inputs[0].files[1].sha256
+    );
+    assert_eq!(
+        engine.sha256,
+        glassbox_core::digest::Sha256Digest::of(b"engine 1.1\n")
+    );
 }

@@ -12,15 +12,15 @@
 //! - the reading failed (a limit crossed only because nested archives
 //!   were expanded, an unreadable release): each check reads on its own
 //!   and reports its own error, as it would alone;
-//! - the verifier reads without nested expansion, so a reading in which
-//!   nesting expanded or refused something is not the verifier's.
+//! - the verifier reads without nested expansion: it is given the shared
+//!   reading without what nesting added ([`Release::without_nesting`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diff::DiffOptions;
-use crate::release::{Format, ReadFindingKind, ReadOptions, Release, ReleaseError};
+use crate::release::{ReadOptions, Release, ReleaseError};
 use crate::repro::ReproOptions;
 
 use super::case::AuditCase;
@@ -31,6 +31,8 @@ pub struct SharedRelease {
     path: PathBuf,
     opts: ReadOptions,
     read: OnceLock<Result<Release, ReleaseError>>,
+    /// The reading without what nested expansion added, for the verifier.
+    plain: OnceLock<Release>,
     /// Times the shared reading was made (0 or 1).
     shared_reads: AtomicUsize,
     /// Times a check was told to read on its own instead.
@@ -53,15 +55,17 @@ impl SharedRelease {
             path: path.to_path_buf(),
             opts,
             read: OnceLock::new(),
+            plain: OnceLock::new(),
             shared_reads: AtomicUsize::new(0),
             own_reads: AtomicUsize::new(0),
         }
     }
 
     /// How often this release has been listed so far by the audit's
-    /// checks. The repro check's canonical trees (raw header bytes the
-    /// listing does not keep) are a second pass over the bytes, not
-    /// counted here.
+    /// checks. The repro check builds a directory's canonical tree from the
+    /// listing (reading again only the files whose bytes differ from the
+    /// other side's); an archive's is still a second pass over its bytes
+    /// (its raw header bytes are not yet in the listing), not counted here.
     pub fn reads(&self) -> Reads {
         Reads {
             shared: self.shared_reads.load(Ordering::Relaxed),
@@ -99,13 +103,23 @@ impl SharedRelease {
         self.usable(self.read().ok())
     }
 
-    /// The reading, when it is exactly what the signature verifier's own
-    /// ([`crate::sig::release::read_options`]) would give.
+    /// The reading as the signature verifier's own
+    /// ([`crate::sig::release::read_options`]) would give it: the shared
+    /// one, or, when nested expansion changed it, the shared one without
+    /// what nesting added ([`Release::without_nesting`], derived once, not
+    /// read again).
     pub fn for_verify(&self) -> Option<&Release> {
         let release = self
             .read()
             .ok()
-            .filter(|r| self.opts.digests.sha512 && !nesting_changed(r));
+            .filter(|_| self.opts.digests.sha512)
+            .map(|r| {
+                if r.nesting_changed() {
+                    self.plain.get_or_init(|| r.without_nesting())
+                } else {
+                    r
+                }
+            });
         self.usable(release)
     }
 
@@ -127,24 +141,6 @@ impl SharedRelease {
         let release = if same { self.read().ok() } else { None };
         self.usable(release)
     }
-}
-
-/// Whether nested expansion made this reading differ from one without
-/// it: an entry a plain reading would not expand was expanded, or
-/// expanding it was refused or stopped at the depth limit. A `.deb`'s
-/// members are expanded either way ([`ReadOptions::expand_nested`]).
-fn nesting_changed(release: &Release) -> bool {
-    let always = |depth: usize| release.format == Format::Deb && depth == 0;
-    release
-        .entries
-        .iter()
-        .any(|e| e.expanded_as.is_some() && !always(e.path.depth()))
-        || release.findings.iter().any(|f| {
-            matches!(
-                f.kind,
-                ReadFindingKind::NotExpanded { .. } | ReadFindingKind::DepthLimitReached
-            ) && !always(f.path.depth())
-        })
 }
 
 /// The case's releases, each read once.

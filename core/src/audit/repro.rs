@@ -52,7 +52,7 @@ pub(super) fn repro_step(
         .iter()
         .map(|d| crate::report::ReproDifference {
             path: d.path.clone(),
-            kind: difference_kind(&d.kind).0,
+            kind: d.kind.name().to_string(),
         })
         .collect();
     let verdict = match result.verdict {
@@ -98,7 +98,7 @@ pub(super) fn repro_step(
                 format!("Not reproduced by the rebuild: {}", name_some(&paths)),
             );
             for d in &result.differences {
-                let (kind, detail) = difference_kind(&d.kind);
+                let (kind, detail) = (d.kind.name(), d.kind.details());
                 f = f.evidence(if detail.is_empty() {
                     format!("{}: {kind}", d.path)
                 } else {
@@ -118,23 +118,4 @@ pub(super) fn repro_step(
         differences,
     });
     Outcome::Ran(summary)
-}
-
-/// A repro difference as its stable kind name (the JSON tag `core::repro`
-/// gives it) and its details as `field=value` pairs.
-fn difference_kind(kind: &crate::repro::DifferenceKind) -> (String, String) {
-    let value = serde_json::to_value(kind).unwrap_or_default();
-    let mut name = String::from("unknown");
-    let mut details = Vec::new();
-    if let Some(obj) = value.as_object() {
-        for (k, v) in obj {
-            if k == "difference" {
-                name = v.as_str().unwrap_or("unknown").to_string();
-            } else {
-                let shown = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                details.push(format!("{k}={shown}"));
-            }
-        }
-    }
-    (name, details.join(", "))
 }

@@ -165,6 +165,7 @@ pub(crate) mod memory {
                 digests: Some(h.finish()),
                 format: Format::Directory,
                 expanded_as: None,
+                header: None,
             },
             content.to_vec(),
         )
@@ -182,6 +183,7 @@ pub(crate) mod memory {
             digests: None,
             format: Format::Directory,
             expanded_as: None,
+            header: None,
         }
     }
 

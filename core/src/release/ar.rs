@@ -50,8 +50,7 @@ pub(crate) fn read(
         let path = walk.admit(&mut names, &raw, EntryKind::File, None)?;
         let name = path.inner().to_string();
         last_name = Some(name.clone());
-        let forced = format == Format::Deb
-            && (raw.starts_with(b"control.tar") || raw.starts_with(b"data.tar"));
+        let forced = format == Format::Deb && deb_member_always_expanded(&raw);
         // deb(5): data.tar holds the files installed at `/`; control.tar's
         // maintainer scripts are not installed, so their names stay
         // relative.
@@ -69,6 +68,7 @@ pub(crate) fn read(
             digests: None,
             format,
             expanded_as: None,
+            header: None,
         };
         let place = Place {
             archive: label.clone(),
@@ -89,4 +89,10 @@ pub(crate) fn read(
     }
     walk.finish_container(names);
     Ok(())
+}
+
+/// A `.deb`'s control and data archives, expanded whether or not nested
+/// archives are (deb(5): `control.tar[.gz|.xz|.zst]`, `data.tar[...]`).
+pub(crate) fn deb_member_always_expanded(name: &[u8]) -> bool {
+    name.starts_with(b"control.tar") || name.starts_with(b"data.tar")
 }

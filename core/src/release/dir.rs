@@ -13,7 +13,10 @@ use rayon::prelude::*;
 
 use super::limits::{Budget, Place};
 use super::walk::{Collected, Content, Names, Out, Progress, VisitState, Walk};
-use super::{Entry, EntryKind, EntryPath, Format, Owner, RawPath, ReadOptions, ReleaseError};
+use super::{
+    Entry, EntryKind, EntryPath, Field, Format, Owner, RawHeader, RawPath, ReadOptions,
+    ReleaseError,
+};
 
 /// A listed regular file, hashed in the second phase.
 struct Pending {
@@ -65,6 +68,26 @@ fn entry_of(path: EntryPath, meta: &Metadata, link: Option<RawPath>) -> Entry {
         digests: None,
         format: Format::Directory,
         expanded_as: None,
+        header: Some(Box::new(raw_header(meta))),
+    }
+}
+
+/// What reproducibility compares of a directory file beyond its [`Entry`]:
+/// the mtime with its nanoseconds and the numeric owner, as the
+/// normalizable [`Field::FileMtime`] and [`Field::FileOwner`].
+pub(crate) fn raw_header(meta: &Metadata) -> RawHeader {
+    RawHeader {
+        strict: Vec::new(),
+        fields: vec![
+            (
+                Field::FileMtime,
+                [meta.mtime().to_le_bytes(), meta.mtime_nsec().to_le_bytes()].concat(),
+            ),
+            (
+                Field::FileOwner,
+                [meta.uid().to_le_bytes(), meta.gid().to_le_bytes()].concat(),
+            ),
+        ],
     }
 }
 

@@ -341,6 +341,80 @@ impl Release {
         out.ok_or_else(|| ReleaseError::Changed { path: path.clone() })
     }
 
+    /// This reading as [`Release::open`] would have made it without
+    /// [`ReadOptions::expand_nested`] (same limits and digests), derived
+    /// from it instead of read again: the members of containers only
+    /// nested expansion opened are dropped, with the findings made inside
+    /// them, the `expanded_as` of those containers, and the findings about
+    /// expanding them (`not-expanded`, `depth-limit-reached`). A `.deb`'s
+    /// control and data archives are expanded either way, so they stay.
+    ///
+    /// Exact because a plain reading lists, hashes and judges the same
+    /// bytes of the same entries: expansion only adds entries and findings
+    /// beneath a container (a container that fails to expand is listed as
+    /// the file it is, [`ReadFindingKind::NotExpanded`]). Meant for a
+    /// reading that succeeded; a limit crossed only because of nesting
+    /// fails the nested reading, and then there is nothing to derive.
+    pub fn without_nesting(&self) -> Release {
+        let forced = |p: &EntryPath| self.expanded_either_way(p);
+        // An entry a plain reading lists: top level, or inside a container
+        // whose expansion was forced.
+        let listed = |p: &EntryPath| {
+            p.depth() == 0 || (p.depth() == 1 && p.container().is_some_and(|c| forced(&c)))
+        };
+        let entries = self
+            .entries
+            .iter()
+            .filter(|e| listed(&e.path))
+            .map(|e| {
+                let mut e = e.clone();
+                if !forced(&e.path) {
+                    e.expanded_as = None;
+                }
+                e
+            })
+            .collect();
+        let findings = self
+            .findings
+            .iter()
+            .filter(|f| {
+                let about_expanding = matches!(
+                    f.kind,
+                    ReadFindingKind::NotExpanded { .. } | ReadFindingKind::DepthLimitReached
+                );
+                listed(&f.path) && (!about_expanding || forced(&f.path))
+            })
+            .cloned()
+            .collect();
+        Release {
+            source: self.source.clone(),
+            format: self.format,
+            entries,
+            findings,
+        }
+    }
+
+    /// Whether [`Release::without_nesting`] would differ from this reading.
+    pub fn nesting_changed(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.expanded_as.is_some() && !self.expanded_either_way(&e.path))
+            || self.findings.iter().any(|f| {
+                matches!(
+                    f.kind,
+                    ReadFindingKind::NotExpanded { .. } | ReadFindingKind::DepthLimitReached
+                ) && !self.expanded_either_way(&f.path)
+            })
+    }
+
+    /// A top-level `.deb`'s control and data archives: expanded whether or
+    /// not nested archives are.
+    fn expanded_either_way(&self, path: &EntryPath) -> bool {
+        self.format == Format::Deb
+            && path.depth() == 0
+            && ar::deb_member_always_expanded(path.inner().as_bytes())
+    }
+
     /// The entry at `path` (the first, if duplicated).
     pub fn entry(&self, path: &EntryPath) -> Option<&Entry> {
         let i = self.entries.partition_point(|e| &e.path < path);

@@ -164,6 +164,19 @@ pub enum EntryKind {
     Other,
 }
 
+impl EntryKind {
+    /// The lowercase name used in listings and JSON (`file`, `dir`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Dir => "dir",
+            EntryKind::Symlink => "symlink",
+            EntryKind::Hardlink => "hardlink",
+            EntryKind::Other => "other",
+        }
+    }
+}
+
 /// Ownership as recorded by the container (tar, ar) or the filesystem.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Owner {
@@ -270,6 +283,59 @@ pub struct Entry {
     /// When this entry is itself a container that was expanded, its format.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expanded_as: Option<Format>,
+    /// The raw header fields reproducibility is judged on, where the
+    /// reader records them (directory files: mtime with nanoseconds,
+    /// owner). Not part of the listing's JSON.
+    #[serde(skip)]
+    pub header: Option<Box<RawHeader>>,
+}
+
+/// A recorded field that carries no content but when, where or by whom an
+/// artifact was built (an mtime, an owner, a compression parameter);
+/// `repro` decides which named normalization may ignore each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    /// tar header mtime, GNU atime/ctime.
+    TarMtime,
+    /// tar header uid, gid, uname, gname.
+    TarOwner,
+    /// pax time records.
+    TarPaxTimes,
+    /// zip MS-DOS date and time.
+    ZipDosTime,
+    /// zip time and unix-owner extra fields.
+    ZipExtraFields,
+    /// How a member's bytes were compressed (method parameters, the
+    /// compressed bytes' digest).
+    CompressedStream,
+    /// ar member mtime, uid, gid.
+    ArMetadata,
+    /// Directory file mtime.
+    FileMtime,
+    /// Directory file owner.
+    FileOwner,
+    /// `.pyc` source mtime (PEP 552).
+    PycSourceMtime,
+    /// PE COFF TimeDateStamp and CheckSum.
+    PeTimestamp,
+    /// Timestamps in a jar manifest.
+    JarManifestTimestamps,
+    /// PNG tIME chunk.
+    PngTime,
+}
+
+/// What the container recorded about an entry beyond its [`Entry`] fields,
+/// kept so reproducibility can be judged on the listing itself (`repro`
+/// builds its canonical tree from it instead of reading the release a
+/// second time): the header bytes that must match exactly apart from the
+/// [`Field`]s a named normalization may ignore.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawHeader {
+    /// Format-specific header bytes that must match exactly.
+    pub strict: Vec<u8>,
+    /// Values of the fields a named normalization may ignore, in the order
+    /// the header holds them.
+    pub fields: Vec<(Field, Vec<u8>)>,
 }
 
 /// Explicit limits on what reading an untrusted release may cost.

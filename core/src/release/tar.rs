@@ -671,6 +671,7 @@ pub(crate) fn read(
             digests: None,
             format,
             expanded_as: None,
+            header: None,
         };
         if kind != EntryKind::File {
             walk.other(entry);

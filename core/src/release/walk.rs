@@ -965,6 +965,7 @@ impl<'w, 'v> Walk<'w, 'v> {
             digests: None,
             format,
             expanded_as: None,
+            header: None,
         };
         let place = Place {
             archive: self.label(container),

@@ -242,5 +242,6 @@ fn entry(
         digests: None,
         format: Format::Zip,
         expanded_as: None,
+        header: None,
     }
 }

@@ -33,12 +33,13 @@ mod compare;
 mod content;
 mod normalization;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::digest::Sha256Digest;
-use crate::release::{EntryKind, Limits, Release, canonical};
+use crate::release::{EntryKind, Limits, RawPath, Release, canonical};
 
 pub use attestation::{REBUILD_PREDICATE_TYPE, statement};
 pub use normalization::{Normalization, NormalizationSet, UnknownNormalization};
@@ -193,6 +194,78 @@ pub enum DifferenceKind {
     },
 }
 
+impl DifferenceKind {
+    /// The stable kind name (the JSON `difference` tag): `content`,
+    /// `only-in-vendor`, `not-normalized`, ...
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::OnlyInVendor => "only-in-vendor",
+            Self::OnlyInRebuild => "only-in-rebuild",
+            Self::Content { .. } => "content",
+            Self::Format { .. } => "format",
+            Self::Kind { .. } => "kind",
+            Self::LinkTarget { .. } => "link-target",
+            Self::Mode { .. } => "mode",
+            Self::Header { .. } => "header",
+            Self::NotNormalized { .. } => "not-normalized",
+        }
+    }
+
+    /// The details as `field=value` pairs in field-name order, as the
+    /// audit report's evidence lines have always shown them (JSON values:
+    /// strings bare, an absent value `null`).
+    pub fn details(&self) -> String {
+        fn opt<T: ToString>(v: &Option<T>) -> String {
+            v.as_ref().map_or_else(|| "null".to_string(), T::to_string)
+        }
+        let pairs: Vec<(&str, String)> = match self {
+            Self::OnlyInVendor | Self::OnlyInRebuild => Vec::new(),
+            // In field-name order, as the JSON object was read back.
+            Self::Content {
+                note,
+                rebuild: r,
+                rebuild_size: r_size,
+                vendor: v,
+                vendor_size: v_size,
+            } => {
+                let mut p = Vec::new();
+                if let Some(note) = note {
+                    p.push(("note", note.clone()));
+                }
+                p.extend([
+                    ("rebuild", r.to_string()),
+                    ("rebuild_size", r_size.to_string()),
+                    ("vendor", v.to_string()),
+                    ("vendor_size", v_size.to_string()),
+                ]);
+                p
+            }
+            Self::Format { vendor, rebuild } => {
+                vec![("rebuild", rebuild.clone()), ("vendor", vendor.clone())]
+            }
+            Self::Kind { vendor, rebuild } => vec![
+                ("rebuild", rebuild.name().to_string()),
+                ("vendor", vendor.name().to_string()),
+            ],
+            Self::LinkTarget { vendor, rebuild } => {
+                vec![("rebuild", opt(rebuild)), ("vendor", opt(vendor))]
+            }
+            Self::Mode { vendor, rebuild } => {
+                vec![("rebuild", opt(rebuild)), ("vendor", opt(vendor))]
+            }
+            Self::Header { what } => vec![("what", what.clone())],
+            Self::NotNormalized { normalization } => {
+                vec![("normalization", normalization.name().to_string())]
+            }
+        };
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// One of the two artifacts compared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ArtifactInfo {
@@ -277,8 +350,12 @@ pub fn compare(
 /// of a different verdict is the diff of these two [`Release`]s
 /// ([`crate::diff::diff_releases`]). Open them with [`read_options`] and
 /// the report is exactly [`compare`]'s; opened otherwise, the evidence is
-/// as deep as they were read. The canonical trees are still read from
-/// [`Release::source`]: they need header bytes the listing does not keep.
+/// as deep as they were read. A directory's canonical tree is built from
+/// its listing: a file the other side lists with the same SHA-256 at the
+/// same place is not read again, the others are (their containers and
+/// content normalizers are looked into). An archive's canonical tree is
+/// still read again from [`Release::source`]: its raw header bytes are not
+/// yet in the listing.
 pub fn compare_releases(
     vendor: &Release,
     rebuild: &Release,
@@ -315,10 +392,23 @@ fn compare_inner(
     if let Some(report) = same_file(vendor, rebuild, opts)? {
         return Ok(report);
     }
-    let (vendor_tree, rebuild_tree) = rayon::join(
-        || canonical::read_path(vendor, opts.limits, content::read_blob),
-        || canonical::read_path(rebuild, opts.limits, content::read_blob),
-    );
+    let (vendor_tree, rebuild_tree) = match opened {
+        // A file whose bytes the other side has at the same place compares
+        // equal on its listed digest: only the others are read again.
+        Some((v, r)) => {
+            let (v_digests, r_digests) = (top_digests(v), top_digests(r));
+            let v_rereads = |e: &crate::release::Entry| differs(e, &r_digests);
+            let r_rereads = |e: &crate::release::Entry| differs(e, &v_digests);
+            rayon::join(
+                || canonical::read_release(v, opts.limits, content::read_blob, &v_rereads),
+                || canonical::read_release(r, opts.limits, content::read_blob, &r_rereads),
+            )
+        }
+        None => rayon::join(
+            || canonical::read_path(vendor, opts.limits, content::read_blob),
+            || canonical::read_path(rebuild, opts.limits, content::read_blob),
+        ),
+    };
     let (vendor_tree, rebuild_tree) = (vendor_tree?, rebuild_tree?);
     let mut comparer = compare::Comparer {
         allowed: &opts.normalizations,
@@ -371,6 +461,21 @@ fn compare_inner(
         evidence,
         evidence_error,
     })
+}
+
+/// Whether `entry`'s listed bytes are not those `other` lists at its place.
+fn differs(entry: &crate::release::Entry, other: &HashMap<&RawPath, Sha256Digest>) -> bool {
+    entry.digests.map(|d| d.sha256) != other.get(entry.path.inner()).copied()
+}
+
+/// The listed SHA-256 of every top-level file of a release.
+fn top_digests(release: &Release) -> HashMap<&RawPath, Sha256Digest> {
+    release
+        .entries
+        .iter()
+        .filter(|e| e.path.depth() == 0 && e.kind == EntryKind::File)
+        .filter_map(|e| Some((e.path.inner(), e.digests?.sha256)))
+        .collect()
 }
 
 /// The diff module's view of what still differs: `glassbox diff` of the
@@ -453,5 +558,73 @@ fn describe(node: &canonical::Node) -> String {
     match node {
         canonical::Node::Compressed(c) => format!("{}+{}", describe(&c.payload), c.format.name()),
         other => other.format_name().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The audit report's evidence shows a difference's kind and details
+    /// as `core::repro` serializes them; they were read back from a JSON
+    /// round trip. The typed accessors must give the same text for every
+    /// kind (the JSON is the oracle here).
+    #[test]
+    fn difference_names_and_details_are_their_json() {
+        let d = Sha256Digest([7; 32]);
+        let kinds = [
+            DifferenceKind::OnlyInVendor,
+            DifferenceKind::OnlyInRebuild,
+            DifferenceKind::Content {
+                vendor: d,
+                rebuild: Sha256Digest([9; 32]),
+                vendor_size: 12,
+                rebuild_size: 0,
+                note: Some("not expanded: x=1, y".into()),
+            },
+            DifferenceKind::Content {
+                vendor: d,
+                rebuild: d,
+                vendor_size: 1,
+                rebuild_size: 2,
+                note: None,
+            },
+            DifferenceKind::Format {
+                vendor: "tar+gzip".into(),
+                rebuild: "zip".into(),
+            },
+            DifferenceKind::Kind {
+                vendor: EntryKind::Symlink,
+                rebuild: EntryKind::Hardlink,
+            },
+            DifferenceKind::LinkTarget {
+                vendor: Some("a \"b\"".into()),
+                rebuild: None,
+            },
+            DifferenceKind::Mode {
+                vendor: None,
+                rebuild: Some(0o755),
+            },
+            DifferenceKind::Header {
+                what: "gzip header".into(),
+            },
+            DifferenceKind::NotNormalized {
+                normalization: Normalization::TarPaxTimes,
+            },
+        ];
+        for kind in kinds {
+            let value = serde_json::to_value(&kind).unwrap();
+            let obj = value.as_object().unwrap();
+            let details: Vec<String> = obj
+                .iter()
+                .filter(|(k, _)| *k != "difference")
+                .map(|(k, v)| {
+                    let shown = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                    format!("{k}={shown}")
+                })
+                .collect();
+            assert_eq!(kind.name(), obj["difference"].as_str().unwrap());
+            assert_eq!(kind.details(), details.join(", "), "{kind:?}");
+        }
     }
 }

@@ -34,6 +34,17 @@ pub struct LeafRecord {
     pub name: String,
 }
 
+/// The name a record carries for `path`: its base name, checked.
+fn base_name(path: &Path) -> Result<String, Error> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::EntryMismatch(format!("{}: file name is not UTF-8", path.display())))?
+        .to_string();
+    check_name(&name)?;
+    Ok(name)
+}
+
 fn check_name(name: &str) -> Result<(), Error> {
     if name.is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
         return Err(Error::EntryMismatch(format!(
@@ -47,14 +58,7 @@ fn check_name(name: &str) -> Result<(), Error> {
 impl LeafRecord {
     /// The record of a file on disk, hashed while streaming.
     pub fn of_file(path: &Path) -> Result<Self, Error> {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| {
-                Error::EntryMismatch(format!("{}: file name is not UTF-8", path.display()))
-            })?
-            .to_string();
-        check_name(&name)?;
+        let name = base_name(path)?;
         let mut f = std::fs::File::open(path).map_err(Error::io(path))?;
         let (digests, size) =
             crate::digest::hash_reader(&mut f, Default::default()).map_err(Error::io(path))?;
@@ -62,6 +66,16 @@ impl LeafRecord {
             sha256: digests.sha256,
             size,
             name,
+        })
+    }
+
+    /// The record of a file at `path` whose digest and size are already
+    /// known (an audited file, hashed by the audit): not read again.
+    pub fn of_hashed(path: &Path, sha256: Sha256Digest, size: u64) -> Result<Self, Error> {
+        Ok(Self {
+            sha256,
+            size,
+            name: base_name(path)?,
         })
     }
 

@@ -438,6 +438,7 @@ pub(crate) mod sample {
             digests: Some(h.finish()),
             format: Format::Directory,
             expanded_as: None,
+            header: None,
         }
     }
 

@@ -27,6 +27,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::Limits;
+pub use super::model::Field;
 
 pub(crate) use node::{Archive, Blob, Compressed, Member, Node};
 pub(crate) use read::{open_err, read_up_to};
@@ -40,40 +41,6 @@ const _: () = assert!(HEAD_LEN >= super::registry::SNIFF_LEN);
 /// file name: the caller's content normalizers hook in here.
 pub(crate) type BlobReader = fn(&mut dyn Read, &[u8], Limits) -> io::Result<Blob>;
 
-/// A recorded field that carries no content but when, where or by whom an
-/// artifact was built; `repro` decides which named normalization may
-/// ignore each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum Field {
-    /// tar header mtime, GNU atime/ctime.
-    TarMtime,
-    /// tar header uid, gid, uname, gname.
-    TarOwner,
-    /// pax time records.
-    TarPaxTimes,
-    /// zip MS-DOS date and time.
-    ZipDosTime,
-    /// zip time and unix-owner extra fields.
-    ZipExtraFields,
-    /// How a member's bytes were compressed (method parameters, the
-    /// compressed bytes' digest).
-    CompressedStream,
-    /// ar member mtime, uid, gid.
-    ArMetadata,
-    /// Directory file mtime.
-    FileMtime,
-    /// Directory file owner.
-    FileOwner,
-    /// `.pyc` source mtime (PEP 552).
-    PycSourceMtime,
-    /// PE COFF TimeDateStamp and CheckSum.
-    PeTimestamp,
-    /// Timestamps in a jar manifest.
-    JarManifestTimestamps,
-    /// PNG tIME chunk.
-    PngTime,
-}
-
 /// Reads the artifact at `path` (a directory, an archive or a file) into
 /// its canonical tree under `limits`; `blob` reads plain content.
 pub(crate) fn read_path(
@@ -82,6 +49,25 @@ pub(crate) fn read_path(
     blob: BlobReader,
 ) -> Result<Node, CanonicalError> {
     read::Reader::new(limits, blob).read_path(path)
+}
+
+/// The canonical tree of an opened release. A directory's tree is built
+/// from the listing (see `Reader::read_listed_dir`): only the files for
+/// which `reread` returns true are read again. An archive is still parsed
+/// again from [`Release::source`] (its header bytes are not yet in the
+/// listing).
+pub(crate) fn read_release(
+    release: &super::Release,
+    limits: Limits,
+    blob: BlobReader,
+    reread: &dyn Fn(&super::Entry) -> bool,
+) -> Result<Node, CanonicalError> {
+    let mut reader = read::Reader::new(limits, blob);
+    if release.format == super::Format::Directory {
+        reader.read_listed_dir(release, reread)
+    } else {
+        reader.read_path(&release.source)
+    }
 }
 
 /// Why an artifact could not be read into its canonical tree (re-exported

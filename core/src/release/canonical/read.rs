@@ -10,17 +10,17 @@ use std::path::Path;
 use sha2::{Digest as _, Sha256};
 
 use crate::digest::Sha256Digest;
-use crate::release::{EntryKind, Format, Limits, RawPath, registry};
+use crate::release::{Entry, EntryKind, Format, Limits, RawPath, Release, registry};
 
 use super::CanonicalError;
-use super::Field;
 use super::node::{Archive, ArchiveFormat, Blob, Compressed, Compression, Member, Node};
 use super::{BlobReader, HEAD_LEN, ar, gzip, tar, zip, zstd};
 
-/// Largest nested zip member held in memory to be expanded (zip needs
-/// random access; we never spill to disk). Larger ones are compared as
-/// plain content, which can only make the verdict stricter.
-pub(crate) const MAX_BUFFERED_ZIP: u64 = 256 * 1024 * 1024;
+/// Largest nested zip held in memory to be expanded: the release reader's
+/// one cap ([`NESTED_ZIP_BUFFER_CAP`]), so the canonical tree expands
+/// exactly the zips the listing expands. Larger ones are compared as plain
+/// content, which can only make the verdict stricter.
+use crate::release::NESTED_ZIP_BUFFER_CAP as MAX_BUFFERED_ZIP;
 
 /// State shared by one read: limits and what they have used.
 pub(crate) struct Reader {
@@ -98,17 +98,56 @@ impl Reader {
         )
     }
 
+    /// The canonical tree of a directory release from its listing, with
+    /// no second pass over the tree: members, modes, links and the raw
+    /// header fields come from the [`Entry`]s (which `dir.rs` recorded
+    /// when it listed and hashed them). A file's content is read again only
+    /// when `reread` says its listed digest is not enough (the other side
+    /// has different bytes, so its containers and content normalizers must
+    /// be looked into); otherwise it is a blob of its listed SHA-256.
+    pub(crate) fn read_listed_dir(
+        &mut self,
+        release: &Release,
+        reread: &dyn Fn(&Entry) -> bool,
+    ) -> Result<Node, CanonicalError> {
+        let root = release.source.as_path();
+        self.root = Some(root.display().to_string());
+        let mut members = Vec::new();
+        for e in release.entries.iter().filter(|e| e.path.depth() == 0) {
+            let full = root.join(
+                <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(
+                    e.path.inner().as_bytes(),
+                ),
+            );
+            self.count_entry(&full.display().to_string())?;
+            let content = match (e.kind, &e.digests) {
+                (EntryKind::File, Some(d)) if !reread(e) => Some(Node::Blob(Blob {
+                    sha256: d.sha256,
+                    size: e.size,
+                    normalized: None,
+                    not_expanded: None,
+                })),
+                (EntryKind::File, _) => Some(self.read_path(&full)?),
+                _ => None,
+            };
+            let header = e.header.as_deref().cloned().unwrap_or_default();
+            members.push(Member {
+                path: backslash_to_slash(e.path.inner().as_bytes()),
+                kind: e.kind,
+                link_target: e.link_target.clone(),
+                mode: e.mode.map(|m| m & 0o7777),
+                strict: header.strict,
+                normalized: header.fields,
+                content,
+            });
+        }
+        Ok(directory(members))
+    }
+
     fn read_dir(&mut self, root: &Path) -> Result<Node, CanonicalError> {
         let mut members = Vec::new();
         self.walk(root, root, &mut members)?;
-        members.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(Node::Archive(Archive {
-            format: ArchiveFormat::Directory,
-            raw_sha256: None,
-            members,
-            strict: Vec::new(),
-            padding: 0,
-        }))
+        Ok(directory(members))
     }
 
     fn walk(
@@ -125,13 +164,7 @@ impl Reader {
             let meta =
                 std::fs::symlink_metadata(&path).map_err(|e| CanonicalError::io(&path, e))?;
             let rel = path.strip_prefix(root).unwrap_or(&path);
-            let rel = RawPath(
-                rel.as_os_str()
-                    .as_encoded_bytes()
-                    .iter()
-                    .map(|&b| if b == b'\\' { b'/' } else { b })
-                    .collect(),
-            );
+            let rel = backslash_to_slash(rel.as_os_str().as_encoded_bytes());
             let ft = meta.file_type();
             let (kind, link_target, content) = if ft.is_symlink() {
                 let target = std::fs::read_link(&path).map_err(|e| CanonicalError::io(&path, e))?;
@@ -152,12 +185,9 @@ impl Reader {
                 path: rel,
                 kind,
                 link_target,
-                mode: Some(unix_mode(&meta)),
+                mode: Some(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777),
                 strict: Vec::new(),
-                normalized: vec![
-                    (Field::FileMtime, mtime_bytes(&meta)),
-                    (Field::FileOwner, owner_bytes(&meta)),
-                ],
+                normalized: crate::release::dir::raw_header(&meta).fields,
                 content,
             });
             if ft.is_dir() {
@@ -408,6 +438,29 @@ fn sniff(prefix: &[u8], name: &[u8]) -> Option<Sniffed> {
     })
 }
 
+/// A directory tree of `members`, in path order (a directory has no
+/// stored order).
+fn directory(mut members: Vec<Member>) -> Node {
+    members.sort_by(|a, b| a.path.cmp(&b.path));
+    Node::Archive(Archive {
+        format: ArchiveFormat::Directory,
+        raw_sha256: None,
+        members,
+        strict: Vec::new(),
+        padding: 0,
+    })
+}
+
+/// A directory member's path with `\\` read as a separator, as Windows
+/// extractors read it.
+fn backslash_to_slash(path: &[u8]) -> RawPath {
+    RawPath(
+        path.iter()
+            .map(|&b| if b == b'\\' { b'/' } else { b })
+            .collect(),
+    )
+}
+
 fn strip_compression_suffix(name: &[u8]) -> Vec<u8> {
     for (suffix, replacement) in [
         (&b".tgz"[..], &b".tar"[..]),
@@ -579,41 +632,4 @@ fn check_ratio(
         });
     }
     Ok(())
-}
-
-#[cfg(unix)]
-fn unix_mode(meta: &std::fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o7777
-}
-
-#[cfg(not(unix))]
-fn unix_mode(meta: &std::fs::Metadata) -> u32 {
-    if meta.permissions().readonly() {
-        0o444
-    } else {
-        0o644
-    }
-}
-
-#[cfg(unix)]
-fn mtime_bytes(meta: &std::fs::Metadata) -> Vec<u8> {
-    use std::os::unix::fs::MetadataExt;
-    [meta.mtime().to_le_bytes(), meta.mtime_nsec().to_le_bytes()].concat()
-}
-
-#[cfg(not(unix))]
-fn mtime_bytes(meta: &std::fs::Metadata) -> Vec<u8> {
-    format!("{:?}", meta.modified().ok()).into_bytes()
-}
-
-#[cfg(unix)]
-fn owner_bytes(meta: &std::fs::Metadata) -> Vec<u8> {
-    use std::os::unix::fs::MetadataExt;
-    [meta.uid().to_le_bytes(), meta.gid().to_le_bytes()].concat()
-}
-
-#[cfg(not(unix))]
-fn owner_bytes(_meta: &std::fs::Metadata) -> Vec<u8> {
-    Vec::new()
 }
