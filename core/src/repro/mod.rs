@@ -198,29 +198,31 @@ impl DifferenceKind {
     /// The stable kind name (the JSON `difference` tag): `content`,
     /// `only-in-vendor`, `not-normalized`, ...
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::OnlyInVendor => "only-in-vendor",
-            Self::OnlyInRebuild => "only-in-rebuild",
-            Self::Content { .. } => "content",
-            Self::Format { .. } => "format",
-            Self::Kind { .. } => "kind",
-            Self::LinkTarget { .. } => "link-target",
-            Self::Mode { .. } => "mode",
-            Self::Header { .. } => "header",
-            Self::NotNormalized { .. } => "not-normalized",
-        }
+        self.parts().0
     }
 
     /// The details as `field=value` pairs in field-name order, as the
     /// audit report's evidence lines have always shown them (JSON values:
     /// strings bare, an absent value `null`).
     pub fn details(&self) -> String {
+        self.parts()
+            .1
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The kind name and the fields, in field-name order (the order the
+    /// JSON object was read back in).
+    fn parts(&self) -> (&'static str, Vec<(&'static str, String)>) {
         fn opt<T: ToString>(v: &Option<T>) -> String {
             v.as_ref().map_or_else(|| "null".to_string(), T::to_string)
         }
-        let pairs: Vec<(&str, String)> = match self {
-            Self::OnlyInVendor | Self::OnlyInRebuild => Vec::new(),
-            // In field-name order, as the JSON object was read back.
+        let two = |r: String, v: String| vec![("rebuild", r), ("vendor", v)];
+        match self {
+            Self::OnlyInVendor => ("only-in-vendor", Vec::new()),
+            Self::OnlyInRebuild => ("only-in-rebuild", Vec::new()),
             Self::Content {
                 note,
                 rebuild: r,
@@ -228,41 +230,28 @@ impl DifferenceKind {
                 vendor: v,
                 vendor_size: v_size,
             } => {
-                let mut p = Vec::new();
-                if let Some(note) = note {
-                    p.push(("note", note.clone()));
-                }
+                let mut p: Vec<_> = note.iter().map(|n| ("note", n.clone())).collect();
                 p.extend([
                     ("rebuild", r.to_string()),
                     ("rebuild_size", r_size.to_string()),
                     ("vendor", v.to_string()),
                     ("vendor_size", v_size.to_string()),
                 ]);
-                p
+                ("content", p)
             }
-            Self::Format { vendor, rebuild } => {
-                vec![("rebuild", rebuild.clone()), ("vendor", vendor.clone())]
-            }
-            Self::Kind { vendor, rebuild } => vec![
-                ("rebuild", rebuild.name().to_string()),
-                ("vendor", vendor.name().to_string()),
-            ],
-            Self::LinkTarget { vendor, rebuild } => {
-                vec![("rebuild", opt(rebuild)), ("vendor", opt(vendor))]
-            }
-            Self::Mode { vendor, rebuild } => {
-                vec![("rebuild", opt(rebuild)), ("vendor", opt(vendor))]
-            }
-            Self::Header { what } => vec![("what", what.clone())],
-            Self::NotNormalized { normalization } => {
-                vec![("normalization", normalization.name().to_string())]
-            }
-        };
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+            Self::Format { vendor, rebuild } => ("format", two(rebuild.clone(), vendor.clone())),
+            Self::Kind { vendor, rebuild } => (
+                "kind",
+                two(rebuild.name().to_string(), vendor.name().to_string()),
+            ),
+            Self::LinkTarget { vendor, rebuild } => ("link-target", two(opt(rebuild), opt(vendor))),
+            Self::Mode { vendor, rebuild } => ("mode", two(opt(rebuild), opt(vendor))),
+            Self::Header { what } => ("header", vec![("what", what.clone())]),
+            Self::NotNormalized { normalization } => (
+                "not-normalized",
+                vec![("normalization", normalization.name().to_string())],
+            ),
+        }
     }
 }
 
