@@ -247,3 +247,118 @@ fn read_only(bytes: &[u8]) -> Result<DocumentVerification, OpenpgpError> {
     let pol = TrustPolicy::load(&p).unwrap();
     openpgp::verify_detached(bytes, b"x", &pol, now())
 }
+
+/// Every way a gpg-made signature must fail, each with its own check.
+#[test]
+#[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
+fn broken_keys_and_signatures_fail_with_their_reason() {
+    let g = Gpg::new();
+    let file = data(&g);
+    let content = std::fs::read(&file).unwrap();
+
+    // An Ed25519 key made in 2020 that expired after a year; the signature
+    // was made while it was valid, so only the validation time is late.
+    let y2020 = 1_577_836_800;
+    let old = g.gen_key(
+        "Expired <old@example.invalid>",
+        "ed25519",
+        "sign",
+        "1y",
+        Some(y2020),
+    );
+    let expired_sig = g.detach_sign(&old, &file, false, &["--faked-system-time", "1590969600"]);
+
+    // A primary key whose signing subkey was revoked as compromised.
+    let revk = g.gen_key(
+        "Revoked sub <rev@example.invalid>",
+        "ed25519",
+        "cert",
+        "0",
+        None,
+    );
+    let revsub = g.add_subkey(&revk, "ed25519", "sign");
+    let revoked_sig = g.detach_sign(&format!("{revsub}!"), &file, false, &[]);
+    // gpg's menu: 1 = "Key has been compromised".
+    g.edit(&revk, "key 1\nrevkey\ny\n1\n\ny\nsave\n", false);
+
+    // A signing subkey whose newer binding drops the signing flag.
+    let flagk = g.gen_key(
+        "Flags <flags@example.invalid>",
+        "ed25519",
+        "cert",
+        "0",
+        None,
+    );
+    let flagsub = g.add_subkey(&flagk, "ed25519", "sign");
+    let noflag_sig = g.detach_sign(&format!("{flagsub}!"), &file, false, &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    g.edit(&flagk, "key 1\nchange-usage\nS\nA\nQ\nsave\n", true);
+
+    // SHA-1, and a key that is not in the policy's keyring.
+    let good = g.signing_key("Vendor <vendor@example.invalid>", "rsa3072");
+    let sha1_sig = g.detach_sign(&good, &file, false, &["--digest-algo", "SHA1"]);
+    let stranger = g.signing_key("Stranger <x@example.invalid>", "ed25519");
+    let stranger_sig = g.detach_sign(&stranger, &file, false, &[]);
+
+    let ring = g.export("vendor.gpg", &[&old, &revk, &flagk, &good], false);
+    let pol = policy(g.home.path(), &ring, "");
+    let fail =
+        |sig: &[u8]| only_failure(&openpgp::verify_detached(sig, &content, &pol, now()).unwrap());
+
+    let (check, why) = fail(&expired_sig);
+    assert_eq!(check, "openpgp-expired", "{why}");
+    assert!(
+        why.contains(&old) && why.contains("expired at 2020-12-31"),
+        "{why}"
+    );
+
+    let (check, why) = fail(&revoked_sig);
+    assert_eq!(check, "openpgp-revoked", "{why}");
+    assert!(
+        why.contains(&revsub) && why.contains("KeyCompromised"),
+        "{why}"
+    );
+
+    let (check, why) = fail(&noflag_sig);
+    assert_eq!(check, "openpgp-key-flags", "{why}");
+    assert!(why.contains(&flagsub), "{why}");
+
+    let (check, why) = fail(&sha1_sig);
+    assert_eq!(check, "openpgp-weak-hash", "{why}");
+    assert!(why.contains("SHA1"), "{why}");
+
+    let (check, why) = fail(&stranger_sig);
+    assert_eq!(check, "openpgp-unknown-key", "{why}");
+    assert!(why.contains(&stranger), "{why}");
+
+    // Two signatures in one file, one by the stranger: the document fails
+    // although the other signature is good (never a skip).
+    let good_sig = g.detach_sign(&good, &file, false, &[]);
+    let both = [good_sig.clone(), stranger_sig.clone()].concat();
+    let v = openpgp::verify_detached(&both, &content, &pol, now()).unwrap();
+    assert!(!v.verified);
+    assert!(
+        v.signatures[0].verified && !v.signatures[1].verified,
+        "{v:#?}"
+    );
+
+    // A fingerprint allow-list that leaves the good key out.
+    let pol2 = policy(g.home.path(), &ring, &format!("fingerprints = [{old:?}]\n"));
+    let v = openpgp::verify_detached(&good_sig, &content, &pol2, now()).unwrap();
+    assert_eq!(only_failure(&v).0, "openpgp-fingerprint");
+
+    // A fixed validation time before the signature was made.
+    let pol3 = policy(
+        g.home.path(),
+        &ring,
+        "[validation]\ntime = \"2025-01-01T00:00:00Z\"\n",
+    );
+    let v = openpgp::verify_detached(&good_sig, &content, &pol3, now()).unwrap();
+    let (check, why) = only_failure(&v);
+    assert_eq!(check, "openpgp-time", "{why}");
+
+    // A text-mode detached signature does not pin the bytes.
+    let text_sig = g.detach_sign(&good, &file, false, &["--textmode"]);
+    let (check, why) = fail(&text_sig);
+    assert_eq!(check, "openpgp-signature-type", "{why}");
+}
