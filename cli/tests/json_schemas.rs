@@ -5,6 +5,8 @@
 //! type fails here until its schema says so.
 
 mod common;
+#[path = "../../core/tests/common/gpg.rs"]
+mod gpg;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -196,6 +198,74 @@ fn verify_artifact_and_release() {
         ],
         0,
     );
+}
+
+/// OpenPGP: a release whose `InRelease` and `.asc` are signed by a
+/// gpg-made subkey, with signer continuity against a release signed by
+/// another subkey of the same certificate, and an artifact whose second
+/// signature is by a key the policy does not hold (per-signature
+/// failures).
+#[test]
+#[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
+fn verify_openpgp() {
+    let g = gpg::Gpg::new();
+    let primary = g.gen_key("V <v@example.invalid>", "ed25519", "cert", "0", None);
+    let stranger = g.signing_key("S <s@example.invalid>", "ed25519");
+    let mut releases = Vec::new();
+    for v in ["1", "2"] {
+        let sub = g.add_subkey(&primary, "ed25519", "sign");
+        let dir = g.path(v);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("app.bin");
+        std::fs::write(&file, v).unwrap();
+        let asc = g.detach_sign(&format!("{sub}!"), &file, true, &[]);
+        std::fs::write(dir.join("app.bin.asc"), asc).unwrap();
+        std::fs::write(
+            dir.join("InRelease"),
+            g.clearsign(&[&format!("{sub}!")], &file, &[]),
+        )
+        .unwrap();
+        releases.push(dir.to_str().unwrap().to_string());
+    }
+    let ring = g.export("v.gpg", &[&primary], false);
+    let policy = g.path("policy.toml");
+    std::fs::write(
+        &policy,
+        format!(
+            "[[openpgp]]\nname = \"v\"\nkeyring = {:?}\n",
+            ring.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let args = [
+        "verify",
+        &releases[1],
+        "--policy",
+        policy,
+        "--previous",
+        &releases[0],
+    ];
+    run_json(g.home.path(), "verify", &args, 0);
+    let app = g.path("1/app.bin");
+    let two = [
+        g.detach_sign(&stranger, &app, false, &[]),
+        g.detach_sign(&primary, &app, false, &[]),
+    ];
+    // The primary key is certification-only: its signature fails on key
+    // flags, the stranger's on an unknown key.
+    let sig = g.path("two.sig");
+    std::fs::write(&sig, two.concat()).unwrap();
+    let app = app.to_str().unwrap();
+    let args = [
+        "verify",
+        app,
+        "--signature",
+        sig.to_str().unwrap(),
+        "--policy",
+        policy,
+    ];
+    run_json(g.home.path(), "verify", &args, 1);
 }
 
 #[test]

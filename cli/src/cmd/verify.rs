@@ -22,6 +22,8 @@ Examples:
   glassbox verify testdata/demo/releases/exampleav-1.1.0 --policy testdata/demo/policy.toml
   glassbox verify release-1.1.0.tar.gz --policy policy.toml --previous release-1.0.0.tar.gz --format json
   glassbox verify engine/avengine --signature engine/avengine.p7s --policy policy.toml
+  glassbox verify Release --signature Release.gpg --policy policy.toml   # OpenPGP, [[openpgp]] keyring
+  glassbox verify InRelease --policy policy.toml                         # cleartext-signed (apt)
   glassbox verify exampleav-1.1.0.tar.gz --policy policy.toml \
       --log-proof exampleav-1.1.0.tar.gz.tlog-proof --log-vkey log/vkey
 
@@ -42,7 +44,8 @@ pub struct Args {
     policy: PathBuf,
 
     /// A detached signature of the artifact (CMS .p7s/.sig, raw .sig,
-    /// Sigstore bundle, DSSE); repeatable. Makes TARGET a single artifact.
+    /// Sigstore bundle, DSSE, OpenPGP .asc/.sig/.gpg); repeatable. Makes
+    /// TARGET a single artifact.
     #[arg(long = "signature", value_name = "FILE")]
     signatures: Vec<PathBuf>,
 

@@ -92,12 +92,39 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
         let _ = write!(out, "  {mark} {} [{}]", s.signature, serde_kind(s));
         if s.verified {
             let _ = writeln!(out, " {who}{when}");
+        } else if s.openpgp.is_some() {
+            // Each OpenPGP signature's reason is on its own line below.
+            let _ = writeln!(out);
         } else if let Some(f) = s.failures.first() {
             let more = match s.failures.len() {
                 1 => String::new(),
                 n => format!(" (and {} more)", n - 1),
             };
             let _ = writeln!(out, " {}: {}{more}", f.check, f.reason);
+        }
+        // OpenPGP: one line per signature of the file, each with its key.
+        for r in s.openpgp.iter().flat_map(|v| &v.signatures) {
+            let mark = if r.verified {
+                ui.good("ok  ")
+            } else {
+                ui.bad("FAIL")
+            };
+            let key = match (&r.signing_key, &r.primary_key) {
+                (Some(k), Some(p)) if k != p => format!("{k} (subkey of {p})"),
+                (Some(k), _) => k.clone(),
+                _ => r.issuer.clone(),
+            };
+            let made = r.created.map(fmt_time).unwrap_or_default();
+            let detail = match &r.failure {
+                None => format!(
+                    "{} {}, {}, made {made}",
+                    r.user_id.as_deref().unwrap_or_default(),
+                    r.key_algorithm.as_deref().unwrap_or_default(),
+                    r.hash_algorithm
+                ),
+                Some(f) => format!("{}: {f}", f.check()),
+            };
+            let _ = writeln!(out, "      {mark} openpgp {key}: {detail}");
         }
     };
     let failures_block = |out: &mut String, failures: &[Failure]| {
@@ -212,10 +239,14 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
             }
             let _ = writeln!(out, "signers:");
             for s in &result.signers {
-                let key = s
-                    .key_sha256
-                    .map(|k| format!(" key sha256:{k}"))
-                    .unwrap_or_default();
+                let key = match (&s.openpgp, s.key_sha256) {
+                    (Some(p), _) => format!(
+                        " primary key {} signing key {}",
+                        p.primary_key, p.signing_key
+                    ),
+                    (None, Some(k)) => format!(" key sha256:{k}"),
+                    (None, None) => String::new(),
+                };
                 let _ = writeln!(out, "  {} {}{key}", serde_json_str(&s.kind), s.name);
             }
             if let Some(c) = continuity {

@@ -11,8 +11,9 @@ use super::release::SignerId;
 /// A signer whose identity stayed but whose key or certificate changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SignerChange {
-    /// What changed: `key` (same name, another key) or `certificate` (same
-    /// key, re-issued certificate).
+    /// What changed: `key` (same name, another key), `certificate` (same
+    /// key, re-issued certificate) or `signing-key` (same OpenPGP primary
+    /// key, another signing subkey).
     pub what: &'static str,
     /// The signer in the previous release.
     pub before: SignerId,
@@ -40,10 +41,22 @@ impl Continuity {
     }
 }
 
+/// Whether two signers hold the same key: the same SubjectPublicKeyInfo,
+/// or the same OpenPGP primary key.
+fn same_key(a: &SignerId, b: &SignerId) -> bool {
+    a.kind == b.kind
+        && match (&a.openpgp, &b.openpgp) {
+            (Some(x), Some(y)) => x.primary_key == y.primary_key,
+            _ => a.key_sha256.is_some() && a.key_sha256 == b.key_sha256,
+        }
+}
+
 /// Compares the verified signers of a previous release with this one's.
 /// Signers are matched by key first (a re-issued certificate for the same
-/// key is a `certificate` change), then by name (same subject or pinned
-/// name with another key is a `key` change).
+/// key is a `certificate` change; the same OpenPGP primary key signing
+/// with another subkey is a `signing-key` change), then by name (same
+/// subject, pinned name or OpenPGP user ID with another key is a `key`
+/// change).
 pub fn compare(previous: &[SignerId], current: &[SignerId]) -> Continuity {
     let mut old: Vec<SignerId> = previous
         .iter()
@@ -57,11 +70,16 @@ pub fn compare(previous: &[SignerId], current: &[SignerId]) -> Continuity {
         if let Some(i) = old.iter().position(|o| *o == s) {
             old.remove(i);
             out.unchanged.push(s);
-        } else if let Some(i) = old.iter().position(|o| {
-            o.kind == s.kind && o.key_sha256.is_some() && o.key_sha256 == s.key_sha256
-        }) {
+        } else if let Some(i) = old.iter().position(|o| same_key(o, &s)) {
             out.changed.push(SignerChange {
-                what: "certificate",
+                // The same OpenPGP certificate signing with another
+                // (sub)key; for X.509, the same key in a re-issued
+                // certificate.
+                what: if s.openpgp.is_some() {
+                    "signing-key"
+                } else {
+                    "certificate"
+                },
                 before: old.remove(i),
                 after: s,
             });
@@ -99,7 +117,36 @@ mod tests {
             name: name.into(),
             key_sha256: Some(Sha256Digest([key; 32])),
             certificate_sha256: Some(Sha256Digest([cert; 32])),
+            openpgp: None,
         }
+    }
+
+    fn pgp(name: &str, primary: &str, signing: &str) -> SignerId {
+        SignerId {
+            kind: SignerKind::Openpgp,
+            name: name.into(),
+            key_sha256: None,
+            certificate_sha256: None,
+            openpgp: Some(crate::sig::release::OpenpgpSigner {
+                primary_key: primary.into(),
+                signing_key: signing.into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn openpgp_subkey_and_primary_changes() {
+        let before = [pgp("Archive 12", "P1", "S1"), pgp("Archive 13", "P2", "S2")];
+        let after = [pgp("Archive 12", "P1", "S9"), pgp("Archive 13", "P7", "S7")];
+        let c = compare(&before, &after);
+        let what: Vec<(&str, &str)> = c
+            .changed
+            .iter()
+            .map(|x| (x.what, x.after.name.as_str()))
+            .collect();
+        assert_eq!(what, [("signing-key", "Archive 12"), ("key", "Archive 13")]);
+        assert!(c.new.is_empty() && c.removed.is_empty());
+        assert!(!compare(&before, &before).has_changes());
     }
 
     #[test]

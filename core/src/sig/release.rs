@@ -10,7 +10,8 @@
 //! | `X.sig` | detached CMS when it parses as CMS, else a raw signature |
 //! | `X.sigstore.json`, `X.sigstore` | Sigstore bundle |
 //! | `*.intoto.jsonl`, `*.intoto.json` | DSSE envelopes; targets are the subjects, matched by digest |
-//! | `X.asc`, `X.gpg` | OpenPGP: recognised, not verified (fails) |
+//! | `X.asc`, `X.gpg`; `X.sig` holding OpenPGP packets | detached OpenPGP signature ([`super::openpgp`]) |
+//! | `InRelease`; an `.asc`/`.gpg` holding a cleartext-signed document | OpenPGP cleartext document, covers itself |
 //! | `SHA256SUMS`, `SHA256SUMS.txt`, `sha256sum.txt`, `CHECKSUMS.sha256` | checksum manifest, used once a signature over it verifies |
 //!
 //! Verdict rules (fail closed): any signature that fails is a failure, even
@@ -261,7 +262,7 @@ pub enum SignatureKind {
     Sigstore,
     /// DSSE envelopes carrying in-toto Statements.
     Dsse,
-    /// OpenPGP (recognised, not verified).
+    /// OpenPGP: detached signatures and cleartext-signed documents.
     Openpgp,
     /// An apt chain (`dists/DIST/InRelease` or `Release.gpg`): the Release
     /// signature, then the indexes and packages it lists (`crate::apt`).
@@ -279,6 +280,9 @@ pub struct SignerId {
     pub key_sha256: Option<Sha256Digest>,
     /// SHA-256 of the signer certificate, for X.509 and Sigstore.
     pub certificate_sha256: Option<Sha256Digest>,
+    /// The OpenPGP keys, for OpenPGP signers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub openpgp: Option<OpenpgpSigner>,
 }
 
 /// The kinds of [`SignerId`].
@@ -291,6 +295,18 @@ pub enum SignerKind {
     PinnedKey,
     /// A Sigstore certificate identity.
     Sigstore,
+    /// An OpenPGP certificate of a policy keyring.
+    Openpgp,
+}
+
+/// The OpenPGP keys of a signer, for continuity: a new signing subkey
+/// under the same primary key is a change an auditor must see.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct OpenpgpSigner {
+    /// The certificate's primary key fingerprint.
+    pub primary_key: String,
+    /// The fingerprint of the key that signed (primary or subkey).
+    pub signing_key: String,
 }
 
 /// One failed check: which file, which signature, which check, why.
@@ -328,6 +344,9 @@ pub struct SignatureResult {
     /// The CMS details, for CMS signatures that verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cms: Option<CmsVerified>,
+    /// Every OpenPGP signature of the file, each with its verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub openpgp: Option<super::openpgp::DocumentVerification>,
     /// Every failed check about it.
     pub failures: Vec<Failure>,
 }
@@ -460,19 +479,28 @@ fn classify(path: &str, content: Option<&[u8]>) -> Option<Discovered> {
     if path.ends_with(".p7s") {
         return d(SignatureKind::Cms, ".p7s");
     }
+    // A cleartext-signed document signs itself.
+    let cleartext = Some(Discovered {
+        signature: path.to_string(),
+        kind: SignatureKind::Openpgp,
+        target: Some(path.to_string()),
+    });
+    if super::openpgp::release::is_cleartext_name(file_name(path)) {
+        return cleartext;
+    }
     if path.ends_with(".sig") {
-        let is_cms = content.is_some_and(|c| CmsSignature::parse(c).is_ok());
-        return d(
-            if is_cms {
-                SignatureKind::Cms
-            } else {
-                SignatureKind::Raw
-            },
-            ".sig",
-        );
+        let kind = match content {
+            Some(c) if CmsSignature::parse(c).is_ok() => SignatureKind::Cms,
+            Some(c) if super::openpgp::release::is_signature(c) => SignatureKind::Openpgp,
+            _ => SignatureKind::Raw,
+        };
+        return d(kind, ".sig");
     }
     for suffix in [".asc", ".gpg"] {
         if path.ends_with(suffix) {
+            if content.is_some_and(super::openpgp::is_cleartext) {
+                return cleartext;
+            }
             return d(SignatureKind::Openpgp, suffix);
         }
     }
@@ -595,6 +623,10 @@ pub fn verify_release(
         };
         match d.kind {
             SignatureKind::Raw | SignatureKind::Sigstore => {
+                need_bytes.insert(t.to_string());
+            }
+            // A cleartext document is its own content.
+            SignatureKind::Openpgp if t != d.signature => {
                 need_bytes.insert(t.to_string());
             }
             SignatureKind::Cms => {
@@ -1031,7 +1063,7 @@ pub fn verify_artifact(
         SignatureKind::Cms => CmsSignature::parse(b)
             .and_then(|s| s.digest_algorithms())
             .is_ok_and(|a| a.contains(&DigestAlgorithm::Sha384)),
-        SignatureKind::Raw | SignatureKind::Sigstore => true,
+        SignatureKind::Raw | SignatureKind::Sigstore | SignatureKind::Openpgp => true,
         _ => false,
     });
     let content = if needs_bytes {
@@ -1104,6 +1136,7 @@ fn failed(
         signers: Vec::new(),
         time: None,
         cms: None,
+        openpgp: None,
         failures: vec![Failure {
             file: file.to_string(),
             signature: d.signature.clone(),
@@ -1128,6 +1161,7 @@ fn verified(
         signers,
         time,
         cms: None,
+        openpgp: None,
         failures: Vec::new(),
     }
 }
@@ -1188,12 +1222,13 @@ pub fn verify_detached_signature(
                 Err(e) => failed(&d, targets, &target.path, e.error.check(), e.to_string()),
             }
         }
-        SignatureKind::Openpgp => failed(
-            &d,
-            targets,
+        SignatureKind::Openpgp => super::openpgp::release::signature_result(
+            sig_path,
+            sig,
             &target.path,
-            "supported",
-            "OpenPGP signatures are not verified by glassbox".into(),
+            content,
+            policy,
+            now,
         ),
         // Only `crate::apt::mirror` makes these, never discovery by name.
         SignatureKind::Apt => failed(
@@ -1315,6 +1350,7 @@ fn verify_raw(
                     name: name.clone(),
                     key_sha256: Sha256Digest::from_hex(&key.key_id()).ok(),
                     certificate_sha256: None,
+                    openpgp: None,
                 });
             }
             Err(e) => problems.push(format!("{name}: {e}")),
@@ -1381,6 +1417,7 @@ fn verify_sigstore(
                             ),
                             key_sha256: None,
                             certificate_sha256: None,
+                            openpgp: None,
                         },
                         Some(name) => SignerId {
                             kind: SignerKind::PinnedKey,
@@ -1390,6 +1427,7 @@ fn verify_sigstore(
                                 .as_deref()
                                 .and_then(|k| Sha256Digest::from_hex(k).ok()),
                             certificate_sha256: None,
+                            openpgp: None,
                         },
                     });
                 }
@@ -1456,6 +1494,7 @@ fn verify_envelopes(
         signers: Vec::new(),
         time: None,
         cms: None,
+        openpgp: None,
         failures: Vec::new(),
     };
     for (i, line) in lines.iter().enumerate() {
@@ -1501,6 +1540,7 @@ fn verify_envelopes(
                 name: s.name.clone(),
                 key_sha256: Sha256Digest::from_hex(&s.key_id).ok(),
                 certificate_sha256: None,
+                openpgp: None,
             };
             if !result.signers.contains(&id) {
                 result.signers.push(id);
@@ -1577,6 +1617,7 @@ pub fn cms_signer_id(s: &cms::SignerReport) -> SignerId {
         name: s.subject.clone(),
         key_sha256: Some(s.key_sha256),
         certificate_sha256: Some(s.certificate_sha256),
+        openpgp: None,
     }
 }
 
@@ -1598,7 +1639,7 @@ pub fn sniff_kind(sig: &[u8]) -> SignatureKind {
             return SignatureKind::Dsse;
         }
     }
-    if sig.starts_with(b"-----BEGIN PGP") {
+    if super::openpgp::release::is_signature(sig) {
         return SignatureKind::Openpgp;
     }
     SignatureKind::Raw

@@ -50,6 +50,7 @@
 mod cleartext;
 pub mod framing;
 mod keyring;
+pub mod release;
 mod verify;
 
 use serde::Serialize;

@@ -321,7 +321,7 @@ fn check(
         if let Err(e) = verified {
             first_failure.get_or_insert(Rejection::BadSignature {
                 key: signing_fp,
-                reason: e.to_string(),
+                reason: crypto_reason(&e),
             });
             continue;
         }
@@ -335,6 +335,17 @@ fn check(
         return Ok(());
     }
     Err(first_failure.unwrap_or(Rejection::NoIssuer))
+}
+
+/// The crate's reason for a failed verification, on one line: its
+/// quick check of the digest's first two octets (RFC 9580 §5.2.4) fails
+/// with an assertion-style message that says nothing to an auditor.
+fn crypto_reason(e: &pgp::errors::Error) -> String {
+    let text = e.to_string();
+    if text.contains("signed hash value") {
+        return "the digest of the signed data does not match the signature's".into();
+    }
+    text.lines().next().unwrap_or_default().to_string()
 }
 
 /// Step 1: version, type, creation time and hash.
