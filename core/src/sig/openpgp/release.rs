@@ -63,41 +63,21 @@ pub fn signature_result(
 ) -> SignatureResult {
     let cleartext = super::is_cleartext(sig);
     let target = if cleartext { sig_path } else { target };
-    let outcome: Result<DocumentVerification, OpenpgpError> = if cleartext {
-        super::verify_cleartext(sig, policy, now).map(|c| c.verification)
-    } else {
-        match content {
-            Some(c) => super::verify_detached(sig, c, policy, now),
-            None => {
-                return result(
-                    sig_path,
-                    target,
-                    None,
-                    vec![fail(
-                        sig_path,
-                        target,
-                        "content",
-                        "content was not read".into(),
-                    )],
-                );
-            }
-        }
-    };
+    // (check, reason) when the file could not be verified at all.
+    let outcome: Result<DocumentVerification, (&str, String)> = match (cleartext, content) {
+        (true, _) => super::verify_cleartext(sig, policy, now).map(|c| c.verification),
+        (false, Some(c)) => super::verify_detached(sig, c, policy, now),
+        (false, None) => return unread(sig_path, target, "content", "content was not read".into()),
+    }
+    .map_err(|e: OpenpgpError| {
+        (
+            "openpgp-parse",
+            format!("{e}; the signature file cannot be read as OpenPGP"),
+        )
+    });
     let v = match outcome {
         Ok(v) => v,
-        Err(e) => {
-            return result(
-                sig_path,
-                target,
-                None,
-                vec![fail(
-                    sig_path,
-                    target,
-                    "openpgp-parse",
-                    format!("{e}; the signature file cannot be read as OpenPGP"),
-                )],
-            );
-        }
+        Err((check, reason)) => return unread(sig_path, target, check, reason),
     };
     let mut failures: Vec<Failure> = v
         .signatures
@@ -123,6 +103,16 @@ pub fn signature_result(
         ));
     }
     result(sig_path, target, Some(v), failures)
+}
+
+/// The result for a file that could not be verified at all.
+fn unread(sig_path: &str, target: &str, check: &str, reason: String) -> SignatureResult {
+    result(
+        sig_path,
+        target,
+        None,
+        vec![fail(sig_path, target, check, reason)],
+    )
 }
 
 fn fail(sig_path: &str, target: &str, check: &str, reason: String) -> Failure {
