@@ -209,7 +209,7 @@ fn verify_artifact_and_release() {
 #[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
 fn verify_openpgp() {
     let g = gpg::Gpg::new();
-    let primary = g.gen_key("V <v@example.invalid>", "ed25519", "cert", "0", None);
+    let primary = g.cert_key("V <v@example.invalid>");
     let stranger = g.signing_key("S <s@example.invalid>", "ed25519");
     let mut releases = Vec::new();
     for v in ["1", "2"] {
@@ -228,15 +228,7 @@ fn verify_openpgp() {
         releases.push(dir.to_str().unwrap().to_string());
     }
     let ring = g.export("v.gpg", &[&primary], false);
-    let policy = g.path("policy.toml");
-    std::fs::write(
-        &policy,
-        format!(
-            "[[openpgp]]\nname = \"v\"\nkeyring = {:?}\n",
-            ring.to_str().unwrap()
-        ),
-    )
-    .unwrap();
+    let policy = gpg::openpgp_policy(g.home.path(), &ring, "");
     let policy = policy.to_str().unwrap();
     let args = [
         "verify",

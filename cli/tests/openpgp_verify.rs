@@ -15,15 +15,7 @@ use common::{code, corpus, glassbox, json, text};
 use gpg::Gpg;
 
 fn write_policy(dir: &Path, keyring: &Path) -> String {
-    let p = dir.join("policy.toml");
-    std::fs::write(
-        &p,
-        format!(
-            "[[openpgp]]\nname = \"vendor\"\nkeyring = {:?}\n",
-            keyring.to_str().unwrap()
-        ),
-    )
-    .unwrap();
+    let p = gpg::openpgp_policy(dir, keyring, "");
     p.to_str().unwrap().to_string()
 }
 
@@ -47,13 +39,7 @@ fn signed_release(g: &Gpg, dir: &Path, signer: &str) {
 #[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
 fn release_with_openpgp_signatures_and_continuity() {
     let g = Gpg::new();
-    let primary = g.gen_key(
-        "Vendor Archive <archive@example.invalid>",
-        "ed25519",
-        "cert",
-        "0",
-        None,
-    );
+    let primary = g.cert_key("Vendor Archive <archive@example.invalid>");
     let sub1 = g.add_subkey(&primary, "ed25519", "sign");
     let v1 = g.path("v1");
     signed_release(&g, &v1, &format!("{sub1}!"));

@@ -16,13 +16,8 @@ use time::OffsetDateTime;
 
 /// A policy trusting the keyring file `keyring` (and nothing else).
 fn policy(dir: &Path, keyring: &Path, extra: &str) -> TrustPolicy {
-    let p = dir.join("policy.toml");
-    let text = format!(
-        "[[openpgp]]\nname = \"vendor\"\nkeyring = {:?}\n{extra}",
-        keyring.to_str().unwrap()
-    );
-    std::fs::write(&p, &text).unwrap();
-    TrustPolicy::load(&p).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    let p = gpg::openpgp_policy(dir, keyring, extra);
+    TrustPolicy::load(&p).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn now() -> OffsetDateTime {
@@ -269,26 +264,14 @@ fn broken_keys_and_signatures_fail_with_their_reason() {
     let expired_sig = g.detach_sign(&old, &file, false, &["--faked-system-time", "1590969600"]);
 
     // A primary key whose signing subkey was revoked as compromised.
-    let revk = g.gen_key(
-        "Revoked sub <rev@example.invalid>",
-        "ed25519",
-        "cert",
-        "0",
-        None,
-    );
+    let revk = g.cert_key("Revoked sub <rev@example.invalid>");
     let revsub = g.add_subkey(&revk, "ed25519", "sign");
     let revoked_sig = g.detach_sign(&format!("{revsub}!"), &file, false, &[]);
     // gpg's menu: 1 = "Key has been compromised".
     g.edit(&revk, "key 1\nrevkey\ny\n1\n\ny\nsave\n", false);
 
     // A signing subkey whose newer binding drops the signing flag.
-    let flagk = g.gen_key(
-        "Flags <flags@example.invalid>",
-        "ed25519",
-        "cert",
-        "0",
-        None,
-    );
+    let flagk = g.cert_key("Flags <flags@example.invalid>");
     let flagsub = g.add_subkey(&flagk, "ed25519", "sign");
     let noflag_sig = g.detach_sign(&format!("{flagsub}!"), &file, false, &[]);
     std::thread::sleep(std::time::Duration::from_millis(1100));

@@ -6,6 +6,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// Writes `dir/policy.toml` trusting only the OpenPGP keyring `keyring`
+/// (keyring name `vendor`), with `extra` TOML after it; returns its path.
+pub fn openpgp_policy(dir: &Path, keyring: &Path, extra: &str) -> PathBuf {
+    let p = dir.join("policy.toml");
+    let text = format!(
+        "[[openpgp]]\nname = \"vendor\"\nkeyring = {:?}\n{extra}",
+        keyring.to_str().unwrap()
+    );
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
 /// A temporary `GNUPGHOME` with no passphrases.
 pub struct Gpg {
     pub home: tempfile::TempDir,
@@ -109,6 +121,12 @@ impl Gpg {
     /// A signing primary key that never expires.
     pub fn signing_key(&self, uid: &str, algo: &str) -> String {
         self.gen_key(uid, algo, "sign", "0", None)
+    }
+
+    /// An Ed25519 certification-only primary key (signing subkeys are
+    /// added with [`Gpg::add_subkey`]).
+    pub fn cert_key(&self, uid: &str) -> String {
+        self.gen_key(uid, "ed25519", "cert", "0", None)
     }
 
     /// `gpg --quick-add-key FPR ALGO USAGE 0`; returns the new subkey's
