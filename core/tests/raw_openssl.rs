@@ -17,6 +17,34 @@ fn genkey(dir: &Path, name: &str, genpkey: &[&str]) -> PublicKey {
     PublicKey::from_file(&dir.join(pubfile)).unwrap()
 }
 
+/// A fresh RSA key of `bits` from openssl; its public key as DER
+/// SubjectPublicKeyInfo, also written to `NAME.der` in `dir`.
+fn rsa_public_der(dir: &Path, name: &str, bits: u32) -> Vec<u8> {
+    let (key, der) = (format!("{name}.pem"), format!("{name}.der"));
+    let bits = format!("rsa_keygen_bits:{bits}");
+    run(
+        "openssl",
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            &bits,
+            "-out",
+            &key,
+        ],
+        dir,
+    );
+    run(
+        "openssl",
+        &[
+            "pkey", "-in", &key, "-pubout", "-outform", "DER", "-out", &der,
+        ],
+        dir,
+    );
+    std::fs::read(dir.join(der)).unwrap()
+}
+
 /// `openssl dgst -DIGEST EXTRA -sign KEY -out SIG artifact.bin` in `dir`.
 fn dgst_sign(dir: &Path, key: &str, digest: &str, extra: &[&str], sig: &str) {
     let digest = format!("-{digest}");
@@ -203,26 +231,7 @@ fn key_from_an_openssl_certificate_and_base64_signature_file() {
 fn rsa_keys_below_2048_bits_or_without_null_parameters_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    run(
-        "openssl",
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:1024",
-            "-out",
-            "k.pem",
-        ],
-        dir,
-    );
-    run(
-        "openssl",
-        &[
-            "pkey", "-in", "k.pem", "-pubout", "-outform", "DER", "-out", "k.der",
-        ],
-        dir,
-    );
+    rsa_public_der(dir, "k", 1024);
     let err = PublicKey::from_file(&dir.join("k.der")).unwrap_err();
     assert!(
         matches!(
@@ -232,27 +241,7 @@ fn rsa_keys_below_2048_bits_or_without_null_parameters_are_refused() {
         "{err}"
     );
 
-    run(
-        "openssl",
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "k2.pem",
-        ],
-        dir,
-    );
-    run(
-        "openssl",
-        &[
-            "pkey", "-in", "k2.pem", "-pubout", "-outform", "DER", "-out", "k2.der",
-        ],
-        dir,
-    );
-    let der = std::fs::read(dir.join("k2.der")).unwrap();
+    let der = rsa_public_der(dir, "k2", 2048);
     PublicKey::from_spki_der(&der).unwrap();
     // 30 82 01 22 | 30 0d 06 09 <rsaEncryption> 05 00 | 03 82 01 0f ...: drop the NULL.
     assert_eq!(&der[..6], &[0x30, 0x82, 0x01, 0x22, 0x30, 0x0d]);
