@@ -86,15 +86,7 @@ impl<'a> Client<'a> {
         };
         let env = Envelope::parse(&bytes).map_err(|e| malformed(&file, e))?;
         let root = Root::parse(&env.signed).map_err(|e| malformed(&file, e))?;
-        let by_self = count_signers(&env, root.role("root"), &root.keys);
-        if !by_self.met() {
-            return Err(threshold_error(
-                &file,
-                "root",
-                &by_self,
-                "its own root keys",
-            ));
-        }
+        let by_self = signed_by_own_root_keys(&env, &root, &file)?;
         let mut report = RepositoryReport {
             source: source.describe(),
             reference_time: rfc3339(opts.reference_time),
@@ -235,15 +227,7 @@ impl<'a> Client<'a> {
                 let from = format!("trusted root v{}", trusted.common.version);
                 return Err(threshold_error(&file, "root", &by_previous, &from));
             }
-            let by_self = count_signers(&env, new.role("root"), &new.keys);
-            if !by_self.met() {
-                return Err(threshold_error(
-                    &file,
-                    "root",
-                    &by_self,
-                    "its own root keys",
-                ));
-            }
+            let by_self = signed_by_own_root_keys(&env, &new, &file)?;
             if new.common.version != next {
                 return Err(TufError::VersionMismatch {
                     file,
@@ -743,6 +727,20 @@ fn check_snapshot_rollback(old: &Snapshot, new: &Snapshot) -> Result<(), TufErro
         }
     }
     Ok(())
+}
+
+/// TUF specification §5.3.4 (2): a root is signed by a threshold of the
+/// root keys it lists itself (checked of the trust anchor too).
+fn signed_by_own_root_keys(
+    env: &Envelope,
+    root: &Root,
+    file: &str,
+) -> Result<SignerCount, TufError> {
+    let by_self = count_signers(env, root.role("root"), &root.keys);
+    if !by_self.met() {
+        return Err(threshold_error(file, "root", &by_self, "its own root keys"));
+    }
+    Ok(by_self)
 }
 
 fn threshold_error(file: &str, role: &str, c: &SignerCount, from: &str) -> TufError {
