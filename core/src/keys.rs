@@ -103,6 +103,15 @@ pub enum KeyError {
     },
 }
 
+impl KeyError {
+    fn malformed(what: &'static str, why: impl Into<String>) -> Self {
+        KeyError::Malformed {
+            what,
+            why: why.into(),
+        }
+    }
+}
+
 /// The algorithm of a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyAlgorithm {
@@ -309,38 +318,35 @@ impl PublicKey {
     /// trailing bytes, unknown algorithms and curves, and RSA moduli outside
     /// 2048–8192 bits.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
-        let (rest, spki) =
-            SubjectPublicKeyInfo::from_der(der).map_err(|e| KeyError::Malformed {
-                what: "SubjectPublicKeyInfo",
-                why: e.to_string(),
-            })?;
+        let (rest, spki) = SubjectPublicKeyInfo::from_der(der)
+            .map_err(|e| KeyError::malformed("SubjectPublicKeyInfo", e.to_string()))?;
         if !rest.is_empty() {
-            return Err(KeyError::Malformed {
-                what: "SubjectPublicKeyInfo",
-                why: format!("{} trailing bytes", rest.len()),
-            });
+            return Err(KeyError::malformed(
+                "SubjectPublicKeyInfo",
+                format!("{} trailing bytes", rest.len()),
+            ));
         }
         if spki.subject_public_key.unused_bits != 0 {
-            return Err(KeyError::Malformed {
-                what: "SubjectPublicKeyInfo",
-                why: "public key BIT STRING has unused bits".into(),
-            });
+            return Err(KeyError::malformed(
+                "SubjectPublicKeyInfo",
+                "public key BIT STRING has unused bits",
+            ));
         }
         let key_bytes = spki.subject_public_key.data.to_vec();
         let oid = spki.algorithm.algorithm.as_bytes();
         let algorithm = if oid == OID_ED25519 {
             // RFC 8410 §3: parameters MUST be absent.
             if spki.algorithm.parameters.is_some() {
-                return Err(KeyError::Malformed {
-                    what: "SubjectPublicKeyInfo",
-                    why: "Ed25519 algorithm parameters must be absent (RFC 8410 §3)".into(),
-                });
+                return Err(KeyError::malformed(
+                    "SubjectPublicKeyInfo",
+                    "Ed25519 algorithm parameters must be absent (RFC 8410 §3)",
+                ));
             }
             if key_bytes.len() != 32 {
-                return Err(KeyError::Malformed {
-                    what: "Ed25519 public key",
-                    why: format!("{} bytes, expected 32", key_bytes.len()),
-                });
+                return Err(KeyError::malformed(
+                    "Ed25519 public key",
+                    format!("{} bytes, expected 32", key_bytes.len()),
+                ));
             }
             KeyAlgorithm::Ed25519
         } else if oid == OID_EC_PUBLIC_KEY {
@@ -369,13 +375,13 @@ impl PublicKey {
             };
             // Uncompressed SEC1 points only: ring verifies nothing else.
             if key_bytes.len() != len || key_bytes[0] != 0x04 {
-                return Err(KeyError::Malformed {
-                    what: "EC public key",
-                    why: format!(
+                return Err(KeyError::malformed(
+                    "EC public key",
+                    format!(
                         "expected an uncompressed point of {len} bytes, got {} bytes",
                         key_bytes.len()
                     ),
-                });
+                ));
             }
             alg
         } else if oid == OID_RSA_ENCRYPTION {
@@ -387,18 +393,18 @@ impl PublicKey {
                 .map(|p| p.data.is_empty() && p.header.tag().0 == 5)
                 != Some(true)
             {
-                return Err(KeyError::Malformed {
-                    what: "SubjectPublicKeyInfo",
-                    why: "rsaEncryption parameters must be NULL (RFC 3279 §2.3.1)".into(),
-                });
+                return Err(KeyError::malformed(
+                    "SubjectPublicKeyInfo",
+                    "rsaEncryption parameters must be NULL (RFC 3279 §2.3.1)",
+                ));
             }
             let bits = match spki.parsed() {
                 Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
                 _ => {
-                    return Err(KeyError::Malformed {
-                        what: "RSA public key",
-                        why: "not a PKCS#1 RSAPublicKey".into(),
-                    });
+                    return Err(KeyError::malformed(
+                        "RSA public key",
+                        "not a PKCS#1 RSAPublicKey",
+                    ));
                 }
             };
             // Whole octets, as crate::x509 requires too.
@@ -440,11 +446,8 @@ impl PublicKey {
     /// extracts the key: validating the certificate is the caller's job
     /// (see [`crate::x509`]).
     pub fn from_certificate_der(cert: &[u8]) -> Result<Self, KeyError> {
-        let (_, cert) =
-            x509_parser::parse_x509_certificate(cert).map_err(|e| KeyError::Malformed {
-                what: "X.509 certificate",
-                why: e.to_string(),
-            })?;
+        let (_, cert) = x509_parser::parse_x509_certificate(cert)
+            .map_err(|e| KeyError::malformed("X.509 certificate", e.to_string()))?;
         Self::from_spki_der(cert.tbs_certificate.subject_pki.raw)
     }
 
@@ -452,10 +455,10 @@ impl PublicKey {
     /// securesystemslib store them).
     pub fn from_ed25519_raw(raw: &[u8]) -> Result<Self, KeyError> {
         if raw.len() != 32 {
-            return Err(KeyError::Malformed {
-                what: "Ed25519 public key",
-                why: format!("{} bytes, expected 32", raw.len()),
-            });
+            return Err(KeyError::malformed(
+                "Ed25519 public key",
+                format!("{} bytes, expected 32", raw.len()),
+            ));
         }
         Self::from_spki_der(&[ED25519_SPKI_PREFIX, raw].concat())
     }
@@ -467,10 +470,10 @@ impl PublicKey {
             KeyAlgorithm::EcdsaP256 => P256_SPKI_PREFIX,
             KeyAlgorithm::EcdsaP384 => P384_SPKI_PREFIX,
             other => {
-                return Err(KeyError::Malformed {
-                    what: "EC public key",
-                    why: format!("{other} is not an elliptic curve"),
-                });
+                return Err(KeyError::malformed(
+                    "EC public key",
+                    format!("{other} is not an elliptic curve"),
+                ));
             }
         };
         Self::from_spki_der(&[prefix, point].concat())
@@ -808,10 +811,7 @@ fn pkcs8_algorithm_oid(der: &[u8]) -> Result<der::oid::ObjectIdentifier, KeyErro
             Ok(alg.oid)
         })
     };
-    read().map_err(|e| KeyError::Malformed {
-        what: "PKCS#8 private key",
-        why: e.to_string(),
-    })
+    read().map_err(|e| KeyError::malformed("PKCS#8 private key", e.to_string()))
 }
 
 use crate::pem::looks_like_pem;
