@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use glassbox_core::tlog::checkpoint;
 use glassbox_core::tlog::cosignature;
 use glassbox_core::tlog::key::LogSigner;
-use glassbox_core::tlog::merkle::{self, Hash, MemoryTree};
+use glassbox_core::tlog::merkle::{self, CompactRange, Hash, MemoryTree};
 use glassbox_core::tlog::note::{KeyType, Note, VerifierKey};
 use glassbox_core::tlog::proof::TlogProof;
 use glassbox_core::tlog::{Error, merkle::leaf_hash};
@@ -102,12 +102,9 @@ fn transparency_dev_merkle_all_196_probes() {
     assert_eq!(inclusion + consistency, 196);
 }
 
-/// The happy-path probes were made from the RFC 6962 test leaves; our
-/// proof *creation* must give the same proofs.
-#[test]
-#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
-fn transparency_dev_happy_paths_are_what_we_create() {
-    let dir = corpus("tlog");
+/// The RFC 6962 test leaves (transparency-dev/merkle `testonly`), pushed
+/// into a tree; `each` sees the tree and a compact range after each push.
+fn rfc6962_tree(mut each: impl FnMut(&MemoryTree, &CompactRange)) -> MemoryTree {
     let leaves = [
         "",
         "00",
@@ -119,9 +116,46 @@ fn transparency_dev_happy_paths_are_what_we_create() {
         "606162636465666768696a6b6c6d6e6f",
     ];
     let mut t = MemoryTree::new();
+    let mut c = CompactRange::new();
     for l in leaves {
         t.push(leaf_hash(&hex::decode(l).unwrap()));
+        c.push(leaf_hash(&hex::decode(l).unwrap()));
+        each(&t, &c);
     }
+    t
+}
+
+/// Known answers of the RFC 6962 test leaves (transparency-dev/merkle
+/// `testonly`): empty root, empty leaf, the root at 8 and at 3, and the
+/// compact range agreeing with the whole tree at every size.
+#[test]
+fn rfc6962_test_leaves_known_answers() {
+    assert_eq!(
+        hex::encode(merkle::empty_root()),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+    assert_eq!(
+        hex::encode(leaf_hash(b"")),
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+    );
+    let t = rfc6962_tree(|t, c| assert_eq!(t.root(), c.root()));
+    assert_eq!(
+        hex::encode(t.root()),
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
+    );
+    assert_eq!(
+        hex::encode(merkle::root_at(&t, 3).unwrap()),
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77"
+    );
+}
+
+/// The happy-path probes were made from the RFC 6962 test leaves; our
+/// proof *creation* must give the same proofs.
+#[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
+fn transparency_dev_happy_paths_are_what_we_create() {
+    let dir = corpus("tlog");
+    let t = rfc6962_tree(|_, _| {});
     let mut checked = 0;
     let mut files = Vec::new();
     json_files(&dir.join("transparency-dev-merkle/testdata"), &mut files);
