@@ -21,6 +21,7 @@ const PROBES: &[(&str, &str, &[&str])] = &[
     ("has_gzip", "gzip", &["--version"]),
     ("has_zip", "zip", &["-v"]),
     ("has_ar", "ar", &["--version"]),
+    ("has_osslsigncode", "osslsigncode", &["--version"]),
     ("has_gpg", "gpg", &["--version"]),
     ("has_dpkg_scanpackages", "dpkg-scanpackages", &["--version"]),
     ("has_chromium", "chromium", &["--version"]),

@@ -6,11 +6,10 @@
 
 mod common;
 use common::Pki;
+use common::cms_der::{const_oid, encode, set_unsigned_attribute, signature_value, signed_data};
 
 use std::path::{Path, PathBuf};
 
-use cms::content_info::ContentInfo;
-use cms::signed_data::SignedData;
 use der::{Decode, Encode};
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::policy::{Algorithm, TrustPolicy, ValidationTime};
@@ -91,50 +90,10 @@ fn sha2_256(data: &[u8]) -> Vec<u8> {
     sha2::Sha256::digest(data).to_vec()
 }
 
-fn signed_data(der: &[u8]) -> SignedData {
-    ContentInfo::from_der(der)
-        .unwrap()
-        .content
-        .decode_as()
-        .unwrap()
-}
-
-fn encode(sd: &SignedData) -> Vec<u8> {
-    ContentInfo {
-        content_type: const_oid("1.2.840.113549.1.7.2"),
-        content: der::Any::encode_from(sd).unwrap(),
-    }
-    .to_der()
-    .unwrap()
-}
-
-fn const_oid(s: &str) -> der::asn1::ObjectIdentifier {
-    der::asn1::ObjectIdentifier::new_unwrap(s)
-}
-
 /// Puts `token` into signer #0's unsigned attributes (what a signing tool
 /// does after asking a TSA), RFC 3161 Appendix A.
 fn attach_token(p7s: &[u8], token: &[u8]) -> Vec<u8> {
-    let mut sd = signed_data(p7s);
-    let mut infos = sd.signer_infos.0.into_vec();
-    let attr = x509_cert::attr::Attribute {
-        oid: const_oid("1.2.840.113549.1.9.16.2.14"),
-        values: der::asn1::SetOfVec::try_from(vec![der::Any::from_der(token).unwrap()]).unwrap(),
-    };
-    infos[0].unsigned_attrs = Some(der::asn1::SetOfVec::try_from(vec![attr]).unwrap());
-    sd.signer_infos = cms::signed_data::SignerInfos(der::asn1::SetOfVec::try_from(infos).unwrap());
-    encode(&sd)
-}
-
-fn signature_value(p7s: &[u8]) -> Vec<u8> {
-    signed_data(p7s)
-        .signer_infos
-        .0
-        .get(0)
-        .unwrap()
-        .signature
-        .as_bytes()
-        .to_vec()
+    set_unsigned_attribute(p7s, "1.2.840.113549.1.9.16.2.14", token)
 }
 
 fn now() -> OffsetDateTime {

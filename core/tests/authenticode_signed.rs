@@ -1,0 +1,799 @@
+//! Authenticode on PE images made at test time: built with the `object`
+//! crate's PE writer, PKI made with openssl (under faketime where a
+//! certificate must lie in the past), signed with `osslsigncode sign`
+//! (RFC 3161 timestamps from its built-in TSA, legacy countersignatures from
+//! a TSA served by this test, nested signatures with `-nest`, SHA-1 with
+//! `-h sha1`), then tampered with. Each case asserts the verdict and the
+//! check that names the reason.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use glassbox_core::policy::TrustPolicy;
+use glassbox_core::sig::authenticode::{self, PeVerification, TimestampKind};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// A small PE32+ EFI application: headers, .text and .data, no signature.
+fn build_pe(text: &[u8], data: &[u8]) -> Vec<u8> {
+    use object::pe;
+    use object::write::pe::{NtHeaders, Writer};
+    let mut buf = Vec::new();
+    let mut w = Writer::new(true, 0x1000, 0x200, &mut buf);
+    w.reserve_dos_header_and_stub();
+    w.reserve_nt_headers(16);
+    w.reserve_section_headers(2);
+    let t = w.reserve_text_section(text.len() as u32);
+    let d = w.reserve_data_section(data.len() as u32, data.len() as u32);
+    w.write_dos_header_and_stub().unwrap();
+    w.write_nt_headers(NtHeaders {
+        machine: pe::IMAGE_FILE_MACHINE_AMD64,
+        time_date_stamp: 0,
+        characteristics: pe::IMAGE_FILE_EXECUTABLE_IMAGE,
+        major_linker_version: 0,
+        minor_linker_version: 0,
+        address_of_entry_point: t.virtual_address,
+        image_base: 0x1_4000_0000,
+        major_operating_system_version: 0,
+        minor_operating_system_version: 0,
+        major_image_version: 0,
+        minor_image_version: 0,
+        major_subsystem_version: 0,
+        minor_subsystem_version: 0,
+        subsystem: pe::IMAGE_SUBSYSTEM_EFI_APPLICATION,
+        dll_characteristics: Default::default(),
+        size_of_stack_reserve: 0x10000,
+        size_of_stack_commit: 0x1000,
+        size_of_heap_reserve: 0x10000,
+        size_of_heap_commit: 0x1000,
+    });
+    w.write_section_headers();
+    w.write_section(t.file_offset, text);
+    w.write_section(d.file_offset, data);
+    buf
+}
+
+/// The PKI every case uses, made by openssl at `when` (faketime): roots A
+/// and B; code signers under each; a leaf with serverAuth only; a leaf with
+/// a vendor EKU; a TSA with the critical timeStamping EKU; and a code
+/// signer valid for 30 days only (expired by the time the tests run).
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+const VENDOR_EKU: &str = "1.3.6.1.4.1.311.10.3.6";
+
+impl Pki {
+    fn new() -> Self {
+        let pki = Pki {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let mut cnf = common::openssl_extensions();
+        cnf += &format!(
+            "[vendor]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             extendedKeyUsage={VENDOR_EKU}\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+        );
+        std::fs::write(pki.path("ext.cnf"), cnf).unwrap();
+        // Everything is issued in 2020 so the short-lived signer is long
+        // expired now while the roots and the TSA (ten years) are not.
+        let at = "2020-01-01 00:00:00";
+        for name in ["root-a", "root-b"] {
+            pki.openssl(
+                at,
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                    "-out",
+                    &format!("{name}.key"),
+                ],
+            );
+            pki.openssl(
+                at,
+                &[
+                    "req",
+                    "-x509",
+                    "-new",
+                    "-key",
+                    &format!("{name}.key"),
+                    "-out",
+                    &format!("{name}.pem"),
+                    "-subj",
+                    &format!("/CN=Test {name}"),
+                    "-days",
+                    "3650",
+                    "-config",
+                    "ext.cnf",
+                    "-extensions",
+                    "ca",
+                ],
+            );
+        }
+        for (name, ca, ext, days) in [
+            ("signer-a", "root-a", "cs", "3650"),
+            ("signer-b", "root-b", "cs", "3650"),
+            ("server", "root-a", "server", "3650"),
+            ("vendor", "root-a", "vendor", "3650"),
+            ("tsa", "root-a", "tsa", "3650"),
+            ("short", "root-a", "cs", "30"),
+        ] {
+            pki.openssl(
+                at,
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                    "-out",
+                    &format!("{name}.key"),
+                ],
+            );
+            pki.openssl(
+                at,
+                &[
+                    "req",
+                    "-new",
+                    "-key",
+                    &format!("{name}.key"),
+                    "-subj",
+                    &format!("/CN=Test {name}"),
+                    "-out",
+                    &format!("{name}.csr"),
+                ],
+            );
+            pki.openssl(
+                at,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &format!("{name}.csr"),
+                    "-CA",
+                    &format!("{ca}.pem"),
+                    "-CAkey",
+                    &format!("{ca}.key"),
+                    "-CAcreateserial",
+                    "-days",
+                    days,
+                    "-extfile",
+                    "ext.cnf",
+                    "-extensions",
+                    ext,
+                    "-out",
+                    &format!("{name}.pem"),
+                ],
+            );
+        }
+        pki
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn openssl(&self, at: &str, args: &[&str]) {
+        let mut all = vec![at, "openssl"];
+        all.extend_from_slice(args);
+        common::run("faketime", &all, self.dir.path());
+    }
+
+    /// A policy trusting `roots` (files of this PKI), with `extra` TOML.
+    fn policy(&self, roots: &[&str], extra: &str) -> TrustPolicy {
+        let roots: Vec<String> = roots.iter().map(|r| format!("{r:?}")).collect();
+        let text = format!("[x509]\nroots = [{}]\n{extra}", roots.join(", "));
+        let p = self.path("policy.toml");
+        std::fs::write(&p, text).unwrap();
+        TrustPolicy::load(&p).unwrap()
+    }
+
+    /// `osslsigncode sign` of `input` by `signer` with `extra` options; the
+    /// signed bytes.
+    fn sign(&self, input: &[u8], signer: &str, extra: &[&str]) -> Vec<u8> {
+        let (i, o) = (self.path("in.efi"), self.path("out.efi"));
+        std::fs::write(&i, input).unwrap();
+        let _ = std::fs::remove_file(&o);
+        let (cert, key) = (format!("{signer}.pem"), format!("{signer}.key"));
+        let mut args = vec!["sign", "-certs", &cert, "-key", &key];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-in", "in.efi", "-out", "out.efi"]);
+        common::run("osslsigncode", &args, self.dir.path());
+        std::fs::read(&o).unwrap()
+    }
+
+    /// `osslsigncode verify`'s "Calculated message digest", lower-case hex.
+    fn osslsigncode_digest(&self, signed: &[u8]) -> String {
+        let f = self.path("check.efi");
+        std::fs::write(&f, signed).unwrap();
+        let out = Command::new("osslsigncode")
+            .args(["verify", "-CAfile", "root-a.pem", "-in", "check.efi"])
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.lines()
+            .find(|l| l.starts_with("Calculated message digest"))
+            .unwrap_or_else(|| panic!("no digest:\n{text}"))
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .trim()
+            .to_ascii_lowercase()
+    }
+}
+
+fn unsigned() -> Vec<u8> {
+    build_pe(&[0xc3; 700], b"glassbox authenticode test data")
+}
+
+const NOW: OffsetDateTime = datetime!(2026-12-08 00:00 UTC);
+
+fn first_failure(v: &PeVerification) -> (&str, &str) {
+    let f = v
+        .failures
+        .first()
+        .unwrap_or_else(|| panic!("no failure: {v:#?}"));
+    (f.check.as_str(), f.reason.as_str())
+}
+
+macro_rules! tool_test {
+    ($name:ident, $body:block) => {
+        #[test]
+        #[cfg_attr(
+            not(any(ci, has_osslsigncode)),
+            ignore = "needs osslsigncode and faketime (.ci/run installs them)"
+        )]
+        fn $name() $body
+    };
+}
+
+tool_test!(
+    single_signature_verifies_with_osslsigncode_digest_and_program_info,
+    {
+        let pki = Pki::new();
+        let signed = pki.sign(
+            &unsigned(),
+            "signer-a",
+            &["-n", "Glassbox Test", "-i", "https://vendor.example/app"],
+        );
+        let v = authenticode::verify_pe(&signed, &pki.policy(&["root-a.pem"], ""), NOW);
+        assert!(v.verified, "{:#?}", v.failures);
+        assert_eq!(v.signatures.len(), 1);
+        let s = &v.signatures[0];
+        assert_eq!(s.program_name.as_deref(), Some("Glassbox Test"));
+        assert_eq!(s.program_url.as_deref(), Some("https://vendor.example/app"));
+        assert_eq!(s.signer.as_ref().unwrap().subject, "CN=Test signer-a");
+        assert_eq!(
+            v.authenticode_sha256,
+            Some(pki.osslsigncode_digest(&signed))
+        );
+        assert_eq!(v.format, Some("pe32+"));
+    }
+);
+
+tool_test!(
+    nested_signatures_are_each_verified_and_the_policy_decides,
+    {
+        let pki = Pki::new();
+        let first = pki.sign(&unsigned(), "signer-a", &[]);
+        let both = pki.sign(&first, "signer-b", &["-nest"]);
+        let v = authenticode::verify_pe(&both, &pki.policy(&["root-a.pem", "root-b.pem"], ""), NOW);
+        assert!(v.verified, "{:#?}", v.failures);
+        let ids: Vec<(&str, &str)> = v
+            .signatures
+            .iter()
+            .map(|s| (s.id.as_str(), s.signer.as_ref().unwrap().subject.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [("1", "CN=Test signer-a"), ("1.1", "CN=Test signer-b")]
+        );
+
+        // Only root A trusted: the nested signature fails; under the default
+        // require = "all" the file fails, under "any" it verifies with a note.
+        let v = authenticode::verify_pe(&both, &pki.policy(&["root-a.pem"], ""), NOW);
+        assert!(!v.verified);
+        assert_eq!(v.failures[0].signature, "1.1");
+        assert_eq!(first_failure(&v).0, "chain");
+        let v = authenticode::verify_pe(
+            &both,
+            &pki.policy(&["root-a.pem"], "[authenticode]\nrequire = \"any\"\n"),
+            NOW,
+        );
+        assert!(v.verified, "{:#?}", v.failures);
+        assert!(
+            v.notes.iter().any(|n| n.contains("signature 1.1 failed")),
+            "{:?}",
+            v.notes
+        );
+    }
+);
+
+/// An RFC 3161 TimeStampToken from `openssl ts` over the signature value
+/// of `signed`'s first signature, issued at `at` (faketime). (osslsigncode's
+/// own built-in TSA puts the TSA certificate in the token twice, which
+/// strict DER refuses as a SET OF with a duplicate.)
+fn rfc3161_token(pki: &Pki, signed: &[u8], at: &str) -> Vec<u8> {
+    let p7 = first_signature(signed);
+    std::fs::write(
+        pki.path("sigvalue.bin"),
+        common::cms_der::signature_value(&p7),
+    )
+    .unwrap();
+    std::fs::write(
+        pki.path("ts.cnf"),
+        "[tsa]\ndefault_tsa = t\n[t]\nserial = tsaserial\nsigner_digest = sha256\n\
+         default_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\ness_cert_id_alg = sha256\n",
+    )
+    .unwrap();
+    std::fs::write(pki.path("tsaserial"), "01\n").unwrap();
+    pki.openssl(
+        at,
+        &[
+            "ts",
+            "-query",
+            "-data",
+            "sigvalue.bin",
+            "-sha256",
+            "-cert",
+            "-out",
+            "q.tsq",
+        ],
+    );
+    pki.openssl(
+        at,
+        &[
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-queryfile",
+            "q.tsq",
+            "-signer",
+            "tsa.pem",
+            "-inkey",
+            "tsa.key",
+            "-token_out",
+            "-out",
+            "token.der",
+        ],
+    );
+    std::fs::read(pki.path("token.der")).unwrap()
+}
+
+/// `signed` with `token` as its first signature's RFC 3161 timestamp
+/// (unsigned attribute 1.3.6.1.4.1.311.3.3.1), as signtool /tr adds it.
+fn with_rfc3161(signed: &[u8], token: &[u8]) -> Vec<u8> {
+    let p7 = first_signature(signed);
+    let stamped = common::cms_der::set_unsigned_attribute(&p7, "1.3.6.1.4.1.311.3.3.1", token);
+    replace_signature(signed, &stamped)
+}
+
+/// The DER SignedData of the first WIN_CERTIFICATE entry.
+fn first_signature(signed: &[u8]) -> Vec<u8> {
+    glassbox_core::sig::authenticode::PeImage::parse(signed)
+        .unwrap()
+        .entries[0]
+        .der
+        .to_vec()
+}
+
+/// `signed` with its certificate table replaced by one WIN_CERTIFICATE
+/// (revision 2.0, PKCS_SIGNED_DATA) holding `p7`, padded to 8 bytes, as
+/// signing tools write it (PE/COFF "The Attribute Certificate Table").
+fn replace_signature(signed: &[u8], p7: &[u8]) -> Vec<u8> {
+    let dir = cert_dir_offset(signed);
+    let table = u32::from_le_bytes(signed[dir..dir + 4].try_into().unwrap()) as usize;
+    let mut out = signed[..table].to_vec();
+    let len = (8 + p7.len() + 7) & !7;
+    out.extend_from_slice(&(len as u32).to_le_bytes());
+    out.extend_from_slice(&0x0200u16.to_le_bytes());
+    out.extend_from_slice(&0x0002u16.to_le_bytes());
+    out.extend_from_slice(p7);
+    out.resize(table + len, 0);
+    out[dir + 4..dir + 8].copy_from_slice(&(len as u32).to_le_bytes());
+    out
+}
+
+/// Offset of the certificate-table directory entry of a PE32+ image.
+fn cert_dir_offset(pe: &[u8]) -> usize {
+    let e_lfanew = u32::from_le_bytes(pe[0x3c..0x40].try_into().unwrap()) as usize;
+    e_lfanew + 24 + 112 + 8 * 4
+}
+
+tool_test!(
+    rfc3161_timestamp_is_verified_and_judges_an_expired_signer,
+    {
+        let pki = Pki::new();
+        // Signed by the 30-day signer, timestamped inside its validity.
+        let signed = pki.sign(&unsigned(), "short", &[]);
+        let token = rfc3161_token(&pki, &signed, "2020-01-15 12:00:00");
+        let signed = with_rfc3161(&signed, &token);
+        let v = authenticode::verify_pe(
+            &signed,
+            &pki.policy(&["root-a.pem"], "[validation]\ntime = \"signing-time\"\n"),
+            NOW,
+        );
+        assert!(v.verified, "{:#?}", v.failures);
+        let s = &v.signatures[0];
+        assert_eq!(s.timestamp_kind, Some(TimestampKind::Rfc3161));
+        let signer = s.signer.as_ref().unwrap();
+        assert_eq!(
+            signer.validated_at.date(),
+            datetime!(2020-01-15 12:00 UTC).date()
+        );
+        assert_eq!(
+            signer.timestamp.as_ref().unwrap().tsa_subject,
+            "CN=Test tsa"
+        );
+
+        // Judged now instead, the expired signer fails.
+        let v = authenticode::verify_pe(&signed, &pki.policy(&["root-a.pem"], ""), NOW);
+        assert_eq!(first_failure(&v).0, "chain");
+
+        // A token over another signature value: the imprint does not match.
+        let other = pki.sign(&build_pe(&[0x90; 700], b"other"), "short", &[]);
+        let v = authenticode::verify_pe(
+            &with_rfc3161(&other, &token),
+            &pki.policy(&["root-a.pem"], "[validation]\ntime = \"signing-time\"\n"),
+            NOW,
+        );
+        let (check, reason) = first_failure(&v);
+        assert_eq!(check, "timestamp");
+        assert!(reason.contains("imprint"), "{reason}");
+    }
+);
+
+tool_test!(expired_signer_without_timestamp_fails, {
+    let pki = Pki::new();
+    let signed = pki.sign(&unsigned(), "short", &[]);
+    let v = authenticode::verify_pe(&signed, &pki.policy(&["root-a.pem"], ""), NOW);
+    let (check, reason) = first_failure(&v);
+    assert_eq!(check, "chain");
+    assert!(reason.contains("expired"), "{reason}");
+    let v = authenticode::verify_pe(
+        &signed,
+        &pki.policy(&["root-a.pem"], "[validation]\ntime = \"signing-time\"\n"),
+        NOW,
+    );
+    let (check, reason) = first_failure(&v);
+    assert_eq!(check, "timestamp", "{reason}");
+});
+
+/// A legacy Authenticode timestamp server on 127.0.0.1 answering
+/// `osslsigncode -t`: the request's signature value is signed with
+/// `openssl cms -sign` (contentType id-data, signingTime, messageDigest of
+/// the signature value: the countersignature), returned base64 as PKCS #7.
+fn serve_legacy_tsa(dir: &Path) -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let dir = dir.to_path_buf();
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut len = 0usize;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+        }
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).unwrap();
+        let text: String = String::from_utf8(body)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        use base64::Engine as _;
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap();
+        // TimeStampRequest ::= SEQUENCE { countersignatureType OID,
+        // attributes OPTIONAL, content ContentInfo { data, [0] OCTET STRING } }:
+        // the signature value is the last OCTET STRING.
+        let sig = last_octet_string(&der);
+        std::fs::write(dir.join("tsreq.bin"), sig).unwrap();
+        common::run(
+            "openssl",
+            &[
+                "cms",
+                "-sign",
+                "-binary",
+                "-nodetach",
+                "-nosmimecap",
+                "-md",
+                "sha256",
+                "-in",
+                "tsreq.bin",
+                "-signer",
+                "tsa.pem",
+                "-inkey",
+                "tsa.key",
+                "-outform",
+                "DER",
+                "-out",
+                "tsresp.der",
+            ],
+            &dir,
+        );
+        let resp = base64::engine::general_purpose::STANDARD
+            .encode(std::fs::read(dir.join("tsresp.der")).unwrap());
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{resp}",
+            resp.len()
+        )
+        .unwrap();
+    });
+    (url, handle)
+}
+
+/// The content of the last primitive OCTET STRING in a DER tree.
+fn last_octet_string(der: &[u8]) -> Vec<u8> {
+    fn walk(b: &[u8], found: &mut Vec<u8>) {
+        let mut i = 0;
+        while i + 2 <= b.len() {
+            let tag = b[i];
+            let (len, hl) = match b[i + 1] {
+                l if l < 0x80 => (l as usize, 2),
+                l => {
+                    let n = (l & 0x7f) as usize;
+                    let mut v = 0usize;
+                    for k in 0..n {
+                        v = v << 8 | b[i + 2 + k] as usize;
+                    }
+                    (v, 2 + n)
+                }
+            };
+            let content = &b[i + hl..i + hl + len];
+            if tag == 0x04 {
+                *found = content.to_vec();
+            } else if tag & 0x20 != 0 {
+                walk(content, found);
+            }
+            i += hl + len;
+        }
+    }
+    let mut found = Vec::new();
+    walk(der, &mut found);
+    found
+}
+
+tool_test!(
+    legacy_countersignature_is_verified_and_used_as_signing_time,
+    {
+        let pki = Pki::new();
+        let (url, server) = serve_legacy_tsa(pki.dir.path());
+        let signed = pki.sign(&unsigned(), "signer-a", &["-t", &url]);
+        server.join().unwrap();
+        let policy = pki.policy(&["root-a.pem"], "[validation]\ntime = \"signing-time\"\n");
+        let v = authenticode::verify_pe(&signed, &policy, OffsetDateTime::now_utc());
+        assert!(v.verified, "{:#?}", v.failures);
+        let s = &v.signatures[0];
+        assert_eq!(s.timestamp_kind, Some(TimestampKind::Countersignature));
+        let signer = s.signer.as_ref().unwrap();
+        let ts = signer.timestamp.as_ref().unwrap();
+        assert_eq!(ts.tsa_subject, "CN=Test tsa");
+        assert_eq!(signer.validated_at, ts.gen_time);
+        assert!(
+            (OffsetDateTime::now_utc() - ts.gen_time)
+                .whole_minutes()
+                .abs()
+                < 10
+        );
+    }
+);
+
+tool_test!(
+    wrong_root_and_wrong_eku_fail_the_chain_vendor_eku_when_listed,
+    {
+        let pki = Pki::new();
+        let signed = pki.sign(&unsigned(), "signer-a", &[]);
+        let v = authenticode::verify_pe(&signed, &pki.policy(&["root-b.pem"], ""), NOW);
+        assert_eq!(first_failure(&v).0, "chain");
+
+        let server = pki.sign(&unsigned(), "server", &[]);
+        let v = authenticode::verify_pe(&server, &pki.policy(&["root-a.pem"], ""), NOW);
+        let (check, reason) = first_failure(&v);
+        assert_eq!(check, "chain");
+        assert!(reason.contains("codeSigning"), "{reason}");
+
+        let vendor = pki.sign(&unsigned(), "vendor", &[]);
+        let v = authenticode::verify_pe(&vendor, &pki.policy(&["root-a.pem"], ""), NOW);
+        assert_eq!(first_failure(&v).0, "chain");
+        let v = authenticode::verify_pe(
+            &vendor,
+            &pki.policy(
+                &["root-a.pem"],
+                &format!("[authenticode]\nekus = [\"{VENDOR_EKU}\"]\n"),
+            ),
+            NOW,
+        );
+        assert!(v.verified, "{:#?}", v.failures);
+    }
+);
+
+tool_test!(sha1_is_refused_with_that_reason, {
+    let pki = Pki::new();
+    let signed = pki.sign(&unsigned(), "signer-a", &["-h", "sha1"]);
+    let v = authenticode::verify_pe(&signed, &pki.policy(&["root-a.pem"], ""), NOW);
+    let (check, reason) = first_failure(&v);
+    assert_eq!(check, "supported");
+    assert!(reason.contains("SHA-1 is refused"), "{reason}");
+});
+
+tool_test!(bytes_after_the_table_and_a_truncated_table_fail, {
+    let pki = Pki::new();
+    let signed = pki.sign(&unsigned(), "signer-a", &[]);
+    let policy = pki.policy(&["root-a.pem"], "");
+
+    let mut appended = signed.clone();
+    appended.extend_from_slice(b"hidden payload!!");
+    let v = authenticode::verify_pe(&appended, &policy, NOW);
+    let (check, reason) = first_failure(&v);
+    assert_eq!(check, "certificate-table");
+    assert!(
+        reason.contains("16 bytes after the certificate table"),
+        "{reason}"
+    );
+
+    let truncated = &signed[..signed.len() - 100];
+    let v = authenticode::verify_pe(truncated, &policy, NOW);
+    let (check, reason) = first_failure(&v);
+    assert_eq!(check, "certificate-table");
+    assert!(reason.contains("truncated"), "{reason}");
+
+    // Non-zero padding inside the last entry: data no signature covers.
+    let mut padded = signed.clone();
+    let last = padded.len() - 1;
+    if padded[last] == 0 {
+        padded[last] = 0x41;
+        let v = authenticode::verify_pe(&padded, &policy, NOW);
+        assert_eq!(first_failure(&v).0, "certificate-table");
+    }
+});
+
+/// `pe` (unsigned) with `table` appended as its certificate table.
+fn with_table(pe: &[u8], table: &[u8]) -> Vec<u8> {
+    assert_eq!(pe.len() % 8, 0);
+    let dir = cert_dir_offset(pe);
+    let mut out = pe.to_vec();
+    out[dir..dir + 4].copy_from_slice(&(pe.len() as u32).to_le_bytes());
+    out[dir + 4..dir + 8].copy_from_slice(&(table.len() as u32).to_le_bytes());
+    out.extend_from_slice(table);
+    out
+}
+
+/// Verifies hostile `pe` with a policy that trusts a throw-away root: the
+/// verdict must be a failure named `check`, reached quickly.
+fn assert_refused(pe: &[u8], check: &str, reason_part: &str) {
+    let policy = policy_any();
+    let start = std::time::Instant::now();
+    let v = authenticode::verify_pe(pe, &policy, NOW);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(!v.verified);
+    let (c, reason) = first_failure(&v);
+    assert_eq!(c, check, "{reason}");
+    assert!(reason.contains(reason_part), "{reason}");
+}
+
+#[test]
+fn hostile_section_tables_are_refused() {
+    let pe = unsigned();
+    let e_lfanew = u32::from_le_bytes(pe[0x3c..0x40].try_into().unwrap()) as usize;
+    let signed = with_table(&pe, &[0; 16]);
+
+    // NumberOfSections 65535: refused before the table is read.
+    let mut huge = signed.clone();
+    huge[e_lfanew + 6..e_lfanew + 8].copy_from_slice(&0xffffu16.to_le_bytes());
+    assert_refused(&huge, "pe-layout", "at most 96");
+
+    // The second section's raw data moved onto the first's.
+    let sections = e_lfanew + 24 + 240;
+    let first_ptr = u32::from_le_bytes(signed[sections + 20..sections + 24].try_into().unwrap());
+    let mut overlap = signed.clone();
+    overlap[sections + 40 + 20..sections + 40 + 24].copy_from_slice(&first_ptr.to_le_bytes());
+    assert_refused(&overlap, "pe-layout", "overlap");
+
+    // A gap: the second section starts 512 bytes later than the first ends.
+    let second_ptr = u32::from_le_bytes(signed[sections + 60..sections + 64].try_into().unwrap());
+    let mut gap = signed.clone();
+    gap[sections + 60..sections + 64].copy_from_slice(&(second_ptr + 512).to_le_bytes());
+    assert_refused(&gap, "pe-layout", "gap");
+
+    // Not a PE at all, and truncations of the headers.
+    assert_refused(b"MZ not really", "pe-parse", "");
+    let policy = policy_any();
+    for n in (0..1024).step_by(7) {
+        let v = authenticode::verify_pe(&signed[..n], &policy, NOW);
+        assert!(!v.verified);
+    }
+}
+
+/// Any loadable policy (the hostile cases never reach the chain).
+fn policy_any() -> TrustPolicy {
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    std::fs::write(
+        dir.path().join("root.pem"),
+        params.self_signed(&key).unwrap().pem(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "[x509]\nroots = [\"root.pem\"]\n",
+    )
+    .unwrap();
+    TrustPolicy::load(&dir.path().join("policy.toml")).unwrap()
+}
+
+#[test]
+fn hostile_certificate_tables_are_refused() {
+    let pe = unsigned();
+    let dir = cert_dir_offset(&pe);
+
+    // The table points far outside the file.
+    let mut outside = pe.clone();
+    outside[dir..dir + 4].copy_from_slice(&0x7fff_fff8u32.to_le_bytes());
+    outside[dir + 4..dir + 8].copy_from_slice(&0x1000u32.to_le_bytes());
+    assert_refused(&outside, "certificate-table", "past the end of the file");
+
+    // 10,000 tiny WIN_CERTIFICATE entries (16 bytes each, a DER NULL
+    // inside): refused at the 17th, in bounded time.
+    let mut table = Vec::new();
+    for _ in 0..10_000 {
+        table.extend_from_slice(&16u32.to_le_bytes());
+        table.extend_from_slice(&0x0200u16.to_le_bytes());
+        table.extend_from_slice(&0x0002u16.to_le_bytes());
+        table.extend_from_slice(&[0x05, 0x00, 0, 0, 0, 0, 0, 0]);
+    }
+    assert_refused(
+        &with_table(&pe, &table),
+        "certificate-table",
+        "more than 16",
+    );
+
+    // Wrong revision, wrong type, a length running past the table.
+    let entry = |len: u32, rev: u16, kind: u16| {
+        let mut e = len.to_le_bytes().to_vec();
+        e.extend_from_slice(&rev.to_le_bytes());
+        e.extend_from_slice(&kind.to_le_bytes());
+        e.extend_from_slice(&[0x05, 0x00, 0, 0, 0, 0, 0, 0]);
+        e
+    };
+    assert_refused(
+        &with_table(&pe, &entry(16, 0x0100, 2)),
+        "certificate-table",
+        "wRevision",
+    );
+    assert_refused(
+        &with_table(&pe, &entry(16, 0x0200, 1)),
+        "certificate-table",
+        "wCertificateType",
+    );
+    assert_refused(
+        &with_table(&pe, &entry(4096, 0x0200, 2)),
+        "certificate-table",
+        "truncated",
+    );
+    // A NULL where a SignedData belongs: the entry parses, the signature does not.
+    assert_refused(&with_table(&pe, &entry(16, 0x0200, 2)), "parse", "");
+    // No table at all: unsigned, said so.
+    assert_refused(&pe, "unsigned", "no Authenticode signature");
+}
