@@ -8,9 +8,11 @@
 
 mod common;
 
+use common::Pki;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use glassbox_core::policy::TrustPolicy;
@@ -57,131 +59,38 @@ fn build_pe(text: &[u8], data: &[u8]) -> Vec<u8> {
     buf
 }
 
-/// The PKI every case uses, made by openssl at `when` (faketime): roots A
+/// The PKI every case uses, made by openssl in 2020 (faketime): roots A
 /// and B; code signers under each; a leaf with serverAuth only; a leaf with
 /// a vendor EKU; a TSA with the critical timeStamping EKU; and a code
-/// signer valid for 30 days only (expired by the time the tests run).
-struct Pki {
-    dir: tempfile::TempDir,
-}
-
+/// signer valid for 30 days only (long expired now, while the roots and
+/// the others, valid ten years, are not).
 const VENDOR_EKU: &str = "1.3.6.1.4.1.311.10.3.6";
 
 impl Pki {
     fn new() -> Self {
-        let pki = Pki {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let mut cnf = common::openssl_extensions();
+        let pki = Pki::at("2020-01-01 00:00:00");
+        let mut cnf = std::fs::read_to_string(pki.path("ext.cnf")).unwrap();
         cnf += &format!(
             "[vendor]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
              extendedKeyUsage={VENDOR_EKU}\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
         );
         std::fs::write(pki.path("ext.cnf"), cnf).unwrap();
-        // Everything is issued in 2020 so the short-lived signer is long
-        // expired now while the roots and the TSA (ten years) are not.
-        let at = "2020-01-01 00:00:00";
         for name in ["root-a", "root-b"] {
-            pki.openssl(
-                at,
-                &[
-                    "genpkey",
-                    "-algorithm",
-                    "RSA",
-                    "-pkeyopt",
-                    "rsa_keygen_bits:2048",
-                    "-out",
-                    &format!("{name}.key"),
-                ],
-            );
-            pki.openssl(
-                at,
-                &[
-                    "req",
-                    "-x509",
-                    "-new",
-                    "-key",
-                    &format!("{name}.key"),
-                    "-out",
-                    &format!("{name}.pem"),
-                    "-subj",
-                    &format!("/CN=Test {name}"),
-                    "-days",
-                    "3650",
-                    "-config",
-                    "ext.cnf",
-                    "-extensions",
-                    "ca",
-                ],
-            );
+            pki.key(name, "rsa:2048");
+            pki.self_signed(name, &format!("/CN=Test {name}"), &[]);
         }
         for (name, ca, ext, days) in [
-            ("signer-a", "root-a", "cs", "3650"),
-            ("signer-b", "root-b", "cs", "3650"),
-            ("server", "root-a", "server", "3650"),
-            ("vendor", "root-a", "vendor", "3650"),
-            ("tsa", "root-a", "tsa", "3650"),
-            ("short", "root-a", "cs", "30"),
+            ("signer-a", "root-a", "cs", 3650),
+            ("signer-b", "root-b", "cs", 3650),
+            ("server", "root-a", "server", 3650),
+            ("vendor", "root-a", "vendor", 3650),
+            ("tsa", "root-a", "tsa", 3650),
+            ("short", "root-a", "cs", 30),
         ] {
-            pki.openssl(
-                at,
-                &[
-                    "genpkey",
-                    "-algorithm",
-                    "RSA",
-                    "-pkeyopt",
-                    "rsa_keygen_bits:2048",
-                    "-out",
-                    &format!("{name}.key"),
-                ],
-            );
-            pki.openssl(
-                at,
-                &[
-                    "req",
-                    "-new",
-                    "-key",
-                    &format!("{name}.key"),
-                    "-subj",
-                    &format!("/CN=Test {name}"),
-                    "-out",
-                    &format!("{name}.csr"),
-                ],
-            );
-            pki.openssl(
-                at,
-                &[
-                    "x509",
-                    "-req",
-                    "-in",
-                    &format!("{name}.csr"),
-                    "-CA",
-                    &format!("{ca}.pem"),
-                    "-CAkey",
-                    &format!("{ca}.key"),
-                    "-CAcreateserial",
-                    "-days",
-                    days,
-                    "-extfile",
-                    "ext.cnf",
-                    "-extensions",
-                    ext,
-                    "-out",
-                    &format!("{name}.pem"),
-                ],
-            );
+            pki.key(name, "rsa:2048");
+            pki.issue_days(name, &format!("/CN=Test {name}"), ca, ext, days);
         }
         pki
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn openssl(&self, at: &str, args: &[&str]) {
-        let mut all = vec![at, "openssl"];
-        all.extend_from_slice(args);
-        common::run("faketime", &all, self.dir.path());
     }
 
     /// A policy trusting `roots` (files of this PKI), with `extra` TOML.
@@ -316,55 +225,14 @@ tool_test!(
 );
 
 /// An RFC 3161 TimeStampToken from `openssl ts` over the signature value
-/// of `signed`'s first signature, issued at `at` (faketime). (osslsigncode's
+/// of `signed`'s first signature, issued at the PKI's (fake) time. (osslsigncode's
 /// own built-in TSA puts the TSA certificate in the token twice, which
 /// strict DER refuses as a SET OF with a duplicate.)
-fn rfc3161_token(pki: &Pki, signed: &[u8], at: &str) -> Vec<u8> {
-    let p7 = first_signature(signed);
-    std::fs::write(
-        pki.path("sigvalue.bin"),
-        common::cms_der::signature_value(&p7),
+fn rfc3161_token(pki: &Pki, signed: &[u8]) -> Vec<u8> {
+    pki.ts_token(
+        &common::cms_der::signature_value(&first_signature(signed)),
+        "tsa",
     )
-    .unwrap();
-    std::fs::write(
-        pki.path("ts.cnf"),
-        "[tsa]\ndefault_tsa = t\n[t]\nserial = tsaserial\nsigner_digest = sha256\n\
-         default_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\ness_cert_id_alg = sha256\n",
-    )
-    .unwrap();
-    std::fs::write(pki.path("tsaserial"), "01\n").unwrap();
-    pki.openssl(
-        at,
-        &[
-            "ts",
-            "-query",
-            "-data",
-            "sigvalue.bin",
-            "-sha256",
-            "-cert",
-            "-out",
-            "q.tsq",
-        ],
-    );
-    pki.openssl(
-        at,
-        &[
-            "ts",
-            "-reply",
-            "-config",
-            "ts.cnf",
-            "-queryfile",
-            "q.tsq",
-            "-signer",
-            "tsa.pem",
-            "-inkey",
-            "tsa.key",
-            "-token_out",
-            "-out",
-            "token.der",
-        ],
-    );
-    std::fs::read(pki.path("token.der")).unwrap()
 }
 
 /// `signed` with `token` as its first signature's RFC 3161 timestamp
@@ -413,7 +281,7 @@ tool_test!(
         let pki = Pki::new();
         // Signed by the 30-day signer, timestamped inside its validity.
         let signed = pki.sign(&unsigned(), "short", &[]);
-        let token = rfc3161_token(&pki, &signed, "2020-01-15 12:00:00");
+        let token = rfc3161_token(&pki, &signed);
         let signed = with_rfc3161(&signed, &token);
         let v = authenticode::verify_pe(
             &signed,
@@ -424,9 +292,11 @@ tool_test!(
         let s = &v.signatures[0];
         assert_eq!(s.timestamp_kind, Some(TimestampKind::Rfc3161));
         let signer = s.signer.as_ref().unwrap();
+        // The token's genTime (the PKI's fake clock, early January 2020),
+        // inside the 30 days the signer was valid.
         assert_eq!(
             signer.validated_at.date(),
-            datetime!(2020-01-15 12:00 UTC).date()
+            datetime!(2020-01-01 00:00 UTC).date()
         );
         assert_eq!(
             signer.timestamp.as_ref().unwrap().tsa_subject,

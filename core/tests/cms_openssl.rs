@@ -30,14 +30,6 @@ impl Pki {
         pki.issue("inter", "/CN=Test Code Signing CA", "root", "ca");
         pki.key("tsa", "ec:P-256");
         pki.issue("tsa", "/CN=Test TSA", "root", "tsa");
-        std::fs::write(
-            pki.path("ts.cnf"),
-            "[tsa]\ndefault_tsa = t\n[t]\nserial = tsaserial\nsigner_digest = sha256\n\
-             default_policy = 1.2.3.4.1\ndigests = sha256, sha384, sha512\naccuracy = secs:1\n\
-             ess_cert_id_alg = sha256\n",
-        )
-        .unwrap();
-        std::fs::write(pki.path("tsaserial"), "01\n").unwrap();
         pki
     }
 
@@ -58,30 +50,6 @@ impl Pki {
     fn cms_sign(&self, signer: &str, content: &[u8], extra: &[&str]) -> Vec<u8> {
         std::fs::write(self.path("content.bin"), content).unwrap();
         self.cms_sign_file(signer, "inter.pem", "sig.p7s", extra)
-    }
-
-    /// An RFC 3161 token from `openssl ts` over the hash of `data`.
-    fn ts_token(&self, data: &[u8], tsa: &str) -> Vec<u8> {
-        let digest = hex::encode(sha2_256(data));
-        self.run(&[
-            "ts", "-query", "-digest", &digest, "-sha256", "-cert", "-out", "q.tsq",
-        ]);
-        self.run(&[
-            "ts",
-            "-reply",
-            "-config",
-            "ts.cnf",
-            "-queryfile",
-            "q.tsq",
-            "-signer",
-            &format!("{tsa}.pem"),
-            "-inkey",
-            &format!("{tsa}.key"),
-            "-token_out",
-            "-out",
-            "token.der",
-        ]);
-        std::fs::read(self.path("token.der")).unwrap()
     }
 }
 

@@ -70,6 +70,9 @@ pub fn openssl_extensions() -> String {
 /// and certificates (`NAME.pem`) with the [`openssl_extensions`] profiles.
 pub struct Pki {
     pub dir: tempfile::TempDir,
+    /// When set, openssl runs under `faketime` at this instant (certificates
+    /// issued in the past).
+    pub faketime: Option<String>,
 }
 
 impl Pki {
@@ -77,6 +80,7 @@ impl Pki {
     pub fn empty() -> Self {
         let pki = Pki {
             dir: tempfile::tempdir().unwrap(),
+            faketime: None,
         };
         std::fs::write(pki.path("ext.cnf"), openssl_extensions()).unwrap();
         pki
@@ -86,9 +90,24 @@ impl Pki {
         self.dir.path().join(name)
     }
 
-    /// `openssl ARGS` in the PKI's directory.
+    /// An empty PKI whose openssl runs at `when` (`faketime` syntax).
+    pub fn at(when: &str) -> Self {
+        Pki {
+            faketime: Some(when.into()),
+            ..Self::empty()
+        }
+    }
+
+    /// `openssl ARGS` in the PKI's directory (under faketime if set).
     pub fn run(&self, args: &[&str]) -> Vec<u8> {
-        openssl(self.dir.path(), args)
+        match &self.faketime {
+            None => openssl(self.dir.path(), args),
+            Some(t) => {
+                let mut all = vec![t.as_str(), "openssl"];
+                all.extend_from_slice(args);
+                run("faketime", &all, self.dir.path())
+            }
+        }
     }
 
     /// Generates `NAME.key`; `spec` is `rsa:BITS`, `ec:CURVE` or `ed25519`.
@@ -145,6 +164,11 @@ impl Pki {
     /// Issues `NAME.pem` for `NAME.key` under the CA `ca`, with the
     /// extension profile `ext`, valid a year.
     pub fn issue(&self, name: &str, subject: &str, ca: &str, ext: &str) {
+        self.issue_days(name, subject, ca, ext, 365);
+    }
+
+    /// [`Pki::issue`], valid `days` days.
+    pub fn issue_days(&self, name: &str, subject: &str, ca: &str, ext: &str, days: u32) {
         self.run(&[
             "req",
             "-new",
@@ -166,7 +190,7 @@ impl Pki {
             &format!("{ca}.key"),
             "-CAcreateserial",
             "-days",
-            "365",
+            &days.to_string(),
             "-extfile",
             "ext.cnf",
             "-extensions",
@@ -174,6 +198,43 @@ impl Pki {
             "-out",
             &format!("{name}.pem"),
         ]);
+    }
+
+    /// An RFC 3161 TimeStampToken (DER ContentInfo) from `openssl ts` over
+    /// the SHA-256 of `data`, signed by the TSA `tsa` (its `NAME.pem` and
+    /// `NAME.key`, profile `tsa`); writes the TSA's `ts.cnf` on first use.
+    pub fn ts_token(&self, data: &[u8], tsa: &str) -> Vec<u8> {
+        use sha2::Digest as _;
+        if !self.path("ts.cnf").exists() {
+            std::fs::write(
+                self.path("ts.cnf"),
+                "[tsa]\ndefault_tsa = t\n[t]\nserial = tsaserial\nsigner_digest = sha256\n\
+                 default_policy = 1.2.3.4.1\ndigests = sha256, sha384, sha512\naccuracy = secs:1\n\
+                 ess_cert_id_alg = sha256\n",
+            )
+            .unwrap();
+            std::fs::write(self.path("tsaserial"), "01\n").unwrap();
+        }
+        let digest = hex::encode(sha2::Sha256::digest(data));
+        self.run(&[
+            "ts", "-query", "-digest", &digest, "-sha256", "-cert", "-out", "q.tsq",
+        ]);
+        self.run(&[
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-queryfile",
+            "q.tsq",
+            "-signer",
+            &format!("{tsa}.pem"),
+            "-inkey",
+            &format!("{tsa}.key"),
+            "-token_out",
+            "-out",
+            "token.der",
+        ]);
+        std::fs::read(self.path("token.der")).unwrap()
     }
 
     /// `openssl cms -sign -binary`: a detached DER signature `out` of
