@@ -214,6 +214,7 @@ fn cover_dist(
             signers: signers(&link),
             time: None,
             cms: None,
+            openpgp: None,
             failures: Vec::new(),
         };
         if link.verified {
