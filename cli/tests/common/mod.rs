@@ -88,6 +88,17 @@ pub fn text(o: &Output) -> String {
     format!("{}{}", stdout(o), stderr(o))
 }
 
+/// Asserts that the run exited with `code` and that its output (stdout and
+/// stderr) says each of `says`; returns that output. A failure shows it.
+pub fn expect(o: &Output, code: i32, says: &[&str]) -> String {
+    let t = text(o);
+    assert_eq!(o.status.code(), Some(code), "{t}");
+    for s in says {
+        assert!(t.contains(s), "expected {s:?} in:\n{t}");
+    }
+    t
+}
+
 /// Standard output parsed as JSON; the failure shows what came instead.
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
