@@ -115,6 +115,20 @@ fn fixture() -> Fixture {
     Fixture { _dir: dir, root }
 }
 
+/// `compare` with the default normalizations; the comparison must run.
+fn repro(vendor: &Path, rebuild: &Path) -> ReproReport {
+    compare(vendor, rebuild, &ReproOptions::default()).unwrap()
+}
+
+/// `compare` with `normalizations`; the comparison must run.
+fn repro_with(vendor: &Path, rebuild: &Path, normalizations: NormalizationSet) -> ReproReport {
+    let opts = ReproOptions {
+        normalizations,
+        ..Default::default()
+    };
+    compare(vendor, rebuild, &opts).unwrap()
+}
+
 #[test]
 #[cfg_attr(
     not(any(ci, all(has_tar, has_gzip))),
@@ -124,7 +138,7 @@ fn same_file_is_identical() {
     let f = fixture();
     let a = f.root.join("a.tar.gz");
     tar_gz(&f.root.join("vendor"), &a, false, "0", true);
-    let r = compare(&a, &a, &ReproOptions::default()).unwrap();
+    let r = repro(&a, &a);
     assert_eq!(r.verdict, Verdict::Identical);
     assert!(r.normalizations.is_empty() && r.differences.is_empty());
 }
@@ -140,7 +154,7 @@ fn tar_gz_rebuild_with_metadata_noise_is_equivalent_with_each_normalization_name
     tar_gz(&f.root.join("vendor"), &a, false, "0", true);
     // Reverse order, another owner, gzip header with name and mtime.
     tar_gz(&f.root.join("rebuild"), &b, true, "1000", false);
-    let r = compare(&a, &b, &ReproOptions::default()).unwrap();
+    let r = repro(&a, &b);
     assert_eq!(r.verdict, Verdict::Equivalent, "{r:#?}");
     assert_eq!(
         applied(&r),
@@ -163,7 +177,7 @@ fn tar_gz_content_change_stays_visible_under_every_normalization() {
     let (a, t) = (f.root.join("a.tar.gz"), f.root.join("t.tar.gz"));
     tar_gz(&f.root.join("vendor"), &a, false, "0", true);
     tar_gz(&f.root.join("tampered"), &t, true, "1000", false);
-    let r = compare(&a, &t, &ReproOptions::default()).unwrap();
+    let r = repro(&a, &t);
     assert_eq!(r.verdict, Verdict::Different);
     let paths: Vec<&str> = r.differences.iter().map(|d| d.path.as_str()).collect();
     assert_eq!(paths, vec!["pkg/bin/engine"], "{r:#?}");
@@ -183,11 +197,7 @@ fn strict_mode_reports_every_normalizable_field_as_a_difference() {
     let (a, b) = (f.root.join("a.tar.gz"), f.root.join("b.tar.gz"));
     tar_gz(&f.root.join("vendor"), &a, false, "0", true);
     tar_gz(&f.root.join("rebuild"), &b, false, "0", true);
-    let opts = ReproOptions {
-        normalizations: NormalizationSet::strict(),
-        ..Default::default()
-    };
-    let r = compare(&a, &b, &opts).unwrap();
+    let r = repro_with(&a, &b, NormalizationSet::strict());
     assert_eq!(r.verdict, Verdict::Different);
     assert!(r.differences.iter().all(|d| matches!(
         d.kind,
@@ -198,15 +208,7 @@ fn strict_mode_reports_every_normalizable_field_as_a_difference() {
     // Disabling one name only turns that one into differences.
     let mut set = NormalizationSet::default_set();
     set.disable(Normalization::TarOwner);
-    let r = compare(
-        &a,
-        &b,
-        &ReproOptions {
-            normalizations: set,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let r = repro_with(&a, &b, set);
     assert_eq!(r.verdict, Verdict::Equivalent);
     assert_eq!(names(&r), vec![Normalization::TarMtime]);
 }
@@ -237,7 +239,7 @@ fn data_hidden_after_the_tar_end_marker_is_a_difference() {
     let n = bytes.len();
     bytes[n - 100..n - 90].copy_from_slice(b"smuggled!!");
     std::fs::write(&b, bytes).unwrap();
-    let r = compare(&a, &b, &ReproOptions::default()).unwrap();
+    let r = repro(&a, &b);
     assert_eq!(r.verdict, Verdict::Different, "{r:#?}");
     assert!(
         r.differences.iter().any(
@@ -271,13 +273,13 @@ fn zip_rebuild_with_other_times_is_equivalent_and_content_change_is_not() {
     zip("vendor", &a);
     zip("rebuild", &b);
     zip("tampered", &t);
-    let r = compare(&a, &b, &ReproOptions::default()).unwrap();
+    let r = repro(&a, &b);
     assert_eq!(r.verdict, Verdict::Equivalent, "{r:#?}");
     assert_eq!(
         names(&r),
         vec![Normalization::ZipDosTime, Normalization::ZipExtraFields]
     );
-    let r = compare(&a, &t, &ReproOptions::default()).unwrap();
+    let r = repro(&a, &t);
     assert_eq!(r.verdict, Verdict::Different);
     assert_eq!(r.differences.len(), 1);
     assert_eq!(r.differences[0].path, "pkg/bin/engine");
@@ -291,7 +293,7 @@ fn zip_rebuild_with_other_times_is_equivalent_and_content_change_is_not() {
 fn directory_trees_differ_only_in_mtimes_and_modes_only_when_allowed() {
     let f = fixture();
     let (v, r_) = (f.root.join("vendor"), f.root.join("rebuild"));
-    let r = compare(&v, &r_, &ReproOptions::default()).unwrap();
+    let r = repro(&v, &r_);
     assert_eq!(r.verdict, Verdict::Equivalent);
     assert_eq!(names(&r), vec![Normalization::FileMtime]);
 
@@ -299,20 +301,12 @@ fn directory_trees_differ_only_in_mtimes_and_modes_only_when_allowed() {
     let engine = r_.join("pkg/bin/engine");
     std::fs::set_permissions(&engine, std::fs::Permissions::from_mode(0o755)).unwrap();
     touch_all(&r_, "2026-03-04 05:06:07");
-    let r = compare(&v, &r_, &ReproOptions::default()).unwrap();
+    let r = repro(&v, &r_);
     assert_eq!(r.verdict, Verdict::Different);
     assert!(matches!(r.differences[0].kind, DifferenceKind::Mode { .. }));
     let mut set = NormalizationSet::default_set();
     set.enable(Normalization::FileMode);
-    let r = compare(
-        &v,
-        &r_,
-        &ReproOptions {
-            normalizations: set,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let r = repro_with(&v, &r_, set);
     assert_eq!(r.verdict, Verdict::Equivalent);
     assert!(names(&r).contains(&Normalization::FileMode));
 }
@@ -336,10 +330,10 @@ fn ar_member_times_and_owners_are_normalized() {
     ar("rcD", "vendor", &a); // deterministic: zero times and ids
     ar("rcU", "rebuild", &b); // real mtimes
     ar("rcD", "tampered", &t);
-    let r = compare(&a, &b, &ReproOptions::default()).unwrap();
+    let r = repro(&a, &b);
     assert_eq!(r.verdict, Verdict::Equivalent, "{r:#?}");
     assert_eq!(names(&r), vec![Normalization::ArMetadata]);
-    let r = compare(&a, &t, &ReproOptions::default()).unwrap();
+    let r = repro(&a, &t);
     assert_eq!(r.verdict, Verdict::Different);
 }
 
@@ -371,7 +365,7 @@ fn nested_archives_are_compared_member_by_member() {
     let (a, b) = (f.root.join("a.tar.gz"), f.root.join("b.tar.gz"));
     tar_gz(&f.root.join("vendor"), &a, false, "0", true);
     tar_gz(&f.root.join("rebuild"), &b, false, "0", true);
-    let r = compare(&a, &b, &ReproOptions::default()).unwrap();
+    let r = repro(&a, &b);
     assert_eq!(r.verdict, Verdict::Equivalent, "{r:#?}");
     assert!(names(&r).contains(&Normalization::TarOwner));
     assert!(names(&r).contains(&Normalization::GzipHeader));
