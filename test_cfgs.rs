@@ -25,6 +25,10 @@ const PROBES: &[(&str, &str, &[&str])] = &[
     ("has_gpg", "gpg", &["--version"]),
     ("has_dpkg_scanpackages", "dpkg-scanpackages", &["--version"]),
     ("has_chromium", "chromium", &["--version"]),
+    // Executables built at test time (the code diff, diff/code).
+    ("has_gcc", "gcc", &["--version"]),
+    ("has_strip", "strip", &["--version"]),
+    ("has_mingw", "x86_64-w64-mingw32-gcc", &["--version"]),
     ("has_chromium_browser", "chromium-browser", &["--version"]),
     (
         "has_securesystemslib",

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use glassbox_core::diff::code::CodeOptions;
 use glassbox_core::diff::{DiffOptions, DiffProgress, diff_paths};
 
 use crate::cmd::manifest::{ReadArgs, parse_bytes};
@@ -58,6 +59,18 @@ pub struct Args {
     /// (suffixes K, M, G).
     #[arg(long, value_name = "BYTES", default_value = "8M", value_parser = parse_bytes)]
     max_report_bytes: u64,
+    /// Print only the counts and, per executable, what the update adds to
+    /// or removes from its capability surface (imports, endpoints); text
+    /// format only.
+    #[arg(long)]
+    summary: bool,
+    /// Shortest string (characters) reported in the strings diff of
+    /// executables.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..))]
+    min_string_len: u32,
+    /// Skip the function, string and capability comparison of executables.
+    #[arg(long)]
+    no_code: bool,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -77,8 +90,18 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         expand_nested: read.expand_nested,
         limits: read.limits,
         max_compare_bytes: args.max_compare_bytes,
+        code: CodeOptions {
+            enabled: !args.no_code,
+            min_string_len: args.min_string_len as usize,
+            ..CodeOptions::default()
+        },
         ..DiffOptions::default()
     };
+    if args.summary && args.format != Format::Text {
+        anyhow::bail!(
+            "--summary is a text report; for the surface in JSON read changes[].content.code.surface"
+        );
+    }
     let max_report_bytes = usize::try_from(args.max_report_bytes).unwrap_or(usize::MAX);
     let bar = ui.spinner("reading releases");
     let read = AtomicU64::new(0);
@@ -120,6 +143,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         Format::Json => crate::render::to_json(&diff)?,
         Format::Markdown => markdown::render(&diff, max_report_bytes),
         Format::Html => html::render(&diff, max_report_bytes),
+        _ if args.summary => text::render_summary(&diff, color),
         _ => text::render(&diff, color),
     };
     crate::render::emit(&rendered, args.output.as_deref(), args.force)?;

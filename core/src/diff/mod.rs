@@ -18,6 +18,7 @@
 //! `glassbox` binary renders it (text, JSON, Markdown, HTML).
 
 pub mod classify;
+pub mod code;
 pub mod compare;
 mod content;
 mod release_source;
@@ -74,6 +75,8 @@ pub struct DiffOptions {
     pub max_buffered_bytes: u64,
     /// Most differing byte ranges kept per file (all are counted).
     pub max_ranges: usize,
+    /// Function, string and capability-surface comparison of executables.
+    pub code: code::CodeOptions,
 }
 
 impl Default for DiffOptions {
@@ -89,6 +92,7 @@ impl Default for DiffOptions {
             max_compare_bytes: 32 * 1024 * 1024,
             max_buffered_bytes: 512 * 1024 * 1024,
             max_ranges: 256,
+            code: code::CodeOptions::default(),
         }
     }
 }

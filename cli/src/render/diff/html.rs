@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use glassbox_core::diff::{ChangeClass, EntryChange, LineTag, ReleaseDiff, TextDiff};
 use glassbox_core::report::render::escape_html as esc;
 
-use super::{Tone, change_brief, change_path, detail_lines, hunk_header};
+use super::{Tone, change_brief, change_path, detail_lines, function_diffs, hunk_header};
 
 /// Room kept for the closing notice and tags.
 const FOOTER_RESERVE: usize = 1024;
@@ -102,6 +102,25 @@ fn detail(c: &EntryChange) -> String {
     let _ = write!(o, "<pre>{pre}</pre>");
     if let Some(t) = text {
         o.push_str(&text_table(t));
+    }
+    // One collapsed block per changed function: a large update has
+    // hundreds; the auditor opens the ones the summary points at.
+    for (title, lines) in function_diffs(c) {
+        let _ = write!(
+            o,
+            "<details class=\"function\"><summary><code>{}</code></summary><pre>",
+            esc(&title)
+        );
+        for (tone, l) in lines {
+            let class = match tone {
+                Tone::Old => "removed",
+                Tone::New => "added",
+                Tone::Warn => "warn",
+                _ => "",
+            };
+            let _ = writeln!(o, "<span class=\"{class}\">{}</span>", esc(&l));
+        }
+        o.push_str("</pre></details>");
     }
     o
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use glassbox_core::diff::{ChangeClass, ReleaseDiff};
 
-use super::{Tone, change_brief, change_path, detail_lines};
+use super::{Tone, change_brief, change_path, detail_lines, function_diffs};
 
 /// Escapes text for a Markdown table cell.
 fn cell(s: &str) -> String {
@@ -132,6 +132,14 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
                 sec.push('\n');
             }
             sec.push_str("```\n");
+            for (title, lines) in function_diffs(c) {
+                let _ = write!(sec, "\n#### `{}`\n\n```diff\n", cell(&title));
+                for (_, l) in lines {
+                    sec.push_str(&l.replace("```", "`\u{200b}``"));
+                    sec.push('\n');
+                }
+                sec.push_str("```\n");
+            }
             if out.len() + sec.len() > max_bytes {
                 truncated = true;
                 break;

@@ -1,6 +1,7 @@
 //! Renderers of a [`ReleaseDiff`]: `text` (diff-like, default), `json`,
 //! `markdown` and `html`.
 
+pub mod code;
 pub mod html;
 pub mod markdown;
 pub mod text;
@@ -140,6 +141,16 @@ pub fn change_path(c: &EntryChange) -> String {
     }
 }
 
+/// Title and lines of each changed function's disassembly diff in a
+/// change (empty for anything but a compared executable).
+pub fn function_diffs(c: &EntryChange) -> Vec<(String, Vec<(Tone, String)>)> {
+    c.content
+        .as_ref()
+        .and_then(|x| x.code.as_ref())
+        .map(code::function_diffs)
+        .unwrap_or_default()
+}
+
 /// One summary line: `20 added, 10 removed, ...`.
 pub fn summary_line(d: &ReleaseDiff) -> String {
     let s = &d.summary;
@@ -177,6 +188,9 @@ pub fn detail_lines(c: &EntryChange) -> Vec<(Tone, String)> {
     }
     if let Some(e) = &content.executable {
         executable_lines(e, &mut out);
+    }
+    if let Some(code) = &content.code {
+        code::code_lines(code, &mut out);
     }
     if let Some(s) = &content.structured {
         structured_lines(s, &mut out);

@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use glassbox_core::diff::ReleaseDiff;
 
-use super::{Tone, change_brief, change_path, class_code, detail_lines, summary_line};
+use super::{
+    Tone, change_brief, change_path, class_code, code, detail_lines, function_diffs, summary_line,
+};
 
 fn paint(color: bool, tone: Tone, s: &str) -> String {
     let sgr = match tone {
@@ -105,6 +107,44 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
                 &format!("=== {} {}", class_code(c.class), change_path(c))
             )
         );
+        for (tone, l) in lines {
+            let _ = writeln!(out, "{}", paint(color, tone, &l));
+        }
+        for (title, lines) in function_diffs(c) {
+            let _ = writeln!(out, "{}", paint(color, Tone::Head, &format!("~~~ {title}")));
+            for (tone, l) in lines {
+                let _ = writeln!(out, "{}", paint(color, tone, &l));
+            }
+        }
+    }
+    out
+}
+
+/// `diff --summary`: the header and counts, then per executable only its
+/// function and string counts and its capability-surface changes.
+pub fn render_summary(d: &ReleaseDiff, color: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "--- {}\n+++ {}", d.old.source, d.new.source);
+    if d.identical {
+        let _ = writeln!(out, "identical");
+        return out;
+    }
+    let _ = writeln!(out, "{}", summary_line(d));
+    for c in &d.changes {
+        let Some(cd) = c.content.as_ref().and_then(|x| x.code.as_ref()) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(
+                color,
+                Tone::Head,
+                &format!("=== {} {}", class_code(c.class), change_path(c))
+            )
+        );
+        let mut lines = Vec::new();
+        code::surface_lines(cd, &mut lines);
         for (tone, l) in lines {
             let _ = writeln!(out, "{}", paint(color, tone, &l));
         }

@@ -237,6 +237,11 @@ impl Comparator for ExecutableComparator {
                 }
             }
             out.executable = Some(d);
+            if opts.code.enabled {
+                out.code = Some(crate::diff::code::diff_code(
+                    &a, &b, s.old, s.new, &opts.code,
+                ));
+            }
         }
         out.binary = Some(binary::compare_slices(s.old, s.new, opts.max_ranges));
     }

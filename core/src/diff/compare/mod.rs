@@ -56,6 +56,9 @@ pub struct ContentDiff {
     /// Section, symbol and build-id comparison.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub executable: Option<ExecutableDiff>,
+    /// Functions, strings and capability surface (executables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<super::code::CodeDiff>,
     /// Differing byte ranges.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binary: Option<BinaryDiff>,

@@ -1,0 +1,189 @@
+//! The code diff of executables (`diff/code`): two C programs compiled with
+//! gcc at test time; the second adds a function that calls `connect()` and
+//! holds a URL. The JSON names the function, the import under `network` and
+//! the URL, with and without symbols (stripped: functions from `.eh_frame`).
+
+mod common;
+use common::{glassbox_in, json, stdout};
+
+use std::path::Path;
+use std::process::Command;
+
+/// The old program: `helper` is the function that will only move.
+pub const V1: &str = r#"#include <stdio.h>
+__attribute__((noinline)) int helper(int x) { printf("helper %d\n", x); return x * 3 + 1; }
+int main(int argc, char **argv) { printf("hello %d\n", helper(argc)); return 0; }
+"#;
+
+/// The new program: `upload_metrics` is inserted before `helper` (so
+/// `helper` moves) and `main` calls it.
+pub const V2: &str = r#"#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+__attribute__((noinline)) int upload_metrics(void) {
+  const char *url = "https://collect.example.net/upload";
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a; memset(&a, 0, sizeof a); a.sin_family = AF_INET; a.sin_port = htons(443);
+  int r = connect(s, (struct sockaddr *)&a, sizeof a);
+  if (r == 0) write(s, url, strlen(url));
+  close(s); return r;
+}
+__attribute__((noinline)) int helper(int x) { printf("helper %d\n", x); return x * 3 + 1; }
+int main(int argc, char **argv) { if (argc > 5) upload_metrics(); printf("hello %d\n", helper(argc)); return 0; }
+"#;
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("run the tool");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Compiles `src` to `dir/<release>/bin/app`, stripped when asked.
+fn build(dir: &Path, release: &str, src: &str, stripped: bool) {
+    let c = dir.join(format!("{release}.c"));
+    std::fs::write(&c, src).unwrap();
+    let out = dir.join(release).join("bin");
+    std::fs::create_dir_all(&out).unwrap();
+    let app = out.join("app");
+    run(Command::new("gcc").args(["-O1", "-o"]).arg(&app).arg(&c));
+    if stripped {
+        run(Command::new("strip").arg(&app));
+    }
+}
+
+fn code_of(t: &Path) -> serde_json::Value {
+    let o = glassbox_in(&["diff", "old", "new", "--format", "json"], t);
+    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
+    let v = json(&o);
+    let c = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["path"] == "bin/app")
+        .expect("bin/app changed");
+    c["content"]["code"].clone()
+}
+
+fn names(list: &serde_json::Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn strs(v: &serde_json::Value) -> Vec<&str> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+#[cfg_attr(not(any(ci, has_gcc)), ignore = "needs gcc")]
+fn new_network_function_is_named_with_its_import_and_url() {
+    let t = tempfile::tempdir().unwrap();
+    build(t.path(), "old", V1, false);
+    build(t.path(), "new", V2, false);
+    let code = code_of(t.path());
+    let f = &code["functions"];
+    assert_eq!(f["disassembly"], "x86-64");
+    assert_eq!(names(&f["added"]), vec!["upload_metrics"], "{f}");
+    let changed = names(&f["changed"]);
+    assert!(changed.contains(&"main".to_string()), "{changed:?}");
+    // helper only moved (upload_metrics was inserted before it): its
+    // calls and string reference have new displacements, same code.
+    assert!(!changed.contains(&"helper".to_string()), "{changed:?}");
+    assert!(f["moved_count"].as_u64().unwrap() >= 1, "{f}");
+    let main = f["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "main")
+        .unwrap();
+    let added: Vec<&str> = main["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["tag"] == "added")
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert!(added.contains(&"call upload_metrics"), "{added:?}");
+    let surface = &code["surface"]["added"];
+    assert!(
+        strs(&surface["imports"]["network"]).contains(&"connect"),
+        "{surface}"
+    );
+    assert_eq!(
+        strs(&surface["indicators"]["url"]),
+        vec!["https://collect.example.net/upload"]
+    );
+    assert_eq!(
+        strs(&surface["indicators"]["host"]),
+        vec!["collect.example.net"]
+    );
+    let added_strings: Vec<&str> = code["strings"]["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert!(added_strings.contains(&"https://collect.example.net/upload"));
+}
+
+#[test]
+#[cfg_attr(not(any(ci, all(has_gcc, has_strip))), ignore = "needs gcc and strip")]
+fn stripped_pair_still_shows_functions_from_unwind_tables() {
+    let t = tempfile::tempdir().unwrap();
+    build(t.path(), "old", V1, true);
+    build(t.path(), "new", V2, true);
+    let code = code_of(t.path());
+    let f = &code["functions"];
+    let added = f["added"].as_array().unwrap();
+    assert_eq!(added.len(), 1, "{f}");
+    assert_eq!(added[0]["source"], "eh-frame");
+    assert!(added[0]["name"].as_str().unwrap().starts_with("fn@0x"));
+    // main and helper have no names any more; helper still reads as moved,
+    // and the function that calls the new one as changed.
+    assert!(f["moved_count"].as_u64().unwrap() >= 1, "{f}");
+    let calls_new = f["changed"].as_array().unwrap().iter().any(|c| {
+        c["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["tag"] == "added" && l["text"] == "call <fn>")
+    });
+    assert!(calls_new, "{f}");
+    let surface = &code["surface"]["added"];
+    assert!(strs(&surface["imports"]["network"]).contains(&"connect"));
+    assert!(strs(&surface["indicators"]["url"]).contains(&"https://collect.example.net/upload"));
+}
+
+#[test]
+#[cfg_attr(not(any(ci, has_gcc)), ignore = "needs gcc")]
+fn text_report_shows_the_disassembly_diff_and_summary_only_the_surface() {
+    let t = tempfile::tempdir().unwrap();
+    build(t.path(), "old", V1, false);
+    build(t.path(), "new", V2, false);
+    let o = glassbox_in(&["diff", "old", "new"], t.path());
+    let text = stdout(&o);
+    assert!(text.contains("functions: 1 added, 0 removed, "), "{text}");
+    assert!(text.contains("+ upload_metrics"), "{text}");
+    assert!(text.contains("call upload_metrics"), "{text}");
+    assert!(text.contains("network: connect"), "{text}");
+    assert!(
+        text.contains("url: https://collect.example.net/upload"),
+        "{text}"
+    );
+    let s = glassbox_in(&["diff", "old", "new", "--summary"], t.path());
+    assert_eq!(s.status.code(), Some(1));
+    let summary = stdout(&s);
+    assert!(summary.contains("network: connect"), "{summary}");
+    assert!(summary.contains("functions: 1 added"), "{summary}");
+    assert!(!summary.contains("call upload_metrics"), "{summary}");
+    assert!(summary.len() < text.len() / 2, "{summary}");
+}

@@ -1,0 +1,735 @@
+//! The capability surface of an executable: what its imports let it do,
+//! and which network endpoints and other indicators its strings hold.
+//!
+//! Imports are the ELF dynamic symbols it leaves undefined and the PE
+//! import and delay-load import tables (as `object` reads them). Each is
+//! put in one group by [`CAPABILITIES`], a table an auditor can read:
+//! exact names, or prefixes ending in `*`. Windows `A`/`W` variants match
+//! their base name. An import no row names is grouped as `other`, so no
+//! new import disappears from the report.
+//!
+//! Indicators are found in the strings ([`super::strings`]):
+//!
+//! | kind | what matches |
+//! |---|---|
+//! | `url` | `http`, `https`, `ftp`, `ws`, `wss` `://` followed by a host |
+//! | `host` | a dotted name whose last label is in [`TLDS`] (so `libssl.so`, `main.c` or `EVP_sha256.init` are not hosts) |
+//! | `ipv4` | a dotted quad, each part 0-255 without leading zeros, not part of a longer dotted run and not after a letter or `v` |
+//! | `ipv6` | a token of hex digits and colons that `std::net::Ipv6Addr` parses, with at least two colons |
+//! | `email` | `local@domain.tld`, the last label letters only (`connect@GLIBC_2.2.5` is not one) |
+//! | `registry` | a path under `HKEY_*` or `HKLM`/`HKCU`/`HKCR`/`HKU` |
+//!
+//! A four-part version standing alone (`1.2.3.4`) is reported as an IPv4
+//! address: the two cannot be told apart from the bytes, and one line to
+//! dismiss costs an auditor less than a hidden address. `v1.2.3.4`,
+//! `1.2.3.4.5` and `2.0.1.300` are not.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+/// What an import lets code do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// Sockets, name resolution, HTTP clients.
+    Network,
+    /// Starting processes, loading and injecting code.
+    ProcessAndCodeLoading,
+    /// Opening, writing, deleting, renaming files and directories.
+    FileSystem,
+    /// Encryption, hashing, key handling, randomness.
+    Crypto,
+    /// Identity changes, privileges, tokens, capabilities, debugging others.
+    PrivilegeAndSecurity,
+    /// Host, user, OS, hardware and network configuration queries.
+    SystemInformation,
+    /// Imports no row of the table names.
+    Other,
+}
+
+impl Capability {
+    /// The name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Network => "network",
+            Capability::ProcessAndCodeLoading => "process-and-code-loading",
+            Capability::FileSystem => "file-system",
+            Capability::Crypto => "crypto",
+            Capability::PrivilegeAndSecurity => "privilege-and-security",
+            Capability::SystemInformation => "system-information",
+            Capability::Other => "other",
+        }
+    }
+}
+
+/// The import table: (capability, names). A name ending in `*` is a prefix.
+pub const CAPABILITIES: &[(Capability, &[&str])] = &[
+    (
+        Capability::Network,
+        &[
+            // POSIX sockets and resolver.
+            "socket",
+            "socketpair",
+            "connect",
+            "bind",
+            "listen",
+            "accept",
+            "accept4",
+            "send",
+            "sendto",
+            "sendmsg",
+            "sendmmsg",
+            "recv",
+            "recvfrom",
+            "recvmsg",
+            "recvmmsg",
+            "getaddrinfo",
+            "getnameinfo",
+            "gethostbyname",
+            "gethostbyname2",
+            "gethostbyname_r",
+            "gethostbyaddr",
+            "res_query",
+            "res_search",
+            "res_nquery",
+            "inet_pton",
+            "inet_ntop",
+            "inet_addr",
+            "inet_aton",
+            // Client libraries.
+            "curl_*",
+            "SSL_connect",
+            "BIO_new_connect",
+            "BIO_do_connect",
+            // Windows: Winsock, WinHTTP, WinINet, URL monikers, DNS.
+            "WSAStartup",
+            "WSASocket",
+            "WSAConnect",
+            "WSASend",
+            "WSARecv",
+            "WSAIoctl",
+            "closesocket",
+            "ioctlsocket",
+            "WinHttp*",
+            "Internet*",
+            "HttpOpenRequest",
+            "HttpSendRequest",
+            "HttpSendRequestEx",
+            "URLDownloadToFile",
+            "URLOpenStream",
+            "DnsQuery_*",
+            "DnsQueryEx",
+            "GetAddrInfo",
+            "GetAddrInfoEx",
+        ],
+    ),
+    (
+        Capability::ProcessAndCodeLoading,
+        &[
+            "fork",
+            "vfork",
+            "clone",
+            "clone3",
+            "execve",
+            "execveat",
+            "execv",
+            "execvp",
+            "execvpe",
+            "execl",
+            "execlp",
+            "execle",
+            "fexecve",
+            "posix_spawn",
+            "posix_spawnp",
+            "system",
+            "popen",
+            "dlopen",
+            "dlmopen",
+            "dlsym",
+            "dlvsym",
+            "mprotect",
+            "memfd_create",
+            "ptrace",
+            "process_vm_writev",
+            "CreateProcess",
+            "CreateProcessAsUser",
+            "CreateProcessWithLogon",
+            "CreateProcessWithToken",
+            "ShellExecute",
+            "ShellExecuteEx",
+            "WinExec",
+            "LoadLibrary",
+            "LoadLibraryEx",
+            "LdrLoadDll",
+            "GetProcAddress",
+            "CreateRemoteThread",
+            "CreateRemoteThreadEx",
+            "VirtualAllocEx",
+            "WriteProcessMemory",
+            "OpenProcess",
+            "QueueUserAPC",
+            "NtCreateThreadEx",
+            "SetWindowsHookEx",
+        ],
+    ),
+    (
+        Capability::FileSystem,
+        &[
+            "open",
+            "open64",
+            "openat",
+            "openat2",
+            "creat",
+            "fopen",
+            "fopen64",
+            "freopen",
+            "unlink",
+            "unlinkat",
+            "remove",
+            "rename",
+            "renameat",
+            "renameat2",
+            "mkdir",
+            "mkdirat",
+            "rmdir",
+            "chmod",
+            "fchmod",
+            "fchmodat",
+            "chown",
+            "fchown",
+            "lchown",
+            "fchownat",
+            "link",
+            "symlink",
+            "symlinkat",
+            "truncate",
+            "ftruncate",
+            "opendir",
+            "fdopendir",
+            "readdir",
+            "nftw",
+            "ftw",
+            "mkstemp",
+            "mkdtemp",
+            "CreateFile",
+            "CreateFile2",
+            "DeleteFile",
+            "MoveFile",
+            "MoveFileEx",
+            "CopyFile",
+            "CopyFileEx",
+            "ReplaceFile",
+            "CreateDirectory",
+            "RemoveDirectory",
+            "FindFirstFile",
+            "FindFirstFileEx",
+            "FindNextFile",
+            "SetFileAttributes",
+            "WriteFile",
+        ],
+    ),
+    (
+        Capability::Crypto,
+        &[
+            "EVP_*",
+            "RSA_*",
+            "EC_KEY_*",
+            "ECDSA_*",
+            "AES_*",
+            "SHA1",
+            "SHA256",
+            "SHA512",
+            "HMAC*",
+            "RAND_*",
+            "PKCS*",
+            "X509_*",
+            "gcry_*",
+            "gnutls_*",
+            "mbedtls_*",
+            "crypto_*",
+            "sodium_*",
+            "getrandom",
+            "getentropy",
+            "Crypt*",
+            "BCrypt*",
+            "NCrypt*",
+            "CertOpenStore",
+            "CertFindCertificateInStore",
+            "CertGetCertificateChain",
+        ],
+    ),
+    (
+        Capability::PrivilegeAndSecurity,
+        &[
+            "setuid",
+            "setgid",
+            "seteuid",
+            "setegid",
+            "setreuid",
+            "setregid",
+            "setresuid",
+            "setresgid",
+            "setgroups",
+            "initgroups",
+            "capset",
+            "cap_set_proc",
+            "prctl",
+            "chroot",
+            "pivot_root",
+            "setns",
+            "unshare",
+            "seccomp",
+            "mount",
+            "umount",
+            "umount2",
+            "pam_*",
+            "selinux_*",
+            "AdjustTokenPrivileges",
+            "OpenProcessToken",
+            "OpenThreadToken",
+            "LookupPrivilegeValue",
+            "ImpersonateLoggedOnUser",
+            "DuplicateTokenEx",
+            "SetSecurityInfo",
+            "SetNamedSecurityInfo",
+            "SetTokenInformation",
+            "LogonUser",
+            "RegSetValue",
+            "RegSetValueEx",
+            "RegCreateKey",
+            "RegCreateKeyEx",
+            "RegDeleteKey",
+            "RegDeleteValue",
+            "CreateService",
+            "OpenSCManager",
+            "ChangeServiceConfig",
+        ],
+    ),
+    (
+        Capability::SystemInformation,
+        &[
+            "uname",
+            "gethostname",
+            "getdomainname",
+            "sysinfo",
+            "sysctl",
+            "sysctlbyname",
+            "getifaddrs",
+            "if_nameindex",
+            "getpwuid",
+            "getpwuid_r",
+            "getpwnam",
+            "getpwnam_r",
+            "getpwent",
+            "getgrnam",
+            "getgrgid",
+            "getlogin",
+            "getlogin_r",
+            "GetComputerName",
+            "GetComputerNameEx",
+            "GetUserName",
+            "GetUserNameEx",
+            "GetVersion",
+            "GetVersionEx",
+            "RtlGetVersion",
+            "GetSystemInfo",
+            "GetNativeSystemInfo",
+            "GetAdaptersInfo",
+            "GetAdaptersAddresses",
+            "GetVolumeInformation",
+            "RegOpenKey",
+            "RegOpenKeyEx",
+            "RegQueryValue",
+            "RegQueryValueEx",
+            "RegEnumKey",
+            "RegEnumKeyEx",
+            "RegEnumValue",
+            "CreateToolhelp32Snapshot",
+            "Process32First",
+            "Process32Next",
+            "EnumProcesses",
+        ],
+    ),
+];
+
+/// Top-level domains a dotted name must end in to count as a host name:
+/// the generic ones and the country codes of the largest registries.
+/// Country codes that are also common file extensions (`.so`, `.sh`, `.py`,
+/// `.pl`, `.rs`, `.md`, `.in`, `.am`, `.ac`, `.cc`, `.ch`, `.h`...) are left
+/// out on purpose: `libssl.so` is not a host.
+pub const TLDS: &[&str] = &[
+    "com",
+    "net",
+    "org",
+    "edu",
+    "gov",
+    "mil",
+    "int",
+    "info",
+    "biz",
+    "io",
+    "dev",
+    "app",
+    "cloud",
+    "online",
+    "site",
+    "xyz",
+    "top",
+    "club",
+    "tech",
+    "store",
+    "ru",
+    "cn",
+    "de",
+    "uk",
+    "fr",
+    "nl",
+    "jp",
+    "br",
+    "it",
+    "pl",
+    "es",
+    "ca",
+    "au",
+    "kr",
+    "eu",
+    "us",
+    "tk",
+    "ir",
+    "ua",
+    "tw",
+    "vn",
+    "ro",
+    "cz",
+    "se",
+    "no",
+    "fi",
+    "dk",
+    "be",
+    "at",
+    "gr",
+    "hu",
+    "il",
+    "nz",
+    "za",
+    "mx",
+    "ar",
+    "tr",
+    "kz",
+    "by",
+    "su",
+    "onion",
+    "local",
+    "example",
+    "test",
+    "invalid",
+    "localhost",
+];
+
+/// What kind of indicator a string holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IndicatorKind {
+    /// A URL.
+    Url,
+    /// A host name.
+    Host,
+    /// An IPv4 address.
+    Ipv4,
+    /// An IPv6 address.
+    Ipv6,
+    /// An e-mail address.
+    Email,
+    /// A Windows registry path.
+    Registry,
+}
+
+impl IndicatorKind {
+    /// Whether it names a network endpoint (a new one is a high finding).
+    pub fn is_endpoint(self) -> bool {
+        matches!(
+            self,
+            IndicatorKind::Url | IndicatorKind::Host | IndicatorKind::Ipv4 | IndicatorKind::Ipv6
+        )
+    }
+}
+
+/// Imports grouped by capability.
+pub type Imports = BTreeMap<Capability, BTreeSet<String>>;
+/// Indicators by kind.
+pub type Indicators = BTreeMap<IndicatorKind, BTreeSet<String>>;
+
+/// What an update adds to (or removes from) the surface of one executable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SurfaceChange {
+    /// Imports, by capability.
+    pub imports: Imports,
+    /// Indicators found in strings, by kind.
+    pub indicators: Indicators,
+}
+
+impl SurfaceChange {
+    /// Whether nothing was added (or removed).
+    pub fn is_empty(&self) -> bool {
+        self.imports.is_empty() && self.indicators.is_empty()
+    }
+
+    /// Network imports and endpoint indicators: what makes a finding high.
+    pub fn network(&self) -> (Vec<&str>, Vec<&str>) {
+        let imports = self
+            .imports
+            .get(&Capability::Network)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let endpoints = self
+            .indicators
+            .iter()
+            .filter(|(k, _)| k.is_endpoint())
+            .flat_map(|(_, v)| v.iter().map(String::as_str))
+            .collect();
+        (imports, endpoints)
+    }
+}
+
+/// The surface of one executable.
+#[derive(Default)]
+pub(super) struct Surface {
+    pub imports: Imports,
+    pub indicators: Indicators,
+}
+
+/// The group of an import.
+pub fn capability(name: &str) -> Capability {
+    // `CreateProcessW` matches `CreateProcess`; `WSASocketA` matches `WSASocket`.
+    let base = name
+        .strip_suffix('A')
+        .or_else(|| name.strip_suffix('W'))
+        .filter(|b| b.len() > 2);
+    for (cap, names) in CAPABILITIES {
+        for pattern in *names {
+            let hit = |n: &str| match pattern.strip_suffix('*') {
+                Some(prefix) => n.starts_with(prefix),
+                None => n == *pattern,
+            };
+            if hit(name) || base.is_some_and(hit) {
+                return *cap;
+            }
+        }
+    }
+    Capability::Other
+}
+
+/// The imports of `f`, grouped.
+pub(super) fn imports(f: &object::File, notes: &mut Vec<String>) -> Imports {
+    use object::Object;
+    let mut out = Imports::new();
+    match f.imports() {
+        Ok(list) => {
+            for i in list {
+                let i = match i {
+                    Ok(i) => i,
+                    Err(e) => {
+                        notes.push(format!("import table unreadable past an entry: {e}"));
+                        break;
+                    }
+                };
+                // An import by ordinal only has no name to group by.
+                let object::read::NameOrOrdinal::Name(name) = i.name() else {
+                    continue;
+                };
+                let Ok(name) = std::str::from_utf8(name) else {
+                    continue;
+                };
+                if name.is_empty() {
+                    continue;
+                }
+                out.entry(capability(name))
+                    .or_default()
+                    .insert(name.to_string());
+            }
+        }
+        Err(e) => notes.push(format!("import table unreadable: {e}")),
+    }
+    out
+}
+
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:https?|ftp|wss?)://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?(?:[/?#][^\s\x22'<>`\\]*)?")
+        .expect("static regex")
+});
+static HOST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[^a-z0-9_.@/-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24}))(?:$|[^a-z0-9_.-]|\.(?:$|[^a-z0-9_-]))")
+        .expect("static regex")
+});
+static IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9A-Za-z.])((?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(?:$|[^0-9.]|\.[^0-9])")
+        .expect("static regex")
+});
+static IPV6: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*").expect("static regex")
+});
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+        .expect("static regex")
+});
+static REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)|HKLM|HKCU|HKCR|HKU)\\[^\x00-\x1f\x22*?<>|]*")
+        .expect("static regex")
+});
+
+/// The indicators in one string, added to `out`.
+pub(super) fn indicators_in(s: &str, out: &mut Indicators) {
+    let mut add = |k: IndicatorKind, v: &str| {
+        out.entry(k).or_default().insert(v.to_string());
+    };
+    for m in URL.find_iter(s) {
+        add(IndicatorKind::Url, m.as_str());
+        // The URL's host is a host name too (the host pattern below does
+        // not look after a `/`).
+        let host = m.as_str().split_once("://").map_or("", |x| x.1);
+        let host = host.split([':', '/', '?', '#']).next().unwrap_or("");
+        if host.contains('.') && !host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            add(IndicatorKind::Host, host);
+        }
+    }
+    for c in HOST.captures_iter(s) {
+        let tld = c[2].to_ascii_lowercase();
+        if TLDS.contains(&tld.as_str()) {
+            add(IndicatorKind::Host, &c[1]);
+        }
+    }
+    for c in IPV4.captures_iter(s) {
+        add(IndicatorKind::Ipv4, &c[1]);
+    }
+    for m in IPV6.find_iter(s) {
+        let t = m.as_str().trim_end_matches('.');
+        // Not glued to an identifier (`std::string` holds `d::`), and at
+        // least one digit (`a::b` is C++, not an address anyone wrote).
+        let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !glued(s[..m.start()].chars().next_back())
+            && !glued(s[m.start() + t.len()..].chars().next())
+            && t.matches(':').count() >= 2
+            && t.bytes().any(|b| b.is_ascii_digit())
+            && t.parse::<std::net::Ipv6Addr>().is_ok()
+        {
+            add(IndicatorKind::Ipv6, t);
+        }
+    }
+    for m in EMAIL.find_iter(s) {
+        add(IndicatorKind::Email, m.as_str());
+    }
+    for m in REGISTRY.find_iter(s) {
+        add(IndicatorKind::Registry, m.as_str());
+    }
+}
+
+/// `new` less `old`, per key; empty keys dropped.
+pub(super) fn minus<K: Ord + Copy>(
+    new: &BTreeMap<K, BTreeSet<String>>,
+    old: &BTreeMap<K, BTreeSet<String>>,
+) -> BTreeMap<K, BTreeSet<String>> {
+    new.iter()
+        .filter_map(|(k, v)| {
+            let d: BTreeSet<String> = match old.get(k) {
+                Some(o) => v.difference(o).cloned().collect(),
+                None => v.clone(),
+            };
+            (!d.is_empty()).then_some((*k, d))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(s: &str) -> Indicators {
+        let mut out = Indicators::new();
+        indicators_in(s, &mut out);
+        out
+    }
+
+    fn kinds(s: &str, k: IndicatorKind) -> Vec<String> {
+        found(s).remove(&k).into_iter().flatten().collect()
+    }
+
+    #[test]
+    fn urls_hosts_and_emails() {
+        let s = "upload to https://collect.example.net/upload now";
+        assert_eq!(
+            kinds(s, IndicatorKind::Url),
+            vec!["https://collect.example.net/upload"]
+        );
+        assert_eq!(kinds(s, IndicatorKind::Host), vec!["collect.example.net"]);
+        assert_eq!(
+            kinds("see www.vendor.com.", IndicatorKind::Host),
+            vec!["www.vendor.com"]
+        );
+        assert_eq!(
+            kinds("mail ops@vendor.com", IndicatorKind::Email),
+            vec!["ops@vendor.com"]
+        );
+        // Versioned symbols, file names and C identifiers are none of them.
+        for s in [
+            "connect@GLIBC_2.2.5",
+            "libssl.so.3",
+            "main.c",
+            "EVP_sha256.init",
+            "ssl/t1_lib.c",
+        ] {
+            assert_eq!(found(s), Indicators::new(), "{s}");
+        }
+    }
+
+    #[test]
+    fn addresses_and_version_strings() {
+        assert_eq!(
+            kinds("connect to 10.1.2.3:443", IndicatorKind::Ipv4),
+            vec!["10.1.2.3"]
+        );
+        for s in [
+            "v1.2.3.4",
+            "1.2.3.4.5",
+            "2.0.1.300",
+            "OpenSSL 3.0.11",
+            "1.01.2.3",
+        ] {
+            assert!(kinds(s, IndicatorKind::Ipv4).is_empty(), "{s}");
+        }
+        assert_eq!(
+            kinds("dns 2001:db8::1 ok", IndicatorKind::Ipv6),
+            vec!["2001:db8::1"]
+        );
+        for s in ["12:34:56", "std::string", "a::b"] {
+            assert!(kinds(s, IndicatorKind::Ipv6).is_empty(), "{s}");
+        }
+        assert_eq!(
+            kinds(
+                r"SOFTWARE at HKLM\Software\Vendor\Run",
+                IndicatorKind::Registry
+            ),
+            vec![r"HKLM\Software\Vendor\Run"]
+        );
+    }
+
+    #[test]
+    fn imports_are_grouped_by_the_table() {
+        assert_eq!(capability("connect"), Capability::Network);
+        assert_eq!(capability("WinHttpOpen"), Capability::Network);
+        assert_eq!(capability("InternetOpenA"), Capability::Network);
+        assert_eq!(
+            capability("CreateProcessW"),
+            Capability::ProcessAndCodeLoading
+        );
+        assert_eq!(capability("EVP_DigestInit_ex"), Capability::Crypto);
+        assert_eq!(capability("setuid"), Capability::PrivilegeAndSecurity);
+        assert_eq!(capability("uname"), Capability::SystemInformation);
+        assert_eq!(capability("fopen"), Capability::FileSystem);
+        assert_eq!(capability("printf"), Capability::Other);
+    }
+}
