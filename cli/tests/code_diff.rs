@@ -9,30 +9,9 @@ use common::{glassbox_in, json, stdout};
 use std::path::Path;
 use std::process::Command;
 
-/// The old program: `helper` is the function that will only move.
-pub const V1: &str = r#"#include <stdio.h>
-__attribute__((noinline)) int helper(int x) { printf("helper %d\n", x); return x * 3 + 1; }
-int main(int argc, char **argv) { printf("hello %d\n", helper(argc)); return 0; }
-"#;
-
-/// The new program: `upload_metrics` is inserted before `helper` (so
-/// `helper` moves) and `main` calls it.
-pub const V2: &str = r#"#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
-__attribute__((noinline)) int upload_metrics(void) {
-  const char *url = "https://collect.example.net/upload";
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a; memset(&a, 0, sizeof a); a.sin_family = AF_INET; a.sin_port = htons(443);
-  int r = connect(s, (struct sockaddr *)&a, sizeof a);
-  if (r == 0) write(s, url, strlen(url));
-  close(s); return r;
-}
-__attribute__((noinline)) int helper(int x) { printf("helper %d\n", x); return x * 3 + 1; }
-int main(int argc, char **argv) { if (argc > 5) upload_metrics(); printf("hello %d\n", helper(argc)); return 0; }
-"#;
+/// The old and new programs (testdata/code/README.md).
+const V1: &str = include_str!("../../testdata/code/v1.c");
+const V2: &str = include_str!("../../testdata/code/v2.c");
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().expect("run the tool");
@@ -54,6 +33,14 @@ fn build(dir: &Path, release: &str, src: &str, stripped: bool) {
     if stripped {
         run(Command::new("strip").arg(&app));
     }
+}
+
+/// The pair compiled in a fresh directory: `old/bin/app`, `new/bin/app`.
+fn pair(stripped: bool) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    build(t.path(), "old", V1, stripped);
+    build(t.path(), "new", V2, stripped);
+    t
 }
 
 fn code_of(t: &Path) -> serde_json::Value {
@@ -86,9 +73,7 @@ fn strs(v: &serde_json::Value) -> Vec<&str> {
 #[test]
 #[cfg_attr(not(any(ci, has_gcc)), ignore = "needs gcc")]
 fn new_network_function_is_named_with_its_import_and_url() {
-    let t = tempfile::tempdir().unwrap();
-    build(t.path(), "old", V1, false);
-    build(t.path(), "new", V2, false);
+    let t = pair(false);
     let code = code_of(t.path());
     let f = &code["functions"];
     assert_eq!(f["disassembly"], "x86-64");
@@ -138,9 +123,7 @@ fn new_network_function_is_named_with_its_import_and_url() {
 #[test]
 #[cfg_attr(not(any(ci, all(has_gcc, has_strip))), ignore = "needs gcc and strip")]
 fn stripped_pair_still_shows_functions_from_unwind_tables() {
-    let t = tempfile::tempdir().unwrap();
-    build(t.path(), "old", V1, true);
-    build(t.path(), "new", V2, true);
+    let t = pair(true);
     let code = code_of(t.path());
     let f = &code["functions"];
     let added = f["added"].as_array().unwrap();
@@ -166,9 +149,7 @@ fn stripped_pair_still_shows_functions_from_unwind_tables() {
 #[test]
 #[cfg_attr(not(any(ci, has_gcc)), ignore = "needs gcc")]
 fn text_report_shows_the_disassembly_diff_and_summary_only_the_surface() {
-    let t = tempfile::tempdir().unwrap();
-    build(t.path(), "old", V1, false);
-    build(t.path(), "new", V2, false);
+    let t = pair(false);
     let o = glassbox_in(&["diff", "old", "new"], t.path());
     let text = stdout(&o);
     assert!(text.contains("functions: 1 added, 0 removed, "), "{text}");

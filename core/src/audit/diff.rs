@@ -117,6 +117,8 @@ pub(super) fn diff_step(
         executables.push(path);
     }
     security_findings(&result, &previous.version, findings);
+    // What the updated code can newly do (issue 15): high for network.
+    findings.extend(super::code::code_findings(&result, &previous.version));
     report.results.diff = Some(crate::report::DiffSection {
         previous_version: previous.version.clone(),
         counts,

@@ -23,6 +23,7 @@
 
 mod auditor;
 pub mod case;
+mod code;
 mod diff;
 pub mod inputs;
 mod log;

@@ -32,12 +32,8 @@ fn surface_change(sign: char, tone: Tone, s: &SurfaceChange, out: &mut Vec<(Tone
         ));
     }
     for (kind, values) in &s.indicators {
-        let kind = serde_json::to_value(kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
         for v in values.iter().take(SHOWN) {
-            out.push((tone, format!("  {sign} {kind}: {v}")));
+            out.push((tone, format!("  {sign} {}: {v}", kind.as_str())));
         }
         more(out, SHOWN.min(values.len()), values.len() as u64);
     }

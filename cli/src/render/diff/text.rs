@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use glassbox_core::diff::ReleaseDiff;
+use glassbox_core::diff::{EntryChange, ReleaseDiff};
 
 use super::{
     Tone, change_brief, change_path, class_code, code, detail_lines, function_diffs, summary_line,
@@ -98,18 +98,7 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
         if lines.is_empty() || c.class != glassbox_core::diff::ChangeClass::Modified {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "\n{}",
-            paint(
-                color,
-                Tone::Head,
-                &format!("=== {} {}", class_code(c.class), change_path(c))
-            )
-        );
-        for (tone, l) in lines {
-            let _ = writeln!(out, "{}", paint(color, tone, &l));
-        }
+        section(&mut out, color, c, lines);
         for (title, lines) in function_diffs(c) {
             let _ = writeln!(out, "{}", paint(color, Tone::Head, &format!("~~~ {title}")));
             for (tone, l) in lines {
@@ -118,6 +107,15 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
         }
     }
     out
+}
+
+/// One change's section: `=== M path`, then its lines.
+fn section(out: &mut String, color: bool, c: &EntryChange, lines: Vec<(Tone, String)>) {
+    let head = format!("=== {} {}", class_code(c.class), change_path(c));
+    let _ = writeln!(out, "\n{}", paint(color, Tone::Head, &head));
+    for (tone, l) in lines {
+        let _ = writeln!(out, "{}", paint(color, tone, &l));
+    }
 }
 
 /// `diff --summary`: the header and counts, then per executable only its
@@ -134,20 +132,9 @@ pub fn render_summary(d: &ReleaseDiff, color: bool) -> String {
         let Some(cd) = c.content.as_ref().and_then(|x| x.code.as_ref()) else {
             continue;
         };
-        let _ = writeln!(
-            out,
-            "\n{}",
-            paint(
-                color,
-                Tone::Head,
-                &format!("=== {} {}", class_code(c.class), change_path(c))
-            )
-        );
         let mut lines = Vec::new();
         code::surface_lines(cd, &mut lines);
-        for (tone, l) in lines {
-            let _ = writeln!(out, "{}", paint(color, tone, &l));
-        }
+        section(&mut out, color, c, lines);
     }
     out
 }

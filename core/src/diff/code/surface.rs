@@ -448,6 +448,18 @@ pub enum IndicatorKind {
 }
 
 impl IndicatorKind {
+    /// The name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndicatorKind::Url => "url",
+            IndicatorKind::Host => "host",
+            IndicatorKind::Ipv4 => "ipv4",
+            IndicatorKind::Ipv6 => "ipv6",
+            IndicatorKind::Email => "email",
+            IndicatorKind::Registry => "registry",
+        }
+    }
+
     /// Whether it names a network endpoint (a new one is a high finding).
     pub fn is_endpoint(self) -> bool {
         matches!(
@@ -558,73 +570,93 @@ pub(super) fn imports(f: &object::File, notes: &mut Vec<String>) -> Imports {
     out
 }
 
-static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:https?|ftp|wss?)://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?(?:[/?#][^\s\x22'<>`\\]*)?")
-        .expect("static regex")
+/// One pattern per kind. Where the indicator is a part of the match
+/// (hosts and IPv4 addresses need the character before and after to be
+/// checked), it is capture group 1.
+const PATTERNS: &[(IndicatorKind, &str)] = &[
+    (
+        IndicatorKind::Url,
+        r"(?i)\b(?:https?|ftp|wss?)://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?(?:[/?#][^\s\x22'<>`\\]*)?",
+    ),
+    (
+        IndicatorKind::Host,
+        r"(?i)(?:^|[^a-z0-9_.@/-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?:$|[^a-z0-9_.-]|\.(?:$|[^a-z0-9_-]))",
+    ),
+    (
+        IndicatorKind::Ipv4,
+        r"(?:^|[^0-9A-Za-z.])((?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(?:$|[^0-9.]|\.[^0-9])",
+    ),
+    (
+        IndicatorKind::Ipv6,
+        r"[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*",
+    ),
+    (
+        IndicatorKind::Email,
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b",
+    ),
+    (
+        IndicatorKind::Registry,
+        r"(?i)\b(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)|HKLM|HKCU|HKCR|HKU)\\[^\x00-\x1f\x22*?<>|]*",
+    ),
+];
+
+static COMPILED: LazyLock<Vec<(IndicatorKind, Regex)>> = LazyLock::new(|| {
+    PATTERNS
+        .iter()
+        .map(|(k, p)| (*k, Regex::new(p).expect("static regex")))
+        .collect()
 });
-static HOST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|[^a-z0-9_.@/-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24}))(?:$|[^a-z0-9_.-]|\.(?:$|[^a-z0-9_-]))")
-        .expect("static regex")
-});
-static IPV4: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9A-Za-z.])((?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(?:$|[^0-9.]|\.[^0-9])")
-        .expect("static regex")
-});
-static IPV6: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*").expect("static regex")
-});
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
-        .expect("static regex")
-});
-static REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)|HKLM|HKCU|HKCR|HKU)\\[^\x00-\x1f\x22*?<>|]*")
-        .expect("static regex")
-});
+
+/// Whether a match is really an indicator of its kind (the checks a
+/// regular expression cannot make).
+fn accept(kind: IndicatorKind, s: &str, start: usize, t: &str) -> bool {
+    match kind {
+        IndicatorKind::Host => t
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| TLDS.contains(&tld.to_ascii_lowercase().as_str())),
+        IndicatorKind::Ipv6 => {
+            // Not glued to an identifier (`std::string` holds `d::`), and
+            // at least one digit (`a::b` is C++, not an address anyone
+            // wrote).
+            let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            !glued(s[..start].chars().next_back())
+                && !glued(s[start + t.len()..].chars().next())
+                && t.matches(':').count() >= 2
+                && t.bytes().any(|b| b.is_ascii_digit())
+                && t.parse::<std::net::Ipv6Addr>().is_ok()
+        }
+        _ => true,
+    }
+}
 
 /// The indicators in one string, added to `out`.
 pub(super) fn indicators_in(s: &str, out: &mut Indicators) {
-    let mut add = |k: IndicatorKind, v: &str| {
-        out.entry(k).or_default().insert(v.to_string());
-    };
-    for m in URL.find_iter(s) {
-        add(IndicatorKind::Url, m.as_str());
-        // The URL's host is a host name too (the host pattern below does
-        // not look after a `/`).
-        let host = m.as_str().split_once("://").map_or("", |x| x.1);
-        let host = host.split([':', '/', '?', '#']).next().unwrap_or("");
-        if host.contains('.') && !host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            add(IndicatorKind::Host, host);
+    for (kind, re) in COMPILED.iter() {
+        for c in re.captures_iter(s) {
+            let Some(m) = c.get(1).or_else(|| c.get(0)) else {
+                continue;
+            };
+            let t = match kind {
+                IndicatorKind::Ipv6 => m.as_str().trim_end_matches('.'),
+                _ => m.as_str(),
+            };
+            if !accept(*kind, s, m.start(), t) {
+                continue;
+            }
+            out.entry(*kind).or_default().insert(t.to_string());
+            if *kind == IndicatorKind::Url {
+                // The URL's host is a host name too (the host pattern does
+                // not look after a `/`).
+                let host = t.split_once("://").map_or("", |x| x.1);
+                let host = host.split([':', '/', '?', '#']).next().unwrap_or("");
+                if host.contains('.') && !host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                    out.entry(IndicatorKind::Host)
+                        .or_default()
+                        .insert(host.to_string());
+                }
+            }
         }
-    }
-    for c in HOST.captures_iter(s) {
-        let tld = c[2].to_ascii_lowercase();
-        if TLDS.contains(&tld.as_str()) {
-            add(IndicatorKind::Host, &c[1]);
-        }
-    }
-    for c in IPV4.captures_iter(s) {
-        add(IndicatorKind::Ipv4, &c[1]);
-    }
-    for m in IPV6.find_iter(s) {
-        let t = m.as_str().trim_end_matches('.');
-        // Not glued to an identifier (`std::string` holds `d::`), and at
-        // least one digit (`a::b` is C++, not an address anyone wrote).
-        let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !glued(s[..m.start()].chars().next_back())
-            && !glued(s[m.start() + t.len()..].chars().next())
-            && t.matches(':').count() >= 2
-            && t.bytes().any(|b| b.is_ascii_digit())
-            && t.parse::<std::net::Ipv6Addr>().is_ok()
-        {
-            add(IndicatorKind::Ipv6, t);
-        }
-    }
-    for m in EMAIL.find_iter(s) {
-        add(IndicatorKind::Email, m.as_str());
-    }
-    for m in REGISTRY.find_iter(s) {
-        add(IndicatorKind::Registry, m.as_str());
     }
 }
 
@@ -659,21 +691,34 @@ mod tests {
     }
 
     #[test]
-    fn urls_hosts_and_emails() {
-        let s = "upload to https://collect.example.net/upload now";
-        assert_eq!(
-            kinds(s, IndicatorKind::Url),
-            vec!["https://collect.example.net/upload"]
-        );
-        assert_eq!(kinds(s, IndicatorKind::Host), vec!["collect.example.net"]);
-        assert_eq!(
-            kinds("see www.vendor.com.", IndicatorKind::Host),
-            vec!["www.vendor.com"]
-        );
-        assert_eq!(
-            kinds("mail ops@vendor.com", IndicatorKind::Email),
-            vec!["ops@vendor.com"]
-        );
+    fn indicators_and_what_is_not_one() {
+        use IndicatorKind::*;
+        let url = "upload to https://collect.example.net/upload now";
+        let cases: &[(&str, IndicatorKind, &[&str])] = &[
+            (url, Url, &["https://collect.example.net/upload"]),
+            (url, Host, &["collect.example.net"]),
+            ("see www.vendor.com.", Host, &["www.vendor.com"]),
+            ("mail ops@vendor.com", Email, &["ops@vendor.com"]),
+            ("connect to 10.1.2.3:443", Ipv4, &["10.1.2.3"]),
+            ("dns 2001:db8::1 ok", Ipv6, &["2001:db8::1"]),
+            (
+                r"at HKLM\Software\Vendor\Run",
+                Registry,
+                &[r"HKLM\Software\Vendor\Run"],
+            ),
+            // Version strings are not addresses, C++ scopes and clock
+            // times are not IPv6.
+            ("v1.2.3.4", Ipv4, &[]),
+            ("1.2.3.4.5", Ipv4, &[]),
+            ("2.0.1.300", Ipv4, &[]),
+            ("1.01.2.3", Ipv4, &[]),
+            ("12:34:56", Ipv6, &[]),
+            ("std::string", Ipv6, &[]),
+            ("a::b", Ipv6, &[]),
+        ];
+        for (s, k, want) in cases {
+            assert_eq!(kinds(s, *k), *want, "{s}");
+        }
         // Versioned symbols, file names and C identifiers are none of them.
         for s in [
             "connect@GLIBC_2.2.5",
@@ -681,40 +726,10 @@ mod tests {
             "main.c",
             "EVP_sha256.init",
             "ssl/t1_lib.c",
+            "OpenSSL 3.0.11",
         ] {
             assert_eq!(found(s), Indicators::new(), "{s}");
         }
-    }
-
-    #[test]
-    fn addresses_and_version_strings() {
-        assert_eq!(
-            kinds("connect to 10.1.2.3:443", IndicatorKind::Ipv4),
-            vec!["10.1.2.3"]
-        );
-        for s in [
-            "v1.2.3.4",
-            "1.2.3.4.5",
-            "2.0.1.300",
-            "OpenSSL 3.0.11",
-            "1.01.2.3",
-        ] {
-            assert!(kinds(s, IndicatorKind::Ipv4).is_empty(), "{s}");
-        }
-        assert_eq!(
-            kinds("dns 2001:db8::1 ok", IndicatorKind::Ipv6),
-            vec!["2001:db8::1"]
-        );
-        for s in ["12:34:56", "std::string", "a::b"] {
-            assert!(kinds(s, IndicatorKind::Ipv6).is_empty(), "{s}");
-        }
-        assert_eq!(
-            kinds(
-                r"SOFTWARE at HKLM\Software\Vendor\Run",
-                IndicatorKind::Registry
-            ),
-            vec![r"HKLM\Software\Vendor\Run"]
-        );
     }
 
     #[test]
