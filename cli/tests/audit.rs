@@ -87,10 +87,13 @@ fn existing_report_is_not_overwritten_without_force() {
     let again = glassbox(&["audit", &demo("audit.toml"), "--time", TIME, "--output", o]);
     assert_eq!(again.status.code(), Some(2));
     assert!(
-        stderr(&again).contains("already exists"),
+        stderr(&again).contains("already exists") && stderr(&again).contains("--force"),
         "{}",
         stderr(&again)
     );
+    // Refused before any check ran: nothing but the error, at once.
+    assert_eq!(stdout(&again), "");
+    assert_eq!(stderr(&again).lines().count(), 1, "{}", stderr(&again));
     assert_eq!(std::fs::read(&json).unwrap(), b"sentinel");
     let forced = glassbox(&[
         "audit",
@@ -697,5 +700,386 @@ fn artifacts_bind_whole_directories_and_the_policy_trust_material() {
     assert!(
         text.contains("FAILED: pki/root.pem: sha256 on disk"),
         "{text}"
+    );
+}
+
+/// A case with only `[release]` and `[previous]`: the checks it does not
+/// configure are steps too, `not-run` with why, and the verdict names them.
+#[test]
+fn checks_not_configured_are_not_run_and_named_in_the_verdict() {
+    let text = minimal_case("");
+    let (_demo_copy, case) = case_beside_a_demo_copy(&text);
+    let (out, run) = audit(case.to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let summary = stdout(&run);
+    assert!(
+        summary
+            .contains("PASS — signatures, reproducibility, TUF repository not checked (0 critical"),
+        "{summary}"
+    );
+    assert!(
+        summary
+            .contains("verify   not run (not configured)   the case file has no [verify] section"),
+        "{summary}"
+    );
+    let dir = report_dir(out.path());
+    let report = glassbox_core_report(&std::fs::read_to_string(dir.join("report.json")).unwrap());
+    let steps: Vec<(&str, &str, Option<&str>)> = items(&report["steps"])
+        .map(|s| {
+            (
+                s["check"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+                s["why"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("inputs", "ok", None),
+            ("verify", "not-run", Some("not-configured")),
+            ("diff", "ok", None),
+            ("repro", "not-run", Some("not-configured")),
+            ("tuf", "not-run", Some("not-configured")),
+        ]
+    );
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("**Verdict: PASS** — signatures, reproducibility, TUF repository not checked"),
+        "{md}"
+    );
+    assert!(md.contains("| verify | not run (not configured) |"), "{md}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("<td>repro</td><td>not run (not configured)</td>"),
+        "{html}"
+    );
+    assert!(html.contains("— signatures, reproducibility, TUF repository not checked"));
+    // The signed report says so too.
+    let v = verify(&dir.join("report.dsse.json"), &[]);
+    assert!(
+        stdout(&v).contains("— signatures, reproducibility, TUF repository not checked"),
+        "{}",
+        stdout(&v)
+    );
+}
+
+/// The demo case's header, auditor, release and previous release, plus
+/// `extra` (no verify, rebuild or tuf).
+fn minimal_case(extra: &str) -> String {
+    format!(
+        "vendor = \"ExampleAV\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\n\
+         key = \"auditor/TEST-ONLY-auditor.key\"\n[release]\npath = \"releases/exampleav-1.1.0\"\n\
+         version = \"1.1.0\"\n[previous]\npath = \"releases/exampleav-1.0.0\"\nversion = \"1.0.0\"\n{extra}"
+    )
+}
+
+#[test]
+fn a_required_check_that_is_not_configured_fails_the_audit() {
+    let text = minimal_case("[require]\nchecks = [\"verify\", \"diff\"]\n");
+    let (_demo_copy, case) = case_beside_a_demo_copy(&text);
+    let (out, run) = audit(case.to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains("FAIL — signatures, reproducibility, TUF repository not checked"),
+        "{}",
+        stdout(&run)
+    );
+    let report = glassbox_core_report(
+        &std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap(),
+    );
+    let high: Vec<&str> = items(&report["findings"])
+        .filter(|f| f["severity"] == "high")
+        .map(|f| f["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        high,
+        ["Required check did not run: verify (signatures not checked)"]
+    );
+    // An unknown check name is a mistake in the case file.
+    let typo = minimal_case("[require]\nchecks = [\"signatures\"]\n");
+    let (_copy, case) = case_beside_a_demo_copy(&typo);
+    let (_out, run) = audit(case.to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("signatures"), "{}", stderr(&run));
+}
+
+/// A new release cut short: the diff and repro checks could not run, and
+/// their signed findings blame the release (not the previous one) with the
+/// whole cause: the input, the entry, the byte offset, "truncated".
+#[test]
+fn a_truncated_release_is_blamed_with_the_cause_in_the_signed_evidence() {
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(&demo("")), d.path());
+    // A tar of the 1.1.0 directory, built here, then cut inside a member.
+    let mut tar = tar::Builder::new(Vec::new());
+    tar.append_dir_all(".", d.path().join("releases/exampleav-1.1.0"))
+        .unwrap();
+    let full = tar.into_inner().unwrap();
+    let cut = full.len() * 2 / 3;
+    std::fs::write(d.path().join("new.tar"), &full[..cut]).unwrap();
+    let text = minimal_case("[rebuild]\npath = \"rebuild/exampleav-1.1.0\"\n")
+        .replace("path = \"releases/exampleav-1.1.0\"", "path = \"new.tar\"");
+    let case = d.path().join("case.toml");
+    std::fs::write(&case, text).unwrap();
+    let (out, run) = audit(case.to_str().unwrap(), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let dir = report_dir(out.path());
+    // The evidence is read back from the signed statement, not report.json.
+    let v = verify(&dir.join("report.dsse.json"), &[]);
+    assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+    let envelope: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.dsse.json")).unwrap()).unwrap();
+    use base64::Engine as _;
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(envelope["payload"].as_str().unwrap())
+        .unwrap();
+    let statement: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    let report = &statement["predicate"];
+    let finding = |check: &str| {
+        items(&report["findings"])
+            .find(|f| f["check"] == check)
+            .unwrap_or_else(|| panic!("a {check} finding: {report}"))
+            .clone()
+    };
+    let diff = finding("diff");
+    assert_eq!(diff["severity"], "high");
+    assert_eq!(
+        diff["title"],
+        "Check could not run: cannot read the release new.tar"
+    );
+    let evidence = diff["evidence"][0].as_str().unwrap();
+    assert!(
+        evidence.starts_with("new release ")
+            && evidence.contains("new.tar: entry `")
+            && evidence.contains("` at byte ")
+            && evidence.contains("truncated"),
+        "{evidence}"
+    );
+    let repro = finding("repro")["evidence"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        repro.contains("new.tar")
+            && repro.contains("truncated")
+            && !repro.contains("format differs"),
+        "{repro}"
+    );
+    let steps: Vec<(&str, &str)> = items(&report["steps"])
+        .filter(|s| s["status"] == "not-run")
+        .map(|s| (s["check"].as_str().unwrap(), s["why"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("verify", "not-configured"),
+            ("diff", "could-not-run"),
+            ("repro", "could-not-run"),
+            ("tuf", "not-configured")
+        ]
+    );
+}
+
+/// README, "Set up" then "glassbox audit": in a fresh checkout, the demo
+/// audit and then the tampered one, as written (no --force, no --output),
+/// each in its own report directory.
+#[test]
+fn readme_demo_audits_run_one_after_the_other_without_force() {
+    let d = tempfile::tempdir().unwrap();
+    let demo_dir = d.path().join("testdata/demo");
+    std::fs::create_dir_all(&demo_dir).unwrap();
+    copy_dir(Path::new(&demo("")), &demo_dir);
+    let first = common::glassbox_in(&["audit", "testdata/demo/audit.toml"], d.path());
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let second = common::glassbox_in(&["audit", "testdata/demo/audit-tampered.toml"], d.path());
+    let out = stdout(&second);
+    assert_eq!(second.status.code(), Some(1), "{out}{}", stderr(&second));
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("critical") && l.contains("engine/avengine")),
+        "{out}"
+    );
+    // Two report directories, one per case.
+    assert!(d.path().join("audit-reports/tampered").is_dir());
+}
+
+/// `glassbox audit init`: a commented case file and policy; with a key
+/// and a release in place the case runs as written, and with `[verify]`
+/// uncommented its policy loads (the unsigned release then fails).
+#[test]
+fn audit_init_writes_a_case_that_runs() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("my-audit");
+    let init = glassbox(&["audit", "init", dir.to_str().unwrap()]);
+    assert_eq!(init.status.code(), Some(0), "{}", stderr(&init));
+    let again = glassbox(&["audit", "init", dir.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2), "refuses to overwrite");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for f in ["audit.toml", "policy.toml"] {
+            let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644, "{f}");
+        }
+    }
+    let key = glassbox(&["keygen", "--out", dir.join("auditor.key").to_str().unwrap()]);
+    assert!(key.status.success(), "{}", stderr(&key));
+    std::fs::create_dir(dir.join("release")).unwrap();
+    std::fs::write(dir.join("release/app.bin"), b"payload").unwrap();
+    let case = dir.join("audit.toml");
+    let run = glassbox(&["audit", case.to_str().unwrap(), "--time", TIME]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains("PASS — signatures, changes since the previous release, reproducibility, TUF repository not checked"),
+        "{}",
+        stdout(&run)
+    );
+
+    let text = std::fs::read_to_string(&case)
+        .unwrap()
+        .replace("# [verify]", "[verify]")
+        .replace("# policy = \"policy.toml\"", "policy = \"policy.toml\"");
+    std::fs::write(&case, text).unwrap();
+    std::fs::copy(
+        demo("keys/exampleav-release-ed25519.pub.pem"),
+        dir.join("vendor-release.pub.pem"),
+    )
+    .unwrap();
+    let run = glassbox(&["audit", case.to_str().unwrap(), "--time", TIME, "--force"]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains("verify   failed "),
+        "the policy loaded and the check ran: {}",
+        stdout(&run)
+    );
+}
+
+/// Severity is coloured, and colour codes do not count as columns: with
+/// `--color always` every finding's id starts in the same column once the
+/// codes are removed.
+#[test]
+fn colour_does_not_break_the_summary_columns() {
+    let out = tempfile::tempdir().unwrap();
+    let run = common::glassbox_cmd()
+        .env_remove("NO_COLOR")
+        .args([
+            "--color",
+            "always",
+            "audit",
+            &demo("audit-tampered.toml"),
+            "--time",
+            TIME,
+            "--output",
+            out.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let raw = stdout(&run);
+    assert!(raw.contains("\x1b["), "coloured: {raw}");
+    let plain = strip_ansi(&raw);
+    let severities = ["critical", "high", "medium", "info"];
+    let columns: Vec<usize> = plain
+        .lines()
+        .filter(|l| severities.iter().any(|s| l.trim_start().starts_with(s)))
+        .map(|l| l.find(|c: char| c.is_ascii_uppercase()).unwrap())
+        .collect();
+    assert!(columns.len() >= 3, "{plain}");
+    assert!(columns.iter().all(|&c| c == columns[0]), "{plain}");
+    // The step table: the summary starts in one column after the status
+    // (2 + check 8 + 1 + status 26 + 1).
+    let steps: Vec<&str> = plain
+        .lines()
+        .filter(|l| {
+            ["  inputs ", "  verify ", "  diff ", "  repro ", "  tuf "]
+                .iter()
+                .any(|c| l.starts_with(c))
+        })
+        .collect();
+    assert_eq!(steps.len(), 5, "{plain}");
+    for l in steps {
+        let b = l.as_bytes();
+        assert!(b[37] == b' ' && b[38] != b' ', "{l:?} in {plain}");
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every file a command writes for others has mode 0644 whatever the
+/// umask allowed the temporary file: a rendered report and a diff page
+/// like the report itself.
+#[test]
+fn written_outputs_are_mode_0644() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let d = tempfile::tempdir().unwrap();
+    let html = d.path().join("r.html");
+    let r = glassbox(&[
+        "report",
+        "render",
+        &repo_root()
+            .join("audit-reports/example/report.json")
+            .to_string_lossy(),
+        "--format",
+        "html",
+        "--output",
+        html.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let page = d.path().join("d.html");
+    let r = glassbox(&[
+        "diff",
+        &demo("releases/exampleav-1.0.0"),
+        &demo("releases/exampleav-1.1.0"),
+        "--format",
+        "html",
+        "--output",
+        page.to_str().unwrap(),
+    ]);
+    assert!(
+        r.status.code() == Some(1) || r.status.success(),
+        "{}",
+        stderr(&r)
+    );
+    for f in [&html, &page] {
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "{}", f.display());
+    }
+}
+
+/// The report page names the key that signed it and how to verify it.
+#[test]
+fn report_html_shows_the_signing_key_and_the_verify_command() {
+    let example = repo_root().join("audit-reports/example");
+    let html = std::fs::read_to_string(example.join("report.html")).unwrap();
+    let key_id = glassbox_core::keys::PublicKey::from_file(Path::new(&auditor_pub()))
+        .unwrap()
+        .key_id();
+    assert!(
+        html.contains(&format!("<code id=\"key-id\">{key_id}</code>")),
+        "{html}"
+    );
+    assert!(
+        html.contains("<code id=\"verify-command\">glassbox report verify report.dsse.json --roots AUDITOR-CA.pem --artifacts CASE-DIR</code>"),
+        "{html}"
+    );
+    // Table cells wrap between words only (code, digests and paths may
+    // break anywhere).
+    assert!(
+        !html.contains("td{overflow-wrap:anywhere")
+            && !html.contains(";overflow-wrap:anywhere}th{")
     );
 }

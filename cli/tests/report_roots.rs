@@ -84,10 +84,8 @@ impl Pki {
     /// The demo case (beside the demo material, so its relative paths
     /// hold) with this auditor key and `certificate`.
     fn case(&self, certificate: &Path) -> tempfile::NamedTempFile {
-        let demo_case = std::fs::read_to_string(demo_path("audit.toml")).unwrap();
         let from = "key = \"auditor/TEST-ONLY-auditor.key\"";
-        assert!(demo_case.contains(from));
-        let case_text = demo_case.replacen(
+        demo_case_with(&demo_case_without_certificate().replacen(
             from,
             &format!(
                 "key = \"{}\"\ncertificate = \"{}\"",
@@ -95,14 +93,7 @@ impl Pki {
                 certificate.display()
             ),
             1,
-        );
-        let case = tempfile::Builder::new()
-            .prefix("audit-roots-")
-            .suffix(".toml")
-            .tempfile_in(demo_path(""))
-            .unwrap();
-        std::fs::write(case.path(), case_text).unwrap();
-        case
+        ))
     }
 
     /// Audits the demo into `out`; returns the run and the envelope path.
@@ -118,6 +109,35 @@ impl Pki {
         ]);
         (run, out.join("exampleav-1.1.0-2026-07-01/report.dsse.json"))
     }
+}
+
+/// The demo case without its `certificate` line (the demo auditor's
+/// chain from `auditor/ca.pem`).
+fn demo_case_without_certificate() -> String {
+    let demo_case = std::fs::read_to_string(demo_path("audit.toml")).unwrap();
+    assert!(demo_case.contains("key = \"auditor/TEST-ONLY-auditor.key\""));
+    let lines: Vec<&str> = demo_case
+        .lines()
+        .filter(|l| !l.starts_with("certificate = "))
+        .collect();
+    assert_eq!(
+        lines.len() + 1,
+        demo_case.lines().count(),
+        "one certificate line"
+    );
+    lines.join("\n") + "\n"
+}
+
+/// `text` as a case file beside the demo material, so its relative paths
+/// hold.
+fn demo_case_with(text: &str) -> tempfile::NamedTempFile {
+    let case = tempfile::Builder::new()
+        .prefix("audit-roots-")
+        .suffix(".toml")
+        .tempfile_in(demo_path(""))
+        .unwrap();
+    std::fs::write(case.path(), text).unwrap();
+    case
 }
 
 /// `glassbox report verify ENVELOPE --key KEY`.
@@ -233,8 +253,21 @@ fn find(hay: &[u8], needle: &[u8]) -> usize {
 #[test]
 fn report_without_chain_fails_with_roots() {
     let pki = Pki::new("ed25519");
-    let example = repo_root().join("audit-reports/example/report.dsse.json");
-    let r = verify_roots(&example, &pki.path("root.pem"), &[]);
+    let case = demo_case_with(&demo_case_without_certificate());
+    let out = tempfile::tempdir().unwrap();
+    let run = glassbox(&[
+        "audit",
+        case.path().to_str().unwrap(),
+        "--time",
+        TIME,
+        "--output",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let bare = out
+        .path()
+        .join("exampleav-1.1.0-2026-07-01/report.dsse.json");
+    let r = verify_roots(&bare, &pki.path("root.pem"), &[]);
     assert_eq!(r.status.code(), Some(1), "{}", text(&r));
     assert!(
         text(&r).contains("auditor certificate chain: the report embeds no certificate chain"),
@@ -320,4 +353,27 @@ fn auditor_leaves_that_cannot_sign_reports_fail_roots() {
         &["--at", "2026-07-15T00:00:00Z"],
     );
     assert_eq!(at.status.code(), Some(0), "{}", text(&at));
+}
+
+/// README, "glassbox report": the demo auditor's CA verifies the committed
+/// example, run as written from the repository root.
+#[test]
+fn readme_roots_example_runs_as_written() {
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .current_dir(repo_root())
+        .args([
+            "report",
+            "verify",
+            "audit-reports/example/report.dsse.json",
+            "--roots",
+            "testdata/demo/auditor/ca.pem",
+        ])
+        .output()
+        .unwrap();
+    let out = text(&run);
+    assert_eq!(run.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("certificate chain: O=glassbox demo, CN=Demo Auditor (TEST-ONLY) <- O=glassbox demo, CN=glassbox Demo Auditor CA (TEST-ONLY)"),
+        "{out}"
+    );
 }

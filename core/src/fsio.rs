@@ -11,6 +11,8 @@
 //!   a hostile file costs at most the cap in memory.
 //! - [`list_dir`]: a directory's names in byte order, so listings never
 //!   depend on the file system's order.
+//! - [`write_file`]: every file glassbox writes, atomically and with one
+//!   documented mode ([`OUTPUT_MODE`] 0644, [`PRIVATE_KEY_MODE`] 0600).
 
 use std::ffi::OsString;
 use std::fs::{self, File};
@@ -59,6 +61,59 @@ pub fn create_fresh(path: &Path) -> io::Result<File> {
         .create_new(true)
         .mode(0o644)
         .open(path)
+}
+
+/// Mode of every file glassbox writes for people and other tools to read:
+/// reports and their renderings, diff pages, log proofs, public keys. Set
+/// explicitly, so the umask does not make one report private and the next
+/// world-readable.
+pub const OUTPUT_MODE: u32 = 0o644;
+
+/// Mode of a private key glassbox writes: owner only, from the first byte.
+pub const PRIVATE_KEY_MODE: u32 = 0o600;
+
+/// Writes `bytes` to `path` atomically with `mode` ([`OUTPUT_MODE`] or
+/// [`PRIVATE_KEY_MODE`]): a fresh temporary file beside it (created with
+/// `O_EXCL`, never through a link), its mode set before anything is
+/// written (a key is never readable by others, even briefly), fsynced, then
+/// moved into place. Without `replace` an existing `path` is an
+/// `AlreadyExists` error and is left as it was (the move is a hard link,
+/// which never replaces); with it, a rename over it.
+pub fn write_file(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    let mut tmp_name = OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let tmp = dir.join(tmp_name);
+    let written = (|| {
+        let mut f = create_fresh(&tmp)?;
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        if replace {
+            fs::rename(&tmp, path)
+        } else {
+            fs::hard_link(&tmp, path)
+        }
+    })();
+    // After a rename there is nothing left; after a link or a failure the
+    // temporary name goes.
+    let _ = fs::remove_file(&tmp);
+    written
 }
 
 /// Crash-safe replace of a small state file in `dir`: `<file>.tmp` made

@@ -682,10 +682,14 @@ impl SigningKey {
             ),
         }
         .map_err(|_| KeyError::Crypto("key generation failed"))?;
-        let key = Self::from_pkcs8_der(pkcs8.as_ref())?;
+        let der = match algorithm {
+            SigningAlgorithm::Ed25519 => ed25519_pkcs8_v1(pkcs8.as_ref())?,
+            SigningAlgorithm::EcdsaP256 => pkcs8.as_ref().to_vec(),
+        };
+        let key = Self::from_pkcs8_der(&der)?;
         Ok(GeneratedKey {
             key,
-            private_pem: pem_encode("PRIVATE KEY", pkcs8.as_ref()),
+            private_pem: pem_encode("PRIVATE KEY", &der),
         })
     }
 
@@ -832,6 +836,30 @@ pub(crate) fn pem_decode(bytes: &[u8], label: &str) -> Result<Vec<u8>, KeyError>
 }
 
 /// PEM encoding with 64-column lines (RFC 7468 §2).
+/// ring writes Ed25519 keys as PKCS#8 v2 (RFC 5958 OneAsymmetricKey with
+/// the public key), which OpenSSL 3.0 refuses ("unsupported"). The v1 form
+/// of RFC 8410 §7 holds the same 32-byte seed and is what `openssl genpkey`
+/// writes, so `openssl pkey -in` reads the auditor's key. The seed sits at
+/// a fixed place in ring's fixed layout; anything else is a refusal, not a
+/// guess.
+fn ed25519_pkcs8_v1(v2: &[u8]) -> Result<Vec<u8>, KeyError> {
+    const V2_PREFIX: &[u8] = &[
+        0x30, 0x51, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    const V1_PREFIX: &[u8] = &[
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    let seed = v2
+        .strip_prefix(V2_PREFIX)
+        .and_then(|rest| rest.get(..32))
+        .ok_or(KeyError::Crypto(
+            "unexpected Ed25519 PKCS#8 layout from the generator",
+        ))?;
+    Ok([V1_PREFIX, seed].concat())
+}
+
 pub(crate) fn pem_encode(label: &str, der: &[u8]) -> String {
     crate::pem::encode(label, der)
 }

@@ -46,3 +46,22 @@ pub mod x509;
 
 /// The version of glassbox, recorded in reports and attestations.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// An error and every source under it, `: `-joined on one line: what a
+/// signed finding's evidence and the command line's `error:` both say, so
+/// the cause (`new release new.tar: entry engine/avengine at byte 9000:
+/// archive is truncated`) is never cut down to its outermost context. A
+/// source whose text its wrapper already ends with is not repeated.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        source = s.source();
+    }
+    line
+}

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use glassbox_core::audit::{AuditCase, Reads, Releases, run_audit, run_audit_with};
 use glassbox_core::policy::TrustPolicy;
-use glassbox_core::report::{Check, StepStatus};
+use glassbox_core::report::{Check, NotRun, StepStatus};
 use glassbox_core::sig::release::verify_release_at;
 
 const TIME: &str = "2026-07-01T12:00:00Z";
@@ -34,13 +34,23 @@ fn demo_case_reads_each_release_once() {
         "previous"
     );
     assert_eq!(releases.rebuild.as_ref().unwrap().reads(), once, "rebuild");
-    // Every check ran on the shared readings.
-    let ran: Vec<Check> = report.steps.iter().map(|s| s.check).collect();
+    // Every configured check ran on the shared readings; the one the case
+    // does not configure (tuf) has its step too, saying so.
+    let ran: Vec<Check> = report
+        .steps
+        .iter()
+        .filter(|s| !s.status.not_run())
+        .map(|s| s.check)
+        .collect();
     assert_eq!(
         ran,
         [Check::Inputs, Check::Verify, Check::Diff, Check::Repro]
     );
-    assert!(report.steps.iter().all(|s| s.status != StepStatus::Error));
+    let tuf = report.steps.last().unwrap();
+    assert_eq!(
+        (tuf.check, tuf.status, tuf.why),
+        (Check::Tuf, StepStatus::NotRun, Some(NotRun::NotConfigured))
+    );
     // Sharing is invisible in the report: the same as a fresh run.
     assert_eq!(report, run_audit(&case, TIME, &mut |_| {}).unwrap());
 }
@@ -66,7 +76,8 @@ fn a_reading_refused_for_the_diff_is_not_the_verifiers() {
         .iter()
         .find(|s| s.check == Check::Diff)
         .unwrap();
-    assert_eq!(diff.status, StepStatus::Error, "{}", diff.summary);
+    assert_eq!(diff.status, StepStatus::NotRun, "{}", diff.summary);
+    assert_eq!(diff.why, Some(NotRun::CouldNotRun));
     // The shared reading was tried once; the checks read on their own.
     assert_eq!(reads.shared, 1);
     assert!(reads.own >= 2, "{reads:?}");
@@ -85,7 +96,7 @@ fn a_finding_of_nested_expansion_does_not_reach_the_verifier() {
         .iter()
         .find(|s| s.check == Check::Diff)
         .unwrap();
-    assert_ne!(diff.status, StepStatus::Error, "{}", diff.summary);
+    assert_eq!(diff.status, StepStatus::Ok, "{}", diff.summary);
 }
 
 /// A zip that expands inside the release: the diff's reading lists its

@@ -10,6 +10,7 @@ fn full_report() -> AuditReport {
                 name: "Jane Auditor".into(),
                 organization: Some("Example Audit <GmbH>".into()),
                 email: Some("jane@audit.invalid".into()),
+                key_id: None,
                 certificates: vec!["MIIBleaf".into(), "MIIBca+/".into()],
             },
             vendor: "ExampleAV".into(),
@@ -40,11 +41,13 @@ fn full_report() -> AuditReport {
     r.steps.push(Step {
         check: Check::Verify,
         status: StepStatus::Failed,
+        why: None,
         summary: "1 of 6 signatures failed".into(),
     });
     r.steps.push(Step {
         check: Check::Repro,
-        status: StepStatus::Passed,
+        status: StepStatus::Ok,
+        why: None,
         summary: "equivalent".into(),
     });
     r.results.verify = Some(VerifySection {

@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use glassbox_core::keys::{SigningAlgorithm, SigningKey};
 
 use crate::render::{Format, TEXT_JSON};
-use crate::ui::{Outcome, Ui, write_atomic_mode};
+use crate::ui::{Outcome, Ui, write_atomic, write_atomic_mode};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -65,11 +65,10 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         &args.out,
         generated.private_pem.as_bytes(),
         args.force,
-        Some(0o600),
+        glassbox_core::fsio::PRIVATE_KEY_MODE,
     )?;
     let public_pem = generated.key.public_key().to_pem();
-    // A public key is meant to be handed out.
-    write_atomic_mode(&pub_path, public_pem.as_bytes(), args.force, Some(0o644))?;
+    write_atomic(&pub_path, public_pem.as_bytes(), args.force)?;
     let key_id = generated.key.key_id();
     let alg_name = generated.key.public_key().algorithm().to_string();
     let text = match args.format {

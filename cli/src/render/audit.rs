@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use glassbox_core::report::{AuditReport, Severity};
+use glassbox_core::report::{AuditReport, Severity, StepStatus};
 
 use super::Format;
 use crate::ui::Ui;
@@ -19,13 +19,17 @@ pub fn report(r: &AuditReport, written: &[PathBuf], format: Format, ui: &Ui) -> 
 fn summary(r: &AuditReport, written: &[PathBuf], ui: &Ui) -> String {
     let mut o = String::new();
     let verdict = if r.passed() {
-        ui.good("PASS")
+        ui.good(r.verdict_word())
     } else {
-        ui.bad("FAIL")
+        ui.bad(r.verdict_word())
     };
+    let not_checked = r
+        .not_checked_text()
+        .map(|t| format!(" — {}", ui.warn(&t)))
+        .unwrap_or_default();
     outln!(
         o,
-        "{} {} {}: {verdict} ({} critical, {} high, {} medium, {} info)",
+        "{} {} {}: {verdict}{not_checked} ({} critical, {} high, {} medium, {} info)",
         r.case.vendor,
         r.case.product,
         r.case.version,
@@ -34,16 +38,41 @@ fn summary(r: &AuditReport, written: &[PathBuf], ui: &Ui) -> String {
         r.summary.medium,
         r.summary.info
     );
+    for s in &r.steps {
+        outln!(
+            o,
+            "  {:8} {} {}",
+            s.check.name(),
+            ui.padded(&s.status_text(), 26, step_paint(s.status)),
+            s.summary
+        );
+    }
     for f in &r.findings {
-        let sev = match f.severity {
-            Severity::Critical | Severity::High => ui.bad(f.severity.name()),
-            Severity::Medium => ui.warn(f.severity.name()),
-            Severity::Info => f.severity.name().to_string(),
+        let paint: fn(&Ui, &str) -> String = match f.severity {
+            Severity::Critical | Severity::High => Ui::bad,
+            Severity::Medium => Ui::warn,
+            Severity::Info => Ui::plain,
         };
-        outln!(o, "  {:9} {:10} {}", sev, f.id, f.title);
+        outln!(
+            o,
+            "  {} {:10} {}",
+            ui.padded(f.severity.name(), 9, paint),
+            f.id,
+            f.title
+        );
     }
     for p in written {
         outln!(o, "wrote {}", p.display());
     }
     o
+}
+
+/// How a step's status is coloured: ok green, failed red, not run yellow
+/// (the auditor must see what was not established).
+pub fn step_paint(status: StepStatus) -> fn(&Ui, &str) -> String {
+    match status {
+        StepStatus::Ok | StepStatus::Passed => Ui::good,
+        StepStatus::Failed => Ui::bad,
+        StepStatus::NotRun | StepStatus::Error => Ui::warn,
+    }
 }

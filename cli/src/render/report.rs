@@ -106,9 +106,16 @@ fn text(c: &ReportCheck, ui: &Ui) -> String {
         } else {
             ui.bad("FAIL")
         };
+        // What the signed verdict does not vouch for.
+        let not_checked = v
+            .statement
+            .report
+            .not_checked_text()
+            .map(|t| format!(" — {}", ui.warn(&t)))
+            .unwrap_or_default();
         outln!(
             o,
-            "{} signature valid, report unaltered; audit verdict: {verdict} ({counts})",
+            "{} signature valid, report unaltered; audit verdict: {verdict} ({counts}){not_checked}",
             ui.good("verified:")
         );
         if c.require_pass && !passed {

@@ -1,7 +1,7 @@
 //! Terminal conventions shared by every command: colour, progress, errors,
 //! exit codes, atomic output files.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -90,6 +90,20 @@ impl Ui {
         self.paint("33", text)
     }
 
+    /// `text` painted by `paint` and padded to `width` columns. Padding
+    /// counts the characters shown, not the escape codes: `{:9}` on a
+    /// painted string pads by its byte length, codes included, and the
+    /// next column starts short on every coloured row.
+    pub fn padded(&self, text: &str, width: usize, paint: fn(&Ui, &str) -> String) -> String {
+        let fill = width.saturating_sub(text.chars().count());
+        format!("{}{}", paint(self, text), " ".repeat(fill))
+    }
+
+    /// Unchanged (for [`Ui::padded`] of an uncoloured cell).
+    pub fn plain(&self, text: &str) -> String {
+        text.to_string()
+    }
+
     /// A progress bar on stderr when it is a terminal and not `--quiet`;
     /// otherwise a hidden bar that costs nothing.
     pub fn progress(&self, len: u64, what: &str) -> indicatif::ProgressBar {
@@ -128,12 +142,8 @@ impl Ui {
 
     /// `error: <what>: <why>` on one line, then the cause chain.
     pub fn error(&self, e: &anyhow::Error) {
-        let mut line = format!("{} {e}", self.bad_stderr("error:"));
-        for cause in e.chain().skip(1) {
-            line.push_str(": ");
-            line.push_str(&cause.to_string());
-        }
-        eprintln!("{line}");
+        let chain = glassbox_core::error_chain(e.as_ref());
+        eprintln!("{} {chain}", self.bad_stderr("error:"));
     }
 
     fn bad_stderr(&self, text: &str) -> String {
@@ -145,54 +155,22 @@ impl Ui {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same
-/// directory, fsynced, then renamed over. Refuses to replace an existing
-/// file unless `force`.
+/// Writes `bytes` to `path` atomically with mode 0644
+/// (`glassbox_core::fsio::write_file`, as every output file). Refuses to
+/// replace an existing file unless `force`.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
-    write_atomic_mode(path, bytes, force, None)
+    write_atomic_mode(path, bytes, force, glassbox_core::fsio::OUTPUT_MODE)
 }
 
-/// Like [`write_atomic`], but the temporary file gets `mode` (Unix) before
-/// anything is written to it: a secret is never readable by others, even
-/// briefly.
-pub fn write_atomic_mode(
-    path: &Path,
-    bytes: &[u8],
-    force: bool,
-    mode: Option<u32>,
-) -> anyhow::Result<()> {
-    use anyhow::Context;
-    if !force && path.exists() {
-        anyhow::bail!(
+/// [`write_atomic`] with another mode (a private key's 0600), set before
+/// anything is written: a secret is never readable by others, even briefly.
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], force: bool, mode: u32) -> anyhow::Result<()> {
+    match glassbox_core::fsio::write_file(path, bytes, mode, force) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => anyhow::bail!(
             "{}: already exists (use --force to overwrite)",
             path.display()
-        );
+        ),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("{}: cannot write", path.display()))),
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
-    #[cfg(unix)]
-    if let Some(mode) = mode {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .with_context(|| format!("{}: cannot restrict permissions", path.display()))?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    // Without --force, a file that appeared since the check above is not
-    // replaced either.
-    if force {
-        tmp.persist(path).map(|_| ())
-    } else {
-        tmp.persist_noclobber(path).map(|_| ())
-    }
-    .with_context(|| format!("{}: cannot rename into place", path.display()))?;
-    Ok(())
 }

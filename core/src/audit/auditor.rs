@@ -59,14 +59,17 @@ pub struct SignedAudit {
     pub envelope: Envelope,
 }
 
-/// Loads the auditor's key and, when the case names a certificate, its
-/// chain into the case (checked against the key now: a chain for another
+/// Loads the auditor's key (its id into the case) and, when the case
+/// names a certificate, its chain into the case (checked against the key now: a chain for another
 /// key is a mistake in the case file, not a finding).
 pub fn load_auditor(case: &mut AuditCase) -> Result<SigningKey, AuditorError> {
     let key = SigningKey::from_file(&case.key.resolved).map_err(|source| AuditorError::Key {
         path: case.key.resolved.clone(),
         source,
     })?;
+    // Signed with the report: the rendered page names the key to verify
+    // it with, and `report verify` checks that this key signed it.
+    case.case.auditor.key_id = Some(key.key_id());
     if let Some(cert) = &case.certificate {
         let path = cert.resolved.clone();
         let bundle =

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::report::{Auditor, Case};
+use crate::report::{Auditor, Case, Check};
 
 /// Largest case file read.
 pub const MAX_CASE_BYTES: u64 = 1 << 20;
@@ -90,6 +90,14 @@ struct CaseFile {
     tuf: Option<TufFile>,
     #[serde(default)]
     log: Option<LogFile>,
+    #[serde(default)]
+    require: Option<RequireFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequireFile {
+    checks: Vec<Check>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,6 +194,10 @@ pub struct AuditCase {
     /// The transparency log the signed report and the audited files are
     /// appended to, if any.
     pub log: Option<CaseLog>,
+    /// Checks that must run (`[require] checks`): one the case does not
+    /// configure fails the audit with a high finding instead of passing
+    /// with "not checked".
+    pub require: Vec<Check>,
 }
 
 /// A TUF repository named by the case file.
@@ -331,6 +343,7 @@ impl AuditCase {
             None => None,
         };
         Ok(AuditCase {
+            require: raw.require.map(|r| r.checks).unwrap_or_default(),
             file: path.to_path_buf(),
             key,
             certificate,
@@ -342,6 +355,7 @@ impl AuditCase {
                     email: raw.auditor.email,
                     // Filled from `certificate` by whoever reads the chain
                     // (chain::auditor_chain), after checking it.
+                    key_id: None,
                     certificates: vec![],
                 },
                 vendor: raw.vendor,

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::diff::{DiffOptions, diff_paths, diff_releases};
+use crate::diff::{DiffError, DiffOptions, Side, diff_paths, diff_releases};
 use crate::diff::{Direction, ReleaseDiff, SecurityFlag};
 use crate::report::{AuditReport, Check, Finding, Severity};
 
 use super::case::CaseRelease;
 use super::releases::Releases;
-use super::step::{Outcome, could_not_run, serde_name};
+use super::step::{Outcome, could_not_run, error_chain, serde_name};
 
 /// What changed since the previous release (`core::diff`): the counts per
 /// class, and every changed executable as a medium finding (an auditor
@@ -18,6 +18,7 @@ use super::step::{Outcome, could_not_run, serde_name};
 /// rewritten after linking ("debug link updated") is info.
 pub(super) fn diff_step(
     releases: &Releases,
+    release: &CaseRelease,
     previous: &CaseRelease,
     report: &mut AuditReport,
     findings: &mut Vec<Finding>,
@@ -34,11 +35,26 @@ pub(super) fn diff_step(
     let result = match result {
         Ok(r) => r,
         Err(e) => {
+            // Blame the input the reader failed on: a truncated *new*
+            // release is not a problem with the previous one.
+            let side = match &e {
+                DiffError::Open { side, .. }
+                | DiffError::Release { side, .. }
+                | DiffError::Read { side, .. } => Some(*side),
+                DiffError::BadExclude { .. } => None,
+            };
+            let subject = match side {
+                Some(Side::New) => format!("cannot read the release {}", release.path.written),
+                Some(Side::Old) => {
+                    format!("cannot read the previous release {}", previous.path.written)
+                }
+                None => format!("cannot compare with {}", previous.path.written),
+            };
             return could_not_run(
                 findings,
                 Check::Diff,
-                format!("cannot compare with {}", previous.path.written),
-                e.to_string(),
+                subject,
+                error_chain(&e),
                 "could not compare with the previous release",
             );
         }

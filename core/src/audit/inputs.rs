@@ -119,7 +119,7 @@ pub(super) fn inputs_step(
                     Check::Inputs,
                     format!("Cannot read {} {}", role_word(role), path.written),
                 )
-                .evidence(e.to_string()),
+                .evidence(super::step::error_chain(&e)),
             ),
         }
     }

@@ -41,7 +41,7 @@ pub use releases::{Reads, Releases, SharedRelease};
 
 use crate::report::{AuditReport, Check, ReportError, Step};
 
-use step::finish_step;
+use step::{Outcome, finish_step};
 
 /// What the audit tells its caller while it runs (for progress display).
 #[derive(Clone, Debug)]
@@ -94,30 +94,54 @@ pub fn run_audit_with(
     let outcome = inputs::inputs_step(case, releases, &mut report, &mut findings);
     finish_step(&mut report, &findings, Check::Inputs, outcome, progress);
 
-    if let Some(policy) = &case.policy {
-        progress(AuditEvent::Started(Check::Verify));
-        let outcome = verify::verify_step(case, policy, releases, &mut report, &mut findings);
-        finish_step(&mut report, &findings, Check::Verify, outcome, progress);
-    }
+    // Every check gets a step, run or not: the report must say what was
+    // not established, not leave it to a missing line.
+    let not_configured =
+        |section: &str| Outcome::NotConfigured(format!("the case file has no {section} section"));
 
-    if let Some(previous) = &case.previous {
-        progress(AuditEvent::Started(Check::Diff));
-        let outcome = diff::diff_step(releases, previous, &mut report, &mut findings);
-        finish_step(&mut report, &findings, Check::Diff, outcome, progress);
-    }
+    let outcome = match &case.policy {
+        Some(policy) => {
+            progress(AuditEvent::Started(Check::Verify));
+            verify::verify_step(case, policy, releases, &mut report, &mut findings)
+        }
+        None => not_configured("[verify]"),
+    };
+    finish_step(&mut report, &findings, Check::Verify, outcome, progress);
 
-    if let Some(rebuild) = &case.rebuild {
-        progress(AuditEvent::Started(Check::Repro));
-        let outcome = repro::repro_step(releases, rebuild, &mut report, &mut findings);
-        finish_step(&mut report, &findings, Check::Repro, outcome, progress);
-    }
+    let outcome = match &case.previous {
+        Some(previous) => {
+            progress(AuditEvent::Started(Check::Diff));
+            diff::diff_step(
+                releases,
+                &case.release,
+                previous,
+                &mut report,
+                &mut findings,
+            )
+        }
+        None => not_configured("[previous]"),
+    };
+    finish_step(&mut report, &findings, Check::Diff, outcome, progress);
 
-    if let Some(tuf) = &case.tuf {
-        progress(AuditEvent::Started(Check::Tuf));
-        let outcome = tuf::tuf_step(tuf, &mut report, &mut findings);
-        finish_step(&mut report, &findings, Check::Tuf, outcome, progress);
-    }
+    let outcome = match &case.rebuild {
+        Some(rebuild) => {
+            progress(AuditEvent::Started(Check::Repro));
+            repro::repro_step(releases, rebuild, &mut report, &mut findings)
+        }
+        None => not_configured("[rebuild]"),
+    };
+    finish_step(&mut report, &findings, Check::Repro, outcome, progress);
 
+    let outcome = match &case.tuf {
+        Some(tuf) => {
+            progress(AuditEvent::Started(Check::Tuf));
+            tuf::tuf_step(tuf, &mut report, &mut findings)
+        }
+        None => not_configured("[tuf]"),
+    };
+    finish_step(&mut report, &findings, Check::Tuf, outcome, progress);
+
+    step::require(&report, &case.require, &mut findings);
     report.findings = findings;
     report.finish();
     Ok(report)

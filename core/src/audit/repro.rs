@@ -6,7 +6,7 @@ use crate::repro::{self, ReproOptions, Verdict};
 
 use super::case::CasePath;
 use super::releases::Releases;
-use super::step::{Outcome, could_not_run, name_some};
+use super::step::{Outcome, could_not_run, error_chain, name_some};
 
 /// Reproducibility against the auditor's rebuild (`core::repro`):
 /// different is critical and names the files, equivalent is info listing
@@ -33,7 +33,7 @@ pub(super) fn repro_step(
                 findings,
                 Check::Repro,
                 format!("cannot compare with the rebuild {}", rebuild.written),
-                e.to_string(),
+                error_chain(&e),
                 "could not compare with the rebuild",
             );
         }

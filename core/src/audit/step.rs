@@ -1,7 +1,7 @@
 //! What every check of the audit shares: how a step ends, how a check
 //! that could not run is said, how a long list of files is named.
 
-use crate::report::{AuditReport, Check, Finding, InputRole, Severity, Step, StepStatus};
+use crate::report::{AuditReport, Check, Finding, InputRole, NotRun, Severity, Step, StepStatus};
 
 use super::AuditEvent;
 
@@ -16,26 +16,33 @@ const TITLE_PATHS: usize = 5;
 pub(super) enum Outcome {
     /// The check ran; its findings say what it found.
     Ran(String),
-    /// The check could not run (its finding says why): the step is an
-    /// error, and the report says what was *not* established.
+    /// The check could not run (its finding says why): the step is
+    /// `not-run`, and the report says what was *not* established.
     CouldNotRun(String),
+    /// The case does not ask for the check; the summary names the section
+    /// that would.
+    NotConfigured(String),
 }
 
 /// Records that `check` could not run on `subject`: a high finding titled
-/// `Check could not run: <subject>` with `why` as its evidence (what the
-/// auditor must fix before the check can run), and the step's `summary`.
+/// `Check could not run: <subject>` whose evidence is `cause` (the whole
+/// error chain: which input, which entry, which offset, what), and the
+/// step's summary `<summary>: <cause>`.
 pub(super) fn could_not_run(
     findings: &mut Vec<Finding>,
     check: Check,
     subject: String,
-    why: String,
+    cause: String,
     summary: &str,
 ) -> Outcome {
+    let line = format!("{summary}: {cause}");
     findings.push(
-        Finding::new(Severity::High, check, format!("{CANNOT_RUN}: {subject}")).evidence(why),
+        Finding::new(Severity::High, check, format!("{CANNOT_RUN}: {subject}")).evidence(cause),
     );
-    Outcome::CouldNotRun(summary.to_string())
+    Outcome::CouldNotRun(line)
 }
+
+pub(super) use crate::error_chain;
 
 /// `a, b, c and 4 more`.
 pub(super) fn name_some(paths: &[String]) -> String {
@@ -58,8 +65,8 @@ pub(super) fn serde_name<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// Records the step of `check`: an error when it could not run, failed
-/// when it produced a high or critical finding, else passed.
+/// Records the step of `check`: not-run when it could not run or was not
+/// asked for, failed when it produced a high or critical finding, else ok.
 pub(super) fn finish_step(
     report: &mut AuditReport,
     findings: &[Finding],
@@ -67,8 +74,11 @@ pub(super) fn finish_step(
     outcome: Outcome,
     progress: &mut dyn FnMut(AuditEvent<'_>),
 ) {
-    let (status, summary) = match outcome {
-        Outcome::CouldNotRun(summary) => (StepStatus::Error, summary),
+    let (status, why, summary) = match outcome {
+        Outcome::CouldNotRun(summary) => (StepStatus::NotRun, Some(NotRun::CouldNotRun), summary),
+        Outcome::NotConfigured(summary) => {
+            (StepStatus::NotRun, Some(NotRun::NotConfigured), summary)
+        }
         Outcome::Ran(summary) => {
             let failed = findings
                 .iter()
@@ -76,19 +86,45 @@ pub(super) fn finish_step(
             let status = if failed {
                 StepStatus::Failed
             } else {
-                StepStatus::Passed
+                StepStatus::Ok
             };
-            (status, summary)
+            (status, None, summary)
         }
     };
     report.steps.push(Step {
         check,
         status,
+        why,
         summary,
     });
     progress(AuditEvent::Finished(
         report.steps.last().expect("just pushed"),
     ));
+}
+
+/// A check the case requires (`[require] checks`) that was not configured
+/// fails the audit: a high finding saying so and what to add. (One that
+/// could not run already has its high finding, with the cause.)
+pub(super) fn require(report: &AuditReport, required: &[Check], findings: &mut Vec<Finding>) {
+    for step in &report.steps {
+        if required.contains(&step.check) && step.why == Some(NotRun::NotConfigured) {
+            findings.push(
+                Finding::new(
+                    Severity::High,
+                    step.check,
+                    format!(
+                        "Required check did not run: {} ({} not checked)",
+                        step.check.name(),
+                        step.check.establishes()
+                    ),
+                )
+                .evidence(format!(
+                    "the case requires it (`[require] checks`) but {}",
+                    step.summary
+                )),
+            );
+        }
+    }
 }
 
 /// The word a finding uses for an input of `role`.

@@ -4,7 +4,7 @@
 use crate::report::{AuditReport, Check, Finding, Severity};
 
 use super::case::CaseTuf;
-use super::step::{Outcome, could_not_run};
+use super::step::{Outcome, could_not_run, error_chain};
 
 /// The vendor's TUF repository verified as a client would
 /// (`core::tuf`), at the report's time, so the verdict is reproducible:
@@ -40,7 +40,7 @@ pub(super) fn tuf_step(
     let result =
         match crate::tuf::verify_repository(&root, &DirSource::new(&tuf.repo.resolved), &opts) {
             Ok(r) => r,
-            Err(e) => return could_not(findings, e.to_string()),
+            Err(e) => return could_not(findings, error_chain(&e)),
         };
     let section = crate::report::TufSection {
         verified: result.verified(),

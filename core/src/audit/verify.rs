@@ -10,7 +10,7 @@ use crate::sig::release::{ReleaseVerification, VerifyError, verify_opened, verif
 
 use super::case::{AuditCase, CasePath};
 use super::releases::{Releases, SharedRelease};
-use super::step::{CANNOT_RUN, Outcome, could_not_run, serde_name};
+use super::step::{CANNOT_RUN, Outcome, could_not_run, error_chain, serde_name};
 
 /// Verifies `shared` through its one reading when that is the verifier's
 /// own, else reads it as the verifier does (same verdict either way).
@@ -55,7 +55,7 @@ pub(super) fn verify_step(
     };
     let policy = match crate::policy::TrustPolicy::load(&policy_path.resolved) {
         Ok(p) => p,
-        Err(e) => return could_not(findings, e.to_string()),
+        Err(e) => return could_not(findings, error_chain(&e)),
     };
     let now = match time::OffsetDateTime::parse(
         &report.time,
@@ -66,7 +66,7 @@ pub(super) fn verify_step(
     };
     let result = match verify_shared(&releases.release, &policy, now) {
         Ok(r) => r,
-        Err(e) => return could_not(findings, e.to_string()),
+        Err(e) => return could_not(findings, error_chain(&e)),
     };
 
     // Failures, grouped per file so each file is one critical finding.

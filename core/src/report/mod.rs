@@ -11,7 +11,7 @@
 //! use glassbox_core::report::{AuditReport, Case, Auditor, Check, Finding, Severity};
 //! let mut report = AuditReport::new(
 //!     Case {
-//!         auditor: Auditor { name: "A. Auditor".into(), organization: None, email: None, certificates: vec![] },
+//!         auditor: Auditor { name: "A. Auditor".into(), organization: None, email: None, key_id: None, certificates: vec![] },
 //!         vendor: "ExampleAV".into(),
 //!         product: "ExampleAV Engine".into(),
 //!         version: "1.1.0".into(),
@@ -135,6 +135,13 @@ pub struct Auditor {
     /// Contact address, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The id of the key that signs the report (lowercase hex SHA-256 of
+    /// its DER SubjectPublicKeyInfo, as `glassbox keygen` prints it), set
+    /// when the audit signs. Signed with the report, so the rendered page
+    /// can name the key to verify it with, and `report verify` fails when
+    /// another key signed it. Absent in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
     /// The auditor's X.509 certificate chain, leaf first, each certificate
     /// standard base64 of its DER; empty (and absent from the JSON) when the
     /// case file names none. Signed with the report, so `report verify
@@ -236,18 +243,86 @@ impl Check {
             Check::Tuf => "tuf",
         }
     }
+
+    /// Every check, in the order an audit runs them.
+    pub const ALL: [Check; 5] = [
+        Check::Inputs,
+        Check::Verify,
+        Check::Diff,
+        Check::Repro,
+        Check::Tuf,
+    ];
+
+    /// What the check establishes, as the verdict names it when the check
+    /// did not run (`PASS — signatures, reproducibility not checked`).
+    pub fn establishes(self) -> &'static str {
+        match self {
+            Check::Inputs => "inputs",
+            Check::Verify => "signatures",
+            Check::Diff => "changes since the previous release",
+            Check::Repro => "reproducibility",
+            Check::Tuf => "TUF repository",
+        }
+    }
 }
 
-/// How a check ended.
+/// How a check ended. Every check of an audit has a step, also the ones
+/// the case did not ask for: a report never leaves the reader to infer
+/// from a missing line that something was not checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepStatus {
     /// It ran and found nothing high or critical.
-    Passed,
+    Ok,
     /// It ran and produced a high or critical finding.
     Failed,
-    /// It could not run (the reason is a finding).
+    /// It did not run: [`Step::why`] says whether the case did not ask for
+    /// it or it could not run (then a finding carries the cause).
+    NotRun,
+    /// Reports written before steps had `not-run` said `passed` for `ok`.
+    /// Read (so those signed reports keep verifying), never written.
+    Passed,
+    /// Reports written before steps had `not-run` said `error` for a check
+    /// that could not run. Read, never written.
     Error,
+}
+
+impl StepStatus {
+    /// The word the renderings use: `ok`, `failed`, `not run`.
+    pub fn word(self) -> &'static str {
+        match self {
+            StepStatus::Ok | StepStatus::Passed => "ok",
+            StepStatus::Failed => "failed",
+            StepStatus::NotRun | StepStatus::Error => "not run",
+        }
+    }
+
+    /// Whether the check did not run (also in the older wording).
+    pub fn not_run(self) -> bool {
+        matches!(self, StepStatus::NotRun | StepStatus::Error)
+    }
+}
+
+/// Why a check did not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotRun {
+    /// The case file has no section for it (`[verify]`, `[previous]`,
+    /// `[rebuild]`, `[tuf]`).
+    NotConfigured,
+    /// It was asked for but could not run; the step's summary and a high
+    /// finding of the check carry the cause.
+    CouldNotRun,
+}
+
+impl NotRun {
+    /// The words the renderings use.
+    pub fn words(self) -> &'static str {
+        match self {
+            NotRun::NotConfigured => "not configured",
+            NotRun::CouldNotRun => "could not run",
+        }
+    }
 }
 
 /// One check of the audit.
@@ -258,8 +333,28 @@ pub struct Step {
     pub check: Check,
     /// How it ended.
     pub status: StepStatus,
-    /// One line for people.
+    /// Why it did not run: present exactly when `status` is `not-run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<NotRun>,
+    /// One line for people (for a check that could not run: the cause).
     pub summary: String,
+}
+
+impl Step {
+    /// The status as the renderings show it: `ok`, `failed`,
+    /// `not run (not configured)`, `not run (could not run)`.
+    pub fn status_text(&self) -> String {
+        let why = match (self.status, self.why) {
+            (_, Some(why)) => Some(why),
+            // The older wording of a check that could not run.
+            (StepStatus::Error, None) => Some(NotRun::CouldNotRun),
+            _ => None,
+        };
+        match why {
+            Some(why) => format!("{} ({})", self.status.word(), why.words()),
+            None => self.status.word().to_string(),
+        }
+    }
 }
 
 /// The evidence sections; a section is absent when its check did not run.
@@ -688,6 +783,46 @@ impl AuditReport {
         self.summary.verdict == Verdict::Pass
     }
 
+    /// The checks that did not run, in report order: what a PASS does not
+    /// vouch for.
+    pub fn not_checked(&self) -> Vec<Check> {
+        self.steps
+            .iter()
+            .filter(|s| s.status.not_run())
+            .map(|s| s.check)
+            .collect()
+    }
+
+    /// `PASS` or `FAIL`.
+    pub fn verdict_word(&self) -> &'static str {
+        match self.summary.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+        }
+    }
+
+    /// `signatures, reproducibility not checked`, or `None` when every
+    /// check ran.
+    pub fn not_checked_text(&self) -> Option<String> {
+        let missing: Vec<&str> = self
+            .not_checked()
+            .into_iter()
+            .map(Check::establishes)
+            .collect();
+        (!missing.is_empty()).then(|| format!("{} not checked", missing.join(", ")))
+    }
+
+    /// The verdict as every rendering states it: `PASS`, `FAIL`, or either
+    /// followed by what was not checked
+    /// (`PASS — signatures, reproducibility not checked`), so a pass of an
+    /// audit that checked little is never read as a pass of everything.
+    pub fn verdict_line(&self) -> String {
+        match self.not_checked_text() {
+            Some(missing) => format!("{} — {missing}", self.verdict_word()),
+            None => self.verdict_word().to_string(),
+        }
+    }
+
     /// The canonical JSON of the report ([`canonical`]): deterministic bytes.
     pub fn to_canonical_json(&self) -> Result<String, ReportError> {
         Ok(canonical::to_canonical_json(self)?)
@@ -739,11 +874,24 @@ impl AuditReport {
                     .verify
                     .iter()
                     .flat_map(|v| v.signers.iter().filter_map(|s| s.key_sha256.as_ref())),
-            );
+            )
+            .chain(self.case.auditor.key_id.as_ref());
         for d in digests {
             if !is_sha256_hex(d) {
                 return Err(ReportError::Malformed(format!(
                     "{d:?} is not a lowercase hex SHA-256"
+                )));
+            }
+        }
+        for step in &self.steps {
+            let consistent = match step.status {
+                StepStatus::NotRun => step.why.is_some(),
+                _ => step.why.is_none(),
+            };
+            if !consistent {
+                return Err(ReportError::Malformed(format!(
+                    "step {}: `why` must be present exactly when the status is not-run",
+                    step.check.name()
                 )));
             }
         }
@@ -784,6 +932,7 @@ mod tests {
                 name: "A".into(),
                 organization: Some("Org".into()),
                 email: None,
+                key_id: None,
                 certificates: vec![],
             },
             vendor: "V".into(),
@@ -841,6 +990,47 @@ mod tests {
         ok.add_finding(Finding::new(Severity::Medium, Check::Diff, "mode"));
         ok.finish();
         assert!(ok.passed());
+    }
+
+    /// Reports signed before steps had `not-run` said `passed` and `error`:
+    /// they still read (and so keep verifying) and render in today's words;
+    /// `why` goes with `not-run` only.
+    #[test]
+    fn older_step_words_read_and_why_goes_with_not_run_only() {
+        let mut r = AuditReport::new(case(), "2026-07-01T12:00:00Z").unwrap();
+        r.finish();
+        let json = r.to_canonical_json().unwrap();
+        let with_steps =
+            |steps: &str| json.replace("\"steps\":[]", &format!("\"steps\":[{steps}]"));
+        let old = with_steps(
+            r#"{"check":"inputs","status":"passed","summary":"s"},{"check":"diff","status":"error","summary":"s"}"#,
+        );
+        let back = AuditReport::from_json(old.as_bytes()).unwrap();
+        let words: Vec<String> = back.steps.iter().map(Step::status_text).collect();
+        assert_eq!(words, ["ok", "not run (could not run)"]);
+        assert_eq!(back.not_checked(), [Check::Diff]);
+        assert_eq!(
+            back.to_canonical_json().unwrap(),
+            old,
+            "written back as read"
+        );
+        for bad in [
+            r#"{"check":"diff","status":"not-run","summary":"s"}"#,
+            r#"{"check":"diff","status":"ok","why":"not-configured","summary":"s"}"#,
+        ] {
+            assert!(
+                matches!(
+                    AuditReport::from_json(with_steps(bad).as_bytes()),
+                    Err(ReportError::Malformed(_))
+                ),
+                "{bad}"
+            );
+        }
+        let ok = with_steps(
+            r#"{"check":"tuf","status":"not-run","summary":"s","why":"not-configured"}"#,
+        );
+        let back = AuditReport::from_json(ok.as_bytes()).unwrap();
+        assert_eq!(back.verdict_line(), "PASS — TUF repository not checked");
     }
 
     #[test]

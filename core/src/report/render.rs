@@ -13,7 +13,7 @@
 
 use std::fmt::Write;
 
-use super::{AuditReport, Finding, Severity, StepStatus, Verdict};
+use super::{AuditReport, Finding, Severity, Verdict};
 
 /// Characters that carry meaning in Markdown anywhere in a line (CommonMark
 /// §2.4 lets any ASCII punctuation be backslash-escaped).
@@ -88,13 +88,6 @@ fn auditor_line(r: &AuditReport) -> String {
     s
 }
 
-fn verdict_word(r: &AuditReport) -> &'static str {
-    match r.summary.verdict {
-        Verdict::Pass => "PASS",
-        Verdict::Fail => "FAIL",
-    }
-}
-
 fn counts_line(r: &AuditReport) -> String {
     let s = &r.summary;
     format!(
@@ -103,11 +96,21 @@ fn counts_line(r: &AuditReport) -> String {
     )
 }
 
-fn status_word(s: StepStatus) -> &'static str {
-    match s {
-        StepStatus::Passed => "passed",
-        StepStatus::Failed => "failed",
-        StepStatus::Error => "could not run",
+/// How a reader checks this report: the command, and what its
+/// placeholders stand for. The key id is signed with the report, so the
+/// reader can tell whether the public key they were given is the one.
+fn verify_command(r: &AuditReport) -> (String, &'static str) {
+    if r.case.auditor.certificates.is_empty() {
+        (
+            "glassbox report verify report.dsse.json --key AUDITOR.pub --artifacts CASE-DIR".into(),
+            "AUDITOR.pub: the auditor's public key (its key id is above); CASE-DIR: the directory of the audited case file",
+        )
+    } else {
+        (
+            "glassbox report verify report.dsse.json --roots AUDITOR-CA.pem --artifacts CASE-DIR"
+                .into(),
+            "AUDITOR-CA.pem: the certificate authority that certifies the auditor; CASE-DIR: the directory of the audited case file",
+        )
     }
 }
 
@@ -132,8 +135,11 @@ pub fn markdown(r: &AuditReport) -> String {
     );
     let _ = writeln!(
         o,
-        "**Verdict: {}** ({})\n",
-        verdict_word(r),
+        "**Verdict: {}**{} ({})\n",
+        r.verdict_word(),
+        r.not_checked_text()
+            .map(|t| format!(" — {}", md(&t)))
+            .unwrap_or_default(),
         md(&counts_line(r))
     );
     o.push_str("| | |\n|---|---|\n");
@@ -149,16 +155,21 @@ pub fn markdown(r: &AuditReport) -> String {
         md(&r.tool.version),
         r.schema_version
     );
+    if let Some(k) = &c.auditor.key_id {
+        let _ = writeln!(o, "| Signing key | `{}` |", md(k));
+    }
+    let (cmd, placeholders) = verify_command(r);
+    let _ = writeln!(o, "| Verify | `{cmd}` ({}) |", md(placeholders));
     o.push('\n');
 
     if !r.steps.is_empty() {
-        o.push_str("## Checks\n\n| check | result | summary |\n|---|---|---|\n");
+        o.push_str("## Checks\n\n| check | status | summary |\n|---|---|---|\n");
         for s in &r.steps {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} |",
                 s.check.name(),
-                status_word(s.status),
+                s.status_text(),
                 md(&s.summary)
             );
         }
@@ -419,7 +430,7 @@ fn capitalised(s: &str) -> String {
 const CSS: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.3rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;margin:.6rem 0;width:100%}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:.6rem 0;width:100%}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word;hyphens:none}th{white-space:nowrap}
 th{background:#f2f2f2}code{font-size:.85em;overflow-wrap:anywhere}
 .verdict{font-size:1.3rem;font-weight:700;padding:.5rem 1rem;border-radius:.3rem;display:inline-block}
 .pass{background:#e3f4e3;color:#0b5d0b;border:2px solid #0b5d0b}.fail{background:#fbe4e4;color:#8b0000;border:2px solid #8b0000}
@@ -451,8 +462,11 @@ pub fn html_page(r: &AuditReport) -> String {
     let _ = writeln!(o, "<h1>{}</h1>", escape_html(&title));
     let _ = writeln!(
         o,
-        "<section id=\"summary\">\n<p><span class=\"verdict {verdict_class}\" id=\"verdict\">Verdict: {}</span> {}</p>",
-        verdict_word(r),
+        "<section id=\"summary\">\n<p><span class=\"verdict {verdict_class}\" id=\"verdict\">Verdict: {}</span>{} {}</p>",
+        r.verdict_word(),
+        r.not_checked_text()
+            .map(|t| format!(" <strong>— {}</strong>", escape_html(&t)))
+            .unwrap_or_default(),
         escape_html(&counts_line(r))
     );
     o.push_str("<table>\n");
@@ -472,15 +486,29 @@ pub fn html_page(r: &AuditReport) -> String {
     ] {
         let _ = writeln!(o, "<tr><th>{k}</th><td>{}</td></tr>", escape_html(&v));
     }
+    if let Some(k) = &c.auditor.key_id {
+        let _ = writeln!(
+            o,
+            "<tr><th>Signing key</th><td><code id=\"key-id\">{}</code></td></tr>",
+            escape_html(k)
+        );
+    }
+    let (cmd, placeholders) = verify_command(r);
+    let _ = writeln!(
+        o,
+        "<tr><th>Verify</th><td><code id=\"verify-command\">{}</code><br><small>{}</small></td></tr>",
+        escape_html(&cmd),
+        escape_html(placeholders)
+    );
     o.push_str("</table>\n");
     if !r.steps.is_empty() {
-        o.push_str("<table>\n<tr><th>check</th><th>result</th><th>summary</th></tr>\n");
+        o.push_str("<table>\n<tr><th>check</th><th>status</th><th>summary</th></tr>\n");
         for s in &r.steps {
             let _ = writeln!(
                 o,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 s.check.name(),
-                status_word(s.status),
+                s.status_text(),
                 escape_html(&s.summary)
             );
         }

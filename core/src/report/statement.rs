@@ -150,6 +150,16 @@ pub fn verify_report_envelope<N: AsRef<str>>(
         }
     }
     let statement = parse_statement(&verified.payload)?;
+    if let Some(named) = &statement.report.case.auditor.key_id {
+        for signer in &verified.signers {
+            if &signer.key_id != named {
+                return Err(ReportError::Altered(format!(
+                    "the report names signing key {named} but key {} signed it",
+                    signer.key_id
+                )));
+            }
+        }
+    }
     if statement_json(&statement.report)?.as_bytes() != verified.payload.as_slice() {
         return Err(ReportError::Altered(
             "the signed Statement is not in canonical form".into(),
@@ -305,6 +315,7 @@ mod tests {
                     name: "A".into(),
                     organization: None,
                     email: None,
+                    key_id: None,
                     certificates: vec![],
                 },
                 vendor: "V".into(),
@@ -363,6 +374,27 @@ mod tests {
             verify_report_envelope(env.as_bytes(), &wrong),
             Err(ReportError::Dsse(_))
         ));
+    }
+
+    /// A report names its signing key; signed by another (trusted) key it
+    /// does not verify: the page's "signed by" line would be false.
+    #[test]
+    fn a_report_signed_by_another_key_than_it_names_fails() {
+        let named = auditor_key();
+        let signer = auditor_key();
+        let mut r = report();
+        r.case.auditor.key_id = Some(named.key_id());
+        let trusted = [("signer", signer.public_key().clone())];
+        let env = sign_report(&r, &signer).unwrap().to_json();
+        match verify_report_envelope(env.as_bytes(), &trusted) {
+            Err(ReportError::Altered(why)) => {
+                assert!(why.contains(&named.key_id()), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        r.case.auditor.key_id = Some(signer.key_id());
+        let env = sign_report(&r, &signer).unwrap().to_json();
+        verify_report_envelope(env.as_bytes(), &trusted).unwrap();
     }
 
     #[test]

@@ -322,11 +322,21 @@ pub fn compare(
     match rayon::join(|| open(vendor), || open(rebuild)) {
         (Ok(v), Ok(r)) => compare_inner(vendor, rebuild, opts, Some((&v, &r))),
         (v, r) => {
+            let mut refused: Vec<ReproError> = [v.err(), r.err()].into_iter().flatten().collect();
+            // A side that cannot be read (truncated, unreadable, over a
+            // limit) is the answer: what could be read of a cut download
+            // compares as "format differs", which hides the cause. Only a
+            // refusal (extractors would disagree) lets a different verdict
+            // stand.
+            let unreadable = |e: &ReproError| matches!(e, ReproError::Release { source, .. } if !source.is_refusal());
+            if let Some(i) = refused.iter().position(unreadable) {
+                return Err(refused.swap_remove(i));
+            }
             let report = compare_inner(vendor, rebuild, opts, None)?;
             if report.verdict == Verdict::Different {
                 return Ok(report);
             }
-            Err(v.err().or(r.err()).expect("one side was refused"))
+            Err(refused.swap_remove(0))
         }
     }
 }

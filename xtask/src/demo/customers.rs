@@ -13,13 +13,12 @@
 
 use std::path::Path;
 
-use glassbox_core::audit::{AuditCase, log_audit, run_audit};
-use glassbox_core::keys::SigningKey;
-use glassbox_core::report::statement::sign_report;
+use glassbox_core::audit::{AuditCase, SignedAudit, audit_and_sign, log_audit};
 use glassbox_core::tlog::note::KeyType;
 use glassbox_core::tlog::{Log, LogSigner, cosignature};
 
 use super::KEYS_EPOCH;
+use super::auditor_ca::CHAIN_FILE;
 use super::tlog::{fork_log, publish, seeded_log_signer};
 use super::tree::{Tree, write_file, write_tree};
 use crate::{Result, err};
@@ -54,7 +53,8 @@ pub const WITNESSES: [(&str, [u8; 32]); 2] = [
 
 const SEED: [u8; 32] = *b"glassbox demo audit log TEST-ONL";
 
-fn e<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> crate::Error {
+/// Maps an error to the generator's, prefixed with what was being done.
+pub(super) fn e<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> crate::Error {
     move |x| err(format!("{what}: {x}"))
 }
 
@@ -73,18 +73,17 @@ pub fn build(out: &Path, genuine: &Tree, tampered: &Tree, mtime: i64) -> Result<
     let case_text = format!(
         "vendor = \"ExampleAV\"\nproduct = \"ExampleAV Engine\"\n\
          [auditor]\nname = \"Demo Auditor (TEST-ONLY)\"\norganization = \"glassbox demo\"\n\
-         key = \"../{AUDITOR_KEY_FILE}\"\n\
+         key = \"../{AUDITOR_KEY_FILE}\"\ncertificate = \"../{CHAIN_FILE}\"\n\
          [release]\npath = \"../releases/exampleav-1.1.0\"\nversion = \"1.1.0\"\n\
          [log]\ndir = \"log\"\nkey = \"../{KEY_FILE}\"\n"
     );
     let case = AuditCase::parse(&published.join("audit.toml"), &case_text)
         .map_err(e("the published audit case"))?;
-    let report = run_audit(&case, REPORT_TIME, &mut |_| {}).map_err(e("the audit"))?;
+    let SignedAudit { report, envelope } =
+        audit_and_sign(&case, REPORT_TIME, &mut |_| {}).map_err(e("the audit"))?;
     if !report.passed() {
         return Err(err("the audit of releases/exampleav-1.1.0 did not pass"));
     }
-    let key = SigningKey::from_file(&out.join(AUDITOR_KEY_FILE)).map_err(e("auditor key"))?;
-    let envelope = sign_report(&report, &key).map_err(e("signing the report"))?;
     let report_dir = published.join("reports").join(REPORT_DIR);
     let envelope_path = report_dir.join("report.dsse.json");
     let json = report.to_canonical_json().map_err(e("report JSON"))?;

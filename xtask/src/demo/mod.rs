@@ -7,6 +7,7 @@
 //! else is derived from them deterministically and rewritten on each run.
 
 mod archive;
+pub mod auditor_ca;
 mod cmssig;
 mod content;
 pub mod customers;
@@ -168,7 +169,9 @@ pub fn generate(opts: &Options) -> Result<Summary> {
     write_release(out, "tampered", Version::V1_1, &tampered, &meta11)?;
     // The transparency log of the releases, and its fork for one customer.
     tlog::build(out)?;
-    // The auditor's published bundle and two customers' machines.
+    // The auditor's CA (before the published report, which embeds the
+    // chain), the auditor's published bundle and two customers' machines.
+    auditor_ca::build(out)?;
     customers::build(out, &signed11, &tampered, EPOCH_1_1)?;
 
     Ok(Summary { notes, tamper })

@@ -32,7 +32,7 @@ pub const PROOF_1_1_TGZ: &str = "exampleav-1.1.0.tar.gz.tlog-proof";
 const SEED: [u8; 32] = *b"ExampleAV demo log TEST-ONLY key";
 
 /// RFC 8410 §7 PKCS#8 v1 prefix of an Ed25519 private key (the seed follows).
-const PKCS8_ED25519_PREFIX: [u8; 16] = [
+pub(super) const PKCS8_ED25519_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 

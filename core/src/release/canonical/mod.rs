@@ -100,6 +100,18 @@ pub enum CanonicalError {
         /// What was wrong.
         why: String,
     },
+    /// The input ends inside a container (a cut download). Never compared
+    /// as plain bytes: "format differs" would hide that the vendor's file is
+    /// incomplete.
+    #[error(
+        "{at}: truncated: {source}; obtain a fresh copy and compare it with the vendor's published digest"
+    )]
+    Truncated {
+        /// The container and member.
+        at: String,
+        /// The read that ran out.
+        source: std::io::Error,
+    },
     /// A limit was reached.
     #[error("{at}: {why}")]
     Limit {
@@ -129,6 +141,12 @@ impl CanonicalError {
     }
 
     pub(crate) fn read(at: &str, e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            return CanonicalError::Truncated {
+                at: at.to_string(),
+                source: e,
+            };
+        }
         CanonicalError::Input {
             path: at.to_string(),
             why: format!("cannot read: {e}"),
