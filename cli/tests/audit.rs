@@ -707,9 +707,7 @@ fn artifacts_bind_whole_directories_and_the_policy_trust_material() {
 /// configure are steps too, `not-run` with why, and the verdict names them.
 #[test]
 fn checks_not_configured_are_not_run_and_named_in_the_verdict() {
-    let text = minimal_case("");
-    let (_demo_copy, case) = case_beside_a_demo_copy(&text);
-    let (out, run) = audit(case.to_str().unwrap(), &[]);
+    let (_demo_copy, out, run) = audit_minimal_case("");
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     let summary = stdout(&run);
     assert!(
@@ -774,11 +772,17 @@ fn minimal_case(extra: &str) -> String {
     )
 }
 
+/// Audits [`minimal_case`] with `extra` beside a copy of the demo; returns
+/// the copy, the output directory and the run.
+fn audit_minimal_case(extra: &str) -> (tempfile::TempDir, tempfile::TempDir, Output) {
+    let (demo_copy, case) = case_beside_a_demo_copy(&minimal_case(extra));
+    let (out, run) = audit(case.to_str().unwrap(), &[]);
+    (demo_copy, out, run)
+}
+
 #[test]
 fn a_required_check_that_is_not_configured_fails_the_audit() {
-    let text = minimal_case("[require]\nchecks = [\"verify\", \"diff\"]\n");
-    let (_demo_copy, case) = case_beside_a_demo_copy(&text);
-    let (out, run) = audit(case.to_str().unwrap(), &[]);
+    let (_demo_copy, out, run) = audit_minimal_case("[require]\nchecks = [\"verify\", \"diff\"]\n");
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     assert!(
         stdout(&run).contains("FAIL — signatures, reproducibility, TUF repository not checked"),
@@ -797,9 +801,7 @@ fn a_required_check_that_is_not_configured_fails_the_audit() {
         ["Required check did not run: verify (signatures not checked)"]
     );
     // An unknown check name is a mistake in the case file.
-    let typo = minimal_case("[require]\nchecks = [\"signatures\"]\n");
-    let (_copy, case) = case_beside_a_demo_copy(&typo);
-    let (_out, run) = audit(case.to_str().unwrap(), &[]);
+    let (_copy, _out, run) = audit_minimal_case("[require]\nchecks = [\"signatures\"]\n");
     assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
     assert!(stderr(&run).contains("signatures"), "{}", stderr(&run));
 }

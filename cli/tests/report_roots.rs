@@ -98,16 +98,7 @@ impl Pki {
 
     /// Audits the demo into `out`; returns the run and the envelope path.
     fn audit(&self, certificate: &Path, out: &Path) -> (Output, PathBuf) {
-        let case = self.case(certificate);
-        let run = glassbox(&[
-            "audit",
-            case.path().to_str().unwrap(),
-            "--time",
-            TIME,
-            "--output",
-            out.to_str().unwrap(),
-        ]);
-        (run, out.join("exampleav-1.1.0-2026-07-01/report.dsse.json"))
+        audit_case(self.case(certificate).path(), out)
     }
 }
 
@@ -138,6 +129,19 @@ fn demo_case_with(text: &str) -> tempfile::NamedTempFile {
         .unwrap();
     std::fs::write(case.path(), text).unwrap();
     case
+}
+
+/// Audits `case` into `out`; returns the run and the envelope path.
+fn audit_case(case: &Path, out: &Path) -> (Output, PathBuf) {
+    let run = glassbox(&[
+        "audit",
+        case.to_str().unwrap(),
+        "--time",
+        TIME,
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    (run, out.join("exampleav-1.1.0-2026-07-01/report.dsse.json"))
 }
 
 /// `glassbox report verify ENVELOPE --key KEY`.
@@ -255,18 +259,8 @@ fn report_without_chain_fails_with_roots() {
     let pki = Pki::new("ed25519");
     let case = demo_case_with(&demo_case_without_certificate());
     let out = tempfile::tempdir().unwrap();
-    let run = glassbox(&[
-        "audit",
-        case.path().to_str().unwrap(),
-        "--time",
-        TIME,
-        "--output",
-        out.path().to_str().unwrap(),
-    ]);
+    let (run, bare) = audit_case(case.path(), out.path());
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
-    let bare = out
-        .path()
-        .join("exampleav-1.1.0-2026-07-01/report.dsse.json");
     let r = verify_roots(&bare, &pki.path("root.pem"), &[]);
     assert_eq!(r.status.code(), Some(1), "{}", text(&r));
     assert!(
@@ -359,17 +353,16 @@ fn auditor_leaves_that_cannot_sign_reports_fail_roots() {
 /// example, run as written from the repository root.
 #[test]
 fn readme_roots_example_runs_as_written() {
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_glassbox"))
-        .current_dir(repo_root())
-        .args([
+    let run = common::glassbox_in(
+        &[
             "report",
             "verify",
             "audit-reports/example/report.dsse.json",
             "--roots",
             "testdata/demo/auditor/ca.pem",
-        ])
-        .output()
-        .unwrap();
+        ],
+        &repo_root(),
+    );
     let out = text(&run);
     assert_eq!(run.status.code(), Some(0), "{out}");
     assert!(
