@@ -57,7 +57,7 @@ for p in libssl3 openssl; do
   [ "$st" = 1 ] || check "diff $p exits 1 (different)" fail
   # The summary: everything up to the first per-change line.
   sed -n '3,/^$/p' "$p.diff" | sed 's/^/  /'
-  grep -E '^same change in' "$p.diff" | sed 's/^/  /' | head -n 20 || true
+  grep -E '^[ADMmRT]  same change in' "$p.diff" | sed 's/^/  /' | head -n 20 || true
   "$GLASSBOX" diff --format json "$a" "$b" > "$p.json" || true
   python3 - "$p.json" <<'PY'
 import json, sys

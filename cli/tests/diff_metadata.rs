@@ -75,28 +75,7 @@ fn chmod_x_setuid_and_retarget_are_shown_by_default_and_are_audit_findings() {
     }
 
     // The audit of the pair: each is a finding, the setuid file high.
-    fs::write(
-        t.path().join("audit.toml"),
-        format!(
-            "vendor = \"V\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\nkey = \"{}\"\n\
-             [release]\npath = \"new\"\nversion = \"2\"\n\
-             [previous]\npath = \"old\"\nversion = \"1\"\n",
-            demo_path("auditor/TEST-ONLY-auditor.key").display()
-        ),
-    )
-    .unwrap();
-    let out = glassbox_in(
-        &[
-            "audit",
-            "audit.toml",
-            "--time",
-            "2026-12-08T00:00:00Z",
-            "--format",
-            "json",
-        ],
-        t.path(),
-    );
-    let report = json(&out);
+    let report = audit_json(t.path());
     let findings: Vec<(String, String)> = common::items(&report["findings"])
         .filter(|f| f["check"] == "diff" && f["severity"] != "info")
         .map(|f| {
@@ -117,4 +96,126 @@ fn chmod_x_setuid_and_retarget_are_shown_by_default_and_are_audit_findings() {
             "{sev} {title:?} missing from {findings:#?}"
         );
     }
+}
+
+/// Audits new/ against old/ in `t` (no verify, no rebuild) and returns the
+/// report.
+fn audit_json(t: &Path) -> serde_json::Value {
+    fs::write(
+        t.join("audit.toml"),
+        format!(
+            "vendor = \"V\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\nkey = \"{}\"\n\
+             [release]\npath = \"new\"\nversion = \"2\"\n\
+             [previous]\npath = \"old\"\nversion = \"1\"\n",
+            demo_path("auditor/TEST-ONLY-auditor.key").display()
+        ),
+    )
+    .unwrap();
+    let out = glassbox_in(
+        &[
+            "audit",
+            "audit.toml",
+            "--time",
+            "2026-12-08T00:00:00Z",
+            "--format",
+            "json",
+        ],
+        t,
+    );
+    json(&out)
+}
+
+/// old/ and new/ with 50 man pages whose only change is the `.TH` line's
+/// date and version (each line names its own page), and one page changed
+/// otherwise.
+fn man_page_pair(t: &Path) {
+    let page = |i: usize, date: &str, version: &str| {
+        format!(
+            ".TH TOOL-{i} 1 \"{date}\" \"{version}\" \"Vendor\"\n.SH NAME\ntool-{i} \\- does {i}\n"
+        )
+    };
+    for i in 0..50 {
+        let name = format!("man/tool-{i}.1");
+        write(
+            &t.join("old"),
+            &name,
+            page(i, "2026-04-07", "3.0.20").as_bytes(),
+            0o644,
+        );
+        write(
+            &t.join("new"),
+            &name,
+            page(i, "2026-08-25", "3.0.22").as_bytes(),
+            0o644,
+        );
+    }
+    write(
+        &t.join("old"),
+        "man/other.1",
+        b".TH OTHER 1\nold text\n",
+        0o644,
+    );
+    write(
+        &t.join("new"),
+        "man/other.1",
+        b".TH OTHER 1\nnew text\n",
+        0o644,
+    );
+}
+
+#[test]
+fn fifty_files_changed_the_same_way_are_one_group_in_every_format() {
+    let t = tempfile::tempdir().unwrap();
+    man_page_pair(t.path());
+    let headline = "same change in 50 files: .TH \"2026-04-07\" \"3.0.20\" → \"2026-08-25\" \"3.0.22\" (-1 +1 lines)";
+    let run = |format: &str| {
+        let out = glassbox_in(&["diff", "--format", format, "old", "new"], t.path());
+        assert_eq!(code(&out), 1, "{}", text(&out));
+        stdout(&out)
+    };
+    for format in ["text", "markdown", "html"] {
+        let s = run(format);
+        let shown = if format == "html" {
+            headline.replace('"', "&quot;")
+        } else {
+            headline.to_string()
+        };
+        assert_eq!(s.matches(&shown).count(), 1, "{format}:\n{s}");
+        // Every file is named, the change's detail is shown once, and the
+        // page changed otherwise stays on its own.
+        for i in 0..50 {
+            assert!(s.contains(&format!("man/tool-{i}.1")), "{format}: tool-{i}");
+        }
+        assert_eq!(s.matches("2026-08-25").count(), 2, "{format}:\n{s}");
+        assert!(s.contains("man/other.1"), "{format}");
+    }
+    let v = json(&glassbox_in(
+        &["diff", "--format", "json", "old", "new"],
+        t.path(),
+    ));
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{v}");
+    assert_eq!(groups[0]["count"], 50);
+    assert_eq!(groups[0]["paths"].as_array().unwrap().len(), 50);
+    assert_eq!(
+        format!(
+            "same change in 50 files: {}",
+            groups[0]["description"].as_str().unwrap()
+        ),
+        headline
+    );
+    let other = common::items(&v["changes"])
+        .find(|c| c["path"] == "man/other.1")
+        .unwrap();
+    assert!(other.get("group").is_none(), "{other}");
+    // The audit's diff evidence names the group once, with its files.
+    let report = audit_json(t.path());
+    let evidence: Vec<&str> = common::items(&report["findings"])
+        .filter(|f| f["check"] == "diff")
+        .flat_map(|f| common::items(&f["evidence"]))
+        .filter_map(|e| e.as_str())
+        .filter(|e| e.starts_with("same change in 50 files: .TH"))
+        .collect();
+    assert_eq!(evidence.len(), 1, "{report}");
+    assert!(evidence[0].contains("man/tool-49.1"), "{}", evidence[0]);
 }

@@ -75,11 +75,23 @@ pub(super) fn diff_step(
         "{} added, {} removed, {} modified, {} renamed, {} metadata-only",
         s.added, s.removed, s.modified, s.renamed, s.metadata
     );
-    findings.push(Finding::new(
+    // Groups of identical changes go into the evidence once each, with
+    // their files, rather than as hundreds of look-alike entries.
+    let mut changes = Finding::new(
         Severity::Info,
         Check::Diff,
         format!("Changes since {}: {counted}", previous.version),
-    ));
+    );
+    for g in &result.groups {
+        let files: Vec<String> = g.paths.iter().map(|p| p.to_string()).collect();
+        changes = changes.evidence(format!(
+            "same change in {} files: {}: {}",
+            g.count,
+            g.description,
+            files.join(", ")
+        ));
+    }
+    findings.push(changes);
     let summary = format!("{counted} since {}", previous.version);
     let mut executables = Vec::new();
     for e in &s.changed_executables {

@@ -396,6 +396,7 @@ pub fn classify(
             members: Some(count),
             content: None,
             security: Vec::new(),
+            group: None,
         });
     }
     removed.retain(|k| !consumed_old.contains(k));
@@ -442,6 +443,7 @@ pub fn classify(
             members: folded_new.get(&nk).copied(),
             content: None,
             security: Vec::new(),
+            group: None,
         });
     }
 
@@ -480,6 +482,7 @@ fn one_side(class: ChangeClass, e: &Entry, members: Option<u64>) -> EntryChange 
         members,
         content: None,
         security: Vec::new(),
+        group: None,
     }
 }
 
@@ -494,6 +497,7 @@ fn compare_same_path(oe: &Entry, ne: &Entry, opts: &DiffOptions) -> Option<Entry
         members: None,
         content: None,
         security: Vec::new(),
+        group: None,
     };
     if oe.kind != ne.kind {
         return Some(change(ChangeClass::TypeChanged, Vec::new()));

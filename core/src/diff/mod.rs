@@ -21,6 +21,7 @@ pub mod classify;
 pub mod code;
 pub mod compare;
 mod content;
+pub mod group;
 mod release_source;
 pub mod security;
 mod source;
@@ -36,6 +37,7 @@ pub use compare::{
     KeyChange, KeyChangeOp, LineTag, SectionRow, Segment, StructuredDiff, SymbolChanges, TextDiff,
     TextEncoding,
 };
+pub use group::ChangeGroup;
 pub use release_source::{ReleaseSource, diff_paths, diff_releases, read_options};
 pub use security::{Direction, SecurityChange, SecurityFlag};
 pub use source::{ContentSource, VisitFn};
@@ -174,6 +176,9 @@ pub struct ReleaseDiff {
     pub summary: DiffSummary,
     /// Every change, sorted by path.
     pub changes: Vec<EntryChange>,
+    /// Changes made the same way in several files ([`group`]), each shown
+    /// once.
+    pub groups: Vec<ChangeGroup>,
 }
 
 /// Which release a side of the diff is.
@@ -304,6 +309,10 @@ pub struct EntryChange {
     /// options.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub security: Vec<SecurityChange>,
+    /// Index in [`ReleaseDiff::groups`] of the group of identical changes
+    /// this one belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<usize>,
 }
 
 /// Progress events, for a progress bar.
@@ -353,6 +362,7 @@ pub fn diff_sources(
     progress(DiffProgress::Classified { to_read });
     content::fill_content(old, new, &mut changes, opts, progress)?;
     let summary = DiffSummary::of(&changes);
+    let groups = group::group(&mut changes);
     Ok(ReleaseDiff {
         schema: DIFF_SCHEMA,
         old: old.info(),
@@ -360,5 +370,6 @@ pub fn diff_sources(
         identical: changes.is_empty(),
         summary,
         changes,
+        groups,
     })
 }

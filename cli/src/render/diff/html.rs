@@ -125,6 +125,24 @@ fn detail(c: &EntryChange) -> String {
     o
 }
 
+/// One row of the change table for a change shown on its own.
+fn change_row(i: usize, c: &EntryChange) -> String {
+    let path = if c.class == ChangeClass::Modified {
+        format!(
+            "<a href=\"#c{i}\"><code>{}</code></a>",
+            esc(&change_path(c))
+        )
+    } else {
+        format!("<code>{}</code>", esc(&change_path(c)))
+    };
+    format!(
+        "<tr class=\"{}\"><td>{}</td><td>{path}</td><td>{}</td></tr>",
+        c.class.as_str(),
+        c.class.as_str(),
+        esc(&change_brief(c))
+    )
+}
+
 /// Renders the diff as one self-contained HTML page of at most about
 /// `max_bytes` bytes.
 pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
@@ -202,20 +220,24 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
     if !d.changes.is_empty() {
         o.push_str("<h2>Changes</h2><table id=\"changes\"><tr><th>change</th><th>path</th><th>detail</th></tr>");
         for (i, c) in d.changes.iter().enumerate() {
-            let path = if c.class == ChangeClass::Modified {
-                format!(
-                    "<a href=\"#c{i}\"><code>{}</code></a>",
-                    esc(&change_path(c))
-                )
-            } else {
-                format!("<code>{}</code>", esc(&change_path(c)))
+            let row = match super::listed(d, c) {
+                super::Listed::InGroup => continue,
+                super::Listed::GroupHead(g) => {
+                    let files: Vec<String> = g
+                        .paths
+                        .iter()
+                        .map(|p| format!("<code>{}</code>", esc(&p.to_string())))
+                        .collect();
+                    format!(
+                        "<tr class=\"{} group\"><td>{}</td><td><a href=\"#c{i}\">{}</a></td><td><b>{}</b></td></tr>",
+                        c.class.as_str(),
+                        c.class.as_str(),
+                        files.join("<br>"),
+                        esc(&super::group_line(g))
+                    )
+                }
+                super::Listed::Alone => change_row(i, c),
             };
-            let row = format!(
-                "<tr class=\"{}\"><td>{}</td><td>{path}</td><td>{}</td></tr>",
-                c.class.as_str(),
-                c.class.as_str(),
-                esc(&change_brief(c))
-            );
             if o.len() + row.len() > budget {
                 truncated = true;
                 break;
@@ -230,14 +252,20 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
             .iter()
             .enumerate()
             .filter(|(_, c)| c.class == ChangeClass::Modified)
+            .filter(|(_, c)| !matches!(super::listed(d, c), super::Listed::InGroup))
             .collect();
         if !modified.is_empty() {
             o.push_str("<h2>Modified files</h2>\n");
         }
         for (i, c) in modified {
+            let also = match super::listed(d, c) {
+                super::Listed::GroupHead(g) => format!(" (same change in {} files)", g.count),
+                _ => String::new(),
+            };
             let sec = format!(
-                "<details id=\"c{i}\"><summary><code>{}</code> — {}</summary>{}</details>\n",
+                "<details id=\"c{i}\"><summary><code>{}</code>{} — {}</summary>{}</details>\n",
                 esc(&change_path(c)),
+                esc(&also),
                 esc(&change_brief(c)),
                 detail(c)
             );

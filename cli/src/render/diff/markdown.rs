@@ -104,12 +104,28 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
     );
     let mut truncated = false;
     for c in &d.changes {
-        let row = format!(
-            "| {} | `{}` | {} |\n",
-            c.class.as_str(),
-            cell(&change_path(c)),
-            cell(&change_brief(c))
-        );
+        let row = match super::listed(d, c) {
+            super::Listed::InGroup => continue,
+            super::Listed::GroupHead(g) => {
+                let files: Vec<String> = g
+                    .paths
+                    .iter()
+                    .map(|p| format!("`{}`", cell(&p.to_string())))
+                    .collect();
+                format!(
+                    "| {} | {} | **{}** |\n",
+                    c.class.as_str(),
+                    files.join("<br>"),
+                    cell(&super::group_line(g))
+                )
+            }
+            super::Listed::Alone => format!(
+                "| {} | `{}` | {} |\n",
+                c.class.as_str(),
+                cell(&change_path(c)),
+                cell(&change_brief(c))
+            ),
+        };
         if out.len() + row.len() > max_bytes {
             truncated = true;
             break;
@@ -123,10 +139,15 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
             .filter(|c| c.class == ChangeClass::Modified)
         {
             let lines = detail_lines(c);
+            let also = match super::listed(d, c) {
+                super::Listed::InGroup => continue,
+                super::Listed::GroupHead(g) => format!(" (same change in {} files)", g.count),
+                super::Listed::Alone => String::new(),
+            };
             if lines.is_empty() {
                 continue;
             }
-            let mut sec = format!("\n### `{}`\n\n```diff\n", cell(&change_path(c)));
+            let mut sec = format!("\n### `{}`{also}\n\n```diff\n", cell(&change_path(c)));
             for (_, l) in lines {
                 sec.push_str(&l.replace("```", "`\u{200b}``"));
                 sec.push('\n');

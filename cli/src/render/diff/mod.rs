@@ -112,6 +112,32 @@ pub fn change_brief(c: &EntryChange) -> String {
     parts.join(", ")
 }
 
+/// How a change shows in the list: on its own, as the first of its group
+/// (which stands for the whole group), or not at all (a later member of a
+/// group, listed under the first).
+pub enum Listed<'a> {
+    /// Not in a group.
+    Alone,
+    /// The first change of this group.
+    GroupHead(&'a glassbox_core::diff::ChangeGroup),
+    /// Listed with its group's first change.
+    InGroup,
+}
+
+/// Where `c` shows in the list of `d`.
+pub fn listed<'a>(d: &'a ReleaseDiff, c: &EntryChange) -> Listed<'a> {
+    match c.group.and_then(|n| d.groups.get(n)) {
+        None => Listed::Alone,
+        Some(g) if g.paths.first() == Some(&c.path) => Listed::GroupHead(g),
+        Some(_) => Listed::InGroup,
+    }
+}
+
+/// The headline of a group: `same change in 187 files: ...`.
+pub fn group_line(g: &glassbox_core::diff::ChangeGroup) -> String {
+    format!("same change in {} files: {}", g.count, g.description)
+}
+
 /// The security-relevant changes of one entry in words (`setuid gained,
 /// executable gained`), or `None`.
 pub fn security_brief(c: &EntryChange) -> Option<String> {

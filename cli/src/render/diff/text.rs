@@ -80,6 +80,18 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
     }
     out.push('\n');
     for c in &d.changes {
+        match super::listed(d, c) {
+            super::Listed::Alone => {}
+            super::Listed::InGroup => continue,
+            super::Listed::GroupHead(g) => {
+                let line = format!("{}  {}", class_code(c.class), super::group_line(g));
+                let _ = writeln!(out, "{}", paint(color, Tone::Head, &line));
+                for p in &g.paths {
+                    let _ = writeln!(out, "     {p}");
+                }
+                continue;
+            }
+        }
         let brief = change_brief(c);
         let line = if brief.is_empty() {
             format!("{}  {}", class_code(c.class), change_path(c))
@@ -98,7 +110,12 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
         if lines.is_empty() || c.class != glassbox_core::diff::ChangeClass::Modified {
             continue;
         }
-        section(&mut out, color, c, lines);
+        let also = match super::listed(d, c) {
+            super::Listed::InGroup => continue,
+            super::Listed::GroupHead(g) => format!(" (same change in {} files)", g.count),
+            super::Listed::Alone => String::new(),
+        };
+        section(&mut out, color, c, &also, lines);
         for (title, lines) in function_diffs(c) {
             let _ = writeln!(out, "{}", paint(color, Tone::Head, &format!("~~~ {title}")));
             for (tone, l) in lines {
@@ -109,9 +126,10 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
     out
 }
 
-/// One change's section: `=== M path`, then its lines.
-fn section(out: &mut String, color: bool, c: &EntryChange, lines: Vec<(Tone, String)>) {
-    let head = format!("=== {} {}", class_code(c.class), change_path(c));
+/// One change's section: `=== M path` (and `also`, such as the size of
+/// the group it stands for), then its lines.
+fn section(out: &mut String, color: bool, c: &EntryChange, also: &str, lines: Vec<(Tone, String)>) {
+    let head = format!("=== {} {}{also}", class_code(c.class), change_path(c));
     let _ = writeln!(out, "\n{}", paint(color, Tone::Head, &head));
     for (tone, l) in lines {
         let _ = writeln!(out, "{}", paint(color, tone, &l));
@@ -134,7 +152,7 @@ pub fn render_summary(d: &ReleaseDiff, color: bool) -> String {
         };
         let mut lines = Vec::new();
         code::surface_lines(cd, &mut lines);
-        section(&mut out, color, c, lines);
+        section(&mut out, color, c, "", lines);
     }
     out
 }
