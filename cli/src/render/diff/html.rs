@@ -223,16 +223,12 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
             let row = match super::listed(d, c) {
                 super::Listed::InGroup => continue,
                 super::Listed::GroupHead(g) => {
-                    let files: Vec<String> = g
-                        .paths
-                        .iter()
-                        .map(|p| format!("<code>{}</code>", esc(&p.to_string())))
-                        .collect();
+                    let files = super::group_files(g, |p| format!("<code>{}</code>", esc(p)));
                     format!(
                         "<tr class=\"{} group\"><td>{}</td><td><a href=\"#c{i}\">{}</a></td><td><b>{}</b></td></tr>",
                         c.class.as_str(),
                         c.class.as_str(),
-                        files.join("<br>"),
+                        files,
                         esc(&super::group_line(g))
                     )
                 }

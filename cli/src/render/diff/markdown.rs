@@ -107,15 +107,11 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
         let row = match super::listed(d, c) {
             super::Listed::InGroup => continue,
             super::Listed::GroupHead(g) => {
-                let files: Vec<String> = g
-                    .paths
-                    .iter()
-                    .map(|p| format!("`{}`", cell(&p.to_string())))
-                    .collect();
+                let files = super::group_files(g, |p| format!("`{}`", cell(p)));
                 format!(
                     "| {} | {} | **{}** |\n",
                     c.class.as_str(),
-                    files.join("<br>"),
+                    files,
                     cell(&super::group_line(g))
                 )
             }

@@ -133,6 +133,17 @@ pub fn listed<'a>(d: &'a ReleaseDiff, c: &EntryChange) -> Listed<'a> {
     }
 }
 
+/// A group's files for a table cell, each through `code` (escaping and
+/// code markup of the format), one a line (`<br>`, which Markdown tables
+/// and HTML both read).
+pub fn group_files(g: &glassbox_core::diff::ChangeGroup, code: impl Fn(&str) -> String) -> String {
+    g.paths
+        .iter()
+        .map(|p| code(&p.to_string()))
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
 /// The headline of a group: `same change in 187 files: ...`.
 pub fn group_line(g: &glassbox_core::diff::ChangeGroup) -> String {
     format!("same change in {} files: {}", g.count, g.description)
