@@ -79,7 +79,7 @@ pub fn group(changes: &mut [EntryChange]) -> Vec<ChangeGroup> {
                 changes[i].group = Some(n);
             }
             ChangeGroup {
-                description: describe(&changes[g[0]], &changes),
+                description: describe(&changes[g[0]], changes),
                 count: g.len() as u64,
                 paths: g.iter().map(|&i| changes[i].path.clone()).collect(),
             }

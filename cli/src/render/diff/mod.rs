@@ -555,6 +555,7 @@ pub(crate) mod sample {
             },
             identical: false,
             summary: DiffSummary::of(&changes),
+            groups: glassbox_core::diff::group::group(&mut changes),
             changes,
         }
     }
