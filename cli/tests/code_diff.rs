@@ -47,6 +47,13 @@ fn code_of(t: &Path) -> serde_json::Value {
     let o = glassbox_in(&["diff", "old", "new", "--format", "json"], t);
     assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
     let v = json(&o);
+    // The code diff is documented in the diff schema; the output keeps to it.
+    let schema = common::repo_root().join("core/schema/diff.v1.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
     let c = v["changes"]
         .as_array()
         .unwrap()
