@@ -28,15 +28,7 @@ GLASSBOX=${GLASSBOX:-$here/target/release/glassbox}
 [ -x "$GLASSBOX" ] || { echo "no glassbox binary: cargo build --release -p glassbox-cli" >&2; exit 2; }
 OLD=3.0.20-1~deb12u2
 NEW=3.0.22-1~deb12u2
-work=${KEEP:-$BENCH_TMP/debs}
-mkdir -p "$work"
-cd "$work"
-for v in "$OLD" "$NEW"; do
-  for p in openssl libssl3; do
-    ls "${p}_${v}_"*.deb >/dev/null 2>&1 || apt-get download -q "$p=$v" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
-    ls "${p}_${v}_"*.deb >/dev/null 2>&1 || { echo "could not download $p=$v (apt sources?)" >&2; exit 2; }
-  done
-done
+fetch_openssl_debs "${KEEP:-$BENCH_TMP/debs}"
 
 fail=0
 check() { # check WHAT STATUS

@@ -20,6 +20,10 @@
 #   build_glassbox      builds the release binary (unless NO_BUILD is set,
 #                       to time the binary already built); sets GB to its path
 #   need_gnu_time       installs GNU time if /usr/bin/time is missing
+#   fetch_openssl_debs DIR  downloads (apt-get download pkg=version) the
+#                       openssl and libssl3 .debs of versions $OLD and $NEW
+#                       into DIR unless there, and cd's to DIR; exits 2
+#                       when apt cannot fetch them
 #   bench_failures      prints the recorded failures and returns 0 if there
 #                       were any (callers then exit 1, with no summary)
 #
@@ -107,4 +111,16 @@ build_glassbox() {
   [ -n "${NO_BUILD:-}" ] && return 0
   echo "== building glassbox (release)"
   (cd "$repo" && cargo build --release --locked -q -p glassbox-cli)
+}
+
+fetch_openssl_debs() {
+  mkdir -p "$1"
+  cd "$1"
+  local v p
+  for v in "$OLD" "$NEW"; do
+    for p in openssl libssl3; do
+      ls "${p}_${v}_"*.deb >/dev/null 2>&1 || apt-get download -q "$p=$v" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
+      ls "${p}_${v}_"*.deb >/dev/null 2>&1 || { echo "could not download $p=$v (apt sources?)" >&2; exit 2; }
+    done
+  done
 }
