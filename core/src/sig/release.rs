@@ -128,6 +128,20 @@ pub trait ReleaseAccess {
         paths: &BTreeSet<String>,
         max_bytes: u64,
     ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError>;
+    /// Calls `visit` with the whole content of each of `paths` (each at
+    /// most `max_bytes`), one file at a time, so a release's many large
+    /// files (PE images verified for Authenticode) are never all in memory.
+    fn visit_files(
+        &self,
+        paths: &BTreeSet<String>,
+        max_bytes: u64,
+        visit: &mut dyn FnMut(&str, Vec<u8>),
+    ) -> Result<(), ReleaseError> {
+        for (p, b) in self.read_files(paths, max_bytes)? {
+            visit(&p, b);
+        }
+        Ok(())
+    }
 }
 
 /// Why a release could not be verified at all (as opposed to a verdict of
@@ -267,6 +281,9 @@ pub enum SignatureKind {
     /// An apt chain (`dists/DIST/InRelease` or `Release.gpg`): the Release
     /// signature, then the indexes and packages it lists (`crate::apt`).
     Apt,
+    /// Authenticode signatures embedded in a PE file, which is its own
+    /// signature file (`super::authenticode`).
+    Authenticode,
 }
 
 /// Who signed, as continuity compares it.
@@ -438,6 +455,10 @@ pub struct ReleaseVerification {
     pub failures: Vec<Failure>,
     /// True when nothing failed and every required file is covered.
     pub verified: bool,
+    /// The Authenticode details of every signed PE file (each also listed
+    /// in `signatures`, kind `authenticode`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authenticode: Vec<super::authenticode::PeFile>,
 }
 
 /// A discovered signature: which file, which format, what it signs.
@@ -637,7 +658,10 @@ pub fn verify_release(
                     need_bytes.insert(t.to_string());
                 }
             }
-            SignatureKind::Dsse | SignatureKind::Openpgp | SignatureKind::Apt => {}
+            SignatureKind::Dsse
+            | SignatureKind::Openpgp
+            | SignatureKind::Apt
+            | SignatureKind::Authenticode => {}
         }
     }
     let target_bytes = if need_bytes.is_empty() {
@@ -683,6 +707,14 @@ pub fn verify_release(
         failures.extend(result.failures.iter().cloned());
         signatures.push(result);
     }
+    // Authenticode: a PE file is signed by what it embeds (logic in
+    // `super::authenticode::release`).
+    let pe = super::authenticode::verify_pe_files(release, &files, policy, now)?;
+    for s in &pe.signatures {
+        failures.extend(s.failures.iter().cloned());
+    }
+    signatures.extend(pe.signatures);
+    let authenticode = pe.files;
     // Which verified signatures vouch for each path, built once.
     let mut signed_by: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, s) in signatures.iter().enumerate() {
@@ -930,6 +962,7 @@ pub fn verify_release(
         files: coverage,
         signers: signers.into_iter().collect(),
         failures,
+        authenticode,
     })
 }
 
@@ -1000,6 +1033,7 @@ fn refused(
             reason: e.to_string(),
         }],
         verified: false,
+        authenticode: Vec::new(),
     }
 }
 
@@ -1229,6 +1263,14 @@ pub fn verify_detached_signature(
             content,
             policy,
             now,
+        ),
+        // Only the PE file itself carries these (`super::authenticode`).
+        SignatureKind::Authenticode => failed(
+            &d,
+            targets,
+            &target.path,
+            "supported",
+            "Authenticode signatures are embedded in the PE file; verify the file without --signature".into(),
         ),
         // Only `crate::apt::mirror` makes these, never discovery by name.
         SignatureKind::Apt => failed(
@@ -1703,11 +1745,26 @@ impl ReleaseAccess for crate::release::Release {
         max_bytes: u64,
     ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError> {
         let mut out = BTreeMap::new();
+        self.visit_files(paths, max_bytes, &mut |p, b| {
+            out.insert(p.to_string(), b);
+        })?;
+        Ok(out)
+    }
+
+    fn visit_files(
+        &self,
+        paths: &BTreeSet<String>,
+        max_bytes: u64,
+        visit: &mut dyn FnMut(&str, Vec<u8>),
+    ) -> Result<(), ReleaseError> {
         // Nothing to read (a release with no signature files): do not
         // decompress the whole archive a second time for nothing.
         if paths.is_empty() {
-            return Ok(out);
+            return Ok(());
         }
+        // A duplicated name: the first in container order counts, as in
+        // the listing.
+        let mut seen = HashSet::new();
         self.visit_contents(
             &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),
             &mut |e, r| {
@@ -1720,14 +1777,13 @@ impl ReleaseAccess for crate::release::Release {
                         max: max_bytes,
                     });
                 }
-                let buf = got.bytes;
-                // A duplicated name: the first in container order counts,
-                // as in the listing.
-                out.entry(e.path.to_string()).or_insert(buf);
+                let path = e.path.to_string();
+                if seen.insert(path.clone()) {
+                    visit(&path, got.bytes);
+                }
                 Ok(())
             },
-        )?;
-        Ok(out)
+        )
     }
 }
 

@@ -32,12 +32,14 @@
 //! Windows only enforces it for drivers, and it is outside the digest.
 
 pub mod pe;
+pub mod release;
 mod signature;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use pe::{PeError, PeImage};
+pub use release::{PeCoverage, PeFile, verify_pe_files};
 pub use signature::MAX_NESTED;
 
 use crate::policy::{AuthenticodeRequire, TrustPolicy};
@@ -226,6 +228,27 @@ pub fn verify_pe(data: &[u8], policy: &TrustPolicy, now: OffsetDateTime) -> PeVe
     }
     v.verified = v.failures.is_empty() && good > 0;
     v
+}
+
+/// Whether the file at `path` starts like a PE image (reads two bytes).
+pub fn is_pe_file(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| looks_like_pe(&magic))
+}
+
+/// Reads the PE file at `path` (at most
+/// [`crate::sig::release::MAX_CONTENT_BYTES`]) and verifies its embedded
+/// signatures: `glassbox verify FILE` without `--signature`.
+pub fn verify_pe_file(
+    path: &std::path::Path,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<PeVerification, crate::fsio::ReadFileError> {
+    let bytes = crate::fsio::read_file_capped(path, crate::sig::release::MAX_CONTENT_BYTES)?;
+    Ok(verify_pe(&bytes, policy, now))
 }
 
 /// File names the release verifier opens to look for embedded
