@@ -200,6 +200,77 @@ fn verify_artifact_and_release() {
     );
 }
 
+/// Authenticode: a PE file verified by its embedded signature (Debian's
+/// fwupd EFI image, from the corpus .deb) alone and inside a release, and
+/// a tampered copy (exit 1); the text output names the Authenticode digest
+/// osslsigncode calculates.
+#[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
+fn verify_authenticode() {
+    let t = tempfile::tempdir().unwrap();
+    let corpus = common::corpus("vendor-channels/authenticode");
+    let deb = corpus.join("fwupd-amd64-signed_1_1.4+1_amd64.deb");
+    let release = glassbox_core::release::Release::open(&deb, &Default::default()).unwrap();
+    let mut image = Vec::new();
+    release
+        .visit_contents(
+            &|e| e.path.to_string().ends_with(".efi.signed"),
+            &mut |_, r| {
+                std::io::Read::read_to_end(r, &mut image).unwrap();
+                Ok(())
+            },
+        )
+        .unwrap();
+    let rel = t.path().join("rel");
+    std::fs::create_dir(&rel).unwrap();
+    std::fs::write(rel.join("fwupdx64.efi"), &image).unwrap();
+    let mut tampered = image.clone();
+    tampered[0x600] ^= 1;
+    std::fs::write(t.path().join("tampered.efi"), &tampered).unwrap();
+    std::fs::write(
+        t.path().join("policy.toml"),
+        format!(
+            "[x509]\nroots = [{:?}]\n[validation]\ntime = \"2026-06-01T00:00:00Z\"\n",
+            corpus.join("debian-uefi-ca.pem").display().to_string()
+        ),
+    )
+    .unwrap();
+    let efi = rel.join("fwupdx64.efi").display().to_string();
+    run_json(
+        t.path(),
+        "verify",
+        &["verify", &efi, "--policy", "policy.toml"],
+        0,
+    );
+    run_json(
+        t.path(),
+        "verify",
+        &[
+            "verify",
+            "tampered.efi",
+            "--policy",
+            "policy.toml",
+            "--previous",
+            &efi,
+        ],
+        1,
+    );
+    run_json(
+        t.path(),
+        "verify",
+        &["verify", "rel", "--policy", "policy.toml"],
+        0,
+    );
+    let text = run(t.path(), &["verify", &efi, "--policy", "policy.toml"], 0);
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains(
+            "authenticode sha256: 54563dba7fe706fab763168771637e02f82bf776e47fc16c96b87f3ecdb11958"
+        ),
+        "{text}"
+    );
+}
+
 /// OpenPGP: a release whose `InRelease` and `.asc` are signed by a
 /// gpg-made subkey, with signer continuity against a release signed by
 /// another subkey of the same certificate, and an artifact whose second

@@ -177,3 +177,57 @@ fn outside_the_signers_validity_fails_the_chain() {
     assert!(!v.verified);
     assert_eq!(v.failures[0].check, "chain", "{:?}", v.failures);
 }
+
+/// In a release, each signed PE file is covered by its own signatures: the
+/// Debian images verify, a tampered copy fails naming the digest, and a
+/// PE-named file without a certificate table is unsigned (coverage judges it).
+#[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
+fn pe_files_in_a_release_are_covered_by_their_own_signatures() {
+    use glassbox_core::sig::release::{CoverageStatus, SignatureKind, verify_release_at};
+    let dir = tempfile::tempdir().unwrap();
+    let rel = dir.path().join("release");
+    std::fs::create_dir(&rel).unwrap();
+    let images = efi_images();
+    let (_, fwupd) = images.iter().find(|(n, _)| n.contains("fwupdx64")).unwrap();
+    std::fs::write(rel.join("fwupdx64.efi"), fwupd).unwrap();
+    let mut tampered = fwupd.clone();
+    tampered[0x600] ^= 0x20;
+    std::fs::write(rel.join("tampered.efi"), &tampered).unwrap();
+    // The same image with its certificate table removed: unsigned.
+    let image = PeImage::parse(fwupd).unwrap();
+    let table = image.entries[0].offset;
+    let mut bare = fwupd[..table].to_vec();
+    let e_lfanew = u32::from_le_bytes(bare[0x3c..0x40].try_into().unwrap()) as usize;
+    bare[e_lfanew + 24 + 112 + 32..e_lfanew + 24 + 112 + 40].fill(0);
+    std::fs::write(rel.join("unsigned.exe"), &bare).unwrap();
+
+    let policy = policy(
+        dir.path(),
+        "[coverage]\nallow_unsigned = [\"unsigned.exe\"]\n",
+    );
+    let v = verify_release_at(&rel, &policy, datetime!(2026-12-08 00:00 UTC)).unwrap();
+    let status = |p: &str| v.files.iter().find(|f| f.path == p).unwrap().status;
+    assert_eq!(status("fwupdx64.efi"), CoverageStatus::Verified);
+    assert_eq!(status("tampered.efi"), CoverageStatus::Failed);
+    assert_eq!(status("unsigned.exe"), CoverageStatus::Unsigned);
+    assert!(!v.verified);
+    assert_eq!(v.failures.len(), 1, "{:#?}", v.failures);
+    assert_eq!(v.failures[0].file, "tampered.efi");
+    assert_eq!(v.failures[0].check, "image-digest");
+    // Each PE file is its own signature: kind authenticode, named by the file.
+    for (s, name) in v.signatures.iter().zip(["fwupdx64.efi", "tampered.efi"]) {
+        assert_eq!(
+            (s.signature.as_str(), s.kind),
+            (name, SignatureKind::Authenticode)
+        );
+    }
+    assert_eq!(v.authenticode.len(), 2);
+    assert!(
+        v.signers
+            .iter()
+            .any(|s| s.name == "CN=Debian Secure Boot Signer 2022 - fwupd"),
+        "continuity sees the Authenticode signer: {:?}",
+        v.signers
+    );
+}

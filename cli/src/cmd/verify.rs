@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use glassbox_core::policy::TrustPolicy;
+use glassbox_core::sig::authenticode::{self, PeFailure};
 use glassbox_core::sig::continuity;
 use glassbox_core::sig::release::{self as rel, Failure};
 use glassbox_core::tlog::Error as TlogError;
@@ -22,6 +23,7 @@ Examples:
   glassbox verify testdata/demo/releases/exampleav-1.1.0 --policy testdata/demo/policy.toml
   glassbox verify release-1.1.0.tar.gz --policy policy.toml --previous release-1.0.0.tar.gz --format json
   glassbox verify engine/avengine --signature engine/avengine.p7s --policy policy.toml
+  glassbox verify shimx64.efi --policy uefi-policy.toml     (a PE file: its Authenticode signatures)
   glassbox verify Release --signature Release.gpg --policy policy.toml   # OpenPGP, [[openpgp]] keyring
   glassbox verify InRelease --policy policy.toml                         # cleartext-signed (apt)
   glassbox verify exampleav-1.1.0.tar.gz --policy policy.toml \
@@ -35,8 +37,8 @@ Exit codes: 0 everything required verified, 1 a check failed, 2 input error.";
 #[derive(clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// The artifact (with --signature) or the release: a directory or an
-    /// archive.
+    /// The artifact (with --signature), a signed PE file (its embedded
+    /// Authenticode signatures), or the release: a directory or an archive.
     target: PathBuf,
 
     /// The trust policy (TOML; see the README's "Trust policy").
@@ -49,7 +51,8 @@ pub struct Args {
     #[arg(long = "signature", value_name = "FILE")]
     signatures: Vec<PathBuf>,
 
-    /// An older release whose signers are compared with this one's.
+    /// An older release (or, for a PE file, the older PE file) whose
+    /// signers are compared with this one's.
     #[arg(long, value_name = "OLDER_RELEASE")]
     previous: Option<PathBuf>,
 
@@ -105,7 +108,38 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
         _ => None,
     };
     let now = OffsetDateTime::now_utc();
-    let report = if args.signatures.is_empty() {
+    let report = if args.signatures.is_empty()
+        && args.target.is_file()
+        && authenticode::is_pe_file(&args.target)
+    {
+        let verify = |p: &Path| {
+            authenticode::verify_pe_file(p, &policy, now)
+                .with_context(|| format!("{}: cannot read the PE file", p.display()))
+        };
+        let result = verify(&args.target)?;
+        let continuity = match &args.previous {
+            Some(prev) => {
+                if !(prev.is_file() && authenticode::is_pe_file(prev)) {
+                    bail!(
+                        "{}: --previous of a PE file must be the older PE file",
+                        prev.display()
+                    );
+                }
+                let before = verify(prev)?;
+                Some(continuity::compare(
+                    &before.signer_ids(),
+                    &result.signer_ids(),
+                ))
+            }
+            None => None,
+        };
+        Report::Authenticode {
+            file: args.target.display().to_string(),
+            result,
+            continuity,
+            log_proof: None,
+        }
+    } else if args.signatures.is_empty() {
         let spinner = ui.spinner("verifying");
         // The message alone, as before: the reader's error already names
         // the path and says why.
@@ -172,11 +206,25 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<Outcome> {
                 }
                 *log_proof = Some(check);
             }
+            Report::Authenticode {
+                result, log_proof, ..
+            } => {
+                if let Some(f) = failure {
+                    result.verified = false;
+                    result.failures.push(PeFailure {
+                        signature: f.signature,
+                        check: f.check,
+                        reason: f.reason,
+                    });
+                }
+                *log_proof = Some(check);
+            }
         }
     }
     let ok = match &report {
         Report::Artifact { verified, .. } => *verified,
         Report::Release { result, .. } => result.verified,
+        Report::Authenticode { result, .. } => result.verified,
     };
     crate::render::verify::report(&report, &policy, args.format, ui)?;
     Ok(Outcome::from_ok(ok))

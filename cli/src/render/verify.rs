@@ -2,6 +2,7 @@
 //! and as JSON (schema `core/schema/verify.v1.schema.json`).
 
 use glassbox_core::policy::TrustPolicy;
+use glassbox_core::sig::authenticode::{PeFile, PeVerification};
 use glassbox_core::sig::continuity::Continuity;
 use glassbox_core::sig::fmt_time;
 use glassbox_core::sig::release::{
@@ -47,6 +48,16 @@ pub enum Report {
         #[serde(skip_serializing_if = "Option::is_none")]
         log_proof: Option<LogProofCheck>,
     },
+    /// A PE file verified by its embedded Authenticode signatures.
+    Authenticode {
+        file: String,
+        #[serde(flatten)]
+        result: PeVerification,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        continuity: Option<Continuity>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        log_proof: Option<LogProofCheck>,
+    },
     Release {
         release: String,
         #[serde(flatten)]
@@ -74,11 +85,7 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     let sig_line = |out: &mut String, s: &SignatureResult| {
-        let mark = if s.verified {
-            ui.good("ok  ")
-        } else {
-            ui.bad("FAIL")
-        };
+        let mark = mark(s.verified, ui);
         let who = s
             .signers
             .iter()
@@ -169,7 +176,67 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
             );
         }
     };
+    let continuity_block = |out: &mut String, continuity: &Option<Continuity>| {
+        if let Some(c) = continuity {
+            let _ = writeln!(out, "signer continuity with the previous release:");
+            if !c.has_changes() {
+                let _ = writeln!(out, "  unchanged ({} signers)", c.unchanged.len());
+            }
+            for s in &c.new {
+                let _ = writeln!(out, "  {} {}", ui.warn("NEW signer"), s.name);
+            }
+            for s in &c.removed {
+                let _ = writeln!(out, "  {} {}", ui.warn("removed signer"), s.name);
+            }
+            for ch in &c.changed {
+                let _ = writeln!(
+                    out,
+                    "  {} {} ({} changed)",
+                    ui.warn("CHANGED signer"),
+                    ch.after.name,
+                    ch.what
+                );
+            }
+        }
+    };
+    let header = |out: &mut String, what: String| {
+        let _ = writeln!(
+            out,
+            "{what} (policy {}, validation time {time})",
+            policy.source.display()
+        );
+    };
     match report {
+        Report::Authenticode {
+            file,
+            result,
+            continuity,
+            log_proof,
+        } => {
+            header(&mut out, format!("PE file {file}"));
+            authenticode_block(
+                &mut out,
+                &PeFile {
+                    path: file.clone(),
+                    result: result.clone(),
+                },
+                ui,
+            );
+            continuity_block(&mut out, continuity);
+            log_block(&mut out, log_proof);
+            if !result.failures.is_empty() {
+                let _ = writeln!(out, "failures:");
+                for f in &result.failures {
+                    let sig = if f.signature.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [signature {}]", f.signature)
+                    };
+                    let _ = writeln!(out, "  {file}{sig} {}: {}", f.check, f.reason);
+                }
+            }
+            verdict(&mut out, result.verified, result.failures.len(), ui);
+        }
         Report::Artifact {
             artifact,
             verified,
@@ -177,11 +244,7 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
             failures,
             log_proof,
         } => {
-            let _ = writeln!(
-                out,
-                "artifact {artifact} (policy {}, validation time {time})",
-                policy.source.display()
-            );
+            header(&mut out, format!("artifact {artifact}"));
             for s in signatures {
                 sig_line(&mut out, s);
             }
@@ -195,11 +258,7 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
             continuity,
             log_proof,
         } => {
-            let _ = writeln!(
-                out,
-                "release {release} (policy {}, validation time {time})",
-                policy.source.display()
-            );
+            header(&mut out, format!("release {release}"));
             let _ = writeln!(out, "signatures ({}):", result.signatures.len());
             for s in &result.signatures {
                 sig_line(&mut out, s);
@@ -249,26 +308,9 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
                 };
                 let _ = writeln!(out, "  {} {}{key}", serde_json_str(&s.kind), s.name);
             }
-            if let Some(c) = continuity {
-                let _ = writeln!(out, "signer continuity with the previous release:");
-                if !c.has_changes() {
-                    let _ = writeln!(out, "  unchanged ({} signers)", c.unchanged.len());
-                }
-                for s in &c.new {
-                    let _ = writeln!(out, "  {} {}", ui.warn("NEW signer"), s.name);
-                }
-                for s in &c.removed {
-                    let _ = writeln!(out, "  {} {}", ui.warn("removed signer"), s.name);
-                }
-                for ch in &c.changed {
-                    let _ = writeln!(
-                        out,
-                        "  {} {} ({} changed)",
-                        ui.warn("CHANGED signer"),
-                        ch.after.name,
-                        ch.what
-                    );
-                }
+            continuity_block(&mut out, continuity);
+            for f in &result.authenticode {
+                authenticode_block(&mut out, f, ui);
             }
             log_block(&mut out, log_proof);
             failures_block(&mut out, &result.failures);
@@ -276,6 +318,91 @@ fn render_text(report: &Report, policy: &TrustPolicy, ui: &Ui) -> String {
         }
     }
     out
+}
+
+/// The Authenticode details of one PE file: its digest (to compare with
+/// `osslsigncode verify`'s "Calculated message digest"), checksum, and each
+/// signature with signer, chain, timestamp and program information.
+fn authenticode_block(out: &mut String, f: &PeFile, ui: &Ui) {
+    use std::fmt::Write;
+    let r = &f.result;
+    let _ = writeln!(
+        out,
+        "authenticode {} ({}):",
+        f.path,
+        r.format.unwrap_or("not a PE image")
+    );
+    if let Some(d) = &r.authenticode_sha256 {
+        let _ = writeln!(out, "  authenticode sha256: {d}");
+    }
+    if let Some(c) = &r.checksum {
+        let state = match (c.matches, c.stored) {
+            (true, _) => ui.good("matches"),
+            (false, 0) => ui.warn("not set"),
+            (false, _) => ui.warn("MISMATCH (not fatal)"),
+        };
+        let _ = writeln!(
+            out,
+            "  PE checksum: stored {:#010x}, computed {:#010x}: {state}",
+            c.stored, c.computed
+        );
+    }
+    for s in &r.signatures {
+        let mark = mark(s.verified, ui);
+        let alg = s
+            .digest_algorithm
+            .map(|a| format!(" {}", a.name()))
+            .unwrap_or_default();
+        match (&s.signer, &s.failure) {
+            (Some(signer), _) => {
+                let _ = writeln!(out, "  {mark} signature {}{alg}: {}", s.id, signer.subject);
+                let _ = writeln!(
+                    out,
+                    "       chain {} (at {})",
+                    signer.chain.join(" > "),
+                    fmt_time(signer.validated_at)
+                );
+                match (&signer.timestamp, s.timestamp_kind) {
+                    (Some(t), Some(k)) => {
+                        let _ = writeln!(
+                            out,
+                            "       timestamp {} by {} ({})",
+                            fmt_time(t.gen_time),
+                            t.tsa_subject,
+                            serde_json_str(&k)
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(out, "       no timestamp");
+                    }
+                }
+            }
+            (None, Some(fail)) => {
+                let _ = writeln!(
+                    out,
+                    "  {mark} signature {}{alg}: {}: {}",
+                    s.id, fail.check, fail.reason
+                );
+            }
+            (None, None) => {}
+        }
+        if s.program_name.is_some() || s.program_url.is_some() {
+            let _ = writeln!(
+                out,
+                "       program {} {}",
+                s.program_name.as_deref().unwrap_or("-"),
+                s.program_url.as_deref().unwrap_or("")
+            );
+        }
+    }
+    for n in &r.notes {
+        let _ = writeln!(out, "  note: {n}");
+    }
+}
+
+/// `ok` or `FAIL`, coloured, four columns wide.
+fn mark(ok: bool, ui: &Ui) -> String {
+    if ok { ui.good("ok  ") } else { ui.bad("FAIL") }
 }
 
 fn serde_kind(s: &SignatureResult) -> String {
