@@ -545,6 +545,13 @@ fn a_mirror_directory_is_covered_through_its_chain() {
     };
     let v = verify_release_at(repo.root(), &repo.policy, now()).unwrap();
     assert!(v.verified, "{:#?}", v.failures);
+    // One OpenPGP signer, the repository key, for continuity.
+    let signers: Vec<&str> = v
+        .signers
+        .iter()
+        .filter_map(|s| s.openpgp.as_ref().map(|o| o.primary_key.as_str()))
+        .collect();
+    assert_eq!(signers, [repo.fpr.as_str()]);
     // InRelease and Release + Release.gpg are both verified chains.
     let kinds: Vec<(&str, SignatureKind)> = v
         .signatures
@@ -588,5 +595,72 @@ fn a_mirror_directory_is_covered_through_its_chain() {
             ("apt-index", "dists/stable/main/binary-amd64/Packages.gz"),
             ("coverage", "pool/main/o/other/other_2.0_amd64.deb")
         ]
+    );
+}
+
+/// An audit case naming the corpus channel (`[verify] apt_release`,
+/// `apt_indexes`) over a release directory holding the two `.deb`s, with
+/// `edit` applied to the ldb-tools package.
+fn audit_bookworm(edit: impl FnOnce(&mut Vec<u8>)) -> glassbox_core::report::AuditReport {
+    use glassbox_core::audit::{AuditCase, run_audit};
+    let c = corpus(BOOKWORM);
+    let t = tempfile::tempdir().unwrap();
+    let release = t.path().join("release");
+    std::fs::create_dir(&release).unwrap();
+    std::fs::copy(c.join(WBC), release.join(WBC)).unwrap();
+    let mut ldb = std::fs::read(c.join(LDB)).unwrap();
+    edit(&mut ldb);
+    std::fs::write(release.join(LDB), ldb).unwrap();
+    std::fs::write(
+        t.path().join("policy.toml"),
+        format!(
+            "[[openpgp]]\nname = \"debian\"\nkeyring = {:?}\n\n[coverage]\nrequire_signed = [\"**\"]\n",
+            c.join("debian-archive-keyring.gpg")
+        ),
+    )
+    .unwrap();
+    std::fs::write(t.path().join("auditor.key"), b"unused by the verify step").unwrap();
+    let case = format!(
+        "vendor = \"Debian\"\nproduct = \"bookworm-updates\"\n\n[auditor]\nname = \"A\"\nkey = \"auditor.key\"\n\n\
+         [release]\npath = \"release\"\nversion = \"2026-12-01\"\n\n[verify]\npolicy = \"policy.toml\"\n\
+         apt_release = {:?}\napt_indexes = [{:?}]\n",
+        c.join("InRelease"),
+        c.join("Packages")
+    );
+    let path = t.path().join("audit.toml");
+    std::fs::write(&path, case).unwrap();
+    let case = AuditCase::load(&path).unwrap();
+    run_audit(&case, "2026-12-08T00:00:00Z", &mut |_| {}).unwrap()
+}
+
+#[test]
+#[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
+fn an_audit_covers_the_releases_debs_through_the_apt_channel() {
+    use glassbox_core::report::Severity;
+    let report = audit_bookworm(|_| {});
+    let verify = report.results.verify.as_ref().unwrap();
+    assert!(verify.verified, "{:#?}", report.findings);
+    assert_eq!((verify.coverage.verified, verify.coverage.failed), (2, 0));
+    let apt = verify
+        .signatures
+        .iter()
+        .find(|s| s.format == "apt")
+        .unwrap();
+    assert!(apt.signature.ends_with("InRelease") && apt.verified);
+
+    // A changed byte in one package: a critical finding naming the link.
+    let report = audit_bookworm(|b| b[24] = if b[24] == b'1' { b'2' } else { b'1' });
+    assert!(!report.results.verify.as_ref().unwrap().verified);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Critical)
+        .unwrap();
+    assert_eq!(f.paths, [LDB]);
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.starts_with("apt-package: ldb-tools 2:2.6.2")),
+        "{f:#?}"
     );
 }

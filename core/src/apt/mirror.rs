@@ -23,9 +23,7 @@ use super::{ReleaseLink, release_link_of, validation_time};
 use crate::digest::Sha256Digest;
 use crate::policy::TrustPolicy;
 use crate::release::ReleaseError;
-use crate::sig::release::{
-    Failure, ReleaseAccess, ReleaseFile, SignatureKind, SignatureResult, SignerId,
-};
+use crate::sig::release::{Failure, ReleaseAccess, ReleaseFile, SignatureResult};
 
 /// Most distributions verified in one mirror.
 pub const MAX_DISTRIBUTIONS: usize = 64;
@@ -86,11 +84,6 @@ fn distributions(files: &[ReleaseFile]) -> BTreeSet<Dist> {
 /// `dists/*/Release`).
 pub fn is_mirror(files: &[ReleaseFile]) -> bool {
     !distributions(files).is_empty()
-}
-
-/// The signers of a verified Release, as continuity compares them.
-fn signers(_link: &ReleaseLink) -> Vec<SignerId> {
-    Vec::new()
 }
 
 /// Verifies every distribution of the mirror in `files` at the validation
@@ -205,25 +198,21 @@ fn cover_dist(
     }
     let chain_ok = failures.is_empty();
     for (sig, link) in links {
-        let mut r = SignatureResult {
-            signature: sig.clone(),
-            kind: SignatureKind::Apt,
-            targets: vec![link.file.clone()],
-            covers: Vec::new(),
-            verified: link.verified && chain_ok,
-            signers: signers(&link),
-            time: None,
-            cms: None,
-            openpgp: None,
-            failures: Vec::new(),
+        let mut covers = if link.verified {
+            covers.clone()
+        } else {
+            Vec::new()
         };
-        if link.verified {
-            r.covers = covers.clone();
-            if link.file != sig {
-                r.covers.push(link.file.clone());
-            }
+        if link.verified && link.file != sig {
+            covers.push(link.file.clone());
         }
-        out.signatures.push(r);
+        out.signatures.push(super::chain_result(
+            &sig,
+            &link,
+            covers,
+            link.verified && chain_ok,
+            Vec::new(),
+        ));
     }
     out.failures.extend(failures);
     Ok(())

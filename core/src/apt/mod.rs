@@ -49,7 +49,9 @@ use time::OffsetDateTime;
 
 use crate::digest::{DigestSet, Sha256Digest};
 use crate::policy::{TrustPolicy, ValidationTime};
-use crate::sig::release::Failure;
+use crate::sig::release::{
+    CoverageStatus, CoveredBy, Failure, ReleaseVerification, SignatureKind, SignatureResult,
+};
 pub use index::{IndexKind, PackageStanza};
 pub use release_file::{AptRelease, Listed};
 pub use signature::ReleaseSignatures;
@@ -527,4 +529,94 @@ fn not_listed(sha256: Sha256Digest, indexes: &[IndexLink]) -> String {
         );
     }
     format!("no verified index lists sha256 {sha256} ({verified} index(es) searched)")
+}
+
+/// The verdict of a chain as a [`SignatureResult`] of a release
+/// verification (kind [`SignatureKind::Apt`]): `signature` is the chain's
+/// Release file or Release.gpg, `covers` what the chain vouches for.
+pub(crate) fn chain_result(
+    signature: &str,
+    link: &ReleaseLink,
+    covers: Vec<String>,
+    verified: bool,
+    failures: Vec<Failure>,
+) -> SignatureResult {
+    SignatureResult {
+        signature: signature.to_string(),
+        kind: SignatureKind::Apt,
+        targets: vec![link.file.clone()],
+        covers,
+        verified,
+        // Who signed the Release, as continuity compares OpenPGP signers.
+        signers: link
+            .signatures
+            .iter()
+            .flat_map(|d| &d.signatures)
+            .filter(|s| s.verified)
+            .filter_map(crate::sig::openpgp::release::signer_id)
+            .collect(),
+        time: None,
+        cms: None,
+        openpgp: link.signatures.clone(),
+        failures,
+    }
+}
+
+/// Folds a chain verified beside a release (an audit case's `[verify]
+/// apt_release`) into the release's verification: `debs[i]` is the
+/// release path of the chain's `packages[i]`. Each package the chain
+/// verified is covered by it (its unsigned-file failure, if the policy
+/// required it signed, is lifted); every failed link fails the release.
+pub fn fold_into_release(v: &mut ReleaseVerification, chain: &AptVerification, debs: &[String]) {
+    let by_file: HashMap<&str, &str> = chain
+        .packages
+        .iter()
+        .zip(debs)
+        .map(|(p, d)| (p.file.as_str(), d.as_str()))
+        .collect();
+    let covered: Vec<String> = chain
+        .packages
+        .iter()
+        .zip(debs)
+        .filter(|(p, _)| p.verified && chain.release.verified)
+        .map(|(_, d)| d.clone())
+        .collect();
+    let failures: Vec<Failure> = chain
+        .failures
+        .iter()
+        .map(|f| Failure {
+            file: by_file
+                .get(f.file.as_str())
+                .map_or(f.file.clone(), |d| d.to_string()),
+            ..f.clone()
+        })
+        .collect();
+    let result = chain_result(
+        &chain.release.file,
+        &chain.release,
+        covered.clone(),
+        chain.verified,
+        failures.clone(),
+    );
+    v.failures
+        .retain(|f| !(f.check == "coverage" && covered.contains(&f.file)));
+    v.failures.extend(failures);
+    v.failures.sort();
+    v.failures.dedup();
+    let failed: std::collections::HashSet<&str> =
+        v.failures.iter().map(|f| f.file.as_str()).collect();
+    for f in v.files.iter_mut().filter(|f| covered.contains(&f.path)) {
+        f.covered_by.push(CoveredBy {
+            signature: result.signature.clone(),
+            kind: SignatureKind::Apt,
+            manifest: None,
+            signers: result.signers.clone(),
+            time: None,
+        });
+        if !failed.contains(f.path.as_str()) {
+            f.status = CoverageStatus::Verified;
+        }
+    }
+    v.signatures.push(result);
+    v.verified = v.failures.is_empty();
 }

@@ -113,6 +113,12 @@ struct TufFile {
 #[serde(deny_unknown_fields)]
 struct VerifyFile {
     policy: String,
+    #[serde(default)]
+    apt_release: Option<String>,
+    #[serde(default)]
+    apt_release_gpg: Option<String>,
+    #[serde(default)]
+    apt_indexes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -180,6 +186,9 @@ pub struct AuditCase {
     /// The trust policy signatures are verified against, if any (verify
     /// check).
     pub policy: Option<CasePath>,
+    /// The apt channel the release's `.deb`s come through, if any (verify
+    /// check: each `.deb` of the release is checked against it).
+    pub apt: Option<CaseApt>,
     /// The auditor's independent rebuild of it, if any (repro check).
     pub rebuild: Option<CasePath>,
     /// The vendor's TUF repository, if any (tuf check).
@@ -210,6 +219,18 @@ pub struct CaseTuf {
     /// Trusted-state directory kept between audits (rollback detection);
     /// created when absent.
     pub state: Option<PathBuf>,
+}
+
+/// An apt channel named by the case file (`[verify] apt_release`,
+/// `apt_release_gpg`, `apt_indexes`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseApt {
+    /// InRelease, or Release with `release_gpg`.
+    pub release: CasePath,
+    /// Release.gpg, when the signatures are detached.
+    pub release_gpg: Option<CasePath>,
+    /// The index files (Packages, Sources; plain, .gz, .xz).
+    pub indexes: Vec<CasePath>,
 }
 
 /// A transparency log named by the case file (`glassbox log init`).
@@ -317,6 +338,37 @@ impl AuditCase {
             Some(v) => Some(existing("verify.policy", &v.policy)?),
             None => None,
         };
+        let apt = match raw
+            .verify
+            .as_ref()
+            .and_then(|v| v.apt_release.as_ref().map(|r| (v, r)))
+        {
+            Some((v, r)) => Some(CaseApt {
+                release: existing("verify.apt_release", r)?,
+                release_gpg: match &v.apt_release_gpg {
+                    Some(g) => Some(existing("verify.apt_release_gpg", g)?),
+                    None => None,
+                },
+                indexes: v
+                    .apt_indexes
+                    .iter()
+                    .map(|i| existing("verify.apt_indexes", i))
+                    .collect::<Result<_, _>>()?,
+            }),
+            // Indexes or Release.gpg without the Release they hang from
+            // would be silently unused: refuse the case instead.
+            None if raw
+                .verify
+                .as_ref()
+                .is_some_and(|v| v.apt_release_gpg.is_some() || !v.apt_indexes.is_empty()) =>
+            {
+                return Err(CaseError::Empty {
+                    path: path.to_path_buf(),
+                    key: "verify.apt_release",
+                });
+            }
+            None => None,
+        };
         let rebuild = match &raw.rebuild {
             Some(r) => Some(existing("rebuild.path", &r.path)?),
             None => None,
@@ -365,6 +417,7 @@ impl AuditCase {
             release,
             previous,
             policy,
+            apt,
             rebuild,
             tuf,
             output: base.join(raw.output.as_deref().unwrap_or("audit-reports")),

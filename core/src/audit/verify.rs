@@ -25,6 +25,43 @@ fn verify_shared(
     }
 }
 
+/// The case's apt channel checked against the release's `.deb`s (those of
+/// a directory release, or the release itself when it is one `.deb`) and
+/// folded into the verification (`crate::apt::fold_into_release`).
+fn apt_chain(
+    apt: &super::case::CaseApt,
+    release: &std::path::Path,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+    result: &mut ReleaseVerification,
+) -> Result<(), crate::apt::AptError> {
+    let debs: Vec<String> = result
+        .files
+        .iter()
+        .filter(|f| f.kind == crate::sig::release::EntryType::File && f.path.ends_with(".deb"))
+        .map(|f| f.path.clone())
+        .collect();
+    let paths = debs
+        .iter()
+        .map(|d| {
+            if release.is_dir() {
+                release.join(d)
+            } else {
+                release.to_path_buf()
+            }
+        })
+        .collect();
+    let inputs = crate::apt::AptInputs {
+        release: apt.release.resolved.clone(),
+        release_gpg: apt.release_gpg.as_ref().map(|g| g.resolved.clone()),
+        indexes: apt.indexes.iter().map(|i| i.resolved.clone()).collect(),
+        debs: paths,
+    };
+    let chain = crate::apt::verify(&inputs, policy, None, now)?;
+    crate::apt::fold_into_release(result, &chain, &debs);
+    Ok(())
+}
+
 /// A name for a signer as the report shows it.
 fn signer_name(s: &crate::sig::release::SignerId) -> String {
     s.name.clone()
@@ -64,10 +101,15 @@ pub(super) fn verify_step(
         Ok(t) => t,
         Err(e) => return could_not(findings, format!("report time: {e}")),
     };
-    let result = match verify_shared(&releases.release, &policy, now) {
+    let mut result = match verify_shared(&releases.release, &policy, now) {
         Ok(r) => r,
         Err(e) => return could_not(findings, error_chain(&e)),
     };
+    if let Some(apt) = &case.apt
+        && let Err(e) = apt_chain(apt, &case.release.path.resolved, &policy, now, &mut result)
+    {
+        return could_not(findings, e.to_string());
+    }
 
     // Failures, grouped per file so each file is one critical finding.
     let mut by_file: std::collections::BTreeMap<&str, Vec<&crate::sig::release::Failure>> =
