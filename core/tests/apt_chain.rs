@@ -471,6 +471,38 @@ fn a_deb_the_index_does_not_list_fails_naming_it() {
     not(any(ci, all(has_gpg, has_dpkg_scanpackages))),
     ignore = "needs gpg and dpkg-scanpackages"
 )]
+fn two_stanzas_for_one_package_version_with_two_debs_fail_at_the_index() {
+    // A vendor's index lists hello 1.0-1 twice: the real package, and
+    // another .deb under the same name and version. apt installs one of
+    // them; the auditor must not be told the other is hello 1.0-1.
+    let repo = Repo::new();
+    let other = build_deb(repo.root(), "other", "2.0");
+    let scanned = run(
+        "dpkg-scanpackages",
+        &["--multiversion", "pool", "/dev/null"],
+        repo.root(),
+    );
+    let twice = String::from_utf8(scanned)
+        .unwrap()
+        .replace("Package: other\n", "Package: hello\n")
+        .replace("Version: 2.0\n", "Version: 1.0-1\n");
+    repo.index(PACKAGES[0], twice.as_bytes());
+    repo.sign(now() - Duration::days(1), None, &PACKAGES[..1]);
+    let v = repo.verify(&repo.inputs(&[PACKAGES[0]], vec![other]));
+    assert!(!v.verified && !v.packages[0].verified);
+    assert!(checks(&v).contains(&"apt-index"), "{}", reasons(&v));
+    assert!(
+        reasons(&v).contains("hello 1.0-1 amd64 is listed twice"),
+        "{}",
+        reasons(&v)
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages))),
+    ignore = "needs gpg and dpkg-scanpackages"
+)]
 fn a_huge_stanza_a_decompression_bomb_and_many_stanzas_stay_bounded() {
     let repo = Repo::new();
     // One 2 MiB stanza: over the per-stanza cap.

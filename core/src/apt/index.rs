@@ -7,6 +7,7 @@
 //! [`Paragraphs`], so a large index costs memory for one stanza plus what
 //! is kept of each.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 
 use serde::Serialize;
@@ -217,17 +218,56 @@ fn source_files(p: &Paragraph, out: &mut Vec<SourceFile>) -> Result<(), IndexErr
     Ok(())
 }
 
+/// Two stanzas naming one package, version and architecture with two
+/// different `.deb`s (SHA256 or Size): apt's cache keeps one version per
+/// (package, version, architecture) and downloads one of the files, so a
+/// `.deb` matching the other stanza is signed by the index yet is not what
+/// a customer's apt installs. Refused, naming both stanzas; the same file
+/// listed twice is harmless and passes.
+fn one_stanza_per_version(
+    p: &Paragraph,
+    s: &PackageStanza,
+    seen: &mut HashMap<(String, String, String), (u64, Sha256Digest, u64)>,
+) -> Result<(), IndexError> {
+    let key = (s.package.clone(), s.version.clone(), s.architecture.clone());
+    match seen.get(&key) {
+        Some(&(line, sha256, size)) if (sha256, size) != (s.sha256, s.size) => Err(stanza_err(
+            p,
+            format!(
+                "{} {} {} is listed twice, by the stanza at line {line} with another .deb \
+                 (sha256 {sha256}, {size} bytes): apt installs one of them, so neither \
+                 can be said to be the package",
+                short(&s.package),
+                short(&s.version),
+                short(&s.architecture)
+            ),
+        )),
+        Some(_) => Ok(()),
+        None => {
+            seen.insert(key, (p.line, s.sha256, s.size));
+            Ok(())
+        }
+    }
+}
+
 /// Parses the decompressed stanzas of an index of `kind`.
 pub fn parse(reader: impl BufRead, kind: IndexKind) -> Result<IndexContent, IndexError> {
     let mut out = IndexContent::default();
     if kind == IndexKind::Other {
         return Ok(out);
     }
+    // Package, version and architecture → the first stanza's line, digest
+    // and size (see `one_stanza_per_version`).
+    let mut seen: HashMap<(String, String, String), (u64, Sha256Digest, u64)> = HashMap::new();
     for para in Paragraphs::new(reader, MAX_STANZA_BYTES) {
         let para = para?;
         out.stanzas += 1;
         match kind {
-            IndexKind::Packages => out.packages.push(package_stanza(&para)?),
+            IndexKind::Packages => {
+                let s = package_stanza(&para)?;
+                one_stanza_per_version(&para, &s, &mut seen)?;
+                out.packages.push(s);
+            }
             IndexKind::Sources => source_files(&para, &mut out.source_files)?,
             IndexKind::Other => {}
         }
