@@ -24,6 +24,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("cms", fuzz::cms),
     ("compressed", fuzz::compressed),
     ("dsse_envelope", fuzz::dsse_envelope),
+    ("openpgp", fuzz::openpgp),
     ("public_key", fuzz::public_key),
     ("sigstore_bundle", fuzz::sigstore_bundle),
     ("tar", fuzz::tar),

@@ -155,6 +155,38 @@ pub fn authenticode(data: &[u8]) {
     let _ = authenticode::verify_pe(data, &untrusting_policy(), time::OffsetDateTime::UNIX_EPOCH);
 }
 
+/// OpenPGP: armor, packet framing, keyrings, detached signatures and
+/// cleartext-signed documents, verified as far as they go. Input: chunks
+/// ([`chunks`]): a keyring (the policy's only keyring when it parses), a
+/// signature or cleartext document, and the signed content. The whole
+/// input is also tried as a signature and as a cleartext document.
+pub fn openpgp(data: &[u8]) {
+    use glassbox_core::policy::ValidationTime;
+    use glassbox_core::sig::openpgp::{self, Keyring};
+    let parts = chunks(data);
+    let ring = parts.first().copied().unwrap_or_default();
+    let sig = parts.get(1).copied().unwrap_or_default();
+    let content = parts.get(2).copied().unwrap_or_default();
+    let mut policy = untrusting_policy();
+    policy.openpgp = Keyring::from_bytes("fuzz", std::path::Path::new("fuzz.gpg"), ring, None)
+        .into_iter()
+        .collect();
+    // A fixed instant: key expiry and signature times are judged alike
+    // on every run.
+    let at = time::OffsetDateTime::from_unix_timestamp(1_798_761_600)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    policy.validation_time = ValidationTime::Fixed(at);
+    for input in [sig, data] {
+        let _ = openpgp::verify_detached(input, content, &policy, at);
+        if let Ok(c) = openpgp::verify_cleartext(input, &policy, at) {
+            assert!(
+                !c.verification.verified || !c.verification.signatures.is_empty(),
+                "a document with no signature verified"
+            );
+        }
+    }
+}
+
 /// CMS SignedData, RFC 3161 tokens and checksum manifests.
 pub fn cms(data: &[u8]) {
     use glassbox_core::sig::cms::{self, CmsSignature, ContentDigests};
