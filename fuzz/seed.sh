@@ -95,6 +95,36 @@ for f in "$REPO"/testdata/demo/releases/*/*.p7s "$REPO"/testdata/demo/releases/*
     [ -f "$f" ] && seed cms "$f"
 done
 
+# --- OpenPGP: keys and signatures made with gpg; Debian's InRelease ------
+# The target reads chunks (2-byte length + bytes): keyring, signature,
+# content. frame() packs files that way.
+frame() { python3 -c 'import struct,sys
+out=b""
+for p in sys.argv[1:]:
+    d=open(p,"rb").read()[:65535]
+    out+=struct.pack(">H",len(d))+d
+sys.stdout.buffer.write(out)' "$@"; }
+if command -v gpg >/dev/null; then
+    g=$WORK/gnupg
+    mkdir -m 700 "$g"
+    gpgb() { gpg --homedir "$g" --batch --pinentry-mode loopback --passphrase '' "$@" 2>/dev/null; }
+    gpgb --quick-gen-key 'Fuzz RSA <r@fuzz.invalid>' rsa2048 sign 0
+    gpgb --quick-gen-key 'Fuzz Ed <e@fuzz.invalid>' ed25519 cert 0
+    ed=$(gpgb --with-colons -k e@fuzz.invalid | awk -F: '/^fpr/{print $10; exit}')
+    gpgb --quick-add-key "$ed" ed25519 sign 0
+    gpgb --export >"$k/ring.gpg"
+    gpgb --armor --export >"$k/ring.asc"
+    gpgb -u r@fuzz.invalid --detach-sign -o "$k/c.sig" "$k/content"
+    gpgb -u e@fuzz.invalid --armor --detach-sign -o "$k/c.asc" "$k/content"
+    gpgb -u r@fuzz.invalid -u e@fuzz.invalid --clearsign -o "$k/c.clear" "$k/content"
+    for sig in c.sig c.asc c.clear; do
+        frame "$k/ring.gpg" "$k/$sig" "$k/content" >"$WORK/pgp"; seed openpgp "$WORK/pgp"
+        frame "$k/ring.asc" "$k/$sig" "$k/content" >"$WORK/pgp"; seed openpgp "$WORK/pgp"
+    done
+fi
+apt=$CORPORA/vendor-channels/apt-bookworm-updates
+[ -f "$apt/InRelease" ] && seed openpgp "$apt/InRelease"
+
 # --- Authenticode: Debian's signed EFI images (vendor-channels corpus) ----
 for deb in "$CORPORA"/vendor-channels/authenticode/*.deb; do
     [ -f "$deb" ] || continue

@@ -522,6 +522,11 @@ fn classify(path: &str, content: Option<&[u8]>) -> Option<Discovered> {
             if content.is_some_and(super::openpgp::is_cleartext) {
                 return cleartext;
             }
+            // A keyring shipped in the release (`archive-keyring.gpg`)
+            // is content like any other file, not a signature.
+            if content.is_some_and(super::openpgp::release::is_certificate) {
+                return None;
+            }
             return d(SignatureKind::Openpgp, suffix);
         }
     }
@@ -1802,6 +1807,19 @@ mod tests {
         assert_eq!(c("a.sigstore.json").unwrap().target.as_deref(), Some("a"));
         assert_eq!(c("x-1.0.intoto.jsonl").unwrap().kind, SignatureKind::Dsse);
         assert_eq!(c("a.asc").unwrap().kind, SignatureKind::Openpgp);
+        // A binary OpenPGP public key (tag 6, one-byte length) is a
+        // keyring file, not a signature.
+        assert!(
+            classify(
+                "keys/archive-keyring.gpg",
+                Some(&[0x99, 0x00, 0x01, 0x04, 0xB4, 0x00])
+            )
+            .is_none()
+        );
+        assert_eq!(
+            classify("InRelease", Some(b"x")).unwrap().target.as_deref(),
+            Some("InRelease")
+        );
         assert!(c("dir/.p7s").unwrap().target.is_none(), "no target name");
         assert!(c("README.md").is_none());
         assert!(is_candidate("SHA256SUMS"));

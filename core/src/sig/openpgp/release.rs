@@ -34,6 +34,18 @@ pub fn is_signature(bytes: &[u8]) -> bool {
         .is_ok_and(|p| !p.is_empty() && p.iter().all(|p| p.tag == 2))
 }
 
+/// Whether `bytes` are OpenPGP certificates (an armored public key block,
+/// or binary packets that frame exactly and start with a public key):
+/// a keyring file named like a signature (`X.gpg`).
+pub fn is_certificate(bytes: &[u8]) -> bool {
+    if super::framing::is_armored(bytes) {
+        return bytes
+            .trim_ascii_start()
+            .starts_with(b"-----BEGIN PGP PUBLIC KEY BLOCK-----");
+    }
+    super::framing::split_packets(bytes).is_ok_and(|p| p.first().is_some_and(|p| p.tag == 6))
+}
+
 /// The continuity identity of a verified OpenPGP signature: its user ID
 /// (or primary fingerprint) as name, its primary key and signing key.
 pub fn signer_id(r: &SignatureReport) -> Option<SignerId> {
