@@ -58,7 +58,7 @@ fn code_of(t: &Path) -> serde_json::Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["path"] == "bin/app")
+        .find(|c| c["path"] == "bin/app" || c["path"] == "bin/app.exe")
         .expect("bin/app changed");
     c["content"]["code"].clone()
 }
@@ -174,4 +174,36 @@ fn text_report_shows_the_disassembly_diff_and_summary_only_the_surface() {
     assert!(summary.contains("functions: 1 added"), "{summary}");
     assert!(!summary.contains("call upload_metrics"), "{summary}");
     assert!(summary.len() < text.len() / 2, "{summary}");
+}
+
+#[test]
+#[cfg_attr(not(any(ci, has_mingw)), ignore = "needs x86_64-w64-mingw32-gcc")]
+fn pe_pair_gains_winhttp_under_network() {
+    let t = tempfile::tempdir().unwrap();
+    let fixtures = common::repo_root().join("testdata/code");
+    for (release, src, libs) in [
+        ("old", "win_v1.c", &[][..]),
+        ("new", "win_v2.c", &["-lwinhttp"][..]),
+    ] {
+        let dir = t.path().join(release).join("bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        run(Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-O1", "-o"])
+            .arg(dir.join("app.exe"))
+            .arg(fixtures.join(src))
+            .args(libs));
+    }
+    let code = code_of(t.path());
+    let f = &code["functions"];
+    assert_eq!(f["disassembly"], "x86-64");
+    let added = f["added"].as_array().unwrap();
+    assert_eq!(names(&f["added"]), vec!["report"], "{f}");
+    assert_eq!(added[0]["source"], "pdata");
+    let surface = &code["surface"]["added"];
+    let network = strs(&surface["imports"]["network"]);
+    assert!(network.contains(&"WinHttpOpen"), "{surface}");
+    assert!(
+        strs(&surface["indicators"]["host"]).contains(&"collect.example.net"),
+        "{surface}"
+    );
 }
