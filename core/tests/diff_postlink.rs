@@ -86,3 +86,46 @@ fn any_other_changed_byte_still_warns() {
         assert_eq!(d.notes, vec![PATCHED_AFTER_BUILD_ID]);
     }
 }
+
+/// Rewrites, in `bytes`, the ELF64 section header of `name` to cover
+/// `range` (sh_offset, sh_size), leaving its flags (no `SHF_ALLOC`) alone.
+fn point_section_at(bytes: &mut [u8], name: &str, range: (u64, u64)) {
+    use object::{Object, ObjectSection};
+    let index = object::File::parse(&*bytes)
+        .unwrap()
+        .section_by_name(name)
+        .unwrap()
+        .index()
+        .0;
+    let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let shoff = u64_at(bytes, 0x28) as usize;
+    let shentsize = u16::from_le_bytes([bytes[0x3a], bytes[0x3b]]) as usize;
+    let hdr = shoff + index * shentsize;
+    bytes[hdr + 24..hdr + 32].copy_from_slice(&range.0.to_le_bytes());
+    bytes[hdr + 32..hdr + 40].copy_from_slice(&range.1.to_le_bytes());
+}
+
+#[test]
+fn a_debuglink_header_laid_over_loaded_bytes_excuses_nothing() {
+    // The adversary's vendor points the (non-loaded) `.gnu_debuglink`
+    // section header at `.rodata`, which a PT_LOAD segment maps: the
+    // section flags say "not loaded" but the bytes are, so a patched
+    // string (or instruction) there must keep the build-id warning.
+    use object::{Object, ObjectSection};
+    let t = tempfile::tempdir().unwrap();
+    let (mut a, _) = debuglinked_pair(t.path());
+    let rodata = object::File::parse(&*a)
+        .unwrap()
+        .section_by_name(".rodata")
+        .unwrap()
+        .file_range()
+        .unwrap();
+    point_section_at(&mut a, ".gnu_debuglink", rodata);
+    let mut b = a.clone();
+    let at = rodata.0 as usize + rodata.1 as usize - 2;
+    b[at] ^= 1;
+    let d = compare_bytes(&app(), &a, &b, &DiffOptions::default());
+    let e = d.executable.as_ref().unwrap();
+    assert!(e.debug_link_updated.is_empty(), "{:?}", d.notes);
+    assert_eq!(d.notes, vec![PATCHED_AFTER_BUILD_ID]);
+}
