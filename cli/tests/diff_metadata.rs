@@ -219,3 +219,23 @@ fn fifty_files_changed_the_same_way_are_one_group_in_every_format() {
     assert_eq!(evidence.len(), 1, "{report}");
     assert!(evidence[0].contains("man/tool-49.1"), "{}", evidence[0]);
 }
+
+#[test]
+fn a_page_that_also_changes_mode_is_not_hidden_in_the_group() {
+    // The adversary's vendor makes one of the 50 pages 0600 besides its
+    // `.TH` change: grouped with the others, its mode change was shown
+    // only through the group's first page (which has none) and so not at
+    // all. A different change is its own change.
+    let t = tempfile::tempdir().unwrap();
+    man_page_pair(t.path());
+    fs::set_permissions(
+        t.path().join("new/man/tool-7.1"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let out = glassbox_in(&["diff", "--include-metadata", "old", "new"], t.path());
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let s = stdout(&out);
+    assert!(s.contains("same change in 49 files: .TH"), "{s}");
+    assert!(s.contains("mode 0644 -> 0600"), "{s}");
+}

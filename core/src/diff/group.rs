@@ -7,7 +7,11 @@
 //! — are equal once each file's own name is masked (the `.TH` line names
 //! the page: `.TH OPENSSL-CA 1SSL "2026-04-07"`). A modified container
 //! (`page.1ssl.gz`) changes in the same way as another when its member
-//! changes do, member names masked the same way. Only complete text diffs
+//! changes do, member names masked the same way. The entry's own metadata
+//! and security changes are part of the change: a file that also changes
+//! its mode (or owner) is not grouped with one that only changes its text,
+//! since later members of a group are shown only through the first. Only
+//! complete text diffs
 //! group; anything else (binary, executables, a diff cut by
 //! `--max-diff-lines`, an added or removed member) stays on its own.
 //!
@@ -21,7 +25,7 @@ use serde::Serialize;
 use crate::digest::Sha256Digest;
 use crate::release::EntryPath;
 
-use super::{ChangeClass, ContentKind, EntryChange, LineTag};
+use super::{ChangeClass, ContentKind, EntryChange, LineTag, MetadataField};
 
 /// What the masked file name is replaced with.
 const NAME: &str = "{name}";
@@ -143,7 +147,23 @@ fn text_key(c: &EntryChange) -> Option<Sha256Digest> {
         key.extend_from_slice(mask(&line.text(), stem.as_deref()).as_bytes());
         key.push(b'\n');
     }
-    Some(Sha256Digest::of(&key))
+    Some(own_metadata(c, key))
+}
+
+/// `key` with `c`'s own metadata (but the mtime, which a rebuild sets per
+/// file) and security changes appended, hashed: two changes group only
+/// when these are equal too.
+fn own_metadata(c: &EntryChange, mut key: Vec<u8>) -> Sha256Digest {
+    key.push(0);
+    for m in c
+        .metadata
+        .iter()
+        .filter(|m| m.field != MetadataField::Mtime)
+    {
+        key.extend_from_slice(format!("{m:?}\n").as_bytes());
+    }
+    key.extend_from_slice(format!("{:?}", c.security).as_bytes());
+    Sha256Digest::of(&key)
 }
 
 /// The key of a modified container whose every member change has a key:
@@ -169,7 +189,7 @@ fn container_key(
         key.extend_from_slice(k.to_hex().as_bytes());
         key.push(b'\n');
     }
-    Some(Sha256Digest::of(&key))
+    Some(own_metadata(c, key))
 }
 
 /// The first changed line's leading word, then the changed words.
