@@ -239,3 +239,35 @@ fn a_page_that_also_changes_mode_is_not_hidden_in_the_group() {
     assert!(s.contains("same change in 49 files: .TH"), "{s}");
     assert!(s.contains("mode 0644 -> 0600"), "{s}");
 }
+
+#[test]
+fn a_new_hard_link_to_a_setuid_file_is_a_new_setuid_file() {
+    // The adversary's vendor adds `app/doc.txt`, a tar hard link whose
+    // header says 0644, to the setuid `app/suid`: GNU tar and bsdtar
+    // extract it as the same inode, so a new setuid path appears. It must
+    // be shown. Python's tarfile writes the header mode asked for.
+    let t = tempfile::tempdir().unwrap();
+    let script = r#"
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], 'w', format=tarfile.GNU_FORMAT) as t:
+    ti = tarfile.TarInfo('app/suid'); d = b'#!/bin/sh\nid\n'
+    ti.size = len(d); ti.mode = 0o4755; t.addfile(ti, io.BytesIO(d))
+    if len(sys.argv) > 2:
+        ti = tarfile.TarInfo('app/doc.txt'); ti.type = tarfile.LNKTYPE
+        ti.linkname = 'app/suid'; ti.mode = 0o644; t.addfile(ti)
+"#;
+    for args in [vec!["old.tar"], vec!["new.tar", "link"]] {
+        let st = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .args(&args)
+            .current_dir(t.path())
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let out = glassbox_in(&["diff", "old.tar", "new.tar"], t.path());
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let s = stdout(&out);
+    assert!(s.contains("A app/doc.txt  setuid gained"), "{s}");
+}

@@ -27,6 +27,8 @@ pub mod security;
 mod source;
 pub mod summary;
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::digest::Sha256Digest;
@@ -341,6 +343,23 @@ pub enum DiffProgress {
     Compared,
 }
 
+/// A hard link has no permissions of its own: tar(5) extractors link it to
+/// its target's inode, so a link to a setuid file is a setuid file. Its
+/// security bits are its target's (when the target is a top-level entry;
+/// otherwise the header's mode stays).
+fn hardlink_mode(state: &mut Option<EntryState>, modes: &HashMap<EntryPath, u32>) {
+    let Some(s) = state.as_mut().filter(|s| s.kind == EntryKind::Hardlink) else {
+        return;
+    };
+    if let Some(m) = s
+        .link_target
+        .as_ref()
+        .and_then(|t| modes.get(&EntryPath::top(t.clone())))
+    {
+        s.mode = Some(*m);
+    }
+}
+
 /// Compares two releases: classification by entry list and digest, then an
 /// in-depth comparison of the entries whose content differs.
 pub fn diff_sources(
@@ -355,8 +374,18 @@ pub fn diff_sources(
         None => new,
     };
     let mut changes = classify::classify(old.entries(), new.entries(), opts)?;
+    let modes = |entries: &[Entry]| -> HashMap<EntryPath, u32> {
+        entries
+            .iter()
+            .filter_map(|e| Some((e.path.clone(), e.mode?)))
+            .collect()
+    };
+    let (old_modes, new_modes) = (modes(old.entries()), modes(new.entries()));
     for c in &mut changes {
-        c.security = security::of(c);
+        let mut view = c.clone();
+        hardlink_mode(&mut view.old, &old_modes);
+        hardlink_mode(&mut view.new, &new_modes);
+        c.security = security::of(&view);
     }
     let to_read = changes.iter().filter(|c| content::wants_content(c)).count();
     progress(DiffProgress::Classified { to_read });
