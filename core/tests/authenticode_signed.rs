@@ -229,9 +229,12 @@ tool_test!(
 /// own built-in TSA puts the TSA certificate in the token twice, which
 /// strict DER refuses as a SET OF with a duplicate.)
 fn rfc3161_token(pki: &Pki, signed: &[u8]) -> Vec<u8> {
-    pki.ts_token(
+    // A day after the PKI was made: inside every certificate's validity
+    // however long making them took (see `ts_token_at`).
+    pki.ts_token_at(
         &common::cms_der::signature_value(&first_signature(signed)),
         "tsa",
+        Some("2020-01-02 00:00:00"),
     )
 }
 
@@ -292,11 +295,11 @@ tool_test!(
         let s = &v.signatures[0];
         assert_eq!(s.timestamp_kind, Some(TimestampKind::Rfc3161));
         let signer = s.signer.as_ref().unwrap();
-        // The token's genTime (the PKI's fake clock, early January 2020),
-        // inside the 30 days the signer was valid.
+        // The token's genTime (a day after the PKI's fake clock started,
+        // early January 2020), inside the 30 days the signer was valid.
         assert_eq!(
             signer.validated_at.date(),
-            datetime!(2020-01-01 00:00 UTC).date()
+            datetime!(2020-01-02 00:00 UTC).date()
         );
         assert_eq!(
             signer.timestamp.as_ref().unwrap().tsa_subject,

@@ -100,10 +100,16 @@ impl Pki {
 
     /// `openssl ARGS` in the PKI's directory (under faketime if set).
     pub fn run(&self, args: &[&str]) -> Vec<u8> {
-        match &self.faketime {
+        self.run_at(self.faketime.as_deref(), args)
+    }
+
+    /// `openssl ARGS` in the PKI's directory, under faketime at `when` if
+    /// given.
+    fn run_at(&self, when: Option<&str>, args: &[&str]) -> Vec<u8> {
+        match when {
             None => openssl(self.dir.path(), args),
             Some(t) => {
-                let mut all = vec![t.as_str(), "openssl"];
+                let mut all = vec![t, "openssl"];
                 all.extend_from_slice(args);
                 run("faketime", &all, self.dir.path())
             }
@@ -204,6 +210,15 @@ impl Pki {
     /// the SHA-256 of `data`, signed by the TSA `tsa` (its `NAME.pem` and
     /// `NAME.key`, profile `tsa`); writes the TSA's `ts.cnf` on first use.
     pub fn ts_token(&self, data: &[u8], tsa: &str) -> Vec<u8> {
+        self.ts_token_at(data, tsa, self.faketime.as_deref())
+    }
+
+    /// [`Pki::ts_token`] made at `when` (`faketime` syntax). A PKI made
+    /// under faketime starts every openssl run at the same instant and its
+    /// clock then runs, so a certificate issued on a loaded machine can
+    /// carry a notBefore a second later than a token made right after it;
+    /// a token meant to fall inside a certificate's validity is made later.
+    pub fn ts_token_at(&self, data: &[u8], tsa: &str, when: Option<&str>) -> Vec<u8> {
         use sha2::Digest as _;
         if !self.path("ts.cnf").exists() {
             std::fs::write(
@@ -216,24 +231,30 @@ impl Pki {
             std::fs::write(self.path("tsaserial"), "01\n").unwrap();
         }
         let digest = hex::encode(sha2::Sha256::digest(data));
-        self.run(&[
-            "ts", "-query", "-digest", &digest, "-sha256", "-cert", "-out", "q.tsq",
-        ]);
-        self.run(&[
-            "ts",
-            "-reply",
-            "-config",
-            "ts.cnf",
-            "-queryfile",
-            "q.tsq",
-            "-signer",
-            &format!("{tsa}.pem"),
-            "-inkey",
-            &format!("{tsa}.key"),
-            "-token_out",
-            "-out",
-            "token.der",
-        ]);
+        self.run_at(
+            when,
+            &[
+                "ts", "-query", "-digest", &digest, "-sha256", "-cert", "-out", "q.tsq",
+            ],
+        );
+        self.run_at(
+            when,
+            &[
+                "ts",
+                "-reply",
+                "-config",
+                "ts.cnf",
+                "-queryfile",
+                "q.tsq",
+                "-signer",
+                &format!("{tsa}.pem"),
+                "-inkey",
+                &format!("{tsa}.key"),
+                "-token_out",
+                "-out",
+                "token.der",
+            ],
+        );
         std::fs::read(self.path("token.der")).unwrap()
     }
 
