@@ -16,10 +16,9 @@
 source "$(dirname "$0")/lib.sh"
 bench_start
 RUNS=${RUNS:-21}
-corpora="${GLASSBOX_CORPORA:-$repo/../shared/corpora}"
-c="$corpora/vendor-channels/apt-bookworm-updates"
-[ -f "$c/InRelease" ] || { echo "missing $c (set GLASSBOX_CORPORA)" >&2; exit 2; }
-command -v gpgv >/dev/null || { echo "gpgv missing (apt-get install gpgv)" >&2; exit 2; }
+inrelease=$(need_corpus vendor-channels/apt-bookworm-updates/InRelease)
+c=$(dirname "$inrelease")
+need_tool gpgv "apt-get install gpgv"
 build_glassbox
 # GLASSBOX_BIN times another build (with NO_BUILD=1), e.g. target/debug/glassbox.
 GB=${GLASSBOX_BIN:-$GB}

@@ -6,15 +6,14 @@
 #     a shell loop of N runs (process start-up included for both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-corpora="${GLASSBOX_CORPORA:-$(pwd)/../shared/corpora}"
-limbo="$corpora/x509-limbo/limbo-dev.json"
+. bench/lib.sh
+limbo="$(corpora)/x509-limbo/limbo-dev.json"
 pki=testdata/demo/pki
 N="${N:-200}"
 
 cargo build --release -q -p glassbox-cli
 bin=target/release/glassbox
 
-. bench/lib.sh
 now() { date +%s.%N; }
 
 if [ -f "$limbo" ]; then

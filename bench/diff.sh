@@ -20,7 +20,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 GLASSBOX=${GLASSBOX:-$here/target/release/glassbox}
 TIMEOUT=${DIFFOSCOPE_TIMEOUT:-3600}
 FORMS=${FORMS:-dir tar.gz zip}
-command -v diffoscope >/dev/null || { echo "diffoscope not installed (apt-get install --no-install-recommends diffoscope)" >&2; exit 2; }
+need_tool diffoscope "apt-get install --no-install-recommends diffoscope"
 [ -x /usr/bin/time ] || { echo "/usr/bin/time not installed (apt-get install time)" >&2; exit 2; }
 [ -x "$GLASSBOX" ] || { echo "no $GLASSBOX: cargo build --release -p glassbox-cli" >&2; exit 2; }
 out=$(mktemp -d)

@@ -20,6 +20,13 @@
 #   build_glassbox      builds the release binary (unless NO_BUILD is set,
 #                       to time the binary already built); sets GB to its path
 #   need_gnu_time       installs GNU time if /usr/bin/time is missing
+#   need_tool TOOL HOW  exits 2 saying "TOOL missing (HOW)" when TOOL is not
+#                       on PATH: a benchmark without its peer has no figure
+#   corpora             prints the corpora folder: $GLASSBOX_CORPORA, else
+#                       shared/corpora in the folder that holds the checkout
+#                       (/work/shared beside /work/main) or its parent
+#                       (/work/shared above a worktree /work/wt/NAME)
+#   need_corpus REL     prints $(corpora)/REL; exits 2 naming it when missing
 #   fetch_openssl_debs DIR  downloads (apt-get download pkg=version) the
 #                       openssl and libssl3 .debs of versions $OLD and $NEW
 #                       into DIR unless there, and cd's to DIR; exits 2
@@ -47,6 +54,29 @@ need_gnu_time() {
   [ -x /usr/bin/time ] || {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time
   } >&2
+}
+
+need_tool() {
+  command -v "$1" >/dev/null || { echo "$1 missing ($2)" >&2; exit 2; }
+}
+
+corpora() {
+  local repo
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  if [ -n "${GLASSBOX_CORPORA:-}" ]; then
+    echo "$GLASSBOX_CORPORA"
+  elif [ -d "$repo/../shared/corpora" ]; then
+    echo "$repo/../shared/corpora"
+  else
+    echo "$repo/../../shared/corpora"
+  fi
+}
+
+need_corpus() {
+  local p
+  p="$(corpora)/$1"
+  [ -e "$p" ] || { echo "missing $p (set GLASSBOX_CORPORA)" >&2; exit 2; }
+  echo "$p"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -7,15 +7,14 @@
 # per-bundle median of each. The example has no --key option, so the
 # comparison uses the cases without key.pub; glassbox's total covers all 70.
 #
-# Usage: bench/sigstore.sh            (GLASSBOX_CORPORA defaults to ../shared/corpora)
+# Usage: bench/sigstore.sh            (GLASSBOX_CORPORA defaults to the shared corpora: see `corpora` in lib.sh)
 #        PEER=/path/to/verify_bundle bench/sigstore.sh   (reuse a built peer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
-corpora="${GLASSBOX_CORPORA:-$here/../shared/corpora}"
-cases_dir="$corpora/sigstore-conformance/bundle-verify"
-prod_root="$corpora/sigstore-conformance/production-trusted-root.json"
-[ -d "$cases_dir" ] || { echo "missing $cases_dir" >&2; exit 2; }
+. bench/lib.sh
+cases_dir=$(need_corpus sigstore-conformance/bundle-verify)
+prod_root=$(need_corpus sigstore-conformance/production-trusted-root.json)
 
 id_default='https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main'
 iss_default='https://token.actions.githubusercontent.com'
@@ -34,8 +33,8 @@ if [ -z "${PEER:-}" ]; then
 fi
 
 now_ns() { date +%s%N; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# lib.sh's scratch folder, removed at exit.
+out=$BENCH_TMP
 
 for case in "$cases_dir"/*/; do
   case=${case%/}; name=$(basename "$case")

@@ -16,9 +16,8 @@
 # python-tuf's in-process refresh time (no interpreter start-up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-corpora="${GLASSBOX_CORPORA:-$(pwd)/../shared/corpora}"
-repo="$corpora/tuf/real-world/sigstore-root-signing"
-[ -d "$repo" ] || { echo "missing $repo" >&2; exit 2; }
+. bench/lib.sh
+repo=$(need_corpus tuf/real-world/sigstore-root-signing)
 faketime=$(cat "$repo/faketime")
 runs=5
 
@@ -27,7 +26,6 @@ gb=target/release/glassbox
 python3 -c 'import tuf.ngclient' 2>/dev/null || { echo "python-tuf missing: pip install tuf" >&2; exit 2; }
 
 now_ns() { date +%s%N; }
-. bench/lib.sh
 
 time_runs() { # command... -> prints per-run ms, one per line
   for _ in $(seq "$runs"); do

@@ -5,8 +5,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use glassbox_core::audit::{AuditCase, Releases, run_audit_with};
+use glassbox_core::audit::{Releases, run_audit_with};
 use glassbox_core::report::{Check, Severity};
+
+mod common;
 
 const TIME: &str = "2026-07-01T12:00:00Z";
 
@@ -29,29 +31,7 @@ fn new_network_code_is_a_high_finding_naming_import_and_url() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
     compile(&fixtures.join("code/v1.c"), &root.join("old/bin/app"));
     compile(&fixtures.join("code/v2.c"), &root.join("new/bin/app"));
-    let demo = fixtures.join("demo");
-    std::fs::write(
-        root.join("policy.toml"),
-        format!(
-            "[[keys]]\nname = \"vendor\"\npath = \"{}\"\n\
-             [coverage]\nallow_unsigned = [\"**\"]\n",
-            demo.join("keys/exampleav-release-ed25519.pub.pem")
-                .display()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("audit.toml"),
-        format!(
-            "vendor = \"V\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\nkey = \"{}\"\n\
-             [release]\npath = \"new\"\nversion = \"2\"\n\
-             [previous]\npath = \"old\"\nversion = \"1\"\n\
-             [verify]\npolicy = \"policy.toml\"\n",
-            demo.join("auditor/TEST-ONLY-auditor.key").display()
-        ),
-    )
-    .unwrap();
-    let case = AuditCase::load(&root.join("audit.toml")).unwrap();
+    let case = common::audit::old_new_case(root);
     let releases = Releases::new(&case);
     let report = run_audit_with(&case, &releases, TIME, &mut |_| {}).unwrap();
     let high: Vec<_> = report

@@ -1,7 +1,6 @@
 //! `core::audit`: each release of a case is read once and shared by the
 //! checks, and sharing never changes a verdict.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use glassbox_core::audit::{AuditCase, Reads, Releases, run_audit, run_audit_with};
@@ -9,11 +8,12 @@ use glassbox_core::policy::TrustPolicy;
 use glassbox_core::report::{Check, NotRun, StepStatus};
 use glassbox_core::sig::release::verify_release_at;
 
+mod common;
+
 const TIME: &str = "2026-07-01T12:00:00Z";
 
 fn demo_case() -> AuditCase {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo/audit.toml");
-    AuditCase::load(&p).unwrap()
+    AuditCase::load(&common::demo("audit.toml")).unwrap()
 }
 
 /// The demo case runs inputs, verify (with signer continuity), diff and
@@ -152,31 +152,7 @@ fn audit_with_nested_zip(zip: Zip) -> (glassbox_core::report::AuditReport, Reads
         let whole = std::fs::read(root.join("new/bundle.zip")).unwrap();
         std::fs::write(root.join("new/bundle.zip"), &whole[..whole.len() / 2]).unwrap();
     }
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo");
-    std::fs::write(
-        root.join("policy.toml"),
-        format!(
-            "[[keys]]\nname = \"vendor\"\npath = \"{}\"\n\
-             [coverage]\nallow_unsigned = [\"**\"]\n",
-            demo.join("keys/exampleav-release-ed25519.pub.pem")
-                .display()
-        ),
-    )
-    .unwrap();
-    let key = demo.join("auditor/TEST-ONLY-auditor.key");
-    let case_file: PathBuf = root.join("audit.toml");
-    std::fs::write(
-        &case_file,
-        format!(
-            "vendor = \"V\"\nproduct = \"P\"\n[auditor]\nname = \"A\"\nkey = \"{}\"\n\
-             [release]\npath = \"new\"\nversion = \"2\"\n\
-             [previous]\npath = \"old\"\nversion = \"1\"\n\
-             [verify]\npolicy = \"policy.toml\"\n",
-            key.display()
-        ),
-    )
-    .unwrap();
-    let case = AuditCase::load(&case_file).unwrap();
+    let case = common::audit::old_new_case(root);
     let releases = Releases::new(&case);
     let report = run_audit_with(&case, &releases, TIME, &mut |_| {}).unwrap();
 
@@ -215,8 +191,7 @@ fn the_log_records_the_audited_digests_without_reading_the_files_again() {
         &LogSigner::from_pkcs8("audit.test/log", &pkcs8).unwrap(),
     )
     .unwrap();
-    let auditor = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/demo/auditor/TEST-ONLY-auditor.key");
+    let auditor = common::demo("auditor/TEST-ONLY-auditor.key");
     std::fs::write(
         root.join("audit.toml"),
         format!(

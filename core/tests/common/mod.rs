@@ -11,6 +11,7 @@ use std::process::Command;
 use glassbox_core::digest::Sha256Digest;
 use glassbox_core::release::{EntryPath, RawPath, ReadOptions, Release};
 
+pub mod audit;
 pub mod cms_der;
 pub mod corpora;
 pub use corpora::corpus;
