@@ -1,7 +1,7 @@
 //! `glassbox audit` and `glassbox report` on the demo vendor.
 
 mod common;
-use common::{copy_dir, demo, glassbox, items, repo_root, stderr, stdout};
+use common::{copy_dir, demo, glassbox, init_log, items, keygen, repo_root, stderr, stdout};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -28,11 +28,18 @@ fn report_dir(out: &Path) -> PathBuf {
     out.join("exampleav-1.1.0-2026-07-01")
 }
 
-#[test]
-fn demo_audit_writes_the_report_files() {
+/// The demo case audited into a fresh output folder, which must pass:
+/// the folder (removed when dropped) and the report directory in it.
+fn demo_audit() -> (tempfile::TempDir, PathBuf) {
     let (out, run) = audit(&demo("audit.toml"), &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     let dir = report_dir(out.path());
+    (out, dir)
+}
+
+#[test]
+fn demo_audit_writes_the_report_files() {
+    let (_out, dir) = demo_audit();
     for f in [
         "report.json",
         "report.dsse.json",
@@ -41,8 +48,7 @@ fn demo_audit_writes_the_report_files() {
     ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
-    let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
-    let report = glassbox_core_report(&json);
+    let report = report_json(&dir);
     assert_eq!(report["case"]["version"], "1.1.0");
     assert_eq!(report["time"], TIME);
     let files = report["inputs"][0]["files"].as_array().unwrap();
@@ -56,32 +62,31 @@ fn demo_audit_writes_the_report_files() {
     assert!(md.starts_with("# Audit report: ExampleAV ExampleAV Engine 1\\.1.0"));
 }
 
-fn glassbox_core_report(json: &str) -> serde_json::Value {
-    serde_json::from_str(json).expect("report.json is JSON")
+/// `report.json` in the report directory `dir`, parsed.
+fn report_json(dir: &Path) -> serde_json::Value {
+    let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    serde_json::from_str(&json).expect("report.json is JSON")
 }
 
 #[test]
 fn same_inputs_and_time_give_identical_bytes() {
-    let (a, ra) = audit(&demo("audit.toml"), &[]);
-    let (b, rb) = audit(&demo("audit.toml"), &[]);
-    assert!(ra.status.success() && rb.status.success());
+    let ((_a, a), (_b, b)) = (demo_audit(), demo_audit());
     for f in [
         "report.json",
         "report.dsse.json",
         "report.md",
         "report.html",
     ] {
-        let x = std::fs::read(report_dir(a.path()).join(f)).unwrap();
-        let y = std::fs::read(report_dir(b.path()).join(f)).unwrap();
+        let x = std::fs::read(a.join(f)).unwrap();
+        let y = std::fs::read(b.join(f)).unwrap();
         assert!(x == y, "{f} differs between two runs");
     }
 }
 
 #[test]
 fn existing_report_is_not_overwritten_without_force() {
-    let (out, first) = audit(&demo("audit.toml"), &[]);
-    assert!(first.status.success());
-    let json = report_dir(out.path()).join("report.json");
+    let (out, dir) = demo_audit();
+    let json = dir.join("report.json");
     std::fs::write(&json, b"sentinel").unwrap();
     let o = out.path().to_str().unwrap();
     let again = glassbox(&["audit", &demo("audit.toml"), "--time", TIME, "--output", o]);
@@ -135,9 +140,7 @@ fn bad_case_files_are_input_errors() {
 
 #[test]
 fn report_render_matches_what_audit_wrote() {
-    let (out, run) = audit(&demo("audit.toml"), &[]);
-    assert!(run.status.success());
-    let dir = report_dir(out.path());
+    let (_out, dir) = demo_audit();
     let json = dir.join("report.json");
     for (format, file) in [("markdown", "report.md"), ("html", "report.html")] {
         let r = glassbox(&[
@@ -170,9 +173,8 @@ fn verify(envelope: &Path, extra: &[&str]) -> Output {
 
 #[test]
 fn signed_demo_report_verifies_with_artifacts() {
-    let (out, run) = audit(&demo("audit.toml"), &[]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let env = report_dir(out.path()).join("report.dsse.json");
+    let (_out, dir) = demo_audit();
+    let env = dir.join("report.dsse.json");
     let ok = verify(&env, &["--artifacts", &demo("")]);
     let text = stdout(&ok);
     assert_eq!(ok.status.code(), Some(0), "{text}{}", stderr(&ok));
@@ -212,9 +214,7 @@ fn case_beside_a_demo_copy(text: &str) -> (tempfile::TempDir, std::path::PathBuf
 
 #[test]
 fn flipped_bytes_in_envelope_or_json_fail_with_a_reason() {
-    let (out, run) = audit(&demo("audit.toml"), &[]);
-    assert!(run.status.success());
-    let dir = report_dir(out.path());
+    let (_out, dir) = demo_audit();
     for name in ["report.dsse.json", "report.json"] {
         let path = dir.join(name);
         let original = std::fs::read(&path).unwrap();
@@ -241,9 +241,8 @@ fn flipped_bytes_in_envelope_or_json_fail_with_a_reason() {
 
 #[test]
 fn verify_rejects_another_key_and_reports_input_errors() {
-    let (out, run) = audit(&demo("audit.toml"), &[]);
-    assert!(run.status.success());
-    let env = report_dir(out.path()).join("report.dsse.json");
+    let (_out, dir) = demo_audit();
+    let env = dir.join("report.dsse.json");
     let vendor_key = demo("keys/exampleav-release-ed25519.pub.pem");
     let r = glassbox(&[
         "report",
@@ -269,17 +268,8 @@ fn audit_appends_the_signed_report_to_a_log_and_proves_it() {
     let d = tempfile::tempdir().unwrap();
     let key = d.path().join("log.key");
     let log = d.path().join("log");
-    let k = glassbox(&["keygen", "--out", key.to_str().unwrap()]);
-    assert!(k.status.success(), "{}", stderr(&k));
-    let init = glassbox(&[
-        "log",
-        "init",
-        log.to_str().unwrap(),
-        "--origin",
-        "audit.test/log",
-        "--key",
-        key.to_str().unwrap(),
-    ]);
+    keygen(&key, "ed25519");
+    let init = init_log(d.path(), "log", "audit.test/log", "log.key");
     assert!(init.status.success(), "{}", stderr(&init));
     // The case lives beside the demo material, so copy the demo case and
     // point it at the log with absolute paths.
@@ -345,10 +335,8 @@ fn committed_example_report_still_verifies() {
 
 #[test]
 fn demo_rebuild_is_equivalent_with_its_normalizations_listed() {
-    let (out, run) = audit(&demo("audit.toml"), &[]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
-    let report = glassbox_core_report(&json);
+    let (_out, dir) = demo_audit();
+    let report = report_json(&dir);
     let repro = &report["results"]["repro"];
     assert_eq!(repro["verdict"], "equivalent");
     let names: Vec<&str> = items(&repro["normalizations"])
@@ -368,8 +356,7 @@ fn tampered_release_yields_a_critical_finding_naming_the_engine() {
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     let stdout = stdout(&run);
     assert!(stdout.contains("FAIL"), "{stdout}");
-    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
-    let report = glassbox_core_report(&json);
+    let report = report_json(&report_dir(out.path()));
     assert_eq!(report["summary"]["verdict"], "fail");
     let critical: Vec<&serde_json::Value> = items(&report["findings"])
         .filter(|f| f["severity"] == "critical")
@@ -433,8 +420,7 @@ fn audit_verifies_a_tuf_repository_at_the_report_time() {
             .unwrap()
             .unwrap()
             .path();
-        let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
-        (r, glassbox_core_report(&json))
+        (r, report_json(&dir))
     };
     let (ok, report) = run_at(&faketime);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
@@ -456,10 +442,8 @@ fn audit_verifies_a_tuf_repository_at_the_report_time() {
 
 #[test]
 fn demo_signatures_verify_with_chains_and_unchanged_signers() {
-    let (out, run) = audit(&demo("audit.toml"), &[]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
-    let report = glassbox_core_report(&json);
+    let (_out, dir) = demo_audit();
+    let report = report_json(&dir);
     let v = &report["results"]["verify"];
     assert_eq!(v["verified"], true);
     assert_eq!(v["coverage"]["failed"], 0);
@@ -473,7 +457,7 @@ fn demo_signatures_verify_with_chains_and_unchanged_signers() {
         v["continuity"],
         serde_json::json!({"new": [], "removed": [], "changed": []})
     );
-    let html = std::fs::read_to_string(report_dir(out.path()).join("report.html")).unwrap();
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("engine/avengine.p7s") && html.contains("Signers and chains"));
 }
 
@@ -481,8 +465,7 @@ fn demo_signatures_verify_with_chains_and_unchanged_signers() {
 fn tampered_engine_fails_signature_verification_naming_the_file() {
     let (out, run) = audit(&demo("audit-tampered.toml"), &[]);
     assert_eq!(run.status.code(), Some(1));
-    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
-    let report = glassbox_core_report(&json);
+    let report = report_json(&report_dir(out.path()));
     let f = items(&report["findings"])
         .find(|f| f["check"] == "verify" && f["severity"] == "critical")
         .expect("a critical verify finding");
@@ -511,8 +494,7 @@ fn new_signers_since_the_previous_release_are_high_findings() {
     let (_demo_copy, case) = case_beside_a_demo_copy(&text);
     let (out, run) = audit(case.to_str().unwrap(), &[]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
-    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
-    let report = glassbox_core_report(&json);
+    let report = report_json(&report_dir(out.path()));
     let titles: Vec<&str> = items(&report["findings"])
         .filter(|f| f["severity"] == "high")
         .map(|f| f["title"].as_str().unwrap())
@@ -531,10 +513,8 @@ fn new_signers_since_the_previous_release_are_high_findings() {
 
 #[test]
 fn diff_summary_counts_changes_and_names_the_changed_engine() {
-    let (out, run) = audit(&demo("audit.toml"), &[]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let json = std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap();
-    let report = glassbox_core_report(&json);
+    let (_out, dir) = demo_audit();
+    let report = report_json(&dir);
     let d = &report["results"]["diff"];
     assert_eq!(d["previous_version"], "1.0.0");
     assert_eq!(
@@ -549,7 +529,7 @@ fn diff_summary_counts_changes_and_names_the_changed_engine() {
         engine["title"],
         "Executable engine/avengine modified since 1.0.0 (elf)"
     );
-    let md = std::fs::read_to_string(report_dir(out.path()).join("report.md")).unwrap();
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("Changed executables:\n\n- engine/avengine"));
 }
 
@@ -580,9 +560,8 @@ fn report_verify_prints_the_verdict_and_require_pass_fails_on_fail() {
     );
 
     // The demo passes, with or without --require-pass.
-    let (out, run) = audit(&demo("audit.toml"), &[]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let env = report_dir(out.path()).join("report.dsse.json");
+    let (_out, dir) = demo_audit();
+    let env = dir.join("report.dsse.json");
     let ok = verify(&env, &["--require-pass"]);
     let text = stdout(&ok);
     assert_eq!(ok.status.code(), Some(0), "{text}");
@@ -591,9 +570,7 @@ fn report_verify_prints_the_verdict_and_require_pass_fails_on_fail() {
 
 #[test]
 fn envelopes_with_an_extra_or_duplicated_signature_fail() {
-    let (out, run) = audit(&demo("audit.toml"), &[]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let dir = report_dir(out.path());
+    let (_out, dir) = demo_audit();
     let env_path = dir.join("report.dsse.json");
     let original = std::fs::read_to_string(&env_path).unwrap();
     let env: serde_json::Value = serde_json::from_str(&original).unwrap();
@@ -624,8 +601,7 @@ fn artifacts_bind_whole_directories_and_the_policy_trust_material() {
     let example = repo_root().join("audit-reports/example");
     let env = example.join("report.dsse.json");
     // The policy's roots and keys are inputs of the signed report.
-    let report =
-        glassbox_core_report(&std::fs::read_to_string(example.join("report.json")).unwrap());
+    let report = report_json(&example);
     let trust: Vec<&str> = items(&report["inputs"])
         .filter(|i| i["role"] == "trust-material")
         .map(|i| i["path"].as_str().unwrap())
@@ -721,7 +697,7 @@ fn checks_not_configured_are_not_run_and_named_in_the_verdict() {
         "{summary}"
     );
     let dir = report_dir(out.path());
-    let report = glassbox_core_report(&std::fs::read_to_string(dir.join("report.json")).unwrap());
+    let report = report_json(&dir);
     let steps: Vec<(&str, &str, Option<&str>)> = items(&report["steps"])
         .map(|s| {
             (
@@ -789,9 +765,7 @@ fn a_required_check_that_is_not_configured_fails_the_audit() {
         "{}",
         stdout(&run)
     );
-    let report = glassbox_core_report(
-        &std::fs::read_to_string(report_dir(out.path()).join("report.json")).unwrap(),
-    );
+    let report = report_json(&report_dir(out.path()));
     let high: Vec<&str> = items(&report["findings"])
         .filter(|f| f["severity"] == "high")
         .map(|f| f["title"].as_str().unwrap())
@@ -924,8 +898,7 @@ fn audit_init_writes_a_case_that_runs() {
             assert_eq!(mode & 0o777, 0o644, "{f}");
         }
     }
-    let key = glassbox(&["keygen", "--out", dir.join("auditor.key").to_str().unwrap()]);
-    assert!(key.status.success(), "{}", stderr(&key));
+    keygen(&dir.join("auditor.key"), "ed25519");
     std::fs::create_dir(dir.join("release")).unwrap();
     std::fs::write(dir.join("release/app.bin"), b"payload").unwrap();
     let case = dir.join("audit.toml");

@@ -2,7 +2,7 @@
 //! and logged at test time, then the customer's check of what it received.
 
 mod common;
-use common::{Listening, copy_dir, demo_path, expect, glassbox, text as out};
+use common::{Listening, copy_dir, demo_path, expect, glassbox, keygen, succeed, text as out};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -228,8 +228,7 @@ fn an_extra_file_and_a_link_on_the_machine_are_named() {
 fn a_report_signed_by_another_key_covers_nothing() {
     let p = Published::new();
     let other = p.path("other.key");
-    let k = glassbox(&["keygen", "--out", s(&other)]);
-    assert!(k.status.success(), "{}", out(&k));
+    keygen(&other, "ed25519");
     let pubkey = p.path("other.key.pub");
     let r = CheckInputs {
         auditor: pubkey,
@@ -467,13 +466,7 @@ fn a_listing_with_two_readings_of_a_bang_name_is_refused() {
     std::fs::write(work.join("inner"), b"in").unwrap();
     std::fs::write(work.join("a.zip!evil"), b"evil").unwrap();
     let zip = |args: &[&str]| {
-        let z = Command::new("zip")
-            .current_dir(&work)
-            .arg("-q")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(z.status.success(), "{}", out(&z));
+        succeed(Command::new("zip").current_dir(&work).arg("-q").args(args));
     };
     zip(&["a.zip", "inner"]);
     zip(&["outer.zip", "a.zip", "a.zip!evil"]);
@@ -614,11 +607,7 @@ fn a_fifo_is_not_read_and_an_empty_target_does_not_pass() {
     let p = Published::new();
     let machine = p.path("machine");
     copy_dir(&demo_path("releases/exampleav-1.1.0"), &machine);
-    let fifo = Command::new("mkfifo")
-        .arg(machine.join("engine/pipe"))
-        .output()
-        .unwrap();
-    assert!(fifo.status.success(), "{}", out(&fifo));
+    succeed(Command::new("mkfifo").arg(machine.join("engine/pipe")));
     let r = p.check(&machine, &[]);
     expect(&r, 1, &["FAIL engine/pipe: a ", "not a regular file"]);
     let empty = p.path("empty");
@@ -634,22 +623,21 @@ fn a_fifo_is_not_read_and_an_empty_target_does_not_pass() {
 fn an_archive_the_reader_flags_is_refused() {
     let p = Published::new();
     let tar = p.path("dup.tar");
-    let py = Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import io,sys,tarfile\n\
-             t=tarfile.open(sys.argv[1],'w',format=tarfile.USTAR_FORMAT)\n\
-             good=open(sys.argv[2],'rb').read()\n\
-             for data in (good, b'evil'):\n\
-             \x20   i=tarfile.TarInfo('engine/avengine'); i.size=len(data)\n\
-             \x20   t.addfile(i, io.BytesIO(data))\n\
-             t.close()\n",
-        )
-        .arg(&tar)
-        .arg(demo_path("releases/exampleav-1.1.0/engine/avengine"))
-        .output()
-        .unwrap();
-    assert!(py.status.success(), "{}", out(&py));
+    succeed(
+        Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import io,sys,tarfile\n\
+                 t=tarfile.open(sys.argv[1],'w',format=tarfile.USTAR_FORMAT)\n\
+                 good=open(sys.argv[2],'rb').read()\n\
+                 for data in (good, b'evil'):\n\
+                 \x20   i=tarfile.TarInfo('engine/avengine'); i.size=len(data)\n\
+                 \x20   t.addfile(i, io.BytesIO(data))\n\
+                 t.close()\n",
+            )
+            .arg(&tar)
+            .arg(demo_path("releases/exampleav-1.1.0/engine/avengine")),
+    );
     let r = p.check(&tar, &[]);
     expect(&r, 2, &["the name `engine/avengine` occurs twice"]);
 }
@@ -741,20 +729,19 @@ fn a_report_with_a_second_signature_covers_nothing() {
         .map(|e| e.unwrap().path().join("report.dsse.json"))
         .find(|f| f.exists())
         .unwrap();
-    let py = Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import json,sys\n\
-             b=open(sys.argv[1],'rb').read(); d=json.loads(b)\n\
-             forms=[dict(separators=(',',':')), dict(indent=2), dict()]\n\
-             f=[f for f in forms if json.dumps(d,**f).encode()+b'\\n'==b or json.dumps(d,**f).encode()==b][0]\n\
-             d['signatures'].append(dict(d['signatures'][0]))\n\
-             open(sys.argv[1],'wb').write(json.dumps(d,**f).encode()+(b'\\n' if b.endswith(b'\\n') else b''))\n",
-        )
-        .arg(&report)
-        .output()
-        .unwrap();
-    assert!(py.status.success(), "{}", out(&py));
+    succeed(
+        Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import json,sys\n\
+                 b=open(sys.argv[1],'rb').read(); d=json.loads(b)\n\
+                 forms=[dict(separators=(',',':')), dict(indent=2), dict()]\n\
+                 f=[f for f in forms if json.dumps(d,**f).encode()+b'\\n'==b or json.dumps(d,**f).encode()==b][0]\n\
+                 d['signatures'].append(dict(d['signatures'][0]))\n\
+                 open(sys.argv[1],'wb').write(json.dumps(d,**f).encode()+(b'\\n' if b.endswith(b'\\n') else b''))\n",
+            )
+            .arg(&report)
+    );
     let r = p.check(&demo_path("releases/exampleav-1.1.0"), &[]);
     expect(
         &r,

@@ -4,7 +4,7 @@
 //! the URL, with and without symbols (stripped: functions from `.eh_frame`).
 
 mod common;
-use common::{glassbox_in, json, stdout};
+use common::{glassbox_in, json, stdout, succeed};
 
 use std::path::Path;
 use std::process::Command;
@@ -13,15 +13,6 @@ use std::process::Command;
 const V1: &str = include_str!("../../testdata/code/v1.c");
 const V2: &str = include_str!("../../testdata/code/v2.c");
 
-fn run(cmd: &mut Command) {
-    let out = cmd.output().expect("run the tool");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Compiles `src` to `dir/<release>/bin/app`, stripped when asked.
 fn build(dir: &Path, release: &str, src: &str, stripped: bool) {
     let c = dir.join(format!("{release}.c"));
@@ -29,9 +20,9 @@ fn build(dir: &Path, release: &str, src: &str, stripped: bool) {
     let out = dir.join(release).join("bin");
     std::fs::create_dir_all(&out).unwrap();
     let app = out.join("app");
-    run(Command::new("gcc").args(["-O1", "-o"]).arg(&app).arg(&c));
+    succeed(Command::new("gcc").args(["-O1", "-o"]).arg(&app).arg(&c));
     if stripped {
-        run(Command::new("strip").arg(&app));
+        succeed(Command::new("strip").arg(&app));
     }
 }
 
@@ -187,11 +178,13 @@ fn pe_pair_gains_winhttp_under_network() {
     ] {
         let dir = t.path().join(release).join("bin");
         std::fs::create_dir_all(&dir).unwrap();
-        run(Command::new("x86_64-w64-mingw32-gcc")
-            .args(["-O1", "-o"])
-            .arg(dir.join("app.exe"))
-            .arg(fixtures.join(src))
-            .args(libs));
+        succeed(
+            Command::new("x86_64-w64-mingw32-gcc")
+                .args(["-O1", "-o"])
+                .arg(dir.join("app.exe"))
+                .arg(fixtures.join(src))
+                .args(libs),
+        );
     }
     let code = code_of(t.path());
     let f = &code["functions"];

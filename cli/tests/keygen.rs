@@ -2,7 +2,7 @@
 //! core loads and verifies with.
 
 mod common;
-use common::{glassbox_cmd, stderr};
+use common::{glassbox_cmd, keygen, stderr, succeed};
 
 use std::process::Command;
 
@@ -82,46 +82,28 @@ fn keygen_keys_load_in_openssl() {
     let dir = tempfile::tempdir().unwrap();
     for alg in ["ed25519", "p256"] {
         let key = dir.path().join(format!("{alg}.key"));
-        let out = glassbox_cmd()
-            .args(["keygen", "--algorithm", alg, "--out"])
-            .arg(&key)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        let pubout = Command::new("openssl")
-            .args(["pkey", "-pubout", "-in"])
-            .arg(&key)
-            .output()
-            .expect("openssl CLI is installed (.ci/run)");
-        assert!(
-            pubout.status.success(),
-            "{alg}: openssl pkey -in: {}",
-            String::from_utf8_lossy(&pubout.stderr)
+        keygen(&key, alg);
+        let pubout = succeed(
+            Command::new("openssl")
+                .args(["pkey", "-pubout", "-in"])
+                .arg(&key),
         );
         let written = std::fs::read(dir.path().join(format!("{alg}.key.pub"))).unwrap();
-        assert_eq!(pubout.stdout, written, "{alg}");
+        assert_eq!(pubout, written, "{alg}");
         // README: the certificate request for `[auditor] certificate`.
         let csr = dir.path().join(format!("{alg}.csr"));
-        let req = Command::new("openssl")
-            .args(["req", "-new", "-key"])
-            .arg(&key)
-            .args(["-subj", "/O=Example Audit/CN=Jane Auditor", "-out"])
-            .arg(&csr)
-            .output()
-            .unwrap();
-        assert!(
-            req.status.success(),
-            "{alg}: {}",
-            String::from_utf8_lossy(&req.stderr)
+        succeed(
+            Command::new("openssl")
+                .args(["req", "-new", "-key"])
+                .arg(&key)
+                .args(["-subj", "/O=Example Audit/CN=Jane Auditor", "-out"])
+                .arg(&csr),
         );
-        let check = Command::new("openssl")
-            .args(["req", "-verify", "-noout", "-in"])
-            .arg(&csr)
-            .output()
-            .unwrap();
-        assert!(
-            check.status.success(),
-            "{alg}: the request's self-signature verifies"
+        // The request's self-signature verifies.
+        succeed(
+            Command::new("openssl")
+                .args(["req", "-verify", "-noout", "-in"])
+                .arg(&csr),
         );
     }
 }

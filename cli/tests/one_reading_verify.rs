@@ -5,7 +5,7 @@
 //! VERIFIED.
 
 mod common;
-use common::{demo_path, glassbox, items, stderr, stdout};
+use common::{demo_path, glassbox, items, stderr, stdout, succeed};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,17 +31,11 @@ fn member(typeflag: u8, name: &[u8], data: &[u8]) -> Vec<u8> {
     out
 }
 
-fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{cmd:?}: {}", stderr(&out));
-    out.stdout
-}
-
 #[test]
 fn long_name_and_pax_path_that_disagree_do_not_verify() {
     let t = tempfile::tempdir().unwrap();
     let original = demo_path("releases/exampleav-1.1.0.tar.gz");
-    let mut tar = run(Command::new("gzip").arg("-dc").arg(&original));
+    let mut tar = succeed(Command::new("gzip").arg("-dc").arg(&original));
     // Drop the end-of-archive blocks, append the attack, end it again.
     while tar.len() >= 512 && tar[tar.len() - 512..].iter().all(|b| *b == 0) {
         tar.truncate(tar.len() - 512);
@@ -55,18 +49,20 @@ fn long_name_and_pax_path_that_disagree_do_not_verify() {
     tar.extend_from_slice(&[0u8; 1024]);
     let plain = t.path().join("exampleav-1.1.0.tar");
     std::fs::write(&plain, &tar).unwrap();
-    let gz = run(Command::new("gzip").arg("-9nc").arg(&plain));
+    let gz = succeed(Command::new("gzip").arg("-9nc").arg(&plain));
     let attacked = t.path().join("exampleav-1.1.0.tar.gz");
     std::fs::write(&attacked, gz).unwrap();
 
     // The attack is real: GNU tar installs the tampered engine.
     let out = t.path().join("x");
     std::fs::create_dir(&out).unwrap();
-    run(Command::new("tar")
-        .arg("-xzf")
-        .arg(&attacked)
-        .arg("-C")
-        .arg(&out));
+    succeed(
+        Command::new("tar")
+            .arg("-xzf")
+            .arg(&attacked)
+            .arg("-C")
+            .arg(&out),
+    );
     assert_eq!(std::fs::read(out.join("engine/avengine")).unwrap(), evil);
 
     let policy = demo_path("policy.toml");

@@ -5,7 +5,7 @@
 //! `glassbox keygen`) is made here with rcgen.
 
 mod common;
-use common::{demo_path, glassbox, repo_root, text};
+use common::{demo_path, glassbox, keygen, repo_root, text};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -55,14 +55,7 @@ impl Pki {
             dir: tempfile::tempdir().unwrap(),
         };
         let key = pki.path("auditor.key");
-        let k = glassbox(&[
-            "keygen",
-            "--algorithm",
-            algorithm,
-            "--out",
-            key.to_str().unwrap(),
-        ]);
-        assert!(k.status.success(), "{}", text(&k));
+        keygen(&key, algorithm);
         let root = ca("Test Auditor Root CA", None);
         let intermediate = ca("Test Auditor Issuing CA", Some(&root));
         let leaf_key = KeyPair::from_pem(&std::fs::read_to_string(&key).unwrap()).unwrap();

@@ -3,7 +3,7 @@
 //! by an independent one (Python securesystemslib).
 
 mod common;
-use common::{demo_path, glassbox_cmd, items, stderr, stdout};
+use common::{demo_path, glassbox_cmd, items, keygen, stderr, stdout};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -28,12 +28,7 @@ fn repro_attest(key: &Path, envelope: &Path) -> Output {
 
 fn attest(dir: &std::path::Path, algorithm: &str) -> (PathBuf, PathBuf) {
     let key = dir.join(format!("auditor-{algorithm}.key"));
-    let out = glassbox_cmd()
-        .args(["keygen", "--algorithm", algorithm, "--out"])
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    keygen(&key, algorithm);
     let envelope = dir.join(format!("rebuild-{algorithm}.dsse.json"));
     let out = repro_attest(&key, &envelope);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -14,13 +14,7 @@ const TIME: &str = "2026-07-01T12:00:00Z";
 
 fn compile(src: &Path, out: &Path) {
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let o = Command::new("gcc")
-        .args(["-O1", "-o"])
-        .arg(out)
-        .arg(src)
-        .output()
-        .expect("gcc (needed to build the programs)");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::succeed(Command::new("gcc").args(["-O1", "-o"]).arg(out).arg(src));
 }
 
 #[test]

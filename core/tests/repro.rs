@@ -6,18 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::succeed;
+
 use glassbox_core::repro::{
     DifferenceKind, Normalization, NormalizationSet, ReproOptions, ReproReport, Verdict, compare,
 };
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().expect("tool runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Fails the test when `tool` is missing: tests that need it are ignored
 /// unless the build probe found it (test_cfgs.rs), and under CI they run
@@ -39,9 +33,11 @@ fn make_tree(root: &Path, engine: &[u8]) {
 }
 
 fn touch_all(root: &Path, date: &str) {
-    run(Command::new("find")
-        .arg(root)
-        .args(["-exec", "touch", "-h", "-d", date, "{}", "+"]));
+    succeed(
+        Command::new("find")
+            .arg(root)
+            .args(["-exec", "touch", "-h", "-d", date, "{}", "+"]),
+    );
 }
 
 fn tar_gz(src: &Path, out: &Path, reverse: bool, owner: &str, gzip_n: bool) {
@@ -57,21 +53,23 @@ fn tar_gz(src: &Path, out: &Path, reverse: bool, owner: &str, gzip_n: bool) {
     }
     std::fs::write(&list, names.join("\n") + "\n").unwrap();
     let tar = out.with_extension("");
-    run(Command::new("tar")
-        .arg("-C")
-        .arg(src)
-        .args(["--no-recursion", "--numeric-owner"])
-        .arg(format!("--owner={owner}"))
-        .arg(format!("--group={owner}"))
-        .arg("-T")
-        .arg(&list)
-        .arg("-cf")
-        .arg(&tar));
+    succeed(
+        Command::new("tar")
+            .arg("-C")
+            .arg(src)
+            .args(["--no-recursion", "--numeric-owner"])
+            .arg(format!("--owner={owner}"))
+            .arg(format!("--group={owner}"))
+            .arg("-T")
+            .arg(&list)
+            .arg("-cf")
+            .arg(&tar),
+    );
     let mut gz = Command::new("gzip");
     if gzip_n {
         gz.arg("-n");
     }
-    run(gz.arg("-f").arg(&tar));
+    succeed(gz.arg("-f").arg(&tar));
     std::fs::rename(tar.with_extension("tar.gz"), out).ok();
     assert!(out.exists(), "{out:?}");
 }
@@ -222,18 +220,20 @@ fn data_hidden_after_the_tar_end_marker_is_a_difference() {
     let f = fixture();
     let (a, b) = (f.root.join("a.tar"), f.root.join("b.tar"));
     for p in [&a, &b] {
-        run(Command::new("tar")
-            .arg("-C")
-            .arg(f.root.join("vendor"))
-            .args([
-                "--sort=name",
-                "--owner=0",
-                "--group=0",
-                "--numeric-owner",
-                "-cf",
-            ])
-            .arg(p)
-            .arg("pkg"));
+        succeed(
+            Command::new("tar")
+                .arg("-C")
+                .arg(f.root.join("vendor"))
+                .args([
+                    "--sort=name",
+                    "--owner=0",
+                    "--group=0",
+                    "--numeric-owner",
+                    "-cf",
+                ])
+                .arg(p)
+                .arg("pkg"),
+        );
     }
     let mut bytes = std::fs::read(&b).unwrap();
     let n = bytes.len();
@@ -259,11 +259,13 @@ fn zip_rebuild_with_other_times_is_equivalent_and_content_change_is_not() {
     // The vendor zips without extra fields (-X), the rebuild with them.
     let zip = |src: &str, out: &Path| {
         let flags = if src == "rebuild" { "-qry" } else { "-qrXy" };
-        run(Command::new("zip")
-            .current_dir(f.root.join(src))
-            .arg(flags)
-            .arg(out)
-            .arg("pkg"));
+        succeed(
+            Command::new("zip")
+                .current_dir(f.root.join(src))
+                .arg(flags)
+                .arg(out)
+                .arg("pkg"),
+        );
     };
     let (a, b, t) = (
         f.root.join("a.zip"),
@@ -321,11 +323,13 @@ fn ar_member_times_and_owners_are_normalized() {
     need("ar");
     let (a, b, t) = (f.root.join("a.a"), f.root.join("b.a"), f.root.join("t.a"));
     let ar = |flags: &str, src: &str, out: &Path| {
-        run(Command::new("ar")
-            .current_dir(f.root.join(src).join("pkg"))
-            .arg(flags)
-            .arg(out)
-            .args(["README", "bin/engine"]));
+        succeed(
+            Command::new("ar")
+                .current_dir(f.root.join(src).join("pkg"))
+                .arg(flags)
+                .arg(out)
+                .args(["README", "bin/engine"]),
+        );
     };
     ar("rcD", "vendor", &a); // deterministic: zero times and ids
     ar("rcU", "rebuild", &b); // real mtimes

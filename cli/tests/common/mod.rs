@@ -14,6 +14,9 @@ pub use corpora::corpus;
 #[path = "../../../core/tests/common/files.rs"]
 mod files;
 pub use files::{copy_dir, noise};
+#[path = "../../../core/tests/common/tools.rs"]
+mod tools;
+pub use tools::succeed;
 
 /// The built `glassbox` binary, ready for arguments. `NO_COLOR` keeps the
 /// output plain whatever the terminal.
@@ -99,6 +102,18 @@ pub fn expect(o: &Output, code: i32, says: &[&str]) -> String {
     t
 }
 
+/// [`expect`] on standard output alone: the run exited with `code` and
+/// what it printed to standard output (not its warnings) says each of
+/// `says`; returns that output.
+pub fn expect_stdout(o: &Output, code: i32, says: &[&str]) -> String {
+    assert_eq!(o.status.code(), Some(code), "{}", text(o));
+    let out = stdout(o);
+    for s in says {
+        assert!(out.contains(s), "expected {s:?} on stdout:\n{out}");
+    }
+    out
+}
+
 /// Standard output parsed as JSON; the failure shows what came instead.
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
@@ -109,6 +124,18 @@ pub fn items(v: &serde_json::Value) -> std::slice::Iter<'_, serde_json::Value> {
     v.as_array()
         .unwrap_or_else(|| panic!("not an array: {v}"))
         .iter()
+}
+
+/// `glassbox keygen --algorithm ALGORITHM --out KEY`, which must succeed:
+/// an auditor's signing key (`KEY`, PKCS#8) and its public key
+/// (`KEY.pub`).
+pub fn keygen(key: &Path, algorithm: &str) {
+    let o = glassbox_cmd()
+        .args(["keygen", "--algorithm", algorithm, "--out"])
+        .arg(key)
+        .output()
+        .expect("run glassbox");
+    assert!(o.status.success(), "keygen {algorithm}: {}", text(&o));
 }
 
 /// Writes a fresh log or witness signing key (PKCS#8 PEM) to `dir/name`.

@@ -17,21 +17,13 @@ pub mod corpora;
 pub use corpora::corpus;
 pub mod files;
 pub use files::{copy_dir, noise};
+pub mod tools;
+pub use tools::succeed;
 
 /// Runs `cmd ARGS` in `dir` and returns its standard output; the tool must
 /// be installed (`.ci/run` installs it) and must succeed.
 pub fn run(cmd: &str, args: &[&str], dir: &Path) -> Vec<u8> {
-    let out = Command::new(cmd)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd} must be installed (see .ci/run): {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    succeed(Command::new(cmd).args(args).current_dir(dir))
 }
 
 /// `openssl ARGS` in `dir`, which must succeed.
