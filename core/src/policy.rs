@@ -985,33 +985,34 @@ mod tests {
         assert!(!c.must_be_signed("docs/a/b.txt"));
     }
 
+    /// The error loading `toml` as `/nonexistent/policy.toml` gives (relative
+    /// paths in it resolve to `/nonexistent/`, where no file is).
+    fn refused(toml: &str) -> PolicyError {
+        TrustPolicy::from_toml(toml, Path::new("/nonexistent/policy.toml")).unwrap_err()
+    }
+
     #[test]
     fn unknown_key_is_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("policy.toml");
-        let e = TrustPolicy::from_toml("[x509]\nrootz = []\n", &p).unwrap_err();
+        let e = refused("[x509]\nrootz = []\n");
         assert!(e.to_string().contains("rootz"), "{e}");
     }
 
     #[test]
     fn empty_trust_is_an_error() {
-        let p = Path::new("/nonexistent/policy.toml");
-        let e = TrustPolicy::from_toml("[validation]\ntime = \"now\"\n", p).unwrap_err();
+        let e = refused("[validation]\ntime = \"now\"\n");
         assert!(e.reason.contains("trusts nothing"), "{e}");
     }
 
     #[test]
     fn unreadable_root_names_key_and_file() {
-        let p = Path::new("/nonexistent/policy.toml");
-        let e = TrustPolicy::from_toml("[x509]\nroots = [\"root.pem\"]\n", p).unwrap_err();
+        let e = refused("[x509]\nroots = [\"root.pem\"]\n");
         assert_eq!(e.key, "x509.roots[0]");
         assert!(e.reason.contains("/nonexistent/root.pem"), "{e}");
     }
 
     #[test]
     fn bad_time_is_an_error() {
-        let p = Path::new("/nonexistent/policy.toml");
-        let e = TrustPolicy::from_toml("[validation]\ntime = \"yesterday\"\n", p).unwrap_err();
+        let e = refused("[validation]\ntime = \"yesterday\"\n");
         assert_eq!(e.key, "validation.time");
     }
 }

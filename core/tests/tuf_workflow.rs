@@ -93,6 +93,17 @@ fn keys() -> Keys {
     }
 }
 
+impl Keys {
+    /// The trust anchor: root version 1 over these keys, signed by the
+    /// root key.
+    fn anchor(&self, consistent: bool) -> Vec<u8> {
+        sign(
+            &root(1, consistent, &self.root, &self.ts, &self.snap, &self.tg),
+            &[&self.root],
+        )
+    }
+}
+
 /// Writes timestamp/snapshot for `roles` (name -> signed bytes) and
 /// targets files; returns the metadata dir.
 fn publish(dir: &Path, k: &Keys, consistent: bool, version: u64, roles: &[(&str, Vec<u8>)]) {
@@ -202,7 +213,7 @@ fn delegation_search_is_preorder_terminating_and_cycle_safe() {
         ),
     );
     let c_md = targets(1, json!({"other/y": target(&body)}), None);
-    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let anchor = k.anchor(true);
     std::fs::create_dir_all(dir.path().join("metadata")).unwrap();
     std::fs::write(dir.path().join("metadata/1.root.json"), &anchor).unwrap();
     publish(
@@ -234,7 +245,7 @@ fn fast_forward_recovery_after_timestamp_key_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     let k = keys();
-    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let anchor = k.anchor(true);
     let md = dir.path().join("metadata");
     std::fs::create_dir_all(&md).unwrap();
     std::fs::write(md.join("1.root.json"), &anchor).unwrap();
@@ -275,7 +286,7 @@ fn fast_forward_recovery_after_timestamp_key_rotation() {
 fn plain_names_without_consistent_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let k = keys();
-    let anchor = sign(&root(1, false, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let anchor = k.anchor(false);
     let t = sign(
         &targets(3, json!({"dir/f.txt": target(b"hello")}), None),
         &[&k.tg],
@@ -302,7 +313,7 @@ fn root_rotation_is_bounded() {
     let k = keys();
     let md = dir.path().join("metadata");
     std::fs::create_dir_all(&md).unwrap();
-    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let anchor = k.anchor(true);
     for v in 2..=4 {
         let r = sign(&root(v, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
         std::fs::write(md.join(format!("{v}.root.json")), r).unwrap();
@@ -320,7 +331,7 @@ fn snapshot_dropping_a_role_is_a_rollback() {
     let state = tempfile::tempdir().unwrap();
     let k = keys();
     let a = key(10);
-    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let anchor = k.anchor(true);
     let deleg = json!({"keys": {a.id.clone(): a.json.clone()},
         "roles": [delegation("a", &a, json!(["*"]), false)]});
     let t = sign(&targets(1, json!({}), Some(deleg)), &[&k.tg]);
@@ -385,7 +396,7 @@ fn timestamp_changed_without_new_version_keeps_the_trusted_copy() {
     let dir = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     let k = keys();
-    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let anchor = k.anchor(true);
     let t = sign(&targets(1, json!({}), None), &[&k.tg]);
     publish(dir.path(), &k, true, 1, &[("targets", t.clone())]);
     let mut opts = Options::now();
@@ -460,7 +471,7 @@ fn unusual_role_names_are_one_quoted_url_segment_and_a_safe_state_file() {
     let k = keys();
     let odd = key(30);
     let role = "../x?";
-    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let anchor = k.anchor(true);
     let deleg = json!({"keys": {odd.id.clone(): odd.json.clone()},
         "roles": [delegation(role, &odd, json!(["*"]), false)]});
     let t = sign(&targets(1, json!({}), Some(deleg)), &[&k.tg]);
@@ -558,7 +569,7 @@ fn diamond(dir: &Path) -> Vec<u8> {
         json!({"team-a/app": target(b"trusted A"), "team-b/app": target(b"malicious B")}),
         None,
     );
-    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let anchor = k.anchor(true);
     std::fs::create_dir_all(dir.join("metadata")).unwrap();
     std::fs::write(dir.join("metadata/1.root.json"), &anchor).unwrap();
     publish(
@@ -624,7 +635,7 @@ fn role_reached_from_two_delegators_meets_each_delegators_keys() {
 fn repeated_signature_keyid_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let k = keys();
-    let anchor = sign(&root(1, true, &k.root, &k.ts, &k.snap, &k.tg), &[&k.root]);
+    let anchor = k.anchor(true);
     let t = sign(&targets(1, json!({}), None), &[&k.tg]);
     publish(dir.path(), &k, true, 1, &[("targets", t.clone())]);
     let r = verify(dir.path(), &anchor, &[]);

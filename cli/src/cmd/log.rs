@@ -440,6 +440,11 @@ fn load_signer(path: &Path, name: &str, witness: bool) -> anyhow::Result<LogSign
     s.with_context(|| format!("{}: cannot load the key", path.display()))
 }
 
+/// The log in `dir`; an error names the directory when it holds none.
+fn open_log(dir: &Path) -> anyhow::Result<Log> {
+    Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))
+}
+
 fn init(dir: &Path, origin: &str, key: &Path, format: Format) -> anyhow::Result<Outcome> {
     let signer = load_signer(key, origin, false)?;
     let key_abs =
@@ -458,7 +463,7 @@ fn append(
     format: Format,
     ui: &Ui,
 ) -> anyhow::Result<Outcome> {
-    let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
+    let log = open_log(dir)?;
     let key = key
         .or(log.key_path())
         .context("no --key given and none recorded at `log init`")?;
@@ -479,7 +484,7 @@ fn append(
 }
 
 fn show_checkpoint(dir: &Path, format: Format) -> anyhow::Result<Outcome> {
-    let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
+    let log = open_log(dir)?;
     let cp = log
         .checkpoint()
         .with_context(|| format!("{}: checkpoint", dir.display()))?;
@@ -496,7 +501,7 @@ fn prove(
     format: Format,
     ui: &Ui,
 ) -> anyhow::Result<Outcome> {
-    let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
+    let log = open_log(dir)?;
     let index = match (index, file) {
         (Some(i), _) => i,
         (None, Some(f)) => {
@@ -680,7 +685,7 @@ fn witness_once(
     format: Format,
     ui: &Ui,
 ) -> anyhow::Result<Outcome> {
-    let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
+    let log = open_log(dir)?;
     let new = log
         .checkpoint()
         .with_context(|| format!("{}: the log's checkpoint", dir.display()))?;
@@ -776,7 +781,7 @@ fn cosign(
     for u in urls {
         http::Url::parse(u).with_context(|| format!("--witness {u}"))?;
     }
-    let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
+    let log = open_log(dir)?;
     let post = |endpoint: &str, body: &[u8]| -> Result<witness::HttpReply, String> {
         let url = http::Url::parse(endpoint).map_err(|e| e.to_string())?;
         let r = client
@@ -826,7 +831,7 @@ fn run_monitor(
 
 fn serve(dir: &Path, listen: &str, threads: usize) -> anyhow::Result<Outcome> {
     // Refuse a directory that is not a log now, not request by request.
-    let log = Log::open(dir).with_context(|| format!("{}: not a glassbox log", dir.display()))?;
+    let log = open_log(dir)?;
     log.checkpoint()
         .with_context(|| format!("{}: its checkpoint does not verify", dir.display()))?;
     let server =

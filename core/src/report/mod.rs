@@ -926,7 +926,8 @@ pub fn is_sha256_hex(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn case() -> Case {
+    /// A case with placeholder names, for the report module's tests.
+    pub(super) fn case() -> Case {
         Case {
             auditor: Auditor {
                 name: "A".into(),

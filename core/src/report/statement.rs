@@ -306,25 +306,11 @@ pub fn check_subjects(subjects: &[Subject], dir: &std::path::Path) -> Vec<Subjec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Auditor, Case, Input, InputKind, InputRole};
+    use crate::report::tests::case;
+    use crate::report::{Input, InputKind, InputRole};
 
     fn report() -> AuditReport {
-        let mut r = AuditReport::new(
-            Case {
-                auditor: Auditor {
-                    name: "A".into(),
-                    organization: None,
-                    email: None,
-                    key_id: None,
-                    certificates: vec![],
-                },
-                vendor: "V".into(),
-                product: "P".into(),
-                version: "1".into(),
-            },
-            "2026-07-01T12:00:00Z",
-        )
-        .unwrap();
+        let mut r = AuditReport::new(case(), "2026-07-01T12:00:00Z").unwrap();
         r.inputs.push(Input {
             role: InputRole::Release,
             path: "rel.tar.gz".into(),

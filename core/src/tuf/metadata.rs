@@ -255,10 +255,7 @@ impl Root {
             Some(_) => return err("consistent_snapshot is not a boolean"),
         };
         let keys = parse_keys(signed.get("keys"), "root")?;
-        let roles_obj = signed
-            .get("roles")
-            .and_then(Value::as_object)
-            .ok_or_else(|| MetadataError("root: missing \"roles\"".into()))?;
+        let roles_obj = object_field(signed, "root", "roles")?;
         let mut roles = BTreeMap::new();
         for name in TOP_LEVEL_ROLES {
             let r = roles_obj
@@ -353,10 +350,7 @@ impl Timestamp {
     /// Parses `signed` of a timestamp file.
     pub fn parse(signed: &Value) -> Result<Self, MetadataError> {
         let common = Common::parse(signed, "timestamp")?;
-        let meta = signed
-            .get("meta")
-            .and_then(Value::as_object)
-            .ok_or_else(|| MetadataError("timestamp: missing \"meta\"".into()))?;
+        let meta = object_field(signed, "timestamp", "meta")?;
         if meta.len() != 1 {
             return err("timestamp: meta must list exactly snapshot.json");
         }
@@ -383,11 +377,7 @@ impl Snapshot {
     /// Parses `signed` of a snapshot file.
     pub fn parse(signed: &Value) -> Result<Self, MetadataError> {
         let common = Common::parse(signed, "snapshot")?;
-        let meta = signed
-            .get("meta")
-            .and_then(Value::as_object)
-            .ok_or_else(|| MetadataError("snapshot: missing \"meta\"".into()))?;
-        let meta = meta
+        let meta = object_field(signed, "snapshot", "meta")?
             .iter()
             .map(|(k, v)| {
                 Ok((
@@ -460,10 +450,7 @@ impl Targets {
     /// Parses `signed` of a targets file.
     pub fn parse(signed: &Value) -> Result<Self, MetadataError> {
         let common = Common::parse(signed, "targets")?;
-        let tobj = signed
-            .get("targets")
-            .and_then(Value::as_object)
-            .ok_or_else(|| MetadataError("targets: missing \"targets\"".into()))?;
+        let tobj = object_field(signed, "targets", "targets")?;
         let mut targets = BTreeMap::new();
         for (path, t) in tobj {
             let what = format!("target {path:?}");
@@ -557,6 +544,19 @@ fn parse_delegations(d: &Value) -> Result<Delegations, MetadataError> {
         });
     }
     Ok(Delegations { keys, roles })
+}
+
+/// The object `name` of the `role` metadata's `signed`; its absence (or
+/// another type) is malformed metadata naming both.
+fn object_field<'a>(
+    signed: &'a Value,
+    role: &str,
+    name: &str,
+) -> Result<&'a serde_json::Map<String, Value>, MetadataError> {
+    signed
+        .get(name)
+        .and_then(Value::as_object)
+        .ok_or_else(|| MetadataError(format!("{role}: missing {name:?}")))
 }
 
 fn str_field(v: &Value, name: &str) -> Result<String, MetadataError> {
