@@ -43,6 +43,14 @@ fn checks(v: &AptVerification) -> Vec<&str> {
     v.failures.iter().map(|f| f.check.as_str()).collect()
 }
 
+/// (check, file) of each failure of a release (mirror) verification.
+fn failed_links(v: &glassbox_core::sig::release::ReleaseVerification) -> Vec<(&str, &str)> {
+    v.failures
+        .iter()
+        .map(|f| (f.check.as_str(), f.file.as_str()))
+        .collect()
+}
+
 fn reasons(v: &AptVerification) -> String {
     v.failures
         .iter()
@@ -297,6 +305,13 @@ impl Repo {
             Some(now() + Duration::days(7)),
             &PACKAGES,
         );
+        repo
+    }
+
+    /// A repository with its indexes scanned, not signed yet.
+    fn scanned() -> Self {
+        let repo = Repo::new();
+        repo.scan();
         repo
     }
 
@@ -616,13 +631,8 @@ fn a_mirror_directory_is_covered_through_its_chain() {
         status(&v, "pool/main/o/other/other_2.0_amd64.deb"),
         CoverageStatus::Failed
     );
-    let failed: Vec<(&str, &str)> = v
-        .failures
-        .iter()
-        .map(|f| (f.check.as_str(), f.file.as_str()))
-        .collect();
     assert_eq!(
-        failed,
+        failed_links(&v),
         [
             ("apt-index", "dists/stable/main/binary-amd64/Packages.gz"),
             ("coverage", "pool/main/o/other/other_2.0_amd64.deb")
@@ -695,4 +705,147 @@ fn an_audit_covers_the_releases_debs_through_the_apt_channel() {
             .any(|e| e.starts_with("apt-package: ldb-tools 2:2.6.2")),
         "{f:#?}"
     );
+}
+
+/// `dpkg-scanpackages` of the repository, with every `hello` stanza's
+/// `from` replaced by `to`.
+fn scanned_with(repo: &Repo, edits: &[(&str, &str)]) -> String {
+    let scanned = run(
+        "dpkg-scanpackages",
+        &["--multiversion", "pool", "/dev/null"],
+        repo.root(),
+    );
+    let mut text = String::from_utf8(scanned).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from:?} not in {text}");
+        text = text.replace(from, to);
+    }
+    text
+}
+
+/// main lists the real hello 1.0-1; contrib lists another .deb under the
+/// same name, version and architecture. apt merges both indexes into one
+/// cache and installs one of them by pin priority and source order:
+/// glassbox must not pick either.
+#[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages))),
+    ignore = "needs gpg and dpkg-scanpackages"
+)]
+fn one_package_version_in_two_indexes_with_two_debs_fails_naming_both() {
+    let contrib_index = "contrib/binary-amd64/Packages";
+    // Scanned before `other` is built: main lists hello alone.
+    let repo = Repo::scanned();
+    let other = build_deb(repo.root(), "other", "2.0");
+    let contrib = scanned_with(
+        &repo,
+        &[
+            ("Package: other\n", "Package: hello\n"),
+            ("Version: 2.0\n", "Version: 1.0-1\n"),
+        ],
+    );
+    let contrib_stanza = contrib
+        .split("\n\n")
+        .find(|s| s.contains("pool/main/o/other"))
+        .unwrap();
+    repo.index(contrib_index, format!("{contrib_stanza}\n").as_bytes());
+    repo.sign(
+        now() - Duration::days(1),
+        None,
+        &[PACKAGES[0], contrib_index],
+    );
+    let v = repo.verify(&repo.inputs(&[PACKAGES[0], contrib_index], vec![repo.deb(), other]));
+    assert!(!v.verified);
+    // Each index is signed and readable; the two readings fail, naming
+    // both indexes, and neither .deb is said to be hello 1.0-1.
+    assert!(v.indexes.iter().all(|i| i.verified));
+    assert_eq!(
+        checks(&v),
+        ["apt-index", "apt-package", "apt-package"],
+        "{}",
+        reasons(&v)
+    );
+    let r = reasons(&v);
+    assert!(
+        r.contains(&format!(
+            "hello 1.0-1 amd64 is listed twice, by {} with sha256",
+            PACKAGES[0]
+        )) && r.contains(&format!("and by {contrib_index} with sha256")),
+        "{r}"
+    );
+    assert!(v.packages.iter().all(|p| !p.verified));
+
+    // The mirror walk refuses the same two readings and covers neither.
+    let m =
+        glassbox_core::sig::release::verify_release_at(repo.root(), &repo.policy, now()).unwrap();
+    assert!(!m.verified);
+    let index_failures: Vec<&str> = m
+        .failures
+        .iter()
+        .filter(|f| f.check == "apt-index")
+        .map(|f| f.reason.as_str())
+        .collect();
+    assert_eq!(index_failures.len(), 1, "{:#?}", m.failures);
+    assert!(
+        index_failures[0].contains("dists/stable/main/binary-amd64/Packages with sha256")
+            && index_failures[0].contains("dists/stable/contrib/binary-amd64/Packages with"),
+        "{}",
+        index_failures[0]
+    );
+    for deb in [
+        "pool/main/h/hello/hello_1.0-1_amd64.deb",
+        "pool/main/o/other/other_2.0_amd64.deb",
+    ] {
+        let f = m.files.iter().find(|f| f.path == deb).unwrap();
+        assert_ne!(
+            f.status,
+            glassbox_core::sig::release::CoverageStatus::Verified,
+            "{deb}"
+        );
+    }
+}
+
+/// The Release lists Packages and Packages.gz, both signed; the .gz holds
+/// another text (here a dependency more). apt fetches the one it prefers
+/// (by Acquire::CompressionTypes), another client the other.
+#[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages))),
+    ignore = "needs gpg and dpkg-scanpackages"
+)]
+fn packages_and_packages_gz_with_different_texts_fail_naming_both() {
+    let edit = ("Package: hello\n", "Package: hello\nDepends: evil\n");
+    let repo = Repo::scanned();
+    let changed = scanned_with(&repo, &[edit]);
+    let dir = repo.dist().join("main/binary-amd64");
+    std::fs::write(dir.join("Packages.changed"), changed).unwrap();
+    run("gzip", &["-9nf", "Packages.changed"], &dir);
+    std::fs::rename(dir.join("Packages.changed.gz"), dir.join("Packages.gz")).unwrap();
+    std::fs::remove_file(dir.join("Packages.xz")).unwrap();
+    repo.sign(now() - Duration::days(1), None, &PACKAGES[..2]);
+    // Each alone is a good chain (the .deb's stanza is the same).
+    for index in &PACKAGES[..2] {
+        let v = repo.verify(&repo.inputs(&[index], vec![repo.deb()]));
+        assert!(v.verified, "{index}: {}", reasons(&v));
+    }
+    let v = repo.verify(&repo.inputs(&PACKAGES[..2], vec![repo.deb()]));
+    assert_eq!(checks(&v), ["apt-index"], "{}", reasons(&v));
+    assert!(
+        reasons(&v).contains(
+            "main/binary-amd64/Packages and main/binary-amd64/Packages.gz are two compressions \
+             of main/binary-amd64/Packages with different contents"
+        ),
+        "{}",
+        reasons(&v)
+    );
+    // Same in the mirror walk.
+    let m =
+        glassbox_core::sig::release::verify_release_at(repo.root(), &repo.policy, now()).unwrap();
+    assert_eq!(
+        failed_links(&m),
+        [("apt-index", "dists/stable/main/binary-amd64/Packages.gz")],
+        "{:#?}",
+        m.failures
+    );
+    assert!(m.failures[0].reason.contains("two compressions"));
 }

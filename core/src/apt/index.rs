@@ -7,14 +7,14 @@
 //! [`Paragraphs`], so a large index costs memory for one stanza plus what
 //! is kept of each.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 
 use serde::Serialize;
 
 use super::deb822::{Deb822Error, Paragraph, Paragraphs, short};
 use super::release_file::parse_size;
-use crate::digest::Sha256Digest;
+use crate::digest::{DigestSet, MultiHasher, Sha256Digest};
 use crate::release::{EntryKind, Format, Limits, ReadOptions, Release, ReleaseError, registry};
 
 /// Largest stanza read (Debian's largest are a few tens of KiB).
@@ -218,33 +218,61 @@ fn source_files(p: &Paragraph, out: &mut Vec<SourceFile>) -> Result<(), IndexErr
     Ok(())
 }
 
-/// Two stanzas naming one package, version and architecture with two
-/// different `.deb`s (SHA256 or Size): apt's cache keeps one version per
-/// (package, version, architecture) and downloads one of the files, so a
-/// `.deb` matching the other stanza is signed by the index yet is not what
-/// a customer's apt installs. Refused, naming both stanzas; the same file
-/// listed twice is harmless and passes.
-fn one_stanza_per_version(
-    p: &Paragraph,
+/// The (package, version, architecture) apt's cache keeps one version of.
+type PackageKey = (String, String, String);
+
+/// Where a stanza was read, the `.deb` it names and that `.deb`'s path.
+#[derive(Clone, Debug)]
+struct Seen {
+    at: String,
+    sha256: Sha256Digest,
+    size: u64,
+    filename: String,
+}
+
+/// Records `s`, read at `at`, under its package, version and architecture;
+/// `Err` when another stanza already named them with another `.deb` (SHA256
+/// or Size): apt's cache keeps one version per (package, version,
+/// architecture) and downloads one of the files — which one depends on pin
+/// priorities and source order — so a `.deb` matching the other stanza is
+/// signed by an index yet is not what a customer's apt installs. Refused,
+/// naming both; the same file listed twice is harmless and passes.
+fn one_deb_per_version(
+    seen: &mut HashMap<PackageKey, Seen>,
     s: &PackageStanza,
-    seen: &mut HashMap<(String, String, String), (u64, Sha256Digest, u64)>,
-) -> Result<(), IndexError> {
+    at: impl FnOnce() -> String,
+) -> Result<(), (Seen, String)> {
     let key = (s.package.clone(), s.version.clone(), s.architecture.clone());
     match seen.get(&key) {
-        Some(&(line, sha256, size)) if (sha256, size) != (s.sha256, s.size) => Err(stanza_err(
-            p,
-            format!(
-                "{} {} {} is listed twice, by the stanza at line {line} with another .deb \
-                 (sha256 {sha256}, {size} bytes): apt installs one of them, so neither \
-                 can be said to be the package",
+        Some(first) if (first.sha256, first.size) != (s.sha256, s.size) => {
+            let reason = format!(
+                "{} {} {} is listed twice, by {} with sha256 {} ({} bytes) and by {} with \
+                 sha256 {} ({} bytes): apt installs one of them, so neither can be said to be \
+                 the package",
                 short(&s.package),
                 short(&s.version),
-                short(&s.architecture)
-            ),
-        )),
+                short(&s.architecture),
+                first.at,
+                first.sha256,
+                first.size,
+                at(),
+                s.sha256,
+                s.size,
+            );
+            Err((first.clone(), reason))
+        }
         Some(_) => Ok(()),
         None => {
-            seen.insert(key, (p.line, s.sha256, s.size));
+            let seen_at = at();
+            seen.insert(
+                key,
+                Seen {
+                    at: seen_at,
+                    sha256: s.sha256,
+                    size: s.size,
+                    filename: s.filename.clone(),
+                },
+            );
             Ok(())
         }
     }
@@ -256,16 +284,19 @@ pub fn parse(reader: impl BufRead, kind: IndexKind) -> Result<IndexContent, Inde
     if kind == IndexKind::Other {
         return Ok(out);
     }
-    // Package, version and architecture → the first stanza's line, digest
-    // and size (see `one_stanza_per_version`).
-    let mut seen: HashMap<(String, String, String), (u64, Sha256Digest, u64)> = HashMap::new();
+    // Package, version and architecture → the first stanza naming them
+    // (see `one_deb_per_version`).
+    let mut seen = HashMap::new();
     for para in Paragraphs::new(reader, MAX_STANZA_BYTES) {
         let para = para?;
         out.stanzas += 1;
         match kind {
             IndexKind::Packages => {
                 let s = package_stanza(&para)?;
-                one_stanza_per_version(&para, &s, &mut seen)?;
+                one_deb_per_version(&mut seen, &s, || {
+                    format!("the stanza at line {}", para.line)
+                })
+                .map_err(|(_, reason)| stanza_err(&para, reason))?;
                 out.packages.push(s);
             }
             IndexKind::Sources => source_files(&para, &mut out.source_files)?,
@@ -298,7 +329,7 @@ fn index_read_options() -> ReadOptions {
 /// `Packages` that is really gzip, or a `Packages.gz` holding a tar, would
 /// be read one way by apt and another by a tool that sniffs content, so it
 /// is refused.
-pub fn read_index(bytes: &[u8], listed_as: &str) -> Result<IndexContent, IndexError> {
+pub fn read_index(bytes: &[u8], listed_as: &str) -> Result<ReadIndex, IndexError> {
     let name = listed_as.rsplit('/').next().unwrap_or(listed_as);
     let (_, want) = split_compression(name);
     let kind = IndexKind::of(listed_as);
@@ -326,5 +357,95 @@ pub fn read_index(bytes: &[u8], listed_as: &str) -> Result<IndexContent, IndexEr
         }) => decode(Box::new(bytes)).map_err(|e| IndexError::Form(e.to_string()))?,
         _ => Box::new(bytes),
     };
-    parse(BufReader::new(reader.take(size)), kind)
+    let mut text = Hashing {
+        inner: reader.take(size),
+        hasher: MultiHasher::new(DigestSet::default()),
+    };
+    let content = parse(BufReader::new(&mut text), kind)?;
+    // The rest of the text (all of it for a kind not parsed) is hashed too:
+    // the digest names the whole decompressed index.
+    std::io::copy(&mut text, &mut std::io::sink()).map_err(|e| IndexError::Form(e.to_string()))?;
+    Ok(ReadIndex {
+        content,
+        text_sha256: text.hasher.finish().sha256,
+    })
+}
+
+/// An index read from its file.
+#[derive(Clone, Debug)]
+pub struct ReadIndex {
+    /// What it lists.
+    pub content: IndexContent,
+    /// The SHA-256 of its decompressed text: the same index offered plain
+    /// and compressed must have one text.
+    pub text_sha256: Sha256Digest,
+}
+
+/// Hashes what is read through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: MultiHasher,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The indexes of one Release read together, so that no package and no
+/// index can be read two ways across them: apt merges every index of a
+/// distribution (components, `binary-ARCH` and `binary-all`) into one
+/// cache, and fetches whichever compression of an index it prefers.
+#[derive(Debug, Default)]
+pub struct OneReading {
+    packages: HashMap<PackageKey, Seen>,
+    /// Index path without its compression suffix → its text's digest and
+    /// the index it was read from.
+    texts: HashMap<String, (Sha256Digest, String)>,
+    /// `Filename`s of packages listed with two different `.deb`s.
+    ambiguous: HashSet<String>,
+}
+
+impl OneReading {
+    /// Adds the index `name` (as the operator knows it), listed in the
+    /// Release as `listed_as`. Returns one reason per two readings found:
+    /// a package, version and architecture another index lists with
+    /// another `.deb`, or another compression of this index whose text
+    /// differs.
+    pub fn add(&mut self, name: &str, listed_as: &str, read: &ReadIndex) -> Vec<String> {
+        let mut out = Vec::new();
+        let (stem, _) = split_compression(listed_as);
+        match self.texts.get(stem) {
+            Some((digest, other)) if *digest != read.text_sha256 => out.push(format!(
+                "{other} and {name} are two compressions of {stem} with different contents \
+                 (sha256 {digest} and {} decompressed): apt reads the one it prefers, so \
+                 neither can be said to be the index",
+                read.text_sha256
+            )),
+            Some(_) => {}
+            None => {
+                self.texts
+                    .insert(stem.to_string(), (read.text_sha256, name.to_string()));
+            }
+        }
+        for s in &read.content.packages {
+            if let Err((first, reason)) =
+                one_deb_per_version(&mut self.packages, s, || name.to_string())
+            {
+                self.ambiguous.insert(first.filename);
+                self.ambiguous.insert(s.filename.clone());
+                out.push(reason);
+            }
+        }
+        out
+    }
+
+    /// Whether the package at `filename` is listed as a package another
+    /// stanza lists with another `.deb`.
+    pub fn is_ambiguous(&self, filename: &str) -> bool {
+        self.ambiguous.contains(filename)
+    }
 }

@@ -257,6 +257,7 @@ fn cover_listed(
     let contents = release.read_files(&wanted, index::MAX_INDEX_FILE_BYTES)?;
     // Pool path → (sha256, size, index), from every listed index.
     let mut pool: HashMap<String, (Sha256Digest, u64, &str)> = HashMap::new();
+    let mut reading = index::OneReading::default();
     for (path, listed_as) in &indexes {
         let Some(bytes) = contents.get(path) else {
             continue;
@@ -267,8 +268,8 @@ fn cover_listed(
                 path: crate::release::EntryPath::top(path.as_str().into()),
             });
         }
-        let content = match index::read_index(bytes, listed_as) {
-            Ok(c) => c,
+        let read = match index::read_index(bytes, listed_as) {
+            Ok(r) => r,
             Err(e) => {
                 failures.push(Failure {
                     file: path.clone(),
@@ -279,6 +280,15 @@ fn cover_listed(
                 continue;
             }
         };
+        for reason in reading.add(path, listed_as, &read) {
+            failures.push(Failure {
+                file: path.clone(),
+                signature: String::new(),
+                check: "apt-index".into(),
+                reason,
+            });
+        }
+        let content = read.content;
         let named = content
             .packages
             .iter()
@@ -313,6 +323,11 @@ fn cover_listed(
             // A mirror need not hold every package its indexes list.
             continue;
         };
+        // Listed as a package another stanza lists with another .deb: the
+        // apt-index failure says so, and it is covered by neither.
+        if reading.is_ambiguous(&path[dist.root.len()..]) {
+            continue;
+        }
         if f.sha256 == *sha256 && f.size == *size {
             covers.push(path.clone());
         } else {

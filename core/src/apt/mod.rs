@@ -313,9 +313,18 @@ pub fn verify(
     let mut indexes = Vec::new();
     // digest → (stanza, index) for every package of a verified index.
     let mut listed: HashMap<Sha256Digest, Vec<(PackageStanza, String)>> = HashMap::new();
+    let mut reading = index::OneReading::default();
     for path in &inputs.indexes {
-        let (link, stanzas) = index_link(path, parsed, &mut failures)?;
-        for s in stanzas {
+        let (link, read) = index_link(path, parsed, &mut failures)?;
+        let Some(read) = read else {
+            indexes.push(link);
+            continue;
+        };
+        let listed_as = link.listed_as.as_deref().unwrap_or_default();
+        for reason in reading.add(listed_as, listed_as, &read) {
+            fail(&mut failures, &link.file, "", "apt-index", reason);
+        }
+        for s in read.content.packages {
             listed
                 .entry(s.sha256)
                 .or_default()
@@ -325,7 +334,13 @@ pub fn verify(
     }
     let mut packages = Vec::new();
     for path in &inputs.debs {
-        packages.push(package_link(path, &listed, &indexes, &mut failures)?);
+        packages.push(package_link(
+            path,
+            &listed,
+            &reading,
+            &indexes,
+            &mut failures,
+        )?);
     }
     failures.sort();
     failures.dedup();
@@ -402,7 +417,7 @@ fn index_link(
     path: &Path,
     release: Option<&AptRelease>,
     failures: &mut Vec<Failure>,
-) -> Result<(IndexLink, Vec<PackageStanza>), AptError> {
+) -> Result<(IndexLink, Option<index::ReadIndex>), AptError> {
     // Read once: the bytes hashed are the bytes parsed.
     let bytes = read_capped(path, index::MAX_INDEX_FILE_BYTES)?;
     let (size, sha256) = (bytes.len() as u64, Sha256Digest::of(&bytes));
@@ -424,22 +439,22 @@ fn index_link(
             "apt-index",
             "not checked: the Release link gave no readable Release file".into(),
         );
-        return Ok((link, Vec::new()));
+        return Ok((link, None));
     };
     let listed_as = match identify_index(path, size, sha256, release) {
         Ok(p) => p,
         Err(reason) => {
             fail(failures, &file, "", "apt-index", reason);
-            return Ok((link, Vec::new()));
+            return Ok((link, None));
         }
     };
     link.kind = IndexKind::of(&listed_as);
     link.listed_as = Some(listed_as.clone());
     match index::read_index(&bytes, &listed_as) {
-        Ok(content) => {
-            link.stanzas = content.stanzas;
+        Ok(read) => {
+            link.stanzas = read.content.stanzas;
             link.verified = true;
-            Ok((link, content.packages))
+            Ok((link, Some(read)))
         }
         Err(e) => {
             fail(
@@ -449,7 +464,7 @@ fn index_link(
                 "apt-index",
                 format!("{listed_as}: {e}; the index is signed but cannot be read one way"),
             );
-            Ok((link, Vec::new()))
+            Ok((link, None))
         }
     }
 }
@@ -457,6 +472,7 @@ fn index_link(
 fn package_link(
     path: &Path,
     listed: &HashMap<Sha256Digest, Vec<(PackageStanza, String)>>,
+    reading: &index::OneReading,
     indexes: &[IndexLink],
     failures: &mut Vec<Failure>,
 ) -> Result<PackageLink, AptError> {
@@ -482,6 +498,16 @@ fn package_link(
         link.architecture = Some(s.architecture.clone());
         link.index = Some(index.clone());
         link.filename = Some(s.filename.clone());
+        if reading.is_ambiguous(&s.filename) {
+            let reason = format!(
+                "{} {} {}: the indexes list it with two different .debs (see the apt-index \
+                 failure): which one apt installs depends on its configuration, so this file \
+                 cannot be said to be the package",
+                s.package, s.version, s.architecture
+            );
+            fail(failures, &file, "", "apt-package", reason);
+            return Ok(link);
+        }
         link.verified = true;
         return Ok(link);
     }
