@@ -3,24 +3,14 @@
 //! type. A command that prints on its own bypasses the closed-pipe and
 //! write-error handling and the JSON schemas; this test names it.
 
-use std::path::Path;
+mod common;
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
+use std::path::Path;
 
 #[test]
 fn only_render_and_main_print_and_one_format_type() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = common::files_with_extension(&src, "rs");
     let mut offenders = Vec::new();
     for f in files {
         let rel = f.strip_prefix(&src).unwrap();

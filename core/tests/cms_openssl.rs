@@ -40,10 +40,10 @@ impl Pki {
     }
 
     fn policy(&self, extra: &str) -> TrustPolicy {
-        let text = format!("[x509]\nroots = [\"root.pem\"]\nintermediates = []\n{extra}");
-        let p = self.path("policy.toml");
-        std::fs::write(&p, text).unwrap();
-        TrustPolicy::load(&p).unwrap()
+        common::load_policy(
+            self.dir.path(),
+            &format!("[x509]\nroots = [\"root.pem\"]\nintermediates = []\n{extra}"),
+        )
     }
 
     /// `openssl cms -sign -binary` a detached DER signature of `content`.

@@ -351,7 +351,12 @@ fn python_rfc9162_checker_accepts_our_proofs_from_a_10007_entry_log() {
     std::fs::create_dir_all(probes.join("consistency")).unwrap();
     let b = |h: &[u8; 32]| B64.encode(h);
     let root = log.checkpoint().unwrap().checkpoint.root;
+    // Each probe is one JSON file the checker reads; `n` counts them.
     let mut n = 0;
+    let mut probe = |name: String, j: serde_json::Value| {
+        std::fs::write(probes.join(name), j.to_string()).unwrap();
+        n += 1;
+    };
     let mut idxs: Vec<u64> = (0..next).step_by(97).collect();
     idxs.extend([255, 256, 4095, 4096, 10_006]);
     for idx in idxs {
@@ -361,17 +366,14 @@ fn python_rfc9162_checker_accepts_our_proofs_from_a_10007_entry_log() {
             if tamper {
                 proof[0] = b(&[7u8; 32]);
             }
-            let j = serde_json::json!({
-                "leafIdx": idx, "treeSize": next, "root": b(&root),
-                "leafHash": b(&leaf_hash(&entry(idx))), "proof": proof,
-                "desc": format!("glassbox {name} {idx}"), "wantErr": tamper,
-            });
-            std::fs::write(
-                probes.join(format!("inclusion/{idx}-{name}.json")),
-                j.to_string(),
-            )
-            .unwrap();
-            n += 1;
+            probe(
+                format!("inclusion/{idx}-{name}.json"),
+                serde_json::json!({
+                    "leafIdx": idx, "treeSize": next, "root": b(&root),
+                    "leafHash": b(&leaf_hash(&entry(idx))), "proof": proof,
+                    "desc": format!("glassbox {name} {idx}"), "wantErr": tamper,
+                }),
+            );
         }
     }
     for &m in &sizes {
@@ -384,16 +386,13 @@ fn python_rfc9162_checker_accepts_our_proofs_from_a_10007_entry_log() {
                     let last = proof.len() - 1;
                     proof[last] = b(&[9u8; 32]);
                 }
-                let j = serde_json::json!({
-                    "size1": m, "size2": k, "root1": b(&r1), "root2": b(&r2), "proof": proof,
-                    "desc": format!("glassbox {name} {m}->{k}"), "wantErr": tamper,
-                });
-                std::fs::write(
-                    probes.join(format!("consistency/{m}-{k}-{name}.json")),
-                    j.to_string(),
-                )
-                .unwrap();
-                n += 1;
+                probe(
+                    format!("consistency/{m}-{k}-{name}.json"),
+                    serde_json::json!({
+                        "size1": m, "size2": k, "root1": b(&r1), "root2": b(&r2), "proof": proof,
+                        "desc": format!("glassbox {name} {m}->{k}"), "wantErr": tamper,
+                    }),
+                );
             }
         }
     }

@@ -4,9 +4,9 @@
 //! checkpoints, cosignatures, proofs, tlog-proof, negative notes).
 
 mod common;
-use common::corpus;
+use common::{corpus, files_with_extension};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -43,25 +43,12 @@ fn proof(v: &Value) -> Option<Vec<Hash>> {
     }
 }
 
-fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            json_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "json") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 #[cfg_attr(not(corpora), ignore = "needs GLASSBOX_CORPORA")]
 fn transparency_dev_merkle_all_196_probes() {
     let dir = corpus("tlog");
     let base = dir.join("transparency-dev-merkle/testdata");
-    let mut files = Vec::new();
-    json_files(&base, &mut files);
-    files.sort();
+    let files = files_with_extension(&base, "json");
     assert_eq!(files.len(), 196, "expected the 196 probes");
     let (mut inclusion, mut consistency) = (0, 0);
     let mut wrong = Vec::new();
@@ -157,8 +144,7 @@ fn transparency_dev_happy_paths_are_what_we_create() {
     let dir = corpus("tlog");
     let t = rfc6962_tree(|_, _| {});
     let mut checked = 0;
-    let mut files = Vec::new();
-    json_files(&dir.join("transparency-dev-merkle/testdata"), &mut files);
+    let files = files_with_extension(&dir.join("transparency-dev-merkle/testdata"), "json");
     for f in files.iter().filter(|f| f.ends_with("happy-path.json")) {
         let p = json(f);
         if let Some(idx) = p["leafIdx"].as_u64() {

@@ -6,7 +6,7 @@
 //! intermediate). Each case verified on the code before issue 18.
 
 mod common;
-use common::{Pki, corpus, openssl_key_pair, openssl_sign_raw, run};
+use common::{Pki, corpus, load_policy, openssl_key_pair, openssl_sign_raw, run};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -67,16 +67,13 @@ impl Vendor {
 
     /// [`Vendor::policy`] with `allow_unsigned = [allow_unsigned]`.
     fn policy_allowing(&self, allow_unsigned: &str, coverage_extra: &str) -> TrustPolicy {
-        let p = self.path("policy.toml");
-        std::fs::write(
-            &p,
-            format!(
+        load_policy(
+            self.dir.path(),
+            &format!(
                 "[[keys]]\nname = \"vendor\"\npath = \"release.pub\"\n\n[coverage]\n\
                  require_signed = [\"**\"]\nallow_unsigned = [{allow_unsigned}]\n{coverage_extra}"
             ),
         )
-        .unwrap();
-        TrustPolicy::load(&p).unwrap()
     }
 
     /// Writes `name` (a .tar.gz) with Python's tarfile: the staged files,
@@ -427,12 +424,11 @@ fn a_statement_counts_only_for_a_release_predicate_type() {
     // ...unless the auditor says statements of that type sign releases.
     let p = vendor.path("policy.toml");
     let text = std::fs::read_to_string(&p).unwrap();
-    std::fs::write(
-        &p,
-        format!("{text}\n[dsse]\npredicate_types = [{sbom:?}]\n"),
-    )
-    .unwrap();
-    let v = verify_release(&r, &TrustPolicy::load(&p).unwrap(), now()).unwrap();
+    let policy = load_policy(
+        vendor.dir.path(),
+        &format!("{text}\n[dsse]\npredicate_types = [{sbom:?}]\n"),
+    );
+    let v = verify_release(&r, &policy, now()).unwrap();
     assert!(v.verified, "{:#?}", v.failures);
 
     // glassbox's own verdicts never count, whatever the policy lists.
@@ -466,9 +462,10 @@ fn min_rsa_bits_applies_to_every_chain_link() {
     let content = b"engine 1.1.0\n";
     let (dir, p7s) = weak_intermediate_pki(2048, content);
     let policy = |extra: &str| {
-        let p = dir.path().join("policy.toml");
-        std::fs::write(&p, format!("[x509]\nroots = [\"root.pem\"]\n{extra}")).unwrap();
-        TrustPolicy::load(&p).unwrap()
+        load_policy(
+            dir.path(),
+            &format!("[x509]\nroots = [\"root.pem\"]\n{extra}"),
+        )
     };
     let verify = |policy: &TrustPolicy| {
         glassbox_core::sig::cms::verify_detached(&p7s, &content[..], policy, now())
@@ -505,18 +502,15 @@ fn algorithms_apply_to_sigstore_signing_keys() {
     )
     .unwrap();
     let policy = |algorithms: &str| {
-        let p = dir.path().join("policy.toml");
-        std::fs::write(
-            &p,
-            format!(
+        load_policy(
+            dir.path(),
+            &format!(
                 "[[sigstore]]\ntrusted_root = {:?}\nidentities = [{{ san = {:?}, issuer = {:?} }}]\n{algorithms}",
                 c.join("production-trusted-root.json").display().to_string(),
                 "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main",
                 "https://token.actions.githubusercontent.com",
             ),
         )
-        .unwrap();
-        TrustPolicy::load(&p).unwrap()
     };
     let r = Release::open(&rel, &ReadOptions::default()).unwrap();
     let v = verify_release(&r, &policy(""), now()).unwrap();

@@ -13,7 +13,7 @@ mod corpora;
 pub use corpora::corpus;
 #[path = "../../../core/tests/common/files.rs"]
 mod files;
-pub use files::{copy_dir, noise};
+pub use files::{copy_dir, files_with_extension, noise};
 #[path = "../../../core/tests/common/tools.rs"]
 mod tools;
 pub use tools::succeed;

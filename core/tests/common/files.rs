@@ -1,7 +1,7 @@
 //! Std-only helpers shared by the core and CLI test suites (the CLI's
 //! `tests/common` includes this file by path, like `corpora.rs`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Copies the directory tree `from` to `to` (regular files and
 /// directories; the tests' fixtures hold nothing else).
@@ -16,6 +16,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), dest).unwrap();
         }
     }
+}
+
+/// The files below `dir`, at any depth, whose extension is `ext`, sorted.
+pub fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, ext, out);
+            } else if p.extension().is_some_and(|x| x == ext) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, ext, &mut out);
+    out.sort();
+    out
 }
 
 /// Deterministic pseudo-random bytes (xorshift64, Marsaglia 2003), so a

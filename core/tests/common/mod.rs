@@ -16,7 +16,7 @@ pub mod cms_der;
 pub mod corpora;
 pub use corpora::corpus;
 pub mod files;
-pub use files::{copy_dir, noise};
+pub use files::{copy_dir, files_with_extension, noise};
 pub mod tools;
 pub use tools::succeed;
 
@@ -339,6 +339,14 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
+}
+
+/// Writes `toml` as `dir/policy.toml` and loads it (relative paths in it
+/// resolve against `dir`); the policy must load.
+pub fn load_policy(dir: &Path, toml: &str) -> glassbox_core::policy::TrustPolicy {
+    let p = dir.join("policy.toml");
+    std::fs::write(&p, toml).unwrap();
+    glassbox_core::policy::TrustPolicy::load(&p).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A file of the demo vendor, `testdata/demo/<rel>`.

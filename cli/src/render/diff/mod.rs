@@ -310,35 +310,17 @@ fn executable_lines(e: &ExecutableDiff, out: &mut Vec<(Tone, String)>) {
     if sym.added_count + sym.removed_count + sym.changed_count == 0 {
         out.push((Tone::Plain, "symbols: unchanged".into()));
     }
-    if sym.added_count > 0 {
-        out.push((
-            Tone::New,
-            format!(
-                "symbols added ({}): {}",
-                sym.added_count,
-                list(&sym.added, sym.added_count)
-            ),
-        ));
-    }
-    if sym.removed_count > 0 {
-        out.push((
-            Tone::Old,
-            format!(
-                "symbols removed ({}): {}",
-                sym.removed_count,
-                list(&sym.removed, sym.removed_count)
-            ),
-        ));
-    }
-    if sym.changed_count > 0 {
-        out.push((
-            Tone::Plain,
-            format!(
-                "symbols changed ({}): {}",
-                sym.changed_count,
-                list(&sym.changed, sym.changed_count)
-            ),
-        ));
+    for (tone, what, names, count) in [
+        (Tone::New, "added", &sym.added, sym.added_count),
+        (Tone::Old, "removed", &sym.removed, sym.removed_count),
+        (Tone::Plain, "changed", &sym.changed, sym.changed_count),
+    ] {
+        if count > 0 {
+            out.push((
+                tone,
+                format!("symbols {what} ({count}): {}", list(names, count)),
+            ));
+        }
     }
 }
 
