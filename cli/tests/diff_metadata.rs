@@ -271,3 +271,89 @@ with tarfile.open(sys.argv[1], 'w', format=tarfile.GNU_FORMAT) as t:
     let s = stdout(&out);
     assert!(s.contains("A app/doc.txt  setuid gained"), "{s}");
 }
+
+#[test]
+fn a_group_shows_its_template_never_one_files_lines() {
+    // The 50 pages' `.TH` lines each name their own page: the group shows
+    // the line once with `{name}` for each page's name, and says so, in
+    // every format; the first page's own line, shown as if it were every
+    // page's, is not.
+    let t = tempfile::tempdir().unwrap();
+    man_page_pair(t.path());
+    let template = "+.TH {name} 1 \"2026-08-25\" \"3.0.22\" \"Vendor\"";
+    let note = "{name} standing for each file's own name";
+    for format in ["text", "markdown", "html"] {
+        let out = glassbox_in(&["diff", "--format", format, "old", "new"], t.path());
+        let s = stdout(&out);
+        let esc = |x: &str| {
+            if format == "html" {
+                x.replace('"', "&quot;").replace('\'', "&#39;")
+            } else {
+                x.to_string()
+            }
+        };
+        assert!(s.contains(&esc(template)), "{format}:\n{s}");
+        assert!(s.contains(&esc(note)), "{format}:\n{s}");
+        assert!(!s.contains(&esc(".TH TOOL-0 1 \"2026-08-25\"")), "{format}:\n{s}");
+    }
+    let v = json(&glassbox_in(
+        &["diff", "--format", "json", "old", "new"],
+        t.path(),
+    ));
+    assert_eq!(v["groups"][0]["placeholder"], "{name}");
+    assert_eq!(
+        v["groups"][0]["lines"],
+        serde_json::json!([
+            {"tag": "removed", "text": ".TH {name} 1 \"2026-04-07\" \"3.0.20\" \"Vendor\""},
+            {"tag": "added", "text": ".TH {name} 1 \"2026-08-25\" \"3.0.22\" \"Vendor\""},
+        ])
+    );
+    let report = audit_json(t.path());
+    let evidence: Vec<&str> = common::items(&report["findings"])
+        .filter(|f| f["check"] == "diff")
+        .flat_map(|f| common::items(&f["evidence"]))
+        .filter_map(|e| e.as_str())
+        .filter(|e| e.starts_with("same change in 50 files"))
+        .collect();
+    assert_eq!(evidence.len(), 1, "{report}");
+    assert!(evidence[0].contains(note), "{}", evidence[0]);
+    assert!(evidence[0].contains(template), "{}", evidence[0]);
+}
+
+#[test]
+fn files_that_gain_different_urls_are_never_one_group() {
+    // The adversary's vendor: `evil.conf` gains `url=https://evil.com`,
+    // `good.conf` gains `url=https://good.com`. With each file's name
+    // masked the two lines were equal, the files grouped, and only
+    // evil.conf's line was shown — read as if good.conf gained it too. A
+    // line that carries an endpoint is compared as written: both URLs are
+    // shown, in every format.
+    let t = tempfile::tempdir().unwrap();
+    for name in ["evil", "good"] {
+        let old = format!("name={name}\n");
+        write(&t.path().join("old"), &format!("etc/{name}.conf"), old.as_bytes(), 0o644);
+        let new = format!("name={name}\nurl=https://{name}.com\n");
+        write(&t.path().join("new"), &format!("etc/{name}.conf"), new.as_bytes(), 0o644);
+    }
+    for format in ["text", "markdown", "html", "json"] {
+        let out = glassbox_in(&["diff", "--format", format, "old", "new"], t.path());
+        assert_eq!(code(&out), 1, "{}", text(&out));
+        let s = stdout(&out);
+        for url in ["url=https://evil.com", "url=https://good.com"] {
+            assert!(s.contains(url), "{format}: {url} missing from:\n{s}");
+        }
+        assert!(!s.contains("same change in"), "{format}:\n{s}");
+    }
+    let v = json(&glassbox_in(
+        &["diff", "--format", "json", "old", "new"],
+        t.path(),
+    ));
+    assert_eq!(v["groups"], serde_json::json!([]), "{v}");
+    let report = audit_json(t.path());
+    let grouped = common::items(&report["findings"])
+        .filter(|f| f["check"] == "diff")
+        .flat_map(|f| f["evidence"].as_array().into_iter().flatten())
+        .filter_map(|e| e.as_str())
+        .any(|e| e.starts_with("same change in"));
+    assert!(!grouped, "{report}");
+}

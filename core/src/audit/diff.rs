@@ -82,13 +82,16 @@ pub(super) fn diff_step(
         Check::Diff,
         format!("Changes since {}: {counted}", previous.version),
     );
+    // Each group's change is its template ({name} for each file's own
+    // name), never one file's lines standing for all.
     for g in &result.groups {
         let files: Vec<String> = g.paths.iter().map(|p| p.to_string()).collect();
         changes = changes.evidence(format!(
-            "same change in {} files: {}: {}",
+            "same change in {} files: {}: {}; {}",
             g.count,
             g.description,
-            files.join(", ")
+            files.join(", "),
+            group_template(g)
         ));
     }
     findings.push(changes);
@@ -218,4 +221,36 @@ fn security_findings(result: &ReleaseDiff, version: &str, findings: &mut Vec<Fin
         }
         findings.push(f.paths(entries.into_iter().map(|(p, _)| p)));
     }
+}
+
+/// Most template lines one group's evidence carries; the rest are counted
+/// (they are the same in every file of the group, and the diff has them).
+const TEMPLATE_LINES: usize = 20;
+
+/// A group's template in one evidence line: `changed lines, {name}
+/// standing for each file's own name: -old | +new`.
+fn group_template(g: &crate::diff::ChangeGroup) -> String {
+    let mut lines: Vec<String> = g
+        .lines
+        .iter()
+        .take(TEMPLATE_LINES)
+        .map(|l| {
+            let sign = if l.tag == crate::diff::LineTag::Removed { '-' } else { '+' };
+            match &l.member {
+                Some(m) => format!("{m}: {sign}{}", l.text),
+                None => format!("{sign}{}", l.text),
+            }
+        })
+        .collect();
+    if g.lines.len() > TEMPLATE_LINES {
+        lines.push(format!(
+            "… {} more changed lines, the same in every file (see the diff)",
+            g.lines.len() - TEMPLATE_LINES
+        ));
+    }
+    format!(
+        "changed lines of every file, {} standing for each file's own name: {}",
+        g.placeholder,
+        lines.join(" | ")
+    )
 }

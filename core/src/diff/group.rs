@@ -8,12 +8,21 @@
 //! the page: `.TH OPENSSL-CA 1SSL "2026-04-07"`). A modified container
 //! (`page.1ssl.gz`) changes in the same way as another when its member
 //! changes do, member names masked the same way. The entry's own metadata
-//! and security changes are part of the change: a file that also changes
-//! its mode (or owner) is not grouped with one that only changes its text,
-//! since later members of a group are shown only through the first. Only
-//! complete text diffs
-//! group; anything else (binary, executables, a diff cut by
-//! `--max-diff-lines`, an added or removed member) stays on its own.
+//! and security changes, and the notes of its content diff, are part of the
+//! change: a file that also changes its mode (or owner) is not grouped with
+//! one that only changes its text. Only complete text diffs group; anything
+//! else (binary, executables, a diff cut by `--max-diff-lines`, an added or
+//! removed member) stays on its own.
+//!
+//! A group never stands for a line it does not have. Its change is shown as
+//! a template ([`ChangeGroup::lines`]): the shared changed lines with
+//! [`NAME_PLACEHOLDER`] where each file has its own name, never one file's
+//! concrete lines as if they were everyone's (`evil.conf` adding
+//! `url=https://evil.com` must not read as `url=https://good.com`). And a
+//! line that carries an indicator (URL, host, IP address, e-mail address,
+//! registry path: [`super::code::surface::has_indicator`]) or holds the
+//! name inside a path is not masked at all, so files that differ there do
+//! not group: an endpoint is compared as written.
 //!
 //! Bounded: each change is hashed once (SHA-256 of its masked changed
 //! lines) and grouped by hash, so the work is linear in the diff.
@@ -25,10 +34,14 @@ use serde::Serialize;
 use crate::digest::Sha256Digest;
 use crate::release::EntryPath;
 
-use super::{ChangeClass, ContentKind, EntryChange, LineTag, MetadataField};
+use super::code::surface::has_indicator;
+use super::{
+    ChangeClass, ContentKind, EntryChange, LineTag, MetadataChange, MetadataField, SecurityChange,
+};
 
-/// What the masked file name is replaced with.
-const NAME: &str = "{name}";
+/// What stands for each file's own name (its stem, in any case) in a
+/// group's lines and description.
+pub const NAME_PLACEHOLDER: &str = "{name}";
 /// Shortest file stem that is masked (a shorter one would mask common
 /// words).
 const MIN_STEM: usize = 3;
@@ -39,12 +52,41 @@ const MIN_GROUP: usize = 2;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ChangeGroup {
     /// The change in brief: the first changed line's leading word and the
-    /// changed words (`.TH: 2026-04-07 3.0.20 → 2026-08-25 3.0.22`).
+    /// changed words (`.TH: 2026-04-07 3.0.20 → 2026-08-25 3.0.22`), the
+    /// same for every file once its name is masked (else only the line
+    /// counts).
     pub description: String,
     /// How many changes the group holds.
     pub count: u64,
-    /// Their paths, in diff order; the first one's detail stands for all.
+    /// Their paths, in diff order.
     pub paths: Vec<EntryPath>,
+    /// What stands for each file's own name in `lines` and `description`:
+    /// always [`NAME_PLACEHOLDER`].
+    pub placeholder: &'static str,
+    /// The change every file of the group made: its removed and added
+    /// lines in order, each file's own name replaced by `placeholder`.
+    pub lines: Vec<GroupLine>,
+    /// Metadata changes every file of the group made (the mtime, which a
+    /// rebuild sets per file, is not compared).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metadata: Vec<MetadataChange>,
+    /// Security-relevant changes every file of the group made.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security: Vec<SecurityChange>,
+}
+
+/// One changed line of a group's template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupLine {
+    /// In a group of containers: the member the line is in, the
+    /// container's own name replaced by the placeholder (which, in the
+    /// line itself, stands for the member's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Removed or added.
+    pub tag: LineTag,
+    /// The line, each file's own name replaced by the placeholder.
+    pub text: String,
 }
 
 /// Groups `changes` (sorted by path, content filled in); sets
@@ -82,10 +124,15 @@ pub fn group(changes: &mut [EntryChange]) -> Vec<ChangeGroup> {
             for &i in &g {
                 changes[i].group = Some(n);
             }
+            let head = &changes[g[0]];
             ChangeGroup {
-                description: describe(&changes[g[0]], changes),
+                description: shared_description(&g, changes),
                 count: g.len() as u64,
                 paths: g.iter().map(|&i| changes[i].path.clone()).collect(),
+                placeholder: NAME_PLACEHOLDER,
+                lines: template(head, &members, changes),
+                metadata: shared_metadata(head),
+                security: head.security.clone(),
             }
         })
         .collect()
@@ -100,7 +147,7 @@ fn stem(c: &EntryChange) -> Option<String> {
 }
 
 /// `line` with every case-insensitive occurrence of `stem` replaced by
-/// [`NAME`].
+/// [`NAME_PLACEHOLDER`].
 fn mask(line: &str, stem: Option<&str>) -> String {
     let Some(stem) = stem else {
         return line.to_string();
@@ -115,15 +162,40 @@ fn mask(line: &str, stem: Option<&str>) -> String {
     let mut at = 0;
     while let Some(i) = lower[at..].find(stem) {
         out.push_str(&line[at..at + i]);
-        out.push_str(NAME);
+        out.push_str(NAME_PLACEHOLDER);
         at += i + stem.len();
     }
     out.push_str(&line[at..]);
     out
 }
 
-/// The key of a modified text file: its changed lines, name masked.
-fn text_key(c: &EntryChange) -> Option<Sha256Digest> {
+/// A changed line of a file's content, masked as [`mask`] does unless the
+/// name is part of what the line points at: a line that carries an
+/// indicator (`url=https://evil.com` in `evil.conf`) or holds the name
+/// inside a path (`/etc/evil/x`) is kept as written, so two files that
+/// differ there never share a key.
+fn mask_line(line: &str, stem: Option<&str>) -> String {
+    let Some(s) = stem else {
+        return line.to_string();
+    };
+    let lower = line.to_lowercase();
+    if !lower.contains(s) {
+        return line.to_string();
+    }
+    let in_path = lower.match_indices(s).any(|(i, _)| {
+        let before = lower[..i].rsplit(char::is_whitespace).next().unwrap_or("");
+        let after = lower[i + s.len()..].split(char::is_whitespace).next().unwrap_or("");
+        before.contains(['/', '\\']) || after.contains(['/', '\\'])
+    });
+    if in_path || has_indicator(line) {
+        return line.to_string();
+    }
+    mask(line, stem)
+}
+
+/// The changed lines of a complete modified text diff, masked with
+/// [`mask_line`].
+fn text_lines(c: &EntryChange) -> Option<Vec<GroupLine>> {
     if c.class != ChangeClass::Modified {
         return None;
     }
@@ -136,34 +208,66 @@ fn text_key(c: &EntryChange) -> Option<Sha256Digest> {
         return None;
     }
     let stem = stem(c);
+    Some(
+        text.hunks
+            .iter()
+            .flat_map(|h| &h.lines)
+            .filter(|l| l.tag != LineTag::Context)
+            .map(|l| GroupLine {
+                member: None,
+                tag: l.tag,
+                text: mask_line(&l.text(), stem.as_deref()),
+            })
+            .collect(),
+    )
+}
+
+/// The key of a modified text file: its changed lines, name masked.
+fn text_key(c: &EntryChange) -> Option<Sha256Digest> {
+    let lines = text_lines(c)?;
     let mut key = Vec::new();
-    for line in text.hunks.iter().flat_map(|h| &h.lines) {
-        let tag = match line.tag {
-            LineTag::Context => continue,
-            LineTag::Removed => b'-',
-            LineTag::Added => b'+',
-        };
-        key.push(tag);
-        key.extend_from_slice(mask(&line.text(), stem.as_deref()).as_bytes());
+    for l in &lines {
+        key.push(if l.tag == LineTag::Removed { b'-' } else { b'+' });
+        key.extend_from_slice(l.text.as_bytes());
         key.push(b'\n');
     }
+    // What else the detail of a text change shows: its structured diff
+    // (masked like its lines) and its notes.
+    let content = c.content.as_ref()?;
+    if let Some(s) = &content.structured {
+        key.push(0);
+        key.extend_from_slice(mask_line(&format!("{s:?}"), stem(c).as_deref()).as_bytes());
+    }
+    key.push(0);
+    key.extend_from_slice(format!("{:?}", content.notes).as_bytes());
     Some(own_metadata(c, key))
 }
 
-/// `key` with `c`'s own metadata (but the mtime, which a rebuild sets per
-/// file) and security changes appended, hashed: two changes group only
-/// when these are equal too.
-fn own_metadata(c: &EntryChange, mut key: Vec<u8>) -> Sha256Digest {
-    key.push(0);
-    for m in c
-        .metadata
+/// `c`'s metadata changes but the mtime (which a rebuild sets per file).
+fn shared_metadata(c: &EntryChange) -> Vec<MetadataChange> {
+    c.metadata
         .iter()
         .filter(|m| m.field != MetadataField::Mtime)
-    {
+        .cloned()
+        .collect()
+}
+
+/// `key` with `c`'s own metadata (but the mtime) and security changes
+/// appended, hashed: two changes group only when these are equal too.
+fn own_metadata(c: &EntryChange, mut key: Vec<u8>) -> Sha256Digest {
+    key.push(0);
+    for m in shared_metadata(c) {
         key.extend_from_slice(format!("{m:?}\n").as_bytes());
     }
     key.extend_from_slice(format!("{:?}", c.security).as_bytes());
     Sha256Digest::of(&key)
+}
+
+/// Whether `c` is a modified archive (a container whose members may
+/// group).
+fn is_modified_container(c: &EntryChange) -> bool {
+    c.class == ChangeClass::Modified
+        && c.content.as_ref().and_then(|x| x.kind) == Some(ContentKind::Archive)
 }
 
 /// The key of a modified container whose every member change has a key:
@@ -174,9 +278,7 @@ fn container_key(
     keys: &[Option<Sha256Digest>],
     changes: &[EntryChange],
 ) -> Option<Sha256Digest> {
-    if c.class != ChangeClass::Modified
-        || c.content.as_ref().and_then(|x| x.kind) != Some(ContentKind::Archive)
-    {
+    if !is_modified_container(c) {
         return None;
     }
     let stem = stem(c);
@@ -192,8 +294,57 @@ fn container_key(
     Some(own_metadata(c, key))
 }
 
-/// The first changed line's leading word, then the changed words.
+/// The template of a group whose first change is `head`: its masked
+/// changed lines, or for a container each member's, under the member's
+/// masked name.
+fn template(
+    head: &EntryChange,
+    members: &HashMap<EntryPath, Vec<usize>>,
+    changes: &[EntryChange],
+) -> Vec<GroupLine> {
+    if let Some(lines) = text_lines(head) {
+        return lines;
+    }
+    let stem = stem(head);
+    members
+        .get(&head.path)
+        .into_iter()
+        .flatten()
+        .flat_map(|&m| {
+            let name = mask(&changes[m].path.inner().to_string(), stem.as_deref());
+            template(&changes[m], members, changes)
+                .into_iter()
+                .map(move |l| GroupLine {
+                    member: Some(l.member.unwrap_or_else(|| name.clone())),
+                    ..l
+                })
+        })
+        .collect()
+}
+
+/// The description of the group `g`: its first change's, when every
+/// change describes itself the same way once its name is masked (else the
+/// changed words differ between files: only the line counts, which are
+/// shared, are said).
+fn shared_description(g: &[usize], changes: &[EntryChange]) -> String {
+    let head = describe(&changes[g[0]], changes);
+    if g[1..]
+        .iter()
+        .all(|&i| describe(&changes[i], changes) == head)
+    {
+        return head;
+    }
+    let text = changes[g[0]].content.as_ref().and_then(|x| x.text.as_ref());
+    match text {
+        Some(t) => format!("-{} +{} lines", t.lines_removed, t.lines_added),
+        None => "members changed".into(),
+    }
+}
+
+/// The first changed line's leading word, then the changed words, each
+/// file's own name masked.
 fn describe(c: &EntryChange, changes: &[EntryChange]) -> String {
+    let stem = stem(c);
     let text = c.content.as_ref().and_then(|x| x.text.as_ref());
     let Some(text) = text else {
         // A container: describe its first member's change.
@@ -201,7 +352,7 @@ fn describe(c: &EntryChange, changes: &[EntryChange]) -> String {
             .iter()
             .find(|m| m.path.container().as_ref() == Some(&c.path) && m.content.is_some())
             .map(|m| {
-                let name = mask(&m.path.inner().to_string(), stem(c).as_deref());
+                let name = mask(&m.path.inner().to_string(), stem.as_deref());
                 format!("{name} changed: {}", describe(m, changes))
             })
             .unwrap_or_else(|| "members changed".into());
@@ -233,12 +384,33 @@ fn describe(c: &EntryChange, changes: &[EntryChange]) -> String {
     }
     let brief = format!("{lead} {old} → {new}");
     let brief: String = brief.chars().take(200).collect();
-    format!("{brief} ({lines})")
+    format!("{} ({lines})", mask_line(&brief, stem.as_deref()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::mask;
+    use super::{mask, mask_line};
+
+    #[test]
+    fn a_line_that_points_somewhere_is_kept_as_written() {
+        // The man page's `.TH` line masks; a URL, host, e-mail or a path
+        // holding the name do not (two files differing there must not
+        // share a key).
+        let th = ".TH OPENSSL 1 \"2026-08-25\" \"3.0.22\"";
+        assert_eq!(
+            mask_line(th, Some("openssl")),
+            ".TH {name} 1 \"2026-08-25\" \"3.0.22\""
+        );
+        for line in [
+            "url=https://evil.com",
+            "server evil.example.net",
+            "mail root@evil.org",
+            "include /etc/evil/x.conf",
+            "load C:\\evil\\x.dll",
+        ] {
+            assert_eq!(mask_line(line, Some("evil")), line);
+        }
+    }
 
     #[test]
     fn mask_replaces_the_name_whatever_its_case() {

@@ -39,7 +39,7 @@ pub use compare::{
     KeyChange, KeyChangeOp, LineTag, SectionRow, Segment, StructuredDiff, SymbolChanges, TextDiff,
     TextEncoding,
 };
-pub use group::ChangeGroup;
+pub use group::{ChangeGroup, GroupLine, NAME_PLACEHOLDER};
 pub use release_source::{ReleaseSource, diff_paths, diff_releases, read_options};
 pub use security::{Direction, SecurityChange, SecurityFlag};
 pub use source::{ContentSource, VisitFn};

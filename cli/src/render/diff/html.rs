@@ -66,6 +66,31 @@ fn text_table(t: &TextDiff) -> String {
     o
 }
 
+/// One line of a `<pre>` block, in its tone's class.
+fn pre_line(pre: &mut String, tone: Tone, l: &str) {
+    let class = match tone {
+        Tone::Old => "removed",
+        Tone::New => "added",
+        Tone::Warn => "warn",
+        Tone::Head => "head",
+        Tone::Plain => "",
+    };
+    if class.is_empty() {
+        let _ = writeln!(pre, "{}", esc(l));
+    } else {
+        let _ = writeln!(pre, "<span class=\"{class}\">{}</span>", esc(l));
+    }
+}
+
+/// A group's change: its template, never its first file's own lines.
+fn group_detail(g: &glassbox_core::diff::ChangeGroup) -> String {
+    let mut pre = String::new();
+    for (tone, l) in super::group_template_lines(g) {
+        pre_line(&mut pre, tone, &l);
+    }
+    format!("<pre>{pre}</pre>")
+}
+
 fn detail(c: &EntryChange) -> String {
     let mut o = String::new();
     let lines = detail_lines(c);
@@ -86,18 +111,7 @@ fn detail(c: &EntryChange) -> String {
         if in_text {
             continue;
         }
-        let class = match tone {
-            Tone::Old => "removed",
-            Tone::New => "added",
-            Tone::Warn => "warn",
-            Tone::Head => "head",
-            Tone::Plain => "",
-        };
-        if class.is_empty() {
-            let _ = writeln!(pre, "{}", esc(l));
-        } else {
-            let _ = writeln!(pre, "<span class=\"{class}\">{}</span>", esc(l));
-        }
+        pre_line(&mut pre, *tone, l);
     }
     let _ = write!(o, "<pre>{pre}</pre>");
     if let Some(t) = text {
@@ -254,16 +268,20 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
             o.push_str("<h2>Modified files</h2>\n");
         }
         for (i, c) in modified {
-            let also = match super::listed(d, c) {
-                super::Listed::GroupHead(g) => format!(" (same change in {} files)", g.count),
-                _ => String::new(),
+            let (also, brief, detail) = match super::listed(d, c) {
+                super::Listed::GroupHead(g) => (
+                    format!(" (same change in {} files)", g.count),
+                    format!("the lines every file changed, {} for its name", g.placeholder),
+                    group_detail(g),
+                ),
+                _ => (String::new(), change_brief(c), detail(c)),
             };
             let sec = format!(
                 "<details id=\"c{i}\"><summary><code>{}</code>{} — {}</summary>{}</details>\n",
                 esc(&change_path(c)),
                 esc(&also),
-                esc(&change_brief(c)),
-                detail(c)
+                esc(&brief),
+                detail
             );
             if o.len() + sec.len() > budget {
                 truncated = true;

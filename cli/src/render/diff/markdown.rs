@@ -134,11 +134,14 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
             .iter()
             .filter(|c| c.class == ChangeClass::Modified)
         {
-            let lines = detail_lines(c);
-            let also = match super::listed(d, c) {
+            // A group shows its template, never its first file's own lines.
+            let (also, lines) = match super::listed(d, c) {
                 super::Listed::InGroup => continue,
-                super::Listed::GroupHead(g) => format!(" (same change in {} files)", g.count),
-                super::Listed::Alone => String::new(),
+                super::Listed::GroupHead(g) => (
+                    format!(" (same change in {} files)", g.count),
+                    super::group_template_lines(g),
+                ),
+                super::Listed::Alone => (String::new(), detail_lines(c)),
             };
             if lines.is_empty() {
                 continue;

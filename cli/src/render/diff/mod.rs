@@ -144,9 +144,47 @@ pub fn group_files(g: &glassbox_core::diff::ChangeGroup, code: impl Fn(&str) -> 
         .join("<br>")
 }
 
-/// The headline of a group: `same change in 187 files: ...`.
+/// The headline of a group: `same change in 187 files: ...`, with the
+/// metadata changes its files share.
 pub fn group_line(g: &glassbox_core::diff::ChangeGroup) -> String {
-    format!("same change in {} files: {}", g.count, g.description)
+    let mut line = format!("same change in {} files: {}", g.count, g.description);
+    for m in &g.metadata {
+        let f = serde_json::to_value(m.field)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        line.push_str(&format!(", {f} {} -> {}", m.old, m.new));
+    }
+    line
+}
+
+/// A group's change as every format shows it: the template of its changed
+/// lines, each file's own name standing as the placeholder, said so first
+/// (one file's concrete lines would read as everyone's).
+pub fn group_template_lines(g: &glassbox_core::diff::ChangeGroup) -> Vec<(Tone, String)> {
+    let mut out = vec![(
+        Tone::Head,
+        format!(
+            "the changed lines of every one of the {} files, {} standing for each file's own name:",
+            g.count, g.placeholder
+        ),
+    )];
+    let mut member = None;
+    for l in &g.lines {
+        if l.member.is_some() && l.member != member {
+            member = l.member.clone();
+            out.push((
+                Tone::Head,
+                format!("in {}:", l.member.as_deref().unwrap_or_default()),
+            ));
+        }
+        let (tone, sign) = match l.tag {
+            LineTag::Removed => (Tone::Old, '-'),
+            _ => (Tone::New, '+'),
+        };
+        out.push((tone, format!("{sign}{}", l.text)));
+    }
+    out
 }
 
 /// The security-relevant changes of one entry in words (`setuid gained,

@@ -106,15 +106,21 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
         let _ = writeln!(out, "{}", paint(color, tone, &line));
     }
     for c in &d.changes {
-        let lines = detail_lines(c);
-        if lines.is_empty() || c.class != glassbox_core::diff::ChangeClass::Modified {
+        if c.class != glassbox_core::diff::ChangeClass::Modified {
             continue;
         }
-        let also = match super::listed(d, c) {
+        // A group shows its template, never its first file's own lines.
+        let (also, lines) = match super::listed(d, c) {
             super::Listed::InGroup => continue,
-            super::Listed::GroupHead(g) => format!(" (same change in {} files)", g.count),
-            super::Listed::Alone => String::new(),
+            super::Listed::GroupHead(g) => (
+                format!(" (same change in {} files)", g.count),
+                super::group_template_lines(g),
+            ),
+            super::Listed::Alone => (String::new(), detail_lines(c)),
         };
+        if lines.is_empty() {
+            continue;
+        }
         section(&mut out, color, c, &also, lines);
         for (title, lines) in function_diffs(c) {
             let _ = writeln!(out, "{}", paint(color, Tone::Head, &format!("~~~ {title}")));

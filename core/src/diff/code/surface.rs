@@ -660,6 +660,14 @@ pub(super) fn indicators_in(s: &str, out: &mut Indicators) {
     }
 }
 
+/// Whether `s` holds any indicator: the diff's grouping (`diff::group`)
+/// keeps such a line as written rather than masking a file name in it.
+pub(crate) fn has_indicator(s: &str) -> bool {
+    let mut found = Indicators::new();
+    indicators_in(s, &mut found);
+    !found.is_empty()
+}
+
 /// `new` less `old`, per key; empty keys dropped.
 pub(super) fn minus<K: Ord + Copy>(
     new: &BTreeMap<K, BTreeSet<String>>,
