@@ -125,6 +125,19 @@ fn audit_json(t: &Path) -> serde_json::Value {
     json(&out)
 }
 
+/// The audit's diff evidence (new/ against old/ in `t`) that starts with
+/// `prefix`.
+fn audit_evidence(t: &Path, prefix: &str) -> Vec<String> {
+    let report = audit_json(t);
+    common::items(&report["findings"])
+        .filter(|f| f["check"] == "diff")
+        .flat_map(|f| f["evidence"].as_array().into_iter().flatten())
+        .filter_map(|e| e.as_str())
+        .filter(|e| e.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
 /// old/ and new/ with 50 man pages whose only change is the `.TH` line's
 /// date and version (each line names its own page), and one page changed
 /// otherwise.
@@ -209,14 +222,8 @@ fn fifty_files_changed_the_same_way_are_one_group_in_every_format() {
         .unwrap();
     assert!(other.get("group").is_none(), "{other}");
     // The audit's diff evidence names the group once, with its files.
-    let report = audit_json(t.path());
-    let evidence: Vec<&str> = common::items(&report["findings"])
-        .filter(|f| f["check"] == "diff")
-        .flat_map(|f| common::items(&f["evidence"]))
-        .filter_map(|e| e.as_str())
-        .filter(|e| e.starts_with("same change in 50 files: .TH"))
-        .collect();
-    assert_eq!(evidence.len(), 1, "{report}");
+    let evidence = audit_evidence(t.path(), "same change in 50 files: .TH");
+    assert_eq!(evidence.len(), 1, "{evidence:?}");
     assert!(evidence[0].contains("man/tool-49.1"), "{}", evidence[0]);
 }
 
@@ -294,7 +301,10 @@ fn a_group_shows_its_template_never_one_files_lines() {
         };
         assert!(s.contains(&esc(template)), "{format}:\n{s}");
         assert!(s.contains(&esc(note)), "{format}:\n{s}");
-        assert!(!s.contains(&esc(".TH TOOL-0 1 \"2026-08-25\"")), "{format}:\n{s}");
+        assert!(
+            !s.contains(&esc(".TH TOOL-0 1 \"2026-08-25\"")),
+            "{format}:\n{s}"
+        );
     }
     let v = json(&glassbox_in(
         &["diff", "--format", "json", "old", "new"],
@@ -308,14 +318,8 @@ fn a_group_shows_its_template_never_one_files_lines() {
             {"tag": "added", "text": ".TH {name} 1 \"2026-08-25\" \"3.0.22\" \"Vendor\""},
         ])
     );
-    let report = audit_json(t.path());
-    let evidence: Vec<&str> = common::items(&report["findings"])
-        .filter(|f| f["check"] == "diff")
-        .flat_map(|f| common::items(&f["evidence"]))
-        .filter_map(|e| e.as_str())
-        .filter(|e| e.starts_with("same change in 50 files"))
-        .collect();
-    assert_eq!(evidence.len(), 1, "{report}");
+    let evidence = audit_evidence(t.path(), "same change in 50 files");
+    assert_eq!(evidence.len(), 1, "{evidence:?}");
     assert!(evidence[0].contains(note), "{}", evidence[0]);
     assert!(evidence[0].contains(template), "{}", evidence[0]);
 }
@@ -330,10 +334,13 @@ fn files_that_gain_different_urls_are_never_one_group() {
     // shown, in every format.
     let t = tempfile::tempdir().unwrap();
     for name in ["evil", "good"] {
-        let old = format!("name={name}\n");
-        write(&t.path().join("old"), &format!("etc/{name}.conf"), old.as_bytes(), 0o644);
-        let new = format!("name={name}\nurl=https://{name}.com\n");
-        write(&t.path().join("new"), &format!("etc/{name}.conf"), new.as_bytes(), 0o644);
+        let conf = format!("etc/{name}.conf");
+        for (side, text) in [
+            ("old", format!("name={name}\n")),
+            ("new", format!("name={name}\nurl=https://{name}.com\n")),
+        ] {
+            write(&t.path().join(side), &conf, text.as_bytes(), 0o644);
+        }
     }
     for format in ["text", "markdown", "html", "json"] {
         let out = glassbox_in(&["diff", "--format", format, "old", "new"], t.path());
@@ -349,11 +356,6 @@ fn files_that_gain_different_urls_are_never_one_group() {
         t.path(),
     ));
     assert_eq!(v["groups"], serde_json::json!([]), "{v}");
-    let report = audit_json(t.path());
-    let grouped = common::items(&report["findings"])
-        .filter(|f| f["check"] == "diff")
-        .flat_map(|f| f["evidence"].as_array().into_iter().flatten())
-        .filter_map(|e| e.as_str())
-        .any(|e| e.starts_with("same change in"));
-    assert!(!grouped, "{report}");
+    let grouped = audit_evidence(t.path(), "same change in");
+    assert!(grouped.is_empty(), "{grouped:?}");
 }

@@ -235,7 +235,11 @@ fn group_template(g: &crate::diff::ChangeGroup) -> String {
         .iter()
         .take(TEMPLATE_LINES)
         .map(|l| {
-            let sign = if l.tag == crate::diff::LineTag::Removed { '-' } else { '+' };
+            let sign = if l.tag == crate::diff::LineTag::Removed {
+                '-'
+            } else {
+                '+'
+            };
             match &l.member {
                 Some(m) => format!("{m}: {sign}{}", l.text),
                 None => format!("{sign}{}", l.text),

@@ -48,6 +48,20 @@ const MIN_STEM: usize = 3;
 /// Groups need at least this many changes.
 const MIN_GROUP: usize = 2;
 
+/// One changed line of a group's template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupLine {
+    /// In a group of containers: the member the line is in, the
+    /// container's own name replaced by the placeholder (which, in the
+    /// line itself, stands for the member's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Removed or added.
+    pub tag: LineTag,
+    /// The line, each file's own name replaced by the placeholder.
+    pub text: String,
+}
+
 /// Changes made the same way in several files.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ChangeGroup {
@@ -73,20 +87,6 @@ pub struct ChangeGroup {
     /// Security-relevant changes every file of the group made.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub security: Vec<SecurityChange>,
-}
-
-/// One changed line of a group's template.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct GroupLine {
-    /// In a group of containers: the member the line is in, the
-    /// container's own name replaced by the placeholder (which, in the
-    /// line itself, stands for the member's name).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member: Option<String>,
-    /// Removed or added.
-    pub tag: LineTag,
-    /// The line, each file's own name replaced by the placeholder.
-    pub text: String,
 }
 
 /// Groups `changes` (sorted by path, content filled in); sets
@@ -184,7 +184,10 @@ fn mask_line(line: &str, stem: Option<&str>) -> String {
     }
     let in_path = lower.match_indices(s).any(|(i, _)| {
         let before = lower[..i].rsplit(char::is_whitespace).next().unwrap_or("");
-        let after = lower[i + s.len()..].split(char::is_whitespace).next().unwrap_or("");
+        let after = lower[i + s.len()..]
+            .split(char::is_whitespace)
+            .next()
+            .unwrap_or("");
         before.contains(['/', '\\']) || after.contains(['/', '\\'])
     });
     if in_path || has_indicator(line) {
@@ -227,7 +230,11 @@ fn text_key(c: &EntryChange) -> Option<Sha256Digest> {
     let lines = text_lines(c)?;
     let mut key = Vec::new();
     for l in &lines {
-        key.push(if l.tag == LineTag::Removed { b'-' } else { b'+' });
+        key.push(if l.tag == LineTag::Removed {
+            b'-'
+        } else {
+            b'+'
+        });
         key.extend_from_slice(l.text.as_bytes());
         key.push(b'\n');
     }

@@ -271,7 +271,10 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
             let (also, brief, detail) = match super::listed(d, c) {
                 super::Listed::GroupHead(g) => (
                     format!(" (same change in {} files)", g.count),
-                    format!("the lines every file changed, {} for its name", g.placeholder),
+                    format!(
+                        "the lines every file changed, {} for its name",
+                        g.placeholder
+                    ),
                     group_detail(g),
                 ),
                 _ => (String::new(), change_brief(c), detail(c)),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use glassbox_core::diff::{ChangeClass, ReleaseDiff};
 
-use super::{Tone, change_brief, change_path, detail_lines, function_diffs};
+use super::{Tone, change_brief, change_path, function_diffs};
 
 /// Escapes text for a Markdown table cell.
 fn cell(s: &str) -> String {
@@ -134,14 +134,8 @@ pub fn render(d: &ReleaseDiff, max_bytes: usize) -> String {
             .iter()
             .filter(|c| c.class == ChangeClass::Modified)
         {
-            // A group shows its template, never its first file's own lines.
-            let (also, lines) = match super::listed(d, c) {
-                super::Listed::InGroup => continue,
-                super::Listed::GroupHead(g) => (
-                    format!(" (same change in {} files)", g.count),
-                    super::group_template_lines(g),
-                ),
-                super::Listed::Alone => (String::new(), detail_lines(c)),
+            let Some((also, lines)) = super::detail_section(d, c) else {
+                continue;
             };
             if lines.is_empty() {
                 continue;

@@ -158,6 +158,21 @@ pub fn group_line(g: &glassbox_core::diff::ChangeGroup) -> String {
     line
 }
 
+/// The detail section of a modified change in `d`: what its title adds
+/// (the size of the group it stands for) and its lines — a group's
+/// template, never its first file's own lines. `None` for a later member
+/// of a group.
+pub fn detail_section(d: &ReleaseDiff, c: &EntryChange) -> Option<(String, Vec<(Tone, String)>)> {
+    match listed(d, c) {
+        Listed::InGroup => None,
+        Listed::GroupHead(g) => Some((
+            format!(" (same change in {} files)", g.count),
+            group_template_lines(g),
+        )),
+        Listed::Alone => Some((String::new(), detail_lines(c))),
+    }
+}
+
 /// A group's change as every format shows it: the template of its changed
 /// lines, each file's own name standing as the placeholder, said so first
 /// (one file's concrete lines would read as everyone's).

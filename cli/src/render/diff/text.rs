@@ -4,9 +4,7 @@ use std::fmt::Write as _;
 
 use glassbox_core::diff::{EntryChange, ReleaseDiff};
 
-use super::{
-    Tone, change_brief, change_path, class_code, code, detail_lines, function_diffs, summary_line,
-};
+use super::{Tone, change_brief, change_path, class_code, code, function_diffs, summary_line};
 
 fn paint(color: bool, tone: Tone, s: &str) -> String {
     let sgr = match tone {
@@ -109,14 +107,8 @@ pub fn render(d: &ReleaseDiff, color: bool) -> String {
         if c.class != glassbox_core::diff::ChangeClass::Modified {
             continue;
         }
-        // A group shows its template, never its first file's own lines.
-        let (also, lines) = match super::listed(d, c) {
-            super::Listed::InGroup => continue,
-            super::Listed::GroupHead(g) => (
-                format!(" (same change in {} files)", g.count),
-                super::group_template_lines(g),
-            ),
-            super::Listed::Alone => (String::new(), detail_lines(c)),
+        let Some((also, lines)) = super::detail_section(d, c) else {
+            continue;
         };
         if lines.is_empty() {
             continue;
