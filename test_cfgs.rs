@@ -23,6 +23,8 @@ const PROBES: &[(&str, &str, &[&str])] = &[
     ("has_ar", "ar", &["--version"]),
     ("has_osslsigncode", "osslsigncode", &["--version"]),
     ("has_gpg", "gpg", &["--version"]),
+    // RPM packages built and signed at test time (core/tests/rpm_package.rs).
+    ("has_rpmbuild", "rpmbuild", &["--version"]),
     ("has_dpkg_scanpackages", "dpkg-scanpackages", &["--version"]),
     ("has_chromium", "chromium", &["--version"]),
     // Executables built at test time (the code diff, diff/code).

@@ -25,7 +25,7 @@
 //! Formats are recognised by their magic bytes through one registry
 //! (`registry.rs`): directory, tar (ustar/GNU/pax), tar.gz/.tgz, tar.xz,
 //! tar.zst, tar.bz2, plain .gz/.xz/.zst/.bz2, zip (jar/apk/whl), ar and
-//! Debian `.deb`. Nested containers are expanded up to
+//! Debian `.deb`, RPM `.rpm` (its payload's files). Nested containers are expanded up to
 //! [`Limits::max_depth`] and addressed `outer.zip!inner.tar.gz!path`.
 //!
 //! Memory: content streams through fixed buffers; the one exception is a zip
@@ -48,6 +48,7 @@ mod limits;
 mod model;
 mod pipeline;
 pub(crate) mod registry;
+pub(crate) mod rpm;
 mod tar;
 mod walk;
 mod zip;

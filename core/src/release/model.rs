@@ -222,6 +222,8 @@ pub enum Format {
     Ar,
     /// Debian package (an `ar` with control.tar.* and data.tar.*).
     Deb,
+    /// RPM package: its payload's files, rooted at `/`.
+    Rpm,
     /// A plain file that is not a container.
     File,
 }
@@ -243,6 +245,7 @@ impl Format {
             Format::Zip => "zip",
             Format::Ar => "ar",
             Format::Deb => "deb",
+            Format::Rpm => "rpm",
             Format::File => "file",
         }
     }

@@ -25,6 +25,8 @@ pub(crate) enum Reader {
     /// Unix ar, and Debian packages (ar with control.tar.* and data.tar.*):
     /// streamed.
     Ar,
+    /// RPM packages (lead, headers, compressed cpio payload): streamed.
+    Rpm,
 }
 
 /// One format.
@@ -70,6 +72,7 @@ pub(crate) static REGISTRY: &[Row] = &[
         },
     },
     super::bzip2::ROW,
+    super::rpm::ROW,
     Row {
         format: Format::Zip,
         extensions: &[

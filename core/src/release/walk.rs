@@ -182,6 +182,14 @@ impl Names {
         }
     }
 
+    /// Names of a package rooted at `/` ([`Collected::rooted`]) whose
+    /// reader makes the names itself (an RPM's payload, which may be the
+    /// top-level release and so have no container path to mark).
+    pub fn rooted(mut self) -> Self {
+        self.rooted = true;
+        self
+    }
+
     fn address(&self, inner: RawPath) -> EntryPath {
         match &self.container {
             Some(c) => c.child(inner),
@@ -640,10 +648,11 @@ impl<'w, 'v> Walk<'w, 'v> {
         let Out::Collect(c) = &self.out else {
             return;
         };
-        names.rooted = names
-            .container
-            .as_ref()
-            .is_some_and(|p| c.rooted.contains(p));
+        names.rooted = names.rooted
+            || names
+                .container
+                .as_ref()
+                .is_some_and(|p| c.rooted.contains(p));
         let links = std::mem::take(&mut names.links);
         for (node, inner) in links {
             let path = names.address(inner);
@@ -856,6 +865,10 @@ impl<'w, 'v> Walk<'w, 'v> {
             }
             Reader::Ar => {
                 super::ar::read(self, container, row.format, reader)?;
+                Ok(Some(row.format))
+            }
+            Reader::Rpm => {
+                super::rpm::read(self, container, reader)?;
                 Ok(Some(row.format))
             }
             Reader::Zip => {
