@@ -28,17 +28,8 @@ impl Default for Spec<'_> {
     }
 }
 
-fn run(cmd: &mut Command) -> Vec<u8> {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?}: rpm tools must be installed (see .ci/run): {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+// Both test crates' `common` re-export the tool runner.
+use crate::common::succeed as run;
 
 /// Builds the package in `dir` (its `%_topdir` under `dir/top`) and
 /// returns the `.rpm`'s path.

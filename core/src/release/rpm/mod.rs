@@ -23,7 +23,7 @@ use std::io::{self, Read};
 
 use sha2::Digest as _;
 
-use super::limits::{Counting, Place, RatioReader};
+use super::limits::{Counting, Place, RatioReader, peek};
 use super::registry::{self, Reader, Row};
 use super::walk::{Content, MAX_NAME_BYTES, Names, Walk};
 use super::{Entry, EntryKind, EntryPath, Format, Owner, RawPath, ReleaseError};
@@ -350,10 +350,9 @@ pub(crate) fn read(
     // rpm picks the decompressor from PAYLOADCOMPRESSOR; a payload whose
     // magic says another codec is read one way by rpm (failing) and another
     // by tools that sniff.
-    let mut head = [0u8; 16];
-    let got = read_full(reader, &mut head)
-        .map_err(|e| corrupt("(payload)", layout.payload_offset, e.to_string()))?;
-    if !(row.sniff)(&head[..got], false) {
+    let head =
+        peek(reader, 16).map_err(|e| corrupt("(payload)", layout.payload_offset, e.to_string()))?;
+    if !(row.sniff)(&head, false) {
         return Err(ambiguous(
             "(payload)",
             format!(
@@ -363,7 +362,7 @@ pub(crate) fn read(
             ),
         ));
     }
-    let chained = io::Cursor::new(head[..got].to_vec()).chain(reader);
+    let chained = io::Cursor::new(head).chain(reader);
     let (counting, compressed) = Counting::new(chained);
     let decoded = decode(Box::new(counting))
         .map_err(|e| corrupt("(payload)", layout.payload_offset, e.to_string()))?;
@@ -498,22 +497,27 @@ pub(crate) fn read(
                 let path = walk.admit(&mut names, rel, kind, Some(&target))?;
                 walk.other(entry(path, kind, 0, Some(target)));
             }
-            EntryKind::File if h.nlink > 1 => {
-                let group = pending.entry(h.ino).or_default();
-                let last = group.len() as u64 + 1 >= h.nlink;
-                if !last {
-                    if h.size != 0 {
-                        return Err(ambiguous(
-                            &shown,
-                            "a hard link carries data before the last link of its group: \
-                             cpio newc (what rpm writes) keeps data on the last"
-                                .into(),
-                        ));
+            EntryKind::File => {
+                // Hard links: cpio newc (what rpm writes) keeps the data on
+                // the last link of the group and writes the others empty.
+                let group = if h.nlink > 1 {
+                    let group = pending.entry(h.ino).or_default();
+                    if (group.len() as u64) + 1 < h.nlink {
+                        if h.size != 0 {
+                            return Err(ambiguous(
+                                &shown,
+                                "a hard link carries data before the last link of its group: \
+                                 cpio newc (what rpm writes) keeps data on the last"
+                                    .into(),
+                            ));
+                        }
+                        group.push((idx, h));
+                        continue;
                     }
-                    group.push((idx, h));
-                    continue;
-                }
-                let group = pending.remove(&h.ino).unwrap_or_default();
+                    pending.remove(&h.ino).unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
                 for (other, oh) in &group {
                     let of = &list.files[*other];
                     if (of.inode, of.device) != (hf.inode, hf.device) || oh.nlink != h.nlink {
@@ -527,16 +531,9 @@ pub(crate) fn read(
                     }
                 }
                 let carrier = rel.to_vec();
-                let path = walk.admit(&mut names, rel, EntryKind::File, None)?;
-                file_member(
-                    walk,
-                    &label,
-                    &list,
-                    idx,
-                    &h,
-                    entry(path, kind, h.size, None),
-                    &mut payload,
-                )?;
+                let path = walk.admit(&mut names, rel, kind, None)?;
+                let e = entry(path, kind, h.size, None);
+                file_member(walk, &label, &list, idx, &h, e, &mut payload)?;
                 for (other, oh) in group {
                     let of = &list.files[other];
                     check_size(&label, &RawPath(oh.name.clone()).to_string(), h.size, of)?;
@@ -548,18 +545,6 @@ pub(crate) fn read(
                     e.mtime = Some(oh.mtime);
                     walk.other(e);
                 }
-            }
-            EntryKind::File => {
-                let path = walk.admit(&mut names, rel, kind, None)?;
-                file_member(
-                    walk,
-                    &label,
-                    &list,
-                    idx,
-                    &h,
-                    entry(path, kind, h.size, None),
-                    &mut payload,
-                )?;
             }
             EntryKind::Dir | EntryKind::Other | EntryKind::Hardlink => {
                 if h.size != 0 {
@@ -745,20 +730,6 @@ enum CpioRead {
     Refused(String),
 }
 
-/// Reads as much of `buf` as the stream has.
-fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
 /// Skips the NUL padding to the next 4-byte boundary (cpio(5) newc).
 fn skip_pad(p: &mut Payload<'_>) -> io::Result<()> {
     let pad = ((4 - p.pos % 4) % 4) as usize;
@@ -773,11 +744,11 @@ fn skip_pad(p: &mut Payload<'_>) -> io::Result<()> {
 /// Reads one cpio header and its name (cpio(5), "New ASCII Format"):
 /// `070701`, thirteen 8-digit hex fields, the name (with its NUL), padding.
 fn read_cpio_header(p: &mut Payload<'_>) -> io::Result<CpioRead> {
-    let mut raw = [0u8; CPIO_HEADER];
-    let got = read_full(p, &mut raw)?;
-    if got < CPIO_HEADER {
+    let raw = peek(p, CPIO_HEADER)?;
+    if raw.len() < CPIO_HEADER {
         return Ok(CpioRead::Bad(format!(
-            "the payload ends {got} bytes into a cpio header, before TRAILER!!!"
+            "the payload ends {} bytes into a cpio header, before TRAILER!!!",
+            raw.len()
         )));
     }
     match &raw[..6] {
@@ -837,8 +808,8 @@ fn read_cpio_header(p: &mut Payload<'_>) -> io::Result<CpioRead> {
             "a cpio name of {namesize} bytes (empty, or longer than PATH_MAX)"
         )));
     }
-    let mut name = vec![0u8; namesize as usize];
-    if read_full(p, &mut name)? < name.len() {
+    let mut name = peek(p, namesize as usize)?;
+    if name.len() < namesize as usize {
         return Ok(CpioRead::Bad("the payload ends inside a cpio name".into()));
     }
     if name.pop() != Some(0) || name.contains(&0) {
