@@ -121,6 +121,9 @@ pub enum KeyAlgorithm {
     EcdsaP256,
     /// ECDSA on NIST P-384 (secp384r1).
     EcdsaP384,
+    /// ECDSA on NIST P-521 (secp521r1): OpenPGP keys only (verified by
+    /// rPGP; ring, which verifies every other key, has no P-521).
+    EcdsaP521,
     /// RSA with a modulus of `bits` bits.
     Rsa {
         /// Modulus size.
@@ -134,6 +137,7 @@ impl fmt::Display for KeyAlgorithm {
             KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
             KeyAlgorithm::EcdsaP256 => f.write_str("ECDSA P-256"),
             KeyAlgorithm::EcdsaP384 => f.write_str("ECDSA P-384"),
+            KeyAlgorithm::EcdsaP521 => f.write_str("ECDSA P-521"),
             KeyAlgorithm::Rsa { bits } => write!(f, "RSA-{bits}"),
         }
     }
@@ -157,6 +161,10 @@ pub enum SignatureScheme {
     EcdsaP384Sha384,
     /// ECDSA P-384 with SHA-256.
     EcdsaP384Sha256,
+    /// ECDSA P-521 with SHA-512: OpenPGP keys only (RFC 9580 §9.2 lists
+    /// NIST P-521 for ECDSA); ring has no P-521, so no X.509, CMS or raw
+    /// key is ever P-521 (their SPKI reader refuses the curve).
+    EcdsaP521Sha512,
     /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2).
     RsaPkcs1Sha256,
     /// RSASSA-PKCS1-v1_5 with SHA-384.
@@ -173,12 +181,13 @@ pub enum SignatureScheme {
 
 impl SignatureScheme {
     /// Every scheme, in the order [`PublicKey::verify`] tries them.
-    pub const ALL: [SignatureScheme; 11] = [
+    pub const ALL: [SignatureScheme; 12] = [
         SignatureScheme::Ed25519,
         SignatureScheme::EcdsaP256Sha256,
         SignatureScheme::EcdsaP256Sha384,
         SignatureScheme::EcdsaP384Sha384,
         SignatureScheme::EcdsaP384Sha256,
+        SignatureScheme::EcdsaP521Sha512,
         SignatureScheme::RsaPkcs1Sha256,
         SignatureScheme::RsaPkcs1Sha384,
         SignatureScheme::RsaPkcs1Sha512,
@@ -195,6 +204,7 @@ impl SignatureScheme {
             SignatureScheme::EcdsaP256Sha384 => "ecdsa-p256-sha384",
             SignatureScheme::EcdsaP384Sha384 => "ecdsa-p384-sha384",
             SignatureScheme::EcdsaP384Sha256 => "ecdsa-p384-sha256",
+            SignatureScheme::EcdsaP521Sha512 => "ecdsa-p521-sha512",
             SignatureScheme::RsaPkcs1Sha256 => "rsa-pkcs1-sha256",
             SignatureScheme::RsaPkcs1Sha384 => "rsa-pkcs1-sha384",
             SignatureScheme::RsaPkcs1Sha512 => "rsa-pkcs1-sha512",
@@ -223,6 +233,7 @@ impl SignatureScheme {
                     S::EcdsaP384Sha384 | S::EcdsaP384Sha256,
                     KeyAlgorithm::EcdsaP384
                 )
+                | (S::EcdsaP521Sha512, KeyAlgorithm::EcdsaP521)
                 | (
                     S::RsaPkcs1Sha256
                         | S::RsaPkcs1Sha384
@@ -238,21 +249,23 @@ impl SignatureScheme {
     /// ring verification algorithm for this scheme; ECDSA in its DER
     /// `ECDSA-Sig-Value` form (RFC 3279 §2.2.3), the only one X.509 and CMS
     /// signatures may use.
-    fn ring_algorithm(self) -> &'static dyn signature::VerificationAlgorithm {
+    /// `None` for P-521, which ring lacks (no [`PublicKey`] is P-521).
+    fn ring_algorithm(self) -> Option<&'static dyn signature::VerificationAlgorithm> {
         use SignatureScheme as S;
-        match self {
+        Some(match self {
             S::Ed25519 => &signature::ED25519,
             S::EcdsaP256Sha256 => &signature::ECDSA_P256_SHA256_ASN1,
             S::EcdsaP256Sha384 => &signature::ECDSA_P256_SHA384_ASN1,
             S::EcdsaP384Sha384 => &signature::ECDSA_P384_SHA384_ASN1,
             S::EcdsaP384Sha256 => &signature::ECDSA_P384_SHA256_ASN1,
+            S::EcdsaP521Sha512 => return None,
             S::RsaPkcs1Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
             S::RsaPkcs1Sha384 => &signature::RSA_PKCS1_2048_8192_SHA384,
             S::RsaPkcs1Sha512 => &signature::RSA_PKCS1_2048_8192_SHA512,
             S::RsaPssSha256 => &signature::RSA_PSS_2048_8192_SHA256,
             S::RsaPssSha384 => &signature::RSA_PSS_2048_8192_SHA384,
             S::RsaPssSha512 => &signature::RSA_PSS_2048_8192_SHA512,
-        }
+        })
     }
 
     /// The fixed-width `r‖s` ECDSA form (JOSE, DSSE, TUF), where ring has
@@ -578,7 +591,10 @@ impl PublicKey {
         signature: &[u8],
     ) -> Result<(), KeyError> {
         self.require_scheme(scheme)?;
-        if self.verify_ring_one(scheme.ring_algorithm(), message, signature) {
+        if scheme
+            .ring_algorithm()
+            .is_some_and(|alg| self.verify_ring_one(alg, message, signature))
+        {
             Ok(())
         } else {
             Err(self.bad_signature(scheme.name().to_string()))
@@ -586,7 +602,9 @@ impl PublicKey {
     }
 
     fn verify_ring(&self, scheme: SignatureScheme, message: &[u8], signature: &[u8]) -> bool {
-        self.verify_ring_one(scheme.ring_algorithm(), message, signature)
+        scheme
+            .ring_algorithm()
+            .is_some_and(|alg| self.verify_ring_one(alg, message, signature))
             || scheme
                 .ring_fixed_algorithm()
                 .is_some_and(|alg| self.verify_ring_one(alg, message, signature))

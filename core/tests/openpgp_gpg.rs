@@ -345,3 +345,48 @@ fn broken_keys_and_signatures_fail_with_their_reason() {
     let (check, why) = fail(&text_sig);
     assert_eq!(check, "openpgp-signature-type", "{why}");
 }
+
+/// ECDSA keys on each curve `gpg --quick-gen-key` offers: NIST P-384 and
+/// P-521 verify (RFC 9580 §9.2 lists them), with their key type named;
+/// brainpool and DSA keys fail naming the algorithm, never verify by an
+/// unchecked path; and `[algorithms] allowed` applies to P-521 like any key.
+#[test]
+#[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
+fn nist_p384_and_p521_verify_other_curves_and_dsa_fail_naming_them() {
+    let g = Gpg::new();
+    let file = data(&g);
+    let content = std::fs::read(&file).unwrap();
+    let key = |algo: &str| g.signing_key(&format!("Vendor {algo} <{algo}@example.invalid>"), algo);
+    let keys = ["nistp384", "nistp521", "brainpoolP256r1", "dsa2048"].map(key);
+    let ring = g.export("vendor.gpg", &keys.each_ref().map(String::as_str), false);
+    let pol = policy(g.home.path(), &ring, "");
+    let sign = |k: &str| g.detach_sign(k, &file, false, &["--digest-algo", "SHA512"]);
+    for (k, name) in keys[..2].iter().zip(["ECDSA P-384", "ECDSA P-521"]) {
+        let v = openpgp::verify_detached(&sign(k), &content, &pol, now()).unwrap();
+        assert!(v.verified, "{name}: {v:#?}");
+        assert_eq!(v.signatures[0].key_algorithm.as_deref(), Some(name));
+        // One changed byte still fails the signature check.
+        let mut bad = content.clone();
+        bad[0] ^= 1;
+        let v = openpgp::verify_detached(&sign(k), &bad, &pol, now()).unwrap();
+        assert_eq!(only_failure(&v).0, "signature", "{name}");
+    }
+    for (k, named) in keys[2..]
+        .iter()
+        .zip(["ECDSA on brainpoolP256r1", "DSA keys are refused"])
+    {
+        let v = openpgp::verify_detached(&sign(k), &content, &pol, now()).unwrap();
+        let (check, why) = only_failure(&v);
+        assert_eq!(check, "algorithm-policy", "{why}");
+        assert!(why.contains(named) && why.contains(k.as_str()), "{why}");
+    }
+    let ed_only = policy(
+        g.home.path(),
+        &ring,
+        "[algorithms]\nallowed = [\"ed25519\"]\n",
+    );
+    let v = openpgp::verify_detached(&sign(&keys[1]), &content, &ed_only, now()).unwrap();
+    let (check, why) = only_failure(&v);
+    assert_eq!(check, "algorithm-policy", "{why}");
+    assert!(why.contains("ECDSA P-521 key"), "{why}");
+}

@@ -169,11 +169,11 @@ fn shape_problem(key: &PublicKey, sig: &[u8]) -> Option<String> {
             let k = bits.div_ceil(8);
             (sig.len() != k).then(|| format!("{} bytes, an RSA-{bits} signature is {k}", sig.len()))
         }
-        KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384 => {
-            let n = if key.algorithm() == KeyAlgorithm::EcdsaP256 {
-                32
-            } else {
-                48
+        KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384 | KeyAlgorithm::EcdsaP521 => {
+            let n = match key.algorithm() {
+                KeyAlgorithm::EcdsaP256 => 32,
+                KeyAlgorithm::EcdsaP384 => 48,
+                _ => 66,
             };
             if sig.len() == 2 * n || ecdsa_der_ok(sig, n) {
                 None

@@ -1359,6 +1359,7 @@ fn check_sigstore_algorithm(key: Option<KeyAlgorithm>, policy: &TrustPolicy) -> 
         KeyAlgorithm::Ed25519 => &[S::Ed25519],
         KeyAlgorithm::EcdsaP256 => &[S::EcdsaP256Sha256],
         KeyAlgorithm::EcdsaP384 => &[S::EcdsaP384Sha384],
+        KeyAlgorithm::EcdsaP521 => &[S::EcdsaP521Sha512],
         KeyAlgorithm::Rsa { .. } => &[S::RsaPkcs1Sha256, S::RsaPssSha256],
     };
     let mut last = String::new();

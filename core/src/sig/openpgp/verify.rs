@@ -314,6 +314,15 @@ fn check(
             });
             continue;
         }
+        // A key type glassbox does not verify (brainpool, DSA, ...) fails
+        // naming it, not as the crate's "unsupported" read as altered data.
+        if let Err(reason) = key_algorithm(params) {
+            first_failure.get_or_insert(Rejection::KeyAlgorithm {
+                key: signing_fp,
+                reason,
+            });
+            continue;
+        }
         let verified = match which {
             Which::Primary => sig.verify(&c.primary_key, data),
             Which::Subkey(j) => sig.verify(&c.public_subkeys[j].key, data),
@@ -459,19 +468,31 @@ fn key_algorithm(params: &PublicParams) -> Result<KeyAlgorithm, String> {
         }
         PublicParams::ECDSA(EcdsaPublicParams::P256 { .. }) => Ok(KeyAlgorithm::EcdsaP256),
         PublicParams::ECDSA(EcdsaPublicParams::P384 { .. }) => Ok(KeyAlgorithm::EcdsaP384),
-        PublicParams::ECDSA(EcdsaPublicParams::P521 { .. }) => {
-            Err("ECDSA P-521 is not among the key types the policy's [algorithms] knows".into())
+        PublicParams::ECDSA(EcdsaPublicParams::P521 { .. }) => Ok(KeyAlgorithm::EcdsaP521),
+        PublicParams::ECDSA(EcdsaPublicParams::Secp256k1 { .. }) => {
+            Err("ECDSA on secp256k1 is refused (RFC 9580 §9.2 lists only NIST P-256, P-384 and P-521 for ECDSA)".into())
         }
-        PublicParams::ECDSA(_) => {
-            Err("ECDSA on a curve other than NIST P-256/P-384 is refused".into())
-        }
+        PublicParams::ECDSA(EcdsaPublicParams::Unsupported { curve, .. }) => Err(format!(
+            "ECDSA on {} is not verified by glassbox (RFC 9580 §9.2 lists NIST P-256, P-384 \
+             and P-521 for ECDSA; ask the vendor for a key on one of them)",
+            curve_name(curve)
+        )),
         PublicParams::EdDSALegacy(EddsaLegacyPublicParams::Ed25519 { .. })
         | PublicParams::Ed25519(_) => Ok(KeyAlgorithm::Ed25519),
         PublicParams::DSA(_) => Err("DSA keys are refused (RFC 9580 §9.1 deprecates them)".into()),
         other => Err(format!(
-            "{} is not a signing algorithm glassbox accepts (RSA, Ed25519, ECDSA P-256/P-384)",
+            "{} is not a signing algorithm glassbox accepts (RSA, Ed25519, ECDSA P-256/P-384/P-521)",
             algorithm_name(other)
         )),
+    }
+}
+
+/// A curve's standard name (`brainpoolP256r1`), or its OID when rPGP does
+/// not know it.
+fn curve_name(curve: &pgp::crypto::ecc_curve::ECCCurve) -> String {
+    match curve {
+        pgp::crypto::ecc_curve::ECCCurve::Unknown(oid) => format!("an unknown curve (OID {oid})"),
+        known => known.name().to_string(),
     }
 }
 
