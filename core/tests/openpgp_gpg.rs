@@ -40,6 +40,14 @@ fn data(g: &Gpg) -> std::path::PathBuf {
     p
 }
 
+/// A fresh GnuPG home, with [`data`] written in it and read back.
+fn home_with_data() -> (Gpg, std::path::PathBuf, Vec<u8>) {
+    let g = Gpg::new();
+    let file = data(&g);
+    let content = std::fs::read(&file).unwrap();
+    (g, file, content)
+}
+
 #[test]
 #[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
 fn rsa_detached_binary_and_armored_verify_and_tampering_fails() {
@@ -247,9 +255,7 @@ fn read_only(bytes: &[u8]) -> Result<DocumentVerification, OpenpgpError> {
 #[test]
 #[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
 fn broken_keys_and_signatures_fail_with_their_reason() {
-    let g = Gpg::new();
-    let file = data(&g);
-    let content = std::fs::read(&file).unwrap();
+    let (g, file, content) = home_with_data();
 
     // An Ed25519 key made in 2020 that expired after a year; the signature
     // was made while it was valid, so only the validation time is late.
@@ -353,9 +359,7 @@ fn broken_keys_and_signatures_fail_with_their_reason() {
 #[test]
 #[cfg_attr(not(any(ci, has_gpg)), ignore = "needs gpg")]
 fn nist_p384_and_p521_verify_other_curves_and_dsa_fail_naming_them() {
-    let g = Gpg::new();
-    let file = data(&g);
-    let content = std::fs::read(&file).unwrap();
+    let (g, file, content) = home_with_data();
     let key = |algo: &str| g.signing_key(&format!("Vendor {algo} <{algo}@example.invalid>"), algo);
     let keys = ["nistp384", "nistp521", "brainpoolP256r1", "dsa2048"].map(key);
     let ring = g.export("vendor.gpg", &keys.each_ref().map(String::as_str), false);
