@@ -57,8 +57,9 @@ pub(super) struct Targets {
 }
 
 impl Targets {
-    /// Collects the targets of `f` whose functions are `map`.
-    pub fn of(f: &object::File, map: &FunctionMap, bits: u32) -> Self {
+    /// Collects the targets of `f` (`file_len` bytes) whose functions are
+    /// `map`.
+    pub fn of(f: &object::File, file_len: usize, map: &FunctionMap, bits: u32) -> Self {
         let functions = map
             .functions
             .iter()
@@ -79,7 +80,7 @@ impl Targets {
             .collect();
         Self {
             functions,
-            stubs: plt_stubs(f, bits),
+            stubs: plt_stubs(f, file_len, bits),
             sections,
         }
     }
@@ -118,7 +119,7 @@ impl Targets {
 /// GOT slot carries a `JUMP_SLOT` or `GLOB_DAT` relocation naming the
 /// import (System V x86-64 psABI §5.2 "Procedure Linkage Table"; with IBT
 /// the stub starts with an `endbr64` before the jump, `.plt.sec`).
-fn plt_stubs(f: &object::File, bits: u32) -> HashMap<u64, String> {
+fn plt_stubs(f: &object::File, file_len: usize, bits: u32) -> HashMap<u64, String> {
     let mut stubs = HashMap::new();
     let (Some(relocs), Some(dynsym)) = (f.dynamic_relocations(), f.dynamic_symbol_table()) else {
         return stubs;
@@ -135,12 +136,19 @@ fn plt_stubs(f: &object::File, bits: u32) -> HashMap<u64, String> {
     }
     // A `[rip+slot]` load of a GOT slot reads the import's address.
     stubs.extend(slots.iter().map(|(a, n)| (*a, format!("{n}@got"))));
+    // Real PLT sections are disjoint parts of the file; a hostile table
+    // of many headers over the same bytes stops at the file's size.
+    let mut budget = file_len;
     for s in f.sections() {
         let Ok(name) = s.name() else { continue };
         if !matches!(name, ".plt" | ".plt.sec" | ".plt.got") {
             continue;
         }
         let Ok(data) = s.data() else { continue };
+        let Some(rest) = budget.checked_sub(data.len()) else {
+            break;
+        };
+        budget = rest;
         let mut d = Decoder::with_ip(bits, data, s.address(), DecoderOptions::NONE);
         let mut prev: Option<Instruction> = None;
         let mut i = Instruction::default();

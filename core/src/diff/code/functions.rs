@@ -52,12 +52,22 @@ pub(super) struct Function {
     pub source: FunctionSource,
 }
 
+/// One executable section: where it is loaded, its bytes, its name.
+pub(super) struct CodeSection<'d> {
+    /// Start (virtual address).
+    pub address: u64,
+    /// The section's bytes.
+    pub data: &'d [u8],
+    /// Section name.
+    pub name: String,
+}
+
 /// The functions of one executable and the code they lie in.
 pub(super) struct FunctionMap<'d> {
     /// Sorted by address, one per start address.
     pub functions: Vec<Function>,
-    /// Executable sections: (address, bytes).
-    pub code: Vec<(u64, &'d [u8])>,
+    /// Executable sections, sorted by address, none overlapping another.
+    pub code: Vec<CodeSection<'d>>,
     /// What was skipped or cut, for the auditor.
     pub notes: Vec<String>,
 }
@@ -69,27 +79,64 @@ impl<'d> FunctionMap<'d> {
     }
 }
 
-fn bytes_at<'d>(code: &[(u64, &'d [u8])], address: u64, size: u64) -> Option<&'d [u8]> {
-    code.iter().find_map(|(start, data)| {
-        let off = address.checked_sub(*start)?;
-        let end = off.checked_add(size)?;
-        data.get(usize::try_from(off).ok()?..usize::try_from(end).ok()?)
-    })
+/// The section holding `address` (sections sorted, not overlapping: one
+/// binary search).
+fn section_of<'a, 'd>(code: &'a [CodeSection<'d>], address: u64) -> Option<&'a CodeSection<'d>> {
+    let i = code
+        .partition_point(|c| c.address <= address)
+        .checked_sub(1)?;
+    Some(&code[i])
+}
+
+fn bytes_at<'d>(code: &[CodeSection<'d>], address: u64, size: u64) -> Option<&'d [u8]> {
+    let c = section_of(code, address)?;
+    let off = address - c.address;
+    let end = off.checked_add(size)?;
+    c.data
+        .get(usize::try_from(off).ok()?..usize::try_from(end).ok()?)
+}
+
+/// The executable sections of `f`, sorted by address. A section whose
+/// addresses overlap one already kept is left out and counted: two sets
+/// of bytes claiming the same addresses have no one reading, and a table
+/// of 10^5 headers over the same bytes must not multiply the work.
+fn code_sections<'d>(f: &object::File<'d>, notes: &mut Vec<String>) -> Vec<CodeSection<'d>> {
+    let mut all: Vec<CodeSection<'d>> = f
+        .sections()
+        .filter(|s| s.kind() == SectionKind::Text)
+        .filter_map(|s| {
+            let data = s.data().ok().filter(|d| !d.is_empty())?;
+            Some(CodeSection {
+                address: s.address(),
+                data,
+                name: s.name().unwrap_or("?").to_string(),
+            })
+        })
+        .collect();
+    all.sort_by_key(|c| c.address);
+    let mut code: Vec<CodeSection<'d>> = Vec::with_capacity(all.len().min(1024));
+    let mut overlapping = 0u64;
+    for c in all {
+        match code.last() {
+            Some(last) if c.address < last.address.saturating_add(last.data.len() as u64) => {
+                overlapping += 1;
+            }
+            _ => code.push(c),
+        }
+    }
+    if overlapping > 0 {
+        notes.push(format!(
+            "{overlapping} executable section(s) overlap the addresses of another: not read \
+             (only the first by address is compared)"
+        ));
+    }
+    code
 }
 
 /// Reads the functions of `f` (whose bytes are `data`).
 pub(super) fn read<'d>(f: &object::File<'d>, data: &'d [u8]) -> FunctionMap<'d> {
     let mut notes = Vec::new();
-    let mut code: Vec<(u64, &'d [u8])> = Vec::new();
-    let mut code_names: Vec<(u64, String)> = Vec::new();
-    for s in f.sections().filter(|s| s.kind() == SectionKind::Text) {
-        if let Ok(d) = s.data()
-            && !d.is_empty()
-        {
-            code.push((s.address(), d));
-            code_names.push((s.address(), s.name().unwrap_or("?").to_string()));
-        }
-    }
+    let code = code_sections(f, &mut notes);
 
     // Names: symbol tables first, then PE exports; the first name seen for
     // an address is kept (aliases are common, e.g. `memcpy`/`__memcpy`).
@@ -171,7 +218,10 @@ pub(super) fn read<'d>(f: &object::File<'d>, data: &'d [u8]) -> FunctionMap<'d> 
         }
         // An unwind range that starts a section (`.plt`, `.init`) is
         // that section's code: named after it, it pairs by name.
-        let (name, named) = match (names.get(&address), section_at(&code_names, address)) {
+        let section = section_of(&code, address)
+            .filter(|c| c.address == address)
+            .map(|c| c.name.as_str());
+        let (name, named) = match (names.get(&address), section) {
             (Some(n), _) => (n.clone(), true),
             (None, Some(section)) => (section.to_string(), true),
             (None, None) => (format!("fn@{address:#x}"), false),
@@ -204,13 +254,6 @@ pub(super) fn read<'d>(f: &object::File<'d>, data: &'d [u8]) -> FunctionMap<'d> 
         code,
         notes,
     }
-}
-
-fn section_at(sections: &[(u64, String)], address: u64) -> Option<&str> {
-    sections
-        .iter()
-        .find(|(a, _)| *a == address)
-        .map(|(_, n)| n.as_str())
 }
 
 /// Function ranges from the ELF `.eh_frame` FDEs (pc_begin, pc_range).

@@ -204,16 +204,22 @@ struct Side<'d> {
     /// Per function: normalized digest (`None`: not compared).
     fingerprints: Vec<Option<u64>>,
     surface: Surface,
-    strings: strings::Strings,
+    strings: strings::Strings<'d>,
 }
 
 fn analyse<'d>(f: &object::File<'d>, data: &'d [u8], opts: &CodeOptions) -> Side<'d> {
     use std::hash::{DefaultHasher, Hasher};
     let mut map = functions::read(f, data);
     let bits = disasm::bitness(f.architecture());
-    let targets = bits.map(|b| Arc::new(disasm::Targets::of(f, &map, b)));
-    let code_bytes: u64 = map.code.iter().map(|(_, d)| d.len() as u64).sum();
-    let budget = code_bytes.saturating_mul(DECODE_FACTOR) + (1 << 20);
+    let targets = bits.map(|b| Arc::new(disasm::Targets::of(f, data.len(), &map, b)));
+    // Sections do not overlap (see `functions`), but several may still
+    // name the same file bytes at different addresses: the budget is
+    // also bounded by the file's size.
+    let code_bytes: u64 = map.code.iter().map(|c| c.data.len() as u64).sum();
+    let budget = code_bytes
+        .min(data.len() as u64)
+        .saturating_mul(DECODE_FACTOR)
+        + (1 << 20);
     let spent = AtomicU64::new(0);
     let fingerprints: Vec<Option<u64>> = map
         .functions
@@ -280,15 +286,15 @@ fn fref(f: &Function) -> FunctionRef {
 /// Pairs the functions of both sides: (old index, new index) pairs, then
 /// old-only and new-only indices.
 fn pair(old: &Side, new: &Side) -> (Vec<(usize, usize)>, Vec<usize>, Vec<usize>) {
-    let by_name = |s: &Side| -> HashMap<String, usize> {
+    fn by_name<'a>(s: &'a Side) -> HashMap<&'a str, usize> {
         s.map
             .functions
             .iter()
             .enumerate()
             .filter(|(_, f)| f.named)
-            .map(|(i, f)| (f.name.clone(), i))
+            .map(|(i, f)| (f.name.as_str(), i))
             .collect()
-    };
+    }
     let (on, nn) = (by_name(old), by_name(new));
     let mut pairs = Vec::new();
     let mut removed = Vec::new();
@@ -300,7 +306,7 @@ fn pair(old: &Side, new: &Side) -> (Vec<(usize, usize)>, Vec<usize>, Vec<usize>)
         .enumerate()
         .filter(|(_, f)| f.named)
     {
-        match on.get(&f.name) {
+        match on.get(f.name.as_str()) {
             Some(&o) => pairs.push((o, i)),
             None => added.push(i),
         }
@@ -312,7 +318,7 @@ fn pair(old: &Side, new: &Side) -> (Vec<(usize, usize)>, Vec<usize>, Vec<usize>)
         .enumerate()
         .filter(|(_, f)| f.named)
     {
-        if !nn.contains_key(&f.name) {
+        if !nn.contains_key(f.name.as_str()) {
             removed.push(i);
         }
     }
@@ -563,10 +569,10 @@ fn strings_diff(o: &strings::Strings, n: &strings::Strings, opts: &CodeOptions) 
     let only = |a: &strings::Strings, b: &strings::Strings| -> (Vec<FoundString>, u64) {
         let mut count = 0u64;
         let mut list = Vec::new();
-        for (text, enc) in a.set.difference(&b.set) {
+        for (text, enc) in a.minus(b) {
             count += 1;
             if list.len() < opts.max_strings {
-                list.push(strings::shown(text, *enc));
+                list.push(strings::shown(text, enc));
             }
         }
         (list, count)

@@ -3,12 +3,13 @@
 //! range (the `-e l` encoding of GNU strings, what Windows programs store),
 //! at least a minimum number of characters long, over the whole file.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
 
 use serde::Serialize;
 
-/// Distinct strings kept per executable; past it the rest are counted as
-/// cut (a file of nothing but short strings cannot take unbounded memory).
+/// Strings (runs, before de-duplication) read per executable; past it the
+/// rest are cut with a note (a file of nothing but short strings cannot
+/// take unbounded memory or time).
 pub const MAX_STRINGS: usize = 1 << 20;
 /// Characters of one string kept in the output (the comparison uses the
 /// whole string).
@@ -34,11 +35,28 @@ pub struct FoundString {
 }
 
 /// The distinct strings of one file.
-pub(super) struct Strings {
-    /// (text, encoding), sorted.
-    pub set: BTreeSet<(String, StringEncoding)>,
+pub(super) struct Strings<'d> {
+    /// (text, encoding), sorted and distinct. ASCII runs borrow the file's
+    /// bytes (printable ASCII is UTF-8): a file of a million short strings
+    /// costs one allocation, not a million.
+    pub set: Vec<(Cow<'d, str>, StringEncoding)>,
     /// Whether [`MAX_STRINGS`] was reached.
     pub cut: bool,
+}
+
+impl Strings<'_> {
+    /// The strings of `self` not in `other`, in order (both are sorted:
+    /// one merge walk).
+    pub fn minus<'a>(&'a self, other: &'a Self) -> impl Iterator<Item = (&'a str, StringEncoding)> {
+        let mut rest = other.set.iter().peekable();
+        self.set.iter().filter_map(move |x| {
+            while rest.next_if(|y| *y < x).is_some() {}
+            match rest.peek() {
+                Some(y) if *y == x => None,
+                _ => Some((x.0.as_ref(), x.1)),
+            }
+        })
+    }
 }
 
 fn printable(b: u8) -> bool {
@@ -46,19 +64,25 @@ fn printable(b: u8) -> bool {
 }
 
 /// The strings of `data` at least `min` characters long.
-pub(super) fn extract(data: &[u8], min: usize) -> Strings {
+///
+/// Runs are collected up to [`MAX_STRINGS`] (the cap applies before any
+/// sorting, so a hostile file cannot make the work superlinear), then
+/// sorted and de-duplicated once.
+pub(super) fn extract(data: &[u8], min: usize) -> Strings<'_> {
     let min = min.max(1);
     let mut s = Strings {
-        set: BTreeSet::new(),
+        set: Vec::new(),
         cut: false,
     };
-    let add = |text: String, enc: StringEncoding, s: &mut Strings| {
+    fn add<'d>(text: Cow<'d, str>, enc: StringEncoding, s: &mut Strings<'d>) -> bool {
         if s.set.len() >= MAX_STRINGS {
             s.cut = true;
+            false
         } else {
-            s.set.insert((text, enc));
+            s.set.push((text, enc));
+            true
         }
-    };
+    }
     // ASCII runs.
     let mut start = None;
     for (i, &b) in data.iter().chain(std::iter::once(&0)).enumerate() {
@@ -66,8 +90,11 @@ pub(super) fn extract(data: &[u8], min: usize) -> Strings {
             (true, None) => start = Some(i),
             (false, Some(st)) => {
                 if i - st >= min {
-                    let text = String::from_utf8_lossy(&data[st..i]).into_owned();
-                    add(text, StringEncoding::Ascii, &mut s);
+                    // Printable ASCII only: valid UTF-8, never lossy.
+                    let text = std::str::from_utf8(&data[st..i]).unwrap_or_default();
+                    if !add(Cow::Borrowed(text), StringEncoding::Ascii, &mut s) {
+                        break;
+                    }
                 }
                 start = None;
             }
@@ -75,20 +102,28 @@ pub(super) fn extract(data: &[u8], min: usize) -> Strings {
         }
     }
     // UTF-16LE runs, at both byte alignments.
-    for align in 0..2 {
+    'align: for align in 0..2 {
         let mut run = String::new();
         let units = data.get(align..).unwrap_or(&[]).chunks_exact(2);
         for u in units.chain(std::iter::once(&[0u8, 1][..])) {
             if u[1] == 0 && printable(u[0]) {
                 run.push(u[0] as char);
             } else {
-                if run.len() >= min {
-                    add(std::mem::take(&mut run), StringEncoding::Utf16le, &mut s);
+                if run.len() >= min
+                    && !add(
+                        Cow::Owned(std::mem::take(&mut run)),
+                        StringEncoding::Utf16le,
+                        &mut s,
+                    )
+                {
+                    break 'align;
                 }
                 run.clear();
             }
         }
     }
+    s.set.sort_unstable();
+    s.set.dedup();
     s
 }
 
@@ -113,12 +148,12 @@ mod tests {
         }
         data.extend([0, 0]);
         let s = extract(&data, 6);
-        let got: Vec<_> = s.set.iter().cloned().collect();
+        let got: Vec<_> = s.set.iter().map(|(t, e)| (t.as_ref(), *e)).collect();
         assert_eq!(
             got,
             vec![
-                ("WinHttp".to_string(), StringEncoding::Utf16le),
-                ("hello!".to_string(), StringEncoding::Ascii),
+                ("WinHttp", StringEncoding::Utf16le),
+                ("hello!", StringEncoding::Ascii),
             ]
         );
         assert!(!s.cut);

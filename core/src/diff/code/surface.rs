@@ -630,9 +630,26 @@ fn accept(kind: IndicatorKind, s: &str, start: usize, t: &str) -> bool {
     }
 }
 
+/// Whether `s` has the one character every indicator of `kind` needs:
+/// most strings of an executable have none, and skipping the regular
+/// expressions for them keeps a file of a million strings cheap.
+fn may_hold(kind: IndicatorKind, s: &str) -> bool {
+    let b = s.as_bytes();
+    match kind {
+        IndicatorKind::Url => s.contains("://"),
+        IndicatorKind::Host | IndicatorKind::Ipv4 => b.contains(&b'.'),
+        IndicatorKind::Ipv6 => b.iter().filter(|&&c| c == b':').nth(1).is_some(),
+        IndicatorKind::Email => b.contains(&b'@'),
+        IndicatorKind::Registry => b.contains(&b'\\'),
+    }
+}
+
 /// The indicators in one string, added to `out`.
 pub(super) fn indicators_in(s: &str, out: &mut Indicators) {
     for (kind, re) in COMPILED.iter() {
+        if !may_hold(*kind, s) {
+            continue;
+        }
         for c in re.captures_iter(s) {
             let Some(m) = c.get(1).or_else(|| c.get(0)) else {
                 continue;

@@ -113,26 +113,43 @@ fn build_id(f: &object::File) -> Option<String> {
 
 fn sections(f: &object::File) -> Vec<(String, u64, Sha256Digest)> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // Headers that name the same file bytes share one digest: a hostile
+    // table of 10^5 headers over one range is hashed once, not 10^5 times.
+    let mut digests: std::collections::HashMap<(u64, u64), Sha256Digest> = Default::default();
     f.sections()
         .map(|s| {
             let base = s.name().unwrap_or("?").to_string();
             let n = seen.entry(base.clone()).or_default();
             *n += 1;
             let name = if *n > 1 { format!("{base}#{n}") } else { base };
-            let data = s.data().unwrap_or(&[]);
-            (name, s.size(), Sha256Digest::of(data))
+            let digest = |s: &object::Section| Sha256Digest::of(s.data().unwrap_or(&[]));
+            let d = match s.file_range() {
+                Some(range) => *digests.entry(range).or_insert_with(|| digest(&s)),
+                None => digest(&s),
+            };
+            (name, s.size(), d)
         })
         .collect()
 }
 
-fn symbols(f: &object::File) -> BTreeMap<String, (u64, bool)> {
-    f.symbols()
+/// Symbols by name (size, undefined), sorted; for a name listed twice the
+/// last entry counts. Names borrow the file: a table of a million symbols
+/// is one sort, not a million allocations.
+fn symbols<'d>(f: &object::File<'d>) -> Vec<(&'d str, (u64, bool))> {
+    let mut v: Vec<(&'d str, (u64, bool))> = f
+        .symbols()
         .chain(f.dynamic_symbols())
         .filter_map(|s| {
             let name = s.name().ok().filter(|n| !n.is_empty())?;
-            Some((name.to_string(), (s.size(), s.is_undefined())))
+            Some((name, (s.size(), s.is_undefined())))
         })
-        .collect()
+        .collect();
+    // Stable, so that of equal names the last read stays last.
+    v.sort_by(|a, b| a.0.cmp(b.0));
+    v.reverse();
+    v.dedup_by(|a, b| a.0 == b.0);
+    v.reverse();
+    v
 }
 
 fn push_capped(list: &mut Vec<String>, count: &mut u64, name: &str) {
@@ -165,8 +182,11 @@ pub fn diff_executables(
             }
         })
         .collect();
+    // A set, not a scan per section: ELF extended section numbering allows
+    // millions of section headers.
+    let new_names: std::collections::HashSet<&str> = ns.iter().map(|x| x.0.as_str()).collect();
     for (name, size, d) in &os {
-        if !ns.iter().any(|(n, _, _)| n == name) {
+        if !new_names.contains(name.as_str()) {
             rows.push(SectionRow {
                 name: name.clone(),
                 old_size: Some(*size),
@@ -180,15 +200,31 @@ pub fn diff_executables(
 
     let (osym, nsym) = (symbols(old), symbols(new));
     let mut sc = SymbolChanges::default();
-    for (name, v) in &nsym {
-        match osym.get(name) {
-            None => push_capped(&mut sc.added, &mut sc.added_count, name),
-            Some(o) if o != v => push_capped(&mut sc.changed, &mut sc.changed_count, name),
-            Some(_) => {}
+    // One merge walk over the two sorted lists.
+    let (mut o, mut n) = (osym.iter().peekable(), nsym.iter().peekable());
+    loop {
+        match (o.peek(), n.peek()) {
+            (Some(a), Some(b)) if a.0 == b.0 => {
+                if a.1 != b.1 {
+                    push_capped(&mut sc.changed, &mut sc.changed_count, b.0);
+                }
+                o.next();
+                n.next();
+            }
+            (Some(a), Some(b)) if a.0 < b.0 => {
+                push_capped(&mut sc.removed, &mut sc.removed_count, a.0);
+                o.next();
+            }
+            (_, Some(b)) => {
+                push_capped(&mut sc.added, &mut sc.added_count, b.0);
+                n.next();
+            }
+            (Some(a), None) => {
+                push_capped(&mut sc.removed, &mut sc.removed_count, a.0);
+                o.next();
+            }
+            (None, None) => break,
         }
-    }
-    for name in osym.keys().filter(|n| !nsym.contains_key(*n)) {
-        push_capped(&mut sc.removed, &mut sc.removed_count, name);
     }
 
     let (ob, nb) = (build_id(old), build_id(new));
