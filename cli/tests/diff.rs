@@ -221,3 +221,56 @@ fn html_shows_control_characters_in_names_and_lines() {
     assert!(h.contains("z;\\u{c}page"), "{h}");
     assert!(h.contains("\tint "), "{h}");
 }
+
+/// Debian's signed fwupd EFI image against the unsigned build it signed
+/// (osslsigncode remove-signature): every format names the Authenticode
+/// signature — signer, digest, "code identical" — rather than showing the
+/// certificate table as a byte range.
+#[test]
+#[cfg_attr(
+    any(not(corpora), not(any(ci, has_osslsigncode))),
+    ignore = "needs GLASSBOX_CORPORA and osslsigncode"
+)]
+fn authenticode_signature_is_named_in_every_format() {
+    let t = tempfile::tempdir().unwrap();
+    let (signed, unsigned) = common::fwupd_signed_and_unsigned(t.path());
+    let run = |format: &str| {
+        let o = glassbox_in(
+            &[
+                "diff".as_ref(),
+                unsigned.as_os_str(),
+                signed.as_os_str(),
+                "--format".as_ref(),
+                format.as_ref(),
+            ],
+            t.path(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        stdout(&o)
+    };
+    for format in ["text", "markdown", "html"] {
+        let out = run(format);
+        for says in [
+            "Authenticode signature added: code identical, signed",
+            "signer none -&gt; CN=Debian Secure Boot Signer",
+            "digest none -&gt; sha256 ",
+            "not verified: run `glassbox verify` on the new file",
+        ] {
+            let says = if format == "html" {
+                says.to_string()
+            } else {
+                says.replace("&gt;", ">")
+            };
+            assert!(out.contains(&says), "{format}: no {says:?} in\n{out}");
+        }
+        // The table, its directory entry and the CheckSum are no ranges.
+        assert!(
+            out.contains("0 bytes differ in 0 range(s)"),
+            "{format}: the table shown as bytes:\n{out}"
+        );
+    }
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let a = &json["changes"][0]["content"]["authenticode"];
+    assert_eq!(a["code_identical"], true);
+    assert_eq!(a["old"]["signatures"].as_array().unwrap().len(), 0);
+}

@@ -271,6 +271,20 @@ fn verify_authenticode() {
     );
 }
 
+/// `diff` of Debian's signed fwupd EFI image against the unsigned build
+/// (its signature removed by osslsigncode): the `authenticode` part.
+#[test]
+#[cfg_attr(
+    any(not(corpora), not(any(ci, has_osslsigncode))),
+    ignore = "needs GLASSBOX_CORPORA and osslsigncode"
+)]
+fn diff_authenticode() {
+    let t = tempfile::tempdir().unwrap();
+    let (signed, unsigned) = common::fwupd_signed_and_unsigned(t.path());
+    let (signed, unsigned) = (signed.display().to_string(), unsigned.display().to_string());
+    run_json(t.path(), "diff", &["diff", &unsigned, &signed], 1);
+}
+
 /// OpenPGP: a release whose `InRelease` and `.asc` are signed by a
 /// gpg-made subkey, with signer continuity against a release signed by
 /// another subkey of the same certificate, and an artifact whose second

@@ -190,3 +190,38 @@ impl Drop for Listening {
 pub fn init_log(d: &Path, log: &str, origin: &str, key: &str) -> Output {
     glassbox_in(&["log", "init", log, "--origin", origin, "--key", key], d)
 }
+
+/// The signed fwupd EFI image of the Authenticode corpus
+/// (vendor-channels/authenticode, Debian's fwupd-amd64-signed .deb), and
+/// the same image with its signature taken off by `osslsigncode
+/// remove-signature`: Debian's signed file and the unsigned build it signed.
+pub fn fwupd_signed_and_unsigned(dir: &Path) -> (PathBuf, PathBuf) {
+    let deb = corpus("vendor-channels/authenticode").join("fwupd-amd64-signed_1_1.4+1_amd64.deb");
+    let release = glassbox_core::release::Release::open(&deb, &Default::default()).unwrap();
+    let mut image = Vec::new();
+    release
+        .visit_contents(
+            &|e| e.path.to_string().ends_with(".efi.signed"),
+            &mut |_, r| {
+                std::io::Read::read_to_end(r, &mut image).unwrap();
+                Ok(())
+            },
+        )
+        .unwrap();
+    let (signed, unsigned) = (dir.join("signed.efi"), dir.join("unsigned.efi"));
+    std::fs::write(&signed, &image).unwrap();
+    let out = Command::new("osslsigncode")
+        .arg("remove-signature")
+        .arg("-in")
+        .arg(&signed)
+        .arg("-out")
+        .arg(&unsigned)
+        .output()
+        .expect("osslsigncode must be installed (see .ci/run)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (signed, unsigned)
+}

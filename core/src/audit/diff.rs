@@ -15,7 +15,10 @@ use super::step::{Outcome, could_not_run, error_chain, serde_name};
 /// class, and every changed executable as a medium finding (an auditor
 /// must look at new code); an executable modified without a new build-id
 /// (patched after linking) is high; one whose only change is in sections
-/// rewritten after linking ("debug link updated") is info.
+/// rewritten after linking ("debug link updated"), or a PE file re-signed
+/// over the same image ("code identical, re-signed"), is info. An
+/// Authenticode signature change is in the evidence (old -> new signer,
+/// digest, timestamp).
 pub(super) fn diff_step(
     releases: &Releases,
     release: &CaseRelease,
@@ -123,7 +126,26 @@ pub(super) fn diff_step(
         }
         // Only the sections tools rewrite after linking changed (the
         // build-id, over everything else, is the same): no new code.
-        let (severity, title) = if e.debug_link_updated {
+        // A PE file whose signature changed over the same image: no new
+        // code, but who signed it is evidence the auditor reads.
+        let signing = result
+            .changes
+            .iter()
+            .find(|c| c.path == e.path)
+            .and_then(|c| c.content.as_ref()?.authenticode.as_ref())
+            .map(|a| a.lines())
+            .unwrap_or_default();
+        let (severity, title) = if e.code_identical_resigned {
+            (
+                Severity::Info,
+                format!(
+                    "Executable {path} {class} since {} ({}): {}",
+                    previous.version,
+                    e.format,
+                    crate::diff::compare::CODE_IDENTICAL_RESIGNED
+                ),
+            )
+        } else if e.debug_link_updated {
             (
                 Severity::Info,
                 format!(
@@ -140,11 +162,11 @@ pub(super) fn diff_step(
                 ),
             )
         };
-        findings.push(
-            Finding::new(severity, Check::Diff, title)
-                .evidence(digests)
-                .paths([path.clone()]),
-        );
+        let mut finding = Finding::new(severity, Check::Diff, title).evidence(digests);
+        for line in signing {
+            finding = finding.evidence(line);
+        }
+        findings.push(finding.paths([path.clone()]));
         executables.push(path);
     }
     security_findings(&result, &previous.version, findings);

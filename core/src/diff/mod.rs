@@ -35,9 +35,9 @@ use crate::digest::Sha256Digest;
 use crate::release::{Entry, EntryKind, EntryPath, Format, Limits, RawPath};
 
 pub use compare::{
-    BinaryDiff, ByteRange, ContentDiff, ContentKind, DiffLine, ExecutableDiff, HexWindow, Hunk,
-    KeyChange, KeyChangeOp, LineTag, SectionRow, Segment, StructuredDiff, SymbolChanges, TextDiff,
-    TextEncoding,
+    AuthenticodeDiff, BinaryDiff, ByteRange, ContentDiff, ContentKind, DiffLine, ExecutableDiff,
+    HexWindow, Hunk, KeyChange, KeyChangeOp, LineTag, SectionRow, Segment, StructuredDiff,
+    SymbolChanges, TextDiff, TextEncoding,
 };
 pub use group::{ChangeGroup, GroupLine, NAME_PLACEHOLDER};
 pub use release_source::{ReleaseSource, diff_paths, diff_releases, read_options};

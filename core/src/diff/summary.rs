@@ -45,6 +45,10 @@ pub struct ChangedExecutable {
     /// Modified only in sections tools rewrite after linking
     /// (`.gnu_debuglink`...), build-id unchanged: "debug link updated".
     pub debug_link_updated: bool,
+    /// A PE file whose Authenticode signature changed while the image it
+    /// covers (its Authenticode digest) did not: "code identical,
+    /// re-signed".
+    pub code_identical_resigned: bool,
 }
 
 impl DiffSummary {
@@ -81,6 +85,10 @@ impl DiffSummary {
                     .executable
                     .as_ref()
                     .is_some_and(|e| !e.debug_link_updated.is_empty()),
+                code_identical_resigned: content
+                    .authenticode
+                    .as_ref()
+                    .is_some_and(|a| a.resigned_only()),
             });
         }
         s

@@ -767,25 +767,9 @@ pub(crate) fn check_signer(
             actual: hex::encode(actual),
         });
     }
-    let signing_time = match single(OID_SIGNING_TIME, "signingTime")? {
-        None => None,
-        Some(v) => {
-            let t = x509_cert::time::Time::from_der(
-                &v.to_der().map_err(|e| CmsError::Malformed(e.to_string()))?,
-            )
-            .map_err(|e| CmsError::SignedAttribute {
-                attr: "signingTime",
-                reason: format!("not a Time: {e}"),
-            })?;
-            Some(
-                OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64)
-                    .map_err(|e| CmsError::SignedAttribute {
-                        attr: "signingTime",
-                        reason: e.to_string(),
-                    })?,
-            )
-        }
-    };
+    let signing_time = single(OID_SIGNING_TIME, "signingTime")?
+        .map(signing_time_value)
+        .transpose()?;
     let other_attributes = attrs
         .iter()
         .map(|a| a.oid)
@@ -829,6 +813,64 @@ pub(crate) fn check_signer(
 
 /// RFC 5652 §5.3: the signer is named by issuer and serial number or by
 /// subject key identifier; the certificate must be in the bag.
+/// The value of a signingTime attribute (RFC 5652 §11.3: a Time).
+fn signing_time_value(v: &Any) -> Result<OffsetDateTime, CmsError> {
+    let t = x509_cert::time::Time::from_der(
+        &v.to_der().map_err(|e| CmsError::Malformed(e.to_string()))?,
+    )
+    .map_err(|e| CmsError::SignedAttribute {
+        attr: "signingTime",
+        reason: format!("not a Time: {e}"),
+    })?;
+    OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64).map_err(|e| {
+        CmsError::SignedAttribute {
+            attr: "signingTime",
+            reason: e.to_string(),
+        }
+    })
+}
+
+/// What a SignerInfo states without any check: the subject, issuer and
+/// serial of the certificate its identifier names (found in the
+/// SignedData's bag), and its signingTime. For describing a signature
+/// (`diff`), never for trusting one: [`check_signer`] is that.
+pub(crate) fn stated_signer(
+    sd: &SignedData,
+    si: &SignerInfo,
+) -> Result<(CertificateName, Option<OffsetDateTime>), CmsError> {
+    let (cert, _) = find_signer_certificate(sd, &si.sid)?;
+    let time = si
+        .signed_attrs
+        .iter()
+        .flat_map(|a| a.iter())
+        .find(|a| a.oid == OID_SIGNING_TIME)
+        .and_then(|a| a.values.get(0))
+        .map(signing_time_value)
+        .transpose()?;
+    Ok((CertificateName::of(cert), time))
+}
+
+/// A certificate's subject, issuer and serial, as reports show them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CertificateName {
+    /// Subject (RFC 4514).
+    pub subject: String,
+    /// Issuer (RFC 4514).
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+}
+
+impl CertificateName {
+    pub(crate) fn of(cert: &Certificate) -> Self {
+        Self {
+            subject: cert.tbs_certificate.subject.to_string(),
+            issuer: cert.tbs_certificate.issuer.to_string(),
+            serial: hex::encode(cert.tbs_certificate.serial_number.as_bytes()),
+        }
+    }
+}
+
 fn find_signer_certificate<'a>(
     sd: &'a SignedData,
     sid: &SignerIdentifier,

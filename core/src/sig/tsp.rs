@@ -160,13 +160,16 @@ pub enum TspError {
     Future(String),
 }
 
-/// Verifies a DER TimeStampToken (ContentInfo) over `signature_value`.
-pub fn verify_token(
-    token: &[u8],
-    signature_value: &[u8],
-    policy: &TrustPolicy,
-    now: OffsetDateTime,
-) -> Result<TimestampReport, TspError> {
+/// A TimeStampToken's SignedData and TSTInfo, well formed (version 1, no
+/// unknown critical extension), not yet checked against anything.
+struct Token {
+    sd: SignedData,
+    tst_der: Vec<u8>,
+    tst: TstInfo,
+    gen_time: OffsetDateTime,
+}
+
+fn parse_token(token: &[u8]) -> Result<Token, TspError> {
     let malformed =
         |what: &str, e: &dyn std::fmt::Display| TspError::Malformed(format!("{what}: {e}"));
     let ci = ContentInfo::from_der(token).map_err(|e| malformed("ContentInfo", &e))?;
@@ -197,8 +200,8 @@ pub fn verify_token(
             "eContent is not an OCTET STRING".into(),
         ));
     }
-    let tst_der = econtent.value();
-    let tst = TstInfo::from_der(tst_der).map_err(|e| malformed("TSTInfo", &e))?;
+    let tst_der = econtent.value().to_vec();
+    let tst = TstInfo::from_der(&tst_der).map_err(|e| malformed("TSTInfo", &e))?;
     if tst.version != 1 {
         return Err(TspError::Malformed(format!(
             "TSTInfo version {}",
@@ -223,6 +226,40 @@ pub fn verify_token(
     }
     let gen_time = parse_generalized_time(&tst.gen_time)?;
 
+    Ok(Token {
+        sd,
+        tst_der,
+        tst,
+        gen_time,
+    })
+}
+
+/// What a token states, unverified: its genTime and the subject of the
+/// TSA certificate its SignerInfo names. For describing a timestamp
+/// (`diff`); [`verify_token`] is what trusts one.
+pub(crate) fn stated_time(token: &[u8]) -> Result<(OffsetDateTime, String), TspError> {
+    let t = parse_token(token)?;
+    let [si] = t.sd.signer_infos.0.as_slice() else {
+        return Err(TspError::Malformed("not exactly one SignerInfo".into()));
+    };
+    let (tsa, _) = super::cms::stated_signer(&t.sd, si).map_err(TspError::Signer)?;
+    Ok((t.gen_time, tsa.subject))
+}
+
+/// Verifies a DER TimeStampToken (ContentInfo) over `signature_value`.
+pub fn verify_token(
+    token: &[u8],
+    signature_value: &[u8],
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<TimestampReport, TspError> {
+    let Token {
+        sd,
+        tst_der,
+        tst,
+        gen_time,
+    } = parse_token(token)?;
+    let tst_der = tst_der.as_slice();
     // RFC 3161 Appendix A: the imprint is the hash of the signature value.
     let imprint_alg =
         DigestAlgorithm::from_alg(&tst.message_imprint.hash_algorithm).map_err(TspError::Signer)?;

@@ -17,6 +17,7 @@ pub mod corpora;
 pub use corpora::corpus;
 pub mod files;
 pub use files::{copy_dir, files_with_extension, noise};
+pub mod pe;
 pub mod tools;
 pub use tools::succeed;
 

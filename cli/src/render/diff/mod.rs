@@ -41,6 +41,11 @@ pub fn executable_note(e: &ChangedExecutable) -> Option<(Tone, &'static str)> {
         Some((Tone::Warn, "modified after build-id was computed"))
     } else if e.debug_link_updated {
         Some((Tone::Plain, "debug link updated"))
+    } else if e.code_identical_resigned {
+        Some((
+            Tone::Plain,
+            glassbox_core::diff::compare::CODE_IDENTICAL_RESIGNED,
+        ))
     } else {
         None
     }
@@ -275,6 +280,17 @@ pub fn detail_lines(c: &EntryChange) -> Vec<(Tone, String)> {
     };
     for note in &content.notes {
         out.push((Tone::Warn, format!("note: {note}")));
+    }
+    if let Some(a) = &content.authenticode {
+        // The headline warns unless only the signing changed.
+        let tone = if a.resigned_only() {
+            Tone::Head
+        } else {
+            Tone::Warn
+        };
+        for (i, line) in a.lines().into_iter().enumerate() {
+            out.push((if i == 0 { tone } else { Tone::Plain }, line));
+        }
     }
     if let Some(e) = &content.executable {
         executable_lines(e, &mut out);

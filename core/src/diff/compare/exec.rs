@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::digest::Sha256Digest;
 
 use super::super::DiffOptions;
-use super::{Comparator, ContentDiff, ContentKind, Sides, binary, postlink};
+use super::{Comparator, ContentDiff, ContentKind, Sides, authenticode, binary, postlink};
 
 /// Names kept per symbol list (all are counted).
 const MAX_SYMBOLS: usize = 200;
@@ -256,8 +256,26 @@ impl Comparator for ExecutableComparator {
     }
 
     fn compare(&self, s: &Sides<'_>, opts: &DiffOptions, out: &mut ContentDiff) {
-        if let (Ok(a), Ok(b)) = (object::File::parse(s.old), object::File::parse(s.new)) {
-            let mut d = diff_executables(&a, &b, s.old != s.new);
+        // A PE pair with a signature on either side: the signature's bytes
+        // are named, not shown, and "changed" means changed outside them.
+        let signed = match (a_pe(s.old), a_pe(s.new)) {
+            (true, true) => match authenticode::compare(s.old, s.new) {
+                Ok(x) => x,
+                Err(note) => {
+                    out.notes.push(note);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let (old, new) = match &signed {
+            Some(x) => (x.old.as_slice(), x.new.as_slice()),
+            None => (s.old, s.new),
+        };
+        // Parsed from the bytes without signatures: the table's
+        // certificates are no strings of the code.
+        if let (Ok(a), Ok(b)) = (object::File::parse(old), object::File::parse(new)) {
+            let mut d = diff_executables(&a, &b, old != new);
             if d.build_id_unchanged {
                 match postlink::confined_to_post_link(&a, &b, s.old, s.new) {
                     Some(sections) => {
@@ -274,13 +292,29 @@ impl Comparator for ExecutableComparator {
             }
             out.executable = Some(d);
             if opts.code.enabled {
-                out.code = Some(crate::diff::code::diff_code(
-                    &a, &b, s.old, s.new, &opts.code,
-                ));
+                out.code = Some(crate::diff::code::diff_code(&a, &b, old, new, &opts.code));
             }
         }
-        out.binary = Some(binary::compare_slices(s.old, s.new, opts.max_ranges));
+        out.binary = Some(binary::compare_slices(old, new, opts.max_ranges));
+        if let Some(x) = signed {
+            let table = |t: Option<(usize, usize)>| {
+                t.map_or("none".into(), |(at, len)| format!("{len} bytes at {at}"))
+            };
+            out.notes.push(format!(
+                "the byte comparison leaves out the Authenticode certificate table (old: {}, new: {}), its directory entry and the CheckSum: their change is described under Authenticode",
+                table(x.tables[0]),
+                table(x.tables[1])
+            ));
+            out.authenticode = Some(x.diff);
+        }
     }
+}
+
+/// Whether `data` has a PE header (the MZ stub's `e_lfanew` pointing at
+/// `PE\0\0`), as `object` reads it.
+fn a_pe(data: &[u8]) -> bool {
+    object::FileKind::parse(data)
+        .is_ok_and(|k| matches!(k, object::FileKind::Pe32 | object::FileKind::Pe64))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! registry ([`REGISTRY`]): the first comparator that recognises both sides
 //! compares them. Adding a kind is adding one module and one line.
 
+pub mod authenticode;
 pub mod binary;
 pub mod exec;
 pub mod postlink;
@@ -14,6 +15,7 @@ use crate::release::EntryPath;
 
 use super::DiffOptions;
 
+pub use authenticode::{AuthenticodeDiff, CODE_IDENTICAL_RESIGNED};
 pub use binary::{BinaryDiff, ByteRange, HexWindow};
 pub use exec::{ExecutableDiff, SectionRow, SymbolChanges};
 pub use structured::{KeyChange, KeyChangeOp, StructuredDiff};
@@ -56,6 +58,11 @@ pub struct ContentDiff {
     /// Section, symbol and build-id comparison.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub executable: Option<ExecutableDiff>,
+    /// Authenticode signatures of a PE pair (at least one side signed):
+    /// the certificate table, its directory entry and the CheckSum are
+    /// described here and left out of `binary`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticode: Option<AuthenticodeDiff>,
     /// Functions, strings and capability surface (executables).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<super::code::CodeDiff>,

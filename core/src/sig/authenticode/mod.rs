@@ -31,6 +31,7 @@
 //! reason. A PE checksum that does not match is reported, never fatal:
 //! Windows only enforces it for drivers, and it is outside the digest.
 
+pub mod describe;
 pub mod pe;
 pub mod release;
 mod signature;
@@ -38,6 +39,7 @@ mod signature;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use describe::{StatedSignature, StatedSignatures, StatedTimestamp, describe};
 pub use pe::{PeError, PeImage};
 pub use release::{PeCoverage, PeFile, verify_pe_files};
 pub use signature::MAX_NESTED;

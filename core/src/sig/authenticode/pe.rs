@@ -95,22 +95,38 @@ pub struct PeImage<'a> {
 impl<'a> PeImage<'a> {
     /// Parses the headers and the certificate table of a signed image.
     pub fn parse(data: &'a [u8]) -> Result<Self, PeError> {
+        Self::parse_with(data, false)
+    }
+
+    /// Parses an image that may be unsigned: with an empty
+    /// certificate-table directory entry it has no [`PeImage::entries`] and
+    /// its digest covers the whole file. What `diff` and `repro` compare a
+    /// signed file with; [`PeImage::parse`] is the verifier's.
+    pub fn parse_maybe_unsigned(data: &'a [u8]) -> Result<Self, PeError> {
+        Self::parse_with(data, true)
+    }
+
+    fn parse_with(data: &'a [u8], unsigned_ok: bool) -> Result<Self, PeError> {
         let not_pe = |e: object::read::Error| PeError::NotPe(e.to_string());
         let dos = pe::ImageDosHeader::parse(data).map_err(not_pe)?;
         let nt_offset = u64::from(dos.nt_headers_offset());
         let magic = object::read::pe::optional_header_magic(data).map_err(not_pe)?;
         match magic {
             pe::IMAGE_NT_OPTIONAL_HDR64_MAGIC => {
-                Self::parse_as::<pe::ImageNtHeaders64>(data, nt_offset)
+                Self::parse_as::<pe::ImageNtHeaders64>(data, nt_offset, unsigned_ok)
             }
             pe::IMAGE_NT_OPTIONAL_HDR32_MAGIC => {
-                Self::parse_as::<pe::ImageNtHeaders32>(data, nt_offset)
+                Self::parse_as::<pe::ImageNtHeaders32>(data, nt_offset, unsigned_ok)
             }
             m => Err(PeError::NotPe(format!("optional header magic {m:#x}"))),
         }
     }
 
-    fn parse_as<H: ImageNtHeaders>(data: &'a [u8], nt_offset: u64) -> Result<Self, PeError> {
+    fn parse_as<H: ImageNtHeaders>(
+        data: &'a [u8],
+        nt_offset: u64,
+        unsigned_ok: bool,
+    ) -> Result<Self, PeError> {
         let not_pe = |e: object::read::Error| PeError::NotPe(e.to_string());
         let layout = |s: String| Err(PeError::Layout(s));
         let mut offset = nt_offset;
@@ -155,10 +171,15 @@ impl<'a> PeImage<'a> {
             .nth(pe::IMAGE_DIRECTORY_ENTRY_SECURITY)
             .ok_or(PeError::Unsigned)?;
         // PE/COFF "Certificate Table": VirtualAddress is a file offset.
-        let table_offset = cert.virtual_address.get(LE) as usize;
+        let mut table_offset = cert.virtual_address.get(LE) as usize;
         let table_size = cert.size.get(LE) as usize;
-        if table_offset == 0 && table_size == 0 {
+        let unsigned = table_offset == 0 && table_size == 0;
+        if unsigned && !unsigned_ok {
             return Err(PeError::Unsigned);
+        }
+        if unsigned {
+            // Nothing is excluded at the end: the digest runs to the end.
+            table_offset = data.len();
         }
 
         // Sections in file order (Authenticode PE steps 7–13). Windows
@@ -199,6 +220,17 @@ impl<'a> PeImage<'a> {
             ));
         }
 
+        if unsigned {
+            return Ok(Self {
+                data,
+                pe32_plus,
+                checksum_offset,
+                cert_dir_offset,
+                cert_table_offset: table_offset,
+                stored_checksum: opt.check_sum(),
+                entries: Vec::new(),
+            });
+        }
         // PE/COFF "The Attribute Certificate Table": quadword aligned; the
         // Authenticode digest covers everything before it, so it must be
         // the last thing in the file or bytes after it would be unsigned.
@@ -245,6 +277,23 @@ impl<'a> PeImage<'a> {
             &d[self.cert_dir_offset + 8..self.cert_table_offset],
         ];
         alg.digest_parts(&parts)
+    }
+
+    /// Where the certificate table is (`None` when unsigned): from its
+    /// start to the end of the file, as [`PeImage::parse`] requires.
+    pub fn certificate_table(&self) -> Option<std::ops::Range<usize>> {
+        (!self.entries.is_empty()).then(|| self.cert_table_offset..self.data.len())
+    }
+
+    /// The image as it was before signing, as far as signing tools change
+    /// it: without the certificate table, with the certificate-table
+    /// directory entry and the CheckSum zeroed (a signer writes all three;
+    /// everything else is what the signature's digest covers).
+    pub fn without_signature(&self) -> Vec<u8> {
+        let mut out = self.data[..self.cert_table_offset].to_vec();
+        out[self.checksum_offset..self.checksum_offset + 4].fill(0);
+        out[self.cert_dir_offset..self.cert_dir_offset + 8].fill(0);
+        out
     }
 
     /// The PE checksum as `CheckSumMappedFile` computes it: the one's

@@ -170,13 +170,8 @@ fn check(
             ),
         ));
     };
-    let unsigned: Vec<&x509_cert::attr::Attribute> =
-        si.unsigned_attrs.iter().flat_map(|a| a.iter()).collect();
-    let nested_values: Vec<&Any> = unsigned
-        .iter()
-        .filter(|a| a.oid == OID_NESTED_SIGNATURE)
-        .flat_map(|a| a.values.iter())
-        .collect();
+    let unsigned = unsigned_attributes(si);
+    let nested_values = nested_values(&unsigned);
     match nested {
         Some(out) if !nested_values.is_empty() => {
             if nested_values.len() > MAX_NESTED {
@@ -205,6 +200,97 @@ fn check(
     }
     cms::check_structure(&sd).map_err(cms_fail)?;
 
+    let (alg, signed, econtent) = indirect_digest(&sd)?;
+    let actual = digests.get(alg).to_vec();
+    let signed = signed.as_slice();
+    sig.digest_algorithm = Some(alg);
+    sig.image_digest = Some(hex::encode(&actual));
+    sig.signed_digest = Some(hex::encode(signed));
+    if signed != actual.as_slice() {
+        return Err((
+            "image-digest",
+            format!(
+                "the signature signs the Authenticode {} digest {}, the file's is {}: the file changed after it was signed",
+                alg.name(),
+                hex::encode(signed),
+                hex::encode(&actual)
+            ),
+        ));
+    }
+
+    // PKCS #7 v1.5 §9.3: messageDigest covers the content octets of the
+    // SpcIndirectDataContent, without its tag and length.
+    let si_alg = DigestAlgorithm::from_alg(&si.digest_alg).map_err(cms_fail)?;
+    let content_digests = ContentDigests::of(econtent.value(), &BTreeSet::from([si_alg]));
+    if let Some(opus) = si
+        .signed_attrs
+        .iter()
+        .flat_map(|a| a.iter())
+        .find(|a| a.oid == OID_SPC_SP_OPUS_INFO)
+    {
+        let (name, url) = opus_info(opus)?;
+        sig.program_name = name;
+        sig.program_url = url;
+    }
+    let checked = cms::check_signer(&sd, si, &OID_SPC_INDIRECT_DATA, &content_digests, policy)
+        .map_err(cms_fail)?;
+
+    // Timestamps: at most one, of either kind (two would be two answers
+    // to "when was this signed").
+    let stamps = timestamp_values(&unsigned)?;
+    let timestamp = match stamps.as_slice() {
+        [] => None,
+        [(kind, v)] => {
+            let v = *v;
+            sig.timestamp_kind = Some(*kind);
+            Some(match kind {
+                TimestampKind::Rfc3161 => {
+                    let token = v
+                        .to_der()
+                        .map_err(|e| ("timestamp", format!("re-encoding token: {e}")))?;
+                    tsp::verify_token(&token, si.signature.as_bytes(), policy, now)
+                        .map_err(|e| ("timestamp", e.to_string()))?
+                }
+                TimestampKind::Countersignature => {
+                    verify_countersignature(&sd, si, v, policy, now)?
+                }
+            })
+        }
+        more => {
+            return Err((
+                "timestamp",
+                format!("{} timestamps; glassbox accepts at most one", more.len()),
+            ));
+        }
+    };
+    cms::finish_signer(
+        &sd,
+        checked,
+        timestamp,
+        policy,
+        now,
+        &policy.authenticode.ekus,
+    )
+    .map_err(cms_fail)
+}
+
+/// The SignerInfo's unsigned attributes.
+pub(super) fn unsigned_attributes(si: &SignerInfo) -> Vec<&x509_cert::attr::Attribute> {
+    si.unsigned_attrs.iter().flat_map(|a| a.iter()).collect()
+}
+
+/// The values of the nested-signature attributes (each a ContentInfo).
+pub(super) fn nested_values<'a>(unsigned: &[&'a x509_cert::attr::Attribute]) -> Vec<&'a Any> {
+    unsigned
+        .iter()
+        .filter(|a| a.oid == OID_NESTED_SIGNATURE)
+        .flat_map(|a| a.values.iter())
+        .collect()
+}
+
+/// The image digest a signature signs: its algorithm, the digest, and the
+/// SpcIndirectDataContent (whose content octets messageDigest covers).
+pub(super) fn indirect_digest(sd: &SignedData) -> Result<(DigestAlgorithm, Vec<u8>, &Any), Fail> {
     // The signed content: SpcIndirectDataContent over a PE image digest.
     if sd.encap_content_info.econtent_type != OID_SPC_INDIRECT_DATA {
         return Err((
@@ -241,44 +327,20 @@ fn check(
     }
     let alg =
         DigestAlgorithm::from_alg(&indirect.message_digest.digest_algorithm).map_err(cms_fail)?;
-    let actual = digests.get(alg).to_vec();
-    let signed = indirect.message_digest.digest.as_bytes();
-    sig.digest_algorithm = Some(alg);
-    sig.image_digest = Some(hex::encode(&actual));
-    sig.signed_digest = Some(hex::encode(signed));
-    if signed != actual.as_slice() {
-        return Err((
-            "image-digest",
-            format!(
-                "the signature signs the Authenticode {} digest {}, the file's is {}: the file changed after it was signed",
-                alg.name(),
-                hex::encode(signed),
-                hex::encode(&actual)
-            ),
-        ));
-    }
+    Ok((
+        alg,
+        indirect.message_digest.digest.as_bytes().to_vec(),
+        econtent,
+    ))
+}
 
-    // PKCS #7 v1.5 §9.3: messageDigest covers the content octets of the
-    // SpcIndirectDataContent, without its tag and length.
-    let si_alg = DigestAlgorithm::from_alg(&si.digest_alg).map_err(cms_fail)?;
-    let content_digests = ContentDigests::of(econtent.value(), &BTreeSet::from([si_alg]));
-    if let Some(opus) = si
-        .signed_attrs
-        .iter()
-        .flat_map(|a| a.iter())
-        .find(|a| a.oid == OID_SPC_SP_OPUS_INFO)
-    {
-        let (name, url) = opus_info(opus)?;
-        sig.program_name = name;
-        sig.program_url = url;
-    }
-    let checked = cms::check_signer(&sd, si, &OID_SPC_INDIRECT_DATA, &content_digests, policy)
-        .map_err(cms_fail)?;
-
-    // Timestamps: at most one, of either kind (two would be two answers
-    // to "when was this signed").
+/// The timestamps among the unsigned attributes, with their kind; any
+/// attribute that is neither a timestamp nor a nested signature fails.
+pub(super) fn timestamp_values<'a>(
+    unsigned: &[&'a x509_cert::attr::Attribute],
+) -> Result<Vec<(TimestampKind, &'a Any)>, Fail> {
     let mut stamps = Vec::new();
-    for a in &unsigned {
+    for a in unsigned {
         match a.oid {
             OID_NESTED_SIGNATURE => {}
             OID_MS_RFC3161 => stamps.extend(a.values.iter().map(|v| (TimestampKind::Rfc3161, v))),
@@ -297,39 +359,7 @@ fn check(
             }
         }
     }
-    let timestamp = match stamps.as_slice() {
-        [] => None,
-        [(kind, v)] => {
-            sig.timestamp_kind = Some(*kind);
-            Some(match kind {
-                TimestampKind::Rfc3161 => {
-                    let token = v
-                        .to_der()
-                        .map_err(|e| ("timestamp", format!("re-encoding token: {e}")))?;
-                    tsp::verify_token(&token, si.signature.as_bytes(), policy, now)
-                        .map_err(|e| ("timestamp", e.to_string()))?
-                }
-                TimestampKind::Countersignature => {
-                    verify_countersignature(&sd, si, v, policy, now)?
-                }
-            })
-        }
-        more => {
-            return Err((
-                "timestamp",
-                format!("{} timestamps; glassbox accepts at most one", more.len()),
-            ));
-        }
-    };
-    cms::finish_signer(
-        &sd,
-        checked,
-        timestamp,
-        policy,
-        now,
-        &policy.authenticode.ekus,
-    )
-    .map_err(cms_fail)
+    Ok(stamps)
 }
 
 /// The legacy Authenticode timestamp: a PKCS #9 countersignature

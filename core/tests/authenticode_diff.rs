@@ -1,0 +1,211 @@
+//! `diff` names Authenticode signature changes of a PE pair (issue 13,
+//! item 3): PE images built with the `object` crate, signed at test time
+//! with `osslsigncode` by an openssl PKI, compared through the whole
+//! release differ (two directories). The certificate table, its directory
+//! entry and the CheckSum are described, not shown as byte ranges.
+
+mod common;
+
+use common::Pki;
+use common::pe::{build_pe, rfc3161_token, with_rfc3161};
+
+use glassbox_core::diff::{AuthenticodeDiff, ContentDiff, DiffOptions, ReleaseDiff, diff_paths};
+
+/// Two roots, a code signer under each, a TSA (openssl, 2020 by faketime).
+fn pki() -> Pki {
+    let pki = Pki::at("2020-01-01 00:00:00");
+    for name in ["root-a", "root-b"] {
+        pki.key(name, "rsa:2048");
+        pki.self_signed(name, &format!("/CN=Test {name}"), &[]);
+    }
+    for (name, ca, ext) in [
+        ("signer-a", "root-a", "cs"),
+        ("signer-b", "root-b", "cs"),
+        ("tsa", "root-a", "tsa"),
+    ] {
+        pki.key(name, "rsa:2048");
+        pki.issue_days(name, &format!("/CN=Test {name}"), ca, ext, 3650);
+    }
+    pki
+}
+
+fn image() -> Vec<u8> {
+    build_pe(&[0xc3; 700], b"glassbox authenticode diff")
+}
+
+/// Diffs `old` and `new` as `app.efi` in two directories.
+fn diff(old: &[u8], new: &[u8]) -> ReleaseDiff {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, bytes) in [("old", old), ("new", new)] {
+        std::fs::create_dir(dir.path().join(side)).unwrap();
+        std::fs::write(dir.path().join(side).join("app.efi"), bytes).unwrap();
+    }
+    diff_paths(
+        &dir.path().join("old"),
+        &dir.path().join("new"),
+        &DiffOptions::default(),
+        &|_| {},
+    )
+    .unwrap()
+}
+
+fn content(d: &ReleaseDiff) -> &ContentDiff {
+    assert_eq!(d.changes.len(), 1, "{:#?}", d.changes);
+    d.changes[0].content.as_ref().expect("compared")
+}
+
+fn authenticode(d: &ReleaseDiff) -> &AuthenticodeDiff {
+    let c = content(d);
+    c.authenticode
+        .as_ref()
+        .unwrap_or_else(|| panic!("no Authenticode part: {:#?}", c.notes))
+}
+
+fn has_line(a: &AuthenticodeDiff, part: &str) {
+    let lines = a.lines();
+    assert!(
+        lines.iter().any(|l| l.contains(part)),
+        "no line with {part:?} in {lines:#?}"
+    );
+}
+
+macro_rules! tool_test {
+    ($name:ident, $body:block) => {
+        #[test]
+        #[cfg_attr(
+            not(any(ci, has_osslsigncode)),
+            ignore = "needs osslsigncode and faketime (.ci/run installs them)"
+        )]
+        fn $name() $body
+    };
+}
+
+tool_test!(resigned_by_another_signer_is_code_identical, {
+    let pki = pki();
+    let old = pki.sign(&image(), "signer-a", &[]);
+    let new = pki.sign(&image(), "signer-b", &[]);
+    assert_ne!(old, new);
+    let d = diff(&old, &new);
+    let a = authenticode(&d);
+    assert!(a.code_identical && a.signature_changed && a.resigned_only());
+    assert_eq!(
+        a.headline(),
+        "Authenticode signature changed: code identical, re-signed"
+    );
+    has_line(
+        a,
+        "signature 1: signer CN=Test signer-a (issuer CN=Test root-a, serial ",
+    );
+    has_line(a, "-> CN=Test signer-b (issuer CN=Test root-b, serial ");
+    // The table, its directory entry and the CheckSum are not byte ranges.
+    let bin = content(&d).binary.as_ref().unwrap();
+    assert_eq!(bin.range_count, 0, "{bin:#?}");
+    let e = &d.summary.changed_executables[0];
+    assert!(e.code_identical_resigned && !e.build_id_unchanged);
+    // The JSON carries it too.
+    let json = serde_json::to_value(&d).unwrap();
+    let j = &json["changes"][0]["content"]["authenticode"];
+    assert_eq!(j["code_identical"], true);
+    assert_eq!(
+        j["new"]["signatures"][0]["signer"]["subject"],
+        "CN=Test signer-b"
+    );
+    assert_eq!(j["old"]["image_sha256"], j["new"]["image_sha256"]);
+});
+
+tool_test!(changed_code_and_signature_are_both_shown, {
+    let pki = pki();
+    let old = pki.sign(&image(), "signer-a", &[]);
+    let mut code = [0xc3; 700];
+    code[100] = 0x90;
+    let new = pki.sign(
+        &build_pe(&code, b"glassbox authenticode diff"),
+        "signer-a",
+        &[],
+    );
+    let d = diff(&old, &new);
+    let a = authenticode(&d);
+    assert!(!a.code_identical && a.signature_changed && !a.resigned_only());
+    assert!(
+        a.headline().starts_with(
+            "Authenticode signature changed; the image changed too (Authenticode SHA-256 "
+        ),
+        "{}",
+        a.headline()
+    );
+    has_line(a, "signature 1: digest sha256 ");
+    // The code byte is a range; nothing at or past the certificate table.
+    let table = glassbox_core::sig::authenticode::PeImage::parse(&new)
+        .unwrap()
+        .certificate_table()
+        .unwrap();
+    let bin = content(&d).binary.as_ref().unwrap();
+    assert!(bin.range_count >= 1);
+    assert!(
+        bin.ranges
+            .iter()
+            .all(|r| r.offset + r.len <= table.start as u64),
+        "{bin:#?}"
+    );
+    assert!(!d.summary.changed_executables[0].code_identical_resigned);
+});
+
+tool_test!(nested_signature_and_timestamp_are_named, {
+    let pki = pki();
+    let old = pki.sign(&image(), "signer-a", &[]);
+    let stamped = with_rfc3161(&old, &rfc3161_token(&pki, &old));
+    let new = pki.sign(&stamped, "signer-b", &["-nest"]);
+    let d = diff(&old, &new);
+    let a = authenticode(&d);
+    assert!(a.code_identical, "{:#?}", a.lines());
+    assert_eq!(a.new.signatures.len(), 2);
+    has_line(a, "signatures: 1 -> 2 (nested ones included)");
+    has_line(a, "signature 1: timestamp none -> 2020-01-02T");
+    has_line(a, " by CN=Test tsa (RFC 3161)");
+    has_line(a, "signature 1.1: signer none -> CN=Test signer-b");
+});
+
+tool_test!(signing_an_unsigned_file_and_patching_a_signed_one, {
+    let pki = pki();
+    let signed = pki.sign(&image(), "signer-a", &[]);
+    let a = diff(&image(), &signed);
+    assert_eq!(
+        authenticode(&a).headline(),
+        "Authenticode signature added: code identical, signed"
+    );
+    // One code byte patched after signing: the table is the same bytes.
+    let mut patched = signed.clone();
+    let at = patched
+        .windows(16)
+        .position(|w| w == [0xc3; 16])
+        .expect(".text is 700 bytes of 0xc3");
+    patched[at] = 0x90;
+    let d = diff(&signed, &patched);
+    let p = authenticode(&d);
+    assert!(!p.signature_changed && !p.code_identical);
+    assert!(
+        p.headline()
+            .starts_with("Authenticode signature unchanged but the image changed"),
+        "{}",
+        p.headline()
+    );
+    assert_eq!(content(&d).binary.as_ref().unwrap().range_count, 1);
+});
+
+tool_test!(a_malformed_table_is_said_and_compared_as_bytes, {
+    let pki = pki();
+    let old = pki.sign(&image(), "signer-a", &[]);
+    // The last byte cut: the table runs past the end of the file.
+    let new = old[..old.len() - 1].to_vec();
+    let d = diff(&old, &new);
+    let c = content(&d);
+    assert!(c.authenticode.is_none());
+    assert!(
+        c.notes.iter().any(|n| n.contains(
+            "the new file's Authenticode signature could not be read (certificate table: "
+        ) && n.ends_with("compared as bytes")),
+        "{:#?}",
+        c.notes
+    );
+    assert_eq!(c.binary.as_ref().unwrap().range_count, 1);
+});
