@@ -7,7 +7,7 @@
 mod common;
 
 use common::Pki;
-use common::pe::{build_pe, rfc3161_token, with_rfc3161};
+use common::pe::{build_pe, rfc3161_token, tool_test, with_rfc3161};
 
 use glassbox_core::diff::{AuthenticodeDiff, ContentDiff, DiffOptions, ReleaseDiff, diff_paths};
 
@@ -67,17 +67,6 @@ fn has_line(a: &AuthenticodeDiff, part: &str) {
         lines.iter().any(|l| l.contains(part)),
         "no line with {part:?} in {lines:#?}"
     );
-}
-
-macro_rules! tool_test {
-    ($name:ident, $body:block) => {
-        #[test]
-        #[cfg_attr(
-            not(any(ci, has_osslsigncode)),
-            ignore = "needs osslsigncode and faketime (.ci/run installs them)"
-        )]
-        fn $name() $body
-    };
 }
 
 tool_test!(resigned_by_another_signer_is_code_identical, {

@@ -9,7 +9,7 @@
 mod common;
 
 use common::Pki;
-use common::pe::{build_pe, cert_dir_offset, rfc3161_token, with_rfc3161};
+use common::pe::{build_pe, cert_dir_offset, rfc3161_token, tool_test, with_rfc3161};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -97,17 +97,6 @@ fn first_failure(v: &PeVerification) -> (&str, &str) {
         .first()
         .unwrap_or_else(|| panic!("no failure: {v:#?}"));
     (f.check.as_str(), f.reason.as_str())
-}
-
-macro_rules! tool_test {
-    ($name:ident, $body:block) => {
-        #[test]
-        #[cfg_attr(
-            not(any(ci, has_osslsigncode)),
-            ignore = "needs osslsigncode and faketime (.ci/run installs them)"
-        )]
-        fn $name() $body
-    };
 }
 
 tool_test!(

@@ -192,10 +192,8 @@ pub fn init_log(d: &Path, log: &str, origin: &str, key: &str) -> Output {
 }
 
 /// The signed fwupd EFI image of the Authenticode corpus
-/// (vendor-channels/authenticode, Debian's fwupd-amd64-signed .deb), and
-/// the same image with its signature taken off by `osslsigncode
-/// remove-signature`: Debian's signed file and the unsigned build it signed.
-pub fn fwupd_signed_and_unsigned(dir: &Path) -> (PathBuf, PathBuf) {
+/// (vendor-channels/authenticode, Debian's fwupd-amd64-signed .deb).
+pub fn fwupd_image() -> Vec<u8> {
     let deb = corpus("vendor-channels/authenticode").join("fwupd-amd64-signed_1_1.4+1_amd64.deb");
     let release = glassbox_core::release::Release::open(&deb, &Default::default()).unwrap();
     let mut image = Vec::new();
@@ -208,8 +206,15 @@ pub fn fwupd_signed_and_unsigned(dir: &Path) -> (PathBuf, PathBuf) {
             },
         )
         .unwrap();
+    image
+}
+
+/// [`fwupd_image`] in `dir`, and the same image with its signature taken
+/// off by `osslsigncode remove-signature`: Debian's signed file and the
+/// unsigned build it signed.
+pub fn fwupd_signed_and_unsigned(dir: &Path) -> (PathBuf, PathBuf) {
     let (signed, unsigned) = (dir.join("signed.efi"), dir.join("unsigned.efi"));
-    std::fs::write(&signed, &image).unwrap();
+    std::fs::write(&signed, fwupd_image()).unwrap();
     let out = Command::new("osslsigncode")
         .arg("remove-signature")
         .arg("-in")

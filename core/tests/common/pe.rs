@@ -111,3 +111,19 @@ pub fn cert_dir_offset(pe: &[u8]) -> usize {
     let e_lfanew = u32::from_le_bytes(pe[0x3c..0x40].try_into().unwrap()) as usize;
     e_lfanew + 24 + 112 + 8 * 4
 }
+
+/// A test that runs osslsigncode (and faketime): ignored where they are
+/// missing, run (and failing without them) under CI.
+#[allow(unused_macros)] // each test file takes what it needs
+macro_rules! tool_test {
+    ($name:ident, $body:block) => {
+        #[test]
+        #[cfg_attr(
+            not(any(ci, has_osslsigncode)),
+            ignore = "needs osslsigncode and faketime (.ci/run installs them)"
+        )]
+        fn $name() $body
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use tool_test;

@@ -128,7 +128,7 @@ impl AuthenticodeDiff {
                 continue;
             }
             let id = b.or(a).map_or("?", |s| s.id.as_str());
-            let facts: [(&str, fn(&StatedSignature) -> String); 3] = [
+            let facts: [(&str, Fact); 3] = [
                 ("signer", signer),
                 ("digest", digest),
                 ("timestamp", timestamp),
@@ -154,6 +154,9 @@ impl AuthenticodeDiff {
         out
     }
 }
+
+/// One fact of a signature, in words.
+type Fact = fn(&StatedSignature) -> String;
 
 fn signer(s: &StatedSignature) -> String {
     s.signer.as_ref().map_or("unreadable".into(), |c| {

@@ -220,16 +220,17 @@ impl<'a> PeImage<'a> {
             ));
         }
 
+        let image = Self {
+            data,
+            pe32_plus,
+            checksum_offset,
+            cert_dir_offset,
+            cert_table_offset: table_offset,
+            stored_checksum: opt.check_sum(),
+            entries: Vec::new(),
+        };
         if unsigned {
-            return Ok(Self {
-                data,
-                pe32_plus,
-                checksum_offset,
-                cert_dir_offset,
-                cert_table_offset: table_offset,
-                stored_checksum: opt.check_sum(),
-                entries: Vec::new(),
-            });
+            return Ok(image);
         }
         // PE/COFF "The Attribute Certificate Table": quadword aligned; the
         // Authenticode digest covers everything before it, so it must be
@@ -252,15 +253,9 @@ impl<'a> PeImage<'a> {
                 data.len() - table_end
             )));
         }
-        let entries = parse_entries(data, table_offset, table_end)?;
         Ok(Self {
-            data,
-            pe32_plus,
-            checksum_offset,
-            cert_dir_offset,
-            cert_table_offset: table_offset,
-            stored_checksum: opt.check_sum(),
-            entries,
+            entries: parse_entries(data, table_offset, table_end)?,
+            ..image
         })
     }
 
@@ -282,7 +277,7 @@ impl<'a> PeImage<'a> {
     /// Where the certificate table is (`None` when unsigned): from its
     /// start to the end of the file, as [`PeImage::parse`] requires.
     pub fn certificate_table(&self) -> Option<std::ops::Range<usize>> {
-        (!self.entries.is_empty()).then(|| self.cert_table_offset..self.data.len())
+        (!self.entries.is_empty()).then_some(self.cert_table_offset..self.data.len())
     }
 
     /// The image as it was before signing, as far as signing tools change
