@@ -247,36 +247,69 @@ fn a_page_that_also_changes_mode_is_not_hidden_in_the_group() {
     assert!(s.contains("mode 0644 -> 0600"), "{s}");
 }
 
-#[test]
-fn a_new_hard_link_to_a_setuid_file_is_a_new_setuid_file() {
-    // The adversary's vendor adds `app/doc.txt`, a tar hard link whose
-    // header says 0644, to the setuid `app/suid`: GNU tar and bsdtar
-    // extract it as the same inode, so a new setuid path appears. It must
-    // be shown. Python's tarfile writes the header mode asked for.
-    let t = tempfile::tempdir().unwrap();
+/// `old.tar` with the setuid `{prefix}app/suid`, and `new.tar` that also
+/// has `{prefix}app/doc.txt`, a tar hard link to it whose header says 0644
+/// (Python's tarfile writes the header mode asked for). GNU tar and bsdtar
+/// extract the link as the same inode: a new setuid path.
+fn hardlink_to_setuid_tars(t: &Path, prefix: &str) {
     let script = r#"
 import io, sys, tarfile
+p = sys.argv[2]
 with tarfile.open(sys.argv[1], 'w', format=tarfile.GNU_FORMAT) as t:
-    ti = tarfile.TarInfo('app/suid'); d = b'#!/bin/sh\nid\n'
+    ti = tarfile.TarInfo(p + 'app/suid'); d = b'#!/bin/sh\nid\n'
     ti.size = len(d); ti.mode = 0o4755; t.addfile(ti, io.BytesIO(d))
-    if len(sys.argv) > 2:
-        ti = tarfile.TarInfo('app/doc.txt'); ti.type = tarfile.LNKTYPE
-        ti.linkname = 'app/suid'; ti.mode = 0o644; t.addfile(ti)
+    if len(sys.argv) > 3:
+        ti = tarfile.TarInfo(p + 'app/doc.txt'); ti.type = tarfile.LNKTYPE
+        ti.linkname = p + 'app/suid'; ti.mode = 0o644; t.addfile(ti)
 "#;
-    for args in [vec!["old.tar"], vec!["new.tar", "link"]] {
+    for args in [vec!["old.tar", prefix], vec!["new.tar", prefix, "link"]] {
         let st = std::process::Command::new("python3")
             .arg("-c")
             .arg(script)
             .args(&args)
-            .current_dir(t.path())
+            .current_dir(t)
             .status()
             .unwrap();
         assert!(st.success());
     }
+}
+
+#[test]
+fn a_new_hard_link_to_a_setuid_file_is_a_new_setuid_file() {
+    // The adversary's vendor adds `app/doc.txt`, a hard link with header
+    // mode 0644 to the setuid `app/suid`: it must be shown.
+    let t = tempfile::tempdir().unwrap();
+    hardlink_to_setuid_tars(t.path(), "");
     let out = glassbox_in(&["diff", "old.tar", "new.tar"], t.path());
     assert_eq!(code(&out), 1, "{}", text(&out));
     let s = stdout(&out);
     assert!(s.contains("A app/doc.txt  setuid gained"), "{s}");
+}
+
+#[test]
+fn a_new_hard_link_to_a_setuid_file_in_a_nested_tar_is_a_new_setuid_file() {
+    // The same inside a tar the release holds (as a .deb holds data.tar),
+    // named `./app/...` as Debian's data.tar names its members: the link
+    // took its own header's 0644 and `setuid gained` was shown nowhere.
+    let t = tempfile::tempdir().unwrap();
+    hardlink_to_setuid_tars(t.path(), "./");
+    for side in ["old", "new"] {
+        fs::create_dir(t.path().join(side)).unwrap();
+        fs::rename(
+            t.path().join(format!("{side}.tar")),
+            t.path().join(side).join("inner.tar"),
+        )
+        .unwrap();
+    }
+    let out = glassbox_in(&["diff", "old", "new"], t.path());
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let s = stdout(&out);
+    assert!(s.contains("A inner.tar!app/doc.txt  setuid gained"), "{s}");
+    let report = audit_json(t.path());
+    let high = common::items(&report["findings"]).any(|f| {
+        f["severity"] == "high" && f["title"] == "inner.tar!app/doc.txt: setuid bit set since 1"
+    });
+    assert!(high, "{report}");
 }
 
 #[test]

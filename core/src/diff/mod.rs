@@ -343,20 +343,46 @@ pub enum DiffProgress {
     Compared,
 }
 
+/// Longest chain of hard links to hard links followed. Each names an
+/// earlier member ([`crate::release`] refuses anything else), so a chain
+/// ends; the bound keeps the work linear whatever the input.
+const MAX_HARDLINK_HOPS: usize = 40;
+
+/// What a hard link's mode is read from: each entry's kind, header mode
+/// and link target, by path.
+type Inodes = HashMap<EntryPath, (EntryKind, Option<u32>, Option<RawPath>)>;
+
+fn inodes(entries: &[Entry]) -> Inodes {
+    entries
+        .iter()
+        .map(|e| (e.path.clone(), (e.kind, e.mode, e.link_target.clone())))
+        .collect()
+}
+
 /// A hard link has no permissions of its own: tar(5) extractors link it to
-/// its target's inode, so a link to a setuid file is a setuid file. Its
-/// security bits are its target's (when the target is a top-level entry;
-/// otherwise the header's mode stays).
-fn hardlink_mode(state: &mut Option<EntryState>, modes: &HashMap<EntryPath, u32>) {
+/// its target's inode, so a link to a setuid file is a setuid file — at the
+/// top level and in a nested archive (a tar in the release, a `.deb`'s
+/// data.tar) alike. Its security bits are its target's, followed through
+/// links to links; when the target cannot be found the header's mode
+/// stays.
+fn hardlink_mode(state: &mut Option<EntryState>, at: &EntryPath, inodes: &Inodes) {
     let Some(s) = state.as_mut().filter(|s| s.kind == EntryKind::Hardlink) else {
         return;
     };
-    if let Some(m) = s
-        .link_target
-        .as_ref()
-        .and_then(|t| modes.get(&EntryPath::top(t.clone())))
-    {
-        s.mode = Some(*m);
+    let (mut at, mut link) = (at.clone(), s.link_target.clone());
+    for _ in 0..MAX_HARDLINK_HOPS {
+        let Some(l) = link else { return };
+        at = at.hardlink_target(&l);
+        let Some((kind, mode, next)) = inodes.get(&at) else {
+            return;
+        };
+        if *kind != EntryKind::Hardlink {
+            if mode.is_some() {
+                s.mode = *mode;
+            }
+            return;
+        }
+        link = next.clone();
     }
 }
 
@@ -374,17 +400,12 @@ pub fn diff_sources(
         None => new,
     };
     let mut changes = classify::classify(old.entries(), new.entries(), opts)?;
-    let modes = |entries: &[Entry]| -> HashMap<EntryPath, u32> {
-        entries
-            .iter()
-            .filter_map(|e| Some((e.path.clone(), e.mode?)))
-            .collect()
-    };
-    let (old_modes, new_modes) = (modes(old.entries()), modes(new.entries()));
+    let (old_inodes, new_inodes) = (inodes(old.entries()), inodes(new.entries()));
     for c in &mut changes {
         let mut view = c.clone();
-        hardlink_mode(&mut view.old, &old_modes);
-        hardlink_mode(&mut view.new, &new_modes);
+        let old_at = c.old_path.as_ref().unwrap_or(&c.path);
+        hardlink_mode(&mut view.old, old_at, &old_inodes);
+        hardlink_mode(&mut view.new, &c.path, &new_inodes);
         c.security = security::of(&view);
     }
     let to_read = changes.iter().filter(|c| content::wants_content(c)).count();

@@ -118,6 +118,16 @@ impl EntryPath {
         })
     }
 
+    /// The entry a hard link at `self` names: `link` (normalised as
+    /// extractors do, `./a` is `a`) from the root of the archive `self` is
+    /// in — tar(5) link names are archive paths, at any depth.
+    pub fn hardlink_target(&self, link: &RawPath) -> EntryPath {
+        let mut segments = self.segments.clone();
+        *segments.last_mut().expect("EntryPath is never empty") =
+            RawPath(super::walk::normalise(link.as_bytes()));
+        Self { segments }
+    }
+
     /// How many containers deep the entry is (0 for a top-level entry).
     pub fn depth(&self) -> usize {
         self.segments.len() - 1
