@@ -142,6 +142,23 @@ pub trait ReleaseAccess {
         }
         Ok(())
     }
+    /// Calls `visit` with a reader over the content of each of `paths`
+    /// (and its listed size), one file at a time; the visitor reads as
+    /// much as it needs and bounds itself (PE images are recognised by
+    /// their first bytes, whatever their name). The default reads each
+    /// file whole, up to [`MAX_CONTENT_BYTES`].
+    fn visit_readers(
+        &self,
+        paths: &BTreeSet<String>,
+        visit: &mut dyn FnMut(&str, u64, &mut dyn std::io::Read) -> std::io::Result<()>,
+    ) -> Result<(), ReleaseError> {
+        for (p, b) in self.read_files(paths, MAX_CONTENT_BYTES)? {
+            visit(&p, b.len() as u64, &mut b.as_slice()).map_err(|e| {
+                ReleaseError::from_io(&crate::release::EntryPath::top(p.as_str().into()), e)
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// Why a release could not be verified at all (as opposed to a verdict of
@@ -715,6 +732,7 @@ pub fn verify_release(
     // Authenticode: a PE file is signed by what it embeds (logic in
     // `super::authenticode::release`).
     let pe = super::authenticode::verify_pe_files(release, &files, policy, now)?;
+    failures.extend(pe.failures.iter().cloned());
     for s in &pe.signatures {
         failures.extend(s.failures.iter().cloned());
     }
@@ -1786,6 +1804,27 @@ impl ReleaseAccess for crate::release::Release {
                 let path = e.path.to_string();
                 if seen.insert(path.clone()) {
                     visit(&path, got.bytes);
+                }
+                Ok(())
+            },
+        )
+    }
+
+    fn visit_readers(
+        &self,
+        paths: &BTreeSet<String>,
+        visit: &mut dyn FnMut(&str, u64, &mut dyn std::io::Read) -> std::io::Result<()>,
+    ) -> Result<(), ReleaseError> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let mut seen = HashSet::new();
+        self.visit_contents(
+            &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),
+            &mut |e, r| {
+                let path = e.path.to_string();
+                if seen.insert(path.clone()) {
+                    visit(&path, e.size, r).map_err(|x| ReleaseError::from_io(&e.path, x))?;
                 }
                 Ok(())
             },

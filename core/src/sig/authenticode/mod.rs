@@ -154,11 +154,29 @@ pub struct PeVerification {
     pub verified: bool,
 }
 
-/// Whether `data` starts like a PE image (the DOS header's `MZ`): such a
-/// file given to `glassbox verify` alone is verified by its embedded
-/// Authenticode signatures.
+/// Size of the MS-DOS header (IMAGE_DOS_HEADER): a file shorter than this
+/// has no `e_lfanew` and cannot be a PE image.
+pub const DOS_HEADER_LEN: usize = 64;
+
+/// The offset of the PE signature that the MS-DOS header of `head` names
+/// (`e_lfanew`, at 0x3c), when `head` starts with the header's `MZ`.
+pub fn pe_signature_offset(head: &[u8]) -> Option<usize> {
+    if head.len() < DOS_HEADER_LEN || !head.starts_with(b"MZ") {
+        return None;
+    }
+    let e_lfanew = u32::from_le_bytes(head[0x3c..0x40].try_into().ok()?);
+    Some(e_lfanew as usize)
+}
+
+/// Whether `data` is a PE image by content, whatever its name: the
+/// MS-DOS header's `MZ` and its `e_lfanew` pointing at the signature
+/// `PE\0\0` inside `data` (PE/COFF, "MS-DOS Stub (Image Only)" and
+/// "Signature (Image Only)"), which is what the Windows loader checks. A
+/// vendor can ship `update.bin` that is a PE image the loader runs.
 pub fn looks_like_pe(data: &[u8]) -> bool {
-    data.starts_with(b"MZ")
+    pe_signature_offset(data)
+        .and_then(|o| data.get(o..o.checked_add(4)?))
+        .is_some_and(|sig| sig == b"PE\0\0")
 }
 
 /// Verifies every Authenticode signature of the PE image `data` under
@@ -232,13 +250,24 @@ pub fn verify_pe(data: &[u8], policy: &TrustPolicy, now: OffsetDateTime) -> PeVe
     v
 }
 
-/// Whether the file at `path` starts like a PE image (reads two bytes).
+/// Whether the file at `path` is a PE image by content ([`looks_like_pe`]):
+/// reads the MS-DOS header and the four bytes `e_lfanew` names, nothing
+/// more.
 pub fn is_pe_file(path: &std::path::Path) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 2];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok_and(|()| looks_like_pe(&magic))
+    use std::io::{Read, Seek, SeekFrom};
+    let check = || -> std::io::Result<bool> {
+        let mut f = std::fs::File::open(path)?;
+        let mut head = [0u8; DOS_HEADER_LEN];
+        f.read_exact(&mut head)?;
+        let Some(at) = pe_signature_offset(&head) else {
+            return Ok(false);
+        };
+        let mut sig = [0u8; 4];
+        f.seek(SeekFrom::Start(at as u64))?;
+        f.read_exact(&mut sig)?;
+        Ok(&sig == b"PE\0\0")
+    };
+    check().unwrap_or(false)
 }
 
 /// Reads the PE file at `path` (at most
@@ -253,10 +282,10 @@ pub fn verify_pe_file(
     Ok(verify_pe(&bytes, policy, now))
 }
 
-/// File names the release verifier opens to look for embedded
-/// Authenticode signatures (case-insensitive suffixes). A PE file named
-/// otherwise is not looked into, so it stays unsigned and coverage judges
-/// it: nothing passes for being unrecognised.
+/// File names that claim to be PE images (case-insensitive suffixes). The
+/// release verifier recognises PE images by content ([`looks_like_pe`]);
+/// a file named so that is not one is reported, since Windows would try
+/// to load it (or a tool would skip it as "not an executable").
 pub const PE_SUFFIXES: &[&str] = &[
     ".exe",
     ".dll",
@@ -271,7 +300,7 @@ pub const PE_SUFFIXES: &[&str] = &[
     ".winmd",
 ];
 
-/// Whether the release verifier looks for Authenticode in `path`.
+/// Whether `path`'s name claims a PE image ([`PE_SUFFIXES`]).
 pub fn is_pe_name(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     PE_SUFFIXES.iter().any(|s| lower.ends_with(s))

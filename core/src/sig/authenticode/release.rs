@@ -1,13 +1,19 @@
-//! Authenticode inside a release: every PE file (by name, [`is_pe_name`])
-//! that carries a certificate table is covered by its own signatures, and
-//! only by them; the release verifier calls [`verify_pe_files`] once.
+//! Authenticode inside a release: every PE file — recognised by content
+//! ([`looks_like_pe`]), whatever its name — that carries a certificate
+//! table is covered by its own signatures, and only by them; a file whose
+//! name claims a PE image ([`is_pe_name`]) but that is not one fails. The
+//! release verifier calls [`verify_pe_files`] once.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{PeVerification, is_pe_name, looks_like_pe, verify_pe};
+use std::io::Read as _;
+
+use super::{
+    DOS_HEADER_LEN, PeVerification, is_pe_name, looks_like_pe, pe_signature_offset, verify_pe,
+};
 use crate::policy::TrustPolicy;
 use crate::release::ReleaseError;
 use crate::sig::release::{
@@ -33,6 +39,9 @@ pub struct PeCoverage {
     pub signatures: Vec<SignatureResult>,
     /// The details, in the same order.
     pub files: Vec<PeFile>,
+    /// Files that are not what their name says (a `.exe` that is not a PE
+    /// image).
+    pub failures: Vec<Failure>,
 }
 
 impl PeVerification {
@@ -96,9 +105,11 @@ impl PeVerification {
     }
 }
 
-/// Verifies the embedded signatures of every PE-named file of `files`
-/// (each read whole, one at a time, up to [`MAX_CONTENT_BYTES`]; a larger
-/// one is left unsigned for coverage to judge).
+/// Verifies the embedded signatures of every PE image of `files`,
+/// recognised by content: each file's MS-DOS header is read, and only a
+/// file starting with `MZ` is read whole (one at a time, up to
+/// [`MAX_CONTENT_BYTES`]; a larger one is left unsigned for coverage to
+/// judge). A file named like a PE image that is not one is a failure.
 pub fn verify_pe_files(
     release: &dyn ReleaseAccess,
     files: &[ReleaseFile],
@@ -107,26 +118,62 @@ pub fn verify_pe_files(
 ) -> Result<PeCoverage, ReleaseError> {
     let paths: BTreeSet<String> = files
         .iter()
-        .filter(|f| is_pe_name(&f.path) && f.size <= MAX_CONTENT_BYTES)
+        .filter(|f| f.size >= DOS_HEADER_LEN as u64 || is_pe_name(&f.path))
         .map(|f| f.path.clone())
         .collect();
     let mut out = PeCoverage::default();
-    if paths.is_empty() {
-        return Ok(out);
-    }
-    release.visit_files(&paths, MAX_CONTENT_BYTES, &mut |path, bytes| {
+    release.visit_readers(&paths, &mut |path, size, r| {
+        let mut head = Vec::with_capacity(DOS_HEADER_LEN);
+        r.take(DOS_HEADER_LEN as u64).read_to_end(&mut head)?;
+        let bytes = if head.starts_with(b"MZ") && size <= MAX_CONTENT_BYTES {
+            let rest = crate::fsio::read_capped(
+                r,
+                MAX_CONTENT_BYTES - head.len() as u64,
+                size.saturating_sub(head.len() as u64),
+            )?;
+            head.extend_from_slice(&rest.bytes);
+            head
+        } else {
+            head
+        };
         if !looks_like_pe(&bytes) {
-            return;
+            if is_pe_name(path) && !(bytes.starts_with(b"MZ") && size > MAX_CONTENT_BYTES) {
+                out.failures.push(not_a_pe(path, &bytes));
+            }
+            return Ok(());
         }
         let result = verify_pe(&bytes, policy, now);
         if result.is_unsigned() {
-            return;
+            return Ok(());
         }
         out.signatures.push(result.signature_result(path));
         out.files.push(PeFile {
             path: path.to_string(),
             result,
         });
+        Ok(())
     })?;
     Ok(out)
+}
+
+/// The failure for a file whose name claims a PE image but whose content
+/// is not one: Windows would refuse (or mis-load) it, and an auditor
+/// should know what it really is.
+fn not_a_pe(path: &str, bytes: &[u8]) -> Failure {
+    let what = if !bytes.starts_with(b"MZ") {
+        "it does not start with the MS-DOS header's `MZ`".to_string()
+    } else {
+        match pe_signature_offset(bytes) {
+            None => "its MS-DOS header is truncated".to_string(),
+            Some(at) => format!(
+                "its MS-DOS header's e_lfanew ({at:#x}) does not point at the `PE\\0\\0` signature (an MS-DOS program or a damaged file)"
+            ),
+        }
+    };
+    Failure {
+        file: path.to_string(),
+        signature: String::new(),
+        check: "not-pe".into(),
+        reason: format!("named like a PE image but {what}; ask the vendor what this file is"),
+    }
 }
