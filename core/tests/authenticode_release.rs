@@ -7,7 +7,7 @@
 mod common;
 
 use common::Pki;
-use common::pe::build_pe;
+use common::pe::{build_pe, tool_test};
 
 use glassbox_core::policy::TrustPolicy;
 use glassbox_core::sig::release::{CoverageStatus, ReleaseVerification, verify_release_at};
@@ -64,17 +64,6 @@ fn failure<'a>(v: &'a ReleaseVerification, path: &str) -> (&'a str, &'a str) {
         .find(|f| f.file == path)
         .unwrap_or_else(|| panic!("no failure for {path}: {:#?}", v.failures));
     (f.check.as_str(), f.reason.as_str())
-}
-
-macro_rules! tool_test {
-    ($name:ident, $body:block) => {
-        #[test]
-        #[cfg_attr(
-            not(any(ci, has_osslsigncode)),
-            ignore = "needs osslsigncode and faketime (.ci/run installs them)"
-        )]
-        fn $name() $body
-    };
 }
 
 tool_test!(a_signed_pe_named_bin_is_verified_by_its_own_signature, {

@@ -128,25 +128,12 @@ pub trait ReleaseAccess {
         paths: &BTreeSet<String>,
         max_bytes: u64,
     ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError>;
-    /// Calls `visit` with the whole content of each of `paths` (each at
-    /// most `max_bytes`), one file at a time, so a release's many large
-    /// files (PE images verified for Authenticode) are never all in memory.
-    fn visit_files(
-        &self,
-        paths: &BTreeSet<String>,
-        max_bytes: u64,
-        visit: &mut dyn FnMut(&str, Vec<u8>),
-    ) -> Result<(), ReleaseError> {
-        for (p, b) in self.read_files(paths, max_bytes)? {
-            visit(&p, b);
-        }
-        Ok(())
-    }
     /// Calls `visit` with a reader over the content of each of `paths`
-    /// (and its listed size), one file at a time; the visitor reads as
-    /// much as it needs and bounds itself (PE images are recognised by
-    /// their first bytes, whatever their name). The default reads each
-    /// file whole, up to [`MAX_CONTENT_BYTES`].
+    /// (and its listed size), one file at a time, so a release's many
+    /// large files are never all in memory; the visitor reads as much as
+    /// it needs and bounds itself (PE images are recognised by their first
+    /// bytes, whatever their name). The default reads each file whole, up
+    /// to [`MAX_CONTENT_BYTES`].
     fn visit_readers(
         &self,
         paths: &BTreeSet<String>,
@@ -1769,17 +1756,25 @@ impl ReleaseAccess for crate::release::Release {
         max_bytes: u64,
     ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError> {
         let mut out = BTreeMap::new();
-        self.visit_files(paths, max_bytes, &mut |p, b| {
-            out.insert(p.to_string(), b);
+        self.visit_readers(paths, &mut |path, size, r| {
+            let got = crate::fsio::read_capped(r, max_bytes, size)?;
+            if got.over {
+                return Err(std::io::Error::other(ReleaseError::TooLarge {
+                    path: crate::release::EntryPath::top(path.into()),
+                    size: got.bytes.len() as u64,
+                    max: max_bytes,
+                }));
+            }
+            out.insert(path.to_string(), got.bytes);
+            Ok(())
         })?;
         Ok(out)
     }
 
-    fn visit_files(
+    fn visit_readers(
         &self,
         paths: &BTreeSet<String>,
-        max_bytes: u64,
-        visit: &mut dyn FnMut(&str, Vec<u8>),
+        visit: &mut dyn FnMut(&str, u64, &mut dyn std::io::Read) -> std::io::Result<()>,
     ) -> Result<(), ReleaseError> {
         // Nothing to read (a release with no signature files): do not
         // decompress the whole archive a second time for nothing.
@@ -1788,36 +1783,6 @@ impl ReleaseAccess for crate::release::Release {
         }
         // A duplicated name: the first in container order counts, as in
         // the listing.
-        let mut seen = HashSet::new();
-        self.visit_contents(
-            &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),
-            &mut |e, r| {
-                let got = crate::fsio::read_capped(r, max_bytes, e.size)
-                    .map_err(|x| ReleaseError::from_io(&e.path, x))?;
-                if got.over {
-                    return Err(ReleaseError::TooLarge {
-                        path: e.path.clone(),
-                        size: got.bytes.len() as u64,
-                        max: max_bytes,
-                    });
-                }
-                let path = e.path.to_string();
-                if seen.insert(path.clone()) {
-                    visit(&path, got.bytes);
-                }
-                Ok(())
-            },
-        )
-    }
-
-    fn visit_readers(
-        &self,
-        paths: &BTreeSet<String>,
-        visit: &mut dyn FnMut(&str, u64, &mut dyn std::io::Read) -> std::io::Result<()>,
-    ) -> Result<(), ReleaseError> {
-        if paths.is_empty() {
-            return Ok(());
-        }
         let mut seen = HashSet::new();
         self.visit_contents(
             &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),

@@ -16,7 +16,6 @@ pub mod cms_der;
 pub mod corpora;
 pub use corpora::corpus;
 pub mod files;
-pub mod pe;
 pub use files::{copy_dir, files_with_extension, noise};
 pub mod pe;
 pub mod tools;
