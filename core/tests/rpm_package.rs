@@ -4,6 +4,8 @@
 //! hostile layouts, each with its reason.
 
 mod common;
+#[path = "common/gpg.rs"]
+mod gpg;
 #[path = "common/rpm.rs"]
 mod rpm;
 
@@ -231,4 +233,169 @@ fn hostile_layouts_and_payloads_are_refused_with_a_reason() {
         assert!(e.to_string().contains(want), "{name}: {e}");
     }
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}
+
+mod signatures {
+    use super::rpm;
+    use crate::gpg::{self, Gpg};
+    use glassbox_core::policy::TrustPolicy;
+    use glassbox_core::sig::release::{CoverageStatus, ReleaseVerification, verify_release_at};
+    use std::path::{Path, PathBuf};
+
+    /// A GnuPG home with an RSA 3072 and an Ed25519 signing key, a policy
+    /// trusting only the RSA key, and the unsigned test package.
+    struct Setup {
+        g: Gpg,
+        rsa: String,
+        ed: String,
+        policy: TrustPolicy,
+        unsigned: PathBuf,
+        dir: tempfile::TempDir,
+    }
+
+    fn setup() -> Setup {
+        let g = Gpg::new();
+        let rsa = g.signing_key("Vendor RPM RSA <rpm-rsa@example.invalid>", "rsa3072");
+        let ed = g.signing_key("Vendor RPM Ed <rpm-ed@example.invalid>", "ed25519");
+        let ring = g.export("vendor.gpg", &[&rsa], false);
+        let p = gpg::openpgp_policy(g.home.path(), &ring, "");
+        let policy = TrustPolicy::load(&p).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let unsigned = rpm::build(dir.path(), &rpm::Spec::default());
+        Setup {
+            g,
+            rsa,
+            ed,
+            policy,
+            unsigned,
+            dir,
+        }
+    }
+
+    fn verify(s: &Setup, p: &Path) -> ReleaseVerification {
+        verify_release_at(p, &s.policy, time::OffsetDateTime::now_utc())
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    /// The failure of `check` (exactly one), as its reason.
+    fn failure(v: &ReleaseVerification, check: &str) -> String {
+        assert!(!v.verified, "{v:#?}");
+        let f: Vec<_> = v.failures.iter().filter(|f| f.check == check).collect();
+        assert_eq!(f.len(), 1, "{check}: {:#?}", v.failures);
+        f[0].reason.clone()
+    }
+
+    fn tampered(s: &Setup, from: &Path, name: &str, at: usize) -> PathBuf {
+        let mut b = std::fs::read(from).unwrap();
+        b[at] ^= 0x01;
+        let p = s.dir.path().join(name);
+        std::fs::write(&p, b).unwrap();
+        p
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(any(ci, all(has_rpmbuild, has_gpg))),
+        ignore = "needs rpmbuild and gpg"
+    )]
+    fn signed_packages_verify_and_cover_every_payload_entry() {
+        let s = setup();
+        let signed = rpm::sign(
+            &s.unsigned,
+            "rsa.rpm",
+            s.g.home.path(),
+            "rpm-rsa@example.invalid",
+        );
+        let v = verify(&s, &signed);
+        assert!(v.verified, "{:#?}", v.failures);
+        assert_eq!(v.signers.len(), 1);
+        let pgp = v.signers[0].openpgp.as_ref().unwrap();
+        assert_eq!(pgp.primary_key, s.rsa);
+        assert_eq!(v.files.len(), 6, "{:#?}", v.files);
+        for f in &v.files {
+            assert_eq!(f.status, CoverageStatus::Verified, "{f:#?}");
+        }
+        // Ed25519: rpm 4.18 files EdDSA signatures under RPMSIGTAG_DSA.
+        let ed = rpm::sign(
+            &s.unsigned,
+            "ed.rpm",
+            s.g.home.path(),
+            "rpm-ed@example.invalid",
+        );
+        let ring = s.g.export("both.gpg", &[&s.rsa, &s.ed], false);
+        let p = gpg::openpgp_policy(s.dir.path(), &ring, "");
+        let both = TrustPolicy::load(&p).unwrap();
+        let v = verify_release_at(&ed, &both, time::OffsetDateTime::now_utc()).unwrap();
+        assert!(v.verified, "{:#?}", v.failures);
+        assert_eq!(v.signers[0].openpgp.as_ref().unwrap().primary_key, s.ed);
+        // Inside a directory release the package covers itself.
+        let release = s.dir.path().join("repo");
+        std::fs::create_dir(&release).unwrap();
+        std::fs::copy(&signed, release.join("hello.rpm")).unwrap();
+        let v = verify(&s, &release);
+        assert!(v.verified, "{:#?}", v.failures);
+        assert_eq!(v.files[0].path, "hello.rpm");
+        assert_eq!(v.files[0].status, CoverageStatus::Verified);
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(any(ci, all(has_rpmbuild, has_gpg))),
+        ignore = "needs rpmbuild and gpg"
+    )]
+    fn each_broken_link_is_named() {
+        let s = setup();
+        let signed = rpm::sign(
+            &s.unsigned,
+            "rsa.rpm",
+            s.g.home.path(),
+            "rpm-rsa@example.invalid",
+        );
+        let bytes = std::fs::read(&signed).unwrap();
+
+        let why = failure(&verify(&s, &s.unsigned), "rpm-header-signature");
+        assert!(why.contains("not signed"), "{why}");
+
+        // The last byte of the RSA signature packet (RPMSIGTAG_RSA, 268):
+        // its MPI.
+        let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let entries = word(104);
+        let (offset, count) = (0..entries)
+            .map(|i| 112 + 16 * i)
+            .find(|&e| word(e) == 268)
+            .map(|e| (word(e + 8), word(e + 12)))
+            .expect("an RSA header signature");
+        let last = 112 + 16 * entries + offset + count - 1;
+        let why = failure(
+            &verify(&s, &tampered(&s, &signed, "sig.rpm", last)),
+            "rpm-header-signature",
+        );
+        assert!(why.contains("does not verify"), "{why}");
+
+        // A byte of the signed main header (its License string).
+        let v = verify(
+            &s,
+            &tampered(&s, &signed, "hdr.rpm", rpm::find(&bytes, b"MIT\0")),
+        );
+        assert!(failure(&v, "rpm-header-signature").contains("does not verify"));
+        assert!(failure(&v, "rpm-header-sha256").contains("changed after"));
+
+        // A byte of the compressed payload.
+        let v = verify(&s, &tampered(&s, &signed, "pay.rpm", bytes.len() - 100));
+        assert!(failure(&v, "rpm-payload-digest").contains("changed after"));
+        assert!(!v.failures.iter().any(|f| f.check == "rpm-header-signature"));
+
+        // Signed by a key the policy does not hold: its fingerprint named.
+        let ed = rpm::sign(
+            &s.unsigned,
+            "ed.rpm",
+            s.g.home.path(),
+            "rpm-ed@example.invalid",
+        );
+        let why = failure(&verify(&s, &ed), "rpm-header-signature");
+        assert!(
+            why.contains(&s.ed) && why.contains("no [[openpgp]] keyring"),
+            "{why}"
+        );
+    }
 }

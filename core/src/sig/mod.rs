@@ -24,6 +24,7 @@ pub mod manifest;
 pub mod openpgp;
 pub mod raw;
 pub mod release;
+pub mod rpm;
 pub mod sigstore;
 pub mod tsp;
 

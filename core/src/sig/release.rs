@@ -557,6 +557,18 @@ pub fn verify_release(
     policy: &TrustPolicy,
     now: OffsetDateTime,
 ) -> Result<ReleaseVerification, ReleaseError> {
+    verify_release_with(release, policy, now, Vec::new())
+}
+
+/// [`verify_release`] with `own`: the verdicts of signatures the release
+/// format itself carries (an RPM package read as a release signs its
+/// payload's entries, `super::rpm`).
+fn verify_release_with(
+    release: &dyn ReleaseAccess,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+    own: Vec<SignatureResult>,
+) -> Result<ReleaseVerification, ReleaseError> {
     let Listing {
         files,
         others,
@@ -725,6 +737,14 @@ pub fn verify_release(
     }
     signatures.extend(pe.signatures);
     let authenticode = pe.files;
+    // RPM packages: each is signed by its own header signature, and a
+    // package read as the release signs its payload (`super::rpm`).
+    let rpms = super::rpm::verify_rpm_files(release, &files, policy, now)?;
+    for s in rpms.iter().chain(&own) {
+        failures.extend(s.failures.iter().cloned());
+    }
+    signatures.extend(rpms);
+    signatures.extend(own);
     // Which verified signatures vouch for each path, built once.
     let mut signed_by: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, s) in signatures.iter().enumerate() {
@@ -912,8 +932,13 @@ pub fn verify_release(
             EntryType::File | EntryType::Unreadable => false,
         };
         let failed = failed_paths.contains(&o.path);
+        // A signature that vouches for links by name (an RPM header lists
+        // each link's target, and the reader checked the payload agrees).
+        let by = covered.remove(&o.path).unwrap_or_default();
         let status = if failed {
             CoverageStatus::Failed
+        } else if !by.is_empty() {
+            CoverageStatus::Verified
         } else if allowed {
             CoverageStatus::Unsigned
         } else {
@@ -951,7 +976,7 @@ pub fn verify_release(
             target: o.target.clone(),
             status,
             required: true,
-            covered_by: Vec::new(),
+            covered_by: by,
         });
     }
     coverage.sort_by(|a, b| a.path.cmp(&b.path));
@@ -1002,6 +1027,10 @@ pub fn verify_release_at(
 ) -> Result<ReleaseVerification, VerifyError> {
     match Release::open(path, &read_options()) {
         Ok(release) => verify_opened(path, &release, policy, now),
+        // An RPM whose payload cannot be read: its chain names the link
+        // that broke (a changed payload byte fails the payload digest
+        // before it breaks the decompressor).
+        Err(e) if let Some(v) = super::rpm::verify_unreadable(path, &e, policy, now) => Ok(v),
         Err(e) if e.is_refusal() => Ok(refused(path, &e, policy, now)),
         Err(e) => Err(VerifyError::Open(e)),
     }
@@ -1015,7 +1044,15 @@ pub fn verify_opened(
     policy: &TrustPolicy,
     now: OffsetDateTime,
 ) -> Result<ReleaseVerification, VerifyError> {
-    verify_release(release, policy, now).map_err(|source| VerifyError::ReadSignatures {
+    let own = if release.format == crate::release::Format::Rpm {
+        vec![
+            super::rpm::verify_release_package(path, release, policy, now)
+                .map_err(VerifyError::Open)?,
+        ]
+    } else {
+        Vec::new()
+    };
+    verify_release_with(release, policy, now, own).map_err(|source| VerifyError::ReadSignatures {
         path: path.to_path_buf(),
         source,
     })
@@ -1023,7 +1060,7 @@ pub fn verify_opened(
 
 /// The FAILED verdict on a release the reader refused: one `one-reading`
 /// failure with the reader's reason, nothing else verified.
-fn refused(
+pub(crate) fn refused(
     path: &std::path::Path,
     e: &ReleaseError,
     policy: &TrustPolicy,

@@ -119,8 +119,6 @@ pub struct Header {
 /// The lead, the two headers and where the payload starts.
 #[derive(Clone, Debug)]
 pub struct Layout {
-    /// The package name the lead records (informational; rpm ignores it).
-    pub lead_name: String,
     pub signature: Header,
     pub main: Header,
     /// Offset of the first payload byte.
@@ -176,8 +174,6 @@ pub fn read_layout(r: &mut dyn Read) -> Result<Layout, LayoutError> {
             format!("signature type {sigtype}: only header-style signatures (5) are read by rpm 4"),
         ));
     }
-    let name_end = lead[10..76].iter().position(|b| *b == 0).unwrap_or(66);
-    let lead_name = String::from_utf8_lossy(&lead[10..10 + name_end]).into_owned();
     let mut at = LEAD_LEN as u64;
     let signature = read_header(r, at, "signature header", MAX_SIGNATURE_ENTRIES)?;
     at += signature.bytes.len() as u64;
@@ -195,7 +191,6 @@ pub fn read_layout(r: &mut dyn Read) -> Result<Layout, LayoutError> {
     let main = read_header(r, at, "main header", MAX_INDEX_ENTRIES)?;
     at += main.bytes.len() as u64;
     Ok(Layout {
-        lead_name,
         signature,
         main,
         payload_offset: at,
@@ -450,11 +445,6 @@ impl Header {
                 .map(|c| c.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
                 .collect(),
         ))
-    }
-
-    /// How many elements a tag declares (0 when absent).
-    pub fn count(&self, tag: u32) -> usize {
-        self.find(tag).map_or(0, |e| e.count as usize)
     }
 }
 

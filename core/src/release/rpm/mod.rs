@@ -14,8 +14,6 @@
 //! Layout parsing lives in [`header`]; the signature checks over it in
 //! `crate::sig::rpm`.
 
-// The signature tags are read by `sig::rpm` (next commit).
-#[allow(dead_code)]
 pub(crate) mod header;
 
 use std::collections::HashMap;
