@@ -272,6 +272,13 @@ mod signatures {
         }
     }
 
+    impl Setup {
+        /// A copy of the test package signed by the key of `uid`.
+        fn sign(&self, name: &str, uid: &str) -> PathBuf {
+            rpm::sign(&self.unsigned, name, self.g.home.path(), uid)
+        }
+    }
+
     fn verify(s: &Setup, p: &Path) -> ReleaseVerification {
         verify_release_at(p, &s.policy, time::OffsetDateTime::now_utc())
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -300,12 +307,7 @@ mod signatures {
     )]
     fn signed_packages_verify_and_cover_every_payload_entry() {
         let s = setup();
-        let signed = rpm::sign(
-            &s.unsigned,
-            "rsa.rpm",
-            s.g.home.path(),
-            "rpm-rsa@example.invalid",
-        );
+        let signed = s.sign("rsa.rpm", "rpm-rsa@example.invalid");
         let v = verify(&s, &signed);
         assert!(v.verified, "{:#?}", v.failures);
         assert_eq!(v.signers.len(), 1);
@@ -316,12 +318,7 @@ mod signatures {
             assert_eq!(f.status, CoverageStatus::Verified, "{f:#?}");
         }
         // Ed25519: rpm 4.18 files EdDSA signatures under RPMSIGTAG_DSA.
-        let ed = rpm::sign(
-            &s.unsigned,
-            "ed.rpm",
-            s.g.home.path(),
-            "rpm-ed@example.invalid",
-        );
+        let ed = s.sign("ed.rpm", "rpm-ed@example.invalid");
         let ring = s.g.export("both.gpg", &[&s.rsa, &s.ed], false);
         let p = gpg::openpgp_policy(s.dir.path(), &ring, "");
         let both = TrustPolicy::load(&p).unwrap();
@@ -345,12 +342,7 @@ mod signatures {
     )]
     fn each_broken_link_is_named() {
         let s = setup();
-        let signed = rpm::sign(
-            &s.unsigned,
-            "rsa.rpm",
-            s.g.home.path(),
-            "rpm-rsa@example.invalid",
-        );
+        let signed = s.sign("rsa.rpm", "rpm-rsa@example.invalid");
         let bytes = std::fs::read(&signed).unwrap();
 
         let why = failure(&verify(&s, &s.unsigned), "rpm-header-signature");
@@ -386,12 +378,7 @@ mod signatures {
         assert!(!v.failures.iter().any(|f| f.check == "rpm-header-signature"));
 
         // Signed by a key the policy does not hold: its fingerprint named.
-        let ed = rpm::sign(
-            &s.unsigned,
-            "ed.rpm",
-            s.g.home.path(),
-            "rpm-ed@example.invalid",
-        );
+        let ed = s.sign("ed.rpm", "rpm-ed@example.invalid");
         let why = failure(&verify(&s, &ed), "rpm-header-signature");
         assert!(
             why.contains(&s.ed) && why.contains("no [[openpgp]] keyring"),
