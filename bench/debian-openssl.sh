@@ -7,6 +7,13 @@
 #     information, not findings);
 #   - `glassbox diff` of the libssl3 pair raises no build-id warning (its
 #     engines differ only in .gnu_debuglink/.gnu_debugaltlink);
+#   - `glassbox audit` of each pair (the new .deb with `[previous]`, no
+#     `[verify]`, no policy, an auditor key made by `glassbox keygen`)
+#     exits 0 with `PASS — signatures, reproducibility, TUF repository not
+#     checked`, and its report.json says `not-run` (not configured) for
+#     verify, repro and tuf and `ok` for inputs and diff: an audit that
+#     checked no signature must say so, and a normal security update must
+#     raise no high or critical finding;
 # then prints what the diffs report (counts, changed executables, groups of
 # identical changes) and the wall time and peak RSS of `glassbox diff`, and
 # of diffoscope when it is installed (median of RUNS runs).
@@ -62,6 +69,61 @@ PY
     check "diff $p: no build-id warning" fail
   else
     check "diff $p: no build-id warning" ok
+  fi
+done
+
+echo "== audit (previous, no [verify], no policy)"
+"$GLASSBOX" keygen --out "$BENCH_TMP/auditor.key" >/dev/null
+for p in libssl3 openssl; do
+  a=$(ls "${p}_${OLD}_"*.deb); b=$(ls "${p}_${NEW}_"*.deb)
+  # Each package its own output: openssl and libssl3 come from one source
+  # at one version, and the report directory is <vendor>-<version>-<date>.
+  cat >"$BENCH_TMP/$p.toml" <<EOF
+vendor = "Debian"
+product = "$p"
+output = "$BENCH_TMP/audit-$p"
+[auditor]
+name = "bench"
+key = "$BENCH_TMP/auditor.key"
+[release]
+path = "$PWD/$b"
+version = "$NEW"
+[previous]
+path = "$PWD/$a"
+version = "$OLD"
+EOF
+  t0=$(date +%s.%N)
+  "$GLASSBOX" --color never audit -q "$BENCH_TMP/$p.toml" >"$p.audit" 2>&1 && st=0 || st=$?
+  t1=$(date +%s.%N)
+  sed -n '1,6p' "$p.audit" | sed 's/^/  /'
+  echo "  wall $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s (one run)"
+  [ "$st" = 0 ] && check "audit $p exits 0" ok || check "audit $p exits 0 (got $st)" fail
+  if head -n 1 "$p.audit" | grep -qF "Debian $p $NEW: PASS — signatures, reproducibility, TUF repository not checked ("; then
+    check "audit $p: PASS naming the checks not run" ok
+  else
+    check "audit $p: PASS naming the checks not run" fail
+  fi
+  report=$(ls "$BENCH_TMP/audit-$p"/*/report.json 2>/dev/null | head -n 1)
+  if [ -n "$report" ] && python3 - "$report" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+steps = {s["check"]: s for s in r["steps"]}
+want = {"inputs": "ok", "diff": "ok", "verify": "not-run", "repro": "not-run", "tuf": "not-run"}
+bad = [f"{c}: {steps.get(c, {}).get('status')} (want {w})" for c, w in want.items()
+       if steps.get(c, {}).get("status") != w]
+bad += [f"{c}: why {steps[c].get('why')} (want not-configured)"
+        for c in ("verify", "repro", "tuf") if steps.get(c, {}).get("why") != "not-configured"]
+s = r["summary"]
+if s["verdict"] != "pass" or s["critical"] or s["high"]:
+    bad.append(f"verdict {s['verdict']}, {s['critical']} critical, {s['high']} high")
+for b in bad:
+    print("  report.json:", b)
+sys.exit(1 if bad else 0)
+PY
+  then
+    check "audit $p: report.json steps ok/not-run, verdict pass, no high finding" ok
+  else
+    check "audit $p: report.json steps ok/not-run, verdict pass, no high finding" fail
   fi
 done
 
