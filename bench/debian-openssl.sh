@@ -78,20 +78,10 @@ for p in libssl3 openssl; do
   a=$(ls "${p}_${OLD}_"*.deb); b=$(ls "${p}_${NEW}_"*.deb)
   # Each package its own output: openssl and libssl3 come from one source
   # at one version, and the report directory is <vendor>-<version>-<date>.
-  cat >"$BENCH_TMP/$p.toml" <<EOF
-vendor = "Debian"
-product = "$p"
-output = "$BENCH_TMP/audit-$p"
-[auditor]
-name = "bench"
-key = "$BENCH_TMP/auditor.key"
-[release]
-path = "$PWD/$b"
-version = "$NEW"
-[previous]
-path = "$PWD/$a"
-version = "$OLD"
-EOF
+  printf '%s\n' 'vendor = "Debian"' "product = \"$p\"" "output = \"$BENCH_TMP/audit-$p\"" \
+    '[auditor]' 'name = "bench"' "key = \"$BENCH_TMP/auditor.key\"" \
+    '[release]' "path = \"$PWD/$b\"" "version = \"$NEW\"" \
+    '[previous]' "path = \"$PWD/$a\"" "version = \"$OLD\"" >"$BENCH_TMP/$p.toml"
   t0=$(date +%s.%N)
   "$GLASSBOX" --color never audit -q "$BENCH_TMP/$p.toml" >"$p.audit" 2>&1 && st=0 || st=$?
   t1=$(date +%s.%N)
