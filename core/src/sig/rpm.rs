@@ -455,11 +455,13 @@ pub fn verify_rpm_files(
             paths.insert(f.path.clone());
         }
     }
-    release.visit_files(&paths, MAX_CONTENT_BYTES, &mut |path, bytes| {
-        if looks_like_rpm(&bytes) {
-            let v = verify_package(path, &bytes, policy, now);
+    release.visit_readers(&paths, &mut |path, size, r| {
+        let got = crate::fsio::read_capped(r, MAX_CONTENT_BYTES, size)?;
+        if looks_like_rpm(&got.bytes) {
+            let v = verify_package(path, &got.bytes, policy, now);
             out.push(v.signature_result(path, vec![path.to_string()]));
         }
+        Ok(())
     })?;
     Ok(out)
 }
