@@ -128,6 +128,20 @@ pub trait ReleaseAccess {
         paths: &BTreeSet<String>,
         max_bytes: u64,
     ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError>;
+    /// Calls `visit` with the whole content of each of `paths` (each at
+    /// most `max_bytes`, a larger one fails), one file at a time, so a
+    /// release's many large files are never all in memory.
+    fn visit_files(
+        &self,
+        paths: &BTreeSet<String>,
+        max_bytes: u64,
+        visit: &mut dyn FnMut(&str, Vec<u8>),
+    ) -> Result<(), ReleaseError> {
+        self.visit_readers(paths, &mut |path, size, r| {
+            visit(path, read_whole(path, size, r, max_bytes)?);
+            Ok(())
+        })
+    }
     /// Calls `visit` with a reader over the content of each of `paths`
     /// (and its listed size), one file at a time, so a release's many
     /// large files are never all in memory; the visitor reads as much as
@@ -146,6 +160,25 @@ pub trait ReleaseAccess {
         }
         Ok(())
     }
+}
+
+/// The whole content behind `r` (listed `size`), at most `max_bytes`: a
+/// larger file is a [`ReleaseError::TooLarge`] carried in the I/O error.
+fn read_whole(
+    path: &str,
+    size: u64,
+    r: &mut dyn std::io::Read,
+    max_bytes: u64,
+) -> std::io::Result<Vec<u8>> {
+    let got = crate::fsio::read_capped(r, max_bytes, size)?;
+    if got.over {
+        return Err(std::io::Error::other(ReleaseError::TooLarge {
+            path: crate::release::EntryPath::top(path.into()),
+            size: got.bytes.len() as u64,
+            max: max_bytes,
+        }));
+    }
+    Ok(got.bytes)
 }
 
 /// Why a release could not be verified at all (as opposed to a verdict of
@@ -1793,17 +1826,8 @@ impl ReleaseAccess for crate::release::Release {
         max_bytes: u64,
     ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError> {
         let mut out = BTreeMap::new();
-        self.visit_readers(paths, &mut |path, size, r| {
-            let got = crate::fsio::read_capped(r, max_bytes, size)?;
-            if got.over {
-                return Err(std::io::Error::other(ReleaseError::TooLarge {
-                    path: crate::release::EntryPath::top(path.into()),
-                    size: got.bytes.len() as u64,
-                    max: max_bytes,
-                }));
-            }
-            out.insert(path.to_string(), got.bytes);
-            Ok(())
+        self.visit_files(paths, max_bytes, &mut |path, bytes| {
+            out.insert(path.to_string(), bytes);
         })?;
         Ok(out)
     }
