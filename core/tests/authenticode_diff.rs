@@ -1,8 +1,10 @@
-//! `diff` names Authenticode signature changes of a PE pair (issue 13,
-//! item 3): PE images built with the `object` crate, signed at test time
-//! with `osslsigncode` by an openssl PKI, compared through the whole
-//! release differ (two directories). The certificate table, its directory
-//! entry and the CheckSum are described, not shown as byte ranges.
+//! Authenticode signatures in `diff` and `repro` (issue 13, item 3): PE
+//! images built with the `object` crate, signed at test time with
+//! `osslsigncode` by an openssl PKI. `diff` (the whole release differ, two
+//! directories) describes the certificate table, its directory entry and
+//! the CheckSum instead of showing them as byte ranges; `repro`'s
+//! `authenticode-signature` normalization makes an unsigned rebuild
+//! EQUIVALENT to the signed file, and nothing else.
 
 mod common;
 
@@ -10,6 +12,7 @@ use common::Pki;
 use common::pe::{build_pe, rfc3161_token, tool_test, with_rfc3161};
 
 use glassbox_core::diff::{AuthenticodeDiff, ContentDiff, DiffOptions, ReleaseDiff, diff_paths};
+use glassbox_core::repro::{Normalization, NormalizationSet, ReproOptions, ReproReport, Verdict};
 
 /// Two roots, a code signer under each, a TSA (openssl, 2020 by faketime).
 fn pki() -> Pki {
@@ -31,6 +34,17 @@ fn pki() -> Pki {
 
 fn image() -> Vec<u8> {
     build_pe(&[0xc3; 700], b"glassbox authenticode diff")
+}
+
+/// `pe` with one byte of its code (of [`image`]) changed.
+fn patch_code(pe: &[u8]) -> Vec<u8> {
+    let mut patched = pe.to_vec();
+    let at = patched
+        .windows(16)
+        .position(|w| w == [0xc3; 16])
+        .expect(".text is 700 bytes of 0xc3");
+    patched[at] = 0x90;
+    patched
 }
 
 /// Diffs `old` and `new` as `app.efi` in two directories.
@@ -163,12 +177,7 @@ tool_test!(signing_an_unsigned_file_and_patching_a_signed_one, {
         "Authenticode signature added: code identical, signed"
     );
     // One code byte patched after signing: the table is the same bytes.
-    let mut patched = signed.clone();
-    let at = patched
-        .windows(16)
-        .position(|w| w == [0xc3; 16])
-        .expect(".text is 700 bytes of 0xc3");
-    patched[at] = 0x90;
+    let patched = patch_code(&signed);
     let d = diff(&signed, &patched);
     let p = authenticode(&d);
     assert!(!p.signature_changed && !p.code_identical);
@@ -197,4 +206,79 @@ tool_test!(a_malformed_table_is_said_and_compared_as_bytes, {
         c.notes
     );
     assert_eq!(c.binary.as_ref().unwrap().range_count, 1);
+});
+
+/// `repro` of `vendor` against `rebuild` (single files) under `set`.
+fn repro(vendor: &[u8], rebuild: &[u8], set: NormalizationSet) -> ReproReport {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, r) = (
+        dir.path().join("vendor.efi"),
+        dir.path().join("rebuild.efi"),
+    );
+    std::fs::write(&v, vendor).unwrap();
+    std::fs::write(&r, rebuild).unwrap();
+    let opts = ReproOptions {
+        normalizations: set,
+        ..Default::default()
+    };
+    glassbox_core::repro::compare(&v, &r, &opts).unwrap()
+}
+
+fn applied(r: &ReproReport) -> Vec<Normalization> {
+    r.normalizations.iter().map(|n| n.name).collect()
+}
+
+tool_test!(an_unsigned_rebuild_is_equivalent_to_the_signed_file_only, {
+    let pki = pki();
+    let rebuild = image();
+    let vendor = pki.sign(&rebuild, "signer-a", &[]);
+    let r = repro(&vendor, &rebuild, NormalizationSet::default());
+    assert_eq!(r.verdict, Verdict::Equivalent, "{:#?}", r.differences);
+    assert_eq!(applied(&r), [Normalization::AuthenticodeSignature]);
+    assert_eq!(r.normalizations[0].name.name(), "authenticode-signature");
+    // Without the normalization the signature is a difference.
+    let mut off = NormalizationSet::default();
+    off.disable(Normalization::AuthenticodeSignature);
+    assert_eq!(repro(&vendor, &rebuild, off).verdict, Verdict::Different);
+    assert_eq!(
+        repro(&vendor, &rebuild, NormalizationSet::strict()).verdict,
+        Verdict::Different
+    );
+
+    // One code byte of the signed file changed: different.
+    let patched = patch_code(&vendor);
+    let r = repro(&patched, &rebuild, NormalizationSet::default());
+    assert_eq!(r.verdict, Verdict::Different);
+    assert!(!applied(&r).contains(&Normalization::AuthenticodeSignature));
+    // Bytes appended after the certificate table (no signature covers
+    // them; the verifier refuses such a file): different, aligned or not.
+    for extra in [&[0u8; 8][..], b"appended", &[0u8; 64]] {
+        let mut appended = vendor.clone();
+        appended.extend_from_slice(extra);
+        let r = repro(&appended, &rebuild, NormalizationSet::default());
+        assert_eq!(r.verdict, Verdict::Different, "{extra:?}");
+    }
+    // Neither side signed: a CheckSum that is neither 0 nor the image's
+    // real one is four bytes of data, and no signature explains it.
+    let mut b = rebuild.clone();
+    let e_lfanew = u32::from_le_bytes(b[0x3c..0x40].try_into().unwrap()) as usize;
+    let checksum = e_lfanew + 24 + 64;
+    b[checksum..checksum + 4].copy_from_slice(&0x1234_5678u32.to_le_bytes());
+    let r = repro(&b, &rebuild, NormalizationSet::default());
+    assert_eq!(r.verdict, Verdict::Different, "{:#?}", r.normalizations);
+});
+
+tool_test!(nested_and_other_signers_are_equivalent_too, {
+    let pki = pki();
+    let rebuild = image();
+    let vendor = pki.sign(&rebuild, "signer-a", &[]);
+    let nested = pki.sign(&vendor, "signer-b", &["-nest"]);
+    let r = repro(&nested, &rebuild, NormalizationSet::default());
+    assert_eq!(r.verdict, Verdict::Equivalent, "{:#?}", r.differences);
+    // Both sides signed, by different signers: the same image.
+    let other = pki.sign(&rebuild, "signer-b", &[]);
+    assert_eq!(
+        repro(&vendor, &other, NormalizationSet::default()).verdict,
+        Verdict::Equivalent
+    );
 });

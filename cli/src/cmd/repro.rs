@@ -17,8 +17,9 @@ use crate::ui::{Outcome, Ui};
 Normalizations (all on by default except file-mode; --strict turns all off):
   member-order, tar-mtime, tar-owner, tar-pax-times, tar-padding,
   zip-dos-time, zip-extra-fields, gzip-header, compressed-stream,
-  ar-metadata, pyc-source-mtime, pe-timestamp, jar-manifest-timestamps,
-  png-time, file-mtime, file-owner, detached-signatures,
+  ar-metadata, pyc-source-mtime, pe-timestamp, authenticode-signature,
+  jar-manifest-timestamps, png-time, file-mtime, file-owner,
+  detached-signatures,
   file-mode (only with --allow-mode)
 
 Examples:

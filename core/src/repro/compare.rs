@@ -84,6 +84,16 @@ impl Comparer<'_> {
             (Some((nv, dv)), Some((nr, dr))) if nv == nr && dv == dr => {
                 self.normalize(Normalization::of(nv), path)
             }
+            // The same image, signed on at least one side (two unsigned
+            // files differing in their CheckSum alone are not this).
+            _ if v.authenticode.is_some_and(|a| {
+                r.authenticode.is_some_and(|b| {
+                    a.unsigned_sha256 == b.unsigned_sha256 && (a.signed || b.signed)
+                })
+            }) =>
+            {
+                self.normalize(Normalization::AuthenticodeSignature, path)
+            }
             _ => self.differ(
                 path,
                 DifferenceKind::Content {

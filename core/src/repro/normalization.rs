@@ -41,6 +41,12 @@ pub enum Normalization {
     PycSourceMtime,
     /// PE COFF TimeDateStamp and optional-header CheckSum.
     PeTimestamp,
+    /// A PE file's Authenticode signature: the certificate table (exactly
+    /// at the end of the file, as the verifier requires), its data-directory
+    /// entry and the CheckSum, which a signer writes; the image the
+    /// signature covers must be the same. Applies when at least one side is
+    /// signed (a signed vendor file against an unsigned rebuild).
+    AuthenticodeSignature,
     /// Timestamp attributes in a jar's META-INF/MANIFEST.MF.
     JarManifestTimestamps,
     /// The first PNG tIME chunk, when well formed (7 bytes, valid CRC).
@@ -84,7 +90,7 @@ impl Normalization {
     }
 
     /// Every normalization, in a stable order.
-    pub const ALL: [Normalization; 18] = [
+    pub const ALL: [Normalization; 19] = [
         Normalization::MemberOrder,
         Normalization::TarMtime,
         Normalization::TarOwner,
@@ -97,6 +103,7 @@ impl Normalization {
         Normalization::ArMetadata,
         Normalization::PycSourceMtime,
         Normalization::PeTimestamp,
+        Normalization::AuthenticodeSignature,
         Normalization::JarManifestTimestamps,
         Normalization::PngTime,
         Normalization::FileMtime,
@@ -120,6 +127,7 @@ impl Normalization {
             Normalization::ArMetadata => "ar-metadata",
             Normalization::PycSourceMtime => "pyc-source-mtime",
             Normalization::PeTimestamp => "pe-timestamp",
+            Normalization::AuthenticodeSignature => "authenticode-signature",
             Normalization::JarManifestTimestamps => "jar-manifest-timestamps",
             Normalization::PngTime => "png-time",
             Normalization::FileMtime => "file-mtime",
@@ -146,6 +154,9 @@ impl Normalization {
             Normalization::ArMetadata => "ar member mtime/uid/gid",
             Normalization::PycSourceMtime => ".pyc source-mtime header field",
             Normalization::PeTimestamp => "PE TimeDateStamp and CheckSum",
+            Normalization::AuthenticodeSignature => {
+                "PE Authenticode certificate table, its directory entry and CheckSum (same signed image)"
+            }
             Normalization::JarManifestTimestamps => "timestamp attributes in MANIFEST.MF",
             Normalization::PngTime => "PNG tIME chunks",
             Normalization::FileMtime => "file modification times",

@@ -29,7 +29,7 @@ use std::path::Path;
 use super::Limits;
 pub use super::model::Field;
 
-pub(crate) use node::{Archive, Blob, Compressed, Member, Node};
+pub(crate) use node::{Archive, AuthenticodeImage, Blob, Compressed, Member, Node};
 pub(crate) use read::{open_err, read_up_to};
 
 /// How many leading bytes of a stream are looked at before it is read

@@ -49,8 +49,23 @@ pub(crate) struct Blob {
     /// The digest after a content normalizer (pyc, PE, PNG, jar manifest)
     /// rewrote its ignorable fields, when one applies.
     pub normalized: Option<(Field, Sha256Digest)>,
+    /// For a PE image glassbox's Authenticode reader accepts: the image
+    /// without its signature ([`Normalization::AuthenticodeSignature`]).
+    ///
+    /// [`Normalization::AuthenticodeSignature`]: crate::repro::Normalization::AuthenticodeSignature
+    pub authenticode: Option<AuthenticodeImage>,
     /// Why a container-looking blob was not expanded, if it was not.
     pub not_expanded: Option<String>,
+}
+
+/// A PE image as signing leaves it alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AuthenticodeImage {
+    /// SHA-256 of the file without its certificate table, with the
+    /// table's directory entry and the CheckSum zeroed.
+    pub unsigned_sha256: Sha256Digest,
+    /// Whether it carries a certificate table.
+    pub signed: bool,
 }
 
 /// Compression formats the reader unwraps.

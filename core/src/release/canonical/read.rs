@@ -125,6 +125,7 @@ impl Reader {
                     sha256: d.sha256,
                     size: e.size,
                     normalized: None,
+                    authenticode: None,
                     not_expanded: None,
                 })),
                 (EntryKind::File, _) => Some(self.read_path(&full)?),
@@ -269,6 +270,7 @@ impl Reader {
                     size: whole.len,
                     sha256: whole.finish(),
                     normalized: None,
+                    authenticode: None,
                     not_expanded: Some(format!("not expanded: {e}")),
                 }));
             }

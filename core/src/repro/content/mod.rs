@@ -69,6 +69,10 @@ pub(crate) fn read_blob(input: &mut dyn Read, name: &[u8], _limits: Limits) -> i
     raw.update(prefix);
     let mut size = n as u64;
     let mut buf = [0u8; CHUNK];
+    // A PE image is also kept whole (up to MAX_WHOLE) for the
+    // Authenticode reader: where its signature ends is in its headers, and
+    // only that reader's checks say the table is where a verifier wants it.
+    let mut pe_whole = pe::applies(prefix).then(|| prefix.to_vec());
     let normalized = match normalizer_for(prefix, name) {
         Some(Normalizer::Header(which, rewrite)) => {
             let mut norm = Sha256::new();
@@ -93,6 +97,7 @@ pub(crate) fn read_blob(input: &mut dyn Read, name: &[u8], _limits: Limits) -> i
                 if let Some(c) = &mut pe_sum {
                     c.update(&buf[..k]);
                 }
+                keep(&mut pe_whole, &buf[..k]);
                 size += k as u64;
             }
             let checksum_ok = match (pe_field, pe_sum) {
@@ -140,8 +145,21 @@ pub(crate) fn read_blob(input: &mut dyn Read, name: &[u8], _limits: Limits) -> i
         sha256: Sha256Digest(raw.finalize().into()),
         size,
         normalized,
+        authenticode: pe_whole.as_deref().and_then(pe::authenticode_image),
         not_expanded: None,
     })
+}
+
+/// Appends `bytes` to a whole file being kept, dropping it past
+/// [`MAX_WHOLE`] (then it is compared byte for byte).
+fn keep(whole: &mut Option<Vec<u8>>, bytes: &[u8]) {
+    if let Some(w) = whole {
+        if w.len() + bytes.len() > MAX_WHOLE {
+            *whole = None;
+        } else {
+            w.extend_from_slice(bytes);
+        }
+    }
 }
 
 fn read_some(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {

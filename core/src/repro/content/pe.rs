@@ -4,6 +4,12 @@
 //! The CheckSum is ignored only when it is 0 (not computed) or the image's
 //! real checksum ([`Checksum`]): any other value is 4 free bytes.
 
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::Sha256Digest;
+use crate::release::canonical::AuthenticodeImage;
+use crate::sig::authenticode::PeImage;
+
 /// Offsets of (TimeDateStamp, CheckSum), when `prefix` holds a PE header.
 fn fields(prefix: &[u8]) -> Option<(usize, usize)> {
     if !prefix.starts_with(b"MZ") || prefix.len() < 0x40 {
@@ -82,6 +88,23 @@ impl Checksum {
         let folded = (self.sum & 0xffff) + (self.sum >> 16);
         (folded as u32).wrapping_add(self.pos as u32)
     }
+}
+
+/// The image as signing leaves it alone, when the Authenticode reader
+/// ([`PeImage::parse_maybe_unsigned`], the verifier's) accepts the file:
+/// a certificate table anywhere but exactly at the end, bytes after it,
+/// or a layout two verifiers would hash differently give `None`, and the
+/// file is compared byte for byte.
+pub(super) fn authenticode_image(data: &[u8]) -> Option<AuthenticodeImage> {
+    let image = PeImage::parse_maybe_unsigned(data).ok()?;
+    let mut h = Sha256::new();
+    for part in image.without_signature_parts() {
+        h.update(part);
+    }
+    Some(AuthenticodeImage {
+        unsigned_sha256: Sha256Digest(h.finalize().into()),
+        signed: image.certificate_table().is_some(),
+    })
 }
 
 /// Zeroes TimeDateStamp and CheckSum.

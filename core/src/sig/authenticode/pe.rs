@@ -285,10 +285,20 @@ impl<'a> PeImage<'a> {
     /// directory entry and the CheckSum zeroed (a signer writes all three;
     /// everything else is what the signature's digest covers).
     pub fn without_signature(&self) -> Vec<u8> {
-        let mut out = self.data[..self.cert_table_offset].to_vec();
-        out[self.checksum_offset..self.checksum_offset + 4].fill(0);
-        out[self.cert_dir_offset..self.cert_dir_offset + 8].fill(0);
-        out
+        self.without_signature_parts().concat()
+    }
+
+    /// [`PeImage::without_signature`] as the slices it is made of (to hash
+    /// without copying the file).
+    pub fn without_signature_parts(&self) -> [&[u8]; 5] {
+        let d = self.data;
+        [
+            &d[..self.checksum_offset],
+            &[0; 4],
+            &d[self.checksum_offset + 4..self.cert_dir_offset],
+            &[0; 8],
+            &d[self.cert_dir_offset + 8..self.cert_table_offset],
+        ]
     }
 
     /// The PE checksum as `CheckSumMappedFile` computes it: the one's
