@@ -24,7 +24,16 @@ const PROBES: &[(&str, &str, &[&str])] = &[
     ("has_osslsigncode", "osslsigncode", &["--version"]),
     ("has_gpg", "gpg", &["--version"]),
     // RPM packages built and signed at test time (core/tests/rpm_package.rs).
-    ("has_rpmbuild", "rpmbuild", &["--version"]),
+    // Found on PATH rather than run: two `rpmbuild --version` probes
+    // started at once (core's and the CLI's build scripts) can fail.
+    (
+        "has_rpmbuild",
+        "sh",
+        &[
+            "-c",
+            "command -v rpmbuild && command -v rpmsign && command -v rpm2cpio",
+        ],
+    ),
     ("has_dpkg_scanpackages", "dpkg-scanpackages", &["--version"]),
     ("has_chromium", "chromium", &["--version"]),
     // Executables built at test time (the code diff, diff/code).

@@ -396,7 +396,11 @@ impl RpmVerification {
                 file: path.to_string(),
                 signature: path.to_string(),
                 check: format!("rpm-{}", l.link),
-                reason: format!("{}: {}", self.package, l.detail),
+                reason: if self.package.is_empty() {
+                    l.detail.clone()
+                } else {
+                    format!("{}: {}", self.package, l.detail)
+                },
             })
             .collect();
         let signers = match &self.openpgp {
@@ -511,6 +515,11 @@ pub fn verify_unreadable(
     }
     let label = path.display().to_string();
     let v = verify_package(&label, &bytes, policy, now);
+    if v.package.is_empty() {
+        // Not even the headers read: an input error, with the reader's
+        // reason.
+        return None;
+    }
     let mut out = crate::sig::release::refused(path, error, policy, now);
     if !error.is_refusal() {
         // Not two readings: the payload could not be read at all.
