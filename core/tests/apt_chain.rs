@@ -849,3 +849,111 @@ fn packages_and_packages_gz_with_different_texts_fail_naming_both() {
     );
     assert!(m.failures[0].reason.contains("two compressions"));
 }
+
+/// `repo.deb()` signed as debsigs does: `ar x`, a detached signature by
+/// the repository key over debian-binary, control.tar.xz and data.tar.xz
+/// concatenated (debsig-verify's order), appended as `_gpgorigin` with
+/// `ar r`. Returns the work directory holding the extracted members.
+fn debsign_origin(repo: &Repo) -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    let deb = repo.deb();
+    run("ar", &["x", deb.to_str().unwrap()], work.path());
+    let mut signed = Vec::new();
+    for m in ["debian-binary", "control.tar.xz", "data.tar.xz"] {
+        signed.extend(std::fs::read(work.path().join(m)).unwrap());
+    }
+    let data = work.path().join("signed-data");
+    std::fs::write(&data, signed).unwrap();
+    let sig = repo.gpg.detach_sign(&repo.fpr, &data, false, &[]);
+    std::fs::write(work.path().join("_gpgorigin"), sig).unwrap();
+    run(
+        "ar",
+        &["r", deb.to_str().unwrap(), "_gpgorigin"],
+        work.path(),
+    );
+    work
+}
+
+/// A .deb carrying a debsigs `_gpgorigin` signature: `glassbox verify
+/// --policy P x.deb` verifies it and covers the three members; a key not
+/// in the policy fails naming its fingerprint; another data.tar fails the
+/// signature; dpkg-sig's `_gpgbuilder` is refused with its reason.
+#[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages, has_ar))),
+    ignore = "needs gpg, dpkg-deb and ar"
+)]
+fn an_embedded_gpgorigin_signature_covers_the_package() {
+    use glassbox_core::sig::release::{CoverageStatus, verify_release_at};
+    let repo = Repo::new();
+    let work = debsign_origin(&repo);
+    let deb = repo.deb();
+    let members = String::from_utf8(run("ar", &["t", deb.to_str().unwrap()], work.path())).unwrap();
+    assert_eq!(
+        members,
+        "debian-binary\ncontrol.tar.xz\ndata.tar.xz\n_gpgorigin\n"
+    );
+    let v = verify_release_at(&deb, &repo.policy, now()).unwrap();
+    assert!(v.verified, "{:#?}", v.failures);
+    let status = |f: &glassbox_core::sig::release::FileCoverage| (f.path.clone(), f.status);
+    assert_eq!(
+        v.files.iter().map(status).collect::<Vec<_>>(),
+        [
+            ("_gpgorigin".into(), CoverageStatus::Signature),
+            ("control.tar.xz".into(), CoverageStatus::Verified),
+            ("data.tar.xz".into(), CoverageStatus::Verified),
+            ("debian-binary".into(), CoverageStatus::Verified),
+        ]
+    );
+    assert_eq!(v.signers.len(), 1);
+
+    // A policy whose keyring does not hold the signing key.
+    let stranger = Gpg::new();
+    let other_fpr = stranger.signing_key("Other <o@example.invalid>", "ed25519");
+    let other_pol = policy(
+        stranger.home.path(),
+        &stranger.export("other.gpg", &[&other_fpr], false),
+    );
+    let v = verify_release_at(&deb, &other_pol, now()).unwrap();
+    let unknown = v
+        .failures
+        .iter()
+        .find(|f| f.check == "openpgp-unknown-key")
+        .unwrap_or_else(|| panic!("{:#?}", v.failures));
+    assert!(unknown.reason.contains(&repo.fpr), "{}", unknown.reason);
+    assert_eq!(unknown.file, "_gpgorigin");
+
+    // Another package's data.tar.xz put in place of the signed one.
+    let other = build_deb(repo.root(), "other", "2.0");
+    let swap = tempfile::tempdir().unwrap();
+    run(
+        "ar",
+        &["x", other.to_str().unwrap(), "data.tar.xz"],
+        swap.path(),
+    );
+    run(
+        "ar",
+        &["r", deb.to_str().unwrap(), "data.tar.xz"],
+        swap.path(),
+    );
+    let v = verify_release_at(&deb, &repo.policy, now()).unwrap();
+    assert!(!v.verified);
+    let checks: Vec<(&str, &str)> = failed_links(&v);
+    assert!(checks.contains(&("signature", "_gpgorigin")), "{checks:?}");
+    assert!(checks.contains(&("coverage", "data.tar.xz")), "{checks:?}");
+
+    // dpkg-sig's _gpgbuilder: refused, never ignored.
+    std::fs::write(work.path().join("_gpgbuilder"), b"dpkg-sig").unwrap();
+    run(
+        "ar",
+        &["r", deb.to_str().unwrap(), "_gpgbuilder"],
+        work.path(),
+    );
+    let v = verify_release_at(&deb, &repo.policy, now()).unwrap();
+    let builder = v
+        .failures
+        .iter()
+        .find(|f| f.check == "debsig")
+        .unwrap_or_else(|| panic!("{:#?}", v.failures));
+    assert!(builder.reason.contains("dpkg-sig"), "{}", builder.reason);
+}

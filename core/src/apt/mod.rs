@@ -36,6 +36,7 @@
 
 pub mod deb;
 pub mod deb822;
+pub mod debsig;
 pub mod index;
 pub mod mirror;
 pub mod release_file;

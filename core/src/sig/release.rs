@@ -142,6 +142,12 @@ pub trait ReleaseAccess {
             Ok(())
         })
     }
+    /// Whether the release is one Debian package (deb(5)), its files the
+    /// package's ar members (`crate::apt::debsig` verifies its embedded
+    /// signatures).
+    fn is_deb(&self) -> bool {
+        false
+    }
     /// Calls `visit` with a reader over the content of each of `paths`
     /// (and its listed size), one file at a time, so a release's many
     /// large files are never all in memory; the visitor reads as much as
@@ -683,10 +689,13 @@ fn verify_release_with(
         .filter(|(p, _)| !apt.claimed.contains(*p))
         .filter_map(|(p, c)| classify(p, Some(c)))
         .collect();
+    // A .deb's embedded `_gpg*` signatures (`crate::apt::debsig`).
+    let debsig = crate::apt::debsig::cover_package(release, &files, policy, now)?;
     let signature_files: HashSet<&str> = discovered
         .iter()
         .map(|d| d.signature.as_str())
         .chain(apt.claimed.iter().map(String::as_str))
+        .chain(debsig.claimed.iter().map(String::as_str))
         .collect();
 
     // Content of targets some verifier needs whole (raw signatures, CMS
@@ -778,6 +787,11 @@ fn verify_release_with(
     }
     signatures.extend(rpms);
     signatures.extend(own);
+    // A .deb's embedded signatures (`crate::apt::debsig`).
+    for s in &debsig.signatures {
+        failures.extend(s.failures.iter().cloned());
+    }
+    signatures.extend(debsig.signatures);
     // Which verified signatures vouch for each path, built once.
     let mut signed_by: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, s) in signatures.iter().enumerate() {
@@ -1769,6 +1783,9 @@ pub fn sniff_kind(sig: &[u8]) -> SignatureKind {
 }
 
 impl ReleaseAccess for crate::release::Release {
+    fn is_deb(&self) -> bool {
+        self.format == crate::release::Format::Deb
+    }
     fn listing(&self) -> Listing {
         use crate::release::EntryKind;
         let mut l = Listing::default();

@@ -118,7 +118,7 @@ pub fn signature_result(
 }
 
 /// The result for a file that could not be verified at all.
-fn unread(sig_path: &str, target: &str, check: &str, reason: String) -> SignatureResult {
+pub(crate) fn unread(sig_path: &str, target: &str, check: &str, reason: String) -> SignatureResult {
     result(
         sig_path,
         target,
