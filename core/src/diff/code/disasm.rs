@@ -8,27 +8,42 @@
 //!
 //! | the address is | printed as |
 //! |---|---|
-//! | inside the function being printed | `<+0x1a>` (offset from its start) |
+//! | an instruction of the function being printed | `.L3` (labels numbered in address order) |
+//! | inside the function, not an instruction start | `<+0x1a>` (offset from its start) |
 //! | an import's PLT stub | `connect@plt` |
 //! | the start of (or inside) a named function | `helper`, `helper+0x10` |
 //! | inside a function without a name (stripped) | `<fn>`, `<fn>+0x10` |
 //! | inside another section | `<.rodata>` (no offset: data moves too) |
 //!
-//! Immediates and displacements are rewritten the same way only when they
-//! are at least 0x10000 and point into the image (absolute addresses of a
-//! non-PIE binary); smaller numbers stay numbers.
+//! A label is printed on its own line (`.L3:`) before the instruction it
+//! marks. Labels, not offsets, so that a block inserted early in a function
+//! does not change every later jump's text; and the diff of a changed
+//! function renames the new side's labels after the old side's where the
+//! code around them aligns ([`align_labels`]), so only the instructions
+//! that really differ are shown.
+//!
+//! Immediates and displacements are rewritten the same way only in code
+//! that can hold absolute addresses (non-PIE ELF executables, PE images)
+//! and only when they are at least 0x10000 and point into the image;
+//! position-independent code (ELF shared objects and PIE) reaches its
+//! image only PC-relatively, so there a number is always a number (an
+//! error code or a line number that happens to equal an address in another
+//! function must not read as a reference that moved).
 
-use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hasher};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Instant;
 
 use iced_x86::{
     Decoder, DecoderOptions, Formatter, Instruction, IntelFormatter, Mnemonic, OpKind,
     SymbolResolver, SymbolResult,
 };
 use object::{Object, ObjectSection, ObjectSymbolTable, RelocationTarget};
+use similar::{Algorithm, DiffOp};
 
 use super::functions::FunctionMap;
 
@@ -54,6 +69,9 @@ pub(super) struct Targets {
     stubs: HashMap<u64, String>,
     /// Loaded sections: start -> (end, name).
     sections: BTreeMap<u64, (u64, String)>,
+    /// Whether the code may hold absolute addresses in immediates and
+    /// displacements.
+    absolute: bool,
 }
 
 impl Targets {
@@ -78,24 +96,36 @@ impl Targets {
                 )
             })
             .collect();
+        // ET_DYN (shared objects, PIE) and ET_REL are position-independent
+        // or relocated by offset; ET_EXEC and PE images have a base address
+        // their code may name absolutely.
+        let absolute = match f.format() {
+            object::BinaryFormat::Elf => f.kind() == object::ObjectKind::Executable,
+            _ => true,
+        };
         Self {
             functions,
             stubs: plt_stubs(f, file_len, bits),
             sections,
+            absolute,
         }
     }
 
-    /// How `addr` is printed from inside the function `current` (start,
-    /// size); `None` keeps the number.
-    fn token(&self, addr: u64, current: (u64, u64), always: bool) -> Option<String> {
-        if addr >= current.0 && addr - current.0 < current.1 {
-            return Some(format!("<+{:#x}>", addr - current.0));
+    /// How `addr` is printed from inside the function `current`; `None`
+    /// keeps the number. `always`: the operand is an address (a branch
+    /// target or a RIP-relative reference), not a number that may be one.
+    fn token(&self, addr: u64, current: &Current, always: bool) -> Option<String> {
+        if !always && (!self.absolute || addr < MIN_ABSOLUTE) {
+            return None;
+        }
+        if addr >= current.start && addr - current.start < current.size {
+            return Some(match current.labels.binary_search(&addr) {
+                Ok(n) => format!(".L{n}"),
+                Err(_) => format!("<+{:#x}>", addr - current.start),
+            });
         }
         if let Some(s) = self.stubs.get(&addr) {
             return Some(s.clone());
-        }
-        if !always && addr < MIN_ABSOLUTE {
-            return None;
         }
         if let Some((&start, (size, name, named))) = self.functions.range(..=addr).next_back()
             && addr - start < *size
@@ -172,9 +202,19 @@ fn plt_stubs(f: &object::File, file_len: usize, bits: u32) -> HashMap<u64, Strin
     stubs
 }
 
+/// The function being printed.
+#[derive(Default)]
+struct Current {
+    start: u64,
+    size: u64,
+    /// Addresses of its instructions that a branch or a RIP-relative
+    /// reference inside it targets, sorted: label `.Ln` is `labels[n]`.
+    labels: Vec<u64>,
+}
+
 struct Resolver {
     targets: Arc<Targets>,
-    current: Rc<Cell<(u64, u64)>>,
+    current: Rc<RefCell<Current>>,
 }
 
 impl SymbolResolver for Resolver {
@@ -191,7 +231,9 @@ impl SymbolResolver for Resolver {
             Some(OpKind::Memory) => instruction.is_ip_rel_memory_operand(),
             _ => false,
         };
-        let text = self.targets.token(address, self.current.get(), always)?;
+        let text = self
+            .targets
+            .token(address, &self.current.borrow(), always)?;
         Some(SymbolResult::with_string(address, text))
     }
 }
@@ -200,7 +242,7 @@ impl SymbolResolver for Resolver {
 pub(super) struct Disassembler {
     bits: u32,
     formatter: IntelFormatter,
-    current: Rc<Cell<(u64, u64)>>,
+    current: Rc<RefCell<Current>>,
     text: String,
 }
 
@@ -208,7 +250,7 @@ impl Disassembler {
     /// A disassembler for `bits`-bit code whose addresses resolve through
     /// `targets`.
     pub fn new(bits: u32, targets: Arc<Targets>) -> Self {
-        let current = Rc::new(Cell::new((0, 0)));
+        let current = Rc::new(RefCell::new(Current::default()));
         let mut formatter = IntelFormatter::with_options(
             Some(Box::new(Resolver {
                 targets,
@@ -230,17 +272,70 @@ impl Disassembler {
     }
 
     /// Calls `each(address, text)` for every instruction of the function
-    /// at `address` whose bytes are `bytes`.
+    /// at `address` whose bytes are `bytes`, and for every label (`.L3:`,
+    /// at the address of the instruction it marks).
     pub fn each(&mut self, address: u64, bytes: &[u8], mut each: impl FnMut(u64, &str)) {
-        self.current.set((address, bytes.len() as u64));
+        let labels = self.labels(address, bytes);
+        *self.current.borrow_mut() = Current {
+            start: address,
+            size: bytes.len() as u64,
+            labels,
+        };
         let mut d = Decoder::with_ip(self.bits, bytes, address, DecoderOptions::NONE);
         let mut i = Instruction::default();
+        let mut next_label = 0;
         while d.can_decode() {
             d.decode_out(&mut i);
+            let n = {
+                let c = self.current.borrow();
+                // Labels are sorted and instruction starts increase: one
+                // walk, and a label that is not an instruction start (a
+                // jump into the middle of one) is passed over.
+                while c.labels.get(next_label).is_some_and(|&l| l < i.ip()) {
+                    next_label += 1;
+                }
+                (c.labels.get(next_label) == Some(&i.ip())).then_some(next_label)
+            };
+            if let Some(n) = n {
+                self.text.clear();
+                let _ = write!(self.text, ".L{n}:");
+                each(i.ip(), &self.text);
+            }
             self.text.clear();
             self.formatter.format(&i, &mut self.text);
             each(i.ip(), &self.text);
         }
+    }
+
+    /// The instruction starts of the function at `address` that a branch
+    /// or RIP-relative reference inside it targets, sorted (a first decode
+    /// pass, linear in the function's size).
+    fn labels(&self, address: u64, bytes: &[u8]) -> Vec<u64> {
+        let inside = |a: u64| a.checked_sub(address).filter(|&o| o < bytes.len() as u64);
+        let mut starts = vec![false; bytes.len()];
+        let mut targets = Vec::new();
+        let mut d = Decoder::with_ip(self.bits, bytes, address, DecoderOptions::NONE);
+        let mut i = Instruction::default();
+        while d.can_decode() {
+            d.decode_out(&mut i);
+            if let Some(o) = inside(i.ip()) {
+                starts[o as usize] = true;
+            }
+            for op in 0..i.op_count() {
+                let target = match i.op_kind(op) {
+                    OpKind::NearBranch16 | OpKind::NearBranch32 | OpKind::NearBranch64 => {
+                        i.near_branch_target()
+                    }
+                    OpKind::Memory if i.is_ip_rel_memory_operand() => i.ip_rel_memory_address(),
+                    _ => continue,
+                };
+                targets.extend(inside(target));
+            }
+        }
+        targets.retain(|&o| starts[o as usize]);
+        targets.sort_unstable();
+        targets.dedup();
+        targets.into_iter().map(|o| address + o).collect()
     }
 
     /// A digest of the normalized instructions: equal for code that only
@@ -252,5 +347,110 @@ impl Disassembler {
             h.write_u8(b'\n');
         });
         h.finish()
+    }
+}
+
+/// Whether a printed line is a label (`.L3:`), not an instruction.
+pub(super) fn is_label(text: &str) -> bool {
+    text.starts_with(".L") && text.ends_with(':')
+}
+
+/// The label numbers in one printed line, in order (`.L3` -> 3).
+fn label_refs(text: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(".L") {
+        rest = &rest[i + 2..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if let Ok(n) = rest[..digits].parse() {
+            out.push(n);
+        }
+        rest = &rest[digits..];
+    }
+    out
+}
+
+/// `text` with every label number replaced by `f(number)`, or left out
+/// where `f` says `None`.
+fn relabel(text: &str, mut f: impl FnMut(u32) -> Option<u32>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(".L") {
+        out.push_str(&rest[..i + 2]);
+        rest = &rest[i + 2..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if let Some(n) = rest[..digits].parse().ok().and_then(&mut f) {
+            let _ = write!(out, "{n}");
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Renames the labels of `new` (a listing of one function) after those
+/// of `old` where the code aligns, so that a block inserted early does not
+/// show every later jump as changed.
+///
+/// The listings are first aligned with every label number erased. A label
+/// defined on an aligned line is the same label on both sides; then a
+/// label referenced from aligned lines, in order, where its definition did
+/// not decide. A new label with no counterpart gets a number past the old
+/// side's last, so it reads as new. A jump retargeted to another block
+/// still differs: its label maps to the old label of the block it now
+/// reaches, not the one it used to.
+pub(super) fn align_labels(old: &[(u64, String)], new: &mut [(u64, String)], deadline: Instant) {
+    let shape = |l: &[(u64, String)]| -> Vec<String> {
+        l.iter().map(|(_, t)| relabel(t, |_| None)).collect()
+    };
+    let (os, ns) = (shape(old), shape(new));
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &os, &ns, Some(deadline));
+    let equal: Vec<(usize, usize)> = ops
+        .iter()
+        .filter_map(|op| match *op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => Some((0..len).map(move |k| (old_index + k, new_index + k))),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let mut map: HashMap<u32, u32> = HashMap::new();
+    let mut taken: HashSet<u32> = HashSet::new();
+    let mut pair = |n: u32, o: u32, map: &mut HashMap<u32, u32>| {
+        if !map.contains_key(&n) && !taken.contains(&o) {
+            map.insert(n, o);
+            taken.insert(o);
+        }
+    };
+    for &(i, j) in &equal {
+        if is_label(&old[i].1) && is_label(&new[j].1) {
+            for (o, n) in label_refs(&old[i].1).into_iter().zip(label_refs(&new[j].1)) {
+                pair(n, o, &mut map);
+            }
+        }
+    }
+    for &(i, j) in &equal {
+        for (o, n) in label_refs(&old[i].1).into_iter().zip(label_refs(&new[j].1)) {
+            pair(n, o, &mut map);
+        }
+    }
+    let mut next = old
+        .iter()
+        .flat_map(|(_, t)| label_refs(t))
+        .max()
+        .map_or(0, |m| m + 1);
+    for (_, t) in new.iter_mut() {
+        if !t.contains(".L") {
+            continue;
+        }
+        *t = relabel(t, |n| {
+            Some(*map.entry(n).or_insert_with(|| {
+                next += 1;
+                next - 1
+            }))
+        });
     }
 }

@@ -160,7 +160,8 @@ pub struct ChangedFunction {
     /// Disassembly diff in hunks of context, removed and added lines
     /// (empty when only the bytes were compared or the total cap was hit).
     pub lines: Vec<AsmLine>,
-    /// Instructions removed plus added, all counted.
+    /// Instructions removed plus added, all counted (label lines are
+    /// shown, not counted).
     pub changed_lines: u64,
     /// Whether `lines` was cut.
     pub truncated: bool,
@@ -418,18 +419,20 @@ fn asm_diff(old: &[(u64, String)], new: &[(u64, String)], cap: usize) -> (Vec<As
                 };
                 (tag, c.old_index(), c.new_index())
             }) {
-                if tag != LineTag::Context {
+                let text = match (o, n) {
+                    (Some(i), _) => &old[i].1,
+                    (None, Some(i)) => &new[i].1,
+                    (None, None) => "",
+                };
+                // A label line is where a jump lands, not an instruction.
+                if tag != LineTag::Context && !disasm::is_label(text) {
                     changed += 1;
                 }
                 if lines.len() >= cap {
                     truncated = true;
                     continue;
                 }
-                let text = match (o, n) {
-                    (Some(i), _) => old[i].1.clone(),
-                    (None, Some(i)) => new[i].1.clone(),
-                    (None, None) => String::new(),
-                };
+                let text = text.to_string();
                 lines.push(AsmLine {
                     tag,
                     old_address: o.map(|i| old[i].0),
@@ -507,7 +510,14 @@ pub fn diff_code(
         let (lines, changed_lines, truncated) = match bits {
             Some(b) if budget > 0 => {
                 let cap = opts.max_lines_per_function.min(budget);
-                let r = asm_diff(&listing(&o, of, b), &listing(&n, nf, b), cap);
+                let old_listing = listing(&o, of, b);
+                let mut new_listing = listing(&n, nf, b);
+                disasm::align_labels(
+                    &old_listing,
+                    &mut new_listing,
+                    Instant::now() + ALIGN_DEADLINE,
+                );
+                let r = asm_diff(&old_listing, &new_listing, cap);
                 budget -= r.0.len();
                 r
             }
