@@ -172,20 +172,11 @@ fn text_report_shows_the_disassembly_diff_and_summary_only_the_surface() {
 fn pe_pair_gains_winhttp_under_network() {
     let t = tempfile::tempdir().unwrap();
     let fixtures = common::repo_root().join("testdata/code");
-    for (release, src, libs) in [
-        ("old", "win_v1.c", &[][..]),
-        ("new", "win_v2.c", &["-lwinhttp"][..]),
-    ] {
-        let dir = t.path().join(release).join("bin");
-        std::fs::create_dir_all(&dir).unwrap();
-        succeed(
-            Command::new("x86_64-w64-mingw32-gcc")
-                .args(["-O1", "-o"])
-                .arg(dir.join("app.exe"))
-                .arg(fixtures.join(src))
-                .args(libs),
-        );
-    }
+    mingw_pair(
+        t.path(),
+        &fixtures.join("win_v1.c"),
+        &fixtures.join("win_v2.c"),
+    );
     let code = code_of(t.path());
     let f = &code["functions"];
     assert_eq!(f["disassembly"], "x86-64");
@@ -198,5 +189,81 @@ fn pe_pair_gains_winhttp_under_network() {
     assert!(
         strs(&surface["indicators"]["host"]).contains(&"collect.example.net"),
         "{surface}"
+    );
+}
+
+/// Compiles `old_src` and `new_src` (linked with WinHTTP) with MinGW to
+/// `dir/{old,new}/bin/app.exe`.
+fn mingw_pair(dir: &Path, old_src: &Path, new_src: &Path) {
+    for (release, src, libs) in [
+        ("old", old_src, &[][..]),
+        ("new", new_src, &["-lwinhttp"][..]),
+    ] {
+        let bin = dir.join(release).join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        succeed(
+            Command::new("x86_64-w64-mingw32-gcc")
+                .args(["-O1", "-o"])
+                .arg(bin.join("app.exe"))
+                .arg(src)
+                .args(libs),
+        );
+    }
+}
+
+/// A call to an import reads as the import, `DLL!Function`, not as a slot
+/// in `.idata` or an address in `.text`: through the import address table
+/// (`call [KERNEL32.dll!GetTickCount]`, a `dllimport` declaration) and
+/// through the thunk MinGW links for other imports (`call
+/// WINHTTP.dll!WinHttpOpen`).
+#[test]
+#[cfg_attr(not(any(ci, has_mingw)), ignore = "needs x86_64-w64-mingw32-gcc")]
+fn pe_import_calls_are_named_dll_and_function() {
+    let t = tempfile::tempdir().unwrap();
+    let (v1, v2) = (t.path().join("v1.c"), t.path().join("v2.c"));
+    std::fs::write(
+        &v1,
+        "#include <windows.h>\nint main(int argc, char **argv) {\n  if (argc > 5) return 7;\n  return (int)GetTickCount();\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &v2,
+        "#include <windows.h>\n#include <winhttp.h>\nint main(int argc, char **argv) {\n  if (argc > 5) return WinHttpOpen(L\"agent\", 0, NULL, NULL, 0) != NULL;\n  return (int)GetTickCount();\n}\n",
+    )
+    .unwrap();
+    mingw_pair(t.path(), &v1, &v2);
+    let code = code_of(t.path());
+    let main = code["functions"]["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "main")
+        .unwrap_or_else(|| panic!("main changed: {code}"));
+    let lines: Vec<(String, String)> = main["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let text = l["text"].as_str().unwrap().to_ascii_lowercase();
+            (l["tag"].as_str().unwrap().to_string(), text)
+        })
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|(tag, t)| tag == "added" && t == "call winhttp.dll!winhttpopen"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|(tag, t)| tag == "context" && t == "call qword ptr [kernel32.dll!gettickcount]"),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|(_, t)| t.contains("<.idata>") || t.contains("<.text>")),
+        "{lines:#?}"
     );
 }

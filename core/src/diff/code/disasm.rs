@@ -11,6 +11,7 @@
 //! | an instruction of the function being printed | `.L3` (labels numbered in address order) |
 //! | inside the function, not an instruction start | `<+0x1a>` (offset from its start) |
 //! | an import's PLT stub | `connect@plt` |
+//! | a PE import address table slot, or a thunk jumping through one | `KERNEL32.dll!GetTickCount` |
 //! | the start of (or inside) a named function | `helper`, `helper+0x10` |
 //! | inside a function without a name (stripped) | `<fn>`, `<fn>+0x10` |
 //! | inside another section | `<.rodata>` (no offset: data moves too) |
@@ -65,7 +66,7 @@ pub(super) struct Targets {
     /// start -> (size, name, named).
     functions: BTreeMap<u64, (u64, String, bool)>,
     /// Import stubs: PLT entry address -> `name@plt`; GOT slot address
-    /// -> `name@got`.
+    /// -> `name@got`; PE import address table slot -> `DLL!Function`.
     stubs: HashMap<u64, String>,
     /// Loaded sections: start -> (end, name).
     sections: BTreeMap<u64, (u64, String)>,
@@ -75,9 +76,10 @@ pub(super) struct Targets {
 }
 
 impl Targets {
-    /// Collects the targets of `f` (`file_len` bytes) whose functions are
-    /// `map`.
-    pub fn of(f: &object::File, file_len: usize, map: &FunctionMap, bits: u32) -> Self {
+    /// Collects the targets of `f` (whose bytes are `data`) whose
+    /// functions are `map`.
+    pub fn of(f: &object::File, data: &[u8], map: &FunctionMap, bits: u32) -> Self {
+        let file_len = data.len();
         let functions = map
             .functions
             .iter()
@@ -103,9 +105,15 @@ impl Targets {
             object::BinaryFormat::Elf => f.kind() == object::ObjectKind::Executable,
             _ => true,
         };
+        let mut stubs = plt_stubs(f, file_len, bits);
+        if f.format() == object::BinaryFormat::Pe {
+            let slots = iat_slots(data);
+            stubs.extend(iat_thunks(map, &slots, bits));
+            stubs.extend(slots);
+        }
         Self {
             functions,
-            stubs: plt_stubs(f, file_len, bits),
+            stubs,
             sections,
             absolute,
         }
@@ -210,6 +218,103 @@ struct Current {
     /// Addresses of its instructions that a branch or a RIP-relative
     /// reference inside it targets, sorted: label `.Ln` is `labels[n]`.
     labels: Vec<u64>,
+}
+
+/// Import address table slots of a PE image, each named `DLL!Function`
+/// (or `DLL!#ordinal`): the loader writes the import's address into the
+/// slot, and code calls through it (`call [rip+slot]`), so a slot is the
+/// import it holds (PE/COFF specification, "The .idata Section": the
+/// lookup table, or the IAT itself when there is none, names slot k;
+/// delay-load tables, "Delay-Load Import Tables", likewise). An unreadable
+/// table names nothing: the slot then prints as its section, as before.
+fn iat_slots(data: &[u8]) -> HashMap<u64, String> {
+    use object::LittleEndian as LE;
+    use object::read::pe::{
+        ImageNtHeaders, ImageOptionalHeader, Import, ImportThunkList, PeFile, PeFile32, PeFile64,
+    };
+    /// Names the slots of one descriptor: slot k of the IAT at `iat` is
+    /// the k-th entry of `thunks`.
+    fn walk<'d, Pe: ImageNtHeaders>(
+        pe: &PeFile<'d, Pe>,
+        (dll, iat, mut thunks): (&[u8], u32, ImportThunkList<'d>),
+        import: impl Fn(Pe::ImageThunkData) -> object::Result<Import<'d>>,
+        out: &mut HashMap<u64, String>,
+    ) -> object::Result<()> {
+        let base = pe.nt_headers().optional_header().image_base();
+        let entry = std::mem::size_of::<Pe::ImageThunkData>() as u64;
+        let dll = String::from_utf8_lossy(dll);
+        let mut slot = base + u64::from(iat);
+        while let Some(thunk) = thunks.next::<Pe>()? {
+            let name = match import(thunk)? {
+                Import::Name(_, name) => format!("{dll}!{}", String::from_utf8_lossy(name)),
+                Import::Ordinal(n) => format!("{dll}!#{n}"),
+            };
+            out.insert(slot, name);
+            slot += entry;
+        }
+        Ok(())
+    }
+    fn read<Pe: ImageNtHeaders>(pe: &PeFile<'_, Pe>) -> object::Result<HashMap<u64, String>> {
+        let mut out = HashMap::new();
+        if let Some(t) = pe.import_table()? {
+            let mut descriptors = t.descriptors()?;
+            while let Some(d) = descriptors.next()? {
+                let iat = d.first_thunk.get(LE);
+                let lookup = match d.original_first_thunk.get(LE) {
+                    0 => iat,
+                    rva => rva,
+                };
+                let one = (t.name(d.name.get(LE))?, iat, t.thunks(lookup)?);
+                walk(pe, one, |x| t.import::<Pe>(x), &mut out)?;
+            }
+        }
+        if let Some(t) = pe.delay_load_import_table()? {
+            let mut descriptors = t.descriptors()?;
+            while let Some(d) = descriptors.next()? {
+                let one = (
+                    t.name(d.dll_name_rva.get(LE))?,
+                    d.import_address_table_rva.get(LE),
+                    t.thunks(d.import_name_table_rva.get(LE))?,
+                );
+                walk(pe, one, |x| t.import::<Pe>(x), &mut out)?;
+            }
+        }
+        Ok(out)
+    }
+    let got = match PeFile64::parse(data) {
+        Ok(pe) => read(&pe),
+        Err(_) => PeFile32::parse(data).and_then(|pe| read(&pe)),
+    };
+    got.unwrap_or_default()
+}
+
+/// Import thunks of a PE image: `jmp [slot]` (`FF 25` and a 32-bit
+/// RIP-relative displacement in x64, an absolute address in x86) to an
+/// import address table slot, which MinGW links for every import not
+/// declared `dllimport`; a call to the thunk is a call to the import. The
+/// bytes are scanned, not decoded: an `FF 25` that is not a thunk is only
+/// named if something jumps to it, and then it is one.
+fn iat_thunks(map: &FunctionMap, slots: &HashMap<u64, String>, bits: u32) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    for c in &map.code {
+        for (i, w) in c.data.windows(6).enumerate() {
+            if w[..2] != [0xff, 0x25] {
+                continue;
+            }
+            let at = c.address + i as u64;
+            let operand = [w[2], w[3], w[4], w[5]];
+            let slot = match bits {
+                64 => at
+                    .wrapping_add(6)
+                    .wrapping_add_signed(i64::from(i32::from_le_bytes(operand))),
+                _ => u64::from(u32::from_le_bytes(operand)),
+            };
+            if let Some(name) = slots.get(&slot) {
+                out.push((at, name.clone()));
+            }
+        }
+    }
+    out
 }
 
 struct Resolver {

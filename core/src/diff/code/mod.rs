@@ -212,7 +212,7 @@ fn analyse<'d>(f: &object::File<'d>, data: &'d [u8], opts: &CodeOptions) -> Side
     use std::hash::{DefaultHasher, Hasher};
     let mut map = functions::read(f, data);
     let bits = disasm::bitness(f.architecture());
-    let targets = bits.map(|b| Arc::new(disasm::Targets::of(f, data.len(), &map, b)));
+    let targets = bits.map(|b| Arc::new(disasm::Targets::of(f, data, &map, b)));
     // Sections do not overlap (see `functions`), but several may still
     // name the same file bytes at different addresses: the budget is
     // also bounded by the file's size.
