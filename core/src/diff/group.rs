@@ -182,14 +182,12 @@ fn mask_line(line: &str, stem: Option<&str>) -> String {
     if !lower.contains(s) {
         return line.to_string();
     }
-    let in_path = lower.match_indices(s).any(|(i, _)| {
-        let before = lower[..i].rsplit(char::is_whitespace).next().unwrap_or("");
-        let after = lower[i + s.len()..]
+    // Per whitespace-separated word, so the work is linear in the line (a
+    // name with a space in it is never masked: it spans words).
+    let in_path = s.contains(char::is_whitespace)
+        || lower
             .split(char::is_whitespace)
-            .next()
-            .unwrap_or("");
-        before.contains(['/', '\\']) || after.contains(['/', '\\'])
-    });
+            .any(|w| w.contains(s) && w.contains(['/', '\\']));
     if in_path || has_indicator(line) {
         return line.to_string();
     }
