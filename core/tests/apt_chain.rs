@@ -855,6 +855,11 @@ fn packages_and_packages_gz_with_different_texts_fail_naming_both() {
 /// concatenated (debsig-verify's order), appended as `_gpgorigin` with
 /// `ar r`. Returns the work directory holding the extracted members.
 fn debsign_origin(repo: &Repo) -> tempfile::TempDir {
+    debsign_origin_by(repo, &repo.gpg, &repo.fpr)
+}
+
+/// [`debsign_origin`] with the key `fpr` of `gpg`.
+fn debsign_origin_by(repo: &Repo, gpg: &Gpg, fpr: &str) -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
     let deb = repo.deb();
     run("ar", &["x", deb.to_str().unwrap()], work.path());
@@ -864,7 +869,7 @@ fn debsign_origin(repo: &Repo) -> tempfile::TempDir {
     }
     let data = work.path().join("signed-data");
     std::fs::write(&data, signed).unwrap();
-    let sig = repo.gpg.detach_sign(&repo.fpr, &data, false, &[]);
+    let sig = gpg.detach_sign(fpr, &data, false, &[]);
     std::fs::write(work.path().join("_gpgorigin"), sig).unwrap();
     run(
         "ar",
@@ -877,7 +882,8 @@ fn debsign_origin(repo: &Repo) -> tempfile::TempDir {
 /// A .deb carrying a debsigs `_gpgorigin` signature: `glassbox verify
 /// --policy P x.deb` verifies it and covers the three members; a key not
 /// in the policy fails naming its fingerprint; another data.tar fails the
-/// signature; dpkg-sig's `_gpgbuilder` is refused with its reason.
+/// signature; dpkg-sig's `_gpgbuilder` is refused with its reason. Then
+/// with an apt chain too (see the helper below).
 #[test]
 #[cfg_attr(
     not(any(ci, all(has_gpg, has_dpkg_scanpackages, has_ar))),
@@ -956,4 +962,39 @@ fn an_embedded_gpgorigin_signature_covers_the_package() {
         .find(|f| f.check == "debsig")
         .unwrap_or_else(|| panic!("{:#?}", v.failures));
     assert!(builder.reason.contains("dpkg-sig"), "{}", builder.reason);
+
+    a_listed_deb_with_an_embedded_signature_needs_both();
+}
+
+/// A .deb that an apt chain lists and that carries `_gpgorigin`: both
+/// must hold, so an embedded signature by a key the policy does not hold
+/// fails the package although its index lists it.
+fn a_listed_deb_with_an_embedded_signature_needs_both() {
+    let stranger = Gpg::new();
+    let stranger_fpr = stranger.signing_key("Stranger <s@example.invalid>", "ed25519");
+    for (signer, fpr, holds) in [
+        (None, None, true),
+        (Some(&stranger), Some(stranger_fpr.as_str()), false),
+    ] {
+        let repo = Repo::new();
+        let _work = match (signer, fpr) {
+            (Some(g), Some(f)) => debsign_origin_by(&repo, g, f),
+            _ => debsign_origin(&repo),
+        };
+        repo.scan();
+        repo.sign(now() - Duration::days(1), None, &PACKAGES);
+        let v = repo.verify(&repo.inputs(&[PACKAGES[0]], vec![repo.deb()]));
+        assert_eq!(v.verified, holds, "{}", reasons(&v));
+        if holds {
+            assert_eq!(v.packages[0].embedded_signatures, ["_gpgorigin"]);
+            continue;
+        }
+        assert_eq!(checks(&v), ["debsig"], "{}", reasons(&v));
+        assert!(
+            reasons(&v).contains(&format!("embedded _gpgorigin: signed by {stranger_fpr}")),
+            "{}",
+            reasons(&v)
+        );
+        assert!(!v.packages[0].verified);
+    }
 }

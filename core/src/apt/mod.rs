@@ -139,7 +139,11 @@ pub struct PackageLink {
     pub size: u64,
     /// Its SHA-256.
     pub sha256: Sha256Digest,
-    /// True when a verified index lists this digest and size.
+    /// The debsigs signature members embedded in it (`_gpgorigin`, ...)
+    /// that verified ([`debsig`]); one that fails fails the package.
+    pub embedded_signatures: Vec<String>,
+    /// True when a verified index lists this digest and size (and every
+    /// embedded signature verified).
     pub verified: bool,
 }
 
@@ -335,13 +339,9 @@ pub fn verify(
     }
     let mut packages = Vec::new();
     for path in &inputs.debs {
-        packages.push(package_link(
-            path,
-            &listed,
-            &reading,
-            &indexes,
-            &mut failures,
-        )?);
+        let mut link = package_link(path, &listed, &reading, &indexes, &mut failures)?;
+        embedded_signatures(path, &mut link, policy, at, &mut failures)?;
+        packages.push(link);
     }
     failures.sort();
     failures.dedup();
@@ -488,6 +488,7 @@ fn package_link(
         filename: None,
         size,
         sha256,
+        embedded_signatures: Vec::new(),
         verified: false,
     };
     if let Some((s, index)) = listed
@@ -545,6 +546,50 @@ fn package_link(
     };
     fail(failures, &file, "", "apt-package", reason);
     Ok(link)
+}
+
+/// A `.deb` that carries embedded debsigs signatures: both its apt chain
+/// and every embedded signature must hold (the package is read through the
+/// release reader as its own release, as `glassbox verify` reads it).
+fn embedded_signatures(
+    path: &Path,
+    link: &mut PackageLink,
+    policy: &TrustPolicy,
+    at: OffsetDateTime,
+    failures: &mut Vec<Failure>,
+) -> Result<(), AptError> {
+    use crate::sig::release::ReleaseAccess;
+    let read = |e: crate::release::ReleaseError| AptError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let deb = match crate::release::Release::open(path, &crate::sig::release::read_options()) {
+        Ok(d) => d,
+        // Not a package the reader reads one way: the chain judged its
+        // bytes; there are no embedded signatures to speak of.
+        Err(e) if e.is_refusal() => return Ok(()),
+        Err(e) => return Err(read(e)),
+    };
+    let files = deb.listing().files;
+    let policy = signature::judged_at(policy, at);
+    let found = debsig::cover_package(&deb, &files, &policy, at).map_err(read)?;
+    for s in found.signatures {
+        if s.verified {
+            link.embedded_signatures.push(s.signature);
+            continue;
+        }
+        link.verified = false;
+        for f in s.failures {
+            fail(
+                failures,
+                &link.file,
+                &s.signature,
+                "debsig",
+                format!("embedded {}: {}", s.signature, f.reason),
+            );
+        }
+    }
+    Ok(())
 }
 
 fn not_listed(sha256: Sha256Digest, indexes: &[IndexLink]) -> String {

@@ -18,6 +18,20 @@ pub type ReleaseSignatures = Option<DocumentVerification>;
 
 const CHECK: &str = "apt-release-signature";
 
+/// The policy whose OpenPGP keys are judged at the chain's validation time
+/// `at`: openpgp takes `at` as its `now`, but a fixed policy time would win
+/// over it, and `--at` overrides the policy's time.
+pub(crate) fn judged_at(policy: &TrustPolicy, at: OffsetDateTime) -> Cow<'_, TrustPolicy> {
+    match policy.validation_time {
+        ValidationTime::Fixed(t) if t != at => {
+            let mut p = policy.clone();
+            p.validation_time = ValidationTime::Fixed(at);
+            Cow::Owned(p)
+        }
+        _ => Cow::Borrowed(policy),
+    }
+}
+
 /// Verifies the Release file's signatures at `at`: `release` is the
 /// InRelease or Release file's content (named `file` in failures), `gpg`
 /// the name and content of Release.gpg when the signatures are detached.
@@ -31,17 +45,7 @@ pub(crate) fn verify(
     at: OffsetDateTime,
     failures: &mut Vec<Failure>,
 ) -> (ReleaseSignatures, Option<Vec<u8>>) {
-    // Keys are judged at the chain's validation time: openpgp takes `at`
-    // as its `now`, but a fixed policy time would win over it, and `--at`
-    // overrides the policy's time.
-    let policy: Cow<'_, TrustPolicy> = match policy.validation_time {
-        ValidationTime::Fixed(t) if t != at => {
-            let mut p = policy.clone();
-            p.validation_time = ValidationTime::Fixed(at);
-            Cow::Owned(p)
-        }
-        _ => Cow::Borrowed(policy),
-    };
+    let policy = judged_at(policy, at);
     let sig_name = gpg.map(|(n, _)| n).unwrap_or(file);
     let fail = |failures: &mut Vec<Failure>, reason: String| {
         failures.push(Failure {
