@@ -577,7 +577,9 @@ fn classify(path: &str, content: Option<&[u8]>) -> Option<Discovered> {
 }
 
 fn is_candidate(path: &str) -> bool {
-    classify(path, None).is_some() || manifest::is_manifest_name(file_name(path))
+    classify(path, None).is_some()
+        || manifest::is_manifest_name(file_name(path))
+        || super::authenticode::catalog::is_catalog_name(path)
 }
 
 /// Most checksum manifests whose coverage is worked out in one release.
@@ -691,11 +693,15 @@ fn verify_release_with(
         .collect();
     // A .deb's embedded `_gpg*` signatures (`crate::apt::debsig`).
     let debsig = crate::apt::debsig::cover_package(release, &files, policy, now)?;
+    // Windows catalogs (`*.cat`), which cover files by hash once the PE
+    // images' digests are known (`super::authenticode::release`).
+    let catalogs = super::authenticode::verify_catalogs(&contents, policy, now);
     let signature_files: HashSet<&str> = discovered
         .iter()
         .map(|d| d.signature.as_str())
         .chain(apt.claimed.iter().map(String::as_str))
         .chain(debsig.claimed.iter().map(String::as_str))
+        .chain(catalogs.iter().map(|(p, _)| p.as_str()))
         .collect();
 
     // Content of targets some verifier needs whole (raw signatures, CMS
@@ -772,7 +778,7 @@ fn verify_release_with(
     }
     // Authenticode: a PE file is signed by what it embeds (logic in
     // `super::authenticode::release`).
-    let pe = super::authenticode::verify_pe_files(release, &files, policy, now)?;
+    let pe = super::authenticode::verify_pe_files(release, &files, &catalogs, policy, now)?;
     failures.extend(pe.failures.iter().cloned());
     for s in &pe.signatures {
         failures.extend(s.failures.iter().cloned());

@@ -31,6 +31,7 @@
 //! reason. A PE checksum that does not match is reported, never fatal:
 //! Windows only enforces it for drivers, and it is outside the digest.
 
+pub mod catalog;
 pub mod describe;
 pub mod pe;
 pub mod release;
@@ -39,9 +40,10 @@ mod signature;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use catalog::{CatalogMember, CatalogVerification, MemberHash, verify_catalog};
 pub use describe::{StatedSignature, StatedSignatures, StatedTimestamp, describe};
 pub use pe::{PeError, PeImage};
-pub use release::{PeCoverage, PeFile, verify_pe_files};
+pub use release::{PeCoverage, PeFile, verify_catalogs, verify_pe_files};
 pub use signature::MAX_NESTED;
 
 use crate::policy::{AuthenticodeRequire, TrustPolicy};
@@ -96,7 +98,7 @@ pub struct PeSignature {
 }
 
 impl PeSignature {
-    fn new(id: String) -> Self {
+    pub(crate) fn new(id: String) -> Self {
         Self {
             id,
             verified: false,
@@ -111,7 +113,7 @@ impl PeSignature {
         }
     }
 
-    fn set_failure(&mut self, check: &str, reason: String) {
+    pub(crate) fn set_failure(&mut self, check: &str, reason: String) {
         self.failure = Some(PeFailure {
             signature: self.id.clone(),
             check: check.into(),

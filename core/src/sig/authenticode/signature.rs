@@ -22,10 +22,10 @@ use crate::sig::tsp::{self, TimestampReport};
 use crate::x509::Purpose;
 
 /// SPC_INDIRECT_DATA_OBJID: the eContentType of every Authenticode signature.
-const OID_SPC_INDIRECT_DATA: ObjectIdentifier =
+pub(super) const OID_SPC_INDIRECT_DATA: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.4");
 /// SPC_PE_IMAGE_DATAOBJ: the indirect data is a PE image's digest.
-const OID_SPC_PE_IMAGE_DATA: ObjectIdentifier =
+pub(super) const OID_SPC_PE_IMAGE_DATA: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.15");
 /// SPC_INDIVIDUAL_SP_KEY_PURPOSE_OBJID, used as the data type by some signers.
 const OID_SPC_INDIVIDUAL: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.21");
@@ -33,7 +33,7 @@ const OID_SPC_INDIVIDUAL: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6
 const OID_SPC_SP_OPUS_INFO: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.12");
 /// szOID_NESTED_SIGNATURE: further SignedData in an unsigned attribute.
-const OID_NESTED_SIGNATURE: ObjectIdentifier =
+pub(super) const OID_NESTED_SIGNATURE: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.4.1");
 /// szOID_RFC3161_counterSign: an RFC 3161 TimeStampToken.
 const OID_MS_RFC3161: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.3.3.1");
@@ -47,22 +47,22 @@ pub const MAX_NESTED: usize = 8;
 
 /// Authenticode PE "SpcIndirectDataContent".
 #[derive(der::Sequence)]
-struct SpcIndirectDataContent {
-    data: SpcAttributeTypeAndOptionalValue,
-    message_digest: DigestInfo,
+pub(super) struct SpcIndirectDataContent {
+    pub data: SpcAttributeTypeAndOptionalValue,
+    pub message_digest: DigestInfo,
 }
 
 #[derive(der::Sequence)]
-struct SpcAttributeTypeAndOptionalValue {
-    kind: ObjectIdentifier,
-    value: Option<Any>,
+pub(super) struct SpcAttributeTypeAndOptionalValue {
+    pub kind: ObjectIdentifier,
+    pub value: Option<Any>,
 }
 
 /// PKCS #1 DigestInfo.
 #[derive(der::Sequence)]
-struct DigestInfo {
-    digest_algorithm: AlgorithmIdentifierOwned,
-    digest: OctetString,
+pub(super) struct DigestInfo {
+    pub digest_algorithm: AlgorithmIdentifierOwned,
+    pub digest: OctetString,
 }
 
 /// Authenticode PE "SpcSpOpusInfo": both fields are CHOICEs, kept raw.
@@ -77,7 +77,7 @@ struct SpcSpOpusInfo {
 /// A check that failed: its stable name and the reason.
 pub(super) type Fail = (&'static str, String);
 
-fn cms_fail(e: CmsError) -> Fail {
+pub(super) fn cms_fail(e: CmsError) -> Fail {
     (e.check(), e.to_string())
 }
 
@@ -220,8 +220,35 @@ fn check(
 
     // PKCS #7 v1.5 §9.3: messageDigest covers the content octets of the
     // SpcIndirectDataContent, without its tag and length.
+    check_signer(
+        &sd,
+        si,
+        &OID_SPC_INDIRECT_DATA,
+        econtent.value(),
+        policy,
+        now,
+        sig,
+    )
+}
+
+/// The checks of a signature's one SignerInfo once its content is
+/// understood, shared by PE signatures and catalogs: messageDigest over
+/// `content` (the octets the signature covers), contentType
+/// `content_type`, SpcSpOpusInfo, the CMS signer checks, at most one
+/// timestamp (RFC 3161 or legacy countersignature; nested signatures are
+/// the caller's), and the chain with code signing or a policy EKU.
+pub(super) fn check_signer(
+    sd: &SignedData,
+    si: &SignerInfo,
+    content_type: &ObjectIdentifier,
+    content: &[u8],
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+    sig: &mut PeSignature,
+) -> Result<SignerReport, Fail> {
+    let unsigned = unsigned_attributes(si);
     let si_alg = DigestAlgorithm::from_alg(&si.digest_alg).map_err(cms_fail)?;
-    let content_digests = ContentDigests::of(econtent.value(), &BTreeSet::from([si_alg]));
+    let content_digests = ContentDigests::of(content, &BTreeSet::from([si_alg]));
     if let Some(opus) = si
         .signed_attrs
         .iter()
@@ -232,8 +259,8 @@ fn check(
         sig.program_name = name;
         sig.program_url = url;
     }
-    let checked = cms::check_signer(&sd, si, &OID_SPC_INDIRECT_DATA, &content_digests, policy)
-        .map_err(cms_fail)?;
+    let checked =
+        cms::check_signer(sd, si, content_type, &content_digests, policy).map_err(cms_fail)?;
 
     // Timestamps: at most one, of either kind (two would be two answers
     // to "when was this signed").
@@ -251,9 +278,7 @@ fn check(
                     tsp::verify_token(&token, si.signature.as_bytes(), policy, now)
                         .map_err(|e| ("timestamp", e.to_string()))?
                 }
-                TimestampKind::Countersignature => {
-                    verify_countersignature(&sd, si, v, policy, now)?
-                }
+                TimestampKind::Countersignature => verify_countersignature(sd, si, v, policy, now)?,
             })
         }
         more => {
@@ -264,7 +289,7 @@ fn check(
         }
     };
     cms::finish_signer(
-        &sd,
+        sd,
         checked,
         timestamp,
         policy,
