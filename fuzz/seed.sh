@@ -53,6 +53,15 @@ seed() { # seed TARGET FILE [PREFIX-BYTE-HEX]
 for f in "$mk"/*.tar; do seed tar "$f"; done
 for f in "$mk"/*.zip; do seed zip "$f"; done
 seed ar_deb "$mk/pkg.deb"
+# rpm: a package made by rpmbuild (and one with an xz payload).
+if command -v rpmbuild >/dev/null; then
+    mkdir -p "$mk/rpm"
+    printf 'Name: f\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\nBuildArch: noarch\n%%description\nd\n%%install\nmkdir -p %%{buildroot}/usr/bin\necho hi > %%{buildroot}/usr/bin/a\nln -s a %%{buildroot}/usr/bin/b\n%%files\n/usr/bin/a\n/usr/bin/b\n' >"$mk/rpm/f.spec"
+    for p in w9.gzdio w6.xzdio; do
+        rpmbuild -bb --quiet --define "_topdir $mk/rpm/$p" --define "_binary_payload $p" "$mk/rpm/f.spec" >/dev/null 2>&1
+        seed rpm "$mk/rpm/$p/RPMS/noarch/f-1-1.noarch.rpm"
+    done
+fi
 for f in "$CORPORA"/vendor-channels/*/*.deb; do
     [ "$(stat -c %s "$f")" -le 1048576 ] && seed ar_deb "$f"
 done

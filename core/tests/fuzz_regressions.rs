@@ -26,6 +26,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("dsse_envelope", fuzz::dsse_envelope),
     ("openpgp", fuzz::openpgp),
     ("public_key", fuzz::public_key),
+    ("rpm", fuzz::rpm),
     ("sigstore_bundle", fuzz::sigstore_bundle),
     ("tar", fuzz::tar),
     ("tlog", fuzz::tlog),

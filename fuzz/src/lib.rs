@@ -63,6 +63,23 @@ pub fn ar_deb(data: &[u8]) {
     let _ = Release::from_bytes("fuzz.deb", data, &opts());
 }
 
+/// Arbitrary bytes as an RPM package: the release reader (lead, headers,
+/// payload, cpio, the header/payload cross-check) and the signature chain
+/// (`sig::rpm`) with a policy that trusts nothing.
+pub fn rpm(data: &[u8]) {
+    let _ = Release::from_bytes("fuzz.rpm", data, &opts());
+    let v = glassbox_core::sig::rpm::verify_package(
+        "fuzz.rpm",
+        data,
+        &untrusting_policy(),
+        time::OffsetDateTime::UNIX_EPOCH,
+    );
+    assert!(
+        !v.verified,
+        "a package verified under a policy that trusts nothing"
+    );
+}
+
 const CODECS: &[(&str, &[u8])] = &[
     ("fuzz.tar.gz", &[0x1f, 0x8b]),
     ("fuzz.tar.xz", &[0xfd, b'7', b'z', b'X', b'Z', 0x00]),

@@ -76,6 +76,19 @@ pub fn verify_package(
     policy: &TrustPolicy,
     now: OffsetDateTime,
 ) -> RpmVerification {
+    verify_package_read(name, bytes, None, policy, now)
+}
+
+/// [`verify_package`], with the release reader's reading of the same bytes
+/// when the caller has one (`glassbox verify x.rpm` opened it already):
+/// the payload is then not decompressed a second time.
+fn verify_package_read(
+    name: &str,
+    bytes: &[u8],
+    opened: Option<&Release>,
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> RpmVerification {
     let mut links = Vec::new();
     let mut out = RpmVerification {
         package: String::new(),
@@ -127,7 +140,7 @@ pub fn verify_package(
 
     // 4. File digests: the reader cross-checks each payload file against
     // the header's list and digests, and refuses any disagreement.
-    links.push(files_link(name, bytes, main));
+    links.push(files_link(name, bytes, opened, main));
 
     out.verified = links.iter().all(|l| l.ok);
     out.links = links;
@@ -336,7 +349,7 @@ fn payload_link(main: &Header, payload: &[u8], legacy_verified: bool) -> Link {
 
 /// Every payload file against the header's list and digests (the reader
 /// refuses any disagreement), with digests glassbox accepts.
-fn files_link(name: &str, bytes: &[u8], main: &Header) -> Link {
+fn files_link(name: &str, bytes: &[u8], opened: Option<&Release>, main: &Header) -> Link {
     const LINK: &str = "file-digests";
     let list = match file_list(main) {
         Ok(l) => l,
@@ -364,7 +377,17 @@ fn files_link(name: &str, bytes: &[u8], main: &Header) -> Link {
             ),
         );
     }
-    match Release::from_bytes(name, bytes, &ReadOptions::default()) {
+    // The caller's reading counts only if it is of these very bytes: its
+    // entries must be exactly the header's files with the header's digests
+    // (the file could have changed between the two reads). Otherwise, or
+    // when the digests cannot be compared, read the payload again.
+    let read = match opened.filter(|r| same_files(r, &list)) {
+        Some(r) => Ok(std::borrow::Cow::Borrowed(r)),
+        None => {
+            Release::from_bytes(name, bytes, &ReadOptions::default()).map(std::borrow::Cow::Owned)
+        }
+    };
+    match read {
         Ok(r) => {
             if let Some(f) = r.findings.iter().find(|f| !f.kind.is_informational()) {
                 return bad(LINK, format!("{f}"));
@@ -381,6 +404,35 @@ fn files_link(name: &str, bytes: &[u8], main: &Header) -> Link {
         }
         Err(e) => bad(LINK, e.to_string()),
     }
+}
+
+/// Whether `r`'s top-level entries are exactly the non-ghost files of
+/// `list`, each regular file with the header's SHA-256 or SHA-512.
+fn same_files(r: &Release, list: &crate::release::rpm::FileList) -> bool {
+    use crate::release::{EntryKind, EntryPath, RawPath};
+    let listed = list.files.iter().filter(|f| !f.is_ghost());
+    let top = r.entries.iter().filter(|e| e.path.depth() == 0).count();
+    top == listed.clone().count()
+        && listed.into_iter().all(|f| {
+            let Some(e) = r.entry(&EntryPath::top(RawPath(f.path.clone()))) else {
+                return false;
+            };
+            match (e.kind, &e.digests) {
+                (EntryKind::File, Some(d)) => {
+                    let got = match list.digest_algo {
+                        algo::SHA256 => d.sha256.to_hex(),
+                        algo::SHA512 => match &d.sha512 {
+                            Some(x) => x.to_hex(),
+                            None => return false,
+                        },
+                        _ => return false,
+                    };
+                    got.as_bytes().eq_ignore_ascii_case(&f.digest)
+                }
+                (EntryKind::File, None) => false,
+                _ => f.mode & 0o170000 != 0o100000 || e.kind == EntryKind::Hardlink,
+            }
+        })
 }
 
 impl RpmVerification {
@@ -490,7 +542,7 @@ pub fn verify_release_package(
 ) -> Result<SignatureResult, crate::release::ReleaseError> {
     let label = path.display().to_string();
     let bytes = read_package(path)?;
-    let v = verify_package(&label, &bytes, policy, now);
+    let v = verify_package_read(&label, &bytes, Some(release), policy, now);
     let covers = release
         .entries
         .iter()
