@@ -13,7 +13,9 @@
 
 use std::fmt::Write;
 
-use super::{AuditReport, Finding, Severity, Verdict};
+use super::{
+    AuditReport, DiffSection, Finding, ReproSection, Severity, TufSection, Verdict, VerifySection,
+};
 
 /// Characters that carry meaning in Markdown anywhere in a line (CommonMark
 /// §2.4 lets any ASCII punctuation be backslash-escaped).
@@ -122,6 +124,268 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "NO" }
 }
 
+/// A table of the report, laid out once and written by both renderers, so
+/// the Markdown and the HTML page show the same columns and escape each
+/// cell the same way.
+struct Table<'a> {
+    /// The HTML `id` of the tables readers (and tests) link to.
+    id: Option<&'static str>,
+    head: &'static [&'static str],
+    rows: Vec<Vec<Cell<'a>>>,
+}
+
+/// One cell, and how each renderer shows it.
+enum Cell<'a> {
+    /// glassbox's own words and numbers (check names, statuses, counts):
+    /// written as they are.
+    Own(String),
+    /// Text that may come from the vendor's material: escaped.
+    Text(&'a str),
+    /// A file or signature name: escaped, and `<code>` on the page.
+    Name(&'a str),
+    /// A hex digest: code in both.
+    Digest(&'a str),
+    /// Names joined by `, `, each escaped.
+    Names(&'a [String]),
+    /// A verification result: `yes`, or a `NO` marked on the page.
+    Verified(bool),
+}
+
+fn md_cell(c: &Cell) -> String {
+    match c {
+        Cell::Own(s) => s.clone(),
+        Cell::Text(s) | Cell::Name(s) => md(s),
+        Cell::Digest(s) => format!("`{s}`"),
+        Cell::Names(list) => list.iter().map(|x| md(x)).collect::<Vec<_>>().join(", "),
+        Cell::Verified(b) => yes_no(*b).to_string(),
+    }
+}
+
+fn md_table(o: &mut String, t: &Table) {
+    let _ = writeln!(
+        o,
+        "| {} |\n|{}",
+        t.head.join(" | "),
+        "---|".repeat(t.head.len())
+    );
+    for row in &t.rows {
+        let cells: Vec<String> = row.iter().map(md_cell).collect();
+        let _ = writeln!(o, "| {} |", cells.join(" | "));
+    }
+}
+
+fn html_cell(o: &mut String, c: &Cell) {
+    let _ = match c {
+        Cell::Own(s) => write!(o, "<td>{s}</td>"),
+        Cell::Text(s) => write!(o, "<td>{}</td>", escape_html(s)),
+        Cell::Name(s) | Cell::Digest(s) => write!(o, "<td><code>{}</code></td>", escape_html(s)),
+        Cell::Names(list) => write!(o, "<td>{}</td>", escape_html(&list.join(", "))),
+        Cell::Verified(b) => write!(
+            o,
+            "<td{}>{}</td>",
+            if *b { "" } else { " class=\"no\"" },
+            yes_no(*b)
+        ),
+    };
+}
+
+fn html_table(o: &mut String, t: &Table) {
+    match t.id {
+        Some(id) => {
+            let _ = writeln!(o, "<table id=\"{id}\">");
+        }
+        None => o.push_str("<table>\n"),
+    }
+    o.push_str("<tr>");
+    for h in t.head {
+        let _ = write!(o, "<th>{h}</th>");
+    }
+    o.push_str("</tr>\n");
+    for row in &t.rows {
+        o.push_str("<tr>");
+        for c in row {
+            html_cell(o, c);
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</table>\n");
+}
+
+/// What each check reported (`steps`).
+fn steps_table(r: &AuditReport) -> Table<'_> {
+    Table {
+        id: None,
+        head: &["check", "status", "summary"],
+        rows: r
+            .steps
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::Own(s.check.name().to_string()),
+                    Cell::Own(s.status_text().to_string()),
+                    Cell::Text(&s.summary),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// One row per signature file.
+fn signatures_table(v: &VerifySection) -> Table<'_> {
+    Table {
+        id: Some("signatures"),
+        head: &[
+            "signature",
+            "format",
+            "signs",
+            "verified",
+            "signer",
+            "time",
+            "reason",
+        ],
+        rows: v
+            .signatures
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::Name(&s.signature),
+                    Cell::Text(&s.format),
+                    Cell::Names(&s.targets),
+                    Cell::Verified(s.verified),
+                    Cell::Names(&s.signers),
+                    Cell::Text(s.time.as_deref().unwrap_or("")),
+                    Cell::Text(s.reason.as_deref().unwrap_or("")),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The files that did not verify, and why.
+fn problems_table(v: &VerifySection) -> Table<'_> {
+    Table {
+        id: None,
+        head: &["file", "signature", "check", "reason"],
+        rows: v
+            .problems
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::Name(&p.file),
+                    Cell::Name(&p.signature),
+                    Cell::Text(&p.check),
+                    Cell::Text(&p.reason),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Entries changed since the previous release, by kind of change.
+fn diff_counts_table(d: &DiffSection) -> Table<'_> {
+    Table {
+        id: Some("diff"),
+        head: &["change", "entries"],
+        rows: d
+            .counts
+            .iter()
+            .map(|(k, n)| vec![Cell::Text(k), Cell::Own(n.to_string())])
+            .collect(),
+    }
+}
+
+/// The normalizations a reproducibility verdict relied on.
+fn normalizations_table(p: &ReproSection) -> Table<'_> {
+    Table {
+        id: Some("normalizations"),
+        head: &["normalization", "applied", "what it ignores"],
+        rows: p
+            .normalizations
+            .iter()
+            .map(|n| {
+                vec![
+                    Cell::Text(&n.name),
+                    Cell::Own(n.count.to_string()),
+                    Cell::Text(&n.description),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// What differs between the release and its rebuild.
+fn differences_table(p: &ReproSection) -> Table<'_> {
+    Table {
+        id: None,
+        head: &["differs", "how"],
+        rows: p
+            .differences
+            .iter()
+            .map(|d| vec![Cell::Name(&d.path), Cell::Text(&d.kind)])
+            .collect(),
+    }
+}
+
+/// The TUF roles verified.
+fn tuf_roles_table(t: &TufSection) -> Table<'_> {
+    Table {
+        id: Some("tuf-roles"),
+        head: &["role", "version", "expires", "signatures / threshold"],
+        rows: t
+            .roles
+            .iter()
+            .map(|role| {
+                vec![
+                    Cell::Text(&role.role),
+                    Cell::Own(role.version.to_string()),
+                    Cell::Text(&role.expires),
+                    Cell::Own(format!("{} / {}", role.signatures, role.threshold)),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The TUF targets checked.
+fn tuf_targets_table(t: &TufSection) -> Table<'_> {
+    Table {
+        id: None,
+        head: &["target", "verified", "error"],
+        rows: t
+            .targets
+            .iter()
+            .map(|target| {
+                vec![
+                    Cell::Name(&target.name),
+                    Cell::Own(yes_no(target.verified).to_string()),
+                    Cell::Text(target.error.as_deref().unwrap_or("")),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Every input the audit read, with its digest.
+fn inputs_table(r: &AuditReport) -> Table<'_> {
+    Table {
+        id: None,
+        head: &["role", "path", "kind", "sha256", "files"],
+        rows: r
+            .inputs
+            .iter()
+            .map(|i| {
+                vec![
+                    Cell::Own(role_name(i.role).to_string()),
+                    Cell::Name(&i.path),
+                    Cell::Own(kind_name(i.kind).to_string()),
+                    Cell::Digest(&i.sha256),
+                    Cell::Own(i.files.len().to_string()),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// The report as Markdown (CommonMark with GitHub tables).
 pub fn markdown(r: &AuditReport) -> String {
     let mut o = String::new();
@@ -163,16 +427,8 @@ pub fn markdown(r: &AuditReport) -> String {
     o.push('\n');
 
     if !r.steps.is_empty() {
-        o.push_str("## Checks\n\n| check | status | summary |\n|---|---|---|\n");
-        for s in &r.steps {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} |",
-                s.check.name(),
-                s.status_text(),
-                md(&s.summary)
-            );
-        }
+        o.push_str("## Checks\n\n");
+        md_table(&mut o, &steps_table(r));
         o.push('\n');
     }
 
@@ -220,38 +476,12 @@ pub fn markdown(r: &AuditReport) -> String {
             v.coverage.failed
         );
         if !v.signatures.is_empty() {
-            o.push_str("| signature | format | signs | verified | signer | time | reason |\n|---|---|---|---|---|---|---|\n");
-            for s in &v.signatures {
-                let targets: Vec<String> = s.targets.iter().map(|t| md(t)).collect();
-                let signers: Vec<String> = s.signers.iter().map(|t| md(t)).collect();
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
-                    md(&s.signature),
-                    md(&s.format),
-                    targets.join(", "),
-                    yes_no(s.verified),
-                    signers.join(", "),
-                    md(s.time.as_deref().unwrap_or("")),
-                    md(s.reason.as_deref().unwrap_or(""))
-                );
-            }
+            md_table(&mut o, &signatures_table(v));
             o.push('\n');
         }
         if !v.problems.is_empty() {
-            o.push_str(
-                "Files not verified:\n\n| file | signature | check | reason |\n|---|---|---|---|\n",
-            );
-            for p in &v.problems {
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} | {} |",
-                    md(&p.file),
-                    md(&p.signature),
-                    md(&p.check),
-                    md(&p.reason)
-                );
-            }
+            o.push_str("Files not verified:\n\n");
+            md_table(&mut o, &problems_table(v));
             o.push('\n');
         }
         if !v.signers.is_empty() {
@@ -289,14 +519,8 @@ pub fn markdown(r: &AuditReport) -> String {
     }
     if let Some(d) = &r.results.diff {
         evidence = true;
-        let _ = writeln!(
-            o,
-            "### Changes since {}\n\n| change | entries |\n|---|---|",
-            md(&d.previous_version)
-        );
-        for (k, n) in &d.counts {
-            let _ = writeln!(o, "| {} | {} |", md(k), n);
-        }
+        let _ = writeln!(o, "### Changes since {}\n", md(&d.previous_version));
+        md_table(&mut o, &diff_counts_table(d));
         o.push('\n');
         if d.changed_executables.is_empty() {
             o.push_str("Changed executables: none.\n\n");
@@ -316,23 +540,11 @@ pub fn markdown(r: &AuditReport) -> String {
             md(p.verdict.name())
         );
         if !p.normalizations.is_empty() {
-            o.push_str("| normalization | applied | what it ignores |\n|---|---|---|\n");
-            for n in &p.normalizations {
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} |",
-                    md(&n.name),
-                    n.count,
-                    md(&n.description)
-                );
-            }
+            md_table(&mut o, &normalizations_table(p));
             o.push('\n');
         }
         if !p.differences.is_empty() {
-            o.push_str("| differs | how |\n|---|---|\n");
-            for d in &p.differences {
-                let _ = writeln!(o, "| {} | {} |", md(&d.path), md(&d.kind));
-            }
+            md_table(&mut o, &differences_table(p));
             o.push('\n');
         }
     }
@@ -349,33 +561,11 @@ pub fn markdown(r: &AuditReport) -> String {
             let _ = writeln!(o, "Error: {}\n", md(e));
         }
         if !t.roles.is_empty() {
-            o.push_str(
-                "| role | version | expires | signatures / threshold |\n|---|---|---|---|\n",
-            );
-            for role in &t.roles {
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} | {} / {} |",
-                    md(&role.role),
-                    role.version,
-                    md(&role.expires),
-                    role.signatures,
-                    role.threshold
-                );
-            }
+            md_table(&mut o, &tuf_roles_table(t));
             o.push('\n');
         }
         if !t.targets.is_empty() {
-            o.push_str("| target | verified | error |\n|---|---|---|\n");
-            for target in &t.targets {
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} |",
-                    md(&target.name),
-                    yes_no(target.verified),
-                    md(target.error.as_deref().unwrap_or(""))
-                );
-            }
+            md_table(&mut o, &tuf_targets_table(t));
             o.push('\n');
         }
     }
@@ -384,18 +574,8 @@ pub fn markdown(r: &AuditReport) -> String {
     }
 
     if !r.inputs.is_empty() {
-        o.push_str("## Inputs\n\n| role | path | kind | sha256 | files |\n|---|---|---|---|---|\n");
-        for i in &r.inputs {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | `{}` | {} |",
-                role_name(i.role),
-                md(&i.path),
-                kind_name(i.kind),
-                i.sha256,
-                i.files.len()
-            );
-        }
+        o.push_str("## Inputs\n\n");
+        md_table(&mut o, &inputs_table(r));
     }
     o
 }
@@ -502,17 +682,7 @@ pub fn html_page(r: &AuditReport) -> String {
     );
     o.push_str("</table>\n");
     if !r.steps.is_empty() {
-        o.push_str("<table>\n<tr><th>check</th><th>status</th><th>summary</th></tr>\n");
-        for s in &r.steps {
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                s.check.name(),
-                s.status_text(),
-                escape_html(&s.summary)
-            );
-        }
-        o.push_str("</table>\n");
+        html_table(&mut o, &steps_table(r));
     }
     o.push_str("</section>\n<section id=\"findings\">\n<h2>Findings</h2>\n");
     if r.findings.is_empty() {
@@ -561,36 +731,11 @@ pub fn html_page(r: &AuditReport) -> String {
             v.coverage.failed
         );
         if !v.signatures.is_empty() {
-            o.push_str("<table id=\"signatures\">\n<tr><th>signature</th><th>format</th><th>signs</th><th>verified</th><th>signer</th><th>time</th><th>reason</th></tr>\n");
-            for s in &v.signatures {
-                let _ = writeln!(
-                    o,
-                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    escape_html(&s.signature),
-                    escape_html(&s.format),
-                    escape_html(&s.targets.join(", ")),
-                    if s.verified { "" } else { " class=\"no\"" },
-                    yes_no(s.verified),
-                    escape_html(&s.signers.join(", ")),
-                    escape_html(s.time.as_deref().unwrap_or("")),
-                    escape_html(s.reason.as_deref().unwrap_or(""))
-                );
-            }
-            o.push_str("</table>\n");
+            html_table(&mut o, &signatures_table(v));
         }
         if !v.problems.is_empty() {
-            o.push_str("<p>Files not verified:</p>\n<table>\n<tr><th>file</th><th>signature</th><th>check</th><th>reason</th></tr>\n");
-            for p in &v.problems {
-                let _ = writeln!(
-                    o,
-                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                    escape_html(&p.file),
-                    escape_html(&p.signature),
-                    escape_html(&p.check),
-                    escape_html(&p.reason)
-                );
-            }
-            o.push_str("</table>\n");
+            o.push_str("<p>Files not verified:</p>\n");
+            html_table(&mut o, &problems_table(v));
         }
         if !v.signers.is_empty() {
             o.push_str("<h3>Signers and chains</h3>\n<ul>\n");
@@ -637,13 +782,10 @@ pub fn html_page(r: &AuditReport) -> String {
         evidence = true;
         let _ = writeln!(
             o,
-            "<h3>Changes since {}</h3>\n<table id=\"diff\">\n<tr><th>change</th><th>entries</th></tr>",
+            "<h3>Changes since {}</h3>",
             escape_html(&d.previous_version)
         );
-        for (k, n) in &d.counts {
-            let _ = writeln!(o, "<tr><td>{}</td><td>{n}</td></tr>", escape_html(k));
-        }
-        o.push_str("</table>\n");
+        html_table(&mut o, &diff_counts_table(d));
         if d.changed_executables.is_empty() {
             o.push_str("<p>Changed executables: none.</p>\n");
         } else {
@@ -662,29 +804,10 @@ pub fn html_page(r: &AuditReport) -> String {
             escape_html(p.verdict.name())
         );
         if !p.normalizations.is_empty() {
-            o.push_str("<table id=\"normalizations\">\n<tr><th>normalization</th><th>applied</th><th>what it ignores</th></tr>\n");
-            for n in &p.normalizations {
-                let _ = writeln!(
-                    o,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    escape_html(&n.name),
-                    n.count,
-                    escape_html(&n.description)
-                );
-            }
-            o.push_str("</table>\n");
+            html_table(&mut o, &normalizations_table(p));
         }
         if !p.differences.is_empty() {
-            o.push_str("<table>\n<tr><th>differs</th><th>how</th></tr>\n");
-            for d in &p.differences {
-                let _ = writeln!(
-                    o,
-                    "<tr><td><code>{}</code></td><td>{}</td></tr>",
-                    escape_html(&d.path),
-                    escape_html(&d.kind)
-                );
-            }
-            o.push_str("</table>\n");
+            html_table(&mut o, &differences_table(p));
         }
     }
     if let Some(t) = &r.results.tuf {
@@ -701,32 +824,10 @@ pub fn html_page(r: &AuditReport) -> String {
             let _ = writeln!(o, "<p>Error: {}</p>", escape_html(e));
         }
         if !t.roles.is_empty() {
-            o.push_str("<table id=\"tuf-roles\">\n<tr><th>role</th><th>version</th><th>expires</th><th>signatures / threshold</th></tr>\n");
-            for role in &t.roles {
-                let _ = writeln!(
-                    o,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td></tr>",
-                    escape_html(&role.role),
-                    role.version,
-                    escape_html(&role.expires),
-                    role.signatures,
-                    role.threshold
-                );
-            }
-            o.push_str("</table>\n");
+            html_table(&mut o, &tuf_roles_table(t));
         }
         if !t.targets.is_empty() {
-            o.push_str("<table>\n<tr><th>target</th><th>verified</th><th>error</th></tr>\n");
-            for target in &t.targets {
-                let _ = writeln!(
-                    o,
-                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                    escape_html(&target.name),
-                    yes_no(target.verified),
-                    escape_html(target.error.as_deref().unwrap_or(""))
-                );
-            }
-            o.push_str("</table>\n");
+            html_table(&mut o, &tuf_targets_table(t));
         }
     }
     if !evidence {
@@ -734,19 +835,9 @@ pub fn html_page(r: &AuditReport) -> String {
     }
     o.push_str("</section>\n");
     if !r.inputs.is_empty() {
-        o.push_str("<section id=\"inputs\">\n<h2>Inputs</h2>\n<table>\n<tr><th>role</th><th>path</th><th>kind</th><th>sha256</th><th>files</th></tr>\n");
-        for i in &r.inputs {
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-                role_name(i.role),
-                escape_html(&i.path),
-                kind_name(i.kind),
-                escape_html(&i.sha256),
-                i.files.len()
-            );
-        }
-        o.push_str("</table>\n</section>\n");
+        o.push_str("<section id=\"inputs\">\n<h2>Inputs</h2>\n");
+        html_table(&mut o, &inputs_table(r));
+        o.push_str("</section>\n");
     }
     o.push_str("</body>\n</html>\n");
     o
