@@ -113,6 +113,21 @@ fn fixture() -> Fixture {
     Fixture { _dir: dir, root }
 }
 
+impl Fixture {
+    /// [`tar_gz`] of the tree `side` (`vendor`, `rebuild`, `tampered`)
+    /// into `name` beside the trees; returns its path.
+    fn tar_gz(&self, side: &str, name: &str, reverse: bool, owner: &str, gzip_n: bool) -> PathBuf {
+        let out = self.root.join(name);
+        tar_gz(&self.root.join(side), &out, reverse, owner, gzip_n);
+        out
+    }
+
+    /// The vendor's `a.tar.gz`: names in order, owned by root, `gzip -n`.
+    fn vendor_tar_gz(&self) -> PathBuf {
+        self.tar_gz("vendor", "a.tar.gz", false, "0", true)
+    }
+}
+
 /// `compare` with the default normalizations; the comparison must run.
 fn repro(vendor: &Path, rebuild: &Path) -> ReproReport {
     compare(vendor, rebuild, &ReproOptions::default()).unwrap()
@@ -134,8 +149,7 @@ fn repro_with(vendor: &Path, rebuild: &Path, normalizations: NormalizationSet) -
 )]
 fn same_file_is_identical() {
     let f = fixture();
-    let a = f.root.join("a.tar.gz");
-    tar_gz(&f.root.join("vendor"), &a, false, "0", true);
+    let a = f.vendor_tar_gz();
     let r = repro(&a, &a);
     assert_eq!(r.verdict, Verdict::Identical);
     assert!(r.normalizations.is_empty() && r.differences.is_empty());
@@ -148,10 +162,9 @@ fn same_file_is_identical() {
 )]
 fn tar_gz_rebuild_with_metadata_noise_is_equivalent_with_each_normalization_named() {
     let f = fixture();
-    let (a, b) = (f.root.join("a.tar.gz"), f.root.join("b.tar.gz"));
-    tar_gz(&f.root.join("vendor"), &a, false, "0", true);
+    let a = f.vendor_tar_gz();
     // Reverse order, another owner, gzip header with name and mtime.
-    tar_gz(&f.root.join("rebuild"), &b, true, "1000", false);
+    let b = f.tar_gz("rebuild", "b.tar.gz", true, "1000", false);
     let r = repro(&a, &b);
     assert_eq!(r.verdict, Verdict::Equivalent, "{r:#?}");
     assert_eq!(
@@ -172,9 +185,8 @@ fn tar_gz_rebuild_with_metadata_noise_is_equivalent_with_each_normalization_name
 )]
 fn tar_gz_content_change_stays_visible_under_every_normalization() {
     let f = fixture();
-    let (a, t) = (f.root.join("a.tar.gz"), f.root.join("t.tar.gz"));
-    tar_gz(&f.root.join("vendor"), &a, false, "0", true);
-    tar_gz(&f.root.join("tampered"), &t, true, "1000", false);
+    let a = f.vendor_tar_gz();
+    let t = f.tar_gz("tampered", "t.tar.gz", true, "1000", false);
     let r = repro(&a, &t);
     assert_eq!(r.verdict, Verdict::Different);
     let paths: Vec<&str> = r.differences.iter().map(|d| d.path.as_str()).collect();
@@ -192,9 +204,8 @@ fn tar_gz_content_change_stays_visible_under_every_normalization() {
 )]
 fn strict_mode_reports_every_normalizable_field_as_a_difference() {
     let f = fixture();
-    let (a, b) = (f.root.join("a.tar.gz"), f.root.join("b.tar.gz"));
-    tar_gz(&f.root.join("vendor"), &a, false, "0", true);
-    tar_gz(&f.root.join("rebuild"), &b, false, "0", true);
+    let a = f.vendor_tar_gz();
+    let b = f.tar_gz("rebuild", "b.tar.gz", false, "0", true);
     let r = repro_with(&a, &b, NormalizationSet::strict());
     assert_eq!(r.verdict, Verdict::Different);
     assert!(r.differences.iter().all(|d| matches!(
@@ -366,9 +377,8 @@ fn nested_archives_are_compared_member_by_member() {
         );
         touch_all(&f.root.join(side), date);
     }
-    let (a, b) = (f.root.join("a.tar.gz"), f.root.join("b.tar.gz"));
-    tar_gz(&f.root.join("vendor"), &a, false, "0", true);
-    tar_gz(&f.root.join("rebuild"), &b, false, "0", true);
+    let a = f.vendor_tar_gz();
+    let b = f.tar_gz("rebuild", "b.tar.gz", false, "0", true);
     let r = repro(&a, &b);
     assert_eq!(r.verdict, Verdict::Equivalent, "{r:#?}");
     assert!(names(&r).contains(&Normalization::TarOwner));
