@@ -211,179 +211,134 @@ fn html_table(o: &mut String, t: &Table) {
     o.push_str("</table>\n");
 }
 
+impl<'a> Table<'a> {
+    /// A table with one row per item, made by `row`.
+    fn of<T>(
+        id: Option<&'static str>,
+        head: &'static [&'static str],
+        items: impl IntoIterator<Item = T>,
+        row: impl FnMut(T) -> Vec<Cell<'a>>,
+    ) -> Self {
+        let rows = items.into_iter().map(row).collect();
+        Table { id, head, rows }
+    }
+}
+
 /// What each check reported (`steps`).
 fn steps_table(r: &AuditReport) -> Table<'_> {
-    Table {
-        id: None,
-        head: &["check", "status", "summary"],
-        rows: r
-            .steps
-            .iter()
-            .map(|s| {
-                vec![
-                    Cell::Own(s.check.name().to_string()),
-                    Cell::Own(s.status_text().to_string()),
-                    Cell::Text(&s.summary),
-                ]
-            })
-            .collect(),
-    }
+    Table::of(None, &["check", "status", "summary"], &r.steps, |s| {
+        vec![
+            Cell::Own(s.check.name().to_string()),
+            Cell::Own(s.status_text().to_string()),
+            Cell::Text(&s.summary),
+        ]
+    })
 }
 
 /// One row per signature file.
 fn signatures_table(v: &VerifySection) -> Table<'_> {
-    Table {
-        id: Some("signatures"),
-        head: &[
-            "signature",
-            "format",
-            "signs",
-            "verified",
-            "signer",
-            "time",
-            "reason",
-        ],
-        rows: v
-            .signatures
-            .iter()
-            .map(|s| {
-                vec![
-                    Cell::Name(&s.signature),
-                    Cell::Text(&s.format),
-                    Cell::Names(&s.targets),
-                    Cell::Verified(s.verified),
-                    Cell::Names(&s.signers),
-                    Cell::Text(s.time.as_deref().unwrap_or("")),
-                    Cell::Text(s.reason.as_deref().unwrap_or("")),
-                ]
-            })
-            .collect(),
-    }
+    let head = &[
+        "signature",
+        "format",
+        "signs",
+        "verified",
+        "signer",
+        "time",
+        "reason",
+    ];
+    Table::of(Some("signatures"), head, &v.signatures, |s| {
+        vec![
+            Cell::Name(&s.signature),
+            Cell::Text(&s.format),
+            Cell::Names(&s.targets),
+            Cell::Verified(s.verified),
+            Cell::Names(&s.signers),
+            Cell::Text(s.time.as_deref().unwrap_or("")),
+            Cell::Text(s.reason.as_deref().unwrap_or("")),
+        ]
+    })
 }
 
 /// The files that did not verify, and why.
 fn problems_table(v: &VerifySection) -> Table<'_> {
-    Table {
-        id: None,
-        head: &["file", "signature", "check", "reason"],
-        rows: v
-            .problems
-            .iter()
-            .map(|p| {
-                vec![
-                    Cell::Name(&p.file),
-                    Cell::Name(&p.signature),
-                    Cell::Text(&p.check),
-                    Cell::Text(&p.reason),
-                ]
-            })
-            .collect(),
-    }
+    let head = &["file", "signature", "check", "reason"];
+    Table::of(None, head, &v.problems, |p| {
+        vec![
+            Cell::Name(&p.file),
+            Cell::Name(&p.signature),
+            Cell::Text(&p.check),
+            Cell::Text(&p.reason),
+        ]
+    })
 }
 
 /// Entries changed since the previous release, by kind of change.
 fn diff_counts_table(d: &DiffSection) -> Table<'_> {
-    Table {
-        id: Some("diff"),
-        head: &["change", "entries"],
-        rows: d
-            .counts
-            .iter()
-            .map(|(k, n)| vec![Cell::Text(k), Cell::Own(n.to_string())])
-            .collect(),
-    }
+    Table::of(Some("diff"), &["change", "entries"], &d.counts, |(k, n)| {
+        vec![Cell::Text(k), Cell::Own(n.to_string())]
+    })
 }
 
 /// The normalizations a reproducibility verdict relied on.
 fn normalizations_table(p: &ReproSection) -> Table<'_> {
-    Table {
-        id: Some("normalizations"),
-        head: &["normalization", "applied", "what it ignores"],
-        rows: p
-            .normalizations
-            .iter()
-            .map(|n| {
-                vec![
-                    Cell::Text(&n.name),
-                    Cell::Own(n.count.to_string()),
-                    Cell::Text(&n.description),
-                ]
-            })
-            .collect(),
-    }
+    let head = &["normalization", "applied", "what it ignores"];
+    Table::of(Some("normalizations"), head, &p.normalizations, |n| {
+        vec![
+            Cell::Text(&n.name),
+            Cell::Own(n.count.to_string()),
+            Cell::Text(&n.description),
+        ]
+    })
 }
 
 /// What differs between the release and its rebuild.
 fn differences_table(p: &ReproSection) -> Table<'_> {
-    Table {
-        id: None,
-        head: &["differs", "how"],
-        rows: p
-            .differences
-            .iter()
-            .map(|d| vec![Cell::Name(&d.path), Cell::Text(&d.kind)])
-            .collect(),
-    }
+    Table::of(None, &["differs", "how"], &p.differences, |d| {
+        vec![Cell::Name(&d.path), Cell::Text(&d.kind)]
+    })
 }
 
 /// The TUF roles verified.
 fn tuf_roles_table(t: &TufSection) -> Table<'_> {
-    Table {
-        id: Some("tuf-roles"),
-        head: &["role", "version", "expires", "signatures / threshold"],
-        rows: t
-            .roles
-            .iter()
-            .map(|role| {
-                vec![
-                    Cell::Text(&role.role),
-                    Cell::Own(role.version.to_string()),
-                    Cell::Text(&role.expires),
-                    Cell::Own(format!("{} / {}", role.signatures, role.threshold)),
-                ]
-            })
-            .collect(),
-    }
+    let head = &["role", "version", "expires", "signatures / threshold"];
+    Table::of(Some("tuf-roles"), head, &t.roles, |role| {
+        vec![
+            Cell::Text(&role.role),
+            Cell::Own(role.version.to_string()),
+            Cell::Text(&role.expires),
+            Cell::Own(format!("{} / {}", role.signatures, role.threshold)),
+        ]
+    })
 }
 
 /// The TUF targets checked.
 fn tuf_targets_table(t: &TufSection) -> Table<'_> {
-    Table {
-        id: None,
-        head: &["target", "verified", "error"],
-        rows: t
-            .targets
-            .iter()
-            .map(|target| {
-                vec![
-                    Cell::Name(&target.name),
-                    Cell::Own(yes_no(target.verified).to_string()),
-                    Cell::Text(target.error.as_deref().unwrap_or("")),
-                ]
-            })
-            .collect(),
-    }
+    Table::of(
+        None,
+        &["target", "verified", "error"],
+        &t.targets,
+        |target| {
+            vec![
+                Cell::Name(&target.name),
+                Cell::Own(yes_no(target.verified).to_string()),
+                Cell::Text(target.error.as_deref().unwrap_or("")),
+            ]
+        },
+    )
 }
 
 /// Every input the audit read, with its digest.
 fn inputs_table(r: &AuditReport) -> Table<'_> {
-    Table {
-        id: None,
-        head: &["role", "path", "kind", "sha256", "files"],
-        rows: r
-            .inputs
-            .iter()
-            .map(|i| {
-                vec![
-                    Cell::Own(role_name(i.role).to_string()),
-                    Cell::Name(&i.path),
-                    Cell::Own(kind_name(i.kind).to_string()),
-                    Cell::Digest(&i.sha256),
-                    Cell::Own(i.files.len().to_string()),
-                ]
-            })
-            .collect(),
-    }
+    let head = &["role", "path", "kind", "sha256", "files"];
+    Table::of(None, head, &r.inputs, |i| {
+        vec![
+            Cell::Own(role_name(i.role).to_string()),
+            Cell::Name(&i.path),
+            Cell::Own(kind_name(i.kind).to_string()),
+            Cell::Digest(&i.sha256),
+            Cell::Own(i.files.len().to_string()),
+        ]
+    })
 }
 
 /// The report as Markdown (CommonMark with GitHub tables).
