@@ -295,3 +295,92 @@ fn a_zip_in_a_stream_above_the_one_cap_is_compared_as_bytes() {
     assert_eq!(report.differences[0].path, "pkg/big.zip");
     assert_eq!(report.differences[0].kind.name(), "content");
 }
+
+/// A tar.gz holding `pkg/engine` and a zip (`pkg/lib.zip`), with the given
+/// tar mtime and zip MS-DOS time: the same content built at another time.
+fn built_at(path: &Path, mtime: u64, dos_time: u32) {
+    let zip = common::zip_bytes(
+        b"",
+        &[common::ZipMember {
+            dos_time,
+            ..common::ZipMember::deflated("lib/core.py", &b"print('core')\n".repeat(40))
+        }],
+    );
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, data) in [("pkg/engine", &b"engine v1\n"[..]), ("pkg/lib.zip", &zip)] {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(name).unwrap();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(mtime);
+        h.set_cksum();
+        tar.append(&h, data).unwrap();
+    }
+    std::fs::write(path, common::gzip(&tar.into_inner().unwrap())).unwrap();
+}
+
+/// An archive's canonical tree is built from its listing: the release
+/// reader records every member's raw header fields, the members' stored
+/// order and the compression stream while it reads the archive once, so
+/// `compare_releases` needs nothing from disk when the contents match. (It
+/// parsed each archive a second time with readers of its own, from
+/// `Release::source`: with the files gone it failed.)
+#[test]
+fn compare_releases_judges_archives_on_their_listing_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let vendor = dir.path().join("app-1.0.tar.gz");
+    let rebuild = dir.path().join("rebuild-1.0.tar.gz");
+    built_at(&vendor, 1_700_000_000, 0x5b2c_6000);
+    built_at(&rebuild, 1_800_000_000, 0x5d2c_6000);
+    let opts = ReproOptions::default();
+    let by_path = compare(&vendor, &rebuild, &opts).unwrap();
+
+    let ro = glassbox_core::repro::read_options(&opts);
+    let v = Release::open(&vendor, &ro).unwrap();
+    let r = Release::open(&rebuild, &ro).unwrap();
+    std::fs::remove_file(&vendor).unwrap();
+    std::fs::remove_file(&rebuild).unwrap();
+    let shared = compare_releases(&v, &r, &opts).unwrap();
+
+    assert_eq!(shared.verdict, Verdict::Equivalent, "{shared:#?}");
+    let names: Vec<&str> = shared
+        .normalizations
+        .iter()
+        .map(|n| n.name.name())
+        .collect();
+    assert_eq!(names, ["tar-mtime", "zip-dos-time"], "{shared:#?}");
+    assert_eq!(shared.vendor.format, "tar+gzip");
+    assert_eq!(shared.vendor, by_path.vendor);
+    assert_eq!(shared.normalizations, by_path.normalizations);
+}
+
+/// Bytes after a zip member's deflate stream but inside its compressed
+/// size: Java's ZipInputStream reads a hidden member there, other readers
+/// skip them. Only repro's own zip reader refused them; the release reader
+/// (so `manifest`, `diff` and `verify`) listed the member as clean.
+#[test]
+fn bytes_after_a_deflate_stream_are_refused_by_the_release_reader() {
+    let data = b"the engine ".repeat(200);
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut e, &data).unwrap();
+    let mut raw = e.finish().unwrap();
+    raw.extend_from_slice(b"PK\x03\x04hidden");
+    let zip = common::zip_bytes(
+        b"",
+        &[common::ZipMember {
+            raw,
+            ..common::ZipMember::deflated("engine", &data)
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write(dir.path(), "app.zip", &zip);
+    let err = Release::open(&path, &ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, glassbox_core::release::ReleaseError::Ambiguous { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("after the deflate stream"),
+        "{err}"
+    );
+}

@@ -354,7 +354,8 @@ pub fn read_index(bytes: &[u8], listed_as: &str) -> Result<ReadIndex, IndexError
         Some(registry::Row {
             reader: registry::Reader::Codec { decode, .. },
             ..
-        }) => decode(Box::new(bytes)).map_err(|e| IndexError::Form(e.to_string()))?,
+        }) => decode(Box::new(bytes), Default::default())
+            .map_err(|e| IndexError::Form(e.to_string()))?,
         _ => Box::new(bytes),
     };
     let mut text = Hashing {

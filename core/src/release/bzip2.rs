@@ -33,6 +33,9 @@ fn sniff(h: &[u8], _tar_hint: bool) -> bool {
 }
 
 /// Every concatenated stream is read, as `bzip2 -d` does.
-pub(crate) fn decode<'a>(r: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
+pub(crate) fn decode<'a>(
+    r: Box<dyn Read + 'a>,
+    _: super::codec::Extra,
+) -> io::Result<Box<dyn Read + 'a>> {
     Ok(Box::new(bzip2::read::MultiBzDecoder::new(r)))
 }

@@ -88,6 +88,10 @@ pub(crate) fn raw_header(meta: &Metadata) -> RawHeader {
                 [meta.uid().to_le_bytes(), meta.gid().to_le_bytes()].concat(),
             ),
         ],
+        // A directory has no stored order: it is compared in path order.
+        order: 0,
+        mode: Some(meta.mode() & 0o7777),
+        container: None,
     }
 }
 

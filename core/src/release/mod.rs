@@ -42,6 +42,7 @@
 mod ar;
 mod bzip2;
 pub(crate) mod canonical;
+mod codec;
 mod dir;
 mod error;
 mod limits;
@@ -84,12 +85,23 @@ pub struct Release {
     pub entries: Vec<Entry>,
     /// Suspicious things that did not stop the read, sorted by path.
     pub findings: Vec<ReadFinding>,
+    /// SHA-256 of the file, for a release that is one file (an archive);
+    /// taken while it was read.
+    #[serde(skip)]
+    pub raw_sha256: Option<crate::digest::Sha256Digest>,
+    /// What the reader recorded about a top-level container itself (its
+    /// compression stream, a zip's comment, a tar's padding), for
+    /// reproducibility.
+    #[serde(skip)]
+    pub facts: Option<ContainerFacts>,
 }
 
-/// Counts raw bytes of the top-level archive for the progress bar.
+/// Counts raw bytes of the top-level archive for the progress bar, and
+/// hashes them.
 struct ProgressRead<'p, R> {
     inner: R,
     progress: Option<&'p dyn Progress>,
+    hasher: Option<sha2::Sha256>,
 }
 
 impl<R: Read> Read for ProgressRead<'_, R> {
@@ -97,6 +109,9 @@ impl<R: Read> Read for ProgressRead<'_, R> {
         let n = self.inner.read(buf)?;
         if let Some(p) = self.progress {
             p.advance(n as u64);
+        }
+        if let Some(h) = &mut self.hasher {
+            sha2::Digest::update(h, &buf[..n]);
         }
         Ok(n)
     }
@@ -128,11 +143,13 @@ impl Release {
             path: path.to_path_buf(),
             error: e,
         })?;
-        let (format, collected) = if meta.is_dir() {
-            (
-                Format::Directory,
-                dir::collect(path, opts, &budget, progress)?,
-            )
+        let (top, collected) = if meta.is_dir() {
+            let top = Top {
+                format: Format::Directory,
+                facts: None,
+                raw_sha256: None,
+            };
+            (top, dir::collect(path, opts, &budget, progress)?)
         } else {
             if let Some(p) = progress {
                 p.start(meta.len());
@@ -143,13 +160,13 @@ impl Release {
                 budget: &budget,
                 out: Out::Collect(Collected::default()),
             };
-            let format = read_top(&mut walk, path, progress)?;
+            let top = read_top(&mut walk, path, progress)?;
             let Out::Collect(c) = walk.out else {
                 unreachable!("collect walk")
             };
-            (format, c)
+            (top, c)
         };
-        Ok(Self::finish(path.to_path_buf(), format, collected))
+        Ok(Self::finish(path.to_path_buf(), top, collected))
     }
 
     /// Reads a release held in memory (for fuzzing and tests); `name` is
@@ -169,39 +186,44 @@ impl Release {
             out: Out::Collect(Collected::default()),
         };
         let head = &bytes[..bytes.len().min(registry_sniff_len())];
-        let format = match registry::sniff(head, name.as_bytes()) {
+        let found = match registry::sniff(head, name.as_bytes()) {
             Some(row) if matches!(row.reader, registry::Reader::Zip) => {
-                zip::read(&mut walk, None, &mut Cursor::new(bytes), None)?;
-                row.format
+                let facts = zip::read(&mut walk, None, &mut Cursor::new(bytes), None)?;
+                Some((row.format, facts))
             }
-            Some(row) => walk
-                .expand(None, name.as_bytes(), row, &mut Cursor::new(bytes), None)?
-                .unwrap_or(Format::File),
+            Some(row) => walk.expand(None, name.as_bytes(), row, &mut Cursor::new(bytes), None)?,
             // A zip behind a prefix: the zip reader refuses the prefix, as
             // for a file on disk (see `read_top`).
             None if zip_layout::ends_like_zip(&mut Cursor::new(bytes)).unwrap_or(false) => {
-                zip::read(&mut walk, None, &mut Cursor::new(bytes), None)?;
-                Format::Zip
+                let facts = zip::read(&mut walk, None, &mut Cursor::new(bytes), None)?;
+                Some((Format::Zip, facts))
             }
             None => {
                 walk.single(None, name.as_bytes(), Format::File, &mut Cursor::new(bytes))?;
-                Format::File
+                None
             }
         };
         let Out::Collect(c) = walk.out else {
             unreachable!("collect walk")
         };
-        Ok(Self::finish(source, format, c))
+        let top = Top {
+            format: found.as_ref().map_or(Format::File, |(f, _)| *f),
+            facts: found.map(|(_, facts)| facts),
+            raw_sha256: Some(crate::digest::Sha256Digest::of(bytes)),
+        };
+        Ok(Self::finish(source, top, c))
     }
 
-    fn finish(source: PathBuf, format: Format, mut c: Collected) -> Release {
+    fn finish(source: PathBuf, top: Top, mut c: Collected) -> Release {
         c.entries.sort_by(|a, b| a.path.cmp(&b.path));
         c.findings.sort_by(|a, b| a.path.cmp(&b.path));
         Release {
             source,
-            format,
+            format: top.format,
             entries: c.entries,
             findings: c.findings,
+            raw_sha256: top.raw_sha256,
+            facts: top.facts,
         }
     }
 
@@ -371,6 +393,13 @@ impl Release {
                 let mut e = e.clone();
                 if !forced(&e.path) {
                     e.expanded_as = None;
+                    if let Some(h) = &mut e.header {
+                        h.container = None;
+                    }
+                    // A header that held only what expansion recorded.
+                    if e.header.as_deref() == Some(&RawHeader::default()) {
+                        e.header = None;
+                    }
                 }
                 e
             })
@@ -392,6 +421,8 @@ impl Release {
             format: self.format,
             entries,
             findings,
+            raw_sha256: self.raw_sha256,
+            facts: self.facts.clone(),
         }
     }
 
@@ -427,65 +458,79 @@ fn registry_sniff_len() -> usize {
     registry::SNIFF_LEN
 }
 
+/// What reading a top-level file found: its format, what its reader
+/// recorded about the container, and the SHA-256 of its bytes.
+struct Top {
+    format: Format,
+    facts: Option<ContainerFacts>,
+    raw_sha256: Option<crate::digest::Sha256Digest>,
+}
+
 /// Reads a top-level archive file (or a plain file, as a one-entry release).
 fn read_top(
     walk: &mut Walk<'_, '_>,
     path: &Path,
     progress: Option<&dyn Progress>,
-) -> Result<Format, ReleaseError> {
-    let f = crate::fsio::open_regular(path, true).map_err(|e| ReleaseError::Open {
+) -> Result<Top, ReleaseError> {
+    let open_err = |e| ReleaseError::Open {
         path: path.to_path_buf(),
         error: e,
-    })?;
+    };
+    let f = crate::fsio::open_regular(path, true).map_err(open_err)?;
+    // The file's own digest is taken on this one pass (repro's "identical"
+    // verdict), not by reading the file again.
     let mut reader = ProgressRead {
         inner: BufReader::with_capacity(crate::digest::STREAM_BUFFER, f),
         progress,
+        hasher: walk.collecting().then(sha2::Sha256::default),
     };
-    let head = peek(&mut reader, registry::SNIFF_LEN).map_err(|e| ReleaseError::Open {
-        path: path.to_path_buf(),
-        error: e,
-    })?;
+    let head = peek(&mut reader, registry::SNIFF_LEN).map_err(open_err)?;
     let name = file_name(path);
-    let resolved = std::fs::canonicalize(path).map_err(|e| ReleaseError::Open {
-        path: path.to_path_buf(),
-        error: e,
-    })?;
+    let resolved = std::fs::canonicalize(path).map_err(open_err)?;
     let row = registry::sniff(&head, &name);
-    if let Some(row) = row.filter(|r| matches!(r.reader, registry::Reader::Codec { .. })) {
-        let source = Cursor::new(head).chain(reader);
-        return Ok(pipeline::decode_in_thread(walk, &name, row, source)?.unwrap_or(Format::File));
-    }
-    let mut chained = Cursor::new(head.clone()).chain(reader);
-    match row {
+    let mut chained = Cursor::new(head).chain(reader);
+    let found = match row {
+        Some(row) if matches!(row.reader, registry::Reader::Codec { .. }) => {
+            pipeline::decode_in_thread(walk, &name, row, &mut chained)?
+        }
         // The path the user gave may be a symlink; the reopen for random
         // access (zip) refuses symlinks, so give it the resolved path.
-        Some(row) => Ok(walk
-            .expand(None, &name, row, &mut chained, Some(&resolved))?
-            .unwrap_or(Format::File)),
+        Some(row) => walk.expand(None, &name, row, &mut chained, Some(&resolved))?,
         None => {
             // unzip, bsdtar and Python extract a zip found from the end of
             // a file whatever precedes it (a self-extractor stub); read as
             // one opaque file, glassbox would see something else. The zip
             // reader refuses the prefix with its reason (zip_layout).
-            let mut f =
-                crate::fsio::open_regular(&resolved, false).map_err(|e| ReleaseError::Open {
-                    path: path.to_path_buf(),
-                    error: e,
-                })?;
-            let zip_at_end = zip_layout::ends_like_zip(&mut f).map_err(|e| ReleaseError::Open {
-                path: path.to_path_buf(),
-                error: e,
-            })?;
+            let mut f = crate::fsio::open_regular(&resolved, false).map_err(open_err)?;
+            let zip_at_end = zip_layout::ends_like_zip(&mut f).map_err(open_err)?;
             if zip_at_end {
                 let row = registry::REGISTRY
                     .iter()
                     .find(|r| matches!(r.reader, registry::Reader::Zip))
                     .expect("the registry reads zip");
-                walk.expand(None, &name, row, &mut chained, Some(&resolved))?;
-                return Ok(Format::Zip);
+                walk.expand(None, &name, row, &mut chained, Some(&resolved))?
+            } else {
+                walk.single(None, &name, Format::File, &mut chained)?;
+                None
             }
-            walk.single(None, &name, Format::File, &mut chained)?;
-            Ok(Format::File)
         }
-    }
+    };
+    let raw_sha256 = if walk.collecting() {
+        // Whatever the readers left unread (a zip is read by random
+        // access) still counts in the file's digest.
+        std::io::copy(&mut chained, &mut std::io::sink()).map_err(open_err)?;
+        let hasher = chained.into_inner().1.hasher;
+        hasher.map(|h| crate::digest::Sha256Digest(sha2::Digest::finalize(h).into()))
+    } else {
+        None
+    };
+    let (format, facts) = match found {
+        Some((format, facts)) => (format, Some(facts)),
+        None => (Format::File, None),
+    };
+    Ok(Top {
+        format,
+        facts,
+        raw_sha256,
+    })
 }

@@ -349,6 +349,54 @@ pub struct RawHeader {
     /// Values of the fields a named normalization may ignore, in the order
     /// the header holds them.
     pub fields: Vec<(Field, Vec<u8>)>,
+    /// The member's place in its container's stored order (tar and ar:
+    /// stream order; zip: central-directory order). The listing is sorted
+    /// by path, so this is what keeps the order a rebuild must reproduce.
+    pub order: u64,
+    /// The permission bits reproducibility compares, as the container
+    /// records them (`None` when it records none, as a zip made on a
+    /// non-Unix host).
+    pub mode: Option<u32>,
+    /// When the member is a container that was expanded: what its reader
+    /// recorded about the container itself.
+    pub container: Option<ContainerFacts>,
+}
+
+/// What a container's reader records about the container itself rather than
+/// its members, for reproducibility: the compression stream around it and
+/// the archive-level bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContainerFacts {
+    /// The compression stream the container (or single file) is wrapped in.
+    pub codec: Option<CodecFacts>,
+    /// Archive-level bytes that must match exactly (a zip's comment).
+    pub strict: Vec<u8>,
+    /// Length of the all-zero padding after a tar's end-of-archive block.
+    pub padding: u64,
+}
+
+/// A compression stream as its reader saw it (RFC 1952 for gzip, RFC 8878
+/// for zstd).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodecFacts {
+    /// The codec's format (`Gz`, `Xz`, `Zst`, `Bz2`).
+    pub format: Format,
+    /// Header bytes that must match (gzip: CM, flags other than FNAME; the
+    /// whole header when it has FEXTRA or FCOMMENT).
+    pub strict: Vec<u8>,
+    /// The header fields the `gzip-header` normalization ignores (gzip
+    /// MTIME, OS, FNAME when it has a file name's shape).
+    pub header: Vec<u8>,
+    /// SHA-256 of the compressed body (everything after the header), and
+    /// gzip's XFL: differs when the same bytes were compressed differently.
+    pub body: Vec<u8>,
+    /// Why no normalization may speak for this stream, when none may:
+    /// structure whose bytes are not read as fields (gzip members after
+    /// the first, zstd skippable frames).
+    pub unnormalizable: Option<String>,
+    /// SHA-256 of the decompressed stream when it is a tar (a single
+    /// decompressed file's digest is its entry's).
+    pub payload_sha256: Option<crate::digest::Sha256Digest>,
 }
 
 /// Explicit limits on what reading an untrusted release may cost.

@@ -6,10 +6,11 @@
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
+use super::codec::{Extra, Probe};
 use super::limits::Counting;
 use super::registry::{Reader, Row};
-use super::walk::Walk;
-use super::{Format, ReleaseError};
+use super::walk::{Codec, Walk};
+use super::{ContainerFacts, Format, ReleaseError};
 
 /// Bytes per chunk handed from the decoder thread.
 const CHUNK: usize = 256 * 1024;
@@ -103,16 +104,19 @@ pub(crate) fn decode_in_thread<R: Read + Send>(
     name: &[u8],
     row: &'static Row,
     source: R,
-) -> Result<Option<Format>, ReleaseError> {
+) -> Result<Option<(Format, ContainerFacts)>, ReleaseError> {
     let Reader::Codec { decode, .. } = &row.reader else {
         unreachable!("decode_in_thread is for codecs")
     };
     let decode = *decode;
-    let (counting, compressed) = Counting::new(source);
+    let probe = Probe::new(row.format);
+    let extra = Extra::default();
+    let (counting, compressed) = Counting::new(probe.wrap(source));
+    let counted = extra.clone();
     std::thread::scope(|s| {
         let (tx, rx) = sync_channel(IN_FLIGHT);
         let (back, recycled) = channel();
-        s.spawn(move || match decode(Box::new(counting)) {
+        s.spawn(move || match decode(Box::new(counting), counted) {
             Ok(mut decoded) => produce(&mut decoded, &tx, &recycled),
             Err(e) => {
                 let _ = tx.send(Err(e));
@@ -125,7 +129,12 @@ pub(crate) fn decode_in_thread<R: Read + Send>(
             pos: 0,
             done: false,
         };
-        let result = walk.expand_decoded(None, name, row, &mut reader, compressed);
+        let codec = Codec {
+            compressed,
+            probe: &probe,
+            extra: &extra,
+        };
+        let result = walk.expand_decoded(None, name, row, &mut reader, codec);
         // Hanging up stops the decoder at its next chunk.
         drop(reader);
         result

@@ -8,9 +8,12 @@
 use std::io::{self, Read};
 
 use super::Format;
+use super::codec::{Extra, GzMembers, ZstdFrames};
 
-/// Wraps a compressed stream in its decoder.
-pub(crate) type Decode = for<'a> fn(Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>>;
+/// Wraps a compressed stream in its decoder, which counts in the
+/// [`Extra`] the structure no header describes (gzip members after the
+/// first, zstd skippable frames; see `codec.rs`).
+pub(crate) type Decode = for<'a> fn(Box<dyn Read + 'a>, Extra) -> io::Result<Box<dyn Read + 'a>>;
 
 /// How a recognised format is read.
 pub(crate) enum Reader {
@@ -49,7 +52,7 @@ pub(crate) static REGISTRY: &[Row] = &[
         extensions: &[".gz", ".tgz"],
         sniff: |h, _| h.starts_with(&[0x1f, 0x8b]),
         reader: Reader::Codec {
-            decode: |r| Ok(Box::new(flate2::read::MultiGzDecoder::new(r))),
+            decode: |r, extra| Ok(Box::new(GzMembers::new(io::BufReader::new(r), extra))),
             tar: Format::TarGz,
         },
     },
@@ -58,7 +61,7 @@ pub(crate) static REGISTRY: &[Row] = &[
         extensions: &[".xz", ".txz"],
         sniff: |h, _| h.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]),
         reader: Reader::Codec {
-            decode: |r| Ok(Box::new(xz2::read::XzDecoder::new_multi_decoder(r))),
+            decode: |r, _| Ok(Box::new(xz2::read::XzDecoder::new_multi_decoder(r))),
             tar: Format::TarXz,
         },
     },
@@ -67,7 +70,11 @@ pub(crate) static REGISTRY: &[Row] = &[
         extensions: &[".zst", ".tzst"],
         sniff: |h, _| h.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]),
         reader: Reader::Codec {
-            decode: |r| Ok(Box::new(zstd::stream::read::Decoder::new(r)?)),
+            decode: |r, extra| {
+                Ok(Box::new(zstd::stream::read::Decoder::new(
+                    ZstdFrames::new(r, extra),
+                )?))
+            },
             tar: Format::TarZst,
         },
     },

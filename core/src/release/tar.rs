@@ -13,7 +13,9 @@ use std::io::{self, Read};
 
 use super::limits::{Place, RATIO_GRACE_BYTES};
 use super::walk::{Content, MAX_NAME_BYTES, Names, Walk, next_header_label};
-use super::{Entry, EntryKind, EntryPath, Format, Owner, ReleaseError};
+use super::{
+    ContainerFacts, Entry, EntryKind, EntryPath, Field, Format, Owner, RawHeader, ReleaseError,
+};
 
 /// Size of a tar block; headers and content are padded to it.
 const BLOCK: u64 = 512;
@@ -280,13 +282,15 @@ fn disputed_type(t: u8) -> Option<&'static str> {
     })
 }
 
-/// Reads the tar stream `reader`, members addressed under `container`.
+/// Reads the tar stream `reader`, members addressed under `container`;
+/// returns what reproducibility compares of the archive itself (the zero
+/// padding after its end-of-archive block).
 pub(crate) fn read(
     walk: &mut Walk<'_, '_>,
     container: Option<&EntryPath>,
     format: Format,
     reader: &mut dyn Read,
-) -> Result<(), ReleaseError> {
+) -> Result<ContainerFacts, ReleaseError> {
     let label = walk.label(container);
     let mut stream = Stream {
         inner: reader,
@@ -311,6 +315,8 @@ pub(crate) fn read(
     let mut last_name: Option<String> = None;
     let mut pending = Pending::default();
     let mut block = [0u8; 512];
+    let mut order = 0u64;
+    let mut padding = 0u64;
     loop {
         let header_at = stream.pos;
         let here = next_header_label(last_name.as_deref());
@@ -329,7 +335,7 @@ pub(crate) fn read(
             ));
         }
         if block.iter().all(|b| *b == 0) {
-            end_of_archive(&mut stream, &here, header_at, &io_err, &ambiguous)?;
+            padding = end_of_archive(&mut stream, &here, header_at, &io_err, &ambiguous)?;
             break;
         }
         match checksum_ok(&block) {
@@ -671,8 +677,9 @@ pub(crate) fn read(
             digests: None,
             format,
             expanded_as: None,
-            header: None,
+            header: Some(Box::new(raw_header(&block, pax, order, mode, &raw))),
         };
+        order += 1;
         if kind != EntryKind::File {
             walk.other(entry);
             continue;
@@ -771,7 +778,11 @@ pub(crate) fn read(
         ));
     }
     walk.finish_container(names);
-    Ok(())
+    Ok(ContainerFacts {
+        codec: None,
+        strict: Vec::new(),
+        padding,
+    })
 }
 
 /// Header flavour, from the magic.
@@ -862,15 +873,17 @@ fn check_pax_keys(pax: &Pax) -> Result<(), String> {
 
 /// Checks what follows the end-of-archive block: only zeros (GNU tar pads
 /// to its record size). Another header there would be read by `tar
-/// --ignore-zeros` and hidden from everyone else.
+/// --ignore-zeros` and hidden from everyone else. Returns how many zero
+/// bytes follow the block (the padding `tar-padding` may ignore).
 fn end_of_archive(
     stream: &mut Stream<'_, '_>,
     here: &str,
     at: u64,
     io_err: &dyn Fn(&str, u64, io::Error) -> ReleaseError,
     ambiguous: &dyn Fn(&str, String) -> ReleaseError,
-) -> Result<(), ReleaseError> {
+) -> Result<u64, ReleaseError> {
     let mut buf = [0u8; 8192];
+    let after = stream.pos;
     loop {
         let start = stream.pos;
         let n = stream.fill(&mut buf).map_err(|e| io_err(here, at, e))?;
@@ -885,8 +898,164 @@ fn end_of_archive(
             ));
         }
         if n < buf.len() {
-            return Ok(());
+            return Ok(stream.pos - after);
         }
+    }
+}
+
+const PAX_TIMES: [&[u8]; 3] = [b"mtime", b"atime", b"ctime"];
+
+/// POSIX.1-2001 pax time: decimal seconds, optional sign and fraction,
+/// bounded (a time record cannot carry a payload).
+fn is_pax_time(v: &[u8]) -> bool {
+    let v = v.strip_prefix(b"-").unwrap_or(v);
+    let (int, frac) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (&v[..i], Some(&v[i + 1..])),
+        None => (v, None),
+    };
+    v.len() <= 32
+        && !int.is_empty()
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
+}
+
+/// A ustar numeric field with exactly its shape (POSIX.1 §10.1.1 "ustar
+/// Interchange Format"): optional leading spaces, octal digits, then only
+/// NUL or space padding; or all NUL (GNU, unused atime/ctime); or GNU
+/// base-256 (first byte 0x80 or 0xff), where every byte is the number.
+fn is_numeric(f: &[u8]) -> bool {
+    if matches!(f.first(), Some(0x80 | 0xff)) || f.iter().all(|&b| b == 0) {
+        return true;
+    }
+    let start = f.iter().take_while(|&&b| b == b' ').count();
+    let digits = f[start..]
+        .iter()
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .count();
+    digits > 0 && f[start + digits..].iter().all(|&b| b == 0 || b == b' ')
+}
+
+/// A ustar uname/gname: printable ASCII up to the first NUL, then only
+/// NULs (bytes after the terminator are invisible to tar and could carry
+/// anything).
+fn is_name(f: &[u8]) -> bool {
+    let end = f.iter().position(|&b| b == 0).unwrap_or(f.len());
+    f[..end].iter().all(|b| (0x21..=0x7e).contains(b)) && f[end..].iter().all(|&b| b == 0)
+}
+
+/// Header bytes no field reads: after the NUL that ends name, linkname
+/// and (ustar) prefix, and the ustar padding at 500..512 (GNU: everything
+/// after ctime). tar ignores them, so they could carry anything; they are
+/// compared.
+fn unused_bytes(h: &[u8; 512], gnu: bool) -> Vec<u8> {
+    let slack = |f: &[u8]| match f.iter().position(|&b| b == 0) {
+        Some(i) => f[i..].to_vec(),
+        None => Vec::new(),
+    };
+    let mut out = slack(&h[0..100]);
+    out.extend(slack(&h[157..257]));
+    if gnu {
+        out.extend_from_slice(&h[369..512]);
+    } else {
+        out.extend(slack(&h[345..500]));
+        out.extend_from_slice(&h[500..512]);
+    }
+    out
+}
+
+/// What reproducibility compares of a member's header. The fields that
+/// describe content (type, mode, link, device numbers, format magic; the
+/// size is covered by comparing the content itself) and every pax record
+/// except the time records must match exactly; mtime (and GNU
+/// atime/ctime), uid/gid/uname/gname and the pax mtime/atime/ctime records
+/// are normalizable, each only when it has exactly its shape.
+/// `name` is the member's name as recorded (the listing's path is
+/// normalised as extractors normalise it), compared too.
+fn raw_header(
+    header: &[u8; 512],
+    pax: Option<&Pax>,
+    order: u64,
+    mode: Option<u32>,
+    name: &[u8],
+) -> RawHeader {
+    let mut pax_strict = Vec::new();
+    let mut pax_times = Vec::new();
+    if let Some(pax) = pax {
+        let mut records: Vec<&(Vec<u8>, Vec<u8>)> = pax.iter().collect();
+        records.sort();
+        for (key, value) in records {
+            // Only a decimal time is normalizable (each key occurs once:
+            // `parse_pax` refuses repeats); anything else in a time record
+            // is data and compared.
+            let is_time = PAX_TIMES.contains(&key.as_slice()) && is_pax_time(value);
+            let target = if is_time {
+                &mut pax_times
+            } else {
+                &mut pax_strict
+            };
+            target.extend_from_slice(key);
+            target.push(b'=');
+            target.extend_from_slice(value);
+            target.push(b'\n');
+        }
+    }
+    let typeflag = header[156];
+    let gnu = header[257..265] == *b"ustar  \0";
+    let ustar = header[257..265] == *b"ustar\x0000";
+    let mut strict = Vec::with_capacity(64);
+    strict.push(typeflag);
+    // A pre-POSIX v7 header (sniffed by checksum and a .tar name): readers
+    // disagree on which of its bytes are fields (Python's tarfile joins
+    // bytes 345..500 to the name as a ustar prefix and reads uname/gname,
+    // GNU tar ignores them). No byte of it is known to be only a time or an
+    // owner, so the whole header is compared and no normalization may speak
+    // for it.
+    let known_layout = gnu || ustar;
+    if !known_layout {
+        strict.extend_from_slice(header);
+        strict.append(&mut pax_times);
+    }
+    strict.extend_from_slice(&header[257..265]); // magic + version
+    strict.extend_from_slice(&header[329..345]); // devmajor, devminor
+    strict.extend_from_slice(&pax_strict);
+    strict.extend_from_slice(&unused_bytes(header, gnu));
+    strict.extend_from_slice(b"\0name=");
+    strict.extend_from_slice(name);
+    let mut mtime = Vec::new();
+    let mut owner = Vec::new();
+    let mut field = |range: std::ops::Range<usize>, ok: fn(&[u8]) -> bool, to_owner| {
+        let bytes = &header[range.clone()];
+        let target = match (known_layout && ok(bytes), to_owner) {
+            (false, _) => {
+                // Tagged with its offset: which field failed its shape is
+                // part of what is compared.
+                strict.extend_from_slice(&(range.start as u16).to_le_bytes());
+                &mut strict
+            }
+            (true, false) => &mut mtime,
+            (true, true) => &mut owner,
+        };
+        target.extend_from_slice(bytes);
+    };
+    field(136..148, is_numeric, false); // mtime
+    if gnu {
+        field(345..357, is_numeric, false); // GNU atime
+        field(357..369, is_numeric, false); // GNU ctime
+    }
+    field(108..116, is_numeric, true); // uid
+    field(116..124, is_numeric, true); // gid
+    field(265..297, is_name, true); // uname
+    field(297..329, is_name, true); // gname
+    RawHeader {
+        strict,
+        fields: vec![
+            (Field::TarMtime, mtime),
+            (Field::TarOwner, owner),
+            (Field::TarPaxTimes, pax_times),
+        ],
+        order,
+        mode,
+        container: None,
     }
 }
 

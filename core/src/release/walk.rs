@@ -11,12 +11,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
+use super::codec::{Extra, Probe};
 use super::error::unwrap_io;
 use super::limits::{Budget, Counting, Place, RatioReader, peek};
 use super::registry::{self, Reader, Row, SNIFF_LEN};
 use super::{
-    Entry, EntryKind, EntryPath, Format, RawPath, ReadFinding, ReadFindingKind, ReadOptions,
-    ReleaseError,
+    ContainerFacts, Entry, EntryKind, EntryPath, Format, RawPath, ReadFinding, ReadFindingKind,
+    ReadOptions, ReleaseError,
 };
 use crate::digest::MultiHasher;
 
@@ -390,6 +391,30 @@ fn drain_with(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<()> {
     }
 }
 
+/// A compressed stream being expanded: the compressed bytes consumed so
+/// far, and what its header and structure hold (`codec.rs`).
+pub(crate) struct Codec<'c> {
+    pub compressed: Arc<AtomicU64>,
+    pub probe: &'c Probe,
+    pub extra: &'c Extra,
+}
+
+/// Hashes what is read through it, when it has a hasher.
+struct HashRead<'a, 'b> {
+    inner: &'a mut (dyn Read + 'b),
+    hasher: Option<sha2::Sha256>,
+}
+
+impl Read for HashRead<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            sha2::Digest::update(h, &buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
 /// How a file entry's content reaches [`Walk::file`].
 pub(crate) struct Content<'a, 'b> {
     pub reader: &'a mut (dyn Read + 'b),
@@ -734,7 +759,11 @@ impl<'w, 'v> Walk<'w, 'v> {
                     let result = self.expand(Some(&entry.path), &name, row, &mut chained, random);
                     let tee_failed = chained.into_inner().1.failed;
                     match result {
-                        Ok(format) => entry.expanded_as = format,
+                        Ok(Some((format, facts))) => {
+                            entry.expanded_as = Some(format);
+                            entry.header.get_or_insert_default().container = Some(facts);
+                        }
+                        Ok(None) => {}
                         Err(e) if tee_failed || is_limit(&e) => return Err(e),
                         Err(e) => {
                             // A nested container that cannot be parsed: list
@@ -848,8 +877,9 @@ impl<'w, 'v> Walk<'w, 'v> {
     /// Reads the container `row` recognised in `reader` (its first bytes
     /// included); its members are addressed under `container`. `random`
     /// is a path on disk with the same bytes, for zip. Returns the format
-    /// the container turned out to be (`tar.gz` for a gzip holding a tar),
-    /// or `None` when it was recognised but not expanded (with a finding).
+    /// the container turned out to be (`tar.gz` for a gzip holding a tar)
+    /// with what its reader recorded about it, or `None` when it was
+    /// recognised but not expanded (with a finding).
     pub fn expand(
         &mut self,
         container: Option<&EntryPath>,
@@ -857,15 +887,15 @@ impl<'w, 'v> Walk<'w, 'v> {
         row: &'static Row,
         reader: &mut dyn Read,
         random: Option<&Path>,
-    ) -> Result<Option<Format>, ReleaseError> {
+    ) -> Result<Option<(Format, ContainerFacts)>, ReleaseError> {
         match &row.reader {
             Reader::Tar => {
-                super::tar::read(self, container, row.format, reader)?;
-                Ok(Some(row.format))
+                let facts = super::tar::read(self, container, row.format, reader)?;
+                Ok(Some((row.format, facts)))
             }
             Reader::Ar => {
-                super::ar::read(self, container, row.format, reader)?;
-                Ok(Some(row.format))
+                let facts = super::ar::read(self, container, row.format, reader)?;
+                Ok(Some((row.format, facts)))
             }
             Reader::Rpm => {
                 super::rpm::read(self, container, reader)?;
@@ -878,8 +908,8 @@ impl<'w, 'v> Walk<'w, 'v> {
                             path: p.to_path_buf(),
                             error: e,
                         })?;
-                    super::zip::read(self, container, &mut BufReader::new(f), Some(p))?;
-                    return Ok(Some(row.format));
+                    let facts = super::zip::read(self, container, &mut BufReader::new(f), Some(p))?;
+                    return Ok(Some((row.format, facts)));
                 }
                 let got = crate::fsio::read_capped(&mut *reader, NESTED_ZIP_BUFFER_CAP, 0)
                     .map_err(|e| self.io_error(container, e))?;
@@ -900,34 +930,44 @@ impl<'w, 'v> Walk<'w, 'v> {
                     );
                     return Ok(None);
                 }
-                super::zip::read(self, container, &mut Cursor::new(buf), None)?;
-                Ok(Some(row.format))
+                let facts = super::zip::read(self, container, &mut Cursor::new(buf), None)?;
+                Ok(Some((row.format, facts)))
             }
             Reader::Codec { decode, .. } => {
-                let (counting, compressed) = Counting::new(reader);
-                let mut decoded =
-                    decode(Box::new(counting)).map_err(|e| ReleaseError::Corrupt {
+                let probe = Probe::new(row.format);
+                let extra = Extra::default();
+                let (counting, compressed) = Counting::new(probe.wrap(reader));
+                let mut decoded = decode(Box::new(counting), extra.clone()).map_err(|e| {
+                    ReleaseError::Corrupt {
                         archive: self.label(container),
                         entry: String::new(),
                         offset: 0,
                         reason: e.to_string(),
-                    })?;
-                self.expand_decoded(container, name, row, &mut decoded, compressed)
+                    }
+                })?;
+                let stream = Codec {
+                    compressed,
+                    probe: &probe,
+                    extra: &extra,
+                };
+                self.expand_decoded(container, name, row, &mut decoded, stream)
             }
         }
     }
 
     /// The decompressed stream of codec `row`: a tar (the release format is
-    /// then `tar.gz` and so on) or one file. `compressed` counts the
-    /// compressed bytes consumed so far, for the ratio limit and offsets.
+    /// then `tar.gz` and so on) or one file. `codec` counts the compressed
+    /// bytes consumed so far, for the ratio limit and offsets, and records
+    /// the stream's [`CodecFacts`](super::CodecFacts).
     pub fn expand_decoded(
         &mut self,
         container: Option<&EntryPath>,
         name: &[u8],
         row: &'static Row,
         decoded: &mut dyn Read,
-        compressed: Arc<AtomicU64>,
-    ) -> Result<Option<Format>, ReleaseError> {
+        codec: Codec<'_>,
+    ) -> Result<Option<(Format, ContainerFacts)>, ReleaseError> {
+        let compressed = codec.compressed.clone();
         let Reader::Codec { tar, .. } = &row.reader else {
             unreachable!("expand_decoded is for codecs")
         };
@@ -947,13 +987,29 @@ impl<'w, 'v> Walk<'w, 'v> {
         let tar_row = registry::tar_row();
         let hint = registry::tar_hint(name) || name.is_empty();
         let mut chained = Cursor::new(head.clone()).chain(&mut ratio);
-        if (tar_row.sniff)(&head, hint) {
-            super::tar::read(self, container, *tar, &mut chained)?;
-            return Ok(Some(*tar));
-        }
-        let inner_name = registry::decompressed_name(row, name);
-        self.single(container, &inner_name, row.format, &mut chained)?;
-        Ok(Some(row.format))
+        let (format, mut facts, payload) = if (tar_row.sniff)(&head, hint) {
+            // The decompressed tar's own digest: repro tells "the same tar
+            // compressed differently" from "a different tar" by it.
+            let mut hashed = HashRead {
+                inner: &mut chained,
+                hasher: self.collecting().then(sha2::Sha256::default),
+            };
+            let facts = super::tar::read(self, container, *tar, &mut hashed)?;
+            let payload = hashed
+                .hasher
+                .map(|h| crate::digest::Sha256Digest(sha2::Digest::finalize(h).into()));
+            (*tar, facts, payload)
+        } else {
+            let inner_name = registry::decompressed_name(row, name);
+            self.single(container, &inner_name, row.format, &mut chained)?;
+            (row.format, ContainerFacts::default(), None)
+        };
+        let extra = codec.extra.load(std::sync::atomic::Ordering::Relaxed);
+        let recorded = codec.probe.finish(extra, payload).map_err(|why| {
+            self.io_error(container, io::Error::new(io::ErrorKind::InvalidData, why))
+        })?;
+        facts.codec = Some(recorded);
+        Ok(Some((format, facts)))
     }
 
     /// A container holding exactly one file with no metadata of its own

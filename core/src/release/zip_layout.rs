@@ -14,7 +14,7 @@
 use std::io::SeekFrom;
 
 use super::zip::ReadSeek;
-use super::{RawPath, ReleaseError};
+use super::{Field, RawHeader, RawPath, ReleaseError};
 
 const LOCAL: &[u8; 4] = b"PK\x03\x04";
 const CENTRAL: &[u8; 4] = b"PK\x01\x02";
@@ -33,6 +33,15 @@ pub(crate) struct Listed {
     pub name: Vec<u8>,
     /// Offset of the local header.
     pub offset: u64,
+    /// What reproducibility compares of the central and local headers.
+    pub header: RawHeader,
+}
+
+/// The checked layout: the members in central-directory order and the
+/// archive comment.
+pub(crate) struct Layout {
+    pub listed: Vec<Listed>,
+    pub comment: Vec<u8>,
 }
 
 struct Cd {
@@ -44,6 +53,130 @@ struct Cd {
     usize: u64,
     offset: u64,
     zip64: bool,
+    header: RawHeader,
+}
+
+/// Extra fields a normalization may ignore (APPNOTE §4.5, §4.6).
+const TIME_FIELDS: [u16; 3] = [0x5455, 0x000a, 0x7875];
+/// ZIP64 extended information: sizes and offsets, compared through the
+/// sizes and content themselves.
+const ZIP64_FIELD: u16 = 0x0001;
+
+/// Whether a time/owner extra field's data has exactly the layout its
+/// definition gives it (Info-ZIP `extrafld.txt`; APPNOTE §4.5.5), so that
+/// normalizing it cannot ignore anything but times and ids:
+/// - 0x5455 extended timestamp: a flags byte (bits 0-2 only) and at most
+///   one 4-byte time per flag set (the central copy carries only mtime);
+/// - 0x000a NTFS: 4 reserved zero bytes, then one attribute, tag 1 of size
+///   24 (three 8-byte times);
+/// - 0x7875 Info-ZIP Unix: version 1, then uid and gid each with a size
+///   byte of at most 8; or empty (the central copy).
+fn time_field_shaped(id: u16, data: &[u8]) -> bool {
+    match id {
+        0x5455 => match data.split_first() {
+            Some((&flags, times)) => {
+                flags & !7 == 0
+                    && times.len().is_multiple_of(4)
+                    && times.len() / 4 <= flags.count_ones() as usize
+            }
+            None => false,
+        },
+        0x000a => {
+            data.len() == 32 && data[..4] == [0; 4] && u16le(data, 4) == 1 && u16le(data, 6) == 24
+        }
+        0x7875 => {
+            if data.is_empty() {
+                return true;
+            }
+            let Some(&[1, uid_len]) = data.get(..2) else {
+                return false;
+            };
+            let uid_len = uid_len as usize;
+            let Some(&gid_len) = data.get(2 + uid_len) else {
+                return false;
+            };
+            uid_len <= 8 && gid_len <= 8 && data.len() == 3 + uid_len + gid_len as usize
+        }
+        _ => false,
+    }
+}
+
+/// Splits parsed extra fields into (exact, normalizable) bytes, in order:
+/// the time and owner fields with their shapes are normalizable, the
+/// ZIP64 field is left out (its values are the sizes and offset), every
+/// other field is compared.
+fn split_extra(extra: &[(u16, &[u8])]) -> (Vec<u8>, Vec<u8>) {
+    let (mut exact, mut times) = (Vec::new(), Vec::new());
+    for &(id, data) in extra {
+        let target = if TIME_FIELDS.contains(&id) && time_field_shaped(id, data) {
+            &mut times
+        } else if id != ZIP64_FIELD {
+            &mut exact
+        } else {
+            continue;
+        };
+        target.extend_from_slice(&id.to_le_bytes());
+        target.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        target.extend_from_slice(data);
+    }
+    (exact, times)
+}
+
+/// What reproducibility compares of a central-directory record: versions,
+/// flags, internal and external attributes, comment and extra fields
+/// exactly, except the MS-DOS date/time (§4.4.6), the time and owner
+/// extra fields, and the compression method and compressed size (the
+/// decompressed content is compared instead; CRC-32 and size are covered
+/// by comparing the content). The local header's parts are added by
+/// [`add_local`].
+fn central_header(
+    fixed: &[u8],
+    name: &[u8],
+    comment: &[u8],
+    extra: &[(u16, &[u8])],
+    order: u64,
+) -> RawHeader {
+    let (exact, times) = split_extra(extra);
+    let attrs = u32le(fixed, 38);
+    let mut strict = fixed[4..10].to_vec(); // version made by, needed, flags
+    // The name as recorded: the listing's path is normalised as extractors
+    // normalise it.
+    strict.extend_from_slice(name);
+    strict.push(0);
+    strict.extend_from_slice(&fixed[36..38]); // internal attributes
+    strict.extend_from_slice(comment);
+    strict.extend_from_slice(&exact);
+    strict.extend_from_slice(&(attrs & 0xffff).to_le_bytes());
+    strict.extend_from_slice(&((attrs >> 16) & 0o170000).to_le_bytes());
+    let unix = u16le(fixed, 4) >> 8 == 3;
+    RawHeader {
+        strict,
+        fields: vec![
+            (Field::ZipDosTime, fixed[12..16].to_vec()),
+            (Field::ZipExtraFields, times),
+            (
+                Field::CompressedStream,
+                [&fixed[10..12], &fixed[20..24]].concat(),
+            ),
+        ],
+        order,
+        mode: unix.then_some((attrs >> 16) & 0o7777),
+        container: None,
+    }
+}
+
+/// Adds a local header's date/time and extra fields to its member's
+/// [`central_header`].
+fn add_local(header: &mut RawHeader, local: &[u8], extra: &[(u16, &[u8])]) {
+    let (exact, times) = split_extra(extra);
+    header.strict.extend_from_slice(&exact);
+    for (field, value) in &mut header.fields {
+        match field {
+            Field::ZipDosTime => value.extend_from_slice(&local[10..14]),
+            Field::ZipExtraFields => value.extend_from_slice(&times),
+            _ => {}
+        }
+    }
 }
 
 fn u16le(b: &[u8], at: usize) -> u16 {
@@ -203,8 +336,8 @@ pub(crate) fn ends_like_zip(r: &mut dyn ReadSeek) -> std::io::Result<bool> {
 }
 
 /// Checks the whole layout; returns the central-directory records in
-/// central-directory order.
-pub(crate) fn check(r: &mut dyn ReadSeek, label: &str) -> Result<Vec<Listed>, ReleaseError> {
+/// central-directory order, and the archive comment.
+pub(crate) fn check(r: &mut dyn ReadSeek, label: &str) -> Result<Layout, ReleaseError> {
     let ctx = Ctx { label };
     let cdir = "(central directory)";
     let len = r
@@ -447,6 +580,7 @@ pub(crate) fn check(r: &mut dyn ReadSeek, label: &str) -> Result<Vec<Listed>, Re
                 ),
             ));
         }
+        let header = central_header(fixed, &name, &var[nlen + xlen..], &extra, i);
         records.push(Cd {
             name,
             flags,
@@ -456,6 +590,7 @@ pub(crate) fn check(r: &mut dyn ReadSeek, label: &str) -> Result<Vec<Listed>, Re
             usize,
             offset,
             zip64,
+            header,
         });
     }
     if pos != cd.len() {
@@ -490,7 +625,7 @@ pub(crate) fn check(r: &mut dyn ReadSeek, label: &str) -> Result<Vec<Listed>, Re
     order.sort_by_key(|i| records[*i].offset);
     let mut at = 0u64;
     for i in order {
-        let c = &records[i];
+        let c = &mut records[i];
         let shown = RawPath(c.name.clone()).to_string();
         if c.offset < at {
             return Err(ctx.ambiguous(
@@ -516,13 +651,17 @@ pub(crate) fn check(r: &mut dyn ReadSeek, label: &str) -> Result<Vec<Listed>, Re
     if at != cd_off {
         return Err(ctx.ambiguous(cdir, gap_reason(at, cd_off)));
     }
-    Ok(records
-        .into_iter()
-        .map(|c| Listed {
-            name: c.name,
-            offset: c.offset,
-        })
-        .collect())
+    Ok(Layout {
+        listed: records
+            .into_iter()
+            .map(|c| Listed {
+                name: c.name,
+                offset: c.offset,
+                header: c.header,
+            })
+            .collect(),
+        comment: comment.to_vec(),
+    })
 }
 
 fn gap_reason(from: u64, to: u64) -> String {
@@ -543,7 +682,7 @@ fn gap_reason(from: u64, to: u64) -> String {
 fn local_entry(
     r: &mut dyn ReadSeek,
     ctx: &Ctx<'_>,
-    c: &Cd,
+    c: &mut Cd,
     shown: &str,
 ) -> Result<u64, ReleaseError> {
     let h = read_at(r, ctx, shown, c.offset, 30)?;
@@ -583,6 +722,7 @@ fn local_entry(
     }
     let extra = extras(extra).map_err(|e| ctx.ambiguous(shown, e))?;
     check_unicode_path(&extra, name).map_err(|e| ctx.ambiguous(shown, e))?;
+    add_local(&mut c.header, &h, &extra);
     // Local sizes: zip64 extra holds both when either is maxed (4.5.3).
     let z = extra.iter().find(|(id, _)| *id == 0x0001).map(|(_, d)| *d);
     let (lusize, lcsize) = if usize32 == u32::MAX || csize32 == u32::MAX {

@@ -39,7 +39,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::digest::Sha256Digest;
-use crate::release::{EntryKind, Limits, RawPath, Release, canonical};
+use crate::release::{EntryKind, EntryPath, Limits, Release, canonical};
 
 pub use attestation::{REBUILD_PREDICATE_TYPE, statement};
 pub use normalization::{Normalization, NormalizationSet, UnknownNormalization};
@@ -349,12 +349,11 @@ pub fn compare(
 /// of a different verdict is the diff of these two [`Release`]s
 /// ([`crate::diff::diff_releases`]). Open them with [`read_options`] and
 /// the report is exactly [`compare`]'s; opened otherwise, the evidence is
-/// as deep as they were read. A directory's canonical tree is built from
-/// its listing: a file the other side lists with the same SHA-256 at the
-/// same place is not read again, the others are (their containers and
-/// content normalizers are looked into). An archive's canonical tree is
-/// still read again from [`Release::source`]: its raw header bytes are not
-/// yet in the listing.
+/// as deep as they were read. The canonical trees are built from the
+/// listings (the reader recorded every member's raw header fields and each
+/// container's compression stream): a plain file the other side lists with
+/// the same SHA-256 at the same place is not read again, the others are
+/// streamed once more for the content normalizers.
 pub fn compare_releases(
     vendor: &Release,
     rebuild: &Release,
@@ -388,14 +387,14 @@ fn compare_inner(
     opts: &ReproOptions,
     opened: Option<(&Release, &Release)>,
 ) -> Result<ReproReport, ReproError> {
-    if let Some(report) = same_file(vendor, rebuild, opts)? {
+    if let Some(report) = same_file(vendor, rebuild, opened, opts)? {
         return Ok(report);
     }
     let (vendor_tree, rebuild_tree) = match opened {
         // A file whose bytes the other side has at the same place compares
         // equal on its listed digest: only the others are read again.
         Some((v, r)) => {
-            let (v_digests, r_digests) = (top_digests(v), top_digests(r));
+            let (v_digests, r_digests) = (file_digests(v), file_digests(r));
             let v_rereads = |e: &crate::release::Entry| differs(e, &r_digests);
             let r_rereads = |e: &crate::release::Entry| differs(e, &v_digests);
             rayon::join(
@@ -463,17 +462,17 @@ fn compare_inner(
 }
 
 /// Whether `entry`'s listed bytes are not those `other` lists at its place.
-fn differs(entry: &crate::release::Entry, other: &HashMap<&RawPath, Sha256Digest>) -> bool {
-    entry.digests.map(|d| d.sha256) != other.get(entry.path.inner()).copied()
+fn differs(entry: &crate::release::Entry, other: &HashMap<&EntryPath, Sha256Digest>) -> bool {
+    entry.digests.map(|d| d.sha256) != other.get(&entry.path).copied()
 }
 
-/// The listed SHA-256 of every top-level file of a release.
-fn top_digests(release: &Release) -> HashMap<&RawPath, Sha256Digest> {
+/// The listed SHA-256 of every file of a release, nested ones included.
+fn file_digests(release: &Release) -> HashMap<&EntryPath, Sha256Digest> {
     release
         .entries
         .iter()
-        .filter(|e| e.path.depth() == 0 && e.kind == EntryKind::File)
-        .filter_map(|e| Some((e.path.inner(), e.digests?.sha256)))
+        .filter(|e| e.kind == EntryKind::File)
+        .filter_map(|e| Some((&e.path, e.digests?.sha256)))
         .collect()
 }
 
@@ -510,10 +509,13 @@ fn evidence(
     Ok(d)
 }
 
-/// Two files with the same bytes are identical without being parsed.
+/// Two files with the same bytes are identical without being parsed. The
+/// digests of opened releases are those their reader took; files are
+/// hashed only when a side could not be opened as a release.
 fn same_file(
     vendor: &Path,
     rebuild: &Path,
+    opened: Option<(&Release, &Release)>,
     opts: &ReproOptions,
 ) -> Result<Option<ReproReport>, ReproError> {
     let digest = |p: &Path| -> Result<Option<Sha256Digest>, ReproError> {
@@ -528,8 +530,14 @@ fn same_file(
             .map_err(|e| ReproError::io(p, e))?;
         Ok(Some(d.sha256))
     };
-    let (a, b) = rayon::join(|| digest(vendor), || digest(rebuild));
-    let (Some(a), Some(b)) = (a?, b?) else {
+    let (a, b) = match opened {
+        Some((v, r)) => (v.raw_sha256, r.raw_sha256),
+        None => {
+            let (a, b) = rayon::join(|| digest(vendor), || digest(rebuild));
+            (a?, b?)
+        }
+    };
+    let (Some(a), Some(b)) = (a, b) else {
         return Ok(None);
     };
     if a != b {

@@ -1,27 +1,21 @@
 //! The canonical, byte-exact view of an artifact that reproducibility is
-//! judged on: every container parsed down to its members, with the header
-//! bytes that must match kept apart from the [`Field`]s that record when,
-//! where or by whom something was built (mtimes, owners, gzip headers,
+//! judged on: every container down to its members, with the header bytes
+//! that must match kept apart from the [`Field`]s that record when, where
+//! or by whom something was built (mtimes, owners, gzip headers,
 //! compression parameters), in member order.
 //!
-//! This is part of the release reader so that one module opens artifacts:
-//! formats are recognised through the one registry (`registry.rs`) and
-//! files are opened through [`crate::fsio`]. `repro` builds its verdict from
-//! these trees and keeps only the comparison and the normalizers (which
-//! [`Field`] a named normalization may ignore).
-//!
-//! Where a format's raw fields are read: gzip header and member count
-//! (`gzip.rs`, RFC 1952), zstd frames (`zstd.rs`), tar headers and pax
-//! records (`tar.rs`), zip local and central records (`zip.rs`, APPNOTE),
-//! ar headers (`ar.rs`); directories and compression in `read.rs`.
+//! Nothing here parses a format: the tree is built (`build.rs`) from a
+//! [`Release`](super::Release) as the one release reader listed it, with
+//! the raw header fields each format's reader recorded on its entries
+//! ([`RawHeader`](super::RawHeader): `tar.rs`, `zip_layout.rs`, `ar.rs`,
+//! `dir.rs`) and the facts it recorded about each container
+//! ([`ContainerFacts`](super::ContainerFacts): `codec.rs` for gzip and
+//! zstd streams). `repro` compares these trees and keeps only the
+//! comparison and the normalizers (which [`Field`] a named normalization
+//! may ignore).
 
-mod ar;
-mod gzip;
+mod build;
 mod node;
-mod read;
-mod tar;
-mod zip;
-mod zstd;
 
 use std::io::{self, Read};
 use std::path::Path;
@@ -29,46 +23,12 @@ use std::path::Path;
 use super::Limits;
 pub use super::model::Field;
 
+pub(crate) use build::{open_err, read_path, read_release, read_up_to};
 pub(crate) use node::{Archive, AuthenticodeImage, Blob, Compressed, Member, Node};
-pub(crate) use read::{open_err, read_up_to};
-
-/// How many leading bytes of a stream are looked at before it is read
-/// (at least the registry's sniff length).
-pub(crate) const HEAD_LEN: usize = 8 * 1024;
-const _: () = assert!(HEAD_LEN >= super::registry::SNIFF_LEN);
 
 /// Reads content that is not a container (or is not expanded), given its
 /// file name: the caller's content normalizers hook in here.
 pub(crate) type BlobReader = fn(&mut dyn Read, &[u8], Limits) -> io::Result<Blob>;
-
-/// Reads the artifact at `path` (a directory, an archive or a file) into
-/// its canonical tree under `limits`; `blob` reads plain content.
-pub(crate) fn read_path(
-    path: &Path,
-    limits: Limits,
-    blob: BlobReader,
-) -> Result<Node, CanonicalError> {
-    read::Reader::new(limits, blob).read_path(path)
-}
-
-/// The canonical tree of an opened release. A directory's tree is built
-/// from the listing (see `Reader::read_listed_dir`): only the files for
-/// which `reread` returns true are read again. An archive is still parsed
-/// again from [`Release::source`] (its header bytes are not yet in the
-/// listing).
-pub(crate) fn read_release(
-    release: &super::Release,
-    limits: Limits,
-    blob: BlobReader,
-    reread: &dyn Fn(&super::Entry) -> bool,
-) -> Result<Node, CanonicalError> {
-    let mut reader = read::Reader::new(limits, blob);
-    if release.format == super::Format::Directory {
-        reader.read_listed_dir(release, reread)
-    } else {
-        reader.read_path(&release.source)
-    }
-}
 
 /// Why an artifact could not be read into its canonical tree (re-exported
 /// by `repro` as `ReproError`).
@@ -137,27 +97,6 @@ impl CanonicalError {
         CanonicalError::Io {
             path: path.display().to_string(),
             source,
-        }
-    }
-
-    pub(crate) fn read(at: &str, e: std::io::Error) -> Self {
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            return CanonicalError::Truncated {
-                at: at.to_string(),
-                source: e,
-            };
-        }
-        CanonicalError::Input {
-            path: at.to_string(),
-            why: format!("cannot read: {e}"),
-        }
-    }
-
-    pub(crate) fn corrupt(at: &str, offset: u64, why: impl std::fmt::Display) -> Self {
-        CanonicalError::Corrupt {
-            at: at.to_string(),
-            offset,
-            why: why.to_string(),
         }
     }
 }
