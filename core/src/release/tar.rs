@@ -41,16 +41,7 @@ impl Read for Stream<'_, '_> {
 impl Stream<'_, '_> {
     /// Fills `buf`; returns how many bytes were there (fewer only at EOF).
     fn fill(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut got = 0;
-        while got < buf.len() {
-            match self.read(&mut buf[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(got)
+        crate::fsio::read_up_to(self, buf)
     }
 
     /// Reads and drops bytes up to offset `to`; false when the input ends

@@ -118,16 +118,7 @@ impl RangeBuilder {
 }
 
 fn fill(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
+    crate::fsio::read_up_to(r, buf)
 }
 
 /// The hexdump window around offset `at` of the current chunks: one row of

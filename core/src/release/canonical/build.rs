@@ -324,20 +324,6 @@ fn backslash_to_slash(path: &[u8]) -> RawPath {
     )
 }
 
-/// Reads until `buf` is full or the input ends; returns the bytes read.
-pub(crate) fn read_up_to(input: &mut dyn io::Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match input.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
 pub(crate) fn open_err(path: &std::path::Path, e: crate::fsio::OpenSameError) -> CanonicalError {
     match e {
         crate::fsio::OpenSameError::Io(e) => CanonicalError::io(path, e),
