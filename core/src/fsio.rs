@@ -274,6 +274,21 @@ pub fn list_dir(dir: &Path) -> io::Result<Vec<OsString>> {
     Ok(names)
 }
 
+/// Reads until `buf` is full or the input ends; returns the bytes read
+/// (fewer than `buf.len()` only at the end of the input).
+pub(crate) fn read_up_to(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match input.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,19 +356,4 @@ mod tests {
         let names: Vec<_> = list_dir(dir.path()).unwrap();
         assert_eq!(names, ["C", "a", "b", "\u{e9}"]);
     }
-}
-
-/// Reads until `buf` is full or the input ends; returns the bytes read
-/// (fewer than `buf.len()` only at the end of the input).
-pub(crate) fn read_up_to(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match input.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }

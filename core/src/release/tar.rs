@@ -882,8 +882,9 @@ fn end_of_archive(
             return Err(ambiguous(
                 "(after the end-of-archive marker)",
                 format!(
-                    "non-zero bytes at byte {} after the end-of-archive block at byte {at}: \
-                     `tar --ignore-zeros` reads on and may find members the others never see",
+                    "trailing data: non-zero bytes at byte {} after the end-of-archive block at \
+                     byte {at}: `tar --ignore-zeros` reads on and may find members the others \
+                     never see",
                     start + i as u64
                 ),
             ));

@@ -899,7 +899,8 @@ impl<'w, 'v> Walk<'w, 'v> {
             }
             Reader::Rpm => {
                 super::rpm::read(self, container, reader)?;
-                Ok(Some(row.format))
+                // repro compares an rpm as its bytes (`canonical/build.rs`).
+                Ok(Some((row.format, ContainerFacts::default())))
             }
             Reader::Zip => {
                 if let Some(p) = random {

@@ -320,8 +320,9 @@ pub fn compare(
         })
     };
     match rayon::join(|| open(vendor), || open(rebuild)) {
-        (Ok(v), Ok(r)) => compare_inner(vendor, rebuild, opts, Some((&v, &r))),
+        (Ok(v), Ok(r)) => compare_inner(vendor, rebuild, opts, (&v, &r)),
         (v, r) => {
+            let formats = [v.as_ref().ok(), r.as_ref().ok()].map(|o| o.map(|rel| rel.format));
             let mut refused: Vec<ReproError> = [v.err(), r.err()].into_iter().flatten().collect();
             // A side that cannot be read (truncated, unreadable, over a
             // limit) is the answer: what could be read of a cut download
@@ -332,12 +333,83 @@ pub fn compare(
             if let Some(i) = refused.iter().position(unreadable) {
                 return Err(refused.swap_remove(i));
             }
-            let report = compare_inner(vendor, rebuild, opts, None)?;
-            if report.verdict == Verdict::Different {
-                return Ok(report);
+            if same_file(vendor, rebuild, None, opts)?.is_some() {
+                return Err(refused.swap_remove(0));
             }
-            Err(refused.swap_remove(0))
+            refused_report(vendor, rebuild, formats, refused, opts)
         }
+    }
+}
+
+/// Other bytes on the two sides, and a side the release reader refuses
+/// (real extractors would read it two ways): DIFFERENT, each refusal named
+/// as a difference of the artifact. There is no canonical tree of a
+/// refused side to compare further: the only reading refused it.
+fn refused_report(
+    vendor: &Path,
+    rebuild: &Path,
+    opened: [Option<crate::release::Format>; 2],
+    refused: Vec<ReproError>,
+    opts: &ReproOptions,
+) -> Result<ReproReport, ReproError> {
+    let mut differences = Vec::new();
+    let mut info = Vec::new();
+    for ((side, path), release) in [("vendor", vendor), ("rebuild", rebuild)]
+        .into_iter()
+        .zip(opened)
+    {
+        let format = release.map_or("refused", format_label).to_string();
+        info.push(ArtifactInfo {
+            path: path.display().to_string(),
+            sha256: file_sha256(path)?,
+            format,
+        });
+        if release.is_none() {
+            let why = refused
+                .iter()
+                .find(|e| matches!(e, ReproError::Release { path: p, .. } if *p == path.display().to_string()))
+                .map_or_else(|| "refused".to_string(), ToString::to_string);
+            differences.push(Difference {
+                path: String::new(),
+                kind: DifferenceKind::Header {
+                    what: format!("the {side}'s artifact is refused by the release reader: {why}"),
+                },
+            });
+        }
+    }
+    let rebuild_info = info.pop().expect("two sides");
+    let vendor_info = info.pop().expect("two sides");
+    Ok(ReproReport {
+        verdict: Verdict::Different,
+        vendor: vendor_info,
+        rebuild: rebuild_info,
+        normalizations: Vec::new(),
+        allowed: opts.normalizations.iter().collect(),
+        differences,
+        evidence: None,
+        evidence_error: Some(
+            "no evidence: the release reader refuses an artifact, so it has no reading to diff"
+                .into(),
+        ),
+    })
+}
+
+/// How a release's top-level format is named in a report (as the canonical
+/// tree names it: compression after the payload).
+fn format_label(format: crate::release::Format) -> &'static str {
+    use crate::release::Format as F;
+    match format {
+        F::TarGz => "tar+gzip",
+        F::TarXz => "tar+xz",
+        F::TarZst => "tar+zstd",
+        F::TarBz2 => "tar+bzip2",
+        F::Gz => "file+gzip",
+        F::Xz => "file+xz",
+        F::Zst => "file+zstd",
+        F::Bz2 => "file+bzip2",
+        F::Deb => "ar",
+        F::Rpm => "file",
+        other => other.name(),
     }
 }
 
@@ -359,12 +431,7 @@ pub fn compare_releases(
     rebuild: &Release,
     opts: &ReproOptions,
 ) -> Result<ReproReport, ReproError> {
-    compare_inner(
-        &vendor.source,
-        &rebuild.source,
-        opts,
-        Some((vendor, rebuild)),
-    )
+    compare_inner(&vendor.source, &rebuild.source, opts, (vendor, rebuild))
 }
 
 /// The options to open releases with for [`compare_releases`] so that its
@@ -385,28 +452,20 @@ fn compare_inner(
     vendor: &Path,
     rebuild: &Path,
     opts: &ReproOptions,
-    opened: Option<(&Release, &Release)>,
+    (v, r): (&Release, &Release),
 ) -> Result<ReproReport, ReproError> {
-    if let Some(report) = same_file(vendor, rebuild, opened, opts)? {
+    if let Some(report) = same_file(vendor, rebuild, Some((v, r)), opts)? {
         return Ok(report);
     }
-    let (vendor_tree, rebuild_tree) = match opened {
-        // A file whose bytes the other side has at the same place compares
-        // equal on its listed digest: only the others are read again.
-        Some((v, r)) => {
-            let (v_digests, r_digests) = (file_digests(v), file_digests(r));
-            let v_rereads = |e: &crate::release::Entry| differs(e, &r_digests);
-            let r_rereads = |e: &crate::release::Entry| differs(e, &v_digests);
-            rayon::join(
-                || canonical::read_release(v, opts.limits, content::read_blob, &v_rereads),
-                || canonical::read_release(r, opts.limits, content::read_blob, &r_rereads),
-            )
-        }
-        None => rayon::join(
-            || canonical::read_path(vendor, opts.limits, content::read_blob),
-            || canonical::read_path(rebuild, opts.limits, content::read_blob),
-        ),
-    };
+    // A file whose bytes the other side has at the same place compares
+    // equal on its listed digest: only the others are read again.
+    let (v_digests, r_digests) = (file_digests(v), file_digests(r));
+    let v_rereads = |e: &crate::release::Entry| differs(e, &r_digests);
+    let r_rereads = |e: &crate::release::Entry| differs(e, &v_digests);
+    let (vendor_tree, rebuild_tree) = rayon::join(
+        || canonical::read_release(v, opts.limits, content::read_blob, &v_rereads),
+        || canonical::read_release(r, opts.limits, content::read_blob, &r_rereads),
+    );
     let (vendor_tree, rebuild_tree) = (vendor_tree?, rebuild_tree?);
     let mut comparer = compare::Comparer {
         allowed: &opts.normalizations,
@@ -428,7 +487,7 @@ fn compare_inner(
         Verdict::Different
     };
     let (evidence, evidence_error) = if verdict == Verdict::Different {
-        match evidence(vendor, rebuild, opened, &found.differences, opts) {
+        match evidence((v, r), &found.differences, opts) {
             Ok(d) => (Some(d), None),
             Err(e) => (None, Some(e.to_string())),
         }
@@ -480,17 +539,12 @@ fn file_digests(release: &Release) -> HashMap<&EntryPath, Sha256Digest> {
 /// two artifacts (mtimes, modes and owners off, as normalized), keeping only
 /// the changes at or below a path the comparison found different.
 fn evidence(
-    vendor: &Path,
-    rebuild: &Path,
-    opened: Option<(&Release, &Release)>,
+    (v, r): (&Release, &Release),
     differences: &[Difference],
     opts: &ReproOptions,
 ) -> Result<crate::diff::ReleaseDiff, crate::diff::DiffError> {
     let diff_opts = evidence_options(opts);
-    let mut d = match opened {
-        Some((v, r)) => crate::diff::diff_releases(v, r, &diff_opts, &|_| {})?,
-        None => crate::diff::diff_paths(vendor, rebuild, &diff_opts, &|_| {})?,
-    };
+    let mut d = crate::diff::diff_releases(v, r, &diff_opts, &|_| {})?;
     let under = |path: &str| {
         differences.iter().any(|diff| {
             let p = diff.path.as_str();
@@ -509,6 +563,20 @@ fn evidence(
     Ok(d)
 }
 
+/// The SHA-256 of the file at `p` (none for a directory).
+fn file_sha256(p: &Path) -> Result<Option<Sha256Digest>, ReproError> {
+    let meta = std::fs::symlink_metadata(p).map_err(|e| ReproError::io(p, e))?;
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    use std::os::unix::fs::MetadataExt;
+    let mut f =
+        crate::fsio::open_same(p, meta.dev(), meta.ino()).map_err(|e| canonical::open_err(p, e))?;
+    let (d, _) =
+        crate::digest::hash_reader(&mut f, Default::default()).map_err(|e| ReproError::io(p, e))?;
+    Ok(Some(d.sha256))
+}
+
 /// Two files with the same bytes are identical without being parsed. The
 /// digests of opened releases are those their reader took; files are
 /// hashed only when a side could not be opened as a release.
@@ -518,22 +586,10 @@ fn same_file(
     opened: Option<(&Release, &Release)>,
     opts: &ReproOptions,
 ) -> Result<Option<ReproReport>, ReproError> {
-    let digest = |p: &Path| -> Result<Option<Sha256Digest>, ReproError> {
-        let meta = std::fs::symlink_metadata(p).map_err(|e| ReproError::io(p, e))?;
-        if !meta.is_file() {
-            return Ok(None);
-        }
-        use std::os::unix::fs::MetadataExt;
-        let mut f = crate::fsio::open_same(p, meta.dev(), meta.ino())
-            .map_err(|e| canonical::open_err(p, e))?;
-        let (d, _) = crate::digest::hash_reader(&mut f, Default::default())
-            .map_err(|e| ReproError::io(p, e))?;
-        Ok(Some(d.sha256))
-    };
     let (a, b) = match opened {
         Some((v, r)) => (v.raw_sha256, r.raw_sha256),
         None => {
-            let (a, b) = rayon::join(|| digest(vendor), || digest(rebuild));
+            let (a, b) = rayon::join(|| file_sha256(vendor), || file_sha256(rebuild));
             (a?, b?)
         }
     };

@@ -8,36 +8,14 @@
 //! place, so a content normalizer may have to look into them).
 
 use std::collections::{HashMap, HashSet};
-use std::io;
 
 use crate::digest::Sha256Digest;
 use crate::release::{
-    ContainerFacts, Entry, EntryKind, EntryPath, Format, Limits, RawPath, ReadFindingKind,
-    ReadOptions, Release,
+    ContainerFacts, Entry, EntryKind, EntryPath, Format, Limits, RawPath, ReadFindingKind, Release,
 };
 
 use super::node::{Archive, ArchiveFormat, Blob, Compressed, Compression, Member, Node};
 use super::{BlobReader, CanonicalError};
-
-/// The canonical tree of the artifact at `path`: read by the release
-/// reader (nested containers expanded up to `limits.max_depth`), every
-/// plain file looked into by `blob`.
-pub(crate) fn read_path(
-    path: &std::path::Path,
-    limits: Limits,
-    blob: BlobReader,
-) -> Result<Node, CanonicalError> {
-    let opts = ReadOptions {
-        limits,
-        digests: Default::default(),
-        expand_nested: true,
-    };
-    let release = Release::open(path, &opts).map_err(|source| CanonicalError::Release {
-        path: path.display().to_string(),
-        source,
-    })?;
-    read_release(&release, limits, blob, &|_| true)
-}
 
 /// The canonical tree of an opened release. A plain file for which
 /// `reread` returns true is streamed again (through
@@ -86,6 +64,23 @@ pub(crate) fn read_release(
     };
     match release.format {
         Format::Directory => tree.directory(None),
+        // An rpm's members carry no raw headers: it is compared as the
+        // bytes it is (as before the release reader read rpm), which can
+        // only make the verdict stricter.
+        Format::Rpm => {
+            let sha256 = release.raw_sha256.ok_or_else(|| CanonicalError::Input {
+                path: release.source.display().to_string(),
+                why: "the release reader took no digest of this file".into(),
+            })?;
+            let size = std::fs::symlink_metadata(&release.source).map_or(0, |m| m.len());
+            Ok(Node::Blob(Blob {
+                sha256,
+                size,
+                normalized: None,
+                authenticode: None,
+                not_expanded: None,
+            }))
+        }
         Format::File => {
             let top = tree.members(None);
             let [e] = top.as_slice() else {
@@ -126,7 +121,15 @@ fn reread_blobs(
     }
     release
         .visit_contents(&|e| wanted.contains(&e.path), &mut |e, r| {
-            let b = blob(r, e.path.inner().file_name(), limits)
+            // The name content normalizers see, as each format's reader
+            // gave it: a zip or ar member's whole name (a jar manifest is
+            // `META-INF/MANIFEST.MF`), a tar member's or a file's last
+            // component.
+            let name = match e.format {
+                Format::Zip | Format::Ar | Format::Deb => e.path.inner().as_bytes(),
+                _ => e.path.inner().file_name(),
+            };
+            let b = blob(r, name, limits)
                 .map_err(|err| crate::release::ReleaseError::from_io(&e.path, err))?;
             out.insert(e.path.clone(), b);
             Ok(())
@@ -161,7 +164,7 @@ impl<'r> Tree<'r> {
     /// plain content.
     fn entry(&self, e: &Entry) -> Result<Node, CanonicalError> {
         let raw = e.digests.map(|d| d.sha256);
-        if let Some(format) = e.expanded_as {
+        if let Some(format) = e.expanded_as.filter(|f| *f != Format::Rpm) {
             let facts = e.header.as_deref().and_then(|h| h.container.as_ref());
             let at = format!("{}!{}", self.release.source.display(), e.path);
             return self.container(format, facts, raw, Some(&e.path), &at);
@@ -234,7 +237,7 @@ impl<'r> Tree<'r> {
                 };
                 compressed(self.entry(e)?)
             }
-            Format::Directory | Format::File => Err(CanonicalError::Input {
+            Format::Directory | Format::File | Format::Rpm => Err(CanonicalError::Input {
                 path: at.to_string(),
                 why: format!("a {format} is not a container"),
             }),

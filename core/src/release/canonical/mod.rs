@@ -24,7 +24,7 @@ use super::Limits;
 pub use super::model::Field;
 
 pub(crate) use crate::fsio::read_up_to;
-pub(crate) use build::{open_err, read_path, read_release};
+pub(crate) use build::{open_err, read_release};
 pub(crate) use node::{Archive, AuthenticodeImage, Blob, Compressed, Member, Node};
 
 /// Reads content that is not a container (or is not expanded), given its

@@ -362,7 +362,7 @@ pub(crate) fn read(
     }
     let chained = io::Cursor::new(head).chain(reader);
     let (counting, compressed) = Counting::new(chained);
-    let decoded = decode(Box::new(counting))
+    let decoded = decode(Box::new(counting), Default::default())
         .map_err(|e| corrupt("(payload)", layout.payload_offset, e.to_string()))?;
     let mut ratio = RatioReader {
         inner: decoded,
