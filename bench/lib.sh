@@ -3,9 +3,11 @@
 #   median              reads numbers, one a line, prints their median (the
 #                       lower middle one for an even count)
 #   measure OK CMD...   times CMD: one untimed warm-up run (warm caches),
-#                       then $RUNS runs under GNU time. Prints
-#                       "WALL RSS STATUS": median wall seconds, median peak
-#                       RSS KiB, the last exit status. OK lists the exit
+#                       then $RUNS runs. Prints "WALL RSS STATUS": median
+#                       wall seconds (nanosecond resolution), median peak
+#                       RSS KiB, the last exit status; the median CPU
+#                       seconds (user + system, what a loaded machine
+#                       distorts least) go to $BENCH_TMP/cpu.out. OK lists the exit
 #                       statuses of a completed run (a verifier that finds a
 #                       difference exits 1 and that is still a whole run).
 #                       Any other status prints "FAILED" instead of figures
@@ -18,7 +20,8 @@
 #   bench_start         strict mode (set -euo pipefail), cd to the
 #                       repository root, sets repo: a script's first call
 #   build_glassbox      builds the release binary (unless NO_BUILD is set,
-#                       to time the binary already built); sets GB to its path
+#                       to time the binary already built, or GLASSBOX_BIN
+#                       names the binary to time); sets GB to its path
 #   need_gnu_time       installs GNU time if /usr/bin/time is missing
 #   need_tool TOOL HOW  exits 2 saying "TOOL missing (HOW)" when TOOL is not
 #                       on PATH: a benchmark without its peer has no figure
@@ -83,28 +86,37 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 measure() {
   local ok=$1; shift
-  local walls=() rsss=() st i
-  need_gnu_time
-  for i in $(seq 0 "${RUNS:?RUNS unset}"); do
-    if [ "$i" = 0 ]; then
-      "$@" >/dev/null 2>"$BENCH_TMP/err.out" && st=0 || st=$?
-    else
-      /usr/bin/time -f "%e %M" -o "$BENCH_TMP/time.out" "$@" >/dev/null 2>"$BENCH_TMP/err.out" && st=0 || st=$?
-    fi
-    case " $ok " in
-      *" $st "*) ;;
-      *)
-        { printf '%s: exit %s (expected %s)\n' "$*" "$st" "$ok"; tail -n 5 "$BENCH_TMP/err.out" | sed 's/^/    /'; } >>"$BENCH_TMP/failed"
-        echo "FAILED"
-        return 0
-        ;;
-    esac
-    [ "$i" = 0 ] && continue
-    # GNU time writes "Command exited with non-zero status N" first.
-    read -r w r < <(tail -n 1 "$BENCH_TMP/time.out")
-    walls+=("$w"); rsss+=("$r")
-  done
-  echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${rsss[@]}" | median) $st"
+  # One python process runs the warm-up and the timed runs: wall time
+  # from perf_counter_ns (GNU time's %e has 10 ms resolution, which made
+  # a 2 ms run 0.00 s and a 8 ms one 0.01 s), peak RSS from each child's
+  # own rusage (wait4).
+  python3 - "$ok" "${RUNS:?RUNS unset}" "$BENCH_TMP" "$@" <<'PY'
+import os, subprocess, sys, time
+ok, runs, tmp, cmd = sys.argv[1].split(), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+walls, rsss, cpus = [], [], []
+for i in range(runs + 1):
+    with open(os.path.join(tmp, "err.out"), "wb") as err:
+        t0 = time.perf_counter_ns()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter_ns() - t0
+    st = os.waitstatus_to_exitcode(status)
+    if str(st) not in ok:
+        tail = open(os.path.join(tmp, "err.out"), errors="replace").read().splitlines()[-5:]
+        with open(os.path.join(tmp, "failed"), "a") as f:
+            f.write("%s: exit %s (expected %s)\n" % (" ".join(cmd), st, " ".join(ok)))
+            f.writelines("    %s\n" % l for l in tail)
+        print("FAILED")
+        sys.exit(0)
+    if i:
+        walls.append(wall)
+        rsss.append(usage.ru_maxrss)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+median = lambda xs: sorted(xs)[(len(xs) - 1) // 2]
+with open(os.path.join(tmp, "cpu.out"), "w") as f:
+    f.write("%.6f\n" % median(cpus))
+print("%.9f %d %d" % (median(walls) / 1e9, median(rsss), st))
+PY
 }
 
 bench_failures() {
@@ -138,6 +150,11 @@ build_glassbox() {
   local repo
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   GB=$repo/target/release/glassbox
+  # GLASSBOX_BIN: time that binary (a release build made elsewhere).
+  if [ -n "${GLASSBOX_BIN:-}" ]; then
+    GB=$GLASSBOX_BIN
+    return 0
+  fi
   [ -n "${NO_BUILD:-}" ] && return 0
   echo "== building glassbox (release)"
   (cd "$repo" && cargo build --release --locked -q -p glassbox-cli)
