@@ -318,7 +318,7 @@ impl<'a> PeImage<'a> {
             .map(|w| u64::from(u16::from_le_bytes([w[0], w[1]])))
             .sum();
         if let [.., last] = d
-            && d.len() % 2 == 1
+            && !d.len().is_multiple_of(2)
         {
             sum += u64::from(*last);
         }
