@@ -267,3 +267,49 @@ fn pe_import_calls_are_named_dll_and_function() {
         "{lines:#?}"
     );
 }
+
+/// An import by ordinal is still an import: the new program calls
+/// `connect` through `ws2_32.dll` ordinal 4 (an import library made from a
+/// `.def` with `NONAME`), so its import table holds no name. It must show
+/// under network as `ws2_32.dll#4` (it was skipped: an update gained
+/// sockets with an unchanged surface).
+#[test]
+#[cfg_attr(not(any(ci, has_mingw)), ignore = "needs x86_64-w64-mingw32-gcc")]
+fn pe_import_by_ordinal_shows_under_network() {
+    let t = tempfile::tempdir().unwrap();
+    let def = t.path().join("ws.def");
+    std::fs::write(&def, "LIBRARY ws2_32.dll\nEXPORTS\nconnect @4 NONAME\n").unwrap();
+    let lib = t.path().join("libwsord.a");
+    succeed(
+        Command::new("x86_64-w64-mingw32-dlltool")
+            .arg("-d")
+            .arg(&def)
+            .arg("-l")
+            .arg(&lib),
+    );
+    let body = |call: &str| {
+        format!(
+            "#include <windows.h>\nint main(int argc, char **argv) {{\n  if (argc > 5) return {call};\n  return (int)GetTickCount();\n}}\n"
+        )
+    };
+    for (release, call, libs) in [
+        ("old", "7", vec![]),
+        ("new", "connect(0, 0, 0)", vec![lib.clone()]),
+    ] {
+        let src = t.path().join(format!("{release}.c"));
+        std::fs::write(&src, body(call)).unwrap();
+        let bin = t.path().join(release).join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        succeed(
+            Command::new("x86_64-w64-mingw32-gcc")
+                .args(["-O1", "-o"])
+                .arg(bin.join("app.exe"))
+                .arg(&src)
+                .args(&libs),
+        );
+    }
+    let code = code_of(t.path());
+    let surface = &code["surface"]["added"];
+    let network = strs(&surface["imports"]["network"]);
+    assert!(network.contains(&"ws2_32.dll#4"), "{surface}");
+}

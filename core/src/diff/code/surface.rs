@@ -536,6 +536,27 @@ pub fn capability(name: &str) -> Capability {
     Capability::Other
 }
 
+/// The group of an import by ordinal, from its library: the libraries
+/// whose every export is about one capability (Winsock, WinHTTP, WinINet,
+/// DNS, URL monikers are network). Another library's ordinal is `other`,
+/// still listed by name so an auditor sees it was added.
+fn library_capability(library: &str) -> Capability {
+    const NETWORK: &[&str] = &[
+        "ws2_32.dll",
+        "wsock32.dll",
+        "winhttp.dll",
+        "wininet.dll",
+        "dnsapi.dll",
+        "urlmon.dll",
+        "iphlpapi.dll",
+    ];
+    if NETWORK.iter().any(|l| l.eq_ignore_ascii_case(library)) {
+        Capability::Network
+    } else {
+        Capability::Other
+    }
+}
+
 /// The imports of `f`, grouped.
 pub(super) fn imports(f: &object::File, notes: &mut Vec<String>) -> Imports {
     use object::Object;
@@ -550,19 +571,28 @@ pub(super) fn imports(f: &object::File, notes: &mut Vec<String>) -> Imports {
                         break;
                     }
                 };
-                // An import by ordinal only has no name to group by.
-                let object::read::NameOrOrdinal::Name(name) = i.name() else {
-                    continue;
+                let library = String::from_utf8_lossy(i.library());
+                let (name, cap) = match i.name() {
+                    object::read::NameOrOrdinal::Name(name) => {
+                        let Ok(name) = std::str::from_utf8(name) else {
+                            continue;
+                        };
+                        if name.is_empty() {
+                            continue;
+                        }
+                        (name.to_string(), capability(name))
+                    }
+                    // An import by ordinal (PE import lookup table, bit 63
+                    // set: PE/COFF spec "Import Lookup Table") has no name,
+                    // but it is an import all the same: `ws2_32.dll#4` is
+                    // `connect`. Skipping it let an update gain sockets
+                    // unseen; it is listed as `DLL#ordinal` and grouped by
+                    // what its library lets code do.
+                    object::read::NameOrOrdinal::Ordinal(n) => {
+                        (format!("{library}#{n}"), library_capability(&library))
+                    }
                 };
-                let Ok(name) = std::str::from_utf8(name) else {
-                    continue;
-                };
-                if name.is_empty() {
-                    continue;
-                }
-                out.entry(capability(name))
-                    .or_default()
-                    .insert(name.to_string());
+                out.entry(cap).or_default().insert(name);
             }
         }
         Err(e) => notes.push(format!("import table unreadable: {e}")),
