@@ -12,7 +12,7 @@
 //!
 //! | kind | what matches |
 //! |---|---|
-//! | `url` | `http`, `https`, `ftp`, `ws`, `wss` `://` followed by a host |
+//! | `url` | any scheme (`https`, `wss`, `tcp`, `mqtt`, `hxxp`...) `://` followed by a host: a C2 address need not be HTTP |
 //! | `host` | a dotted name whose last label is in [`TLDS`] (so `libssl.so`, `main.c` or `EVP_sha256.init` are not hosts) |
 //! | `ipv4` | a dotted quad, each part 0-255 without leading zeros, not part of a longer dotted run and not after a letter or `v` |
 //! | `ipv6` | a token of hex digits and colons that `std::net::Ipv6Addr` parses, with at least two colons |
@@ -606,7 +606,7 @@ pub(super) fn imports(f: &object::File, notes: &mut Vec<String>) -> Imports {
 const PATTERNS: &[(IndicatorKind, &str)] = &[
     (
         IndicatorKind::Url,
-        r"(?i)\b(?:https?|ftp|wss?)://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?(?:[/?#][^\s\x22'<>`\\]*)?",
+        r"(?i)\b[a-z][a-z0-9+.-]{0,31}://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?(?:[/?#][^\s\x22'<>`\\]*)?",
     ),
     (
         IndicatorKind::Host,
@@ -753,6 +753,19 @@ mod tests {
             (url, Url, &["https://collect.example.net/upload"]),
             (url, Host, &["collect.example.net"]),
             ("see www.vendor.com.", Host, &["www.vendor.com"]),
+            // Any scheme: only http/https/ftp/ws/wss were URLs, and the
+            // host pattern does not look after a `/`, so these held none.
+            (
+                "beacon tcp://c2.example.net:4444",
+                Url,
+                &["tcp://c2.example.net:4444"],
+            ),
+            ("at mqtt://c2.example.net/t", Host, &["c2.example.net"]),
+            (
+                "hxxp://drop.example.org/x",
+                Url,
+                &["hxxp://drop.example.org/x"],
+            ),
             ("mail ops@vendor.com", Email, &["ops@vendor.com"]),
             ("connect to 10.1.2.3:443", Ipv4, &["10.1.2.3"]),
             ("dns 2001:db8::1 ok", Ipv6, &["2001:db8::1"]),
