@@ -553,3 +553,29 @@ fn hostile_certificate_tables_are_refused() {
     // No table at all: unsigned, said so.
     assert_refused(&pe, "unsigned", "no Authenticode signature");
 }
+
+tool_test!(certificate_table_inside_a_mapped_section_is_refused, {
+    // The last section's SizeOfRawData cut to 32 bytes and the file with
+    // it: osslsigncode appends the table right there, inside the 512-byte
+    // raw block the Windows loader reads for that section. The table's
+    // bytes are in no digest, so a vendor could put code there after signing.
+    let pki = Pki::new();
+    let mut pe = unsigned();
+    let e_lfanew = u32::from_le_bytes(pe[0x3c..0x40].try_into().unwrap()) as usize;
+    let last = e_lfanew + 24 + 240 + 40;
+    let ptr = u32::from_le_bytes(pe[last + 20..last + 24].try_into().unwrap()) as usize;
+    pe[last + 16..last + 20].copy_from_slice(&32u32.to_le_bytes());
+    pe.truncate(ptr + 32);
+    let signed = pki.sign(&pe, "signer-a", &[]);
+    assert!(signed.len() > ptr + 32);
+    let policy = pki.policy(&["root-a.pem"], "");
+    let v = authenticode::verify_pe(&signed, &policy, NOW);
+    assert!(!v.verified);
+    let (check, reason) = first_failure(&v);
+    assert_eq!(check, "pe-layout", "{reason}");
+    assert!(reason.contains("rounded up to FileAlignment"), "{reason}");
+    // The same section padded to FileAlignment (as built) still verifies.
+    let whole = pki.sign(&unsigned(), "signer-a", &[]);
+    let v = authenticode::verify_pe(&whole, &policy, NOW);
+    assert!(v.verified, "{:#?}", v.failures);
+});

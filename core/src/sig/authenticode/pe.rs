@@ -219,6 +219,18 @@ impl<'a> PeImage<'a> {
                 "section raw data runs to {end}, past the certificate table at {table_offset}"
             ));
         }
+        // The Windows loader reads a section's raw data rounded up to
+        // FileAlignment (at least 512; PE/COFF "Section Table":
+        // SizeOfRawData "must be a multiple of FileAlignment"), so a last
+        // section whose SizeOfRawData stops short of that maps the start of
+        // the certificate table, which no digest covers, into its memory.
+        let align = (opt.file_alignment() as usize).max(512);
+        if !unsigned && !raw.is_empty() && end.div_ceil(align).saturating_mul(align) > table_offset
+        {
+            return layout(format!(
+                "the last section's raw data ends at {end}; the loader reads it rounded up to FileAlignment {align}, into the certificate table at {table_offset}, whose bytes no signature covers; ask the vendor for a file whose sections are padded to FileAlignment"
+            ));
+        }
 
         let image = Self {
             data,
