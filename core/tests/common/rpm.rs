@@ -16,6 +16,8 @@ pub struct Spec<'a> {
     pub a_txt: &'a str,
     /// `%_binary_payload` (`w9.gzdio`, `w6.xzdio`, `w19.zstdio`, ...).
     pub payload: &'a str,
+    /// Spec sections placed before `%files` (`%post\n...`): scriptlets.
+    pub scripts: &'a str,
 }
 
 impl Default for Spec<'_> {
@@ -24,6 +26,7 @@ impl Default for Spec<'_> {
             version: "1.0",
             a_txt: "data",
             payload: "w9.gzdio",
+            scripts: "",
         }
     }
 }
@@ -45,9 +48,10 @@ pub fn build(dir: &Path, spec: &Spec) -> PathBuf {
          ln -s a.txt %{{buildroot}}/usr/share/hello/rel\n\
          ln -s /etc/hello.conf %{{buildroot}}/usr/share/hello/abs\n\
          echo conf > %{{buildroot}}/etc/hello.conf\n\
-         %files\n%attr(4755,root,root) /usr/bin/hello\n/usr/share/hello\n%config /etc/hello.conf\n",
+         {scripts}\n%files\n%attr(4755,root,root) /usr/bin/hello\n/usr/share/hello\n%config /etc/hello.conf\n",
         v = spec.version,
         a = spec.a_txt,
+        scripts = spec.scripts,
     );
     std::fs::create_dir_all(&top).unwrap();
     let spec_path = top.join("hello.spec");

@@ -391,6 +391,11 @@ impl Header {
         self.find(tag).is_some()
     }
 
+    /// The data type `tag` is stored with, when the header holds it.
+    pub fn kind_of(&self, tag: u32) -> Option<u32> {
+        self.find(tag).map(|e| e.kind)
+    }
+
     /// A BIN tag's bytes.
     pub fn bin(&self, tag: u32) -> Result<Option<&[u8]>, String> {
         match self.find(tag) {

@@ -391,6 +391,7 @@ pub(crate) fn read(
     }
     let mut seen = vec![false; list.files.len()];
     let mut names = Names::new(container).rooted();
+    scriptlets(walk, &mut names, &label, &layout.main)?;
     // Hard-link groups waiting for the member that carries their data
     // (cpio newc writes it last): inode → members so far. Bounded by the
     // header's file count, since every member matches one listed file.
@@ -603,6 +604,99 @@ pub(crate) fn read(
         }
     }
     walk.finish_container(names);
+    Ok(())
+}
+
+/// Where a package's scriptlets appear among its entries: a name no
+/// payload file can take (the names check refuses a payload member that
+/// collides with one).
+pub const SCRIPTS_DIR: &[u8] = b".rpm-scripts/";
+
+/// Header tags holding code rpm runs, as root, when the package is
+/// installed, upgraded or removed (rpm's lib/rpmscript.c table: each
+/// script and its interpreter, triggers and file triggers included).
+const SCRIPTLETS: &[(u32, &str)] = &[
+    (1023, "prein"),
+    (1085, "prein-interpreter"),
+    (1024, "postin"),
+    (1086, "postin-interpreter"),
+    (1025, "preun"),
+    (1087, "preun-interpreter"),
+    (1026, "postun"),
+    (1088, "postun-interpreter"),
+    (1151, "pretrans"),
+    (1153, "pretrans-interpreter"),
+    (1152, "posttrans"),
+    (1154, "posttrans-interpreter"),
+    (1079, "verifyscript"),
+    (1091, "verifyscript-interpreter"),
+    (1065, "triggers"),
+    (1092, "triggers-interpreter"),
+    (5066, "filetriggers"),
+    (5067, "filetriggers-interpreter"),
+    (5076, "transfiletriggers"),
+    (5077, "transfiletriggers-interpreter"),
+];
+
+/// Lists each scriptlet of the main header as a file under
+/// [`SCRIPTS_DIR`]. They live in the header, not the payload, yet rpm runs
+/// them: without these entries a new `%post` (`curl … | sh`) left
+/// `manifest` and `diff` unchanged ("identical"), where a `.deb`'s
+/// `postinst` shows in its control.tar. An array's strings are joined by
+/// NUL, which no string holds, so two splittings never read the same.
+fn scriptlets(
+    walk: &mut Walk<'_, '_>,
+    names: &mut Names,
+    label: &str,
+    main: &Header,
+) -> Result<(), ReleaseError> {
+    for (t, name) in SCRIPTLETS {
+        let Some(kind) = main.kind_of(*t) else {
+            continue;
+        };
+        let body = if kind == header::kind::STRING_ARRAY {
+            main.strings(*t).map(|v| v.unwrap_or_default().join(&0u8))
+        } else {
+            main.string(*t).map(|v| v.unwrap_or_default().to_vec())
+        }
+        .map_err(|reason| ReleaseError::Corrupt {
+            archive: label.to_string(),
+            entry: "(main header)".into(),
+            offset: main.offset,
+            reason: format!("{reason}; rpm cannot run this scriptlet"),
+        })?;
+        let rel = [SCRIPTS_DIR, name.as_bytes()].concat();
+        let path = walk.admit(names, &rel, EntryKind::File, None)?;
+        let size = body.len() as u64;
+        let entry = Entry {
+            path,
+            kind: EntryKind::File,
+            size,
+            mode: None,
+            mtime: None,
+            owner: None,
+            link_target: None,
+            digests: None,
+            format: Format::Rpm,
+            expanded_as: None,
+            header: None,
+        };
+        walk.file(
+            entry,
+            Content {
+                reader: &mut &body[..],
+                declared: Some(size),
+                place: Place {
+                    archive: label.to_string(),
+                    entry: format!("(header tag {t})"),
+                    offset: main.offset,
+                },
+                short_is_truncation: true,
+                random: None,
+                forced: false,
+            },
+        )?;
+    }
     Ok(())
 }
 
