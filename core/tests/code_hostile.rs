@@ -22,6 +22,12 @@ const TEXT: usize = 1 << 19;
 /// section's end (every tenth points far outside the file), and `aliases`
 /// more executable sections over the same bytes as section 1.
 fn hostile(salt: u8, symbols: usize, aliases: usize) -> Vec<u8> {
+    hostile_with(salt, symbols, aliases, false)
+}
+
+/// [`hostile`], with each alias section starting one byte later than the
+/// one before when `shifted` (distinct ranges: no two share a digest).
+fn hostile_with(salt: u8, symbols: usize, aliases: usize, shifted: bool) -> Vec<u8> {
     const EHDR: usize = 64;
     const SHDR: usize = 64;
     const SYM: usize = 24;
@@ -104,8 +110,19 @@ fn hostile(salt: u8, symbols: usize, aliases: usize) -> Vec<u8> {
     shdr(&mut f, 7, 2, 0, symtab_off, symtab.len(), 3, 1, SYM as u64); // SHT_SYMTAB
     shdr(&mut f, 15, 3, 0, strtab_off, strtab.len(), 0, 0, 0); // SHT_STRTAB
     shdr(&mut f, 23, 3, 0, shstrtab_off, shstrtab.len(), 0, 0, 0);
-    for _ in 0..aliases {
-        shdr(&mut f, 1, PROGBITS, ALLOC_EXEC, text_off, TEXT, 0, 0, 0);
+    for i in 0..aliases {
+        let skip = if shifted { i % (TEXT / 2) } else { 0 };
+        shdr(
+            &mut f,
+            1,
+            PROGBITS,
+            ALLOC_EXEC,
+            text_off + skip,
+            TEXT - skip,
+            0,
+            0,
+            0,
+        );
     }
     f
 }
@@ -156,6 +173,7 @@ fn compare_bounded(a: &[u8], b: &[u8], cpu: f64) -> glassbox_core::diff::compare
 fn hostile_executables_are_compared_in_bounded_time_with_reasons() {
     a_million_overlapping_and_outside_symbols_are_cut_with_reasons();
     many_executable_sections_over_the_same_bytes_are_read_once();
+    many_sections_over_distinct_ranges_are_hashed_within_a_budget();
 }
 
 fn a_million_overlapping_and_outside_symbols_are_cut_with_reasons() {
@@ -188,4 +206,27 @@ fn many_executable_sections_over_the_same_bytes_are_read_once() {
     let notes = code.notes.join("\n");
     assert!(notes.contains("overlap"), "{notes}");
     assert!(notes.contains("decode budget"), "{notes}");
+}
+
+fn many_sections_over_distinct_ranges_are_hashed_within_a_budget() {
+    // 20 000 section headers over distinct ranges of the 512 KiB of code,
+    // each at least 256 KiB: hashing every one is 7.5 GiB of SHA-256.
+    let a = hostile_with(0x90, 1_000, 20_000, true);
+    let mut b = a.clone();
+    b[64] = 0xc3;
+    let d = compare_bounded(&a, &b, 30.0);
+    assert!(
+        d.notes.iter().any(|n| n.contains("sections not hashed")),
+        "{:?}",
+        d.notes
+    );
+    // A section left without a digest is never reported unchanged.
+    let e = d.executable.expect("the executable diff");
+    let unhashed: Vec<_> = e
+        .sections
+        .iter()
+        .filter(|r| r.new_sha256.is_none())
+        .collect();
+    assert!(unhashed.len() > 10_000, "{}", unhashed.len());
+    assert!(unhashed.iter().all(|r| r.changed));
 }

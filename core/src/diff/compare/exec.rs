@@ -111,26 +111,59 @@ fn build_id(f: &object::File) -> Option<String> {
     None
 }
 
-fn sections(f: &object::File) -> Vec<(String, u64, Sha256Digest)> {
+/// Sections by name with the SHA-256 of their file bytes; `None` where
+/// the hashing budget ran out.
+///
+/// Headers may overlap and each may name most of the file, so hashing
+/// every one is O(headers x file size): a hostile table of 10^4 headers
+/// over distinct ranges of a 512 KiB file is 5 GiB of SHA-256. Headers
+/// that name the same bytes share one digest, and the bytes hashed in all
+/// are capped at twice the end of the furthest section plus 1 MiB (a real
+/// file's sections do not overlap, so they sum to less than that end);
+/// a section past the cap has no digest and counts as changed, with a
+/// note ([`SECTIONS_NOT_HASHED`]): never as unchanged.
+fn sections(f: &object::File) -> Vec<(String, u64, Option<Sha256Digest>)> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    // Headers that name the same file bytes share one digest: a hostile
-    // table of 10^5 headers over one range is hashed once, not 10^5 times.
     let mut digests: std::collections::HashMap<(u64, u64), Sha256Digest> = Default::default();
+    // The end of the furthest section that reads: at most the file's
+    // length, and at least the sum of sections that do not overlap.
+    let end = f
+        .sections()
+        .filter(|s| s.data().is_ok())
+        .filter_map(|s| s.file_range().map(|(at, len)| at.saturating_add(len)))
+        .max()
+        .unwrap_or(0);
+    let mut budget = end.saturating_mul(2).saturating_add(1 << 20);
     f.sections()
         .map(|s| {
             let base = s.name().unwrap_or("?").to_string();
             let n = seen.entry(base.clone()).or_default();
             *n += 1;
             let name = if *n > 1 { format!("{base}#{n}") } else { base };
-            let digest = |s: &object::Section| Sha256Digest::of(s.data().unwrap_or(&[]));
-            let d = match s.file_range() {
-                Some(range) => *digests.entry(range).or_insert_with(|| digest(&s)),
-                None => digest(&s),
+            let data = s.data().unwrap_or(&[]);
+            let known = s.file_range().and_then(|r| digests.get(&r).copied());
+            let d = match known {
+                Some(d) => Some(d),
+                None if data.len() as u64 <= budget => {
+                    budget -= data.len() as u64;
+                    let d = Sha256Digest::of(data);
+                    if let Some(r) = s.file_range() {
+                        digests.insert(r, d);
+                    }
+                    Some(d)
+                }
+                None => None,
             };
             (name, s.size(), d)
         })
         .collect()
 }
+
+/// The note recorded when overlapping section headers exhausted the
+/// hashing budget of [`sections`].
+pub const SECTIONS_NOT_HASHED: &str = "sections not hashed: the section headers name more bytes \
+     than twice the file holds (overlapping headers); those sections are listed \
+     as changed without a digest";
 
 /// Symbols by name (size, undefined), sorted; for a name listed twice the
 /// last entry counts. Names borrow the file: a table of a million symbols
@@ -166,7 +199,7 @@ pub fn diff_executables(
     content_differs: bool,
 ) -> ExecutableDiff {
     let (os, ns) = (sections(old), sections(new));
-    let old_by_name: BTreeMap<&str, (u64, Sha256Digest)> =
+    let old_by_name: BTreeMap<&str, (u64, Option<Sha256Digest>)> =
         os.iter().map(|(n, s, d)| (n.as_str(), (*s, *d))).collect();
     let mut rows: Vec<SectionRow> = ns
         .iter()
@@ -176,9 +209,10 @@ pub fn diff_executables(
                 name: name.clone(),
                 old_size: o.map(|o| o.0),
                 new_size: Some(*size),
-                old_sha256: o.map(|o| o.1),
-                new_sha256: Some(*d),
-                changed: o != Some(&(*size, *d)),
+                old_sha256: o.and_then(|o| o.1),
+                new_sha256: *d,
+                // A section without a digest was not compared: changed.
+                changed: d.is_none() || o != Some(&(*size, *d)),
             }
         })
         .collect();
@@ -191,7 +225,7 @@ pub fn diff_executables(
                 name: name.clone(),
                 old_size: Some(*size),
                 new_size: None,
-                old_sha256: Some(*d),
+                old_sha256: *d,
                 new_sha256: None,
                 changed: true,
             });
@@ -276,6 +310,14 @@ impl Comparator for ExecutableComparator {
         // certificates are no strings of the code.
         if let (Ok(a), Ok(b)) = (object::File::parse(old), object::File::parse(new)) {
             let mut d = diff_executables(&a, &b, old != new);
+            let unhashed =
+                |size: Option<u64>, sha: &Option<Sha256Digest>| size.is_some() && sha.is_none();
+            if d.sections
+                .iter()
+                .any(|r| unhashed(r.old_size, &r.old_sha256) || unhashed(r.new_size, &r.new_sha256))
+            {
+                out.notes.push(SECTIONS_NOT_HASHED.to_string());
+            }
             if d.build_id_unchanged {
                 match postlink::confined_to_post_link(&a, &b, s.old, s.new) {
                     Some(sections) => {
