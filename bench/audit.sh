@@ -100,7 +100,7 @@ reads() {
     strace -f -qq -e trace=openat -o "$BENCH_TMP/strace.out" "${cmd[@]}" >/dev/null 2>&1 || true
     line=""
     for rel in A B R; do
-      f=$(cd "$WORK/pair/$rel/pkg" && find . -type f -name '*.py' | LC_ALL=C sort | head -n 1)
+      f=$(cd "$WORK/pair/$rel/pkg" && find . -type f -name '*.py' | LC_ALL=C sort | sed -n 1p)
       f=${f#./}
       line+="$rel: $(grep -c -F "/$rel/pkg/$f\"" "$BENCH_TMP/strace.out") opens   "
     done
