@@ -998,3 +998,57 @@ fn a_listed_deb_with_an_embedded_signature_needs_both() {
         assert!(!v.packages[0].verified);
     }
 }
+
+/// A `.deb` inside a larger release (a directory, a mirror's `pool/`) has
+/// its embedded `_gpgorigin` read as when it is verified on its own: a
+/// signature that holds covers the package; one by a key the policy does
+/// not hold fails it with check `debsig` naming the key, even when the
+/// mirror's apt chain covers the package (as `apt verify` fails it).
+#[test]
+#[cfg_attr(
+    not(any(ci, all(has_gpg, has_dpkg_scanpackages, has_ar))),
+    ignore = "needs gpg, dpkg-scanpackages and ar"
+)]
+fn a_deb_inside_a_release_has_its_embedded_signature_verified() {
+    use glassbox_core::sig::release::{CoverageStatus, verify_release_at};
+    const DEB: &str = "pool/main/h/hello/hello_1.0-1_amd64.deb";
+    let status = |v: &glassbox_core::sig::release::ReleaseVerification| {
+        v.files.iter().find(|f| f.path == DEB).unwrap().status
+    };
+    // Signed only by its `_gpgorigin`, by the policy's key: covered.
+    let repo = Repo::new();
+    let _work = debsign_origin(&repo);
+    let v = verify_release_at(repo.root(), &repo.policy, now()).unwrap();
+    assert!(v.verified, "{:#?}", v.failures);
+    assert_eq!(status(&v), CoverageStatus::Verified);
+    let sigs: Vec<&str> = v.signatures.iter().map(|s| s.signature.as_str()).collect();
+    assert_eq!(sigs, [format!("{DEB}!_gpgorigin")]);
+
+    // Signed by a key outside the policy, nothing else: fails naming it.
+    let stranger = Gpg::new();
+    let stranger_fpr = stranger.signing_key("Stranger <s@example.invalid>", "ed25519");
+    let repo = Repo::new();
+    let _work = debsign_origin_by(&repo, &stranger, &stranger_fpr);
+    let v = verify_release_at(repo.root(), &repo.policy, now()).unwrap();
+    assert!(!v.verified);
+    assert_eq!(status(&v), CoverageStatus::Failed);
+    let debsig: Vec<&glassbox_core::sig::release::Failure> =
+        v.failures.iter().filter(|f| f.check == "debsig").collect();
+    assert_eq!(debsig.len(), 1, "{:#?}", v.failures);
+    assert_eq!(debsig[0].file, DEB);
+    assert!(
+        debsig[0]
+            .reason
+            .contains(&format!("embedded _gpgorigin: signed by {stranger_fpr}")),
+        "{}",
+        debsig[0].reason
+    );
+
+    // A mirror whose chain lists the package, which carries that same
+    // stranger's `_gpgorigin`: the chain does not outvote it.
+    repo.scan();
+    repo.sign(now() - Duration::days(1), None, &PACKAGES);
+    let v = verify_release_at(repo.root(), &repo.policy, now()).unwrap();
+    assert!(!v.verified);
+    assert_eq!(failed_links(&v), [("debsig", DEB)], "{:#?}", v.failures);
+}

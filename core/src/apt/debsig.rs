@@ -161,6 +161,134 @@ pub fn cover_package(
     Ok(out)
 }
 
+/// A `.deb` of a larger release, read from memory by the release reader
+/// (its top-level files are the package's ar members, as for a `.deb`
+/// given on its own).
+struct NestedDeb<'a> {
+    deb: crate::release::Release,
+    bytes: &'a [u8],
+}
+
+impl ReleaseAccess for NestedDeb<'_> {
+    fn listing(&self) -> crate::sig::release::Listing {
+        self.deb.listing()
+    }
+    fn is_deb(&self) -> bool {
+        self.deb.is_deb()
+    }
+    fn read_files(
+        &self,
+        paths: &BTreeSet<String>,
+        max_bytes: u64,
+    ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError> {
+        let mut out = BTreeMap::new();
+        self.deb.visit_bytes(
+            self.bytes,
+            &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),
+            &mut |e, r| {
+                let path = e.path.to_string();
+                let got = crate::fsio::read_capped(r, max_bytes, e.size)
+                    .map_err(|x| ReleaseError::from_io(&e.path, x))?;
+                // A duplicated name: the first in container order counts,
+                // as in the listing (and `layout` refuses duplicates).
+                out.entry(path).or_insert(got.bytes);
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+}
+
+/// Whether `path` names a Debian package (deb(5); `.udeb` for the
+/// installer).
+fn is_deb_name(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".deb") || lower.ends_with(".udeb")
+}
+
+/// The embedded signatures of every `.deb` of a larger release (a
+/// directory release, a mirror's `pool/`): each package is read whole,
+/// one at a time, through the release's own streaming visit and then by
+/// the release reader from memory (at most [`MAX_CONTENT_BYTES`]), and
+/// judged by the same rules as a `.deb` given on its own
+/// ([`cover_package`]). A signature that holds covers the `.deb` (its
+/// other members are the signed ones, `layout`); one that does not fails
+/// the `.deb` with check `debsig`, whatever else covers it, as `apt
+/// verify` fails it.
+///
+/// [`MAX_CONTENT_BYTES`]: crate::sig::release::MAX_CONTENT_BYTES
+pub fn cover_nested(
+    release: &dyn ReleaseAccess,
+    files: &[ReleaseFile],
+    policy: &TrustPolicy,
+    now: OffsetDateTime,
+) -> Result<Vec<SignatureResult>, ReleaseError> {
+    use crate::sig::release::MAX_CONTENT_BYTES;
+    let mut out = Vec::new();
+    if release.is_deb() {
+        return Ok(out);
+    }
+    let mut paths = BTreeSet::new();
+    for f in files.iter().filter(|f| is_deb_name(&f.path)) {
+        if f.size > MAX_CONTENT_BYTES {
+            out.push(nested(
+                &f.path,
+                refused(
+                    SIGNATURE_PREFIX,
+                    format!(
+                        "{} bytes, over the {MAX_CONTENT_BYTES}-byte limit for reading a                          package's embedded signatures; verify it on its own with a larger                          limit or through its apt chain",
+                        f.size
+                    ),
+                ),
+            ));
+        } else {
+            paths.insert(f.path.clone());
+        }
+    }
+    let opts = crate::release::ReadOptions::default();
+    release.visit_readers(&paths, &mut |path, size, r| {
+        let got = crate::fsio::read_capped(r, MAX_CONTENT_BYTES, size)?;
+        let deb = match crate::release::Release::from_bytes(path, &got.bytes, &opts) {
+            Ok(d) => d,
+            // Not a package the reader reads one way: as in `apt verify`,
+            // there are no embedded signatures to speak of; the package is
+            // judged by what covers its bytes.
+            Err(e) if e.is_refusal() => return Ok(()),
+            Err(e) => return Err(std::io::Error::other(e)),
+        };
+        let deb = NestedDeb {
+            deb,
+            bytes: &got.bytes,
+        };
+        let files = deb.listing().files;
+        let found = cover_package(&deb, &files, policy, now).map_err(std::io::Error::other)?;
+        out.extend(found.signatures.into_iter().map(|s| nested(path, s)));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// `s`, a signature member of the `.deb` at `deb` inside a release, named
+/// `deb!member` (the release reader's nested path): when it holds it
+/// covers the `.deb`; each failure is a `debsig` failure of the `.deb`.
+fn nested(deb: &str, mut s: SignatureResult) -> SignatureResult {
+    let member = std::mem::take(&mut s.signature);
+    s.signature = format!("{deb}!{member}");
+    s.targets = vec![deb.to_string()];
+    s.covers = if s.verified {
+        vec![deb.to_string()]
+    } else {
+        Vec::new()
+    };
+    for f in &mut s.failures {
+        f.file = deb.to_string();
+        f.signature = s.signature.clone();
+        f.reason = format!("embedded {member}: {}", f.reason);
+        f.check = CHECK.into();
+    }
+    s
+}
+
 /// Verifies each signature member of `layout` over the signed members'
 /// `bytes`.
 fn verify_layout(

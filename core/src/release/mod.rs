@@ -185,24 +185,7 @@ impl Release {
             budget: &budget,
             out: Out::Collect(Collected::default()),
         };
-        let head = &bytes[..bytes.len().min(registry_sniff_len())];
-        let found = match registry::sniff(head, name.as_bytes()) {
-            Some(row) if matches!(row.reader, registry::Reader::Zip) => {
-                let facts = zip::read(&mut walk, None, &mut Cursor::new(bytes), None)?;
-                Some((row.format, facts))
-            }
-            Some(row) => walk.expand(None, name.as_bytes(), row, &mut Cursor::new(bytes), None)?,
-            // A zip behind a prefix: the zip reader refuses the prefix, as
-            // for a file on disk (see `read_top`).
-            None if zip_layout::ends_like_zip(&mut Cursor::new(bytes)).unwrap_or(false) => {
-                let facts = zip::read(&mut walk, None, &mut Cursor::new(bytes), None)?;
-                Some((Format::Zip, facts))
-            }
-            None => {
-                walk.single(None, name.as_bytes(), Format::File, &mut Cursor::new(bytes))?;
-                None
-            }
-        };
+        let found = read_bytes(&mut walk, name, bytes)?;
         let Out::Collect(c) = walk.out else {
             unreachable!("collect walk")
         };
@@ -257,6 +240,17 @@ impl Release {
         select: &(dyn Fn(&Entry) -> bool + Sync),
         visit: &mut dyn FnMut(&Entry, &mut dyn Read) -> Result<(), ReleaseError>,
     ) -> Result<(), ReleaseError> {
+        self.visit_with(None, select, visit)
+    }
+
+    /// [`Release::visit_contents`] over `bytes` when the release was read
+    /// from memory, else over its source on disk.
+    fn visit_with(
+        &self,
+        bytes: Option<&[u8]>,
+        select: &(dyn Fn(&Entry) -> bool + Sync),
+        visit: &mut dyn FnMut(&Entry, &mut dyn Read) -> Result<(), ReleaseError>,
+    ) -> Result<(), ReleaseError> {
         let mut selected: HashSet<EntryPath> = self
             .entries
             .par_iter()
@@ -286,13 +280,31 @@ impl Release {
                 seen: Default::default(),
                 visit: &mut *visit,
             };
-            let deferred = self.visit_pass(state)?;
+            let deferred = self.visit_pass(state, bytes)?;
             selected = deferred.into_iter().collect();
         }
         Ok(())
     }
 
-    fn visit_pass(&self, state: VisitState<'_>) -> Result<Vec<EntryPath>, ReleaseError> {
+    /// [`Release::visit_contents`] for a release read with
+    /// [`Release::from_bytes`] from `bytes` (the same bytes: a difference
+    /// fails as content changed since `open`). A `.deb` inside a release
+    /// is read this way to verify its embedded signatures
+    /// (`crate::apt::debsig`).
+    pub fn visit_bytes(
+        &self,
+        bytes: &[u8],
+        select: &(dyn Fn(&Entry) -> bool + Sync),
+        visit: &mut dyn FnMut(&Entry, &mut dyn Read) -> Result<(), ReleaseError>,
+    ) -> Result<(), ReleaseError> {
+        self.visit_with(Some(bytes), select, visit)
+    }
+
+    fn visit_pass(
+        &self,
+        state: VisitState<'_>,
+        bytes: Option<&[u8]>,
+    ) -> Result<Vec<EntryPath>, ReleaseError> {
         // Nothing is read beyond what `open` listed: every file's content is
         // capped at its listed size (see `Walk::visit_file`) and the entry
         // count at the listed count, so the release's own listing is the
@@ -308,7 +320,7 @@ impl Release {
             expand_nested: true,
         };
         let budget = Budget::new(opts.limits);
-        if self.format == Format::Directory {
+        if self.format == Format::Directory && bytes.is_none() {
             return dir::visit(&self.source, &opts, &budget, state);
         }
         let mut walk = Walk {
@@ -317,7 +329,14 @@ impl Release {
             budget: &budget,
             out: Out::Visit(state),
         };
-        read_top(&mut walk, &self.source, None)?;
+        match bytes {
+            Some(b) => {
+                read_bytes(&mut walk, &self.source.to_string_lossy(), b)?;
+            }
+            None => {
+                read_top(&mut walk, &self.source, None)?;
+            }
+        }
         match walk.out {
             Out::Visit(v) => Ok(v.deferred),
             Out::Collect(_) => unreachable!("visit walk"),
@@ -464,6 +483,34 @@ struct Top {
     format: Format,
     facts: Option<ContainerFacts>,
     raw_sha256: Option<crate::digest::Sha256Digest>,
+}
+
+/// Reads the release held in `bytes` (file name `name`) through `walk`:
+/// the top format and its facts, `None` for a single file. One dispatch
+/// for [`Release::from_bytes`] and [`Release::visit_bytes`].
+fn read_bytes(
+    walk: &mut Walk<'_, '_>,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Option<(Format, ContainerFacts)>, ReleaseError> {
+    let head = &bytes[..bytes.len().min(registry_sniff_len())];
+    Ok(match registry::sniff(head, name.as_bytes()) {
+        Some(row) if matches!(row.reader, registry::Reader::Zip) => {
+            let facts = zip::read(walk, None, &mut Cursor::new(bytes), None)?;
+            Some((row.format, facts))
+        }
+        Some(row) => walk.expand(None, name.as_bytes(), row, &mut Cursor::new(bytes), None)?,
+        // A zip behind a prefix: the zip reader refuses the prefix, as
+        // for a file on disk (see `read_top`).
+        None if zip_layout::ends_like_zip(&mut Cursor::new(bytes)).unwrap_or(false) => {
+            let facts = zip::read(walk, None, &mut Cursor::new(bytes), None)?;
+            Some((Format::Zip, facts))
+        }
+        None => {
+            walk.single(None, name.as_bytes(), Format::File, &mut Cursor::new(bytes))?;
+            None
+        }
+    })
 }
 
 /// Reads a top-level archive file (or a plain file, as a one-entry release).

@@ -798,6 +798,12 @@ fn verify_release_with(
         failures.extend(s.failures.iter().cloned());
     }
     signatures.extend(debsig.signatures);
+    // The embedded signatures of each .deb inside the release.
+    let nested = crate::apt::debsig::cover_nested(release, &files, policy, now)?;
+    for s in &nested {
+        failures.extend(s.failures.iter().cloned());
+    }
+    signatures.extend(nested);
     // Which verified signatures vouch for each path, built once.
     let mut signed_by: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, s) in signatures.iter().enumerate() {
