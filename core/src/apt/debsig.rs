@@ -176,26 +176,12 @@ impl ReleaseAccess for NestedDeb<'_> {
     fn is_deb(&self) -> bool {
         self.deb.is_deb()
     }
-    fn read_files(
+    fn visit_readers(
         &self,
         paths: &BTreeSet<String>,
-        max_bytes: u64,
-    ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError> {
-        let mut out = BTreeMap::new();
-        self.deb.visit_bytes(
-            self.bytes,
-            &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),
-            &mut |e, r| {
-                let path = e.path.to_string();
-                let got = crate::fsio::read_capped(r, max_bytes, e.size)
-                    .map_err(|x| ReleaseError::from_io(&e.path, x))?;
-                // A duplicated name: the first in container order counts,
-                // as in the listing (and `layout` refuses duplicates).
-                out.entry(path).or_insert(got.bytes);
-                Ok(())
-            },
-        )?;
-        Ok(out)
+        visit: &mut dyn FnMut(&str, u64, &mut dyn std::io::Read) -> std::io::Result<()>,
+    ) -> Result<(), ReleaseError> {
+        crate::sig::release::visit_top_files(&self.deb, Some(self.bytes), paths, visit)
     }
 }
 

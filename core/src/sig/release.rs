@@ -123,11 +123,19 @@ pub trait ReleaseAccess {
     /// Every top-level non-directory entry and every reader finding.
     fn listing(&self) -> Listing;
     /// The whole content of each of `paths`, each at most `max_bytes`.
+    /// An implementation gives this or [`ReleaseAccess::visit_readers`]
+    /// (each default is written with the other).
     fn read_files(
         &self,
         paths: &BTreeSet<String>,
         max_bytes: u64,
-    ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError>;
+    ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError> {
+        let mut out = BTreeMap::new();
+        self.visit_files(paths, max_bytes, &mut |path, bytes| {
+            out.insert(path.to_string(), bytes);
+        })?;
+        Ok(out)
+    }
     /// Calls `visit` with the whole content of each of `paths` (each at
     /// most `max_bytes`, a larger one fails), one file at a time, so a
     /// release's many large files are never all in memory.
@@ -1849,41 +1857,44 @@ impl ReleaseAccess for crate::release::Release {
         l
     }
 
-    fn read_files(
-        &self,
-        paths: &BTreeSet<String>,
-        max_bytes: u64,
-    ) -> Result<BTreeMap<String, Vec<u8>>, ReleaseError> {
-        let mut out = BTreeMap::new();
-        self.visit_files(paths, max_bytes, &mut |path, bytes| {
-            out.insert(path.to_string(), bytes);
-        })?;
-        Ok(out)
-    }
-
     fn visit_readers(
         &self,
         paths: &BTreeSet<String>,
         visit: &mut dyn FnMut(&str, u64, &mut dyn std::io::Read) -> std::io::Result<()>,
     ) -> Result<(), ReleaseError> {
-        // Nothing to read (a release with no signature files): do not
-        // decompress the whole archive a second time for nothing.
-        if paths.is_empty() {
-            return Ok(());
+        visit_top_files(self, None, paths, visit)
+    }
+}
+
+/// [`ReleaseAccess::visit_readers`] of `release`, read from its source on
+/// disk, or from `bytes` when it was read with [`Release::from_bytes`] (a
+/// `.deb` inside a release, `crate::apt::debsig`).
+pub(crate) fn visit_top_files(
+    release: &Release,
+    bytes: Option<&[u8]>,
+    paths: &BTreeSet<String>,
+    visit: &mut dyn FnMut(&str, u64, &mut dyn std::io::Read) -> std::io::Result<()>,
+) -> Result<(), ReleaseError> {
+    // Nothing to read (a release with no signature files): do not
+    // decompress the whole archive a second time for nothing.
+    if paths.is_empty() {
+        return Ok(());
+    }
+    // A duplicated name: the first in container order counts, as in the
+    // listing.
+    let mut seen = HashSet::new();
+    let select =
+        |e: &crate::release::Entry| e.path.depth() == 0 && paths.contains(&e.path.to_string());
+    let mut each = |e: &crate::release::Entry, r: &mut dyn std::io::Read| {
+        let path = e.path.to_string();
+        if seen.insert(path.clone()) {
+            visit(&path, e.size, r).map_err(|x| ReleaseError::from_io(&e.path, x))?;
         }
-        // A duplicated name: the first in container order counts, as in
-        // the listing.
-        let mut seen = HashSet::new();
-        self.visit_contents(
-            &|e| e.path.depth() == 0 && paths.contains(&e.path.to_string()),
-            &mut |e, r| {
-                let path = e.path.to_string();
-                if seen.insert(path.clone()) {
-                    visit(&path, e.size, r).map_err(|x| ReleaseError::from_io(&e.path, x))?;
-                }
-                Ok(())
-            },
-        )
+        Ok(())
+    };
+    match bytes {
+        Some(b) => release.visit_bytes(b, &select, &mut each),
+        None => release.visit_contents(&select, &mut each),
     }
 }
 
