@@ -579,3 +579,31 @@ tool_test!(certificate_table_inside_a_mapped_section_is_refused, {
     let v = authenticode::verify_pe(&whole, &policy, NOW);
     assert!(v.verified, "{:#?}", v.failures);
 });
+
+tool_test!(section_mapped_over_the_unhashed_header_fields_is_refused, {
+    // SizeOfHeaders and .text moved down to the end of the section table
+    // (not a multiple of 512), .text grown over the old header padding:
+    // every byte is where it was, but the loader reads .text from offset 0
+    // (rounded down to 512), so the CheckSum and the certificate-table
+    // entry, which no digest covers, become part of the mapped section.
+    let pki = Pki::new();
+    let mut pe = unsigned();
+    let e_lfanew = u32::from_le_bytes(pe[0x3c..0x40].try_into().unwrap()) as usize;
+    let text = e_lfanew + 24 + 240;
+    let table_end = (text + 80) as u32;
+    let ptr = u32::from_le_bytes(pe[text + 20..text + 24].try_into().unwrap());
+    let size = u32::from_le_bytes(pe[text + 16..text + 20].try_into().unwrap());
+    assert!(
+        !table_end.is_multiple_of(512) && table_end < 512 && ptr > table_end,
+        "{table_end} {ptr}"
+    );
+    pe[e_lfanew + 24 + 60..e_lfanew + 24 + 64].copy_from_slice(&table_end.to_le_bytes());
+    pe[text + 20..text + 24].copy_from_slice(&table_end.to_le_bytes());
+    pe[text + 16..text + 20].copy_from_slice(&(size + ptr - table_end).to_le_bytes());
+    let signed = pki.sign(&pe, "signer-a", &[]);
+    let v = authenticode::verify_pe(&signed, &pki.policy(&["root-a.pem"], ""), NOW);
+    assert!(!v.verified);
+    let (check, reason) = first_failure(&v);
+    assert_eq!(check, "pe-layout", "{reason}");
+    assert!(reason.contains("reads it from 0"), "{reason}");
+});

@@ -200,6 +200,17 @@ impl<'a> PeImage<'a> {
         raw.sort_unstable();
         let mut end = size_of_headers;
         for &(start, size) in &raw {
+            // The loader reads a section from its PointerToRawData rounded
+            // down to 512 (PE/COFF "Section Table": a multiple of
+            // FileAlignment): an unaligned start in the first 512-byte
+            // block maps the CheckSum and the certificate-table entry,
+            // which no digest covers, into the section.
+            if !start.is_multiple_of(512) && start & !511 < cert_dir_offset + 8 {
+                return layout(format!(
+                    "section raw data at {start}: the loader reads it from {}, which maps the CheckSum and the certificate-table directory entry (no signature covers them) into the section; ask the vendor for a file whose sections start on FileAlignment",
+                    start & !511
+                ));
+            }
             if start != end {
                 return layout(format!(
                     "section raw data at {start} where {end} was expected: {}; Windows and osslsigncode hash such a file differently",
